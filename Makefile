@@ -1,0 +1,36 @@
+# Two commands matter: `make demo` (set up, then run the main job on the bundled data) and
+# `make test` (set up, then run every test: unit, property, doctests and notebooks).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+
+.PHONY: demo test bench notebooks data clean
+
+# The virtual environment: the package, editable, with every extra. Rebuilt when pyproject.toml changes.
+$(VENV): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "journey needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[all]'
+	@touch $(VENV)
+
+demo: $(VENV)
+	$(BIN)/journey summary data/events.csv.gz
+
+test: $(VENV)
+	$(BIN)/python -m pytest --doctest-modules journey tests $(NBVAL) notebooks
+
+bench: $(VENV)
+	$(BIN)/python benchmarks/read_events.py
+
+# Re-execute every notebook in place (outputs are committed and checked by nbval).
+notebooks: $(VENV)
+	$(BIN)/python notebooks/execute.py notebooks/*.ipynb
+
+# Regenerate the bundled sample data from its seeded generator.
+data: $(VENV)
+	$(BIN)/python -m journey.datasets
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -1,0 +1,134 @@
+"""Errors and warnings that `journey` raises.
+
+Every error is a :class:`JourneyError`, itself a :class:`ValueError`, so ``except ValueError`` keeps
+working in analysts' code. Messages name the column, how many rows are affected and the first few
+offending rows with their values; the command line prints that message on one line and exits 2.
+
+Row numbers count input rows from 0 in the order they were given (for a CSV file, row 0 is the first
+line after the header), which is also the position in the DataFrame pandas would read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from difflib import get_close_matches
+
+__all__ = [
+    "JourneyError",
+    "JourneyWarning",
+    "SourceError",
+    "EncodingError",
+    "EmptyLogError",
+    "MissingColumnError",
+    "InvalidValuesError",
+    "MixedTimezoneError",
+    "TimeUnitError",
+    "UnknownEventError",
+]
+
+#: How many offending rows a message quotes before it says "and N more".
+SHOWN_ROWS = 5
+
+
+class JourneyError(ValueError):
+    """Base class of every error `journey` raises on bad input or bad arguments."""
+
+
+class JourneyWarning(UserWarning):
+    """Something was done on the user's request that they should know about (rows dropped, ...)."""
+
+
+class SourceError(JourneyError):
+    """The input cannot be read at all: no such file, unsupported format, unreadable file."""
+
+
+class EncodingError(SourceError):
+    """A text file is not in the encoding that was tried."""
+
+
+class EmptyLogError(JourneyError):
+    """The input holds no rows (or none left after dropping invalid ones)."""
+
+
+class MissingColumnError(JourneyError):
+    """A column the analysis needs is not in the input."""
+
+    def __init__(self, role: str, name: str, available: Sequence[str]):
+        self.role, self.column, self.available = role, name, list(available)
+        hint = _suggestion(name, self.available)
+        shown = ", ".join(repr(c) for c in self.available[:20])
+        more = f" and {len(self.available) - 20} more" if len(self.available) > 20 else ""
+        super().__init__(
+            f"column {name!r} (the {role} column) is not in the input; available columns: "
+            f"{shown}{more}.{hint} Name it with {role}=... (--{role} on the command line)."
+        )
+
+
+class InvalidValuesError(JourneyError):
+    """Some rows of a column hold values that cannot be used (missing, unparseable, ...).
+
+    Attributes
+    ----------
+    column : str
+        The column, as named in the input.
+    reason : str
+        What is wrong, as a noun phrase: ``"missing values"``, ``"blank values"``, ...
+    rows : list of int
+        Every offending row number (counting input rows from 0).
+    values : list
+        The offending values, in the order of ``rows``.
+    """
+
+    def __init__(self, column: str, reason: str, rows: Sequence[int], values: Sequence, advice: str = ""):
+        self.column, self.reason = column, reason
+        self.rows, self.values = list(rows), list(values)
+        super().__init__(
+            f"column {column!r}: {reason} in {len(self.rows):,} row{'s' if len(self.rows) != 1 else ''}: "
+            f"{quote_rows(self.rows, self.values)}.{(' ' + advice) if advice else ''}"
+        )
+
+
+class MixedTimezoneError(InvalidValuesError):
+    """A timestamp column mixes values with a UTC offset and values without one."""
+
+
+class TimeUnitError(JourneyError):
+    """Timestamps are plain numbers and nothing says whether they count seconds or milliseconds."""
+
+
+class UnknownEventError(JourneyError):
+    """An analysis names an event (a goal, a funnel step) that never occurs in the log."""
+
+    def __init__(self, argument: str, name, available: Sequence[str]):
+        self.argument, self.event = argument, name
+        hint = _suggestion(str(name), [str(a) for a in available])
+        shown = ", ".join(repr(a) for a in list(available)[:20])
+        super().__init__(f"{argument}: event {name!r} does not occur in the log.{hint} Events: {shown}.")
+
+
+def quote_rows(rows: Sequence[int], values: Sequence) -> str:
+    """``row 3 ('x'), row 9 ('y') and 4 more`` — the first few offending rows with their values."""
+    parts = [f"row {int(r)} ({_show(v)})" for r, v in zip(rows[:SHOWN_ROWS], values[:SHOWN_ROWS])]
+    more = len(rows) - SHOWN_ROWS
+    return ", ".join(parts) + (f" and {more:,} more" if more > 0 else "")
+
+
+def _show(value) -> str:
+    # Missing values print as "missing" rather than nan/None/<NA>, which mean nothing to an analyst.
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return "missing"
+    except (TypeError, ValueError):
+        pass
+    text = repr(value.item() if hasattr(value, "item") else value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _suggestion(name: str, candidates: Sequence[str]) -> str:
+    folded = {c.casefold(): c for c in candidates}
+    if name.casefold() in folded:
+        return f" Did you mean {folded[name.casefold()]!r}?"
+    close = get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""

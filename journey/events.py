@@ -1,0 +1,599 @@
+"""Event-log ingestion: :func:`read_events` and the validated :class:`EventLog` it returns.
+
+The ordering rule
+-----------------
+``EventLog.frame`` is sorted by user, then by UTC time; events of one user at the same instant keep the
+order in which they were given (a stable sort). Every analysis in `journey` reads events in this order:
+it is what "directly follows" means in the journey graph.
+
+Ingestion validates once; analyses trust the EventLog and do not validate again.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import warnings
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import (
+    EmptyLogError,
+    EncodingError,
+    InvalidValuesError,
+    JourneyError,
+    JourneyWarning,
+    MissingColumnError,
+    MixedTimezoneError,
+    SourceError,
+    TimeUnitError,
+)
+
+__all__ = ["read_events", "EventLog", "START", "END"]
+
+#: Synthetic node where every journey begins. ``read_events`` refuses events with this name, so it can
+#: never clash with a real touchpoint.
+START = "[start]"
+#: Synthetic node where every journey ends (reserved like :data:`START`).
+END = "[end]"
+
+# Column names of the XES/pm4py convention, recognised when the default names are absent.
+PM4PY_NAMES = {"user": "case:concept:name", "time": "time:timestamp", "event": "concept:name"}
+DEFAULT_NAMES = {"user": "user_id", "time": "timestamp", "event": "event"}
+TIME_UNITS = ("s", "ms", "us", "ns")
+FILE_KINDS = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+# A trailing "Z" or numeric UTC offset after a clock time: "...T10:00Z", "... 10:00:00+02:00", "+0530".
+_OFFSET = re.compile(r"\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$")
+_NUMBER = re.compile(r"^\s*[+-]?\d+(?:\.\d*)?\s*$")
+_DROP_ADVICE = 'Fix them, or pass on_invalid="drop" to drop them and list them in log.dropped.'
+
+
+def read_events(
+    source,
+    *,
+    user: str = "user_id",
+    time: str = "timestamp",
+    event: str = "event",
+    tz: str = "UTC",
+    time_unit: str | None = None,
+    on_invalid: str = "raise",
+    encoding: str = "utf-8",
+) -> EventLog:
+    """Read an event log and validate it once, for every analysis that follows.
+
+    Parameters
+    ----------
+    source : str, os.PathLike or pandas.DataFrame
+        A ``.csv``, ``.csv.gz`` or ``.parquet`` file, or a DataFrame (which is never modified).
+    user, time, event : str
+        Names of the columns holding the customer id, the timestamp and the touchpoint. When the
+        defaults are absent, pm4py's ``case:concept:name``, ``time:timestamp`` and ``concept:name``
+        are used if present.
+    tz : str
+        Time zone of timestamps that carry no offset (naive). Timestamps with an offset or ``Z`` are
+        converted to UTC; the stored time is always timezone-aware UTC.
+    time_unit : {"s", "ms", "us", "ns"}, optional
+        Numeric timestamps are read as epoch times in this unit. Without it, numbers are refused:
+        seconds and milliseconds are easy to confuse.
+    on_invalid : {"raise", "drop"}
+        ``"raise"`` (default): a missing user or event, or an unreadable timestamp, raises
+        :class:`~journey.errors.InvalidValuesError`. ``"drop"``: such rows are dropped with a
+        :class:`~journey.errors.JourneyWarning`, and ``log.dropped`` lists each one and why.
+    encoding : str
+        Text encoding of CSV files.
+
+    Returns
+    -------
+    EventLog
+        ``frame`` holds ``user``, ``time`` (UTC), ``event`` (categorical) and the other input columns
+        unchanged, sorted by user then time; events of one user at the same instant keep input order.
+
+    Examples
+    --------
+    >>> import pandas as pd, journey
+    >>> df = pd.DataFrame({"user_id": ["b", "a", "a"],
+    ...                    "timestamp": ["2025-01-01T10:00:00Z", "2025-01-01T09:30:00+01:00", "2025-01-01T08:00Z"],
+    ...                    "event": ["home", "cart", "home"]})
+    >>> log = journey.read_events(df)
+    >>> log.frame["event"].tolist()
+    ['home', 'cart', 'home']
+    >>> log.n_users
+    2
+    """
+    if on_invalid not in ("raise", "drop"):
+        raise JourneyError(f'on_invalid must be "raise" or "drop", not {on_invalid!r}')
+    if time_unit is not None and time_unit not in TIME_UNITS:
+        raise JourneyError(f"time_unit must be one of {', '.join(map(repr, TIME_UNITS))}, not {time_unit!r}")
+    _check_tz(tz)
+    given = {"user": user, "time": time, "event": event}
+    raw, description = _load(source, given, encoding)
+    names = {role: _resolve(role, name, raw.columns) for role, name in given.items()}
+    if len(raw) == 0:
+        raise EmptyLogError(f"{description} holds no rows (columns: {', '.join(map(str, raw.columns))})")
+    _check_clashes(names, raw.columns)
+
+    problems: list[tuple[np.ndarray, str, str, pd.Series]] = []  # (rows, column, reason, values)
+    user_values = _check_labels(raw[names["user"]], names["user"], problems)
+    event_values = _check_labels(raw[names["event"]], names["event"], problems, reserved=True)
+    times = _parse_times(raw[names["time"]], names["time"], tz, time_unit, problems)
+
+    keep = None
+    dropped = _empty_dropped()
+    if problems:
+        if on_invalid == "raise":
+            rows, column, reason, values = problems[0]
+            raise InvalidValuesError(column, reason, rows.tolist(), values.tolist(), _DROP_ADVICE)
+        dropped = _dropped_table(problems)
+        keep = np.ones(len(raw), dtype=bool)
+        keep[dropped["row"].to_numpy()] = False
+        if not keep.any():
+            raise EmptyLogError(f"{description}: every row was invalid; log.dropped would list all {len(raw):,}")
+        warnings.warn(
+            f"dropped {len(raw) - int(keep.sum()):,} of {len(raw):,} rows of {description}: "
+            + "; ".join(f"{reason} in {col!r} ({len(r):,})" for r, col, reason, _ in problems)
+            + ". log.dropped lists each one.",
+            JourneyWarning,
+            stacklevel=2,
+        )
+
+    frame = _canonical_frame(raw, names, user_values, times, event_values, keep)
+    frame, user_codes = _sort_by_user_and_time(frame, names["user"])
+    return EventLog(frame, dropped=dropped, source=description, _user_codes=user_codes)
+
+
+class EventLog:
+    """A validated event log: one row per event, sorted by user then UTC time (ties in input order).
+
+    Build it with :func:`read_events`; the constructor trusts its input.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Columns ``user``, ``time`` (UTC), ``event`` (categorical), then the other input columns.
+        Treat it as read-only: every analysis relies on its order.
+    dropped : pandas.DataFrame
+        Rows dropped by ``on_invalid="drop"``: ``row`` (input row from 0), ``column``, ``reason``, ``value``.
+    source : str
+        Where the events came from.
+    """
+
+    def __init__(self, frame: pd.DataFrame, *, dropped: pd.DataFrame | None = None, source: str = "DataFrame",
+                 session_gap: pd.Timedelta | None = None, _user_codes: np.ndarray | None = None):
+        self.frame = frame
+        self.dropped = _empty_dropped() if dropped is None else dropped
+        self.source = source
+        self.session_gap = session_gap
+        if _user_codes is not None:
+            self.__dict__["user_codes"] = _user_codes
+
+    # -- figures -------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def n_events(self) -> int:
+        """Number of events (rows)."""
+        return len(self.frame)
+
+    @cached_property
+    def user_codes(self) -> np.ndarray:
+        """Integer code of each row's user: 0, 0, 1, 1, 1, 2, ... (non-decreasing, in frame order)."""
+        users = self.frame["user"]
+        change = np.empty(len(users), dtype=bool)
+        change[:1] = True
+        change[1:] = users.to_numpy()[1:] != users.to_numpy()[:-1]
+        return np.cumsum(change, dtype=np.int64) - 1
+
+    @cached_property
+    def n_users(self) -> int:
+        """Number of distinct users."""
+        return int(self.user_codes[-1]) + 1 if len(self.frame) else 0
+
+    @property
+    def events(self) -> list[str]:
+        """Distinct touchpoints (event names), sorted."""
+        return [str(c) for c in self.frame["event"].cat.categories]
+
+    @property
+    def start(self) -> pd.Timestamp:
+        """Time of the first event (UTC)."""
+        return self.frame["time"].min()
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """Time of the last event (UTC)."""
+        return self.frame["time"].max()
+
+    @cached_property
+    def n_duplicates(self) -> int:
+        """Rows identical in every column to an earlier row (kept, never dropped)."""
+        return int(self.frame.duplicated().sum())
+
+    def summary(self) -> pd.Series:
+        """The figures of the log as a Series: rows, users, event types, time span, duplicates, dropped."""
+        per_user = np.bincount(self.user_codes) if len(self.frame) else np.array([0])
+        return pd.Series(
+            {
+                "events": self.n_events,
+                "users": self.n_users,
+                "event types": len(self.events),
+                "first event": self.start,
+                "last event": self.end,
+                "time span": self.end - self.start,
+                "events per user (median)": float(np.median(per_user)),
+                "events per user (max)": int(per_user.max()),
+                "exact duplicates (kept)": self.n_duplicates,
+                "rows dropped at read": len(self.dropped),
+            },
+            name=self.source,
+            dtype=object,
+        )
+
+    # -- derived logs ------------------------------------------------------------------------------
+    def sessions(self, gap: str | pd.Timedelta = "30min") -> EventLog:
+        """Split each user's events into sessions at every inactivity gap longer than ``gap``.
+
+        Sessions follow the GA / PostHog definition: a new session starts when more than ``gap``
+        passes without an event from that user. Sessions are not cut at midnight.
+
+        Returns
+        -------
+        EventLog
+            The same events with a ``session`` column: 1, 2, ... numbering each user's sessions in time
+            order, so a session is identified by ``(user, session)``.
+
+        Examples
+        --------
+        >>> import pandas as pd, journey
+        >>> df = pd.DataFrame({"user_id": ["a"] * 3, "event": ["home", "cart", "home"],
+        ...                    "timestamp": ["2025-01-01T10:00Z", "2025-01-01T10:10Z", "2025-01-01T12:00Z"]})
+        >>> journey.read_events(df).sessions("30min").frame["session"].tolist()
+        [1, 1, 2]
+        """
+        gap_ns = _gap_ns(gap)
+        if "session" in self.frame.columns and self.session_gap is None:
+            raise JourneyError(
+                "column 'session' is already in the log (from the input); rename it before calling "
+                "sessions(), which would overwrite it"
+            )
+        starts = session_starts(self.user_codes, time_ns(self.frame["time"]), gap_ns)
+        numbered = np.cumsum(starts, dtype=np.int64)
+        first_of_user = numbered[np.flatnonzero(_user_starts(self.user_codes))]
+        session = numbered - np.repeat(first_of_user, np.bincount(self.user_codes)) + 1
+        frame = self.frame.assign(session=session)
+        return EventLog(frame, dropped=self.dropped, source=self.source, session_gap=pd.Timedelta(gap_ns),
+                        _user_codes=self.user_codes)
+
+    # -- display -----------------------------------------------------------------------------------
+    def _summary_lines(self) -> list[tuple[str, str]]:
+        s = self.summary()
+        span = f"{_fmt_time(s['first event'])} → {_fmt_time(s['last event'])} ({s['time span']})"
+        extra = [c for c in self.frame.columns if c not in ("user", "time", "event")]
+        return [
+            ("events", f"{s['events']:,}"),
+            ("users", f"{s['users']:,}"),
+            ("event types", f"{s['event types']:,}: {_short_list(self.events)}"),
+            ("time span", span),
+            ("events per user", f"median {s['events per user (median)']:g}, max {s['events per user (max)']:,}"),
+            ("exact duplicates", f"{s['exact duplicates (kept)']:,} (kept)"),
+            ("rows dropped at read", f"{s['rows dropped at read']:,}"),
+            ("other columns", ", ".join(map(str, extra)) or "none"),
+        ] + ([("sessions", f"split at gaps > {self.session_gap}")] if self.session_gap is not None else [])
+
+    def __repr__(self) -> str:
+        lines = self._summary_lines()
+        width = max(len(k) for k, _ in lines)
+        return f"EventLog from {self.source}\n" + "\n".join(f"  {k:<{width}}  {v}" for k, v in lines)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>{html.escape(v)}</td></tr>"
+            for k, v in self._summary_lines()
+        )
+        return f"<p><b>EventLog</b> from {html.escape(self.source)}</p><table>{rows}</table>"
+
+
+# ---------------------------------------------------------------------------------------------------
+# helpers shared with the analyses
+
+
+def time_ns(times: pd.Series) -> np.ndarray:
+    """Nanoseconds since the epoch of a tz-aware time column, as int64."""
+    return times.array.as_unit("ns").asi8
+
+
+def session_starts(user_codes: np.ndarray, t_ns: np.ndarray, gap_ns: int) -> np.ndarray:
+    """Boolean mask of rows that open a session: a new user, or more than ``gap_ns`` since the last event."""
+    starts = _user_starts(user_codes)
+    starts[1:] |= np.diff(t_ns) > gap_ns
+    return starts
+
+
+def _user_starts(user_codes: np.ndarray) -> np.ndarray:
+    starts = np.empty(len(user_codes), dtype=bool)
+    starts[:1] = True
+    starts[1:] = user_codes[1:] != user_codes[:-1]
+    return starts
+
+
+def _gap_ns(gap) -> int:
+    try:
+        td = pd.Timedelta(gap)
+    except (ValueError, TypeError) as exc:
+        raise JourneyError(f"gap={gap!r} is not a duration such as '30min' or '1h' ({exc})") from None
+    if td <= pd.Timedelta(0):
+        raise JourneyError(f"gap must be a positive duration, not {gap!r}")
+    return int(td.value)
+
+
+# ---------------------------------------------------------------------------------------------------
+# loading
+
+
+def _load(source, given: dict[str, str], encoding: str) -> tuple[pd.DataFrame, str]:
+    if isinstance(source, pd.DataFrame):
+        return source, "DataFrame"
+    if isinstance(source, EventLog):
+        raise JourneyError("source is already an EventLog; pass it straight to the analysis")
+    if not isinstance(source, (str, os.PathLike)):
+        raise SourceError(f"source must be a file path or a pandas DataFrame, not {type(source).__name__}")
+    path = Path(source)
+    name = path.name.lower()
+    kind = next((k for ext, k in FILE_KINDS.items() if name.endswith(ext)), None)
+    if kind is None:
+        raise SourceError(
+            f"{path}: unsupported file type {''.join(path.suffixes) or '(no extension)'!r}; "
+            f"journey reads {', '.join(FILE_KINDS)} files (or a pandas DataFrame)"
+        )
+    if not path.is_file():
+        where = "is a directory" if path.is_dir() else "does not exist"
+        raise SourceError(f"{path}: file {where} (working directory: {Path.cwd()})")
+    if kind == "parquet":
+        return _read_parquet(path), str(path)
+    return _read_csv(path, given, encoding), str(path)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
+        raise SourceError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
+
+
+def _read_csv(path: Path, given: dict[str, str], encoding: str) -> pd.DataFrame:
+    try:
+        header = pd.read_csv(path, nrows=0, encoding=encoding).columns
+        # Ids and touchpoints are labels: read them as text so "007" stays "007".
+        as_text = {_resolve(role, name, header): "str" for role, name in given.items() if role != "time"}
+        time_col = _resolve("time", given["time"], header)
+        return pd.read_csv(path, encoding=encoding, dtype={**as_text, time_col: "str"})
+    except UnicodeDecodeError as exc:
+        raise EncodingError(
+            f"{path}: cannot be decoded as {encoding!r} (byte {exc.object[exc.start:exc.start + 1]!r} at offset "
+            f"{exc.start} of a block); pass the file's encoding, e.g. encoding='latin-1' or 'cp1252'"
+        ) from None
+    except LookupError:
+        raise EncodingError(f"encoding={encoding!r} is not an encoding Python knows") from None
+    except pd.errors.EmptyDataError:
+        raise EmptyLogError(f"{path}: the file is empty (no header, no rows)") from None
+    except pd.errors.ParserError as exc:
+        raise SourceError(f"{path}: not a well-formed CSV file ({str(exc).strip()})") from None
+
+
+def _resolve(role: str, name: str, columns) -> str:
+    if name in columns:
+        return name
+    fallback = PM4PY_NAMES[role]
+    if name == DEFAULT_NAMES[role] and fallback in columns:
+        return fallback
+    raise MissingColumnError(role, name, [str(c) for c in columns])
+
+
+def _check_clashes(names: dict[str, str], columns) -> None:
+    used = set(names.values())
+    for role in ("user", "time", "event"):
+        if role in columns and role not in used:
+            raise JourneyError(
+                f"column {role!r} is in the input but is not the {role} column ({names[role]!r} is); "
+                f"journey stores the {role} as {role!r}, so rename the input column first"
+            )
+
+
+def _check_tz(tz: str) -> None:
+    try:
+        pd.Timestamp(0).tz_localize(tz)
+    except Exception:
+        raise JourneyError(f"tz={tz!r} is not a time zone name such as 'UTC' or 'Europe/Paris'") from None
+
+
+# ---------------------------------------------------------------------------------------------------
+# validation
+
+
+def _check_labels(values: pd.Series, column: str, problems: list, reserved: bool = False) -> pd.Series:
+    """Users and touchpoints: missing or blank labels are invalid; touchpoints may not use START/END."""
+    missing = values.isna().to_numpy()
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        problems.append((rows, column, "missing values", values.iloc[rows]))
+    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        text = values.astype("str")
+        blank = (text.str.strip() == "").fillna(False).to_numpy(dtype=bool) & ~missing
+        if blank.any():
+            rows = np.flatnonzero(blank)
+            problems.append((rows, column, "blank values", values.iloc[rows]))
+        if reserved:
+            clash = text.isin([START, END]).to_numpy(dtype=bool)
+            if clash.any():
+                rows = np.flatnonzero(clash)
+                problems.append((rows, column, f"names journey reserves for its own use ({START!r}, {END!r})", values.iloc[rows]))
+    return values
+
+
+def _parse_times(values: pd.Series, column: str, tz: str, time_unit: str | None, problems: list) -> pd.Series:
+    """Parse a timestamp column to UTC; record unparseable rows in ``problems``. NaT marks bad rows."""
+    missing = values.isna().to_numpy()
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(values.cat.categories.dtype)
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        parsed = values.dt.tz_convert("UTC")
+    elif pd.api.types.is_datetime64_dtype(values.dtype):
+        parsed = _localize(values, column, tz, missing, problems)
+    elif pd.api.types.is_bool_dtype(values.dtype):
+        raise InvalidValuesError(column, "true/false values instead of timestamps", [0], [values.iloc[0]])
+    elif pd.api.types.is_numeric_dtype(values.dtype):
+        parsed = _from_epoch(values, column, time_unit, missing, problems)
+    else:
+        kinds = pd.api.types.infer_dtype(values, skipna=True)
+        if kinds in ("datetime", "datetime64", "date"):
+            parsed = _from_objects(values, column, tz, missing, problems)
+        else:
+            text = values.astype("str")
+            first = text[~missing].iloc[0] if (~missing).any() else ""
+            if time_unit is not None or _NUMBER.match(first):
+                numbers = pd.to_numeric(text, errors="coerce")
+                bad = numbers.isna().to_numpy() & ~missing
+                if bad.any() and time_unit is not None:
+                    rows = np.flatnonzero(bad)
+                    problems.append((rows, column, f"values that are not numbers (time_unit={time_unit!r})", values.iloc[rows]))
+                if not bad.any():
+                    parsed = _from_epoch(numbers, column, time_unit, missing, problems)
+                    return _flag_missing(parsed, values, column, missing, problems)
+            parsed = _from_iso(text, column, tz, missing, problems)
+    return _flag_missing(parsed, values, column, missing, problems)
+
+
+def _flag_missing(parsed, values, column, missing, problems):
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        problems.append((rows, column, "missing values", values.iloc[rows]))
+    try:
+        return parsed.dt.as_unit("ns")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        raise JourneyError(f"column {column!r}: timestamps fall outside the years 1677-2262") from None
+
+
+def _from_iso(text: pd.Series, column: str, tz: str, missing: np.ndarray, problems: list) -> pd.Series:
+    has_offset = text.str.strip().str.contains(_OFFSET, regex=True).fillna(False).to_numpy(dtype=bool)
+    parsed = pd.to_datetime(text, format="ISO8601", utc=bool(has_offset.any()), errors="coerce")
+    bad = parsed.isna().to_numpy() & ~missing
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        problems.append((rows, column, "values not readable as ISO-8601 timestamps", text.iloc[rows]))
+    if not has_offset.any():
+        return _localize(parsed, column, tz, missing | bad, problems)
+    naive = ~has_offset & ~missing & ~bad
+    if naive.any():
+        n_naive, n_offset = int(naive.sum()), int(has_offset.sum())
+        few, reason = ((naive, f"timestamps without a UTC offset, while {n_offset:,} others have one")
+                       if n_naive <= n_offset else
+                       (has_offset, f"timestamps with a UTC offset, while {n_naive:,} others have none"))
+        rows = np.flatnonzero(few)
+        raise MixedTimezoneError(
+            column, reason, rows.tolist(), text.iloc[rows].tolist(),
+            "Give every timestamp an offset (e.g. 'Z' or '+02:00'), or none and say the zone with tz=...",
+        )
+    return parsed
+
+
+def _localize(naive: pd.Series, column: str, tz: str, known_bad: np.ndarray, problems: list) -> pd.Series:
+    local = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    lost = local.isna().to_numpy() & ~known_bad & ~naive.isna().to_numpy()
+    if lost.any():
+        rows = np.flatnonzero(lost)
+        problems.append((rows, column, f"local times that are ambiguous or do not exist in {tz} (a daylight-saving change)",
+                         naive.iloc[rows].astype(str)))
+    return local.dt.tz_convert("UTC")
+
+
+def _from_epoch(numbers: pd.Series, column: str, time_unit: str | None, missing: np.ndarray, problems: list):
+    if time_unit is None:
+        sample = numbers[~missing].iloc[:3].tolist()
+        raise TimeUnitError(
+            f"column {column!r} holds numbers ({', '.join(map(str, sample))}, ...), not timestamps; if they are "
+            f"epoch times, say their unit with time_unit='s' or 'ms' (or 'us', 'ns')"
+        )
+    try:
+        return pd.to_datetime(numbers, unit=time_unit, utc=True)
+    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
+        raise JourneyError(
+            f"column {column!r}: epoch numbers in unit {time_unit!r} fall outside the years 1677-2262; "
+            f"is time_unit right?"
+        ) from None
+
+
+def _from_objects(values: pd.Series, column: str, tz: str, missing: np.ndarray, problems: list) -> pd.Series:
+    aware = np.array([getattr(v, "tzinfo", None) is not None for v in values], dtype=bool) & ~missing
+    naive = ~aware & ~missing
+    if aware.any() and naive.any():
+        rows = np.flatnonzero(naive)
+        raise MixedTimezoneError(column, "timestamps without a time zone, while others have one", rows.tolist(),
+                                 values.iloc[rows].tolist(), "Make them all aware or all naive.")
+    if aware.any():
+        return pd.to_datetime(values, utc=True)
+    return _localize(pd.to_datetime(values), column, tz, missing, problems)
+
+
+def _dropped_table(problems: list) -> pd.DataFrame:
+    parts = [
+        pd.DataFrame({"row": rows.astype(np.int64), "column": column, "reason": reason,
+                      "value": pd.Series(list(values), dtype=object)})
+        for rows, column, reason, values in problems
+    ]
+    return pd.concat(parts, ignore_index=True).sort_values("row", kind="stable", ignore_index=True)
+
+
+def _empty_dropped() -> pd.DataFrame:
+    return pd.DataFrame({"row": pd.Series(dtype=np.int64), "column": pd.Series(dtype=object),
+                         "reason": pd.Series(dtype=object), "value": pd.Series(dtype=object)})
+
+
+# ---------------------------------------------------------------------------------------------------
+# canonical frame and order
+
+
+def _canonical_frame(raw, names, user_values, times, event_values, keep) -> pd.DataFrame:
+    data = {"user": user_values.array, "time": times.array, "event": pd.Categorical(event_values.astype("str").array)}
+    data.update({c: raw[c].array for c in raw.columns if c not in names.values()})
+    frame = pd.DataFrame(data)
+    return frame if keep is None else frame[keep].reset_index(drop=True)
+
+
+def _sort_by_user_and_time(frame: pd.DataFrame, user_column: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Stable sort by (user, time): one stable argsort on time, then a radix-fast sort of a packed key."""
+    try:
+        codes, _ = pd.factorize(frame["user"], sort=True)
+    except TypeError:
+        kinds = sorted({type(v).__name__ for v in frame["user"]})
+        raise JourneyError(f"column {user_column!r} mixes value types ({', '.join(kinds)}); "
+                           f"convert it to one type, e.g. .astype(str)") from None
+    t = time_ns(frame["time"])
+    same_user = codes[1:] == codes[:-1]
+    if (codes[1:] >= codes[:-1]).all() and (~same_user | (t[1:] >= t[:-1])).all():
+        return frame, codes  # already in order: skip the sort
+    by_time = np.argsort(t, kind="stable")
+    rank = np.empty(len(t), dtype=np.int64)
+    rank[by_time] = np.arange(len(t), dtype=np.int64)
+    bits = max(int(len(t)).bit_length(), 1)
+    if int(codes.max()).bit_length() + bits <= 63:
+        key = (codes.astype(np.int64) << bits) | rank
+        key.sort()
+        order = by_time[key & ((1 << bits) - 1)]
+    else:  # more users x rows than 63 bits hold: slower but exact
+        order = np.lexsort((rank, codes))
+    return frame.take(order).reset_index(drop=True), codes[order]
+
+
+def _fmt_time(ts: pd.Timestamp) -> str:
+    return ts.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _short_list(names: list[str], limit: int = 8) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names) - limit} more)" if len(names) > limit else "")
+

@@ -1,0 +1,37 @@
+"""The `journey` command line: output on success, one line and status 2 on bad input."""
+
+import subprocess
+import sys
+
+from journey.cli import main
+
+
+def test_summary_prints_the_log_summary(capsys, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("user_id,timestamp,event\na,2025-01-01T10:00Z,home\nb,2025-01-01T10:01Z,cart\n")
+    assert main(["summary", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "events                2" in out and "users                 2" in out
+
+
+def test_bad_input_prints_one_line_and_exits_2(capsys, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("user_id,timestamp,event\na,not a time,home\n")
+    assert main(["summary", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("journey: error: column 'timestamp'")
+
+
+def test_drop_invalid_lists_the_dropped_rows(capsys, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("user_id,timestamp,event\na,not a time,home\nb,2025-01-01T10:00Z,cart\n")
+    assert main(["summary", str(path), "--drop-invalid"]) == 0
+    out = capsys.readouterr().out
+    assert "Dropped rows (1)" in out and "not a time" in out
+
+
+def test_the_console_script_runs_without_a_traceback(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "journey.cli", "summary", str(tmp_path / "missing.csv")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "does not exist" in done.stderr
+    assert subprocess.run([sys.executable, "-m", "journey.cli", "--help"], capture_output=True).returncode == 0

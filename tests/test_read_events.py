@@ -1,0 +1,280 @@
+"""read_events: what it keeps, how it orders, and how it refuses bad input."""
+
+import gzip
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import journey
+from journey.errors import (
+    EmptyLogError,
+    EncodingError,
+    InvalidValuesError,
+    JourneyError,
+    MissingColumnError,
+    MixedTimezoneError,
+    SourceError,
+    TimeUnitError,
+)
+
+
+def events(**columns):
+    base = {"user_id": ["a", "a", "b"], "timestamp": ["2025-03-01T10:00:00Z"] * 3, "event": ["home", "cart", "home"]}
+    return pd.DataFrame({**base, **columns})
+
+
+# --- what is kept and how it is ordered -----------------------------------------------------------
+
+def test_sorted_by_user_then_utc_time_with_ties_in_input_order():
+    df = pd.DataFrame({
+        "user_id": ["b", "a", "a", "a", "a"],
+        "timestamp": ["2025-01-01T09:00Z", "2025-01-01T12:00+02:00", "2025-01-01T10:00Z",
+                      "2025-01-01T09:00Z", "2025-01-01T10:00Z"],
+        "event": ["x", "first-at-10", "second-at-10", "at-9", "third-at-10"],
+    })
+    log = journey.read_events(df)
+    # 12:00+02:00 is 10:00 UTC: three events of "a" tie at 10:00 and keep input order.
+    assert log.frame["event"].tolist() == ["at-9", "first-at-10", "second-at-10", "third-at-10", "x"]
+    assert log.frame["user"].tolist() == ["a", "a", "a", "a", "b"]
+
+
+def test_offsets_are_converted_to_utc_and_stored_tz_aware():
+    log = journey.read_events(events(timestamp=["2025-03-01T10:00:00+01:00", "2025-03-01T10:00:00Z",
+                                                "2025-03-01T04:00:00-05:00"]))
+    assert str(log.frame["time"].dt.tz) == "UTC"
+    assert log.frame["time"].tolist() == [pd.Timestamp("2025-03-01 09:00", tz="UTC"),
+                                          pd.Timestamp("2025-03-01 10:00", tz="UTC"),
+                                          pd.Timestamp("2025-03-01 09:00", tz="UTC")]
+
+
+def test_naive_timestamps_are_read_in_the_given_zone():
+    log = journey.read_events(events(timestamp=["2025-07-01 12:00:00"] * 3), tz="Europe/Paris")
+    assert log.frame["time"].iloc[0] == pd.Timestamp("2025-07-01 10:00", tz="UTC")  # CEST is UTC+2
+
+
+def test_naive_pandas_datetimes_are_read_in_the_given_zone_and_aware_ones_converted():
+    naive = events(timestamp=pd.to_datetime(["2025-01-15 12:00"] * 3))
+    assert journey.read_events(naive, tz="America/New_York").frame["time"].iloc[0] == pd.Timestamp("2025-01-15 17:00", tz="UTC")
+    aware = events(timestamp=pd.to_datetime(["2025-01-15 12:00"] * 3).tz_localize("Asia/Tokyo"))
+    assert journey.read_events(aware).frame["time"].iloc[0] == pd.Timestamp("2025-01-15 03:00", tz="UTC")
+
+
+@pytest.mark.parametrize("unit, value", [("s", 1_735_725_600), ("ms", 1_735_725_600_000)])
+def test_epoch_numbers_are_read_in_the_unit_given(unit, value):
+    log = journey.read_events(events(timestamp=[value] * 3), time_unit=unit)
+    assert log.frame["time"].iloc[0] == pd.Timestamp("2025-01-01 10:00", tz="UTC")
+
+
+def test_pm4py_column_names_are_recognised_when_defaults_are_absent():
+    df = pd.DataFrame({"case:concept:name": ["c1", "c1"], "concept:name": ["register", "pay"],
+                       "time:timestamp": pd.to_datetime(["2025-01-01 10:00", "2025-01-01 11:00"], utc=True)})
+    log = journey.read_events(df)
+    assert log.frame[["user", "event"]].astype(str).values.tolist() == [["c1", "register"], ["c1", "pay"]]
+
+
+def test_extra_columns_are_kept_untouched_and_the_input_is_not_mutated():
+    df = events(amount=[1.5, 2.5, np.nan], device=["mobile", "desktop", None])
+    before = df.copy(deep=True)
+    log = journey.read_events(df)
+    pd.testing.assert_frame_equal(df, before)
+    assert list(log.frame.columns) == ["user", "time", "event", "amount", "device"]
+    assert log.frame["amount"].dtype == np.float64
+    assert log.frame["amount"].tolist()[:2] == [1.5, 2.5] and np.isnan(log.frame["amount"].iloc[2])
+    assert isinstance(log.frame["event"].dtype, pd.CategoricalDtype)
+
+
+def test_csv_ids_stay_text(tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("user_id,timestamp,event\n007,2025-01-01T10:00Z,home\n7,2025-01-01T10:00Z,home\n")
+    assert sorted(journey.read_events(path).frame["user"].tolist()) == ["007", "7"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".parquet"])
+def test_every_file_format_gives_the_same_log(tmp_path, suffix):
+    df = events(timestamp=["2025-03-01T10:00:00Z", "2025-03-01T10:05:00Z", "2025-03-01T09:00:00Z"])
+    path = tmp_path / f"events{suffix}"
+    if suffix == ".parquet":
+        df.to_parquet(path)
+    else:
+        df.to_csv(path, index=False)
+    from_file = journey.read_events(path).frame
+    from_frame = journey.read_events(df).frame
+    pd.testing.assert_frame_equal(from_file.astype({"user": object}), from_frame.astype({"user": object}))
+
+
+def test_exact_duplicates_are_kept_and_counted():
+    df = pd.concat([events(), events().iloc[[0]]], ignore_index=True)
+    log = journey.read_events(df)
+    assert len(log) == 4 and log.n_duplicates == 1
+
+
+def test_summary_and_reprs_carry_the_figures_and_no_address():
+    log = journey.read_events(events())
+    text, page = repr(log), log._repr_html_()
+    assert "events                3" in text and "users                 2" in text
+    assert "0x" not in text and "0x" not in page
+    s = log.summary()
+    assert (s["events"], s["users"], s["event types"]) == (3, 2, 2)
+
+
+def test_html_repr_escapes_event_names():
+    log = journey.read_events(events(event=["<script>", "a&b", "home"]))
+    assert "<script>" not in log._repr_html_() and "&lt;script&gt;" in log._repr_html_()
+
+
+# --- sessions --------------------------------------------------------------------------------------
+
+def test_sessions_split_after_a_gap_longer_than_gap_and_number_per_user():
+    df = pd.DataFrame({
+        "user_id": ["a"] * 4 + ["b"] * 2,
+        "timestamp": ["2025-01-01T23:50Z", "2025-01-02T00:20Z",   # exactly 30 min later: same session
+                      "2025-01-02T00:50:01Z",                      # 30 min 1 s later: new session
+                      "2025-01-02T00:55Z", "2025-01-01T08:00Z", "2025-01-01T09:00Z"],
+        "event": list("pqrsxy"),
+    })
+    s = journey.read_events(df).sessions("30min").frame
+    assert s["session"].tolist() == [1, 1, 2, 2, 1, 2]
+
+
+def test_sessions_are_not_cut_at_midnight():
+    df = events(user_id=["a"] * 3, timestamp=["2025-01-01T23:55Z", "2025-01-02T00:05Z", "2025-01-02T00:15Z"])
+    assert journey.read_events(df).sessions("30min").frame["session"].tolist() == [1, 1, 1]
+
+
+def test_sessions_refuse_a_bad_gap_and_an_input_session_column():
+    log = journey.read_events(events())
+    with pytest.raises(JourneyError, match="gap"):
+        log.sessions("soon")
+    with pytest.raises(JourneyError, match="session"):
+        journey.read_events(events(session=[1, 2, 3])).sessions()
+
+
+# --- bad input: each case names the column ----------------------------------------------------------
+
+def test_missing_column_lists_the_available_ones_and_suggests_a_close_match():
+    with pytest.raises(MissingColumnError) as err:
+        journey.read_events(events().rename(columns={"user_id": "userid"}))
+    message = str(err.value)
+    assert "'user_id'" in message and "'userid'" in message and "Did you mean 'userid'?" in message
+
+
+@pytest.mark.parametrize("column, values, reason", [
+    ("user_id", ["a", None, "b"], "missing"),
+    ("user_id", ["a", "  ", "b"], "blank"),
+    ("event", ["home", None, "cart"], "missing"),
+    ("event", ["home", "", "cart"], "blank"),
+    ("event", ["home", journey.START, "cart"], "reserves"),
+    ("timestamp", ["2025-01-01T10:00Z", "yesterday", "2025-13-01T10:00Z"], "ISO-8601"),
+    ("timestamp", ["2025-01-01T10:00Z", None, "2025-01-01T10:00Z"], "missing"),
+])
+def test_invalid_values_name_the_column_count_rows_and_values(column, values, reason):
+    with pytest.raises(InvalidValuesError) as err:
+        journey.read_events(events(**{column: values}))
+    e = err.value
+    assert e.column == column and f"column {column!r}" in str(e) and reason in str(e)
+    bad_rows = [i for i, v in enumerate(values) if v is None or str(v).strip() in ("", "yesterday", journey.START)
+                or v == "2025-13-01T10:00Z"]
+    assert e.rows == bad_rows and f"row {bad_rows[0]}" in str(e)
+
+
+def test_mixed_naive_and_offset_timestamps_are_refused():
+    with pytest.raises(MixedTimezoneError, match="'timestamp'.*row 1"):
+        journey.read_events(events(timestamp=["2025-01-01T10:00Z", "2025-01-01T10:00", "2025-01-01T11:00+01:00"]))
+
+
+def test_numeric_timestamps_need_a_time_unit():
+    with pytest.raises(TimeUnitError, match="'timestamp'.*time_unit"):
+        journey.read_events(events(timestamp=[1_735_725_600] * 3))
+
+
+def test_numeric_text_timestamps_need_a_time_unit(tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("user_id,timestamp,event\na,1735725600,home\n")
+    with pytest.raises(TimeUnitError, match="'timestamp'"):
+        journey.read_events(path)
+    assert journey.read_events(path, time_unit="s").frame["time"].iloc[0] == pd.Timestamp("2025-01-01 10:00", tz="UTC")
+
+
+def test_local_times_that_do_not_exist_are_reported():
+    # 2025-03-30 02:30 does not exist in Paris: clocks jump from 02:00 to 03:00.
+    with pytest.raises(InvalidValuesError, match="'timestamp'.*daylight-saving"):
+        journey.read_events(events(timestamp=["2025-03-30 02:30:00", "2025-03-30 01:00:00", "2025-03-30 04:00:00"]),
+                            tz="Europe/Paris")
+
+
+def test_empty_file_and_header_only_file_are_refused(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(EmptyLogError, match="empty"):
+        journey.read_events(empty)
+    header = tmp_path / "header.csv"
+    header.write_text("user_id,timestamp,event\n")
+    with pytest.raises(EmptyLogError, match="no rows"):
+        journey.read_events(header)
+
+
+def test_missing_file_and_unsupported_extension_are_refused(tmp_path):
+    with pytest.raises(SourceError, match="does not exist"):
+        journey.read_events(tmp_path / "nope.csv")
+    xlsx = tmp_path / "events.xlsx"
+    xlsx.write_bytes(b"PK")
+    with pytest.raises(SourceError, match="unsupported file type '.xlsx'"):
+        journey.read_events(xlsx)
+
+
+def test_undecodable_text_names_the_encoding_tried_and_encoding_option_reads_it(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("user_id,timestamp,event\na,2025-01-01T10:00Z,caf\xe9\n".encode("latin-1"))
+    with pytest.raises(EncodingError, match="'utf-8'.*encoding="):
+        journey.read_events(path)
+    assert journey.read_events(path, encoding="latin-1").events == ["café"]
+
+
+def test_damaged_gzip_and_parquet_files_are_source_errors(tmp_path):
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"not parquet")
+    with pytest.raises(SourceError, match="Parquet"):
+        journey.read_events(bad)
+
+
+def test_errors_are_value_errors():
+    assert issubclass(JourneyError, ValueError)
+
+
+# --- lenient mode ----------------------------------------------------------------------------------
+
+def test_drop_mode_drops_warns_and_records_exactly_what_and_why():
+    df = pd.DataFrame({"user_id": ["a", None, "b", "c"],
+                       "timestamp": ["2025-01-01T10:00Z", "2025-01-01T10:00Z", "soon", "2025-01-01T10:00Z"],
+                       "event": ["home", "home", "cart", None]})
+    with pytest.warns(journey.JourneyWarning, match="dropped 3 of 4 rows"):
+        log = journey.read_events(df, on_invalid="drop")
+    assert log.frame["user"].tolist() == ["a"]
+    assert log.dropped[["row", "column"]].values.tolist() == [[1, "user_id"], [2, "timestamp"], [3, "event"]]
+    assert log.dropped["value"].tolist()[1] == "soon"
+    assert "rows dropped at read  3" in repr(log)
+
+
+def test_drop_mode_with_every_row_bad_is_an_empty_log():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(EmptyLogError):
+            journey.read_events(events(event=[None, None, None]), on_invalid="drop")
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(JourneyError, match="on_invalid"):
+        journey.read_events(events(), on_invalid="ignore")
+    with pytest.raises(JourneyError, match="time_unit"):
+        journey.read_events(events(), time_unit="days")
+    with pytest.raises(JourneyError, match="tz="):
+        journey.read_events(events(), tz="Mars/Olympus")
+
+
+def test_a_gzip_csv_is_read(tmp_path):
+    path = tmp_path / "e.csv.gz"
+    with gzip.open(path, "wt") as f:
+        f.write("user_id,timestamp,event\na,2025-01-01T10:00Z,home\n")
+    assert len(journey.read_events(path)) == 1
