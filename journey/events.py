@@ -490,9 +490,9 @@ def _from_iso(text: pd.Series, column: str, tz: str, missing: np.ndarray, proble
     naive = ~has_offset & ~missing & ~bad
     if naive.any():
         n_naive, n_offset = int(naive.sum()), int(has_offset.sum())
-        few, reason = ((naive, f"timestamps without a UTC offset, while {n_offset:,} others have one")
+        few, reason = ((naive, f"timestamps without a UTC offset ({n_offset:,} other rows have one)")
                        if n_naive <= n_offset else
-                       (has_offset, f"timestamps with a UTC offset, while {n_naive:,} others have none"))
+                       (has_offset, f"timestamps with a UTC offset ({n_naive:,} other rows have none)"))
         rows = np.flatnonzero(few)
         raise MixedTimezoneError(
             column, reason, rows.tolist(), text.iloc[rows].tolist(),
