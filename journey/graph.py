@@ -1,0 +1,426 @@
+"""The journey graph: touchpoints as a ``networkx.DiGraph`` with the numbers analysts reason about.
+
+How the numbers are made
+------------------------
+The log is cut into journeys (by user, or by session). Each journey is the path
+``START -> e1 -> e2 -> ... -> en -> END``. The graph sums these paths:
+
+* edge ``count``: how many times the transition occurs. Between real touchpoints this is exactly the
+  directly-follows relation of process mining (within a journey, in EventLog order); ``START -> x``
+  counts journeys that start at ``x``, ``x -> END`` journeys that end at ``x``.
+* edge ``journeys``: distinct journeys making the transition (a loop ``a -> a`` repeated in one journey
+  counts once); ``share``: count / all transitions out of the source (shares out of a node sum to 1);
+  ``median_seconds``: median time between the two events (NaN on START and END edges).
+* node ``visits`` (events), ``journeys`` (distinct journeys visiting), ``entries`` (journeys starting
+  there), ``exits`` (journeys ending there), ``conversions`` (distinct converted journeys visiting it).
+  A journey converts when it reaches a goal event anywhere in it.
+
+The computation is numpy over integer codes: sorts of packed int64 keys and ``np.bincount``, no Python
+loop per event or per journey. The :class:`TransitionSummary` holds only sums over journeys, so it can be
+computed on user-disjoint parts of a log and added up.
+"""
+
+from __future__ import annotations
+
+import heapq
+import html
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from .errors import JourneyError, UnknownEventError
+from .events import END, START
+from .intervals import wilson_interval
+from .journeys import Journeys, as_event_log, goal_codes, split_journeys
+
+__all__ = ["journey_graph", "prune", "JourneyGraph", "TransitionSummary", "summarize", "START", "END"]
+
+NODE_ATTRIBUTES = ("visits", "journeys", "entries", "exits", "conversions")
+EDGE_ATTRIBUTES = ("count", "journeys", "share", "median_seconds")
+
+
+def journey_graph(log, *, goal=None, by: str = "user", gap="30min") -> JourneyGraph:
+    """Build the journey graph of a log.
+
+    Parameters
+    ----------
+    log : EventLog or pandas.DataFrame
+        The events; a DataFrame is read with :func:`journey.read_events` and its default columns.
+    goal : str or list of str, optional
+        The conversion event(s). A journey converts when it reaches any of them.
+    by : {"user", "session"}
+        What one journey is: everything a user did, or one session (see :meth:`EventLog.sessions`).
+    gap : str or pandas.Timedelta
+        Inactivity that ends a session, with ``by="session"``.
+
+    Returns
+    -------
+    JourneyGraph
+        A ``networkx.DiGraph`` (with a summary display in Jupyter). Nodes: touchpoints plus
+        :data:`journey.START` and :data:`journey.END`, with ``visits``, ``journeys``, ``entries``,
+        ``exits``, ``conversions`` and ``kind`` ("start", "end", "goal", "touchpoint"). Edges: ``count``,
+        ``journeys``, ``share`` (0-1), ``median_seconds``. Graph: ``n_journeys``, ``n_events``, ``goal``,
+        ``n_conversions``, ``n_transitions``, ``by``, ``gap``.
+
+    Examples
+    --------
+    >>> import pandas as pd, journey
+    >>> df = pd.DataFrame({"user_id": ["a", "a", "a", "b", "b"],
+    ...                    "timestamp": pd.date_range("2025-01-01", periods=5, freq="min", tz="UTC"),
+    ...                    "event": ["home", "cart", "buy", "home", "home"]})
+    >>> g = journey.journey_graph(df, goal="buy")
+    >>> g.edges["home", "cart"]["count"], g.edges["home", "home"]["count"], g.edges[journey.START, "home"]["count"]
+    (1, 1, 2)
+    >>> g.nodes["home"]["conversions"], g.graph["n_conversions"]
+    (1, 1)
+    """
+    log = as_event_log(log)
+    journeys = split_journeys(log, by=by, gap=gap)
+    summary = summarize(journeys, goal_codes(goal, journeys.names))
+    graph = summary.to_graph()
+    graph.graph.update(goal=goal if goal is None or isinstance(goal, str) else list(goal), by=by,
+                       gap=str(gap) if by == "session" else None)
+    return graph
+
+
+@dataclass
+class TransitionSummary:
+    """Sums over journeys from which the journey graph is drawn.
+
+    Codes ``0..K-1`` are touchpoints (``names``), ``K`` is START and ``K + 1`` is END; edge ``(a, b)`` has
+    code ``a * (K + 2) + b``. ``journey_edges`` holds every distinct (journey, edge) pair as
+    ``journey * (K + 2)**2 + edge``, sorted: :func:`prune` uses it to tell which journeys survive.
+    """
+
+    names: list[str]
+    goals: np.ndarray
+    n_journeys: int
+    n_events: int
+    n_conversions: int
+    visits: np.ndarray
+    node_journeys: np.ndarray
+    entries: np.ndarray
+    exits: np.ndarray
+    node_conversions: np.ndarray
+    edge_count: np.ndarray
+    edge_journeys: np.ndarray
+    edge_median_seconds: np.ndarray
+    journey_edges: np.ndarray
+
+    def to_graph(self) -> JourneyGraph:
+        k = len(self.names)
+        nodes = [*self.names, START, END]
+        graph = JourneyGraph()
+        graph.graph.update(n_journeys=self.n_journeys, n_events=self.n_events, n_conversions=self.n_conversions,
+                           n_transitions=int(self.edge_count.sum()))
+        ends = {"visits": self.n_journeys, "journeys": self.n_journeys, "entries": 0, "exits": 0,
+                "conversions": self.n_conversions}
+        graph.add_node(START, kind="start", **ends)
+        goals = set(self.goals.tolist())
+        for i in np.flatnonzero(self.visits):
+            graph.add_node(self.names[i], kind="goal" if i in goals else "touchpoint", visits=int(self.visits[i]),
+                           journeys=int(self.node_journeys[i]), entries=int(self.entries[i]),
+                           exits=int(self.exits[i]), conversions=int(self.node_conversions[i]))
+        graph.add_node(END, kind="end", **ends)
+        out_of = self.edge_count.reshape(k + 2, k + 2).sum(axis=1)
+        for code in np.flatnonzero(self.edge_count):
+            a, b = divmod(int(code), k + 2)
+            count = int(self.edge_count[code])
+            graph.add_edge(nodes[a], nodes[b], count=count, journeys=int(self.edge_journeys[code]),
+                           share=count / int(out_of[a]), median_seconds=float(self.edge_median_seconds[code]))
+        graph._journey_edges = (self.journey_edges, nodes)
+        return graph
+
+
+def summarize(journeys: Journeys, goals: np.ndarray) -> TransitionSummary:
+    """Count visits, entries, exits, transitions and distinct journeys of ``journeys`` in a few sorts."""
+    k, j = len(journeys.names), journeys.n_journeys
+    width = k + 2
+    ev, jid = journeys.events.astype(np.int64), journeys.journey
+    starts, ends, inner = journeys.starts, journeys.ends, journeys.inner()
+    converted = journeys.converted(goals)
+
+    # Node figures.
+    visits = np.bincount(ev, minlength=k)
+    node_pairs, node_journeys = _distinct(jid, ev, k)
+    node_conversions = np.bincount(node_pairs[converted[node_pairs // k]] % k, minlength=k)
+
+    # Transitions: inner ones carry a time; START and END ones do not.
+    src = np.concatenate([ev[inner], np.full(j, k), ev[ends]])
+    dst = np.concatenate([ev[1:][inner[:-1]], ev[starts], np.full(j, k + 1)])
+    owner = np.concatenate([jid[inner], np.arange(j), np.arange(j)])
+    edge = src * width + dst
+    edge_count = np.bincount(edge, minlength=width * width)
+    journey_edges, edge_journeys = _distinct(owner, edge, width * width)
+    n_inner = int(inner.sum())
+    gaps = np.diff(journeys.time)[inner[:-1]]
+    medians = _group_medians(edge[:n_inner], gaps, width * width) / 1e9
+    return TransitionSummary(
+        names=journeys.names, goals=goals, n_journeys=j, n_events=len(ev), n_conversions=int(converted.sum()),
+        visits=visits, node_journeys=node_journeys, entries=np.bincount(ev[starts], minlength=k),
+        exits=np.bincount(ev[ends], minlength=k), node_conversions=node_conversions, edge_count=edge_count,
+        edge_journeys=edge_journeys, edge_median_seconds=medians, journey_edges=journey_edges,
+    )
+
+
+def _distinct(group: np.ndarray, item: np.ndarray, n_items: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (group, item) pairs as sorted packed keys, and how many distinct groups each item has."""
+    key = np.sort(group.astype(np.int64) * n_items + item)
+    first = np.empty(len(key), dtype=bool)
+    first[:1] = True
+    first[1:] = key[1:] != key[:-1]
+    pairs = key[first]
+    return pairs, np.bincount(pairs % n_items, minlength=n_items)
+
+
+def _group_medians(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Median of non-negative int64 ``values`` per group (mean of the two middle values); NaN if empty."""
+    medians = np.full(n_groups, np.nan)
+    if len(values) == 0:
+        return medians
+    value_bits = int(values.max()).bit_length()
+    if value_bits + int(n_groups).bit_length() <= 63:
+        ordered = np.sort((group.astype(np.int64) << value_bits) | values) & ((1 << value_bits) - 1)
+    else:  # too wide to pack: an exact but slower sort
+        ordered = values[np.lexsort((values, group))]
+    counts = np.bincount(group, minlength=n_groups)
+    first = np.cumsum(counts) - counts
+    has = counts > 0
+    low = ordered[(first + (counts - 1) // 2)[has]].astype(np.float64)
+    high = ordered[(first + counts // 2)[has]].astype(np.float64)
+    medians[has] = (low + high) / 2
+    return medians
+
+
+# ---------------------------------------------------------------------------------------------------
+# the graph object
+
+
+class JourneyGraph(nx.DiGraph):
+    """A ``networkx.DiGraph`` of touchpoints that shows its summary in Jupyter.
+
+    It is a plain DiGraph for every networkx function; only its text and HTML displays differ from
+    networkx's (which shows a memory address).
+    """
+
+    _journey_edges = None  # (sorted distinct journey*edge keys, node names by code), set by journey_graph
+
+    def touchpoints(self) -> list[str]:
+        """Real touchpoints (every node but START and END)."""
+        return [n for n in self.nodes if n not in (START, END)]
+
+    def conversion_rate(self, level: float = 0.95) -> tuple[float, float, float]:
+        """Share of journeys that converted, with its Wilson interval: ``(rate, low, high)``."""
+        k, n = self.graph.get("n_conversions", 0), self.graph.get("n_journeys", 0)
+        low, high = wilson_interval(k, n, level)
+        return (k / n if n else float("nan")), float(low), float(high)
+
+    def _summary_lines(self) -> tuple[list[str], list[tuple[str, str, str, str, str]]]:
+        g = self.graph
+        n_edges = sum(1 for a, b in self.edges if a != START and b != END)
+        lines = [f"{len(self.touchpoints()):,} touchpoints, {n_edges:,} transitions between them "
+                 f"({g.get('n_transitions', 0):,} in all with entries and exits)",
+                 f"{g.get('n_journeys', 0):,} journeys by {g.get('by', 'user')}"
+                 f"{' (gap ' + g['gap'] + ')' if g.get('gap') else ''}, {g.get('n_events', 0):,} events"]
+        if g.get("goal") is not None:
+            rate, low, high = self.conversion_rate()
+            lines.append(f"goal {g['goal']!r}: {g['n_conversions']:,} journeys converted = {rate:.1%} "
+                         f"(95% CI {low:.1%} to {high:.1%}, n = {g['n_journeys']:,})")
+        if "kept_transition_share" in g:
+            lines.append(f"pruned: keeps {g['kept_transition_share']:.1%} of transitions and "
+                         + (f"{g['kept_journey_share']:.1%} of journeys whole" if g.get("kept_journey_share") is not None
+                            else "an unknown share of journeys whole"))
+        top = sorted(self.edges(data=True), key=lambda e: (-e[2]["count"], str(e[0]), str(e[1])))[:8]
+        rows = [(f"{a} → {b}", f"{d['count']:,}", f"{d['journeys']:,}", f"{d['share']:.1%}",
+                 _duration(d["median_seconds"])) for a, b, d in top]
+        return lines, rows
+
+    def __repr__(self) -> str:
+        lines, rows = self._summary_lines()
+        header = ("transition", "count", "journeys", "share", "median time")
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
+        table = [f"  {r[0]:<{widths[0]}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(r[1:], widths[1:]))
+                 for r in [header, *rows]]
+        return "JourneyGraph: " + "\n  ".join(lines) + "\nmost frequent transitions:\n" + "\n".join(table)
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        lines, rows = self._summary_lines()
+        head = "".join(f"<th>{h}</th>" for h in ("transition", "count", "journeys", "share", "median time"))
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
+        text = "<br>".join(html.escape(line) for line in lines)
+        return (f"<p><b>JourneyGraph</b><br>{text}</p><p>most frequent transitions:</p>"
+                f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def _duration(seconds: float) -> str:
+    if seconds != seconds:  # NaN: START and END edges have no time
+        return "-"
+    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+# ---------------------------------------------------------------------------------------------------
+# simplification
+
+
+def prune(graph: nx.DiGraph, *, min_count: int | None = None, min_share: float | None = None,
+          top_edges: int | None = None, keep=()) -> JourneyGraph:
+    """Simplify a journey graph, like Disco's activity and path sliders, without breaking it apart.
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        A graph from :func:`journey_graph` (or any DiGraph with its ``count`` and ``visits`` attributes).
+    min_count : int, optional
+        Drop touchpoints visited fewer times and transitions made fewer times.
+    min_share : float, optional
+        Drop transitions whose share of their source's out-flow is below this (0-1).
+    top_edges : int, optional
+        Keep at most this many transitions (START and END ones included), the most frequent first.
+    keep : iterable of str
+        Touchpoints never dropped; goal touchpoints are never dropped either.
+
+    Every kept touchpoint stays reachable from START and able to reach END: where the filters cut a
+    touchpoint off, the most frequent transition that reconnects it is put back (and, for a goal or a
+    ``keep`` touchpoint, the dropped touchpoints on the widest path to it). Touchpoints that could only
+    be reached through dropped ones are dropped.
+
+    Returns
+    -------
+    JourneyGraph
+        A new graph; attributes are those of the full graph (shares stay shares of the full out-flow).
+        Graph attributes record what was kept: ``kept_transition_share`` (share of all transitions, START
+        and END ones included) and ``kept_journey_share`` (share of journeys whose every transition is
+        kept; None when the graph does not come from :func:`journey_graph`).
+
+    Examples
+    --------
+    >>> import pandas as pd, journey
+    >>> df = pd.DataFrame({"user_id": list("aaabbbccd"),
+    ...                    "timestamp": pd.date_range("2025-01-01", periods=9, freq="min", tz="UTC"),
+    ...                    "event": ["home", "cart", "buy", "home", "cart", "buy", "home", "faq", "home"]})
+    >>> small = journey.prune(journey.journey_graph(df, goal="buy"), min_count=2)
+    >>> sorted(small.touchpoints()), round(small.graph["kept_journey_share"], 2)
+    (['buy', 'cart', 'home'], 0.5)
+    """
+    for name, value in (("min_count", min_count), ("top_edges", top_edges)):
+        if value is not None and (not isinstance(value, (int, np.integer)) or value < 0):
+            raise JourneyError(f"{name} must be a non-negative whole number, not {value!r}")
+    if min_share is not None and not 0 <= min_share <= 1:
+        raise JourneyError(f"min_share must be a share between 0 and 1, not {min_share!r}")
+    if START not in graph or END not in graph:
+        raise JourneyError("prune needs a journey graph with journey.START and journey.END nodes")
+    keep = [keep] if isinstance(keep, str) else list(keep)
+    for name in keep:
+        if name not in graph:
+            raise UnknownEventError("keep", name, [str(n) for n in graph.nodes if n not in (START, END)])
+    protected = {START, END, *keep} | {n for n, d in graph.nodes(data=True) if d.get("kind") == "goal"}
+
+    nodes = {n for n, d in graph.nodes(data=True)
+             if n in protected or min_count is None or d.get("visits", 0) >= min_count}
+    ranked = sorted(((a, b) for a, b in graph.edges if a in nodes and b in nodes), key=_edge_rank(graph))
+    chosen = [e for e in ranked
+              if (min_count is None or graph.edges[e]["count"] >= min_count)
+              and (min_share is None or graph.edges[e]["share"] >= min_share)]
+    if top_edges is not None:
+        chosen = chosen[:top_edges]
+    kept = _reconnect(graph, nodes, set(chosen), protected)
+    return _pruned_graph(graph, kept)
+
+
+def _edge_rank(graph):
+    return lambda e: (-graph.edges[e]["count"], str(e[0]), str(e[1]))
+
+
+def _reconnect(graph: nx.DiGraph, nodes: set, edges: set, protected: set) -> set:
+    """Add back the most frequent edges needed so every kept node lies on a START-to-END path."""
+    for forward in (True, False):
+        source = START if forward else END
+        step = graph.successors if forward else graph.predecessors
+        while True:
+            edges = {e for e in edges if e[0] in nodes and e[1] in nodes}
+            reached = _reach(source, edges, forward)
+            missing = nodes - reached
+            if not missing:
+                break
+            # The most frequent edge from the connected part to a kept node that is cut off.
+            best = min(((a, b) if forward else (b, a) for a in reached for b in step(a) if b in missing),
+                       key=_edge_rank(graph), default=None)
+            if best is not None:
+                edges.add(best)
+            elif missing & protected:
+                path = _widest_path(graph, reached, missing & protected, forward)
+                nodes |= set(path)
+                edges |= {(a, b) if forward else (b, a) for a, b in zip(path, path[1:])}
+            else:  # reachable only through dropped touchpoints
+                nodes -= missing
+    return edges
+
+
+def _reach(source, edges: set, forward: bool) -> set:
+    adjacency: dict = {}
+    for a, b in edges:
+        frm, to = (a, b) if forward else (b, a)
+        adjacency.setdefault(frm, []).append(to)
+    seen, stack = {source}, [source]
+    while stack:
+        for nxt in adjacency.get(stack.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
+
+
+def _widest_path(graph: nx.DiGraph, reached: set, targets: set, forward: bool) -> list:
+    """Path from the reached set to the nearest target maximising its smallest edge count (Dijkstra)."""
+    step = graph.successors if forward else graph.predecessors
+    width = {n: float("inf") for n in reached}
+    parent: dict = {}
+    heap = [(-float("inf"), i, n) for i, n in enumerate(sorted(reached, key=str))]
+    tie = len(heap)
+    while heap:
+        w, _, here = heapq.heappop(heap)
+        if here in targets:
+            path = [here]
+            while path[-1] in parent:
+                path.append(parent[path[-1]])
+            return path[::-1]
+        for nxt in step(here):
+            count = graph.edges[(here, nxt) if forward else (nxt, here)]["count"]
+            new = min(-w, count)
+            if new > width.get(nxt, -1):
+                width[nxt], parent[nxt] = new, here
+                tie += 1
+                heapq.heappush(heap, (-new, tie, nxt))
+    raise JourneyError("a goal or kept touchpoint cannot be connected to START and END")  # not in a journey graph
+
+
+def _pruned_graph(graph: nx.DiGraph, edges: set) -> JourneyGraph:
+    nodes = {n for e in edges for n in e}
+    pruned = JourneyGraph()
+    pruned.graph.update(graph.graph)
+    pruned.add_nodes_from((n, d) for n, d in graph.nodes(data=True) if n in nodes)
+    pruned.add_edges_from((a, b, d) for a, b, d in graph.edges(data=True) if (a, b) in edges)
+    total = graph.graph.get("n_transitions") or sum(d["count"] for *_, d in graph.edges(data=True))
+    pruned.graph["kept_transition_share"] = sum(d["count"] for *_, d in pruned.edges(data=True)) / total
+    pruned.graph["kept_journey_share"] = _surviving_journey_share(graph, edges)
+    pruned._journey_edges = getattr(graph, "_journey_edges", None)
+    return pruned
+
+
+def _surviving_journey_share(graph: nx.DiGraph, edges: set) -> float | None:
+    stored = getattr(graph, "_journey_edges", None)
+    if stored is None or not graph.graph.get("n_journeys"):
+        return None
+    pairs, names = stored
+    code = {name: i for i, name in enumerate(names)}
+    width = len(names)
+    kept = np.zeros(width * width, dtype=bool)
+    kept[[code[a] * width + code[b] for a, b in edges]] = True
+    broken = np.unique(pairs[~kept[pairs % (width * width)]] // (width * width))
+    return 1 - len(broken) / graph.graph["n_journeys"]

@@ -1,0 +1,37 @@
+"""Confidence intervals for proportions, vectorised for tables (one row per touchpoint or step)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import norm
+
+__all__ = ["wilson_interval"]
+
+
+def wilson_interval(k, n, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for ``k`` successes out of ``n``, element-wise; NaN where ``n`` is 0.
+
+    The same interval as ``scipy.stats.binomtest(k, n).proportion_ci(level, method="wilson")``, computed
+    for whole arrays at once. Bounds are shares in [0, 1].
+
+    Examples
+    --------
+    >>> low, high = wilson_interval([8], [10])
+    >>> print(f"{low[0]:.4f} {high[0]:.4f}")
+    0.4902 0.9433
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, not {level}")
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    z = norm.ppf(0.5 + level / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        low = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
+        high = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
+    # At k = 0 or k = n the exact bound is 0 or 1; rounding must not move it off.
+    low = np.where((k == 0) & (n > 0), 0.0, low)
+    high = np.where((k == n) & (n > 0), 1.0, high)
+    return low, high

@@ -1,0 +1,109 @@
+"""From an EventLog to journeys: integer arrays that every journey analysis works on.
+
+A journey is everything one user did (``by="user"``) or one session of a user (``by="session"``).
+Rows keep the EventLog order, so each journey is a contiguous run of rows in time order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import JourneyError, UnknownEventError
+from .events import EventLog, _gap_ns, read_events, session_starts, time_ns
+
+__all__ = ["Journeys", "split_journeys", "as_event_log", "goal_codes"]
+
+JOURNEY_KINDS = ("user", "session")
+
+
+@dataclass(frozen=True)
+class Journeys:
+    """A log cut into journeys, as arrays aligned with the EventLog rows.
+
+    Attributes
+    ----------
+    events : numpy.ndarray
+        Event code of each row (index into ``names``).
+    starts : numpy.ndarray
+        Row where each journey starts; journey ``j`` is rows ``starts[j]:starts[j + 1]``.
+    journey : numpy.ndarray
+        Journey index of each row (0, 0, 0, 1, 1, ...).
+    time : numpy.ndarray
+        UTC time of each row in nanoseconds.
+    names : list of str
+        Touchpoint names; code ``i`` is ``names[i]``.
+    """
+
+    events: np.ndarray
+    starts: np.ndarray
+    journey: np.ndarray
+    time: np.ndarray
+    names: list[str]
+
+    @property
+    def n_journeys(self) -> int:
+        return len(self.starts)
+
+    @property
+    def ends(self) -> np.ndarray:
+        """Last row of each journey."""
+        return np.append(self.starts[1:], len(self.events)) - 1
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(np.append(self.starts, len(self.events)))
+
+    def inner(self) -> np.ndarray:
+        """Mask of rows followed by another row of the same journey (where a transition starts)."""
+        mask = np.ones(len(self.events), dtype=bool)
+        mask[self.ends] = False
+        return mask
+
+    def converted(self, goals: np.ndarray) -> np.ndarray:
+        """Boolean per journey: does it reach any of the goal codes?"""
+        if len(goals) == 0:
+            return np.zeros(self.n_journeys, dtype=bool)
+        hit = np.isin(self.events, goals)
+        return np.bincount(self.journey[hit], minlength=self.n_journeys) > 0
+
+
+def as_event_log(data, argument: str = "log") -> EventLog:
+    """An EventLog as it is, or a DataFrame read with the default columns."""
+    if isinstance(data, EventLog):
+        return data
+    if isinstance(data, pd.DataFrame):
+        return read_events(data)
+    raise JourneyError(f"{argument} must be an EventLog (from journey.read_events) or a pandas DataFrame, "
+                       f"not {type(data).__name__}")
+
+
+def split_journeys(log: EventLog, by: str = "user", gap="30min") -> Journeys:
+    """Cut ``log`` into journeys by user, or by session (a new one after ``gap`` of inactivity)."""
+    if by not in JOURNEY_KINDS:
+        raise JourneyError(f'by must be "user" or "session", not {by!r}')
+    t = time_ns(log.frame["time"])
+    codes = log.user_codes
+    if by == "session":
+        begins = session_starts(codes, t, _gap_ns(gap))
+    else:
+        begins = np.empty(len(codes), dtype=bool)
+        begins[:1] = True
+        begins[1:] = codes[1:] != codes[:-1]
+    journey = np.cumsum(begins, dtype=np.int64) - 1
+    events = log.frame["event"].cat.codes.to_numpy().astype(np.int32, copy=False)
+    return Journeys(events=events, starts=np.flatnonzero(begins), journey=journey, time=t, names=log.events)
+
+
+def goal_codes(goal, names: list[str], argument: str = "goal") -> np.ndarray:
+    """Codes of the goal event(s); an unknown name is an error (it is most often a typo)."""
+    if goal is None:
+        return np.array([], dtype=np.int32)
+    wanted = [goal] if isinstance(goal, str) else list(goal)
+    index = {name: i for i, name in enumerate(names)}
+    for name in wanted:
+        if name not in index:
+            raise UnknownEventError(argument, name, names)
+    return np.array(sorted({index[name] for name in wanted}), dtype=np.int32)

@@ -1,0 +1,99 @@
+"""Path variants: the distinct sequences of touchpoints journeys take, most common first."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import JourneyError
+from .intervals import wilson_interval
+from .journeys import Journeys, as_event_log, goal_codes, split_journeys
+
+__all__ = ["path_variants"]
+
+
+def path_variants(log, *, top: int | None = 20, collapse_repeats: bool = False, goal=None,
+                  by: str = "user", gap="30min") -> pd.DataFrame:
+    """The most common paths (sequences of touchpoints) and how their journeys fare.
+
+    Parameters
+    ----------
+    log : EventLog or pandas.DataFrame
+        The events (a DataFrame is read with the default columns).
+    top : int or None
+        How many variants to return (None: all).
+    collapse_repeats : bool
+        Merge immediate repeats (``product, product, cart`` becomes ``product, cart``) before comparing.
+    goal : str or list of str, optional
+        Conversion event(s): adds ``conversions``, ``conversion_rate`` and its Wilson 95% interval.
+    by, gap
+        What a journey is, as in :func:`journey.journey_graph`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per variant: ``sequence`` (tuple of touchpoints), ``steps``, ``journeys``, ``share`` (of all
+        journeys, 0-1), [``conversions``, ``conversion_rate``, ``ci_low``, ``ci_high``], ``median_seconds``
+        (median journey duration, first to last event). Sorted by ``journeys`` (descending), then by
+        sequence, so ties come out in the same order every time.
+
+    Examples
+    --------
+    >>> import pandas as pd, journey
+    >>> df = pd.DataFrame({"user_id": list("aabbc"), "event": ["home", "cart", "home", "cart", "home"],
+    ...                    "timestamp": pd.date_range("2025-01-01", periods=5, freq="min", tz="UTC")})
+    >>> journey.path_variants(df)[["sequence", "journeys"]].values.tolist()
+    [[('home', 'cart'), 2], [('home',), 1]]
+    """
+    if top is not None and (not isinstance(top, (int, np.integer)) or top < 1):
+        raise JourneyError(f"top must be a positive whole number or None, not {top!r}")
+    journeys = split_journeys(as_event_log(log), by=by, gap=gap)
+    goals = goal_codes(goal, journeys.names)
+    converted = journeys.converted(goals)
+    durations = (journeys.time[journeys.ends] - journeys.time[journeys.starts]) / 1e9
+    if collapse_repeats:
+        journeys = _collapse(journeys)
+    variant, sequences = _variant_ids(journeys)
+
+    grouped = pd.DataFrame({"variant": variant, "converted": converted, "seconds": durations}).groupby("variant")
+    table = pd.DataFrame({
+        "sequence": [tuple(journeys.names[c] for c in seq) for seq in sequences],
+        "steps": [len(seq) for seq in sequences],
+        "journeys": grouped.size().to_numpy(),
+    })
+    table["share"] = table["journeys"] / journeys.n_journeys
+    if len(goals):
+        table["conversions"] = grouped["converted"].sum().to_numpy().astype(np.int64)
+        table["conversion_rate"] = table["conversions"] / table["journeys"]
+        table["ci_low"], table["ci_high"] = wilson_interval(table["conversions"], table["journeys"])
+    table["median_seconds"] = grouped["seconds"].median().to_numpy()
+    table = table.assign(_key=table["sequence"].map(lambda s: "\x00".join(s)))
+    table = table.sort_values(["journeys", "_key"], ascending=[False, True], kind="stable").drop(columns="_key")
+    return (table if top is None else table.head(top)).reset_index(drop=True)
+
+
+def _collapse(journeys: Journeys) -> Journeys:
+    repeat = np.zeros(len(journeys.events), dtype=bool)
+    repeat[1:] = (journeys.events[1:] == journeys.events[:-1]) & (journeys.journey[1:] == journeys.journey[:-1])
+    keep = ~repeat
+    journey = journeys.journey[keep]
+    starts = np.flatnonzero(np.r_[True, journey[1:] != journey[:-1]])
+    return Journeys(events=journeys.events[keep], starts=starts, journey=journey, time=journeys.time[keep],
+                    names=journeys.names)
+
+
+def _variant_ids(journeys: Journeys) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Variant index of each journey and the code sequence of each variant, exactly (no hashing).
+
+    Journeys of equal length are stacked into a matrix whose distinct rows are the variants.
+    """
+    lengths = journeys.lengths
+    variant = np.empty(journeys.n_journeys, dtype=np.int64)
+    sequences: list[np.ndarray] = []
+    for length in np.unique(lengths):
+        members = np.flatnonzero(lengths == length)
+        matrix = journeys.events[journeys.starts[members, None] + np.arange(length)]
+        distinct, inverse = np.unique(matrix, axis=0, return_inverse=True)
+        variant[members] = len(sequences) + inverse.reshape(-1)
+        sequences.extend(distinct)
+    return variant, sequences
