@@ -48,7 +48,8 @@ def journey_graph(log, *, goal=None, by: str = "user", gap="30min") -> JourneyGr
     log : EventLog or pandas.DataFrame
         The events; a DataFrame is read with :func:`journey.read_events` and its default columns.
     goal : str or list of str, optional
-        The conversion event(s). A journey converts when it reaches any of them.
+        The conversion event(s). A journey converts when it reaches any of them. A goal that never
+        occurs in the log is an error (it is most often a typo): the message lists the events.
     by : {"user", "session"}
         What one journey is: everything a user did, or one session (see :meth:`EventLog.sessions`).
     gap : str or pandas.Timedelta

@@ -1,0 +1,30 @@
+"""The vectorised Wilson interval equals scipy's, and covers as it promises."""
+
+import numpy as np
+import pytest
+from scipy.stats import binomtest
+
+from journey.intervals import wilson_interval
+
+
+@pytest.mark.parametrize("level", [0.8, 0.95, 0.99])
+def test_wilson_equals_scipy_binomtest(level):
+    for n in [1, 2, 5, 17, 100, 1000]:
+        for k in sorted({0, 1, n // 3, n // 2, n - 1, n}):
+            low, high = wilson_interval([k], [n], level)
+            ref = binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
+            assert low[0] == pytest.approx(ref.low, abs=1e-12) and high[0] == pytest.approx(ref.high, abs=1e-12)
+
+
+def test_empty_groups_have_no_interval():
+    low, high = wilson_interval([0], [0])
+    assert np.isnan(low[0]) and np.isnan(high[0])
+
+
+def test_wilson_covers_about_95_percent_by_simulation():
+    rng = np.random.default_rng(1)
+    for p, n in [(0.05, 40), (0.3, 25), (0.5, 200), (0.9, 60)]:
+        k = rng.binomial(n, p, size=20_000)
+        low, high = wilson_interval(k, np.full(k.shape, n))
+        coverage = ((low <= p) & (p <= high)).mean()
+        assert 0.92 <= coverage <= 0.98, (p, n, coverage)
