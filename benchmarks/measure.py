@@ -12,6 +12,28 @@ import sys
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "out"
+EVENTS = [f"touchpoint_{i:02d}" for i in range(20)]
+
+
+def make_parquet(rows: int) -> Path:
+    """Synthetic log (seeded): shuffled rows, ~10 events per user, 20 touchpoints, times over 90 days."""
+    import numpy as np
+    import pandas as pd
+
+    path = OUT / f"events_{rows}.parquet"
+    if path.exists():
+        return path
+    OUT.mkdir(exist_ok=True)
+    rng = np.random.default_rng(0)
+    users = rng.integers(0, rows // 10, rows)
+    seconds = rng.integers(0, 90 * 86_400, rows)
+    pd.DataFrame({
+        "user_id": pd.Series(users).map("u{:07d}".format),
+        "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(seconds, unit="s"),
+        "event": pd.Categorical.from_codes(rng.integers(0, len(EVENTS), rows), EVENTS).astype(str),
+        "value": rng.random(rows),
+    }).to_parquet(path, index=False)
+    return path
 
 
 def run_case(script: Path, case: str, *args: str) -> dict:
@@ -22,19 +44,35 @@ def run_case(script: Path, case: str, *args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def report(seconds: float, **extra) -> None:
-    """Called inside a case: print its figures (seconds, peak MiB of this process) as one JSON line."""
+def peak_mib() -> float:
+    """Peak resident memory of this process so far, in MiB."""
     import resource
 
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-    print(json.dumps({"seconds": round(seconds, 3), "peak_mib": round(peak_mib, 1), **extra}))
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def measure(work, *args) -> None:
+    """Called inside a case: run ``work(*args)`` and print its figures as one JSON line.
+
+    ``peak_mib`` is the whole process's peak; ``work_mib`` is that peak less the process's size before the
+    work (interpreter and imports), i.e. the memory the work itself needed at its height.
+    """
+    import time
+
+    before = peak_mib()
+    start = time.perf_counter()
+    figures = work(*args) or {}
+    seconds = time.perf_counter() - start
+    peak = peak_mib()
+    print(json.dumps({"seconds": round(seconds, 3), "peak_mib": round(peak, 1),
+                      "work_mib": round(peak - before, 1), **figures}))
 
 
 def table(rows: list[tuple[str, dict]], reference: str | None = None) -> str:
     """Rows of (label, figures) as an aligned text table, with times relative to the ``reference`` row."""
     ref = dict(rows).get(reference) if reference else None
-    lines = [f"{'case':<46}{'seconds':>9}{'peak MiB':>10}" + (f"{'time / first':>14}" if ref else "")]
+    lines = [f"{'case':<42}{'seconds':>9}{'peak MiB':>10}{'work MiB':>10}" + (f"{'time / first':>14}" if ref else "")]
     for label, r in rows:
         rel = f"{r['seconds'] / ref['seconds']:>14.2f}" if ref else ""
-        lines.append(f"{label:<46}{r['seconds']:>9.2f}{r['peak_mib']:>10.0f}{rel}")
+        lines.append(f"{label:<42}{r['seconds']:>9.2f}{r['peak_mib']:>10.0f}{r['work_mib']:>10.0f}{rel}")
     return "\n".join(lines)

@@ -1,21 +1,36 @@
 """journey: customer journeys from event logs, with honest confidence intervals.
 
-The public API is flat: ``journey.read_events``, ``journey.journey_graph``, ... Every name below is
-importable from ``journey`` directly.
+The public API is flat: ``journey.read_events``, ``journey.journey_graph``, ... Every name in
+``__all__`` is importable from ``journey`` directly. Modules that pull in heavy libraries (networkx,
+scipy, matplotlib) load on first use, so ``import journey`` stays quick.
 """
+
+from importlib import import_module
 
 from .errors import JourneyError, JourneyWarning
 from .events import END, START, EventLog, read_events
-from .graph import JourneyGraph, journey_graph, prune
-from .export import to_frames, to_node_link, write_gexf, write_graphml, write_node_link
-from .funnel import funnel
-from .variants import path_variants
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "read_events", "EventLog", "START", "END",
-    "journey_graph", "prune", "JourneyGraph", "path_variants", "funnel",
-    "to_frames", "write_graphml", "write_gexf", "to_node_link", "write_node_link",
-    "JourneyError", "JourneyWarning", "__version__",
-]
+# Public name -> module that defines it, imported when the name is first used.
+_LAZY = {
+    "journey_graph": "graph", "prune": "graph", "JourneyGraph": "graph",
+    "path_variants": "variants",
+    "funnel": "funnel",
+    "to_frames": "export", "write_graphml": "export", "write_gexf": "export",
+    "to_node_link": "export", "write_node_link": "export",
+}
+
+__all__ = ["read_events", "EventLog", "START", "END", *_LAZY, "JourneyError", "JourneyWarning", "__version__"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'journey' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

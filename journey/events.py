@@ -118,8 +118,8 @@ def read_events(
     _check_clashes(names, raw.columns)
 
     problems: list[tuple[np.ndarray, str, str, pd.Series]] = []  # (rows, column, reason, values)
-    user_values = _check_labels(raw[names["user"]], names["user"], problems)
-    event_values = _check_labels(raw[names["event"]], names["event"], problems, reserved=True)
+    users = _labels(raw[names["user"]], names["user"], problems)
+    events = _labels(raw[names["event"]], names["event"], problems, reserved=True)
     times = _parse_times(raw[names["time"]], names["time"], tz, time_unit, problems)
 
     keep = None
@@ -141,8 +141,8 @@ def read_events(
             stacklevel=2,
         )
 
-    frame = _canonical_frame(raw, names, user_values, times, event_values, keep)
-    frame, user_codes = _sort_by_user_and_time(frame, names["user"])
+    frame, user_codes = _canonical_frame(raw, names, users, times, events, keep)
+    frame, user_codes = _sort_by_user_and_time(frame, user_codes)
     return EventLog(frame, dropped=dropped, source=description, _user_codes=user_codes)
 
 
@@ -415,24 +415,36 @@ def _check_tz(tz: str) -> None:
 # validation
 
 
-def _check_labels(values: pd.Series, column: str, problems: list, reserved: bool = False) -> pd.Series:
-    """Users and touchpoints: missing or blank labels are invalid; touchpoints may not use START/END."""
-    missing = values.isna().to_numpy()
-    if missing.any():
-        rows = np.flatnonzero(missing)
-        problems.append((rows, column, "missing values", values.iloc[rows]))
-    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-        text = values.astype("str")
-        blank = (text.str.strip() == "").fillna(False).to_numpy(dtype=bool) & ~missing
-        if blank.any():
-            rows = np.flatnonzero(blank)
-            problems.append((rows, column, "blank values", values.iloc[rows]))
+def _labels(values: pd.Series, column: str, problems: list, reserved: bool = False) -> tuple[np.ndarray, pd.Index]:
+    """Codes and sorted distinct values of a user or touchpoint column; bad labels go to ``problems``.
+
+    Missing or blank labels are invalid, and touchpoints may not use the START/END names. The checks run
+    on the distinct values, not on every row.
+    """
+    try:
+        codes, uniques = pd.factorize(values, sort=True)
+    except TypeError:
+        kinds = sorted({type(v).__name__ for v in values.dropna()})
+        raise JourneyError(f"column {column!r} mixes value types ({', '.join(kinds)}); "
+                           f"convert it to one type, e.g. .astype(str)") from None
+    if reserved and not pd.api.types.is_string_dtype(uniques.dtype):
+        # Touchpoint names are text: 3 and "3" are one touchpoint.
+        codes, uniques = pd.factorize(values.astype("str").where(values.notna()), sort=True)
+    _record(codes == -1, values, column, "missing values", problems)
+    if pd.api.types.is_string_dtype(uniques.dtype):
+        text = pd.Series(uniques).astype("str")
+        _record(np.isin(codes, np.flatnonzero(text.str.strip() == "")), values, column, "blank values", problems)
         if reserved:
-            clash = text.isin([START, END]).to_numpy(dtype=bool)
-            if clash.any():
-                rows = np.flatnonzero(clash)
-                problems.append((rows, column, f"names journey reserves for its own use ({START!r}, {END!r})", values.iloc[rows]))
-    return values
+            clash = np.flatnonzero(text.isin([START, END]))
+            _record(np.isin(codes, clash), values, column,
+                    f"names journey reserves for its own use ({START!r}, {END!r})", problems)
+    return codes, uniques
+
+
+def _record(bad: np.ndarray, values: pd.Series, column: str, reason: str, problems: list) -> None:
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        problems.append((rows, column, reason, values.iloc[rows]))
 
 
 def _parse_times(values: pd.Series, column: str, tz: str, time_unit: str | None, problems: list) -> pd.Series:
@@ -557,36 +569,52 @@ def _empty_dropped() -> pd.DataFrame:
 # canonical frame and order
 
 
-def _canonical_frame(raw, names, user_values, times, event_values, keep) -> pd.DataFrame:
-    data = {"user": user_values.array, "time": times.array, "event": pd.Categorical(event_values.astype("str").array)}
+def _canonical_frame(raw, names, users, times, events, keep) -> tuple[pd.DataFrame, np.ndarray]:
+    """user, time, event and the other columns (as given), without the rows ``keep`` leaves out."""
+    user_codes, event_codes = users[0], events[0]
+    data = {"user": raw[names["user"]].array, "time": times.array,
+            "event": pd.Categorical.from_codes(event_codes, events[1].astype("str"))}
     data.update({c: raw[c].array for c in raw.columns if c not in names.values()})
-    frame = pd.DataFrame(data)
-    return frame if keep is None else frame[keep].reset_index(drop=True)
+    frame = pd.DataFrame(data, copy=False)  # the sort below makes the one copy
+    if keep is None:
+        return frame, user_codes
+    frame = frame[keep].reset_index(drop=True)
+    frame["event"] = frame["event"].cat.remove_unused_categories()
+    return frame, user_codes[keep]
 
 
-def _sort_by_user_and_time(frame: pd.DataFrame, user_column: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """Stable sort by (user, time): one stable argsort on time, then a radix-fast sort of a packed key."""
-    try:
-        codes, _ = pd.factorize(frame["user"], sort=True)
-    except TypeError:
-        kinds = sorted({type(v).__name__ for v in frame["user"]})
-        raise JourneyError(f"column {user_column!r} mixes value types ({', '.join(kinds)}); "
-                           f"convert it to one type, e.g. .astype(str)") from None
-    t = time_ns(frame["time"])
+def _sort_by_user_and_time(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """Stable sort by (user, time); ``codes`` rank users in sorted order.
+
+    Returns the sorted frame and dense user codes (0, 0, 1, ...). Input already in order is not copied.
+    """
+    order = _stable_order(codes, time_ns(frame["time"]))
+    if order is not None:
+        frame, codes = frame.take(order).reset_index(drop=True), codes[order]
+    dense = np.zeros(len(codes), dtype=np.int64)
+    np.cumsum(codes[1:] != codes[:-1], out=dense[1:])
+    return frame, dense
+
+
+def _stable_order(codes: np.ndarray, t: np.ndarray) -> np.ndarray | None:
+    """Row order sorting by (code, t) with ties in input order; None when rows are in order already.
+
+    One stable argsort on time gives each row its time rank (ties in input order); then a plain sort of
+    the packed key ``code << bits | rank`` (radix-fast for int64) orders by user, then rank.
+    """
     same_user = codes[1:] == codes[:-1]
     if (codes[1:] >= codes[:-1]).all() and (~same_user | (t[1:] >= t[:-1])).all():
-        return frame, codes  # already in order: skip the sort
+        return None
     by_time = np.argsort(t, kind="stable")
-    rank = np.empty(len(t), dtype=np.int64)
-    rank[by_time] = np.arange(len(t), dtype=np.int64)
     bits = max(int(len(t)).bit_length(), 1)
-    if int(codes.max()).bit_length() + bits <= 63:
-        key = (codes.astype(np.int64) << bits) | rank
-        key.sort()
-        order = by_time[key & ((1 << bits) - 1)]
-    else:  # more users x rows than 63 bits hold: slower but exact
-        order = np.lexsort((rank, codes))
-    return frame.take(order).reset_index(drop=True), codes[order]
+    if int(codes.max()).bit_length() + bits > 63:  # too many users x rows to pack: slower but exact
+        return by_time[np.lexsort((np.arange(len(t)), codes[by_time]))]
+    key = np.empty(len(t), dtype=np.int64)
+    key[by_time] = np.arange(len(t), dtype=np.int64)
+    key |= codes.astype(np.int64) << bits
+    key.sort()
+    key &= (1 << bits) - 1
+    return by_time[key]
 
 
 def _fmt_time(ts: pd.Timestamp) -> str:
