@@ -17,6 +17,8 @@ $(VENV): pyproject.toml
 
 demo: $(VENV)
 	$(BIN)/journey summary data/events.csv.gz
+	@echo
+	$(BIN)/journey graph data/events.csv.gz --goal purchase
 
 test: $(VENV)
 	$(BIN)/python -m pytest --doctest-modules journey tests $(NBVAL) notebooks

@@ -44,6 +44,17 @@ def _parser() -> argparse.ArgumentParser:
                                   description="Read an event log, validate it and print its summary.")
     _add_source_arguments(summary)
     summary.set_defaults(run=_summary)
+
+    graph = commands.add_parser("graph", help="build the journey graph, print its summary, optionally export it",
+                                description="Build the journey graph of an event log and print its summary. "
+                                            "--out writes it as GraphML (.graphml), GEXF (.gexf) or node-link JSON (.json).")
+    _add_source_arguments(graph)
+    graph.add_argument("--goal", action="append", help="conversion event (repeat for several)")
+    graph.add_argument("--by", choices=["user", "session"], default="user", help="what one journey is (default: user)")
+    graph.add_argument("--gap", default="30min", help="inactivity that ends a session with --by session (default: 30min)")
+    graph.add_argument("--min-share", type=float, help="prune transitions below this share of their source's out-flow")
+    graph.add_argument("--out", help="write the graph to this .graphml, .gexf or .json file")
+    graph.set_defaults(run=_graph)
     return parser
 
 
@@ -78,6 +89,24 @@ def _summary(args: argparse.Namespace) -> int:
     if len(log.dropped):
         print(f"\nDropped rows ({len(log.dropped):,}):")
         print(log.dropped.head(20).to_string(index=False))
+    return 0
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from . import export
+    from .graph import journey_graph, prune
+
+    writers = {".graphml": export.write_graphml, ".gexf": export.write_gexf, ".json": export.write_node_link}
+    if args.out and not any(args.out.endswith(ext) for ext in writers):
+        raise JourneyError(f"--out {args.out!r}: use a .graphml, .gexf or .json file name")
+    goal = args.goal[0] if args.goal and len(args.goal) == 1 else args.goal
+    graph = journey_graph(_read(args), goal=goal, by=args.by, gap=args.gap)
+    if args.min_share is not None:
+        graph = prune(graph, min_share=args.min_share)
+    print(graph)
+    if args.out:
+        path = next(w for ext, w in writers.items() if args.out.endswith(ext))(graph, args.out)
+        print(f"\nwrote {path}")
     return 0
 
 

@@ -35,3 +35,16 @@ def test_the_console_script_runs_without_a_traceback(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 2 and "Traceback" not in done.stderr and "does not exist" in done.stderr
     assert subprocess.run([sys.executable, "-m", "journey.cli", "--help"], capture_output=True).returncode == 0
+
+
+def test_graph_prints_the_summary_and_writes_the_file(capsys, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("user_id,timestamp,event\na,2025-01-01T10:00Z,home\na,2025-01-01T10:01Z,buy\n"
+                    "b,2025-01-01T10:00Z,home\n")
+    out_file = tmp_path / "g.graphml"
+    assert main(["graph", str(path), "--goal", "buy", "--out", str(out_file)]) == 0
+    out = capsys.readouterr().out
+    assert "goal 'buy': 1 journeys converted = 50.0%" in out and out_file.exists()
+    assert main(["graph", str(path), "--goal", "bye"]) == 2
+    assert "Did you mean 'buy'" in capsys.readouterr().err
+    assert main(["graph", str(path), "--out", "g.png"]) == 2
