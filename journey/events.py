@@ -255,7 +255,7 @@ class EventLog:
         >>> journey.read_events(df).sessions("30min").frame["session"].tolist()
         [1, 1, 2]
         """
-        gap_ns = _gap_ns(gap)
+        gap_ns = duration_ns(gap, "gap")
         if "session" in self.frame.columns and self.session_gap is None:
             raise JourneyError(
                 "column 'session' is already in the log (from the input); rename it before calling "
@@ -263,7 +263,7 @@ class EventLog:
             )
         starts = session_starts(self.user_codes, time_ns(self.frame["time"]), gap_ns)
         numbered = np.cumsum(starts, dtype=np.int64)
-        first_of_user = numbered[np.flatnonzero(_user_starts(self.user_codes))]
+        first_of_user = numbered[np.flatnonzero(user_starts(self.user_codes))]
         session = numbered - np.repeat(first_of_user, np.bincount(self.user_codes)) + 1
         frame = self.frame.assign(session=session)
         return EventLog(frame, dropped=self.dropped, source=self.source, session_gap=pd.Timedelta(gap_ns),
@@ -309,25 +309,27 @@ def time_ns(times: pd.Series) -> np.ndarray:
 
 def session_starts(user_codes: np.ndarray, t_ns: np.ndarray, gap_ns: int) -> np.ndarray:
     """Boolean mask of rows that open a session: a new user, or more than ``gap_ns`` since the last event."""
-    starts = _user_starts(user_codes)
+    starts = user_starts(user_codes)
     starts[1:] |= np.diff(t_ns) > gap_ns
     return starts
 
 
-def _user_starts(user_codes: np.ndarray) -> np.ndarray:
+def user_starts(user_codes: np.ndarray) -> np.ndarray:
+    """Boolean mask of rows that begin a user's events (the code changes)."""
     starts = np.empty(len(user_codes), dtype=bool)
     starts[:1] = True
     starts[1:] = user_codes[1:] != user_codes[:-1]
     return starts
 
 
-def _gap_ns(gap) -> int:
+def duration_ns(value, argument: str) -> int:
+    """A positive duration (``"30min"``, ``"7D"``, a Timedelta) in nanoseconds; ``argument`` names it in errors."""
     try:
-        td = pd.Timedelta(gap)
+        td = pd.Timedelta(value)
     except (ValueError, TypeError) as exc:
-        raise JourneyError(f"gap={gap!r} is not a duration such as '30min' or '1h' ({exc})") from None
+        raise JourneyError(f"{argument}={value!r} is not a duration such as '30min', '24h' or '7D' ({exc})") from None
     if td <= pd.Timedelta(0):
-        raise JourneyError(f"gap must be a positive duration, not {gap!r}")
+        raise JourneyError(f"{argument} must be a positive duration, not {value!r}")
     return int(td.value)
 
 
@@ -421,24 +423,31 @@ def _labels(values: pd.Series, column: str, problems: list, reserved: bool = Fal
     Missing or blank labels are invalid, and touchpoints may not use the START/END names. The checks run
     on the distinct values, not on every row.
     """
-    try:
-        codes, uniques = pd.factorize(values, sort=True)
-    except TypeError:
-        kinds = sorted({type(v).__name__ for v in values.dropna()})
-        raise JourneyError(f"column {column!r} mixes value types ({', '.join(kinds)}); "
-                           f"convert it to one type, e.g. .astype(str)") from None
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True).startswith("mixed"):
+        _refuse_mixed_types(values, column)
+    codes, uniques = pd.factorize(values, sort=True)
     if reserved and not pd.api.types.is_string_dtype(uniques.dtype):
         # Touchpoint names are text: 3 and "3" are one touchpoint.
         codes, uniques = pd.factorize(values.astype("str").where(values.notna()), sort=True)
     _record(codes == -1, values, column, "missing values", problems)
-    if pd.api.types.is_string_dtype(uniques.dtype):
-        text = pd.Series(uniques).astype("str")
+    text = pd.Series(np.asarray(uniques, dtype=object))
+    if pd.api.types.infer_dtype(text, skipna=True) == "string":
         _record(np.isin(codes, np.flatnonzero(text.str.strip() == "")), values, column, "blank values", problems)
         if reserved:
             clash = np.flatnonzero(text.isin([START, END]))
             _record(np.isin(codes, clash), values, column,
                     f"names journey reserves for its own use ({START!r}, {END!r})", problems)
     return codes, uniques
+
+
+def _refuse_mixed_types(values: pd.Series, column: str) -> None:
+    """1 and "1" would silently be two customers: refuse, naming the rows of the rarer type."""
+    kinds = values.map(lambda v: type(v).__name__ if pd.notna(v) else None)
+    counts = kinds.value_counts()
+    rows = np.flatnonzero((kinds == counts.index[-1]).to_numpy())
+    raise InvalidValuesError(
+        column, f"values of type {counts.index[-1]} among values of type {counts.index[0]}", rows.tolist(),
+        values.iloc[rows].tolist(), "Convert the column to one type first, e.g. df[col].astype(str).")
 
 
 def _record(bad: np.ndarray, values: pd.Series, column: str, reason: str, problems: list) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import JourneyError, MissingColumnError
-from .events import time_ns
+from .events import duration_ns, time_ns
 from .intervals import wilson_interval
 from .journeys import as_event_log, goal_codes
 
@@ -72,7 +72,7 @@ def funnel(log, steps, *, within=None, order: str = "loose", by: str | None = No
         raise JourneyError(f'order must be "loose" or "strict", not {order!r}')
     if by is not None and by not in log.frame.columns:
         raise MissingColumnError("segment (by=)", by, [str(c) for c in log.frame.columns])
-    window = None if within is None else _window_ns(within)
+    window = None if within is None else duration_ns(within, "within")
     codes = [int(goal_codes(step, log.events, "steps")[0]) for step in steps]
 
     events = log.frame["event"].cat.codes.to_numpy()
@@ -89,20 +89,8 @@ def funnel(log, steps, *, within=None, order: str = "loose", by: str | None = No
         part = _step_table(steps, {k: (v if k == "times" else v[labels == i]) for k, v in best.items()})
         part.insert(0, by, segment)
         parts.append(part)
-    columns = [by, "step"]
     table = pd.concat(parts, ignore_index=True)
-    table = table.sort_values(columns, kind="stable", na_position="last", ignore_index=True)
-    return table
-
-
-def _window_ns(within) -> int:
-    try:
-        td = pd.Timedelta(within)
-    except (ValueError, TypeError) as exc:
-        raise JourneyError(f"within={within!r} is not a duration such as '7D' or '24h' ({exc})") from None
-    if td <= pd.Timedelta(0):
-        raise JourneyError(f"within must be a positive duration, not {within!r}")
-    return int(td.value)
+    return table.sort_values([by, "step"], kind="stable", na_position="last", ignore_index=True)
 
 
 def _attempts(events, users, t, codes, window, strict: bool) -> dict:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import JourneyError, UnknownEventError
-from .events import EventLog, _gap_ns, read_events, session_starts, time_ns
+from .events import EventLog, duration_ns, read_events, session_starts, time_ns, user_starts
 
 __all__ = ["Journeys", "split_journeys", "as_event_log", "goal_codes"]
 
@@ -86,12 +86,7 @@ def split_journeys(log: EventLog, by: str = "user", gap="30min") -> Journeys:
         raise JourneyError(f'by must be "user" or "session", not {by!r}')
     t = time_ns(log.frame["time"])
     codes = log.user_codes
-    if by == "session":
-        begins = session_starts(codes, t, _gap_ns(gap))
-    else:
-        begins = np.empty(len(codes), dtype=bool)
-        begins[:1] = True
-        begins[1:] = codes[1:] != codes[:-1]
+    begins = session_starts(codes, t, duration_ns(gap, "gap")) if by == "session" else user_starts(codes)
     journey = np.cumsum(begins, dtype=np.int64) - 1
     events = log.frame["event"].cat.codes.to_numpy().astype(np.int32, copy=False)
     return Journeys(events=events, starts=np.flatnonzero(begins), journey=journey, time=t, names=log.events)

@@ -278,3 +278,15 @@ def test_a_gzip_csv_is_read(tmp_path):
     with gzip.open(path, "wt") as f:
         f.write("user_id,timestamp,event\na,2025-01-01T10:00Z,home\n")
     assert len(journey.read_events(path)) == 1
+
+
+def test_a_user_column_mixing_numbers_and_text_is_refused():
+    with pytest.raises(InvalidValuesError, match=r"'user_id': values of type str among values of type int in 1 row: row 1 \('a'\)"):
+        journey.read_events(events(user_id=[1, "a", 2]))
+
+
+def test_categorical_and_numeric_label_columns_are_read():
+    with pytest.raises(InvalidValuesError, match="blank"):
+        journey.read_events(events(user_id=pd.Categorical(["a", " ", "b"])))
+    log = journey.read_events(events(user_id=[10, 10, 7], event=[1, 2, 1]))
+    assert log.frame["user"].tolist() == [7, 10, 10] and log.events == ["1", "2"]
