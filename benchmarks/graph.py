@@ -3,9 +3,10 @@
 Targets (issue 3), at 1M and 5M shuffled events (~10 per user, 20 touchpoints):
 full graph (read_events + journey_graph) <= 2x the bare numpy count, >= 10x faster than the pandas
 idiom, peak memory <= 3x the input frame. pm4py's format_dataframe + discover_dfg took 15 s at 5M on
-this kind of machine (measured when the issue was written; pm4py is not a dependency).
+this kind of machine when the issue was written; pass --pm4py-python (an interpreter with pm4py
+installed; it is not a dependency) to measure it in the same run.
 
-Run: `make bench` or `python benchmarks/graph.py [--rows 1000000 5000000]`.
+Run: `make bench` or `python benchmarks/graph.py [--rows 1000000 5000000] [--pm4py-python PATH]`.
 """
 
 from __future__ import annotations
@@ -59,23 +60,31 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 5_000_000])
     parser.add_argument("--case")
+    parser.add_argument("--pm4py-python", help="an interpreter with pm4py installed: adds pm4py's discover_dfg")
     parser.add_argument("path", nargs="?")
     args = parser.parse_args()
     if args.case:
         return measure(CASES[args.case], args.path)
     script = Path(__file__)
-    for rows in args.rows:
-        path = str(make_parquet(rows))
+    for size in args.rows:
+        path = str(make_parquet(size))
         results = {name: run_case(script, name, path) for name in CASES}
+        if args.pm4py_python:
+            results["pm4py"] = run_case(script.with_name("pm4py_dfg.py"), "pm4py", path, python=args.pm4py_python)
         agree = len({(r["transitions"], r["pairs"]) for r in results.values()}) == 1
         j, n, p = results["journey"], results["numpy"], results["pandas"]
-        print(f"\n{rows:,} events: directly-follows counts agree across the three: {agree}")
-        print(table([("bare numpy directly-follows count", n), ("pandas sort + groupby().shift()", p),
-                     ("journey read_events + journey_graph", j)], reference="bare numpy directly-follows count"))
+        print(f"\n{size:,} events: directly-follows counts agree across all cases: {agree}")
+        rows = [("bare numpy directly-follows count", n), ("pandas sort + groupby().shift()", p),
+                ("journey read_events + journey_graph", j)]
+        if "pm4py" in results:
+            rows.append(("pm4py format_dataframe + discover_dfg", results["pm4py"]))
+        print(table(rows, reference="bare numpy directly-follows count"))
         print(f"journey: read_events {j['read_seconds']:.2f} s + journey_graph {j['graph_seconds']:.2f} s; "
               f"{p['seconds'] / j['seconds']:.1f}x faster than the pandas idiom; memory for the work "
               f"{j['work_mib'] / n['input_mib']:.1f}x the input frame of {n['input_mib']:.0f} MiB "
               f"(bare numpy: {n['work_mib'] / n['input_mib']:.1f}x; whole-process peak {j['peak_mib'] / n['input_mib']:.1f}x)")
+        if "pm4py" in results:
+            print(f"journey is {results['pm4py']['seconds'] / j['seconds']:.1f}x faster than pm4py")
 
 
 if __name__ == "__main__":

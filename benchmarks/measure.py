@@ -36,9 +36,9 @@ def make_parquet(rows: int) -> Path:
     return path
 
 
-def run_case(script: Path, case: str, *args: str) -> dict:
+def run_case(script: Path, case: str, *args: str, python: str = sys.executable) -> dict:
     """Run ``script --case CASE ARGS`` in a subprocess; it prints one JSON line with its figures."""
-    done = subprocess.run([sys.executable, str(script), "--case", case, *args], capture_output=True, text=True)
+    done = subprocess.run([python, str(script), "--case", case, *args], capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"case {case} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -356,13 +356,22 @@ def _load(source, given: dict[str, str], encoding: str) -> tuple[pd.DataFrame, s
         where = "is a directory" if path.is_dir() else "does not exist"
         raise SourceError(f"{path}: file {where} (working directory: {Path.cwd()})")
     if kind == "parquet":
-        return _read_parquet(path), str(path)
+        return _read_parquet(path, given), str(path)
     return _read_csv(path, given, encoding), str(path)
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _read_parquet(path: Path, given: dict[str, str]) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
-        return pd.read_parquet(path)
+        schema = pq.read_schema(path)
+        # Touchpoints become categorical anyway: reading them dictionary-encoded skips a pass over the text.
+        event = _resolve("event", given["event"], schema.names)
+        text = pa.types.is_string(schema.field(event).type) or pa.types.is_large_string(schema.field(event).type)
+        return pd.read_parquet(path, read_dictionary=[event] if text else None)
+    except MissingColumnError:
+        raise
     except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
         raise SourceError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
 
@@ -425,7 +434,14 @@ def _labels(values: pd.Series, column: str, problems: list, reserved: bool = Fal
     """
     if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True).startswith("mixed"):
         _refuse_mixed_types(values, column)
-    codes, uniques = pd.factorize(values, sort=True)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # Work on the few categories, not the rows: as text (for touchpoints), deduplicated and sorted.
+        categories = values.cat.categories.astype("str") if reserved else values.cat.categories
+        remap, uniques = pd.factorize(categories, sort=True)
+        codes = values.cat.codes.to_numpy()
+        codes = np.where(codes >= 0, remap[codes], -1)
+    else:
+        codes, uniques = pd.factorize(values, sort=True)
     if reserved and not pd.api.types.is_string_dtype(uniques.dtype):
         # Touchpoint names are text: 3 and "3" are one touchpoint.
         codes, uniques = pd.factorize(values.astype("str").where(values.notna()), sort=True)
@@ -585,11 +601,10 @@ def _canonical_frame(raw, names, users, times, events, keep) -> tuple[pd.DataFra
             "event": pd.Categorical.from_codes(event_codes, events[1].astype("str"))}
     data.update({c: raw[c].array for c in raw.columns if c not in names.values()})
     frame = pd.DataFrame(data, copy=False)  # the sort below makes the one copy
-    if keep is None:
-        return frame, user_codes
-    frame = frame[keep].reset_index(drop=True)
-    frame["event"] = frame["event"].cat.remove_unused_categories()
-    return frame, user_codes[keep]
+    if keep is not None:
+        frame, user_codes = frame[keep].reset_index(drop=True), user_codes[keep]
+    frame["event"] = frame["event"].cat.remove_unused_categories()  # categorical input may carry unused ones
+    return frame, user_codes
 
 
 def _sort_by_user_and_time(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:

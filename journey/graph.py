@@ -138,25 +138,28 @@ def summarize(journeys: Journeys, goals: np.ndarray) -> TransitionSummary:
     """Count visits, entries, exits, transitions and distinct journeys of ``journeys`` in a few sorts."""
     k, j = len(journeys.names), journeys.n_journeys
     width = k + 2
-    ev, jid = journeys.events.astype(np.int64), journeys.journey
-    starts, ends, inner = journeys.starts, journeys.ends, journeys.inner()
+    ev, jid = journeys.events, journeys.journey
+    starts, ends = journeys.starts, journeys.ends
     converted = journeys.converted(goals)
 
     # Node figures.
     visits = np.bincount(ev, minlength=k)
     node_pairs, node_journeys = _distinct(jid, ev, k)
     node_conversions = np.bincount(node_pairs[converted[node_pairs // k]] % k, minlength=k)
+    del node_pairs
 
-    # Transitions: inner ones carry a time; START and END ones do not.
-    src = np.concatenate([ev[inner], np.full(j, k), ev[ends]])
-    dst = np.concatenate([ev[1:][inner[:-1]], ev[starts], np.full(j, k + 1)])
-    owner = np.concatenate([jid[inner], np.arange(j), np.arange(j)])
-    edge = src * width + dst
+    # Transitions: inner ones (within a journey) carry a time; START and END ones do not.
+    step = journeys.inner()[:-1]  # row i -> i + 1 stays in one journey
+    code_type = np.int32 if width * width < 2**31 else np.int64
+    edge = np.concatenate([ev[:-1][step].astype(code_type) * width + ev[1:][step],
+                           ev[starts].astype(code_type) + k * width,
+                           ev[ends].astype(code_type) * width + (k + 1)])
+    owner = np.concatenate([jid[:-1][step], np.arange(j, dtype=jid.dtype), np.arange(j, dtype=jid.dtype)])
     edge_count = np.bincount(edge, minlength=width * width)
     journey_edges, edge_journeys = _distinct(owner, edge, width * width)
-    n_inner = int(inner.sum())
-    gaps = np.diff(journeys.time)[inner[:-1]]
-    medians = _group_medians(edge[:n_inner], gaps, width * width) / 1e9
+    del owner
+    n_inner = int(step.sum())
+    medians = _group_medians(edge[:n_inner], np.diff(journeys.time)[step], width * width) / 1e9
     return TransitionSummary(
         names=journeys.names, goals=goals, n_journeys=j, n_events=len(ev), n_conversions=int(converted.sum()),
         visits=visits, node_journeys=node_journeys, entries=np.bincount(ev[starts], minlength=k),
@@ -167,10 +170,12 @@ def summarize(journeys: Journeys, goals: np.ndarray) -> TransitionSummary:
 
 def _distinct(group: np.ndarray, item: np.ndarray, n_items: int) -> tuple[np.ndarray, np.ndarray]:
     """Distinct (group, item) pairs as sorted packed keys, and how many distinct groups each item has."""
-    key = np.sort(group.astype(np.int64) * n_items + item)
+    key = group.astype(np.int64) * n_items
+    key += item
+    key.sort()
     first = np.empty(len(key), dtype=bool)
     first[:1] = True
-    first[1:] = key[1:] != key[:-1]
+    np.not_equal(key[1:], key[:-1], out=first[1:])
     pairs = key[first]
     return pairs, np.bincount(pairs % n_items, minlength=n_items)
 
@@ -182,7 +187,10 @@ def _group_medians(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.n
         return medians
     value_bits = int(values.max()).bit_length()
     if value_bits + int(n_groups).bit_length() <= 63:
-        ordered = np.sort((group.astype(np.int64) << value_bits) | values) & ((1 << value_bits) - 1)
+        ordered = group.astype(np.int64) << value_bits
+        ordered |= values
+        ordered.sort()
+        ordered &= (1 << value_bits) - 1
     else:  # too wide to pack: an exact but slower sort
         ordered = values[np.lexsort((values, group))]
     counts = np.bincount(group, minlength=n_groups)

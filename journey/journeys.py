@@ -87,7 +87,7 @@ def split_journeys(log: EventLog, by: str = "user", gap="30min") -> Journeys:
     t = time_ns(log.frame["time"])
     codes = log.user_codes
     begins = session_starts(codes, t, duration_ns(gap, "gap")) if by == "session" else user_starts(codes)
-    journey = np.cumsum(begins, dtype=np.int64) - 1
+    journey = np.cumsum(begins, dtype=np.int32 if len(begins) < 2**31 else np.int64) - 1
     events = log.frame["event"].cat.codes.to_numpy().astype(np.int32, copy=False)
     return Journeys(events=events, starts=np.flatnonzero(begins), journey=journey, time=t, names=log.events)
 

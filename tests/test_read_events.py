@@ -290,3 +290,9 @@ def test_categorical_and_numeric_label_columns_are_read():
         journey.read_events(events(user_id=pd.Categorical(["a", " ", "b"])))
     log = journey.read_events(events(user_id=[10, 10, 7], event=[1, 2, 1]))
     assert log.frame["user"].tolist() == [7, 10, 10] and log.events == ["1", "2"]
+
+
+def test_categorical_touchpoints_keep_sorted_text_names_and_lose_unused_categories():
+    cats = pd.Categorical(["cart", "home", "cart"], categories=["home", "cart", "never"])
+    log = journey.read_events(events(event=cats))
+    assert log.events == ["cart", "home"] and log.frame["event"].astype(str).tolist() == ["cart", "home", "cart"]
