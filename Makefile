@@ -26,6 +26,7 @@ test: $(VENV)
 bench: $(VENV)
 	$(BIN)/python benchmarks/read_events.py
 	$(BIN)/python benchmarks/graph.py
+	$(BIN)/python benchmarks/markov.py
 
 # Re-execute every notebook in place (outputs are committed and checked by nbval).
 notebooks: $(VENV)

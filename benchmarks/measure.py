@@ -12,28 +12,34 @@ import sys
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "out"
-EVENTS = [f"touchpoint_{i:02d}" for i in range(20)]
+def make_parquet(rows: int, touchpoints: int = 20) -> Path:
+    """Path of a synthetic log (seeded), made on first use: shuffled rows, ~10 events per user, uniform
+    touchpoints named ``touchpoint_00``, ``touchpoint_01``, ..., times over 90 days.
+    """
+    path = OUT / (f"events_{rows}.parquet" if touchpoints == 20 else f"events_{rows}_{touchpoints}tp.parquet")
+    if not path.exists():
+        # In a child process: Linux carries a parent's peak memory into the children it starts, so the
+        # process that launches the cases must stay small.
+        code = f"from measure import write_parquet; write_parquet({rows}, {touchpoints}, {str(path)!r})"
+        subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent, check=True)
+    return path
 
 
-def make_parquet(rows: int) -> Path:
-    """Synthetic log (seeded): shuffled rows, ~10 events per user, 20 touchpoints, times over 90 days."""
+def write_parquet(rows: int, touchpoints: int, path: str) -> None:
     import numpy as np
     import pandas as pd
 
-    path = OUT / f"events_{rows}.parquet"
-    if path.exists():
-        return path
     OUT.mkdir(exist_ok=True)
+    names = [f"touchpoint_{i:02d}" for i in range(touchpoints)]
     rng = np.random.default_rng(0)
     users = rng.integers(0, rows // 10, rows)
     seconds = rng.integers(0, 90 * 86_400, rows)
     pd.DataFrame({
         "user_id": pd.Series(users).map("u{:07d}".format),
         "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(seconds, unit="s"),
-        "event": pd.Categorical.from_codes(rng.integers(0, len(EVENTS), rows), EVENTS).astype(str),
+        "event": pd.Categorical.from_codes(rng.integers(0, touchpoints, rows), names).astype(str),
         "value": rng.random(rows),
     }).to_parquet(path, index=False)
-    return path
 
 
 def run_case(script: Path, case: str, *args: str, python: str = sys.executable) -> dict:

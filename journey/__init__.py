@@ -16,7 +16,9 @@ __version__ = "0.1.0"
 _LAZY = {
     "journey_graph": "graph", "prune": "graph", "JourneyGraph": "graph",
     "path_variants": "variants",
-    "funnel": "funnel",
+    "funnel": "funnels",
+    "drop_off": "dropoff", "compare_paths": "dropoff",
+    "markov": "markov_model", "MarkovModel": "markov_model",
     "to_frames": "export", "write_graphml": "export", "write_gexf": "export",
     "to_node_link": "export", "write_node_link": "export",
 }

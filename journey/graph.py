@@ -32,7 +32,7 @@ import numpy as np
 from .errors import JourneyError, UnknownEventError
 from .events import END, START
 from .intervals import wilson_interval
-from .journeys import Journeys, as_event_log, goal_codes, split_journeys
+from .journeys import Journeys, as_event_log, distinct_pairs, goal_codes, split_journeys
 
 __all__ = ["journey_graph", "prune", "JourneyGraph", "TransitionSummary", "summarize", "START", "END"]
 
@@ -144,7 +144,7 @@ def summarize(journeys: Journeys, goals: np.ndarray) -> TransitionSummary:
 
     # Node figures.
     visits = np.bincount(ev, minlength=k)
-    node_pairs, node_journeys = _distinct(jid, ev, k)
+    node_pairs, node_journeys = distinct_pairs(jid, ev, k)
     node_conversions = np.bincount(node_pairs[converted[node_pairs // k]] % k, minlength=k)
     del node_pairs
 
@@ -156,7 +156,7 @@ def summarize(journeys: Journeys, goals: np.ndarray) -> TransitionSummary:
                            ev[ends].astype(code_type) * width + (k + 1)])
     owner = np.concatenate([jid[:-1][step], np.arange(j, dtype=jid.dtype), np.arange(j, dtype=jid.dtype)])
     edge_count = np.bincount(edge, minlength=width * width)
-    journey_edges, edge_journeys = _distinct(owner, edge, width * width)
+    journey_edges, edge_journeys = distinct_pairs(owner, edge, width * width)
     del owner
     n_inner = int(step.sum())
     medians = _group_medians(edge[:n_inner], np.diff(journeys.time)[step], width * width) / 1e9
@@ -166,18 +166,6 @@ def summarize(journeys: Journeys, goals: np.ndarray) -> TransitionSummary:
         exits=np.bincount(ev[ends], minlength=k), node_conversions=node_conversions, edge_count=edge_count,
         edge_journeys=edge_journeys, edge_median_seconds=medians, journey_edges=journey_edges,
     )
-
-
-def _distinct(group: np.ndarray, item: np.ndarray, n_items: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (group, item) pairs as sorted packed keys, and how many distinct groups each item has."""
-    key = group.astype(np.int64) * n_items
-    key += item
-    key.sort()
-    first = np.empty(len(key), dtype=bool)
-    first[:1] = True
-    np.not_equal(key[1:], key[:-1], out=first[1:])
-    pairs = key[first]
-    return pairs, np.bincount(pairs % n_items, minlength=n_items)
 
 
 def _group_medians(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:

@@ -14,7 +14,7 @@ import pandas as pd
 from .errors import JourneyError, UnknownEventError
 from .events import EventLog, duration_ns, read_events, session_starts, time_ns, user_starts
 
-__all__ = ["Journeys", "split_journeys", "as_event_log", "goal_codes"]
+__all__ = ["Journeys", "split_journeys", "as_event_log", "goal_codes", "distinct_pairs"]
 
 JOURNEY_KINDS = ("user", "session")
 
@@ -62,6 +62,20 @@ class Journeys:
         mask[self.ends] = False
         return mask
 
+    def subset(self, keep: np.ndarray) -> Journeys:
+        """The same journeys with only the rows where ``keep`` is true (journeys left empty disappear)."""
+        journey = self.journey[keep]
+        starts = np.flatnonzero(np.r_[True, journey[1:] != journey[:-1]]) if len(journey) else np.array([], int)
+        return Journeys(events=self.events[keep], starts=starts, journey=journey, time=self.time[keep],
+                        names=self.names)
+
+    def until_first(self, codes: np.ndarray) -> Journeys:
+        """The journeys cut just after their first event among ``codes`` (journeys without one stay whole)."""
+        hit = np.isin(self.events, codes)
+        first_hit = np.full(self.n_journeys, np.iinfo(np.int64).max)
+        np.minimum.at(first_hit, self.journey[hit], np.flatnonzero(hit))
+        return self.subset(np.arange(len(self.events)) <= first_hit[self.journey])
+
     def converted(self, goals: np.ndarray) -> np.ndarray:
         """Boolean per journey: does it reach any of the goal codes?"""
         if len(goals) == 0:
@@ -102,3 +116,15 @@ def goal_codes(goal, names: list[str], argument: str = "goal") -> np.ndarray:
         if name not in index:
             raise UnknownEventError(argument, name, names)
     return np.array(sorted({index[name] for name in wanted}), dtype=np.int32)
+
+
+def distinct_pairs(group: np.ndarray, item: np.ndarray, n_items: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (group, item) pairs as sorted packed keys, and how many distinct groups each item has."""
+    key = group.astype(np.int64) * n_items
+    key += item
+    key.sort()
+    first = np.empty(len(key), dtype=bool)
+    first[:1] = True
+    np.not_equal(key[1:], key[:-1], out=first[1:])
+    pairs = key[first]
+    return pairs, np.bincount(pairs % n_items, minlength=n_items)

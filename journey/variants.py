@@ -75,11 +75,7 @@ def path_variants(log, *, top: int | None = 20, collapse_repeats: bool = False, 
 def _collapse(journeys: Journeys) -> Journeys:
     repeat = np.zeros(len(journeys.events), dtype=bool)
     repeat[1:] = (journeys.events[1:] == journeys.events[:-1]) & (journeys.journey[1:] == journeys.journey[:-1])
-    keep = ~repeat
-    journey = journeys.journey[keep]
-    starts = np.flatnonzero(np.r_[True, journey[1:] != journey[:-1]])
-    return Journeys(events=journeys.events[keep], starts=starts, journey=journey, time=journeys.time[keep],
-                    names=journeys.names)
+    return journeys.subset(~repeat)
 
 
 def _variant_ids(journeys: Journeys) -> tuple[np.ndarray, list[np.ndarray]]:

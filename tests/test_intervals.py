@@ -28,3 +28,24 @@ def test_wilson_covers_about_95_percent_by_simulation():
         low, high = wilson_interval(k, np.full(k.shape, n))
         coverage = ((low <= p) & (p <= high)).mean()
         assert 0.92 <= coverage <= 0.98, (p, n, coverage)
+
+
+# Newcombe RG (1998). Interval estimation for the difference between independent proportions: comparison
+# of eleven methods. Statistics in Medicine 17:873-890, Table II, method 10 (hybrid score), examples a, b, d-h.
+NEWCOMBE_1998 = [
+    ((56, 70, 48, 80), (0.0524, 0.3339)),
+    ((9, 10, 3, 10), (0.1705, 0.8090)),
+    ((5, 56, 0, 29), (-0.0381, 0.1926)),
+    ((0, 10, 0, 20), (-0.1611, 0.2775)),
+    ((0, 10, 0, 10), (-0.2775, 0.2775)),
+    ((10, 10, 0, 20), (0.6791, 1.0000)),
+    ((10, 10, 0, 10), (0.6075, 1.0000)),
+]
+
+
+@pytest.mark.parametrize("counts, published", NEWCOMBE_1998)
+def test_newcombe_hybrid_interval_matches_the_published_table(counts, published):
+    from journey.intervals import newcombe_interval
+
+    low, high = newcombe_interval(*([c] for c in counts))
+    assert (round(low[0], 4), round(high[0], 4)) == published
