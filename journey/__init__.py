@@ -19,6 +19,11 @@ _LAZY = {
     "funnel": "funnels",
     "drop_off": "dropoff", "compare_paths": "dropoff",
     "markov": "markov_model", "MarkovModel": "markov_model",
+    "nps": "net_promoter", "nps_from_counts": "net_promoter", "nps_compare": "net_promoter",
+    "nps_by": "net_promoter", "NPSResult": "net_promoter",
+    "proportion": "proportions", "csat": "proportions", "compare_proportions": "proportions",
+    "sample_size": "sample_sizes", "margin_of_error": "sample_sizes",
+    "read_survey": "survey", "nps_by_touchpoint": "survey", "nps_by_outcome": "survey",
     "to_frames": "export", "write_graphml": "export", "write_gexf": "export",
     "to_node_link": "export", "write_node_link": "export",
 }
@@ -26,7 +31,13 @@ _LAZY = {
 __all__ = ["read_events", "EventLog", "START", "END", *_LAZY, "JourneyError", "JourneyWarning", "__version__"]
 
 
+# Submodules reachable as attributes (``journey.datasets.load_sample()``) without importing them first.
+_SUBMODULES = ("datasets",)
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return import_module(f".{name}", __name__)
     if name in _LAZY:
         value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value

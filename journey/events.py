@@ -111,8 +111,8 @@ def read_events(
         raise JourneyError(f"time_unit must be one of {', '.join(map(repr, TIME_UNITS))}, not {time_unit!r}")
     _check_tz(tz)
     given = {"user": user, "time": time, "event": event}
-    raw, description = _load(source, given, encoding)
-    names = {role: _resolve(role, name, raw.columns) for role, name in given.items()}
+    raw, description = load_table(source, given, encoding)
+    names = {role: resolve_column(role, name, raw.columns) for role, name in given.items()}
     if len(raw) == 0:
         raise EmptyLogError(f"{description} holds no rows (columns: {', '.join(map(str, raw.columns))})")
     _check_clashes(names, raw.columns)
@@ -120,15 +120,15 @@ def read_events(
     problems: list[tuple[np.ndarray, str, str, pd.Series]] = []  # (rows, column, reason, values)
     users = _labels(raw[names["user"]], names["user"], problems)
     events = _labels(raw[names["event"]], names["event"], problems, reserved=True)
-    times = _parse_times(raw[names["time"]], names["time"], tz, time_unit, problems)
+    times = parse_times(raw[names["time"]], names["time"], tz, time_unit, problems)
 
     keep = None
-    dropped = _empty_dropped()
+    dropped = empty_dropped()
     if problems:
         if on_invalid == "raise":
             rows, column, reason, values = problems[0]
             raise InvalidValuesError(column, reason, rows.tolist(), values.tolist(), _DROP_ADVICE)
-        dropped = _dropped_table(problems)
+        dropped = dropped_table(problems)
         keep = np.ones(len(raw), dtype=bool)
         keep[dropped["row"].to_numpy()] = False
         if not keep.any():
@@ -165,7 +165,7 @@ class EventLog:
     def __init__(self, frame: pd.DataFrame, *, dropped: pd.DataFrame | None = None, source: str = "DataFrame",
                  session_gap: pd.Timedelta | None = None, _user_codes: np.ndarray | None = None):
         self.frame = frame
-        self.dropped = _empty_dropped() if dropped is None else dropped
+        self.dropped = empty_dropped() if dropped is None else dropped
         self.source = source
         self.session_gap = session_gap
         if _user_codes is not None:
@@ -337,7 +337,8 @@ def duration_ns(value, argument: str) -> int:
 # loading
 
 
-def _load(source, given: dict[str, str], encoding: str) -> tuple[pd.DataFrame, str]:
+def load_table(source, given: dict[str, str | None], encoding: str) -> tuple[pd.DataFrame, str]:
+    """A DataFrame from a file or DataFrame, and a description of where it came from (for messages)."""
     if isinstance(source, pd.DataFrame):
         return source, "DataFrame"
     if isinstance(source, EventLog):
@@ -367,7 +368,7 @@ def _read_parquet(path: Path, given: dict[str, str]) -> pd.DataFrame:
     try:
         schema = pq.read_schema(path)
         # Touchpoints become categorical anyway: reading them dictionary-encoded skips a pass over the text.
-        event = _resolve("event", given["event"], schema.names)
+        event = resolve_column("event", given["event"], schema.names)
         text = pa.types.is_string(schema.field(event).type) or pa.types.is_large_string(schema.field(event).type)
         return pd.read_parquet(path, read_dictionary=[event] if text else None)
     except MissingColumnError:
@@ -380,9 +381,9 @@ def _read_csv(path: Path, given: dict[str, str], encoding: str) -> pd.DataFrame:
     try:
         header = pd.read_csv(path, nrows=0, encoding=encoding).columns
         # Ids and touchpoints are labels: read them as text so "007" stays "007".
-        as_text = {_resolve(role, name, header): "str" for role, name in given.items() if role != "time"}
-        time_col = _resolve("time", given["time"], header)
-        return pd.read_csv(path, encoding=encoding, dtype={**as_text, time_col: "str"})
+        # Named columns are read as text (ids stay "007"); they are parsed and validated afterwards.
+        as_text = {resolve_column(role, name, header): "str" for role, name in given.items() if name is not None}
+        return pd.read_csv(path, encoding=encoding, dtype=as_text)
     except UnicodeDecodeError as exc:
         raise EncodingError(
             f"{path}: cannot be decoded as {encoding!r} (byte {exc.object[exc.start:exc.start + 1]!r} at offset "
@@ -396,11 +397,11 @@ def _read_csv(path: Path, given: dict[str, str], encoding: str) -> pd.DataFrame:
         raise SourceError(f"{path}: not a well-formed CSV file ({str(exc).strip()})") from None
 
 
-def _resolve(role: str, name: str, columns) -> str:
+def resolve_column(role: str, name: str, columns) -> str:
     if name in columns:
         return name
-    fallback = PM4PY_NAMES[role]
-    if name == DEFAULT_NAMES[role] and fallback in columns:
+    fallback = PM4PY_NAMES.get(role)
+    if fallback is not None and name == DEFAULT_NAMES[role] and fallback in columns:
         return fallback
     raise MissingColumnError(role, name, [str(c) for c in columns])
 
@@ -472,7 +473,7 @@ def _record(bad: np.ndarray, values: pd.Series, column: str, reason: str, proble
         problems.append((rows, column, reason, values.iloc[rows]))
 
 
-def _parse_times(values: pd.Series, column: str, tz: str, time_unit: str | None, problems: list) -> pd.Series:
+def parse_times(values: pd.Series, column: str, tz: str, time_unit: str | None, problems: list) -> pd.Series:
     """Parse a timestamp column to UTC; record unparseable rows in ``problems``. NaT marks bad rows."""
     missing = values.isna().to_numpy()
     if isinstance(values.dtype, pd.CategoricalDtype):
@@ -576,7 +577,7 @@ def _from_objects(values: pd.Series, column: str, tz: str, missing: np.ndarray, 
     return _localize(pd.to_datetime(values), column, tz, missing, problems)
 
 
-def _dropped_table(problems: list) -> pd.DataFrame:
+def dropped_table(problems: list) -> pd.DataFrame:
     parts = [
         pd.DataFrame({"row": rows.astype(np.int64), "column": column, "reason": reason,
                       "value": pd.Series(list(values), dtype=object)})
@@ -585,7 +586,7 @@ def _dropped_table(problems: list) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).sort_values("row", kind="stable", ignore_index=True)
 
 
-def _empty_dropped() -> pd.DataFrame:
+def empty_dropped() -> pd.DataFrame:
     return pd.DataFrame({"row": pd.Series(dtype=np.int64), "column": pd.Series(dtype=object),
                          "reason": pd.Series(dtype=object), "value": pd.Series(dtype=object)})
 

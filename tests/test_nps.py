@@ -1,0 +1,138 @@
+"""NPS: known answers, validation, interval methods and their coverage by exact enumeration."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import gammaln
+
+import journey
+from journey.errors import InvalidValuesError, JourneyError
+from journey.net_promoter import nps_interval
+
+
+def test_counts_score_and_variance_by_hand():
+    r = journey.nps([10, 9, 9, 8, 7, 6, 5, 0, None, np.nan])
+    assert (r.promoters, r.passives, r.detractors, r.n, r.n_missing) == (3, 2, 3, 8, 2)
+    assert r.score == 0.0
+    # Each answer scores +100/0/-100: variance = 100^2 (3/8 + 3/8 - 0^2).
+    assert r.variance == pytest.approx(100**2 * 0.75)
+    assert r.standard_error == pytest.approx(np.sqrt(7500 / 8))
+
+
+def test_text_and_float_scores_are_accepted():
+    assert journey.nps(["9", 9.0, "10", 6]).promoters == 3
+
+
+@pytest.mark.parametrize("bad", [9.5, 11, -1, "ten"])
+def test_invalid_scores_raise_listing_value_and_position(bad):
+    with pytest.raises(InvalidValuesError) as err:
+        journey.nps([10, 8, bad, 3])
+    assert err.value.rows == [2] and err.value.values == [bad]
+    assert "whole numbers from 0 to 10" in str(err.value) and f"row 2 ({bad!r})" in str(err.value)
+
+
+def test_wald_and_adjusted_wald_by_hand():
+    r = journey.nps_from_counts(promoters=45, passives=30, detractors=25)
+    # Wald: 0.20 +/- 1.96 sqrt((0.45 + 0.25 - 0.04) / 100).
+    half = 1.959964 * np.sqrt(0.66 / 100)
+    assert r.confidence_interval(method="wald") == pytest.approx((100 * (0.2 - half), 100 * (0.2 + half)), abs=1e-4)
+    # Adjusted Wald (Rocks 2016): 45.75 / 31.5 / 25.75 of 103.
+    p, d = 45.75 / 103, 25.75 / 103
+    half = 1.959964 * np.sqrt((p + d - (p - d) ** 2) / 103)
+    assert r.confidence_interval() == pytest.approx((100 * (p - d - half), 100 * (p - d + half)), abs=1e-4)
+
+
+def tango_statistic(b, c, n, delta):
+    slope = -b - c + (2 * n - b + c) * delta
+    q = (np.sqrt(slope**2 + 8 * n * c * delta * (1 - delta)) - slope) / (4 * n)
+    return (b - c - n * delta) / np.sqrt(n * (2 * q + delta * (1 - delta)))
+
+
+@pytest.mark.parametrize("counts", [(45, 30, 25), (3, 10, 7), (0, 5, 15), (18, 2, 0)])
+def test_tango_bounds_solve_the_score_equation(counts):
+    p, a, d = counts
+    low, high = journey.nps_from_counts(promoters=p, passives=a, detractors=d).confidence_interval(method="score")
+    n = p + a + d
+    if low > -100:
+        assert tango_statistic(p, d, n, low / 100) == pytest.approx(1.959964, abs=1e-5)
+    if high < 100:
+        assert tango_statistic(p, d, n, high / 100) == pytest.approx(-1.959964, abs=1e-5)
+    assert low <= 100 * (p - d) / n <= high
+
+
+def test_resampling_methods_repeat_for_a_seed_and_agree_with_wald_at_large_n():
+    r = journey.nps_from_counts(promoters=900, passives=600, detractors=500)
+    for method in ("bootstrap", "bayes"):
+        a, b = r.confidence_interval(method=method), r.confidence_interval(method=method)
+        assert a == b and a != r.confidence_interval(method=method, seed=1)
+        assert a == pytest.approx(r.confidence_interval(method="wald"), abs=0.8)
+
+
+def test_intervals_are_clipped_to_the_scale():
+    r = journey.nps_from_counts(promoters=5, passives=0, detractors=0)
+    for method in ("wald", "adjusted-wald", "score", "bootstrap", "bayes"):
+        low, high = r.confidence_interval(method=method)
+        assert -100 <= low <= high <= 100
+
+
+def exact_coverage(n, method, step=0.05):
+    """Coverage of the interval for every true (promoter, detractor) share on a grid, by enumerating all outcomes."""
+    grid_p, grid_d = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
+    keep = grid_p + grid_d <= n
+    p, d = grid_p[keep], grid_d[keep]
+    a = n - p - d
+    low, high = nps_interval(p, a, d, method=method)
+    log_ways = gammaln(n + 1) - gammaln(p + 1) - gammaln(a + 1) - gammaln(d + 1)
+    coverages = []
+    shares = np.round(np.arange(0, 1 + 1e-9, step), 10)
+    for sp in shares:
+        for sd in shares[shares <= 1 - sp + 1e-9]:
+            sa = max(0.0, 1 - sp - sd)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_prob = log_ways + sum(np.where(k > 0, k * np.log(s), 0.0) for k, s in ((p, sp), (d, sd), (a, sa)))
+            impossible = ((p > 0) & (sp == 0)) | ((d > 0) & (sd == 0)) | ((a > 0) & (sa == 0))
+            prob = np.where(impossible, 0.0, np.exp(log_prob))
+            truth = 100 * (sp - sd)
+            coverages.append(prob[(low <= truth + 1e-9) & (truth - 1e-9 <= high)].sum())
+    return np.array(coverages)
+
+
+@pytest.mark.parametrize("n", [20, 50, 200])
+def test_adjusted_wald_holds_its_level_by_exact_enumeration_and_wald_does_not(n):
+    adjusted, wald = exact_coverage(n, "adjusted-wald"), exact_coverage(n, "wald")
+    assert 0.94 <= adjusted.mean() <= 0.96 and adjusted.min() >= 0.89
+    assert wald.min() < adjusted.min() and wald.mean() < adjusted.mean()
+
+
+def test_compare_two_groups():
+    a = journey.nps_from_counts(promoters=60, passives=20, detractors=20)
+    b = journey.nps_from_counts(promoters=30, passives=30, detractors=40)
+    d = journey.nps_compare(a, b)
+    assert d.difference == pytest.approx(50.0)
+    se = np.hypot(a.standard_error, b.standard_error)
+    assert d.pvalue == pytest.approx(2 * (1 - __import__("scipy.stats").stats.norm.cdf(50 / se)))
+    low, high = d.confidence_interval()
+    assert low < 50 < high and d.confidence_interval(method="bootstrap", seed=3) == d.confidence_interval(method="bootstrap", seed=3)
+    with pytest.raises(JourneyError):
+        journey.nps_compare(a, journey.nps_from_counts(promoters=0, passives=0, detractors=0))
+
+
+def test_nps_by_segment_against_the_rest_with_bh():
+    df = pd.DataFrame({"score": [10] * 30 + [0] * 10 + [10] * 10 + [0] * 30 + [8] * 20,
+                       "plan": ["pro"] * 40 + ["free"] * 40 + [None] * 20})
+    t = journey.nps_by(df, by="plan").set_index("plan")
+    assert t.loc["pro", "nps"] == 50.0 and t.loc["free", "nps"] == -50.0 and t.loc[np.nan, "nps"] == 0.0
+    assert t.loc["pro", "significant"] and (t["p_adjusted"] >= t["p_value"]).all()
+
+
+def test_sample_size_claims():
+    assert journey.sample_size(2) == 2401 and journey.sample_size(5, metric="nps") == 1537
+    assert round(journey.margin_of_error(400), 1) == 4.9
+    assert journey.sample_size(5, metric="nps") / journey.sample_size(5) == pytest.approx(4, rel=0.01)
+    assert journey.sample_size(5, metric="nps", shares=(0.3, 0.4, 0.3)) < 1537
+
+
+def test_reprs_have_plain_floats_and_no_addresses():
+    r = journey.nps([10, 9, 3])
+    for text in (repr(r), r._repr_html_(), repr(journey.nps_compare(r, r))):
+        assert "np.float64" not in text and "0x" not in text
