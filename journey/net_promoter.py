@@ -32,7 +32,7 @@ from .proportions import ConfidenceInterval, _check_level, _count, whole_scores
 from .significance import adjust_pvalues
 
 __all__ = ["NPSResult", "NPSDifference", "nps", "nps_from_counts", "nps_compare", "nps_by", "nps_interval",
-           "NPS_METHODS"]
+           "nps_coverage", "NPS_METHODS"]
 
 NPS_METHODS = ("adjusted-wald", "wald", "score", "bootstrap", "bayes")
 METHOD_NAMES = {"adjusted-wald": "adjusted Wald", "wald": "Wald", "score": "Tango score", "bootstrap": "bootstrap",
@@ -61,6 +61,48 @@ def nps_interval(promoters, passives, detractors, level: float = 0.95, method: s
     else:
         low, high = _resampled(p, a, d, level, method, n_boot, seed, prior)
     return np.clip(low * 100, -100, 100), np.clip(high * 100, -100, 100)
+
+
+def nps_coverage(n: int, method: str = "adjusted-wald", *, level: float = 0.95, step: float = 0.05) -> pd.DataFrame:
+    """Exact coverage of an NPS interval method at sample size ``n``, over a grid of true shares.
+
+    For every true (promoter, detractor) share on a grid of ``step`` (boundaries included), every possible
+    outcome of ``n`` answers is enumerated with its multinomial probability, and the probabilities of the
+    outcomes whose interval contains the true NPS are summed. No simulation: the figures are exact.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``promoter_share``, ``detractor_share``, ``true_nps`` (points) and ``coverage`` (0-1), one row per
+        grid point.
+
+    Examples
+    --------
+    >>> c = nps_coverage(20)
+    >>> print(f"{c['coverage'].mean():.3f} {c['coverage'].min():.3f}")
+    0.951 0.908
+    """
+    from scipy.special import gammaln
+
+    counts_p, counts_d = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
+    possible = counts_p + counts_d <= n
+    p, d = counts_p[possible], counts_d[possible]
+    a = n - p - d
+    low, high = nps_interval(p, a, d, level, method)
+    log_ways = gammaln(n + 1) - gammaln(p + 1) - gammaln(a + 1) - gammaln(d + 1)
+    shares = np.round(np.arange(0, 1 + 1e-9, step), 10)
+    rows = []
+    for sp in shares:
+        for sd in shares[shares <= 1 - sp + 1e-9]:
+            sa = max(0.0, 1 - sp - sd)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_prob = log_ways + sum(np.where(k > 0, k * np.log(s), 0.0) for k, s in ((p, sp), (d, sd), (a, sa)))
+            impossible = ((p > 0) & (sp == 0)) | ((d > 0) & (sd == 0)) | ((a > 0) & (sa == 0))
+            probability = np.where(impossible, 0.0, np.exp(log_prob))
+            truth = 100 * (sp - sd)
+            covered = (low <= truth + 1e-9) & (truth - 1e-9 <= high)
+            rows.append((sp, sd, truth, float(probability[covered].sum())))
+    return pd.DataFrame(rows, columns=["promoter_share", "detractor_share", "true_nps", "coverage"])
 
 
 def _tango(b: np.ndarray, c: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:

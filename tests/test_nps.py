@@ -3,11 +3,10 @@
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.special import gammaln
 
 import journey
 from journey.errors import InvalidValuesError, JourneyError
-from journey.net_promoter import nps_interval
+from journey.net_promoter import nps_coverage
 
 
 def test_counts_score_and_variance_by_hand():
@@ -75,33 +74,18 @@ def test_intervals_are_clipped_to_the_scale():
         assert -100 <= low <= high <= 100
 
 
-def exact_coverage(n, method, step=0.05):
-    """Coverage of the interval for every true (promoter, detractor) share on a grid, by enumerating all outcomes."""
-    grid_p, grid_d = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
-    keep = grid_p + grid_d <= n
-    p, d = grid_p[keep], grid_d[keep]
-    a = n - p - d
-    low, high = nps_interval(p, a, d, method=method)
-    log_ways = gammaln(n + 1) - gammaln(p + 1) - gammaln(a + 1) - gammaln(d + 1)
-    coverages = []
-    shares = np.round(np.arange(0, 1 + 1e-9, step), 10)
-    for sp in shares:
-        for sd in shares[shares <= 1 - sp + 1e-9]:
-            sa = max(0.0, 1 - sp - sd)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                log_prob = log_ways + sum(np.where(k > 0, k * np.log(s), 0.0) for k, s in ((p, sp), (d, sd), (a, sa)))
-            impossible = ((p > 0) & (sp == 0)) | ((d > 0) & (sd == 0)) | ((a > 0) & (sa == 0))
-            prob = np.where(impossible, 0.0, np.exp(log_prob))
-            truth = 100 * (sp - sd)
-            coverages.append(prob[(low <= truth + 1e-9) & (truth - 1e-9 <= high)].sum())
-    return np.array(coverages)
-
-
 @pytest.mark.parametrize("n", [20, 50, 200])
 def test_adjusted_wald_holds_its_level_by_exact_enumeration_and_wald_does_not(n):
-    adjusted, wald = exact_coverage(n, "adjusted-wald"), exact_coverage(n, "wald")
+    adjusted, wald = (nps_coverage(n, method)["coverage"] for method in ("adjusted-wald", "wald"))
     assert 0.94 <= adjusted.mean() <= 0.96 and adjusted.min() >= 0.89
     assert wald.min() < adjusted.min() and wald.mean() < adjusted.mean()
+
+
+def test_coverage_enumeration_is_exact_on_a_case_worked_by_hand():
+    # n = 1: three outcomes. At true shares (1/2, 0, 1/2) the true NPS is 0; each outcome has its own interval.
+    c = nps_coverage(1, "wald", step=0.5).set_index(["promoter_share", "detractor_share"])
+    # Wald from one answer has zero width at +-100 and at 0, so it covers 0 only on the passive outcome.
+    assert c.loc[(0.5, 0.5), "coverage"] == 0.0 and c.loc[(0.0, 0.0), "coverage"] == 1.0
 
 
 def test_compare_two_groups():
