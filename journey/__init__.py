@@ -24,6 +24,10 @@ _LAZY = {
     "proportion": "proportions", "csat": "proportions", "compare_proportions": "proportions",
     "sample_size": "sample_sizes", "margin_of_error": "sample_sizes",
     "read_survey": "survey", "nps_by_touchpoint": "survey", "nps_by_outcome": "survey",
+    "active_users": "engagement", "stickiness": "engagement", "churn": "engagement", "retention": "engagement",
+    "survival": "time_to_event", "kaplan_meier": "time_to_event",
+    "repeat_rate": "orders", "inter_purchase_times": "orders",
+    "kpi": "targets", "scorecard": "targets",
     "to_frames": "export", "write_graphml": "export", "write_gexf": "export",
     "to_node_link": "export", "write_node_link": "export",
 }
