@@ -19,6 +19,8 @@ demo: $(VENV)
 	$(BIN)/journey summary data/events.csv.gz
 	@echo
 	$(BIN)/journey graph data/events.csv.gz --goal purchase
+	@mkdir -p docs
+	$(BIN)/journey map data/events.csv.gz --goal purchase --min-share 0.1 --out docs/journey_map.png
 
 test: $(VENV)
 	$(BIN)/python -m pytest --doctest-modules journey tests $(NBVAL) notebooks

@@ -28,6 +28,8 @@ _LAZY = {
     "survival": "time_to_event", "kaplan_meier": "time_to_event",
     "repeat_rate": "orders", "inter_purchase_times": "orders",
     "kpi": "targets", "scorecard": "targets",
+    "plot_journey_map": "journey_map", "plot_sankey": "plots", "plot_funnel": "plots", "plot_drop_off": "plots",
+    "plot_nps": "plots", "plot_retention": "plots", "plot_active_users": "plots", "save_figure": "figures",
     "to_frames": "export", "write_graphml": "export", "write_gexf": "export",
     "to_node_link": "export", "write_node_link": "export",
 }

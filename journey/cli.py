@@ -55,6 +55,17 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--min-share", type=float, help="prune transitions below this share of their source's out-flow")
     graph.add_argument("--out", help="write the graph to this .graphml, .gexf or .json file")
     graph.set_defaults(run=_graph)
+
+    drawing = commands.add_parser("map", help="draw the journey map of an event log to an image",
+                                  description="Draw the journey map (matplotlib, no graphviz) to a .png, .svg or .pdf file.")
+    _add_source_arguments(drawing)
+    drawing.add_argument("--out", required=True, help="image file to write: .png, .svg or .pdf")
+    drawing.add_argument("--goal", action="append", help="conversion event (repeat for several)")
+    drawing.add_argument("--by", choices=["user", "session"], default="user", help="what one journey is (default: user)")
+    drawing.add_argument("--gap", default="30min", help="inactivity that ends a session with --by session (default: 30min)")
+    drawing.add_argument("--min-share", type=float, help="leave out transitions below this share of their source's out-flow")
+    drawing.add_argument("--max-nodes", type=int, default=40, help="simplify larger graphs to about this many touchpoints")
+    drawing.set_defaults(run=_map)
     return parser
 
 
@@ -107,6 +118,25 @@ def _graph(args: argparse.Namespace) -> int:
     if args.out:
         path = next(w for ext, w in writers.items() if args.out.endswith(ext))(graph, args.out)
         print(f"\nwrote {path}")
+    return 0
+
+
+def _map(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .figures import save_figure
+    from .graph import journey_graph, prune
+    from .journey_map import plot_journey_map
+
+    if not any(args.out.lower().endswith(ext) for ext in (".png", ".svg", ".pdf")):
+        raise JourneyError(f"--out {args.out!r}: use a .png, .svg or .pdf file name")
+    goal = args.goal[0] if args.goal and len(args.goal) == 1 else args.goal
+    graph = journey_graph(_read(args), goal=goal, by=args.by, gap=args.gap)
+    if args.min_share is not None:
+        graph = prune(graph, min_share=args.min_share)
+    path = save_figure(plot_journey_map(graph, max_nodes=args.max_nodes), args.out)
+    print(f"wrote {path}")
     return 0
 
 

@@ -1,0 +1,54 @@
+"""What every `journey` picture shares: its Axes, literal text, and byte-stable files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["axes_for", "literal_text", "save_figure"]
+
+#: Fixed salt for the ids matplotlib writes into SVG files, so the same picture gives the same bytes.
+SVG_SALT = "journey"
+
+
+def axes_for(ax, figsize=(8, 5)):
+    """``ax`` itself, or the Axes of a new figure (constrained layout) of ``figsize`` inches."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def literal_text(*groups) -> None:
+    """Show text exactly as written: no mathtext for ``$...$``, ``_`` or ``^`` (tick labels, legends, ...)."""
+    for group in groups:
+        for text in group:
+            text.set_parse_math(False)
+
+
+def save_figure(figure, path, *, dpi: int = 100) -> Path:
+    """Save a Figure (or the figure of an Axes) so the same picture always gives the same bytes.
+
+    PNG without the software version, SVG with a fixed hash salt and no date, PDF without dates.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, tempfile, pathlib
+    >>> fig, ax = plt.subplots()
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.svg"
+    >>> save_figure(ax, path) == path
+    True
+    """
+    import matplotlib
+
+    figure = getattr(figure, "figure", figure) if not hasattr(figure, "savefig") else figure
+    path = Path(path)
+    suffix = path.suffix.lower()
+    metadata = {".png": {"Software": None}, ".svg": {"Date": None, "Creator": None},
+                ".pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None}}.get(suffix)
+    with matplotlib.rc_context({"svg.hashsalt": SVG_SALT}):
+        figure.savefig(path, dpi=dpi, metadata=metadata)
+    return path

@@ -1,0 +1,182 @@
+"""The journey map: a layered left-to-right drawing of a journey graph with matplotlib alone.
+
+Layout
+------
+Each touchpoint's layer is its *typical step position*: the expected number of steps from START at which
+journeys reach it, solved exactly from the graph's flows (for every node, the in-flow-weighted mean of its
+predecessors' positions plus one). START is on the left, END on the right, goal touchpoints in the last
+layer before END. Within a layer, touchpoints are ordered by visits. Edges are drawn with widths in
+proportion to ``width_by``; edges that go back (to the same or an earlier layer) arc above the nodes, and
+loops (a -> a) are drawn as small circles, so neither hides the forward flow. Names are drawn literally:
+``$5 off$`` stays ``$5 off$``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import JourneyError
+from .events import END, START
+from .figures import axes_for
+
+__all__ = ["plot_journey_map", "layout"]
+
+COLOR_BY = ("exit_rate", "conversion_rate", "visits")
+WIDTH_BY = ("count", "journeys")
+LABELS = ("count", "share", None)
+
+
+def layout(graph) -> dict:
+    """``{node: (x, y)}`` for a journey graph: x is the layer, y the rank within it (0 at the top)."""
+    nodes = list(graph.nodes)
+    index = {n: i for i, n in enumerate(nodes)}
+    size = len(nodes)
+    # position(v) = sum_u w(u->v) (position(u) + 1) / sum_u w(u->v), position(START) = 0.
+    a = np.eye(size)
+    b = np.zeros(size)
+    for v in nodes:
+        if v == START:
+            continue
+        incoming = [(u, d["count"]) for u, _, d in graph.in_edges(v, data=True) if u != v]
+        total = sum(w for _, w in incoming)
+        if not total:
+            continue
+        for u, w in incoming:
+            a[index[v], index[u]] -= w / total
+        b[index[v]] = 1.0
+    position = np.linalg.lstsq(a, b, rcond=None)[0]
+    goals = [n for n, d in graph.nodes(data=True) if d.get("kind") == "goal"]
+    inner = [n for n in nodes if n not in (START, END, *goals)]
+    ranks = sorted({int(round(position[index[n]])) for n in inner})
+    layer = {n: ranks.index(int(round(position[index[n]]))) + 1 for n in inner}
+    last = (max(layer.values()) if layer else 0) + 1
+    layer |= {START: 0, END: last + (1 if goals else 0)} | {g: last for g in goals}
+    placed = {}
+    for x in sorted(set(layer.values())):
+        members = sorted((n for n in nodes if layer[n] == x), key=lambda n: (-graph.nodes[n].get("visits", 0), str(n)))
+        for y, n in enumerate(members):
+            placed[n] = (float(x), y - (len(members) - 1) / 2)
+    return placed
+
+
+def plot_journey_map(graph, *, ax=None, color_by: str = "exit_rate", width_by: str = "count", max_nodes: int = 40,
+                     label: str | None = "count", title: str | None = None):
+    """Draw a journey graph as a map and return the Axes.
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        From :func:`journey.journey_graph` (or :func:`journey.prune`).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure otherwise.
+    color_by : {"exit_rate", "conversion_rate", "visits"}
+        Node colour, with a colour bar. ``exit_rate`` = exits / journeys through the touchpoint.
+    width_by : {"count", "journeys"}
+        Edge widths, in proportion, with a legend.
+    max_nodes : int
+        A graph with more touchpoints is pruned (:func:`journey.prune`, most frequent transitions kept) to
+        about this many, and the title says so.
+    label : {"count", "share", None}
+        What edge labels show (the most important edges only, to stay legible).
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch
+
+    if color_by not in COLOR_BY:
+        raise JourneyError(f"color_by must be one of {', '.join(map(repr, COLOR_BY))}, not {color_by!r}")
+    if width_by not in WIDTH_BY:
+        raise JourneyError(f"width_by must be one of {', '.join(map(repr, WIDTH_BY))}, not {width_by!r}")
+    if label not in LABELS:
+        raise JourneyError(f'label must be "count", "share" or None, not {label!r}')
+    note = ""
+    touchpoints = [n for n in graph.nodes if n not in (START, END)]
+    if len(touchpoints) > max_nodes:
+        from .graph import prune
+
+        visits = sorted((graph.nodes[n].get("visits", 0) for n in touchpoints), reverse=True)
+        graph = prune(graph, min_count=visits[max_nodes - 1])
+        note = f" (simplified: {len(graph) - 2} of {len(touchpoints)} touchpoints)"
+    ax = axes_for(ax, figsize=(12, 6.5))
+    pos = layout(graph)
+    weights = {(a, b): d[width_by] for a, b, d in graph.edges(data=True)}
+    top = max(weights.values()) if weights else 1
+    edge_color = "#5b6770"
+    for (a, b), w in sorted(weights.items(), key=lambda item: item[1]):
+        lw = 0.5 + 9 * w / top
+        (x1, y1), (x2, y2) = pos[a], pos[b]
+        if a == b:
+            ax.add_patch(plt.Circle((x1, y1 + 0.32), 0.12, fill=False, lw=lw, color=edge_color, alpha=0.6))
+            continue
+        backward = x2 <= x1
+        arrow = FancyArrowPatch((x1, y1), (x2, y2), arrowstyle="-|>", mutation_scale=8 + lw, lw=lw,
+                                color=edge_color, alpha=0.35 if backward else 0.6,
+                                connectionstyle=f"arc3,rad={-0.45 if backward else 0.08}",
+                                linestyle="--" if backward else "-", shrinkA=18, shrinkB=18)
+        ax.add_patch(arrow)
+    _edge_labels(ax, graph, pos, weights, label)
+    values, cmap, vmin, vmax, bar_label = _node_colours(graph, color_by)
+    for n, (x, y) in pos.items():
+        is_goal = graph.nodes[n].get("kind") == "goal"
+        # START, END and goals are not where journeys drop off: they stay outside the colour scale.
+        colour = "#ffffff" if n in (START, END) or is_goal else cmap((values[n] - vmin) / (vmax - vmin or 1))
+        ax.scatter([x], [y], s=900, c=[colour], edgecolors="#d4a017" if is_goal else "#333333",
+                   linewidths=3.5 if is_goal else 1.0, zorder=3)
+        visits = graph.nodes[n].get("visits", 0)
+        ax.text(x, y - 0.3, f"{n}\n{visits:,}", ha="center", va="top", fontsize=8, zorder=4,
+                parse_math=False, fontweight="bold" if is_goal else "normal")
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    bar = ax.figure.colorbar(ScalarMappable(Normalize(vmin, vmax), cmap), ax=ax, fraction=0.03, pad=0.01)
+    bar.set_label(bar_label)
+    _width_legend(ax, top, width_by, edge_color)
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+    ax.set_ylim(min(ys) - 1.0, max(ys) + 0.8)
+    ax.invert_yaxis()
+    ax.set_axis_off()
+    n_journeys = graph.graph.get("n_journeys", 0)
+    goal = graph.graph.get("goal")
+    ax.set_title(title or (f"Journey map: {n_journeys:,} journeys" + (f", goal {goal}" if goal else "") + note),
+                 parse_math=False)
+    return ax
+
+
+def _node_colours(graph, color_by):
+    import matplotlib
+
+    values = {}
+    for n, d in graph.nodes(data=True):
+        journeys = d.get("journeys", 0) or 1
+        values[n] = {"exit_rate": d.get("exits", 0) / journeys, "conversion_rate": d.get("conversions", 0) / journeys,
+                     "visits": d.get("visits", 0)}[color_by]
+    inner = [values[n] for n, d in graph.nodes(data=True) if n not in (START, END) and d.get("kind") != "goal"]
+    inner = inner or [0.0, 1.0]
+    cmap = matplotlib.colormaps["YlOrRd" if color_by == "exit_rate" else "YlGn"]
+    label = {"exit_rate": "exit rate (journeys ending there)", "conversion_rate": "conversion rate of journeys through it",
+             "visits": "visits"}[color_by]
+    return values, cmap, min(inner), max(inner), label
+
+
+def _edge_labels(ax, graph, pos, weights, label):
+    if label is None:
+        return
+    strongest = sorted(weights, key=lambda e: (-weights[e], str(e[0]), str(e[1])))[:12]
+    for a, b in strongest:
+        if a == b:
+            continue
+        (x1, y1), (x2, y2) = pos[a], pos[b]
+        d = graph.edges[a, b]
+        text = f"{d['count']:,}" if label == "count" else f"{d['share']:.0%}"
+        ax.text((x1 + x2) / 2, (y1 + y2) / 2 - 0.08, text, fontsize=7, ha="center", color="#1f3b57", zorder=5,
+                parse_math=False, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+
+
+def _width_legend(ax, top, width_by, colour):
+    from matplotlib.lines import Line2D
+
+    steps = [top, top / 2, top / 10]
+    handles = [Line2D([], [], color=colour, lw=0.5 + 9 * s / top, alpha=0.6) for s in steps]
+    ax.legend(handles, [f"{s:,.0f} {'transitions' if width_by == 'count' else 'journeys'}" for s in steps],
+              loc="lower left", fontsize=7, frameon=False, title="edge width", title_fontsize=7)

@@ -1,0 +1,151 @@
+"""Pictures: stored baselines, structure, byte-for-byte determinism and literal labels.
+
+Baselines live in tests/baseline/; after an intended change of a picture, regenerate them with
+`python tests/test_plots.py` and look at them before committing.
+"""
+
+import sys
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.patches import FancyArrowPatch  # noqa: E402
+from matplotlib.testing.compare import compare_images  # noqa: E402
+
+import journey  # noqa: E402
+
+BASELINE = Path(__file__).parent / "baseline"
+TOLERANCE = 6  # RMS on 0-255; absorbs small font-rendering differences between matplotlib builds
+
+
+def small_log():
+    rng = np.random.default_rng(4)
+    rows = []
+    for i in range(120):
+        path = ["ad" if i % 3 else "search", "product"]
+        path += ["product"] if rng.random() < 0.3 else []
+        path += ["cart"] if rng.random() < 0.5 else []
+        path += ["buy"] if path[-1] == "cart" and rng.random() < 0.6 else []
+        rows += [(f"u{i:03d}", e, "mobile" if i % 2 else "desktop") for e in path]
+    df = pd.DataFrame(rows, columns=["user_id", "event", "device"])
+    df["timestamp"] = pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.arange(len(df)) * 3600 * 7, unit="s")
+    return journey.read_events(df)
+
+
+def cases():
+    """name -> Axes, one per chart, from small fixed data."""
+    log = small_log()
+    graph = journey.journey_graph(log, goal="buy")
+    survey = pd.DataFrame({"score": [10, 9, 3, 8, 7, 0, 10, 6], "plan": ["pro"] * 4 + ["free"] * 4})
+    return {
+        "journey_map": lambda ax=None: journey.plot_journey_map(graph, ax=ax),
+        "sankey": lambda ax=None: journey.plot_sankey(log, steps=4, ax=ax),
+        "funnel": lambda ax=None: journey.plot_funnel(journey.funnel(log, ["product", "cart", "buy"], by="device"), ax=ax),
+        "drop_off": lambda ax=None: journey.plot_drop_off(journey.drop_off(log, goal="buy"), ax=ax),
+        "nps": lambda ax=None: journey.plot_nps(journey.nps_by(survey, by="plan"), ax=ax),
+        "retention": lambda ax=None: journey.plot_retention(journey.retention(log, cohort="W", period="W"), ax=ax),
+        "active_users": lambda ax=None: journey.plot_active_users(journey.active_users(log, freq="W"), ax=ax),
+    }
+
+
+def render(draw, suffix=".png") -> bytes:
+    plt.close("all")
+    with tempfile.TemporaryDirectory() as folder, matplotlib.rc_context({"font.family": "DejaVu Sans"}):
+        path = journey.save_figure(draw(), Path(folder) / f"picture{suffix}")
+        data = path.read_bytes()
+    plt.close("all")
+    return data
+
+
+@pytest.mark.parametrize("name", list(cases()))
+def test_chart_matches_its_baseline(name, tmp_path):
+    expected = BASELINE / f"{name}.png"
+    assert expected.exists(), "no baseline: run `python tests/test_plots.py` and look at the pictures"
+    actual = tmp_path / f"{name}.png"
+    actual.write_bytes(render(cases()[name]))
+    result = compare_images(str(expected), str(actual), tol=TOLERANCE)
+    assert result is None, result
+
+
+@pytest.mark.parametrize("name", ["journey_map", "sankey", "funnel"])
+def test_the_same_input_gives_the_same_bytes(name):
+    draw = cases()[name]
+    assert render(draw) == render(draw)
+    assert render(draw, ".svg") == render(draw, ".svg")
+
+
+def test_map_structure_every_touchpoint_labelled_and_widest_edge_most_frequent():
+    plt.close("all")
+    graph = journey.journey_graph(small_log(), goal="buy")
+    ax = journey.plot_journey_map(graph)
+    labels = {t.get_text().split("\n")[0] for t in ax.texts}
+    assert set(map(str, graph.nodes)) <= labels
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    widest = max(arrows, key=lambda p: p.get_linewidth())
+    top = max(d["count"] for a, b, d in graph.edges(data=True) if a != b)
+    assert widest.get_linewidth() == pytest.approx(0.5 + 9 * top / max(d["count"] for *_, d in graph.edges(data=True)))
+    assert ax.get_images() == [] and len(ax.figure.axes) == 2  # the map and its colour bar
+
+
+def test_a_large_graph_is_simplified_and_the_title_says_so():
+    plt.close("all")
+    rows = [(f"u{i}", f"page {i % 60}") for i in range(600)] + [(f"u{i}", f"page {(i * 7) % 60}") for i in range(600)]
+    df = pd.DataFrame(rows, columns=["user_id", "event"]).assign(
+        timestamp=pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.arange(len(rows)), unit="min"))
+    ax = journey.plot_journey_map(journey.journey_graph(df), max_nodes=20)
+    assert "simplified" in ax.get_title() and "of 60 touchpoints" in ax.get_title()
+
+
+NAMES = ["$5 off$", "a_b^c", "100% {x}", "<script>"]
+
+
+def test_labels_are_shown_literally_and_escaped_in_svg():
+    plt.close("all")
+    df = pd.DataFrame({"user_id": ["u"] * 4 + ["v"] * 2, "event": NAMES + NAMES[:2],
+                       "timestamp": pd.date_range("2025-01-01", periods=6, freq="min", tz="UTC")})
+    log = journey.read_events(df)
+    ax = journey.plot_journey_map(journey.journey_graph(log, goal="<script>"))
+    shown = {t.get_text().split("\n")[0]: t for t in ax.texts}
+    for name in NAMES:
+        assert name in shown and not shown[name].get_parse_math()
+    svg = render(lambda: journey.plot_journey_map(journey.journey_graph(log, goal="<script>")), ".svg")
+    assert b"<script>" not in svg and b"&lt;script&gt;" in svg
+    bars = journey.plot_drop_off(journey.drop_off(log, goal="<script>"))
+    assert all(not t.get_parse_math() for t in bars.get_yticklabels())
+
+
+def test_every_chart_draws_on_the_axes_it_is_given():
+    for name, draw in cases().items():
+        plt.close("all")
+        _, ax = plt.subplots()
+        assert draw(ax=ax) is ax, name
+
+
+def test_the_readme_map_is_up_to_date(tmp_path):
+    from journey.cli import main
+
+    out = tmp_path / "map.png"
+    assert main(["map", "data/events.csv.gz", "--goal", "purchase", "--min-share", "0.1", "--out", str(out)]) == 0
+    result = compare_images("docs/journey_map.png", str(out), tol=TOLERANCE)
+    assert result is None, f"{result}: run `make demo` to refresh docs/journey_map.png"
+
+
+def test_bad_input_to_plots_is_named():
+    with pytest.raises(journey.JourneyError, match="conversion_rate"):
+        journey.plot_funnel(pd.DataFrame({"step": [1]}))
+    with pytest.raises(journey.JourneyError, match="color_by"):
+        journey.plot_journey_map(journey.journey_graph(small_log()), color_by="mood")
+
+
+if __name__ == "__main__":
+    BASELINE.mkdir(exist_ok=True)
+    for name, draw in cases().items():
+        (BASELINE / f"{name}.png").write_bytes(render(draw))
+        print(f"wrote {BASELINE / name}.png", file=sys.stderr)
