@@ -63,6 +63,7 @@ def read_events(
     time_unit: str | None = None,
     on_invalid: str = "raise",
     encoding: str = "utf-8",
+    engine: str = "pandas",
 ) -> EventLog:
     """Read an event log and validate it once, for every analysis that follows.
 
@@ -86,6 +87,10 @@ def read_events(
         :class:`~journey.errors.JourneyWarning`, and ``log.dropped`` lists each one and why.
     encoding : str
         Text encoding of CSV files.
+    engine : {"pandas", "dask"}
+        ``"dask"`` reads a path or glob (``"events/*.parquet"``) lazily as a Dask DataFrame of canonical
+        events, each partition validated the same way when computed; pass it to
+        :func:`journey.journey_graph`.
 
     Returns
     -------
@@ -107,6 +112,13 @@ def read_events(
     """
     if on_invalid not in ("raise", "drop"):
         raise JourneyError(f'on_invalid must be "raise" or "drop", not {on_invalid!r}')
+    if engine == "dask":
+        from .distributed import read_events_dask
+
+        return read_events_dask(source, user=user, time=time, event=event, tz=tz, time_unit=time_unit,
+                                on_invalid=on_invalid, encoding=encoding)
+    if engine != "pandas":
+        raise JourneyError(f'engine must be "pandas" or "dask", not {engine!r}')
     if time_unit is not None and time_unit not in TIME_UNITS:
         raise JourneyError(f"time_unit must be one of {', '.join(map(repr, TIME_UNITS))}, not {time_unit!r}")
     _check_tz(tz)

@@ -45,8 +45,10 @@ def journey_graph(log, *, goal=None, by: str = "user", gap="30min") -> JourneyGr
 
     Parameters
     ----------
-    log : EventLog or pandas.DataFrame
-        The events; a DataFrame is read with :func:`journey.read_events` and its default columns.
+    log : EventLog, pandas.DataFrame or dask.dataframe.DataFrame
+        The events; a DataFrame is read with :func:`journey.read_events` and its default columns. A Dask
+        DataFrame (e.g. from ``read_events(..., engine="dask")``) is summarised partition by partition on
+        the cluster with identical counts (see :mod:`journey.distributed`).
     goal : str or list of str, optional
         The conversion event(s). A journey converts when it reaches any of them. A goal that never
         occurs in the log is an error (it is most often a typo): the message lists the events.
@@ -76,6 +78,12 @@ def journey_graph(log, *, goal=None, by: str = "user", gap="30min") -> JourneyGr
     >>> g.nodes["home"]["conversions"], g.graph["n_conversions"]
     (1, 1)
     """
+    from .distributed import is_dask
+
+    if is_dask(log):
+        from .distributed import journey_graph_dask
+
+        return journey_graph_dask(log, goal=goal, by=by, gap=gap)
     log = as_event_log(log)
     journeys = split_journeys(log, by=by, gap=gap)
     summary = summarize(journeys, goal_codes(goal, journeys.names))

@@ -1,0 +1,71 @@
+"""The Dask path on a LocalCluster: the same counts as pandas, with partitions that split users."""
+
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pytest
+from dask.distributed import Client, LocalCluster
+
+import journey
+from journey.distributed import MEDIAN_RELATIVE_ERROR
+
+# from_pandas embeds the sample in the task graph; that is the point of these small tests.
+pytestmark = pytest.mark.filterwarnings("ignore:Sending large graph")
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return journey.datasets.load_sample().events
+
+
+def as_dict(graph):
+    nodes = {n: {k: d[k] for k in ("visits", "journeys", "entries", "exits", "conversions")} for n, d in graph.nodes(data=True)}
+    edges = {(a, b): (d["count"], d["journeys"]) for a, b, d in graph.edges(data=True)}
+    return nodes, edges, dict(graph.graph)
+
+
+@pytest.mark.parametrize("by", ["user", "session"])
+def test_dask_graph_counts_are_identical_to_pandas(client, sample, by):
+    # Rows in time order across 7 partitions: every customer's events are spread over several partitions.
+    ddf = dd.from_pandas(sample, npartitions=7, sort=False)
+    local = journey.journey_graph(journey.read_events(sample), goal="purchase", by=by)
+    remote = journey.journey_graph(ddf, goal="purchase", by=by)
+    ln, le, lg = as_dict(local)
+    rn, re_, rg = as_dict(remote)
+    assert ln == rn and le == re_
+    for key in ("n_journeys", "n_events", "n_conversions", "n_transitions", "goal", "by"):
+        assert lg[key] == rg[key]
+    for a, b, d in local.edges(data=True):
+        exact, approx = d["median_seconds"], remote.edges[a, b]["median_seconds"]
+        if np.isnan(exact):
+            assert np.isnan(approx)
+        else:
+            assert approx == pytest.approx(exact, rel=MEDIAN_RELATIVE_ERROR + 1e-9, abs=1e-3)
+
+
+def test_read_events_with_dask_engine_validates_partitions(client, tmp_path, sample):
+    folder = tmp_path / "events"
+    folder.mkdir()
+    for i, rows in enumerate(np.array_split(np.arange(len(sample)), 3)):
+        sample.iloc[rows].to_parquet(folder / f"part-{i}.parquet", index=False)
+    ddf = journey.read_events(str(folder / "*.parquet"), engine="dask")
+    assert list(ddf.columns[:3]) == ["user", "time", "event"]
+    graph = journey.journey_graph(ddf, goal="purchase")
+    assert graph.graph["n_events"] == len(sample) and graph.graph["n_journeys"] == sample["user_id"].nunique()
+    bad = sample.head(50).assign(timestamp="not a time")
+    bad.to_parquet(folder / "part-9.parquet", index=False)
+    with pytest.raises(journey.JourneyError, match="'timestamp'"):
+        journey.journey_graph(journey.read_events(str(folder / "*.parquet"), engine="dask"))
+
+
+def test_prune_knows_dask_graphs_keep_no_paths(client, sample):
+    graph = journey.journey_graph(dd.from_pandas(sample.head(2000), npartitions=2), goal="purchase")
+    assert journey.prune(graph, min_share=0.2).graph["kept_journey_share"] is None
