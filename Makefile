@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with journey/nbval_sanitize.cfg
 
 .PHONY: demo test bench notebooks data clean
 
@@ -17,10 +17,8 @@ $(VENV): pyproject.toml
 
 demo: $(VENV)
 	$(BIN)/journey summary data/events.csv.gz
-	@echo
-	$(BIN)/journey graph data/events.csv.gz --goal purchase
-	@mkdir -p docs
-	$(BIN)/journey map data/events.csv.gz --goal purchase --min-share 0.1 --out docs/journey_map.png
+	$(BIN)/journey report --out report
+	@mkdir -p docs && cp report/journey_map.png docs/journey_map.png
 
 test: $(VENV)
 	$(BIN)/python -m pytest --doctest-modules journey tests $(NBVAL) notebooks

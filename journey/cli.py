@@ -66,6 +66,22 @@ def _parser() -> argparse.ArgumentParser:
     drawing.add_argument("--min-share", type=float, help="leave out transitions below this share of their source's out-flow")
     drawing.add_argument("--max-nodes", type=int, default=40, help="simplify larger graphs to about this many touchpoints")
     drawing.set_defaults(run=_map)
+
+    report = commands.add_parser(
+        "report", help="run the standard analysis and write a notebook, HTML, the map and CSV tables",
+        description="Run the standard journey analysis on your files (or, with no EVENTS, on the bundled sample) "
+                    "and write report.ipynb, report.html, journey_map.png and CSV tables to --out.")
+    report.add_argument("events", nargs="?", metavar="EVENTS", help="event log: .csv, .csv.gz or .parquet")
+    report.add_argument("--survey", help="survey answers (0-10 scores) file")
+    report.add_argument("--orders", help="orders file")
+    report.add_argument("--goal", help="conversion event")
+    report.add_argument("--user", default="user_id", help="column with the customer id (default: user_id)")
+    report.add_argument("--time", default="timestamp", help="column with the timestamp (default: timestamp)")
+    report.add_argument("--event", default="event", help="column with the touchpoint (default: event)")
+    report.add_argument("--score", default="nps", help="survey column with the 0-10 score (default: nps)")
+    report.add_argument("--customer", default="customer_id", help="orders column with the customer id (default: customer_id)")
+    report.add_argument("--out", default="report", help="folder to write (default: report)")
+    report.set_defaults(run=_report)
     return parser
 
 
@@ -137,6 +153,15 @@ def _map(args: argparse.Namespace) -> int:
         graph = prune(graph, min_share=args.min_share)
     path = save_figure(plot_journey_map(graph, max_nodes=args.max_nodes), args.out)
     print(f"wrote {path}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import run_report
+
+    out = run_report(args.events, survey=args.survey, orders=args.orders, goal=args.goal, user=args.user,
+                     time=args.time, event=args.event, score=args.score, customer=args.customer, out=args.out)
+    print(f"wrote {out / 'report.html'}, {out / 'report.ipynb'}, {out / 'journey_map.png'} and CSV tables in {out}")
     return 0
 
 

@@ -1,0 +1,113 @@
+"""``journey report``: the standard analysis of an analyst's own files, as a notebook, HTML and CSV.
+
+A template notebook shipped in the package (``journey/templates/report.ipynb``) is executed with papermill
+(its ``parameters`` cell receives the file paths, column names and goal), then converted to HTML with the
+code hidden and pictures embedded. The notebook writes ``journey_map.png`` and the main tables as CSV.
+
+Output is safe to open: names are escaped in HTML (every table and display escapes its text), and CSV
+cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return) are prefixed with ``'`` so they are shown as text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import JourneyError
+
+__all__ = ["run_report", "safe_csv", "TEMPLATE", "FORMULA_STARTS"]
+
+TEMPLATE = Path(__file__).parent / "templates" / "report.ipynb"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_csv(frame: pd.DataFrame, path) -> Path:
+    """Write ``frame`` as CSV with text cells that look like spreadsheet formulas neutralised (``'`` first).
+
+    Numbers are left alone (a negative number is data, not a formula); text columns and the index are
+    checked.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> path = safe_csv(pd.DataFrame({"name": ["=HYPERLINK(1)", "home"], "x": [-1, 2]}),
+    ...                 pathlib.Path(tempfile.mkdtemp()) / "t.csv")
+    >>> path.read_text().splitlines()
+    ['name,x', "'=HYPERLINK(1),-1", 'home,2']
+    """
+    path = Path(path)
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column].dtype):
+            safe[column] = safe[column].map(_neutralise)
+    if not isinstance(safe.index, pd.RangeIndex):
+        safe.index = safe.index.map(_neutralise)
+    safe.to_csv(path, index=not isinstance(safe.index, pd.RangeIndex), lineterminator="\n")
+    return path
+
+
+def _neutralise(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    if isinstance(value, tuple):
+        return _neutralise(" > ".join(map(str, value)))
+    return value
+
+
+def run_report(events=None, *, survey=None, orders=None, goal=None, user: str = "user_id", time: str = "timestamp",
+               event: str = "event", score: str = "nps", customer: str = "customer_id", out="report",
+               progress: bool = True) -> Path:
+    """Run the standard report and return the folder it wrote.
+
+    With no ``events`` the bundled sample is analysed (goal ``purchase``). Inputs are read and validated
+    here first, so bad input raises :class:`~journey.errors.JourneyError` before any notebook starts.
+
+    Writes ``report.ipynb``, ``report.html`` (code hidden, pictures embedded), ``journey_map.png`` and CSV
+    tables (``nodes``, ``edges``, ``path_variants``, and with a goal ``drop_off``, ``markov``; with a
+    survey ``nps_by_touchpoint``; with orders ``repeat_rate``) in ``out``.
+    """
+    import papermill
+    from nbconvert import HTMLExporter
+
+    from .events import read_events
+
+    out = Path(out)
+    if events is None:
+        from .datasets import DATA_DIR, FILES
+
+        folder = DATA_DIR if all((DATA_DIR / f).is_file() for f in FILES.values()) else None
+        if folder is None:
+            raise JourneyError("the bundled sample files are not installed here; pass an events file")
+        events, survey, orders = (str(folder / FILES[k]) for k in ("events", "survey", "orders"))
+        goal = "purchase" if goal is None else goal
+        user, time, event, score, customer = "user_id", "timestamp", "event", "nps", "customer_id"
+    log = read_events(events, user=user, time=time, event=event)  # validates: errors surface here, in one line
+    if goal is not None and goal not in log.events:
+        from .errors import UnknownEventError
+
+        raise UnknownEventError("--goal", goal, log.events)
+    if survey is not None:
+        from .survey import read_survey
+
+        read_survey(survey, user=user, score=score)
+    if orders is not None:
+        from .orders import read_orders
+
+        read_orders(orders, customer=customer, time=time)
+    out.mkdir(parents=True, exist_ok=True)
+    parameters = {"events_path": str(Path(events).resolve()), "survey_path": _resolved(survey),
+                  "orders_path": _resolved(orders), "goal": goal, "user": user, "time": time, "event": event,
+                  "score": score, "customer": customer, "out_dir": str(out.resolve())}
+    notebook = out / "report.ipynb"
+    papermill.execute_notebook(str(TEMPLATE), str(notebook), parameters=parameters, kernel_name="python3",
+                               progress_bar=progress, cwd=str(out.resolve()))
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_filename(str(notebook))
+    (out / "report.html").write_text(body, encoding="utf-8")
+    return out
+
+
+def _resolved(path):
+    return None if path is None else str(Path(path).resolve())

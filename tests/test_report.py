@@ -1,0 +1,70 @@
+"""`journey report`: the standard analysis on bundled or own data, and safe output."""
+
+import pandas as pd
+import pytest
+
+import journey
+from journey.cli import main
+from journey.report import safe_csv
+
+HOSTILE = '<img src=x onerror=alert(1)>'
+
+
+def test_report_on_the_bundled_data(tmp_path):
+    from journey.report import run_report
+
+    out = run_report(out=tmp_path, progress=False)
+    for name in ("report.ipynb", "report.html", "journey_map.png", "nodes.csv", "edges.csv", "path_variants.csv",
+                 "drop_off.csv", "markov.csv", "churn.csv", "nps_by_touchpoint.csv", "repeat_rate.csv"):
+        assert (out / name).exists(), name
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64") >= 2 and "expected_lost_conversions" in page
+    assert "journey.read_events(" not in page  # code hidden
+    assert pd.read_csv(out / "drop_off.csv")["touchpoint"].iloc[1] == "payment"
+
+
+def test_report_on_a_log_with_other_column_names_and_goal(tmp_path):
+    sample = journey.datasets.load_sample().events.rename(columns={"user_id": "customer", "timestamp": "ts", "event": "action"})
+    path = tmp_path / "mine.csv"
+    sample.to_csv(path, index=False)
+    code = main(["report", str(path), "--user", "customer", "--time", "ts", "--event", "action", "--goal", "checkout",
+                 "--out", str(tmp_path / "out")])
+    assert code == 0
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64" in page and "<table" in page
+    assert "checkout" in page and "journeys converted" in page  # the graph summary for this goal
+    assert pd.read_csv(tmp_path / "out" / "drop_off.csv")["touchpoint"].notna().all()
+
+
+def test_hostile_names_are_escaped_in_html_and_neutralised_in_csv(tmp_path):
+    events = pd.DataFrame({"user_id": ["a", "a", "b", "b", "c"],
+                           "event": [HOSTILE, '=HYPERLINK("http://x")', HOSTILE, "buy", "@SUM(1)"],
+                           "timestamp": pd.date_range("2025-01-01", periods=5, freq="h", tz="UTC")})
+    path = tmp_path / "hostile.csv"
+    events.to_csv(path, index=False)
+    assert main(["report", str(path), "--goal", "buy", "--out", str(tmp_path / "out")]) == 0
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    for table in ("nodes.csv", "edges.csv", "path_variants.csv", "drop_off.csv"):
+        text = (tmp_path / "out" / table).read_text(encoding="utf-8")
+        for line in text.splitlines()[1:]:
+            for cell in line.split(","):
+                assert not cell.startswith(("=", "@", "+")), (table, cell)
+    assert "'=HYPERLINK" in (tmp_path / "out" / "nodes.csv").read_text(encoding="utf-8")
+
+
+def test_bad_input_stops_before_any_notebook_runs(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("user_id,timestamp,event\na,yesterday,home\n")
+    assert main(["report", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("journey: error: column 'timestamp'") and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+    assert main(["report", "data/events.csv.gz", "--goal", "purchse", "--out", str(tmp_path / "o2")]) == 2
+    assert "Did you mean 'purchase'" in capsys.readouterr().err
+
+
+def test_safe_csv_leaves_numbers_and_ordinary_text_alone(tmp_path):
+    path = safe_csv(pd.DataFrame({"a": ["-x", "+1", "ok", "\tTAB"], "n": [-1.5, 2, 3, 4]}), tmp_path / "t.csv")
+    back = pd.read_csv(path)
+    assert back["a"].tolist() == ["'-x", "'+1", "ok", "'\tTAB"] and back["n"].tolist() == [-1.5, 2, 3, 4]
