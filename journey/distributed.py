@@ -52,7 +52,8 @@ def read_events_dask(source, **options):
 
     if isinstance(source, str):
         parquet = source.lower().endswith((".parquet", ".pq")) or source.rstrip("/").lower().endswith("parquet")
-        raw = dd.read_parquet(source) if parquet else dd.read_csv(source, dtype=str)
+        # One partition per row group keeps partitions small enough for workers to shuffle them.
+        raw = dd.read_parquet(source, split_row_groups=True) if parquet else dd.read_csv(source, dtype=str)
     elif is_dask(source):
         raw = source
     else:
@@ -79,7 +80,7 @@ def journey_graph_dask(ddf, *, goal=None, by: str = "user", gap="30min"):
     if not all(c in ddf.columns for c in CANONICAL):
         ddf = read_events_dask(ddf)
     goals = [] if goal is None else [goal] if isinstance(goal, str) else list(goal)
-    shuffled = ddf[list(CANONICAL)].shuffle(on="user")
+    shuffled = ddf[list(CANONICAL)].shuffle(on="user", npartitions=2 * ddf.npartitions)
     partials = dask.compute(*[dask.delayed(_partial)(part, goals, by, gap) for part in shuffled.to_delayed()])
     nodes = pd.concat([p[0] for p in partials]).groupby(level=0).sum()
     edges = pd.concat([p[1] for p in partials]).groupby(level=[0, 1]).sum()
