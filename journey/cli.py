@@ -24,6 +24,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except JourneyError as exc:
         print(f"journey: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
+    except OSError as exc:  # an output path that cannot be written (missing folder, no permission, ...)
+        print(f"journey: error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("journey: interrupted", file=sys.stderr)
         return 130

@@ -79,7 +79,7 @@ def journey_graph_dask(ddf, *, goal=None, by: str = "user", gap="30min"):
 
     if not all(c in ddf.columns for c in CANONICAL):
         ddf = read_events_dask(ddf)
-    goals = [] if goal is None else [goal] if isinstance(goal, str) else list(goal)
+    goals = [] if goal is None else [str(goal)] if isinstance(goal, (str, int, float)) else [str(g) for g in goal]
     shuffled = ddf[list(CANONICAL)].shuffle(on="user", npartitions=2 * ddf.npartitions)
     partials = dask.compute(*[dask.delayed(_partial)(part, goals, by, gap) for part in shuffled.to_delayed()])
     nodes = pd.concat([p[0] for p in partials]).groupby(level=0).sum()
@@ -158,7 +158,7 @@ def _graph(nodes, edges, gaps, totals, goal, goals, by, gap):
     graph = JourneyGraph()
     n_journeys, n_conversions = int(totals["n_journeys"]), int(totals["n_conversions"])
     graph.graph.update(n_journeys=n_journeys, n_events=int(totals["n_events"]), n_conversions=n_conversions,
-                       n_transitions=int(edges["count"].sum()), goal=goal if goal is None or isinstance(goal, str) else list(goal),
+                       n_transitions=int(edges["count"].sum()), goal=goal if goal is None or isinstance(goal, (str, int, float)) else list(goal),
                        by=by, gap=str(gap) if by == "session" else None)
     ends = {"visits": n_journeys, "journeys": n_journeys, "entries": 0, "exits": 0, "conversions": n_conversions}
     graph.add_node(START, kind="start", **ends)

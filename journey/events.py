@@ -48,7 +48,8 @@ TIME_UNITS = ("s", "ms", "us", "ns")
 FILE_KINDS = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 # A trailing "Z" or numeric UTC offset after a clock time: "...T10:00Z", "... 10:00:00+02:00", "+0530".
-_OFFSET = re.compile(r"\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$")
+# A plain date ("2025-01-01") has no clock time, so its "-01" is a day, not an offset.
+_OFFSET = re.compile(r"[Tt ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$")
 _NUMBER = re.compile(r"^\s*[+-]?\d+(?:\.\d*)?\s*$")
 _DROP_ADVICE = 'Fix them, or pass on_invalid="drop" to drop them and list them in log.dropped.'
 
@@ -124,6 +125,7 @@ def read_events(
     _check_tz(tz)
     given = {"user": user, "time": time, "event": event}
     raw, description = load_table(source, given, encoding)
+    _refuse_duplicate_columns(raw.columns, description)
     names = {role: resolve_column(role, name, raw.columns) for role, name in given.items()}
     if len(raw) == 0:
         raise EmptyLogError(f"{description} holds no rows (columns: {', '.join(map(str, raw.columns))})")
@@ -409,13 +411,22 @@ def _read_csv(path: Path, given: dict[str, str], encoding: str) -> pd.DataFrame:
         raise SourceError(f"{path}: not a well-formed CSV file ({str(exc).strip()})") from None
 
 
-def resolve_column(role: str, name: str, columns) -> str:
+def resolve_column(role: str, name: str, columns, argument: str | None = None) -> str:
+    """The column for ``role``: ``name``, or pm4py's name when the default is absent. ``argument`` is the
+    keyword the caller names it with (for the error message), when it is not ``role``."""
     if name in columns:
         return name
     fallback = PM4PY_NAMES.get(role)
     if fallback is not None and name == DEFAULT_NAMES[role] and fallback in columns:
         return fallback
-    raise MissingColumnError(role, name, [str(c) for c in columns])
+    raise MissingColumnError(argument or role, name, [str(c) for c in columns])
+
+
+def _refuse_duplicate_columns(columns, description: str) -> None:
+    duplicated = sorted({str(c) for c in columns[columns.duplicated()]})
+    if duplicated:
+        raise JourneyError(f"{description}: column names appear more than once: {', '.join(map(repr, duplicated))}; "
+                           f"rename them so each column has its own name")
 
 
 def _check_clashes(names: dict[str, str], columns) -> None:
@@ -446,7 +457,7 @@ def _labels(values: pd.Series, column: str, problems: list, reserved: bool = Fal
     on the distinct values, not on every row.
     """
     if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True).startswith("mixed"):
-        _refuse_mixed_types(values, column)
+        refuse_mixed_types(values, column)
     if isinstance(values.dtype, pd.CategoricalDtype):
         # Work on the few categories, not the rows: as text (for touchpoints), deduplicated and sorted.
         categories = values.cat.categories.astype("str") if reserved else values.cat.categories
@@ -469,7 +480,7 @@ def _labels(values: pd.Series, column: str, problems: list, reserved: bool = Fal
     return codes, uniques
 
 
-def _refuse_mixed_types(values: pd.Series, column: str) -> None:
+def refuse_mixed_types(values: pd.Series, column: str) -> None:
     """1 and "1" would silently be two customers: refuse, naming the rows of the rarer type."""
     kinds = values.map(lambda v: type(v).__name__ if pd.notna(v) else None)
     counts = kinds.value_counts()
@@ -505,15 +516,16 @@ def parse_times(values: pd.Series, column: str, tz: str, time_unit: str | None, 
         else:
             text = values.astype("str")
             first = text[~missing].iloc[0] if (~missing).any() else ""
-            if time_unit is not None or _NUMBER.match(first):
-                numbers = pd.to_numeric(text, errors="coerce")
+            numbers = pd.to_numeric(text, errors="coerce") if time_unit is not None or _NUMBER.match(first) else None
+            if numbers is not None and time_unit is not None:
                 bad = numbers.isna().to_numpy() & ~missing
-                if bad.any() and time_unit is not None:
+                if bad.any():
                     rows = np.flatnonzero(bad)
                     problems.append((rows, column, f"values that are not numbers (time_unit={time_unit!r})", values.iloc[rows]))
-                if not bad.any():
-                    parsed = _from_epoch(numbers, column, time_unit, missing, problems)
-                    return _flag_missing(parsed, values, column, missing, problems)
+                return _flag_missing(_from_epoch(numbers, column, time_unit, missing | bad, problems), values, column,
+                                     missing, problems)
+            if numbers is not None and not (numbers.isna().to_numpy() & ~missing).any():
+                _from_epoch(numbers, column, time_unit, missing, problems)  # all numbers, no unit: refused there
             parsed = _from_iso(text, column, tz, missing, problems)
     return _flag_missing(parsed, values, column, missing, problems)
 

@@ -66,7 +66,8 @@ def funnel(log, steps, *, within=None, order: str = "loose", by: str | None = No
     [['home', 3, 2], ['cart', 2, 1], ['buy', 1, <NA>]]
     """
     log = as_event_log(log)
-    if isinstance(steps, str) or len(steps) < 2:
+    steps = [steps] if isinstance(steps, str) else list(steps)
+    if len(steps) < 2:
         raise JourneyError(f"steps must list at least two touchpoints, not {steps!r}")
     if order not in ORDERS:
         raise JourneyError(f'order must be "loose" or "strict", not {order!r}')

@@ -88,7 +88,7 @@ def journey_graph(log, *, goal=None, by: str = "user", gap="30min") -> JourneyGr
     journeys = split_journeys(log, by=by, gap=gap)
     summary = summarize(journeys, goal_codes(goal, journeys.names))
     graph = summary.to_graph()
-    graph.graph.update(goal=goal if goal is None or isinstance(goal, str) else list(goal), by=by,
+    graph.graph.update(goal=goal if goal is None or isinstance(goal, (str, int, float)) else list(goal), by=by,
                        gap=str(gap) if by == "session" else None)
     return graph
 

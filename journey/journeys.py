@@ -110,12 +110,13 @@ def goal_codes(goal, names: list[str], argument: str = "goal") -> np.ndarray:
     """Codes of the goal event(s); an unknown name is an error (it is most often a typo)."""
     if goal is None:
         return np.array([], dtype=np.int32)
-    wanted = [goal] if isinstance(goal, str) else list(goal)
+    # Touchpoint names are stored as text: a goal given as 3 means the touchpoint "3".
+    wanted = [goal] if isinstance(goal, (str, int, float)) else list(goal)
     index = {name: i for i, name in enumerate(names)}
     for name in wanted:
-        if name not in index:
+        if str(name) not in index:
             raise UnknownEventError(argument, name, names)
-    return np.array(sorted({index[name] for name in wanted}), dtype=np.int32)
+    return np.array(sorted({index[str(name)] for name in wanted}), dtype=np.int32)
 
 
 def distinct_pairs(group: np.ndarray, item: np.ndarray, n_items: int) -> tuple[np.ndarray, np.ndarray]:

@@ -45,9 +45,10 @@ def markov(log_or_graph, *, goal, order: int = 1, by: str = "user", gap="30min")
     Parameters
     ----------
     log_or_graph : EventLog, pandas.DataFrame or networkx.DiGraph
-        The events, or a journey graph. From a graph only a first-order model can be built, transitions
-        out of goal touchpoints are dropped, and :meth:`MarkovModel.bootstrap` is not available (there are
-        no journeys to resample); from a log, journeys are cut at their first goal event exactly.
+        The events, or a journey graph. From a log, journeys are cut at their first goal event exactly:
+        prefer it. A graph no longer knows which transitions came after a conversion, so those still count
+        as non-converting flow and conversion probabilities come out biased low; from a graph only a
+        first-order model can be built and :meth:`MarkovModel.bootstrap` is not available.
     goal : str or list of str
         The conversion event(s).
     order : {1, 2, 3}
@@ -279,8 +280,9 @@ class MarkovModel:
         self.expected_steps = pd.Series(steps, index=names[: len(chain.labels)], name="expected_steps")
         self.touchpoints = sorted({t for t in chain.last if t is not None})
         # ends_at[i, s]: state s ends at touchpoint i; has[i, s]: state s contains touchpoint i.
-        self._ends_at = np.array([[x == tp for x in chain.last] for tp in self.touchpoints])
-        self._has = np.array([[tp in m for m in chain.members] for tp in self.touchpoints])
+        shape = (len(self.touchpoints), len(chain.labels))  # (0, T) when journeys go straight to the goal
+        self._ends_at = np.array([[x == tp for x in chain.last] for tp in self.touchpoints], dtype=bool).reshape(shape)
+        self._has = np.array([[tp in m for m in chain.members] for tp in self.touchpoints], dtype=bool).reshape(shape)
         self.conversion_probability = pd.Series(
             self._by_touchpoint(conversion, chain.counts.sum(axis=1)),
             index=[START, *self.touchpoints], name="conversion_probability")

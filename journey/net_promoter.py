@@ -47,15 +47,11 @@ def nps_interval(promoters, passives, detractors, level: float = 0.95, method: s
         raise JourneyError(f"method must be one of {', '.join(map(repr, NPS_METHODS))}, not {method!r}")
     p, a, d = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (promoters, passives, detractors))
     z = NormalDist().inv_cdf(0.5 + level / 2)
+    answered = p + a + d > 0
     if method in ("wald", "adjusted-wald"):
-        if method == "adjusted-wald":
-            p, a, d = p + 0.75, a + 1.5, d + 0.75
-        n = p + a + d
-        with np.errstate(invalid="ignore", divide="ignore"):
-            pp, pd_ = p / n, d / n
-            centre = pp - pd_
-            half = z * np.sqrt((pp + pd_ - centre**2) / n)
-        low, high = centre - half, centre + half
+        centre, se = _wald_parts(p, a, d, adjusted=method == "adjusted-wald")
+        low, high = centre - z * se, centre + z * se
+        low, high = np.where(answered, low, np.nan), np.where(answered, high, np.nan)  # no answers: no interval
     elif method == "score":
         low, high = _tango(p, d, p + a + d, z)
     else:
@@ -103,6 +99,17 @@ def nps_coverage(n: int, method: str = "adjusted-wald", *, level: float = 0.95, 
             covered = (low <= truth + 1e-9) & (truth - 1e-9 <= high)
             rows.append((sp, sd, truth, float(probability[covered].sum())))
     return pd.DataFrame(rows, columns=["promoter_share", "detractor_share", "true_nps", "coverage"])
+
+
+def _wald_parts(p, a, d, adjusted: bool):
+    """Centre (share scale) and standard error of the NPS, with Rocks' pseudo-counts when ``adjusted``."""
+    if adjusted:
+        p, a, d = p + 0.75, a + 1.5, d + 0.75
+    n = p + a + d
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pp, pd_ = p / n, d / n
+        centre = pp - pd_
+        return centre, np.sqrt((pp + pd_ - centre**2) / n)
 
 
 def _tango(b: np.ndarray, c: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
@@ -264,11 +271,18 @@ class NPSDifference:
 
     @property
     def pvalue(self) -> float:
-        """Two-sided Wald test that the two NPS are equal."""
-        se = self.standard_error
+        """Two-sided test that the two NPS are equal, on the adjusted-Wald scale of the default interval.
+
+        The same pseudo-counts as the interval, so the test rejects at level 1 - L exactly when the level-L
+        adjusted-Wald interval of the difference excludes 0 (a plain Wald test would call an all-promoter
+        group of two "significant", its standard error being 0).
+        """
+        parts = [_wald_parts(*(np.array([float(c)]) for c in (g.promoters, g.passives, g.detractors)), adjusted=True)
+                 for g in (self.a, self.b)]
+        se = float(np.hypot(parts[0][1][0], parts[1][1][0]))
         if not se or np.isnan(se):
             return float("nan")
-        return 2 * (1 - NormalDist().cdf(abs(self.difference) / se))
+        return 2 * (1 - NormalDist().cdf(abs(float(parts[0][0][0] - parts[1][0][0])) / se))
 
     def confidence_interval(self, level: float = 0.95, method: str = "adjusted-wald", *, n_boot: int = 10_000,
                             seed: int = 0) -> ConfidenceInterval:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InvalidValuesError, JourneyError, MissingColumnError
-from .events import duration_ns, load_table, parse_times, resolve_column, time_ns
+from .events import duration_ns, load_table, parse_times, refuse_mixed_types, resolve_column, time_ns
 from .proportions import DifferenceResult, ProportionResult
 from .significance import adjust_pvalues
 
@@ -20,12 +20,15 @@ def read_orders(orders, *, customer: str = "customer_id", time: str = "timestamp
     """Validated orders sorted by customer then time: ``customer``, ``time`` (UTC), [``order``], other columns,
     and ``customer_code`` (0, 0, 1, ...). Missing customers or unreadable times raise, naming the rows."""
     raw, _ = load_table(orders, {"user": customer, "time": time, "event": order}, "utf-8")
-    names = {role: resolve_column(role, name, raw.columns) for role, name in
+    arguments = {"user": "customer", "time": "time", "event": "order"}
+    names = {role: resolve_column(role, name, raw.columns, arguments[role]) for role, name in
              (("user", customer), ("time", time), ("event", order)) if name is not None}
     if not len(raw):
         raise JourneyError("the orders table holds no rows")
     problems: list = []
     who = raw[names["user"]]
+    if who.dtype == object and pd.api.types.infer_dtype(who, skipna=True).startswith("mixed"):
+        refuse_mixed_types(who, names["user"])  # 1 and "1" would silently be two customers
     if who.isna().any():
         rows = np.flatnonzero(who.isna().to_numpy())
         problems.append((rows, names["user"], "missing values", who.iloc[rows]))
@@ -81,10 +84,8 @@ def repeat_rate(orders, *, customer: str = "customer_id", time: str = "timestamp
     if order is not None:
         frame = frame.drop_duplicates(["customer", "order"], keep="first", ignore_index=True)
     data_end = frame["time"].max()
-    window_start = pd.Timestamp(start, tz="UTC") if start is not None and pd.Timestamp(start).tzinfo is None else (
-        pd.Timestamp(start) if start is not None else frame["time"].min())
-    window_end = pd.Timestamp(end, tz="UTC") if end is not None and pd.Timestamp(end).tzinfo is None else (
-        pd.Timestamp(end) if end is not None else data_end + pd.Timedelta(1, "ns"))
+    window_start = _instant(start, "start", frame["time"].min())
+    window_end = _instant(end, "end", data_end + pd.Timedelta(1, "ns"))
     inside = frame[(frame["time"] >= window_start) & (frame["time"] < window_end)]
     if within is None:
         per_customer = inside.groupby("customer", sort=True).agg(orders=("time", "size"), first=("customer_code", "first"))
@@ -105,8 +106,20 @@ def repeat_rate(orders, *, customer: str = "customer_id", time: str = "timestamp
         return ProportionResult(int(repeated.sum()), len(per_customer), label="repeat rate")
     if by not in frame.columns:
         raise MissingColumnError("segment (by=)", by, [str(c) for c in frame.columns])
-    segment = frame.groupby("customer", sort=True)[by].first().reindex(per_customer.index)
+    # The value on each customer's first order, even when it is missing (groupby().first() would skip it).
+    segment = frame.drop_duplicates("customer", keep="first").set_index("customer")[by].reindex(per_customer.index)
     return _by_segment(segment, repeated, by, level)
+
+
+def _instant(value, argument: str, default: pd.Timestamp) -> pd.Timestamp:
+    """A window bound as a UTC Timestamp (naive ones read as UTC)."""
+    if value is None:
+        return default
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise JourneyError(f"{argument}={value!r} is not a date or time such as '2025-01-31'") from None
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 def _by_segment(segment: pd.Series, repeated: np.ndarray, by: str, level: float) -> pd.DataFrame:

@@ -41,11 +41,13 @@ def plot_funnel(funnel_table: pd.DataFrame, *, ax=None):
     for i, (name, rows) in enumerate(groups):
         rows = rows.set_index("step").reindex(steps)
         x = np.arange(len(steps)) + (i - (len(groups) - 1) / 2) * width
-        rate = rows["conversion_rate"].to_numpy()
-        ax.bar(x, rate, width=width * 0.9, label=None if name is None else str(name))
-        ax.errorbar(x, rate, yerr=[rate - rows["ci_low"], rows["ci_high"] - rate], **INTERVAL)
-        for xi, r, n in zip(x, rate, rows["entered"] - rows["censored"].fillna(0)):
-            ax.text(xi, 0.02, f"n={int(n):,}", ha="center", fontsize=7, rotation=90, color="white")
+        rate = rows["conversion_rate"].to_numpy(dtype=float)
+        ax.bar(x, np.nan_to_num(rate), width=width * 0.9, label=None if name is None else str(name))
+        ax.errorbar(x, rate, yerr=[rate - rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float) - rate],
+                    **INTERVAL)
+        at_risk = (rows["entered"].astype("Float64") - rows["censored"].astype("Float64").fillna(0)).fillna(0)
+        for xi, n in zip(x, at_risk):  # a segment nobody reached at a step gets n=0 and no bar
+            ax.text(xi, 0.02, f"n={int(n):,}", ha="center", fontsize=7, rotation=90, color="white" if n else "black")
     ax.set_xticks(np.arange(len(steps)), [f"{events[s]} →\n{events[s + 1]}" for s in steps])
     literal_text(ax.get_xticklabels())
     ax.set_ylim(0, 1)

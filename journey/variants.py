@@ -45,7 +45,7 @@ def path_variants(log, *, top: int | None = 20, collapse_repeats: bool = False, 
     >>> journey.path_variants(df)[["sequence", "journeys"]].values.tolist()
     [[('home', 'cart'), 2], [('home',), 1]]
     """
-    if top is not None and (not isinstance(top, (int, np.integer)) or top < 1):
+    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
         raise JourneyError(f"top must be a positive whole number or None, not {top!r}")
     journeys = split_journeys(as_event_log(log), by=by, gap=gap)
     goals = goal_codes(goal, journeys.names)

@@ -48,3 +48,11 @@ def test_graph_prints_the_summary_and_writes_the_file(capsys, tmp_path):
     assert main(["graph", str(path), "--goal", "bye"]) == 2
     assert "Did you mean 'buy'" in capsys.readouterr().err
     assert main(["graph", str(path), "--out", "g.png"]) == 2
+
+
+def test_an_output_folder_that_does_not_exist_is_one_line_and_status_2(capsys, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("user_id,timestamp,event\na,2025-01-01T10:00Z,home\n")
+    assert main(["graph", str(path), "--out", str(tmp_path / "nodir" / "g.graphml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("journey: error:") and err.count("\n") == 1 and "nodir" in err

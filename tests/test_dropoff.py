@@ -96,3 +96,16 @@ def test_adjusted_pvalues_are_benjamini_hochberg():
 def test_small_tables_use_fisher():
     p, test = independence_test([[1, 9], [6, 4]])
     assert test == "fisher" and 0 < p < 0.06
+
+
+def test_fisher_on_more_than_two_segments_is_exact_and_repeatable():
+    # Enumerating every 3 x 2 table with these margins by hand gives 0.113178 (see the function's docstring).
+    values = {independence_test([[1, 9], [5, 5], [3, 3]]) for _ in range(3)}
+    assert len(values) == 1 and values.pop() == (pytest.approx(0.1131779, abs=1e-6), "fisher")
+
+
+def test_drop_off_with_three_tiny_segments():
+    df = pd.DataFrame({"user_id": list("aabc"), "event": ["home", "buy", "home", "home"], "seg": list("xxyz"),
+                       "timestamp": pd.date_range("2025-01-01", periods=4, freq="min", tz="UTC")})
+    d = journey.drop_off(df, goal="buy", by="seg")
+    assert d["test"].iloc[0] == "fisher" and 0 <= d["p_value"].iloc[0] <= 1

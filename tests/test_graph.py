@@ -165,3 +165,11 @@ def test_flow_is_conserved_and_counts_are_consistent(log, by, data):
         assert 1 <= d["journeys"] <= d["count"]
     for node in [START, *g.touchpoints()]:
         assert sum(d["share"] for *_, d in g.out_edges(node, data=True)) == pytest.approx(1.0)
+
+
+def test_numeric_event_names_can_be_named_as_numbers():
+    df = pd.DataFrame({"user_id": ["a"] * 3, "event": [1, 2, 3],
+                       "timestamp": pd.date_range("2025-01-01", periods=3, freq="min", tz="UTC")})
+    assert journey.journey_graph(df, goal=3).graph["n_conversions"] == 1
+    assert journey.funnel(df, [2, 3])["entered"].tolist() == [1, 1]
+    assert journey.funnel(df, (s for s in ["1", "2"]))["entered"].tolist() == [1, 1]

@@ -192,3 +192,10 @@ def test_reprs_show_figures_without_addresses():
     text, page = repr(m), m._repr_html_()
     assert "overall conversion 50.0%" in text and "0x" not in text and "0x" not in page
     assert "np.float64" not in text
+
+
+def test_journeys_going_straight_to_the_goal():
+    m = journey.markov(log_from_paths([["buy"], ["buy"], ["ad"]]), goal="buy")
+    assert m.overall_conversion == pytest.approx(2 / 3) and list(m.removal_effect.index) == ["ad"]
+    only_goal = journey.markov(log_from_paths([["buy"]]), goal="buy")
+    assert only_goal.overall_conversion == 1.0 and only_goal.removal_effect.empty

@@ -93,8 +93,14 @@ def test_compare_two_groups():
     b = journey.nps_from_counts(promoters=30, passives=30, detractors=40)
     d = journey.nps_compare(a, b)
     assert d.difference == pytest.approx(50.0)
-    se = np.hypot(a.standard_error, b.standard_error)
-    assert d.pvalue == pytest.approx(2 * (1 - __import__("scipy.stats").stats.norm.cdf(50 / se)))
+    from scipy.stats import norm
+
+    def adjusted(p, a_, dt):  # Rocks' pseudo-counts, as in the default interval
+        p, a_, dt = p + 0.75, a_ + 1.5, dt + 0.75
+        n = p + a_ + dt
+        return (p - dt) / n, ((p + dt) / n - ((p - dt) / n) ** 2) / n
+    (ca, va), (cb, vb) = adjusted(60, 20, 20), adjusted(30, 30, 40)
+    assert d.pvalue == pytest.approx(2 * (1 - norm.cdf(abs(ca - cb) / np.sqrt(va + vb))))
     low, high = d.confidence_interval()
     assert low < 50 < high and d.confidence_interval(method="bootstrap", seed=3) == d.confidence_interval(method="bootstrap", seed=3)
     with pytest.raises(JourneyError):
@@ -120,3 +126,18 @@ def test_reprs_have_plain_floats_and_no_addresses():
     r = journey.nps([10, 9, 3])
     for text in (repr(r), r._repr_html_(), repr(journey.nps_compare(r, r))):
         assert "np.float64" not in text and "0x" not in text
+
+
+def test_no_answers_give_no_interval_rather_than_a_made_up_one():
+    empty = journey.nps_from_counts(promoters=0, passives=0, detractors=0)
+    for method in ("adjusted-wald", "wald", "score"):
+        low, high = empty.confidence_interval(method=method)
+        assert np.isnan(low) and np.isnan(high)
+
+
+def test_the_test_agrees_with_the_interval_for_tiny_groups():
+    # Two promoters against six others: plain Wald would have a zero standard error and call it significant.
+    df = pd.DataFrame({"score": [10, 9, 0, 5, 8, 10, 3, 7], "seg": ["a", "a", "b", "b", "b", "b", "b", "b"]})
+    t = journey.nps_by(df, by="seg").set_index("seg")
+    assert t.loc["a", "diff_ci_low"] < 0 < t.loc["a", "diff_ci_high"] and t.loc["a", "p_value"] > 0.05
+    assert not t.loc["a", "significant"]

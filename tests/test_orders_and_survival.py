@@ -105,3 +105,22 @@ def test_the_sample_repeat_rate_and_interval():
     r = journey.repeat_rate(sample.orders)
     low, high = r.confidence_interval()
     assert 0.10 < low < r.proportion < high < 0.20 and r.n == sample.orders["customer_id"].nunique()
+
+
+def test_segment_is_the_value_on_the_first_order_even_when_missing():
+    orders = pd.DataFrame({"customer_id": list("aabccd"), "channel": [np.nan, "web", "web", "shop", "shop", np.nan],
+                           "timestamp": pd.to_datetime(["2025-01-01", "2025-01-03", "2025-01-05", "2025-01-02",
+                                                        "2025-01-22", "2025-01-07"], utc=True)})
+    t = journey.repeat_rate(orders, by="channel")
+    assert t.set_index("channel")["customers"].to_dict() == {"shop": 1, "web": 1, np.nan: 2} or \
+        sorted(t["customers"].tolist()) == [1, 1, 2]
+    assert t["customers"].sum() == 4 and t[t["channel"].isna()]["customers"].iloc[0] == 2
+
+
+def test_orders_refuse_mixed_ids_and_name_the_right_option():
+    with pytest.raises(InvalidValuesError, match="customer_id"):
+        journey.repeat_rate(orders_of([(1, "2025-01-01T00:00Z"), ("1", "2025-01-02T00:00Z")]))
+    with pytest.raises(MissingColumnError, match="customer="):
+        journey.repeat_rate(orders_of([("a", "2025-01-01T00:00Z")]).rename(columns={"customer_id": "client"}))
+    with pytest.raises(JourneyError, match="start="):
+        journey.repeat_rate(orders_of([("a", "2025-01-01T00:00Z")]), start="garbage")

@@ -149,3 +149,11 @@ if __name__ == "__main__":
     for name, draw in cases().items():
         (BASELINE / f"{name}.png").write_bytes(render(draw))
         print(f"wrote {BASELINE / name}.png", file=sys.stderr)
+
+
+def test_a_segment_nobody_reaches_at_a_step_gets_an_empty_bar():
+    plt.close("all")
+    df = pd.DataFrame({"user_id": ["a", "a", "a", "b"], "event": ["home", "cart", "buy", "home"], "seg": list("xxxy"),
+                       "timestamp": pd.date_range("2025-01-01", periods=4, freq="min", tz="UTC")})
+    ax = journey.plot_funnel(journey.funnel(df, ["home", "cart", "buy"], by="seg"))
+    assert any(t.get_text() == "n=0" for t in ax.texts)

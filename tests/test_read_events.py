@@ -296,3 +296,24 @@ def test_categorical_touchpoints_keep_sorted_text_names_and_lose_unused_categori
     cats = pd.Categorical(["cart", "home", "cart"], categories=["home", "cart", "never"])
     log = journey.read_events(events(event=cats))
     assert log.events == ["cart", "home"] and log.frame["event"].astype(str).tolist() == ["cart", "home", "cart"]
+
+
+def test_plain_dates_are_naive_and_read_in_tz():
+    log = journey.read_events(events(timestamp=["2025-01-01", "2025-01-02", "2025-01-03"]), tz="Europe/Paris")
+    assert log.frame["time"].iloc[0] == pd.Timestamp("2024-12-31 23:00", tz="UTC")
+    mixed = journey.read_events(events(timestamp=["2025-01-01", "2025-01-01 12:00", "2025-01-02"]))
+    assert len(mixed) == 3
+
+
+def test_drop_mode_keeps_good_epoch_rows():
+    with pytest.warns(journey.JourneyWarning, match="dropped 1 of 3"):
+        log = journey.read_events(events(timestamp=["1735689600", "1735689700", "abc"]), time_unit="s", on_invalid="drop")
+    assert len(log) == 2 and log.dropped["row"].tolist() == [2]
+
+
+def test_duplicate_column_names_are_refused():
+    df = events()
+    df.insert(3, "dup", 1)
+    df.columns = ["user_id", "timestamp", "event", "event"]
+    with pytest.raises(JourneyError, match="more than once: 'event'"):
+        journey.read_events(df)

@@ -41,6 +41,8 @@ def test_top_limits_rows_and_ties_are_ordered_by_sequence(log):
     assert "conversions" not in v.columns
     with pytest.raises(JourneyError, match="top"):
         journey.path_variants(log, top=0)
+    with pytest.raises(JourneyError, match="top"):
+        journey.path_variants(log, top=True)
 
 
 @given(event_logs())
