@@ -269,6 +269,12 @@ class NPSDifference:
     def standard_error(self) -> float:
         return float(np.hypot(self.a.standard_error, self.b.standard_error))
 
+    def _wald(self, adjusted: bool) -> tuple[float, float]:
+        """Centre and standard error of the difference (share scale), with Rocks' pseudo-counts if ``adjusted``."""
+        (ca, sa), (cb, sb) = (_wald_parts(*(np.array([float(c)]) for c in (g.promoters, g.passives, g.detractors)),
+                                          adjusted=adjusted) for g in (self.a, self.b))
+        return float(ca[0] - cb[0]), float(np.hypot(sa[0], sb[0]))
+
     @property
     def pvalue(self) -> float:
         """Two-sided test that the two NPS are equal, on the adjusted-Wald scale of the default interval.
@@ -277,12 +283,10 @@ class NPSDifference:
         adjusted-Wald interval of the difference excludes 0 (a plain Wald test would call an all-promoter
         group of two "significant", its standard error being 0).
         """
-        parts = [_wald_parts(*(np.array([float(c)]) for c in (g.promoters, g.passives, g.detractors)), adjusted=True)
-                 for g in (self.a, self.b)]
-        se = float(np.hypot(parts[0][1][0], parts[1][1][0]))
+        centre, se = self._wald(adjusted=True)
         if not se or np.isnan(se):
             return float("nan")
-        return 2 * (1 - NormalDist().cdf(abs(float(parts[0][0][0] - parts[1][0][0])) / se))
+        return 2 * (1 - NormalDist().cdf(abs(centre) / se))
 
     def confidence_interval(self, level: float = 0.95, method: str = "adjusted-wald", *, n_boot: int = 10_000,
                             seed: int = 0) -> ConfidenceInterval:
@@ -290,16 +294,8 @@ class NPSDifference:
         _check_level(level)
         z = NormalDist().inv_cdf(0.5 + level / 2)
         if method in ("wald", "adjusted-wald"):
-            extra = (0.75, 1.5, 0.75) if method == "adjusted-wald" else (0, 0, 0)
-            centre, var = 0.0, 0.0
-            for group, sign in ((self.a, 1), (self.b, -1)):
-                p, a, d = (c + e for c, e in zip((group.promoters, group.passives, group.detractors), extra))
-                n = p + a + d
-                share = (p - d) / n
-                centre += sign * share
-                var += ((p + d) / n - share**2) / n
-            half = z * np.sqrt(var)
-            return ConfidenceInterval(max(-200.0, 100 * (centre - half)), min(200.0, 100 * (centre + half)))
+            centre, se = self._wald(adjusted=method == "adjusted-wald")
+            return ConfidenceInterval(max(-200.0, 100 * (centre - z * se)), min(200.0, 100 * (centre + z * se)))
         if method == "bootstrap":
             rng = np.random.default_rng(seed)
             values = 0.0
