@@ -26,7 +26,7 @@ from .errors import JourneyError, UnknownEventError
 from .events import END, START, read_events
 from .journeys import split_journeys
 
-__all__ = ["is_dask", "read_events_dask", "journey_graph_dask", "MEDIAN_RELATIVE_ERROR"]
+__all__ = ["is_dask", "read_events_dask", "journey_graph_dask", "map_user_partitions", "MEDIAN_RELATIVE_ERROR"]
 
 BIN_RATIO = 1.01
 LOWEST_SECONDS = 1e-3
@@ -71,6 +71,26 @@ def _canonical(part: pd.DataFrame, options: dict) -> pd.DataFrame:
         return pd.concat([empty, part[[c for c in part.columns if c not in names]].iloc[:0]], axis=1)
     frame = read_events(part.reset_index(drop=True), **options).frame
     return frame.assign(event=frame["event"].astype("str"))
+
+
+def map_user_partitions(ddf, work, *args) -> list:
+    """Run ``work(log, *args)`` on every partition of ``ddf`` shuffled by user, as an EventLog; the results.
+
+    Every user's events lie in one partition, so per-user figures (counts of journeys, of active users, of
+    customers lost) can simply be added across the results. Empty partitions give None.
+    """
+    import dask
+
+    if not all(c in ddf.columns for c in CANONICAL):
+        ddf = read_events_dask(ddf)
+    shuffled = ddf.shuffle(on="user", npartitions=2 * ddf.npartitions)
+    return list(dask.compute(*[dask.delayed(_on_partition)(part, work, args) for part in shuffled.to_delayed()]))
+
+
+def _on_partition(part: pd.DataFrame, work, args):
+    if part.empty:
+        return None
+    return work(read_events(part.reset_index(drop=True), user="user", time="time", event="event"), *args)
 
 
 def journey_graph_dask(ddf, *, goal=None, by: str = "user", gap="30min"):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import MissingColumnError
+from .errors import MissingColumnError, UnknownEventError
 from .events import END, START
 from .intervals import newcombe_interval, wilson_interval
 from .journeys import as_event_log, distinct_pairs, goal_codes, split_journeys
@@ -62,18 +62,45 @@ def drop_off(log, *, goal, by: str | None = None, level: float = 0.95) -> pd.Dat
     >>> d[["touchpoint", "journeys", "exits", "expected_lost_conversions"]].values.tolist()
     [['cart', 3, 2, 2.0], ['home', 3, 0, 0.0]]
     """
-    log = as_event_log(log)
-    if by is not None and by not in log.frame.columns:
-        raise MissingColumnError("segment (by=)", by, [str(c) for c in log.frame.columns])
+    from .distributed import is_dask
+
+    goals = [goal] if isinstance(goal, (str, int, float)) else list(goal)
+    if is_dask(log):
+        from .distributed import map_user_partitions
+
+        columns = list(log.columns)
+        if by is not None and by not in columns:
+            raise MissingColumnError("segment (by=)", by, [str(c) for c in columns])
+        parts = [p for p in map_user_partitions(log, _counts, goals, by, False) if p is not None]
+        keys = ([by] if by else []) + ["touchpoint"]
+        table = pd.concat(parts, ignore_index=True).groupby(keys, dropna=False, sort=True).sum().reset_index()
+        touched = set(table["touchpoint"]) | set().union(*(p.attrs["goals_seen"] for p in parts))
+        for g in goals:
+            if str(g) not in touched:
+                raise UnknownEventError("goal", g, sorted(touched))
+        table = table[~table["touchpoint"].isin([str(g) for g in goals])]
+    else:
+        log = as_event_log(log)
+        if by is not None and by not in log.frame.columns:
+            raise MissingColumnError("segment (by=)", by, [str(c) for c in log.frame.columns])
+        table = _counts(log, goals, by, True)
+    return _finish(table.reset_index(drop=True), by, level)
+
+
+def _counts(log, goals: list, by: str | None, strict: bool) -> pd.DataFrame:
+    """journeys, exits, conversions per (segment,) touchpoint; additive over user-disjoint parts of a log.
+
+    ``strict``: an unknown goal is an error (one part of a distributed log may just not have it).
+    """
     journeys = split_journeys(log, by="user")
-    goals = goal_codes(goal, journeys.names)
-    converted = journeys.converted(goals)
+    present = goals if strict else [g for g in goals if str(g) in journeys.names]
+    codes = goal_codes(present, journeys.names) if present else np.array([], dtype=np.int32)
+    converted = journeys.converted(codes)
     if by is None:
         labels, segments = np.zeros(journeys.n_journeys, dtype=np.int64), [None]
     else:
         labels, segments = pd.factorize(log.frame[by].to_numpy()[journeys.starts], sort=True, use_na_sentinel=False)
     k, s = len(journeys.names), len(segments)
-
     visited, _ = distinct_pairs(journeys.journey, journeys.events, k)
     cell = labels[visited // k] * k + visited % k
     counts = {
@@ -85,8 +112,14 @@ def drop_off(log, *, goal, by: str | None = None, level: float = 0.95) -> pd.Dat
     table.insert(0, "touchpoint", np.tile(journeys.names, s))
     if by is not None:
         table.insert(0, by, np.repeat(np.asarray(segments, dtype=object), k))
-    table = table[(table["journeys"] > 0) & ~table["touchpoint"].isin([journeys.names[g] for g in goals])]
-    table = _with_rates(table.reset_index(drop=True), level)
+    goal_names = [journeys.names[g] for g in codes]
+    table = table[(table["journeys"] > 0) & (~table["touchpoint"].isin(goal_names) if strict else True)]
+    table.attrs["goals_seen"] = set(goal_names)
+    return table
+
+
+def _finish(table: pd.DataFrame, by: str | None, level: float) -> pd.DataFrame:
+    table = _with_rates(table, level)
     if by is not None:
         table = _with_segment_tests(table, by, level)
     return _by_loss(table, by)

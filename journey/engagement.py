@@ -99,6 +99,10 @@ def active_users(log, *, freq: str = "D", window: str = "calendar") -> pd.Series
     >>> journey.active_users(df).tolist()
     [1, 0, 2]
     """
+    from .distributed import is_dask
+
+    if is_dask(log):
+        return _active_users_dask(log, freq, window)
     log = as_event_log(log)
     _check_freq(freq)
     users, t = _events(log)
@@ -115,10 +119,43 @@ def active_users(log, *, freq: str = "D", window: str = "calendar") -> pd.Series
     raise JourneyError(f'window must be "calendar" or "rolling", not {window!r}')
 
 
-def _rolling(users: np.ndarray, t: np.ndarray, days: int, name: str) -> pd.Series:
-    """Per day, users active on one of the ``days`` days ending that day (merged intervals, a difference array)."""
+def _active_users_dask(ddf, freq: str, window: str) -> pd.Series:
+    """Users are disjoint across user-shuffled partitions, so distinct active users add up exactly."""
+    from .distributed import map_user_partitions
+
+    from .distributed import CANONICAL, read_events_dask
+
+    _check_freq(freq)
+    if window not in ("calendar", "rolling"):
+        raise JourneyError(f'window must be "calendar" or "rolling", not {window!r}')
+    if not all(c in ddf.columns for c in CANONICAL):
+        ddf = read_events_dask(ddf)
+    # A rolling window runs on past a partition's own last day: every partition counts up to the global one.
+    last_day = int(ddf["time"].max().compute().value // DAY_NS) if window == "rolling" else None
+    parts = [p for p in map_user_partitions(ddf, _active_users_of, freq, window, last_day) if p is not None]
+    merged = pd.concat(parts).groupby(level=0).sum().sort_index()
+    step = "D" if window == "rolling" else freq
+    first, last = period_index(merged.index[[0, -1]].asi8, step)
+    series = merged.reindex(period_start(np.arange(first, last + 1), step), fill_value=0).rename(parts[0].name)
+    if window == "calendar":
+        series.attrs["unfinished"] = series.index[-1]
+    return series
+
+
+def _active_users_of(log: EventLog, freq: str, window: str, last_day: int | None) -> pd.Series:
+    if window == "calendar":
+        return active_users(log, freq=freq, window=window)
+    users, t = _events(log)
+    return _rolling(users, t, ROLLING_DAYS[freq], f"active users (rolling {ROLLING_DAYS[freq]} days)", last_day)
+
+
+def _rolling(users: np.ndarray, t: np.ndarray, days: int, name: str, last_day: int | None = None) -> pd.Series:
+    """Per day, users active on one of the ``days`` days ending that day (merged intervals, a difference array).
+
+    The series runs to the last active day, or to ``last_day`` when given (the end of the whole data).
+    """
     day = np.floor_divide(t, DAY_NS)
-    first, last = int(day.min()), int(day.max())
+    first, last = int(day.min()), int(day.max()) if last_day is None else max(int(day.max()), last_day)
     pairs = np.unique(users.astype(np.int64) * (last - first + 1) + (day - first))
     user, d = pairs // (last - first + 1), pairs % (last - first + 1)
     # Each active day d counts on days d .. d + days - 1; merge a user's overlapping spans first.

@@ -69,3 +69,19 @@ def test_read_events_with_dask_engine_validates_partitions(client, tmp_path, sam
 def test_prune_knows_dask_graphs_keep_no_paths(client, sample):
     graph = journey.journey_graph(dd.from_pandas(sample.head(2000), npartitions=2), goal="purchase")
     assert journey.prune(graph, min_share=0.2).graph["kept_journey_share"] is None
+
+
+@pytest.mark.parametrize("freq, window", [("M", "calendar"), ("W", "calendar"), ("W", "rolling"), ("M", "rolling")])
+def test_active_users_on_dask_equal_pandas(client, sample, freq, window):
+    local = journey.active_users(journey.read_events(sample), freq=freq, window=window)
+    remote = journey.active_users(dd.from_pandas(sample, npartitions=5, sort=False), freq=freq, window=window)
+    pd.testing.assert_series_equal(local, remote, check_freq=False)
+    assert local.attrs == remote.attrs
+
+
+def test_drop_off_on_dask_equals_pandas(client, sample):
+    local = journey.drop_off(journey.read_events(sample), goal="purchase", by="device")
+    remote = journey.drop_off(dd.from_pandas(sample, npartitions=5, sort=False), goal="purchase", by="device")
+    pd.testing.assert_frame_equal(local.reset_index(drop=True), remote.reset_index(drop=True), check_dtype=False)
+    with pytest.raises(journey.JourneyError, match="purchse"):
+        journey.drop_off(dd.from_pandas(sample, npartitions=2, sort=False), goal="purchse")
