@@ -231,17 +231,49 @@ def churn(log, *, period: str = "M", inactive_after=None, level: float = 0.95) -
     >>> journey.churn(df)[["customers_at_start", "lost", "complete"]].values.tolist()
     [[0, 0, True], [2, 1, True], [1, 0, False]]
     """
-    log = as_event_log(log)
+    from .distributed import is_dask
+
     _check_freq(period)
-    users, t = _events(log)
-    end_ns = int(t.max())
-    index = period_index(t, period)
-    first, last = int(index.min()), int(index.max())
-    starts_ns = period_start(np.arange(first, last + 2), period).asi8  # one more: the end of the last period
-    if inactive_after is None:
-        at_start, lost = _churn_by_period(users, index - first, last - first + 1)
+    window = None if inactive_after is None else duration_ns(inactive_after, "inactive_after")
+    if is_dask(log):
+        from .distributed import map_user_partitions
+
+        span = _span_dask(log, period)
+        parts = [p for p in map_user_partitions(log, _churn_counts, period, window, span) if p is not None]
+        at_start, lost = (np.sum([p[i] for p in parts], axis=0) for i in (0, 1))
     else:
-        at_start, lost = _churn_by_inactivity(users, t, duration_ns(inactive_after, "inactive_after"), starts_ns)
+        log = as_event_log(log)
+        users, t = _events(log)
+        span = (int(period_index(t, period).min()), int(period_index(t, period).max()), int(t.max()))
+        at_start, lost = _churn_counts(log, period, window, span)
+    return _churn_table(at_start, lost, period, span, level)
+
+
+def _span_dask(ddf, period: str) -> tuple[int, int, int]:
+    """(first period index, last period index, end of the data in ns) of a Dask log: the global frame."""
+    import dask
+
+    from .distributed import CANONICAL, read_events_dask
+
+    if not all(c in ddf.columns for c in CANONICAL):
+        ddf = read_events_dask(ddf)
+    low, high = dask.compute(ddf["time"].min(), ddf["time"].max())
+    return int(period_index(np.array([low.value]), period)[0]), int(period_index(np.array([high.value]), period)[0]), int(high.value)
+
+
+def _churn_counts(log: EventLog, period: str, window: int | None, span: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Customers at the start of, and lost in, each period of ``span``; additive over user-disjoint parts."""
+    first, last, end_ns = span
+    users, t = _events(log)
+    if window is None:
+        return _churn_by_period(users, period_index(t, period) - first, last - first + 1)
+    starts_ns = period_start(np.arange(first, last + 2), period).asi8  # one more: the end of the last period
+    return _churn_by_inactivity(users, t, window, starts_ns, end_ns)
+
+
+def _churn_table(at_start, lost, period: str, span: tuple, level: float) -> pd.DataFrame:
+    first, last, end_ns = span
+    starts_ns = period_start(np.arange(first, last + 2), period).asi8
     complete = starts_ns[1:] <= end_ns  # the period ended before the data did
     low, high = wilson_interval(lost, at_start, level)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -255,6 +287,7 @@ def churn(log, *, period: str = "M", inactive_after=None, level: float = 0.95) -
 
 
 def _churn_by_period(users: np.ndarray, idx: np.ndarray, n_periods: int) -> tuple[np.ndarray, np.ndarray]:
+    """``idx``: each event's period counted from the first period of the span (0 .. n_periods - 1)."""
     pairs = np.unique(users.astype(np.int64) * n_periods + idx)
     user, p = pairs // n_periods, pairs % n_periods
     active = np.bincount(p, minlength=n_periods)
@@ -264,7 +297,7 @@ def _churn_by_period(users: np.ndarray, idx: np.ndarray, n_periods: int) -> tupl
     return at_start, at_start - stayed
 
 
-def _churn_by_inactivity(users, t, window, starts_ns) -> tuple[np.ndarray, np.ndarray]:
+def _churn_by_inactivity(users, t, window, starts_ns, end_ns) -> tuple[np.ndarray, np.ndarray]:
     """Activity spells (events less than ``window`` apart) end ``window`` after their last event.
 
     ``users`` and ``t`` are in EventLog order (by user, then time).
@@ -284,7 +317,7 @@ def _churn_by_inactivity(users, t, window, starts_ns) -> tuple[np.ndarray, np.nd
     # Lost in the period holding the last instant of activity (a lapse exactly at a period's start belongs to
     # the period before), counted only if the customer was there at that period's start, and only once seen.
     lapse_period = hi - 1
-    counted = (hi > lo) & (lapse <= t.max())
+    counted = (hi > lo) & (lapse <= end_ns)
     lost = np.bincount(lapse_period[counted], minlength=n)
     return at_start, lost
 
@@ -329,31 +362,64 @@ def retention(log, *, cohort: str = "M", period: str = "M", mode: str = "on", ev
     >>> r.shares.values.tolist()
     [[1.0, nan], [nan, nan]]
     """
-    log = as_event_log(log)
+    from .distributed import is_dask
+
     _check_freq(cohort), _check_freq(period)
     if mode not in ("on", "on_or_after"):
         raise JourneyError(f'mode must be "on" or "on_or_after", not {mode!r}')
+    if is_dask(log):
+        from .distributed import CANONICAL, map_user_partitions, read_events_dask
+
+        ddf = log if all(c in log.columns for c in CANONICAL) else read_events_dask(log)
+        span = _span_dask(ddf if event is None else ddf[ddf["event"] == event], cohort)
+        parts = [p for p in map_user_partitions(ddf, _retention_counts, cohort, period, mode, event, span) if p is not None]
+        counts, sizes = (np.sum([p[i] for p in parts], axis=0) for i in (0, 1))
+    else:
+        log = as_event_log(log)
+        users, t = _events(log, event)
+        first_times = pd.Series(t).groupby(users).min().to_numpy()
+        span = (int(period_index(first_times, cohort).min()), int(period_index(first_times, cohort).max()), int(t.max()))
+        counts, sizes = _retention_counts(log, cohort, period, mode, event, span)
+    return _retention_result(counts, sizes, cohort, period, span)
+
+
+def _retention_counts(log: EventLog, cohort: str, period: str, mode: str, event, span: tuple):
+    """(cohorts x periods) counts of retained users and cohort sizes over ``span``; additive over users."""
+    first_cohort, last_cohort, end_ns = span
+    cohorts = np.arange(first_cohort, last_cohort + 1)
+    n_k = _periods_after(first_cohort, cohort, period, end_ns)
+    counts = np.zeros((len(cohorts), n_k), dtype=np.int64)
+    if event is not None and event not in log.events:
+        return counts, np.zeros(len(cohorts), dtype=np.int64)  # this part of the log never has the event
     users, t = _events(log, event)
     first_time = pd.Series(t).groupby(users).min()
     cohort_idx = period_index(first_time.to_numpy(), cohort)
-    cohorts = np.arange(cohort_idx.min(), cohort_idx.max() + 1)
-    cohort_of = dict(zip(first_time.index, cohort_idx))
     base = period_index(period_start(cohort_idx, cohort).asi8, period)  # period holding each user's cohort start
-    user_base = pd.Series(base, index=first_time.index)
-    k = period_index(t, period) - user_base.reindex(users).to_numpy()
-    n_k = int(period_index(np.array([t.max()]), period)[0] - base.min()) + 1  # up to the period holding the data end
-    row = np.searchsorted(cohorts, pd.Series(cohort_of).reindex(users).to_numpy())
+    k = period_index(t, period) - pd.Series(base, index=first_time.index).reindex(users).to_numpy()
+    row = np.searchsorted(cohorts, pd.Series(cohort_idx, index=first_time.index).reindex(users).to_numpy())
     pairs = np.unique((users.astype(np.int64) * len(cohorts) + row) * n_k + k)
     cell_row, cell_k, cell_user = (pairs // n_k) % len(cohorts), pairs % n_k, pairs // n_k // len(cohorts)
     if mode == "on_or_after":  # a user counts in every cell up to their last active one
         last = pd.DataFrame({"user": cell_user, "row": cell_row, "k": cell_k}).groupby("user").agg(row=("row", "first"),
                                                                                                    k=("k", "max"))
         cell_row, cell_k = np.repeat(last["row"].to_numpy(), last["k"].to_numpy() + 1), _ranges(last["k"].to_numpy() + 1)
-    counts = np.zeros((len(cohorts), n_k), dtype=np.int64)
     np.add.at(counts, (cell_row, cell_k), 1)
-    sizes = np.bincount(np.searchsorted(cohorts, cohort_idx), minlength=len(cohorts))
+    return counts, np.bincount(np.searchsorted(cohorts, cohort_idx), minlength=len(cohorts))
+
+
+def _periods_after(first_cohort: int, cohort: str, period: str, end_ns: int) -> int:
+    """Period numbers 0.. up to the period holding the end of the data, counted from the first cohort."""
+    base = period_index(period_start([first_cohort], cohort).asi8, period)[0]
+    return int(period_index(np.array([end_ns]), period)[0] - base) + 1
+
+
+def _retention_result(counts, sizes, cohort: str, period: str, span: tuple) -> Retention:
+    first_cohort, _, end_ns = span
+    keep = len(sizes) - int(np.argmax(sizes[::-1] > 0))  # no empty cohorts after the last one with users
+    counts, sizes = counts[:keep], sizes[:keep]
+    cohorts = np.arange(first_cohort, first_cohort + keep)
+    n_k = counts.shape[1]
     # Observable: the cell's period has finished by the end of the data.
-    end_ns = int(t.max())
     cohort_base = period_index(period_start(cohorts, cohort).asi8, period)
     cell_end = period_start((cohort_base[:, None] + np.arange(n_k)[None, :] + 1).ravel(), period).asi8.reshape(len(cohorts), n_k)
     observable = cell_end <= end_ns + 1

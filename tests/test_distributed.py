@@ -85,3 +85,20 @@ def test_drop_off_on_dask_equals_pandas(client, sample):
     pd.testing.assert_frame_equal(local.reset_index(drop=True), remote.reset_index(drop=True), check_dtype=False)
     with pytest.raises(journey.JourneyError, match="purchse"):
         journey.drop_off(dd.from_pandas(sample, npartitions=2, sort=False), goal="purchse")
+
+
+@pytest.mark.parametrize("inactive_after", [None, "30D"])
+def test_churn_on_dask_equals_pandas(client, sample, inactive_after):
+    local = journey.churn(journey.read_events(sample), inactive_after=inactive_after)
+    remote = journey.churn(dd.from_pandas(sample, npartitions=5, sort=False), inactive_after=inactive_after)
+    pd.testing.assert_frame_equal(local, remote, check_dtype=False)
+    assert (local.attrs["average"].k, local.attrs["average"].n) == (remote.attrs["average"].k, remote.attrs["average"].n)
+
+
+@pytest.mark.parametrize("mode, event", [("on", None), ("on_or_after", None), ("on", "purchase")])
+def test_retention_on_dask_equals_pandas(client, sample, mode, event):
+    local = journey.retention(journey.read_events(sample), mode=mode, event=event)
+    remote = journey.retention(dd.from_pandas(sample, npartitions=5, sort=False), mode=mode, event=event)
+    pd.testing.assert_frame_equal(local.shares, remote.shares)
+    pd.testing.assert_frame_equal(local.counts, remote.counts)
+    pd.testing.assert_series_equal(local.sizes, remote.sizes, check_dtype=False)
