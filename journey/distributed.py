@@ -83,14 +83,23 @@ def map_user_partitions(ddf, work, *args) -> list:
 
     if not all(c in ddf.columns for c in CANONICAL):
         ddf = read_events_dask(ddf)
-    shuffled = ddf.shuffle(on="user", npartitions=2 * ddf.npartitions)
-    return list(dask.compute(*[dask.delayed(_on_partition)(part, work, args) for part in shuffled.to_delayed()]))
+    return map_partitions_by(ddf, "user", _on_partition, work, *args)
 
 
-def _on_partition(part: pd.DataFrame, work, args):
-    if part.empty:
-        return None
-    return work(read_events(part.reset_index(drop=True), user="user", time="time", event="event"), *args)
+def map_partitions_by(ddf, column: str, work, *args) -> list:
+    """Shuffle ``ddf`` on ``column`` and run ``work(pandas partition, *args)`` on each non-empty partition."""
+    import dask
+
+    shuffled = ddf.shuffle(on=column, npartitions=2 * ddf.npartitions)
+    return list(dask.compute(*[dask.delayed(_non_empty)(part, work, args) for part in shuffled.to_delayed()]))
+
+
+def _non_empty(part: pd.DataFrame, work, args):
+    return None if part.empty else work(part.reset_index(drop=True), *args)
+
+
+def _on_partition(part: pd.DataFrame, work, *args):
+    return work(read_events(part, user="user", time="time", event="event"), *args)
 
 
 def journey_graph_dask(ddf, *, goal=None, by: str = "user", gap="30min"):

@@ -80,39 +80,69 @@ def repeat_rate(orders, *, customer: str = "customer_id", time: str = "timestamp
     >>> journey.repeat_rate(orders, within="30D").k
     1
     """
-    frame = read_orders(orders, customer=customer, time=time, order=order)
-    if order is not None:
-        frame = frame.drop_duplicates(["customer", "order"], keep="first", ignore_index=True)
-    data_end = frame["time"].max()
-    window_start = _instant(start, "start", frame["time"].min())
-    window_end = _instant(end, "end", data_end + pd.Timedelta(1, "ns"))
-    inside = frame[(frame["time"] >= window_start) & (frame["time"] < window_end)]
-    if within is None:
-        per_customer = inside.groupby("customer", sort=True).agg(orders=("time", "size"), first=("customer_code", "first"))
-        repeated = (per_customer["orders"] >= 2).to_numpy()
+    from .distributed import is_dask
+
+    window = (_instant(start, "start", None), _instant(end, "end", None))
+    options = {"customer": customer, "time": time, "order": order}
+    if is_dask(orders):
+        from .distributed import map_partitions_by
+
+        for name, role in ((customer, "customer"), (by, "segment (by=)")):
+            if name is not None and name not in orders.columns:
+                raise MissingColumnError(role, name, [str(c) for c in orders.columns])
+        parts = [p for p in map_partitions_by(orders, customer, _customers, options, window, by) if p is not None]
+        if not parts:
+            raise JourneyError("the orders table holds no rows")
+        customers = pd.concat(parts).sort_index()
     else:
-        gap = duration_ns(within, "within")
-        first_orders = frame.groupby("customer", sort=True)["time"].agg(["min", "size"])
-        second = frame.groupby("customer", sort=True)["time"].nth(1)
-        second = pd.Series(second.to_numpy(), index=frame.loc[second.index, "customer"].to_numpy()).reindex(first_orders.index)
-        first_in = (first_orders["min"] >= window_start) & (first_orders["min"] < window_end)
-        observed = first_orders["min"] + pd.Timedelta(gap, "ns") <= data_end
-        per_customer = first_orders[first_in & observed]
-        second = second[per_customer.index]
-        repeated = (second.notna() & (second - per_customer["min"] <= pd.Timedelta(gap, "ns"))).to_numpy()
+        customers = _customers(orders, options, window, by)
+    return _finish(customers, window, within, by, level)
+
+
+def _customers(orders, options: dict, window: tuple, by: str | None) -> pd.DataFrame:
+    """One row per customer: first, second and last order times, orders inside the window, first segment.
+
+    Additive over customer-disjoint parts of the orders (the parts are simply stacked).
+    """
+    frame = read_orders(orders, **options)
+    if options["order"] is not None:
+        frame = frame.drop_duplicates(["customer", "order"], keep="first", ignore_index=True)
+    if by is not None and by not in frame.columns:
+        raise MissingColumnError("segment (by=)", by, [str(c) for c in frame.columns])
+    start, end = window
+    inside = (frame["time"] >= start if start is not None else True) & (frame["time"] < end if end is not None else True)
+    groups = frame.assign(inside=inside).groupby("customer", sort=True)
+    table = pd.DataFrame({"first": groups["time"].min(), "last": groups["time"].max(),
+                          "second": groups["time"].nth(1).set_axis(frame.loc[groups["time"].nth(1).index, "customer"]),
+                          "orders_inside": groups["inside"].sum()})
+    if by is not None:
+        # The value on each customer's first order, even when it is missing (groupby().first() would skip it).
+        table[by] = frame.drop_duplicates("customer", keep="first").set_index("customer")[by]
+    return table
+
+
+def _finish(customers: pd.DataFrame, window: tuple, within, by: str | None, level: float):
+    data_end = customers["last"].max()
+    if within is None:
+        per_customer = customers[customers["orders_inside"] >= 1]
+        repeated = (per_customer["orders_inside"] >= 2).to_numpy()
+    else:
+        gap = pd.Timedelta(duration_ns(within, "within"), "ns")
+        start, end = window
+        first = customers["first"]
+        first_in = (first >= start if start is not None else True) & (first < end if end is not None else True)
+        per_customer = customers[first_in & (first + gap <= data_end)]
+        second = per_customer["second"]
+        repeated = (second.notna() & (second - per_customer["first"] <= gap)).to_numpy()
     if not len(per_customer):
         raise JourneyError("no customer in the window" + (f" observed for {within} after a first order" if within else ""))
     if by is None:
         return ProportionResult(int(repeated.sum()), len(per_customer), label="repeat rate")
-    if by not in frame.columns:
-        raise MissingColumnError("segment (by=)", by, [str(c) for c in frame.columns])
-    # The value on each customer's first order, even when it is missing (groupby().first() would skip it).
-    segment = frame.drop_duplicates("customer", keep="first").set_index("customer")[by].reindex(per_customer.index)
-    return _by_segment(segment, repeated, by, level)
+    return _by_segment(per_customer[by], repeated, by, level)
 
 
-def _instant(value, argument: str, default: pd.Timestamp) -> pd.Timestamp:
-    """A window bound as a UTC Timestamp (naive ones read as UTC)."""
+def _instant(value, argument: str, default):
+    """A window bound as a UTC Timestamp (naive ones read as UTC); ``default`` when not given."""
     if value is None:
         return default
     try:

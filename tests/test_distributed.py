@@ -102,3 +102,16 @@ def test_retention_on_dask_equals_pandas(client, sample, mode, event):
     pd.testing.assert_frame_equal(local.shares, remote.shares)
     pd.testing.assert_frame_equal(local.counts, remote.counts)
     pd.testing.assert_series_equal(local.sizes, remote.sizes, check_dtype=False)
+
+
+@pytest.mark.parametrize("options", [{}, {"within": "90D"}, {"by": "device"}, {"start": "2025-03-01", "end": "2025-06-01"}])
+def test_repeat_rate_on_dask_equals_pandas(client, sample, options):
+    sample_orders = journey.datasets.load_sample().orders
+    devices = sample.drop_duplicates("user_id")[["user_id", "device"]].rename(columns={"user_id": "customer_id"})
+    orders = sample_orders.merge(devices)
+    local = journey.repeat_rate(orders, **options)
+    remote = journey.repeat_rate(dd.from_pandas(orders, npartitions=4, sort=False), **options)
+    if isinstance(local, pd.DataFrame):
+        pd.testing.assert_frame_equal(local, remote, check_dtype=False)
+    else:
+        assert (local.k, local.n) == (remote.k, remote.n)
