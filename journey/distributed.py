@@ -26,11 +26,14 @@ from .errors import JourneyError, UnknownEventError
 from .events import END, START, read_events
 from .journeys import split_journeys
 
-__all__ = ["is_dask", "read_events_dask", "journey_graph_dask", "map_user_partitions", "MEDIAN_RELATIVE_ERROR"]
+__all__ = ["is_dask", "read_events_dask", "journey_graph_dask", "map_user_partitions", "map_partitions_by",
+           "time_bins", "histogram_median", "N_TIME_BINS", "MEDIAN_RELATIVE_ERROR"]
 
 BIN_RATIO = 1.01
 LOWEST_SECONDS = 1e-3
 N_BINS = int(np.ceil(np.log(1e12) / np.log(BIN_RATIO)))  # 1 ms .. 1e9 s
+#: Bins of a time histogram: one for no time at all, then the log-spaced ones.
+N_TIME_BINS = N_BINS + 1
 #: Largest relative error of a median read from the histograms (half a bin on the log scale).
 MEDIAN_RELATIVE_ERROR = float(np.sqrt(BIN_RATIO) - 1)
 CANONICAL = ("user", "time", "event")
@@ -147,16 +150,16 @@ def _partial(part: pd.DataFrame, goals: list, by: str, gap) -> tuple:
     step = journeys.inner()[:-1]
     edge = journeys.events[:-1][step].astype(np.int64) * width + journeys.events[1:][step]
     seconds = np.diff(journeys.time)[step] / 1e9
-    cell = edge * (N_BINS + 1) + _bin(seconds)
+    cell = edge * N_TIME_BINS + time_bins(seconds)
     unique, counts = np.unique(cell, return_counts=True)
     gaps = pd.Series(counts, index=pd.MultiIndex.from_arrays(
-        [[labels[c // width] for c in unique // (N_BINS + 1)], [labels[c % width] for c in unique // (N_BINS + 1)],
-         unique % (N_BINS + 1)], names=["source", "target", "bin"]))
+        [[labels[c // width] for c in unique // N_TIME_BINS], [labels[c % width] for c in unique // N_TIME_BINS],
+         unique % N_TIME_BINS], names=["source", "target", "bin"]))
     return nodes, edges, gaps, {"n_journeys": s.n_journeys, "n_events": s.n_events, "n_conversions": s.n_conversions}
 
 
-def _bin(seconds: np.ndarray) -> np.ndarray:
-    """Histogram bin of each time: 0 for no time at all, then log-spaced bins of ratio BIN_RATIO."""
+def time_bins(seconds: np.ndarray) -> np.ndarray:
+    """Histogram bin of each time (seconds): 0 for no time at all, then log-spaced bins of ratio BIN_RATIO."""
     with np.errstate(divide="ignore"):
         index = np.floor(np.log(np.maximum(seconds, LOWEST_SECONDS) / LOWEST_SECONDS) / np.log(BIN_RATIO)).astype(np.int64) + 1
     return np.where(seconds <= 0, 0, np.clip(index, 1, N_BINS))
@@ -166,18 +169,24 @@ def _bin_middle(b: np.ndarray) -> np.ndarray:
     return np.where(b == 0, 0.0, LOWEST_SECONDS * BIN_RATIO ** (b - 1 + 0.5))
 
 
+def histogram_median(counts: np.ndarray) -> float:
+    """Median (seconds) of a dense time histogram (mean of the two middle values' bin middles); NaN if empty."""
+    cumulative = np.cumsum(counts)
+    total = int(cumulative[-1]) if len(cumulative) else 0
+    if total == 0:
+        return float("nan")
+    low = np.searchsorted(cumulative, (total + 1) // 2)
+    high = np.searchsorted(cumulative, total // 2 + 1)
+    return float((_bin_middle(np.array([low]))[0] + _bin_middle(np.array([high]))[0]) / 2)
+
+
 def _histogram_median(gaps: pd.Series) -> pd.Series:
-    """Median per edge from merged histograms (mean of the two middle values' bin middles)."""
+    """Median per edge from merged sparse histograms ((source, target, bin) -> count)."""
     out = {}
     for edge, histogram in gaps.groupby(level=[0, 1]):
-        bins = histogram.index.get_level_values(2).to_numpy()
-        order = np.argsort(bins)
-        bins, counts = bins[order], histogram.to_numpy()[order]
-        cumulative = np.cumsum(counts)
-        total = cumulative[-1]
-        low = bins[np.searchsorted(cumulative, (total + 1) // 2)]
-        high = bins[np.searchsorted(cumulative, total // 2 + 1)]
-        out[edge] = float((_bin_middle(np.array([low]))[0] + _bin_middle(np.array([high]))[0]) / 2)
+        dense = np.zeros(N_TIME_BINS, dtype=np.int64)
+        np.add.at(dense, histogram.index.get_level_values(2).to_numpy(), histogram.to_numpy())
+        out[edge] = histogram_median(dense)
     return pd.Series(out, dtype=float)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import JourneyError, MissingColumnError
+from .errors import JourneyError, MissingColumnError, UnknownEventError
 from .events import duration_ns, time_ns
 from .intervals import wilson_interval
 from .journeys import as_event_log, goal_codes
@@ -65,33 +65,99 @@ def funnel(log, steps, *, within=None, order: str = "loose", by: str | None = No
     >>> f[["event", "entered", "converted"]].values.tolist()
     [['home', 3, 2], ['cart', 2, 1], ['buy', 1, <NA>]]
     """
-    log = as_event_log(log)
+    from .distributed import is_dask
+
     steps = [steps] if isinstance(steps, str) else list(steps)
     if len(steps) < 2:
         raise JourneyError(f"steps must list at least two touchpoints, not {steps!r}")
     if order not in ORDERS:
         raise JourneyError(f'order must be "loose" or "strict", not {order!r}')
+    window = None if within is None else duration_ns(within, "within")
+    strict = order == "strict"
+    if is_dask(log):
+        return _funnel_dask(log, steps, window, strict, by)
+    log = as_event_log(log)
     if by is not None and by not in log.frame.columns:
         raise MissingColumnError("segment (by=)", by, [str(c) for c in log.frame.columns])
-    window = None if within is None else duration_ns(within, "within")
-    codes = [int(goal_codes(step, log.events, "steps")[0]) for step in steps]
+    for step in steps:
+        goal_codes(step, log.events, "steps")  # an unknown step is most often a typo: say so
+    data_end = int(time_ns(log.frame["time"]).max())
+    parts = [(segment, counts, [float(np.median(g)) if len(g) else np.nan for g in gaps])
+             for segment, counts, gaps in _funnel_counts(log, steps, window, strict, by, data_end)]
+    return _funnel_table(steps, parts, by)
 
+
+def _funnel_counts(log, steps, window, strict: bool, by, data_end: int) -> list:
+    """Per segment: (segment, (entered, converted, censored) arrays, seconds to the next step per step).
+
+    Counts add up over user-disjoint parts of a log; ``data_end`` is the end of the whole data (censoring).
+    A step missing from this part of the log simply matches nothing.
+    """
+    names = {name: i for i, name in enumerate(log.events)}
+    codes = [names.get(str(step), -1) for step in steps]
     events = log.frame["event"].cat.codes.to_numpy()
     users = log.user_codes
     t = time_ns(log.frame["time"])
-    attempts = _attempts(events, users, t, codes, window, strict=order == "strict")
-    best = _best_attempts(attempts, users, t, window, int(t.max()), len(steps))
-
+    best = _best_attempts(_attempts(events, users, t, codes, window, strict), users, t, window, data_end, len(steps))
     if by is None:
-        return _step_table(steps, best)
+        return [(None, *_counts(len(steps), best))]
     labels, segments = pd.factorize(log.frame[by].to_numpy()[best["row"]], use_na_sentinel=False)
-    parts = []
-    for i, segment in enumerate(segments):
-        part = _step_table(steps, {k: (v if k == "times" else v[labels == i]) for k, v in best.items()})
-        part.insert(0, by, segment)
-        parts.append(part)
-    table = pd.concat(parts, ignore_index=True)
+    return [(segment, *_counts(len(steps), {k: (v if k == "times" else v[labels == i]) for k, v in best.items()}))
+            for i, segment in enumerate(segments)]
+
+
+def _counts(n: int, best: dict) -> tuple:
+    depth, censored, rows, times = best["depth"], best["censored"], best["step_rows"], best["times"]
+    entered = np.array([(depth >= k + 1).sum() for k in range(n)], dtype=np.int64)
+    converted = np.array([(depth >= k + 2).sum() for k in range(n - 1)], dtype=np.int64)
+    stopped_censored = np.array([((depth == k + 1) & censored).sum() for k in range(n - 1)], dtype=np.int64)
+    gaps = [(times[rows[rows[:, k + 1] >= 0, k + 1]] - times[rows[rows[:, k + 1] >= 0, k]]) / 1e9 for k in range(n - 1)]
+    return (entered, converted, stopped_censored), gaps
+
+
+def _funnel_table(steps, parts: list, by) -> pd.DataFrame:
+    tables = []
+    for segment, (entered, converted, censored), medians in parts:
+        table = _step_table(steps, entered, converted, censored, medians)
+        if by is not None:
+            table.insert(0, by, segment)
+        tables.append(table)
+    table = pd.concat(tables, ignore_index=True)
+    if by is None:
+        return table
     return table.sort_values([by, "step"], kind="stable", na_position="last", ignore_index=True)
+
+
+def _funnel_dask(ddf, steps, window, strict: bool, by) -> pd.DataFrame:
+    """Counts add up over user-shuffled partitions; median times come from merged log-spaced histograms."""
+    import dask
+
+    from .distributed import CANONICAL, N_TIME_BINS, histogram_median, map_user_partitions, read_events_dask, time_bins
+
+    if not all(c in ddf.columns for c in CANONICAL):
+        ddf = read_events_dask(ddf)
+    if by is not None and by not in ddf.columns:
+        raise MissingColumnError("segment (by=)", by, [str(c) for c in ddf.columns])
+    data_end, present = dask.compute(ddf["time"].max(), ddf["event"].unique())
+    for step in steps:
+        if str(step) not in set(present):
+            raise UnknownEventError("steps", step, sorted(present))
+
+    def summarise(log):
+        return [(segment, counts, [np.bincount(time_bins(g), minlength=N_TIME_BINS) for g in gaps])
+                for segment, counts, gaps in _funnel_counts(log, steps, window, strict, by, int(data_end.value))]
+
+    merged: dict = {}
+    for part in (p for p in map_user_partitions(ddf, summarise) if p is not None):
+        for segment, counts, histograms in part:
+            key = "\x00nan" if pd.isna(segment) and segment is not None else segment
+            if key in merged:
+                old_counts, old_histograms = merged[key][1:]
+                counts = tuple(a + b for a, b in zip(old_counts, counts))
+                histograms = [a + b for a, b in zip(old_histograms, histograms)]
+            merged[key] = (segment, counts, histograms)
+    parts = [(segment, counts, [histogram_median(h) for h in histograms]) for segment, counts, histograms in merged.values()]
+    return _funnel_table(steps, parts, by)
 
 
 def _attempts(events, users, t, codes, window, strict: bool) -> dict:
@@ -133,31 +199,18 @@ def _best_attempts(attempts: dict, users, t, window, data_end: int, n_steps: int
     return {"row": rows[first, 0], "depth": depth[first], "censored": censored, "step_rows": rows[first], "times": t}
 
 
-def _step_table(steps, best: dict) -> pd.DataFrame:
-    depth, censored, step_rows = best["depth"], best["censored"], best["step_rows"]
-    n = len(steps)
-    entered = np.array([(depth >= k + 1).sum() for k in range(n)], dtype=np.int64)
-    converted = np.array([(depth >= k + 2).sum() for k in range(n - 1)], dtype=np.int64)
-    stopped_censored = np.array([((depth == k + 1) & censored).sum() for k in range(n - 1)], dtype=np.int64)
-    at_risk = entered[:-1] - stopped_censored
+def _step_table(steps, entered, converted, censored, medians) -> pd.DataFrame:
+    at_risk = entered[:-1] - censored
     low, high = wilson_interval(converted, at_risk)
     return pd.DataFrame({
-        "step": np.arange(1, n + 1),
+        "step": np.arange(1, len(steps) + 1),
         "event": list(steps),
         "entered": entered,
         "converted": pd.array([*converted, pd.NA], dtype="Int64"),
-        "censored": pd.array([*stopped_censored, pd.NA], dtype="Int64"),
+        "censored": pd.array([*censored, pd.NA], dtype="Int64"),
         "dropped": pd.array([*(at_risk - converted), pd.NA], dtype="Int64"),
         "conversion_rate": np.append(np.where(at_risk > 0, converted / np.maximum(at_risk, 1), np.nan), np.nan),
         "ci_low": np.append(low, np.nan),
         "ci_high": np.append(high, np.nan),
-        "median_seconds_to_next": np.append([_median_gap(best, k) for k in range(n - 1)], np.nan),
+        "median_seconds_to_next": np.append(medians, np.nan),
     })
-
-
-def _median_gap(best: dict, k: int) -> float:
-    rows = best["step_rows"]
-    reached = rows[:, k + 1] >= 0
-    if not reached.any():
-        return float("nan")
-    return float(np.median(best["times"][rows[reached, k + 1]] - best["times"][rows[reached, k]]) / 1e9)

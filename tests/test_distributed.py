@@ -115,3 +115,14 @@ def test_repeat_rate_on_dask_equals_pandas(client, sample, options):
         pd.testing.assert_frame_equal(local, remote, check_dtype=False)
     else:
         assert (local.k, local.n) == (remote.k, remote.n)
+
+
+@pytest.mark.parametrize("options", [{}, {"within": "1D", "by": "device"}, {"order": "strict"}])
+def test_funnel_on_dask_equals_pandas(client, sample, options):
+    steps = ["product", "cart", "checkout", "payment", "purchase"]
+    local = journey.funnel(journey.read_events(sample), steps, **options)
+    remote = journey.funnel(dd.from_pandas(sample, npartitions=5, sort=False), steps, **options)
+    pd.testing.assert_frame_equal(local.drop(columns="median_seconds_to_next"), remote.drop(columns="median_seconds_to_next"),
+                                  check_dtype=False)
+    both = pd.concat([local["median_seconds_to_next"], remote["median_seconds_to_next"]], axis=1).dropna()
+    assert ((both.iloc[:, 1] / both.iloc[:, 0] - 1).abs() <= MEDIAN_RELATIVE_ERROR + 1e-9).all() and len(both) > 0
