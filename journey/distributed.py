@@ -1,4 +1,14 @@
-"""The journey graph on Dask: the same numpy summary per partition, added up.
+"""Analyses on Dask: the same single-machine code on user-disjoint partitions, added up.
+
+What runs on Dask (a Dask DataFrame where the functions take a log or orders): ``journey_graph``,
+``drop_off``, ``path_variants``, ``funnel``, ``active_users``, ``stickiness``, ``churn``, ``retention`` and
+``repeat_rate``. Counts are identical to the pandas path; median times come from mergeable histograms
+(below). Single-machine only, and why: ``markov`` (its bootstrap resamples whole journeys; the point
+estimate would decompose and is the next step), ``compare_paths`` (decomposes, not done yet),
+``survival`` (needs every customer's duration; collect them first), ``nps*``/``csat`` (survey tables are
+small), plots and ``prune`` (they take results, which are small).
+
+The journey graph on Dask
 
 How it works
 ------------
@@ -26,7 +36,7 @@ from .errors import JourneyError, UnknownEventError
 from .events import END, START, read_events
 from .journeys import split_journeys
 
-__all__ = ["is_dask", "read_events_dask", "journey_graph_dask", "map_user_partitions", "map_partitions_by",
+__all__ = ["is_dask", "read_events_dask", "journey_graph_dask", "map_user_partitions", "map_partitions_by", "compute",
            "time_bins", "histogram_median", "N_TIME_BINS", "MEDIAN_RELATIVE_ERROR"]
 
 BIN_RATIO = 1.01
@@ -76,6 +86,34 @@ def _canonical(part: pd.DataFrame, options: dict) -> pd.DataFrame:
     return frame.assign(event=frame["event"].astype("str"))
 
 
+def compute(*tasks) -> tuple:
+    """``dask.compute(*tasks)``, with a progress bar when a person is watching a terminal.
+
+    On a ``dask.distributed`` client, ``distributed.progress``; otherwise Dask's local ``ProgressBar``.
+    In notebooks and logs (stderr not a terminal) nothing is printed, so outputs stay the same run to run.
+    """
+    import sys
+
+    import dask
+
+    try:
+        from distributed import get_client, progress
+
+        client = get_client()
+    except (ImportError, ValueError):
+        client = None
+    if not sys.stderr.isatty():
+        return dask.compute(*tasks)
+    if client is not None:
+        futures = client.compute(list(tasks))
+        progress(futures)
+        return tuple(client.gather(futures))
+    from dask.diagnostics import ProgressBar
+
+    with ProgressBar():
+        return dask.compute(*tasks)
+
+
 def map_user_partitions(ddf, work, *args) -> list:
     """Run ``work(log, *args)`` on every partition of ``ddf`` shuffled by user, as an EventLog; the results.
 
@@ -94,7 +132,7 @@ def map_partitions_by(ddf, column: str, work, *args) -> list:
     import dask
 
     shuffled = ddf.shuffle(on=column, npartitions=2 * ddf.npartitions)
-    return list(dask.compute(*[dask.delayed(_non_empty)(part, work, args) for part in shuffled.to_delayed()]))
+    return list(compute(*[dask.delayed(_non_empty)(part, work, args) for part in shuffled.to_delayed()]))
 
 
 def _non_empty(part: pd.DataFrame, work, args):
@@ -113,7 +151,7 @@ def journey_graph_dask(ddf, *, goal=None, by: str = "user", gap="30min"):
         ddf = read_events_dask(ddf)
     goals = [] if goal is None else [str(goal)] if isinstance(goal, (str, int, float)) else [str(g) for g in goal]
     shuffled = ddf[list(CANONICAL)].shuffle(on="user", npartitions=2 * ddf.npartitions)
-    partials = dask.compute(*[dask.delayed(_partial)(part, goals, by, gap) for part in shuffled.to_delayed()])
+    partials = compute(*[dask.delayed(_partial)(part, goals, by, gap) for part in shuffled.to_delayed()])
     nodes = pd.concat([p[0] for p in partials]).groupby(level=0).sum()
     edges = pd.concat([p[1] for p in partials]).groupby(level=[0, 1]).sum()
     gaps = pd.concat([p[2] for p in partials]).groupby(level=[0, 1, 2]).sum()

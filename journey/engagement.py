@@ -123,30 +123,41 @@ def _active_users_dask(ddf, freq: str, window: str) -> pd.Series:
     """Users are disjoint across user-shuffled partitions, so distinct active users add up exactly."""
     from .distributed import map_user_partitions
 
-    from .distributed import CANONICAL, read_events_dask
-
     _check_freq(freq)
-    if window not in ("calendar", "rolling"):
+    if window == "rolling":
+        return _rolling_dask(ddf, ROLLING_DAYS[freq], f"active users (rolling {ROLLING_DAYS[freq]} days)")
+    if window != "calendar":
         raise JourneyError(f'window must be "calendar" or "rolling", not {window!r}')
-    if not all(c in ddf.columns for c in CANONICAL):
-        ddf = read_events_dask(ddf)
-    # A rolling window runs on past a partition's own last day: every partition counts up to the global one.
-    last_day = int(ddf["time"].max().compute().value // DAY_NS) if window == "rolling" else None
-    parts = [p for p in map_user_partitions(ddf, _active_users_of, freq, window, last_day) if p is not None]
-    merged = pd.concat(parts).groupby(level=0).sum().sort_index()
-    step = "D" if window == "rolling" else freq
-    first, last = period_index(merged.index[[0, -1]].asi8, step)
-    series = merged.reindex(period_start(np.arange(first, last + 1), step), fill_value=0).rename(parts[0].name)
-    if window == "calendar":
-        series.attrs["unfinished"] = series.index[-1]
+    parts = [p for p in map_user_partitions(ddf, _calendar_users, freq) if p is not None]
+    series = _added_up(parts, freq).rename(parts[0].name)
+    series.attrs["unfinished"] = series.index[-1]
     return series
 
 
-def _active_users_of(log: EventLog, freq: str, window: str, last_day: int | None) -> pd.Series:
-    if window == "calendar":
-        return active_users(log, freq=freq, window=window)
+def _rolling_dask(ddf, days: int, name: str) -> pd.Series:
+    """A rolling window runs on past a partition's own last day: every partition counts to the global one."""
+    from .distributed import CANONICAL, compute, map_user_partitions, read_events_dask
+
+    if not all(c in ddf.columns for c in CANONICAL):
+        ddf = read_events_dask(ddf)
+    last_day = int(compute(ddf["time"].max())[0].value // DAY_NS)
+    parts = [p for p in map_user_partitions(ddf, _rolling_users, days, name, last_day) if p is not None]
+    return _added_up(parts, "D").rename(name)
+
+
+def _added_up(parts: list, step: str) -> pd.Series:
+    merged = pd.concat(parts).groupby(level=0).sum().sort_index()
+    first, last = period_index(merged.index[[0, -1]].asi8, step)
+    return merged.reindex(period_start(np.arange(first, last + 1), step), fill_value=0)
+
+
+def _calendar_users(log: EventLog, freq: str) -> pd.Series:
+    return active_users(log, freq=freq, window="calendar")
+
+
+def _rolling_users(log: EventLog, days: int, name: str, last_day: int) -> pd.Series:
     users, t = _events(log)
-    return _rolling(users, t, ROLLING_DAYS[freq], f"active users (rolling {ROLLING_DAYS[freq]} days)", last_day)
+    return _rolling(users, t, days, name, last_day)
 
 
 def _rolling(users: np.ndarray, t: np.ndarray, days: int, name: str, last_day: int | None = None) -> pd.Series:
@@ -190,12 +201,17 @@ def stickiness(log, *, mau_days: int = 30) -> Stickiness:
     >>> journey.stickiness(df, mau_days=2).series["stickiness"].tolist()
     [1.0, 0.5]
     """
-    log = as_event_log(log)
+    from .distributed import is_dask
+
     if not isinstance(mau_days, (int, np.integer)) or mau_days < 1:
         raise JourneyError(f"mau_days must be a positive whole number, not {mau_days!r}")
-    users, t = _events(log)
-    dau = _rolling(users, t, 1, "dau")
-    mau = _rolling(users, t, mau_days, "mau")
+    if is_dask(log):
+        dau, mau = _rolling_dask(log, 1, "dau"), _rolling_dask(log, mau_days, "mau")
+    else:
+        log = as_event_log(log)
+        users, t = _events(log)
+        dau = _rolling(users, t, 1, "dau")
+        mau = _rolling(users, t, mau_days, "mau")
     frame = pd.DataFrame({"dau": dau, "mau": mau, "stickiness": dau / mau})
     frame["full_window"] = np.arange(len(frame)) >= mau_days - 1
     full = frame.loc[frame["full_window"], "stickiness"]
@@ -251,13 +267,11 @@ def churn(log, *, period: str = "M", inactive_after=None, level: float = 0.95) -
 
 def _span_dask(ddf, period: str) -> tuple[int, int, int]:
     """(first period index, last period index, end of the data in ns) of a Dask log: the global frame."""
-    import dask
-
-    from .distributed import CANONICAL, read_events_dask
+    from .distributed import CANONICAL, compute, read_events_dask
 
     if not all(c in ddf.columns for c in CANONICAL):
         ddf = read_events_dask(ddf)
-    low, high = dask.compute(ddf["time"].min(), ddf["time"].max())
+    low, high = compute(ddf["time"].min(), ddf["time"].max())
     return int(period_index(np.array([low.value]), period)[0]), int(period_index(np.array([high.value]), period)[0]), int(high.value)
 
 

@@ -126,3 +126,22 @@ def test_funnel_on_dask_equals_pandas(client, sample, options):
                                   check_dtype=False)
     both = pd.concat([local["median_seconds_to_next"], remote["median_seconds_to_next"]], axis=1).dropna()
     assert ((both.iloc[:, 1] / both.iloc[:, 0] - 1).abs() <= MEDIAN_RELATIVE_ERROR + 1e-9).all() and len(both) > 0
+
+
+@pytest.mark.parametrize("options", [{"goal": "purchase", "top": 15}, {"collapse_repeats": True, "top": None}])
+def test_path_variants_on_dask_equal_pandas(client, sample, options):
+    local = journey.path_variants(journey.read_events(sample), **options)
+    remote = journey.path_variants(dd.from_pandas(sample, npartitions=5, sort=False), **options)
+    pd.testing.assert_frame_equal(local.drop(columns="median_seconds"), remote.drop(columns="median_seconds"),
+                                  check_dtype=False)
+    exact, approx = local["median_seconds"].to_numpy(), remote["median_seconds"].to_numpy()
+    positive = exact > 0
+    assert np.allclose(approx[positive], exact[positive], rtol=MEDIAN_RELATIVE_ERROR + 1e-9)
+    assert (approx[exact == 0] == 0).all()
+
+
+def test_stickiness_on_dask_equals_pandas(client, sample):
+    local = journey.stickiness(journey.read_events(sample), mau_days=28)
+    remote = journey.stickiness(dd.from_pandas(sample, npartitions=5, sort=False), mau_days=28)
+    pd.testing.assert_frame_equal(local.series, remote.series, check_freq=False, check_names=False)
+    assert local.mean == remote.mean
