@@ -18,9 +18,9 @@ partial summaries are keyed by touchpoint name and added up on the client. Count
 are therefore identical to the pandas path.
 
 Median times are the one figure that does not add up: each partition sends, per edge, a histogram of its
-transition times on log-spaced bins (ratio 1.01 from 1 ms to about 30 years, plus an exact bin for 0), and
+transition times on log-spaced bins (ratio 1.01 from 1 ns to about 31 years, plus an exact bin for 0), and
 the median is read from the merged histogram as the geometric middle of its bin: within 0.5% of the
-exact median. Graphs from Dask do not keep per-journey paths, so :func:`journey.prune` reports
+exact median (bins ratio 1.01 from 1 ns to about 31 years, plus an exact bin for 0). Graphs from Dask do not keep per-journey paths, so :func:`journey.prune` reports
 ``kept_journey_share`` as None for them.
 
 Any ``dask.distributed`` cluster works: ``Client(LocalCluster())`` on one machine, or
@@ -33,15 +33,15 @@ import numpy as np
 import pandas as pd
 
 from .errors import JourneyError, UnknownEventError
-from .events import END, START, read_events
+from .events import END, START, check_clashes, read_events, resolve_column
 from .journeys import split_journeys
 
 __all__ = ["is_dask", "read_events_dask", "journey_graph_dask", "map_user_partitions", "map_partitions_by", "compute",
            "time_bins", "histogram_median", "N_TIME_BINS", "MEDIAN_RELATIVE_ERROR"]
 
 BIN_RATIO = 1.01
-LOWEST_SECONDS = 1e-3
-N_BINS = int(np.ceil(np.log(1e12) / np.log(BIN_RATIO)))  # 1 ms .. 1e9 s
+LOWEST_SECONDS = 1e-9  # times are nanoseconds: below this there is only 0, which has its own exact bin
+N_BINS = int(np.ceil(np.log(1e18) / np.log(BIN_RATIO)))  # 1 ns .. 1e9 s (about 31 years)
 #: Bins of a time histogram: one for no time at all, then the log-spaced ones.
 N_TIME_BINS = N_BINS + 1
 #: Largest relative error of a median read from the histograms (half a bin on the log scale).
@@ -59,18 +59,31 @@ def read_events_dask(source, **options):
 
     ``source`` is a Parquet or CSV path or glob (``"events/*.parquet"``) or a Dask DataFrame. Each partition
     is validated by :func:`journey.read_events` with the same ``options`` when it is computed, so bad rows
-    raise the same errors (row numbers count within the partition, which the message names).
+    raise the same errors (row numbers count within the partition).
+
+    Known limit: checks that compare rows run within a partition. A column whose timestamps carry a UTC
+    offset in one partition and none in another is not caught (each partition alone is consistent); give
+    every timestamp an offset, or none, when the data are exported.
     """
     import dask.dataframe as dd
 
     if isinstance(source, str):
-        parquet = source.lower().endswith((".parquet", ".pq")) or source.rstrip("/").lower().endswith("parquet")
-        # One partition per row group keeps partitions small enough for workers to shuffle them.
-        raw = dd.read_parquet(source, split_row_groups=True) if parquet else dd.read_csv(source, dtype=str)
+        from pathlib import Path
+
+        parquet = source.lower().endswith((".parquet", ".pq")) or Path(source).is_dir()
+        # One partition per row group keeps partitions small enough for workers to shuffle them. In CSV only
+        # the named columns are read as text (ids stay "007"); the others keep their inferred types.
+        named = {options.get(role, default): "str" for role, default in
+                 (("user", "user_id"), ("time", "timestamp"), ("event", "event"))}
+        raw = dd.read_parquet(source, split_row_groups=True) if parquet else dd.read_csv(source, dtype=named)
     elif is_dask(source):
         raw = source
     else:
         raise JourneyError("engine='dask' reads a path or glob of Parquet/CSV files, or a Dask DataFrame")
+    # The columns are checked once, up front, with the same messages as the pandas path.
+    names = {role: resolve_column(role, options.get(role, default), raw.columns)
+             for role, default in (("user", "user_id"), ("time", "timestamp"), ("event", "event"))}
+    check_clashes(names, raw.columns)
     return raw.map_partitions(_canonical, options, meta=_canonical(raw._meta, options))
 
 
@@ -84,6 +97,19 @@ def _canonical(part: pd.DataFrame, options: dict) -> pd.DataFrame:
         return pd.concat([empty, part[[c for c in part.columns if c not in names]].iloc[:0]], axis=1)
     frame = read_events(part.reset_index(drop=True), **options).frame
     return frame.assign(event=frame["event"].astype("str"))
+
+
+def is_canonical(ddf) -> bool:
+    """Does ``ddf`` already hold canonical events (from ``read_events(..., engine="dask")``)?
+
+    The column names are not enough: a raw export may call its columns user, time and event.
+    """
+    return all(c in ddf.columns for c in CANONICAL) and str(ddf["time"].dtype) == "datetime64[ns, UTC]"
+
+
+def canonical(ddf):
+    """``ddf`` as canonical events: as it is, or read with the default columns."""
+    return ddf if is_canonical(ddf) else read_events_dask(ddf)
 
 
 def compute(*tasks) -> tuple:
@@ -122,9 +148,7 @@ def map_user_partitions(ddf, work, *args) -> list:
     """
     import dask
 
-    if not all(c in ddf.columns for c in CANONICAL):
-        ddf = read_events_dask(ddf)
-    return map_partitions_by(ddf, "user", _on_partition, work, *args)
+    return map_partitions_by(canonical(ddf), "user", _on_partition, work, *args)
 
 
 def map_partitions_by(ddf, column: str, work, *args) -> list:
@@ -147,8 +171,7 @@ def journey_graph_dask(ddf, *, goal=None, by: str = "user", gap="30min"):
     """The journey graph of a Dask DataFrame (see the module notes); identical counts to the pandas path."""
     import dask
 
-    if not all(c in ddf.columns for c in CANONICAL):
-        ddf = read_events_dask(ddf)
+    ddf = canonical(ddf)
     goals = [] if goal is None else [str(goal)] if isinstance(goal, (str, int, float)) else [str(g) for g in goal]
     shuffled = ddf[list(CANONICAL)].shuffle(on="user", npartitions=2 * ddf.npartitions)
     partials = compute(*[dask.delayed(_partial)(part, goals, by, gap) for part in shuffled.to_delayed()])

@@ -65,9 +65,9 @@ def _events(log: EventLog, event=None) -> tuple[np.ndarray, np.ndarray]:
     users, t = log.user_codes, time_ns(log.frame["time"])
     if event is None:
         return users, t
-    if event not in log.events:
+    if str(event) not in log.events:  # names are text: event=3 means the touchpoint "3"
         raise UnknownEventError("event", event, log.events)
-    keep = (log.frame["event"] == event).to_numpy()
+    keep = (log.frame["event"] == str(event)).to_numpy()
     return users[keep], t[keep]
 
 
@@ -136,10 +136,9 @@ def _active_users_dask(ddf, freq: str, window: str) -> pd.Series:
 
 def _rolling_dask(ddf, days: int, name: str) -> pd.Series:
     """A rolling window runs on past a partition's own last day: every partition counts to the global one."""
-    from .distributed import CANONICAL, compute, map_user_partitions, read_events_dask
+    from .distributed import canonical, compute, map_user_partitions
 
-    if not all(c in ddf.columns for c in CANONICAL):
-        ddf = read_events_dask(ddf)
+    ddf = canonical(ddf)
     last_day = int(compute(ddf["time"].max())[0].value // DAY_NS)
     parts = [p for p in map_user_partitions(ddf, _rolling_users, days, name, last_day) if p is not None]
     return _added_up(parts, "D").rename(name)
@@ -267,10 +266,9 @@ def churn(log, *, period: str = "M", inactive_after=None, level: float = 0.95) -
 
 def _span_dask(ddf, period: str) -> tuple[int, int, int]:
     """(first period index, last period index, end of the data in ns) of a Dask log: the global frame."""
-    from .distributed import CANONICAL, compute, read_events_dask
+    from .distributed import canonical, compute
 
-    if not all(c in ddf.columns for c in CANONICAL):
-        ddf = read_events_dask(ddf)
+    ddf = canonical(ddf)
     low, high = compute(ddf["time"].min(), ddf["time"].max())
     return int(period_index(np.array([low.value]), period)[0]), int(period_index(np.array([high.value]), period)[0]), int(high.value)
 
@@ -382,9 +380,14 @@ def retention(log, *, cohort: str = "M", period: str = "M", mode: str = "on", ev
     if mode not in ("on", "on_or_after"):
         raise JourneyError(f'mode must be "on" or "on_or_after", not {mode!r}')
     if is_dask(log):
-        from .distributed import CANONICAL, map_user_partitions, read_events_dask
+        from .distributed import canonical, compute, map_user_partitions
 
-        ddf = log if all(c in log.columns for c in CANONICAL) else read_events_dask(log)
+        ddf = canonical(log)
+        if event is not None:
+            present = set(compute(ddf["event"].unique())[0])
+            if str(event) not in present:
+                raise UnknownEventError("event", event, sorted(present))
+            event = str(event)
         span = _span_dask(ddf if event is None else ddf[ddf["event"] == event], cohort)
         parts = [p for p in map_user_partitions(ddf, _retention_counts, cohort, period, mode, event, span) if p is not None]
         counts, sizes = (np.sum([p[i] for p in parts], axis=0) for i in (0, 1))

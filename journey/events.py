@@ -129,7 +129,7 @@ def read_events(
     names = {role: resolve_column(role, name, raw.columns) for role, name in given.items()}
     if len(raw) == 0:
         raise EmptyLogError(f"{description} holds no rows (columns: {', '.join(map(str, raw.columns))})")
-    _check_clashes(names, raw.columns)
+    check_clashes(names, raw.columns)
 
     problems: list[tuple[np.ndarray, str, str, pd.Series]] = []  # (rows, column, reason, values)
     users = _labels(raw[names["user"]], names["user"], problems)
@@ -429,7 +429,7 @@ def _refuse_duplicate_columns(columns, description: str) -> None:
                            f"rename them so each column has its own name")
 
 
-def _check_clashes(names: dict[str, str], columns) -> None:
+def check_clashes(names: dict[str, str], columns) -> None:
     used = set(names.values())
     for role in ("user", "time", "event"):
         if role in columns and role not in used:

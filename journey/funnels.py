@@ -130,10 +130,9 @@ def _funnel_table(steps, parts: list, by) -> pd.DataFrame:
 
 def _funnel_dask(ddf, steps, window, strict: bool, by) -> pd.DataFrame:
     """Counts add up over user-shuffled partitions; median times come from merged log-spaced histograms."""
-    from .distributed import CANONICAL, N_TIME_BINS, compute, histogram_median, map_user_partitions, read_events_dask, time_bins
+    from .distributed import N_TIME_BINS, canonical, compute, histogram_median, map_user_partitions, time_bins
 
-    if not all(c in ddf.columns for c in CANONICAL):
-        ddf = read_events_dask(ddf)
+    ddf = canonical(ddf)
     if by is not None and by not in ddf.columns:
         raise MissingColumnError("segment (by=)", by, [str(c) for c in ddf.columns])
     data_end, present = compute(ddf["time"].max(), ddf["event"].unique())

@@ -145,3 +145,42 @@ def test_stickiness_on_dask_equals_pandas(client, sample):
     remote = journey.stickiness(dd.from_pandas(sample, npartitions=5, sort=False), mau_days=28)
     pd.testing.assert_frame_equal(local.series, remote.series, check_freq=False, check_names=False)
     assert local.mean == remote.mean
+
+
+def test_a_raw_frame_whose_columns_happen_to_be_called_user_time_event_is_read_not_trusted(client):
+    raw = pd.DataFrame({"user": ["a", "a", "b"], "time": ["2025-01-01T10:00Z", "2025-01-01T11:00Z", "2025-01-02T10:00Z"],
+                        "event": ["home", "cart", "home"]})
+    with pytest.raises(journey.errors.MissingColumnError, match="'user_id'"):
+        journey.journey_graph(dd.from_pandas(raw, npartitions=2))
+    with pytest.raises(journey.errors.MissingColumnError, match="'user_id'"):
+        journey.churn(dd.from_pandas(raw, npartitions=2))
+
+
+def test_retention_refuses_an_unknown_event_on_dask(client, sample):
+    with pytest.raises(journey.errors.UnknownEventError, match="purchse"):
+        journey.retention(dd.from_pandas(sample, npartitions=3, sort=False), event="purchse")
+
+
+def test_csv_on_dask_keeps_extra_column_types(client, tmp_path, sample):
+    path = tmp_path / "e.csv"
+    sample.head(3000).assign(tier=lambda f: f.index % 3).to_csv(path, index=False)
+    ddf = journey.read_events(str(path), engine="dask")
+    local = journey.drop_off(journey.read_events(path), goal="purchase", by="tier")
+    remote = journey.drop_off(ddf, goal="purchase", by="tier")
+    assert remote["tier"].tolist() == local["tier"].tolist() and isinstance(remote["tier"].iloc[0], (int, np.integer))
+
+
+def test_medians_below_a_millisecond_stay_within_the_bound(client):
+    rows = [("a", "2025-01-01T10:00:00.000000Z", "home"), ("a", "2025-01-01T10:00:00.000100Z", "cart"),
+            ("b", "2025-01-01T11:00:00.000000Z", "home"), ("b", "2025-01-01T11:00:00.000300Z", "cart")]
+    df = pd.DataFrame(rows, columns=["user_id", "timestamp", "event"])
+    local = journey.journey_graph(df).edges["home", "cart"]["median_seconds"]
+    remote = journey.journey_graph(dd.from_pandas(df, npartitions=2)).edges["home", "cart"]["median_seconds"]
+    assert remote == pytest.approx(local, rel=MEDIAN_RELATIVE_ERROR + 1e-9)
+
+
+def test_a_parquet_folder_is_read_as_parquet(client, tmp_path, sample):
+    folder = tmp_path / "events_folder"
+    folder.mkdir()
+    sample.head(1000).to_parquet(folder / "a.parquet", index=False)
+    assert journey.journey_graph(journey.read_events(str(folder), engine="dask")).graph["n_events"] == 1000
