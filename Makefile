@@ -21,7 +21,7 @@ demo: $(VENV)
 	@mkdir -p docs && cp report/journey_map.png docs/journey_map.png
 
 test: $(VENV)
-	$(BIN)/python -m pytest --doctest-modules journey tests $(NBVAL) notebooks --ignore=journey/templates
+	$(BIN)/python -m pytest --doctest-modules journey tests $(NBVAL) notebooks --ignore=journey/report/templates
 
 bench: $(VENV)
 	$(BIN)/python benchmarks/read_events.py

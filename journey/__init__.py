@@ -8,30 +8,32 @@ scipy, matplotlib) load on first use, so ``import journey`` stays quick.
 from importlib import import_module
 
 from .errors import JourneyError, JourneyWarning
-from .events import END, START, EventLog, read_events
+from .io.events import END, START, EventLog, read_events
 
 __version__ = "0.1.0"
 
 # Public name -> module that defines it, imported when the name is first used.
 _LAZY = {
-    "journey_graph": "graph", "prune": "graph", "JourneyGraph": "graph",
-    "path_variants": "variants",
-    "funnel": "funnels",
-    "drop_off": "dropoff", "compare_paths": "dropoff",
-    "markov": "markov_model", "MarkovModel": "markov_model",
-    "nps": "net_promoter", "nps_from_counts": "net_promoter", "nps_compare": "net_promoter",
-    "nps_by": "net_promoter", "NPSResult": "net_promoter",
-    "proportion": "proportions", "csat": "proportions", "compare_proportions": "proportions",
-    "sample_size": "sample_sizes", "margin_of_error": "sample_sizes",
-    "read_survey": "survey", "nps_by_touchpoint": "survey", "nps_by_outcome": "survey",
-    "active_users": "engagement", "stickiness": "engagement", "churn": "engagement", "retention": "engagement",
-    "survival": "time_to_event", "kaplan_meier": "time_to_event",
-    "repeat_rate": "orders", "inter_purchase_times": "orders",
-    "kpi": "targets", "scorecard": "targets",
-    "plot_journey_map": "journey_map", "plot_sankey": "plots", "plot_funnel": "plots", "plot_drop_off": "plots",
-    "plot_nps": "plots", "plot_retention": "plots", "plot_active_users": "plots", "save_figure": "figures",
-    "to_frames": "export", "write_graphml": "export", "write_gexf": "export",
-    "to_node_link": "export", "write_node_link": "export",
+    "journey_graph": "analysis.graph", "prune": "analysis.graph", "JourneyGraph": "analysis.graph",
+    "path_variants": "analysis.variants",
+    "funnel": "analysis.funnels",
+    "drop_off": "analysis.dropoff", "compare_paths": "analysis.dropoff",
+    "markov": "analysis.markov", "MarkovModel": "analysis.markov",
+    "nps": "stats.net_promoter", "nps_from_counts": "stats.net_promoter", "nps_compare": "stats.net_promoter",
+    "nps_by": "stats.net_promoter", "NPSResult": "stats.net_promoter",
+    "proportion": "stats.proportions", "csat": "stats.proportions", "compare_proportions": "stats.proportions",
+    "sample_size": "stats.sample_sizes", "margin_of_error": "stats.sample_sizes",
+    "read_survey": "io.survey", "nps_by_touchpoint": "analysis.survey_links", "nps_by_outcome": "analysis.survey_links",
+    "active_users": "analysis.engagement", "stickiness": "analysis.engagement", "churn": "analysis.engagement",
+    "retention": "analysis.engagement",
+    "survival": "analysis.survival", "kaplan_meier": "stats.survival",
+    "repeat_rate": "analysis.repeat_purchase", "inter_purchase_times": "analysis.repeat_purchase",
+    "kpi": "stats.targets", "scorecard": "stats.targets",
+    "plot_journey_map": "plot.journey_map", "plot_sankey": "plot.charts", "plot_funnel": "plot.charts",
+    "plot_drop_off": "plot.charts", "plot_nps": "plot.charts", "plot_retention": "plot.charts",
+    "plot_active_users": "plot.charts", "save_figure": "plot.figures",
+    "to_frames": "io.export", "write_graphml": "io.export", "write_gexf": "io.export",
+    "to_node_link": "io.export", "write_node_link": "io.export",
 }
 
 __all__ = ["read_events", "EventLog", "START", "END", *_LAZY, "JourneyError", "JourneyWarning", "__version__"]

@@ -103,7 +103,7 @@ def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
 def _read(args: argparse.Namespace):
     import warnings
 
-    from .events import read_events
+    from .io.events import read_events
     from .errors import JourneyWarning
 
     with warnings.catch_warnings():
@@ -123,8 +123,8 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _graph(args: argparse.Namespace) -> int:
-    from . import export
-    from .graph import journey_graph, prune
+    from .io import export
+    from .analysis.graph import journey_graph, prune
 
     writers = {".graphml": export.write_graphml, ".gexf": export.write_gexf, ".json": export.write_node_link}
     if args.out and not any(args.out.endswith(ext) for ext in writers):
@@ -144,9 +144,9 @@ def _map(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from .figures import save_figure
-    from .graph import journey_graph, prune
-    from .journey_map import plot_journey_map
+    from .plot.figures import save_figure
+    from .analysis.graph import journey_graph, prune
+    from .plot.journey_map import plot_journey_map
 
     if not any(args.out.lower().endswith(ext) for ext in (".png", ".svg", ".pdf")):
         raise JourneyError(f"--out {args.out!r}: use a .png, .svg or .pdf file name")
@@ -160,7 +160,7 @@ def _map(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .report import run_report
+    from .report.run import run_report
 
     out = run_report(args.events, survey=args.survey, orders=args.orders, goal=args.goal, user=args.user,
                      time=args.time, event=args.event, score=args.score, customer=args.customer, out=args.out)

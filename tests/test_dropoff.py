@@ -6,7 +6,7 @@ import pytest
 
 import journey
 from journey.errors import MissingColumnError
-from journey.significance import adjust_pvalues, independence_test
+from journey.stats.significance import adjust_pvalues, independence_test
 from test_markov import log_from_paths
 
 

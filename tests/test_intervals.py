@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from journey.intervals import wilson_interval
+from journey.stats.intervals import wilson_interval
 
 
 @pytest.mark.parametrize("level", [0.8, 0.95, 0.99])
@@ -45,7 +45,7 @@ NEWCOMBE_1998 = [
 
 @pytest.mark.parametrize("counts, published", NEWCOMBE_1998)
 def test_newcombe_hybrid_interval_matches_the_published_table(counts, published):
-    from journey.intervals import newcombe_interval
+    from journey.stats.intervals import newcombe_interval
 
     low, high = newcombe_interval(*([c] for c in counts))
     assert (round(low[0], 4), round(high[0], 4)) == published

@@ -6,7 +6,7 @@ import pytest
 
 import journey
 from journey.errors import InvalidValuesError, JourneyError
-from journey.net_promoter import nps_coverage
+from journey.stats.net_promoter import nps_coverage
 
 
 def test_counts_score_and_variance_by_hand():

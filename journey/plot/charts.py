@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import JourneyError
+from ..errors import JourneyError
 from .figures import axes_for, literal_text
 
 __all__ = ["plot_sankey", "plot_funnel", "plot_drop_off", "plot_nps", "plot_retention", "plot_active_users"]
@@ -159,7 +159,7 @@ def plot_sankey(log, *, steps: int = 5, top: int = 6, ax=None):
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path
 
-    from .journeys import as_event_log, split_journeys
+    from ..engine.journeys import as_event_log, split_journeys
 
     if steps < 2:
         raise JourneyError(f"steps must be at least 2, not {steps}")

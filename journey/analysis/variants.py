@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import JourneyError, UnknownEventError
-from .intervals import wilson_interval
-from .journeys import Journeys, as_event_log, goal_codes, split_journeys
+from ..errors import JourneyError, UnknownEventError
+from ..stats.intervals import wilson_interval
+from ..engine.journeys import Journeys, as_event_log, goal_codes, split_journeys
 
 __all__ = ["path_variants"]
 
@@ -47,7 +47,7 @@ def path_variants(log, *, top: int | None = 20, collapse_repeats: bool = False, 
     """
     if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
         raise JourneyError(f"top must be a positive whole number or None, not {top!r}")
-    from .distributed import is_dask
+    from ..engine.dask import is_dask
 
     if is_dask(log):
         return _variants_dask(log, top, collapse_repeats, goal, by, gap)
@@ -92,7 +92,7 @@ def _finish(table: pd.DataFrame, n_journeys: int, with_goal: bool, top) -> pd.Da
 
 def _variants_dask(ddf, top, collapse_repeats: bool, goal, by: str, gap) -> pd.DataFrame:
     """Variant counts add up by sequence; median durations come from merged log-spaced histograms."""
-    from .distributed import histogram_median, map_user_partitions, time_bins, N_TIME_BINS
+    from ..engine.dask import histogram_median, map_user_partitions, time_bins, N_TIME_BINS
 
     def summarise(log):
         journeys, goals, converted, durations, variant, sequences = _variants(log, collapse_repeats, goal, by, gap,

@@ -27,7 +27,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from .errors import JourneyError, MissingColumnError
+from ..errors import JourneyError, MissingColumnError
 from .proportions import ConfidenceInterval, _check_level, _count, whole_scores
 from .significance import adjust_pvalues
 

@@ -29,9 +29,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .errors import JourneyError, UnknownEventError
-from .events import END, START
-from .journeys import Journeys, as_event_log, goal_codes, split_journeys
+from ..errors import JourneyError, UnknownEventError
+from ..io.events import END, START
+from ..engine.journeys import Journeys, as_event_log, goal_codes, split_journeys
 from .variants import _variant_ids
 
 __all__ = ["markov", "MarkovModel"]

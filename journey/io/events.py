@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import (
+from ..errors import (
     EmptyLogError,
     EncodingError,
     InvalidValuesError,
@@ -114,7 +114,7 @@ def read_events(
     if on_invalid not in ("raise", "drop"):
         raise JourneyError(f'on_invalid must be "raise" or "drop", not {on_invalid!r}')
     if engine == "dask":
-        from .distributed import read_events_dask
+        from ..engine.dask import read_events_dask
 
         return read_events_dask(source, user=user, time=time, event=event, tz=tz, time_unit=time_unit,
                                 on_invalid=on_invalid, encoding=encoding)

@@ -35,7 +35,7 @@ import pandas as pd
 __all__ = ["simulate", "load_sample", "write_sample", "Sample", "DEFAULT_SEED", "DATA_DIR"]
 
 DEFAULT_SEED = 20250106
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 FILES = {"events": "events.csv.gz", "survey": "survey.csv.gz", "orders": "orders.csv.gz"}
 
 FIRST_DAY = pd.Timestamp("2025-01-06", tz="UTC")
@@ -258,8 +258,3 @@ def _orders_table(rows: list) -> pd.DataFrame:
     df.insert(1, "order_id", [f"O{i + 1:07d}" for i in range(len(df))])
     df.insert(2, "timestamp", _iso(df.pop("t")))
     return df
-
-
-if __name__ == "__main__":
-    for written in write_sample():
-        print(f"wrote {written} ({written.stat().st_size:,} bytes)")

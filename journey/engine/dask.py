@@ -13,7 +13,7 @@ The journey graph on Dask
 How it works
 ------------
 The log is shuffled by user, so every journey lies whole in one partition. Each partition is validated
-and summarised by exactly the code of the single-machine path (:func:`journey.graph.summarize`); the
+and summarised by exactly the code of the single-machine path (:func:`journey.analysis.graph.summarize`); the
 partial summaries are keyed by touchpoint name and added up on the client. Counts and distinct journeys
 are therefore identical to the pandas path.
 
@@ -32,8 +32,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import JourneyError, UnknownEventError
-from .events import END, START, check_clashes, read_events, resolve_column
+from ..errors import JourneyError, UnknownEventError
+from ..io.events import END, START, check_clashes, read_events, resolve_column
 from .journeys import split_journeys
 
 __all__ = ["is_dask", "read_events_dask", "journey_graph_dask", "map_user_partitions", "map_partitions_by", "compute",
@@ -187,7 +187,7 @@ def journey_graph_dask(ddf, *, goal=None, by: str = "user", gap="30min"):
 
 def _partial(part: pd.DataFrame, goals: list, by: str, gap) -> tuple:
     """Name-keyed sums of one user-disjoint partition: nodes, edges, edge-time histograms, totals."""
-    from .graph import summarize
+    from ..analysis.graph import summarize
 
     empty_nodes = pd.DataFrame(columns=["visits", "journeys", "entries", "exits", "conversions"], dtype=np.int64)
     empty_edges = pd.DataFrame(columns=["count", "journeys"], dtype=np.int64,
@@ -252,7 +252,7 @@ def _histogram_median(gaps: pd.Series) -> pd.Series:
 
 
 def _graph(nodes, edges, gaps, totals, goal, goals, by, gap):
-    from .graph import JourneyGraph
+    from ..analysis.graph import JourneyGraph
 
     graph = JourneyGraph()
     n_journeys, n_conversions = int(totals["n_journeys"]), int(totals["n_conversions"])

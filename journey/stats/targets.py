@@ -13,7 +13,7 @@ from statistics import NormalDist
 
 import pandas as pd
 
-from .errors import JourneyError
+from ..errors import JourneyError
 
 __all__ = ["kpi", "scorecard", "KPI", "Scorecard"]
 

@@ -18,11 +18,11 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .errors import JourneyError, UnknownEventError
-from .events import EventLog, duration_ns, session_starts, time_ns
-from .intervals import wilson_interval
-from .journeys import as_event_log
-from .proportions import ProportionResult
+from ..errors import JourneyError, UnknownEventError
+from ..io.events import EventLog, duration_ns, session_starts, time_ns
+from ..stats.intervals import wilson_interval
+from ..engine.journeys import as_event_log
+from ..stats.proportions import ProportionResult
 
 __all__ = ["active_users", "stickiness", "Stickiness", "churn", "retention", "Retention", "period_index",
            "period_start"]
@@ -99,7 +99,7 @@ def active_users(log, *, freq: str = "D", window: str = "calendar") -> pd.Series
     >>> journey.active_users(df).tolist()
     [1, 0, 2]
     """
-    from .distributed import is_dask
+    from ..engine.dask import is_dask
 
     if is_dask(log):
         return _active_users_dask(log, freq, window)
@@ -121,7 +121,7 @@ def active_users(log, *, freq: str = "D", window: str = "calendar") -> pd.Series
 
 def _active_users_dask(ddf, freq: str, window: str) -> pd.Series:
     """Users are disjoint across user-shuffled partitions, so distinct active users add up exactly."""
-    from .distributed import map_user_partitions
+    from ..engine.dask import map_user_partitions
 
     _check_freq(freq)
     if window == "rolling":
@@ -136,7 +136,7 @@ def _active_users_dask(ddf, freq: str, window: str) -> pd.Series:
 
 def _rolling_dask(ddf, days: int, name: str) -> pd.Series:
     """A rolling window runs on past a partition's own last day: every partition counts to the global one."""
-    from .distributed import canonical, compute, map_user_partitions
+    from ..engine.dask import canonical, compute, map_user_partitions
 
     ddf = canonical(ddf)
     last_day = int(compute(ddf["time"].max())[0].value // DAY_NS)
@@ -200,7 +200,7 @@ def stickiness(log, *, mau_days: int = 30) -> Stickiness:
     >>> journey.stickiness(df, mau_days=2).series["stickiness"].tolist()
     [1.0, 0.5]
     """
-    from .distributed import is_dask
+    from ..engine.dask import is_dask
 
     if not isinstance(mau_days, (int, np.integer)) or mau_days < 1:
         raise JourneyError(f"mau_days must be a positive whole number, not {mau_days!r}")
@@ -236,7 +236,7 @@ def churn(log, *, period: str = "M", inactive_after=None, level: float = 0.95) -
         ``period`` (start), ``customers_at_start``, ``lost``, ``churn_rate`` (share 0-1), ``ci_low``,
         ``ci_high`` (Wilson) and ``complete``. A period that has not ended by the end of the data (the last
         event) is ``complete=False``: its figures are partial and it is left out of ``attrs["average"]``, the
-        pooled rate over complete periods (a :class:`~journey.proportions.ProportionResult`).
+        pooled rate over complete periods (a :class:`~journey.stats.proportions.ProportionResult`).
 
     Examples
     --------
@@ -246,12 +246,12 @@ def churn(log, *, period: str = "M", inactive_after=None, level: float = 0.95) -
     >>> journey.churn(df)[["customers_at_start", "lost", "complete"]].values.tolist()
     [[0, 0, True], [2, 1, True], [1, 0, False]]
     """
-    from .distributed import is_dask
+    from ..engine.dask import is_dask
 
     _check_freq(period)
     window = None if inactive_after is None else duration_ns(inactive_after, "inactive_after")
     if is_dask(log):
-        from .distributed import map_user_partitions
+        from ..engine.dask import map_user_partitions
 
         span = _span_dask(log, period)
         parts = [p for p in map_user_partitions(log, _churn_counts, period, window, span) if p is not None]
@@ -266,7 +266,7 @@ def churn(log, *, period: str = "M", inactive_after=None, level: float = 0.95) -
 
 def _span_dask(ddf, period: str) -> tuple[int, int, int]:
     """(first period index, last period index, end of the data in ns) of a Dask log: the global frame."""
-    from .distributed import canonical, compute
+    from ..engine.dask import canonical, compute
 
     ddf = canonical(ddf)
     low, high = compute(ddf["time"].min(), ddf["time"].max())
@@ -374,13 +374,13 @@ def retention(log, *, cohort: str = "M", period: str = "M", mode: str = "on", ev
     >>> r.shares.values.tolist()
     [[1.0, nan], [nan, nan]]
     """
-    from .distributed import is_dask
+    from ..engine.dask import is_dask
 
     _check_freq(cohort), _check_freq(period)
     if mode not in ("on", "on_or_after"):
         raise JourneyError(f'mode must be "on" or "on_or_after", not {mode!r}')
     if is_dask(log):
-        from .distributed import canonical, compute, map_user_partitions
+        from ..engine.dask import canonical, compute, map_user_partitions
 
         ddf = canonical(log)
         if event is not None:

@@ -19,10 +19,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import JourneyError, MissingColumnError, UnknownEventError
-from .events import duration_ns, time_ns
-from .intervals import wilson_interval
-from .journeys import as_event_log, goal_codes
+from ..errors import JourneyError, MissingColumnError, UnknownEventError
+from ..io.events import duration_ns, time_ns
+from ..stats.intervals import wilson_interval
+from ..engine.journeys import as_event_log, goal_codes
 
 __all__ = ["funnel"]
 
@@ -65,7 +65,7 @@ def funnel(log, steps, *, within=None, order: str = "loose", by: str | None = No
     >>> f[["event", "entered", "converted"]].values.tolist()
     [['home', 3, 2], ['cart', 2, 1], ['buy', 1, <NA>]]
     """
-    from .distributed import is_dask
+    from ..engine.dask import is_dask
 
     steps = [steps] if isinstance(steps, str) else list(steps)
     if len(steps) < 2:
@@ -130,7 +130,7 @@ def _funnel_table(steps, parts: list, by) -> pd.DataFrame:
 
 def _funnel_dask(ddf, steps, window, strict: bool, by) -> pd.DataFrame:
     """Counts add up over user-shuffled partitions; median times come from merged log-spaced histograms."""
-    from .distributed import N_TIME_BINS, canonical, compute, histogram_median, map_user_partitions, time_bins
+    from ..engine.dask import N_TIME_BINS, canonical, compute, histogram_median, map_user_partitions, time_bins
 
     ddf = canonical(ddf)
     if by is not None and by not in ddf.columns:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
-from .errors import JourneyError
+from ..errors import JourneyError
 
 __all__ = ["sample_size", "margin_of_error"]
 

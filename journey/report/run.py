@@ -1,6 +1,6 @@
 """``journey report``: the standard analysis of an analyst's own files, as a notebook, HTML and CSV.
 
-A template notebook shipped in the package (``journey/templates/report.ipynb``) is executed with papermill
+A template notebook shipped in the package (``journey/report/templates/report.ipynb``) is executed with papermill
 (its ``parameters`` cell receives the file paths, column names and goal), then converted to HTML with the
 code hidden and pictures embedded. The notebook writes ``journey_map.png`` and the main tables as CSV.
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import JourneyError
+from ..errors import JourneyError
 
 __all__ = ["run_report", "safe_csv", "TEMPLATE", "FORMULA_STARTS"]
 
@@ -71,11 +71,11 @@ def run_report(events=None, *, survey=None, orders=None, goal=None, user: str = 
     import papermill
     from nbconvert import HTMLExporter
 
-    from .events import read_events
+    from ..io.events import read_events
 
     out = Path(out)
     if events is None:
-        from .datasets import DATA_DIR, FILES
+        from ..datasets import DATA_DIR, FILES
 
         folder = DATA_DIR if all((DATA_DIR / f).is_file() for f in FILES.values()) else None
         if folder is None:
@@ -85,15 +85,15 @@ def run_report(events=None, *, survey=None, orders=None, goal=None, user: str = 
         user, time, event, score, customer = "user_id", "timestamp", "event", "nps", "customer_id"
     log = read_events(events, user=user, time=time, event=event)  # validates: errors surface here, in one line
     if goal is not None and goal not in log.events:
-        from .errors import UnknownEventError
+        from ..errors import UnknownEventError
 
         raise UnknownEventError("--goal", goal, log.events)
     if survey is not None:
-        from .survey import read_survey
+        from ..io.survey import read_survey
 
         read_survey(survey, user=user, score=score)
     if orders is not None:
-        from .orders import read_orders
+        from ..io.orders import read_orders
 
         read_orders(orders, customer=customer, time=time)
     out.mkdir(parents=True, exist_ok=True)

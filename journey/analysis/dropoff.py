@@ -17,11 +17,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import MissingColumnError, UnknownEventError
-from .events import END, START
-from .intervals import newcombe_interval, wilson_interval
-from .journeys import as_event_log, distinct_pairs, goal_codes, split_journeys
-from .significance import adjust_pvalues, independence_test
+from ..errors import MissingColumnError, UnknownEventError
+from ..io.events import END, START
+from ..stats.intervals import newcombe_interval, wilson_interval
+from ..engine.journeys import as_event_log, distinct_pairs, goal_codes, split_journeys
+from ..stats.significance import adjust_pvalues, independence_test
 
 __all__ = ["drop_off", "compare_paths"]
 
@@ -62,11 +62,11 @@ def drop_off(log, *, goal, by: str | None = None, level: float = 0.95) -> pd.Dat
     >>> d[["touchpoint", "journeys", "exits", "expected_lost_conversions"]].values.tolist()
     [['cart', 3, 2, 2.0], ['home', 3, 0, 0.0]]
     """
-    from .distributed import is_dask
+    from ..engine.dask import is_dask
 
     goals = [goal] if isinstance(goal, (str, int, float)) else list(goal)
     if is_dask(log):
-        from .distributed import map_user_partitions
+        from ..engine.dask import map_user_partitions
 
         columns = list(log.columns)
         if by is not None and by not in columns:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import JourneyError, UnknownEventError
-from .events import EventLog, duration_ns, read_events, session_starts, time_ns, user_starts
+from ..errors import JourneyError, UnknownEventError
+from ..io.events import EventLog, duration_ns, read_events, session_starts, time_ns, user_starts
 
 __all__ = ["Journeys", "split_journeys", "as_event_log", "goal_codes", "distinct_pairs"]
 

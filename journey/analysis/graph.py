@@ -29,10 +29,10 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from .errors import JourneyError, UnknownEventError
-from .events import END, START
-from .intervals import wilson_interval
-from .journeys import Journeys, as_event_log, distinct_pairs, goal_codes, split_journeys
+from ..errors import JourneyError, UnknownEventError
+from ..io.events import END, START
+from ..stats.intervals import wilson_interval
+from ..engine.journeys import Journeys, as_event_log, distinct_pairs, goal_codes, split_journeys
 
 __all__ = ["journey_graph", "prune", "JourneyGraph", "TransitionSummary", "summarize", "START", "END"]
 
@@ -48,7 +48,7 @@ def journey_graph(log, *, goal=None, by: str = "user", gap="30min") -> JourneyGr
     log : EventLog, pandas.DataFrame or dask.dataframe.DataFrame
         The events; a DataFrame is read with :func:`journey.read_events` and its default columns. A Dask
         DataFrame (e.g. from ``read_events(..., engine="dask")``) is summarised partition by partition on
-        the cluster with identical counts (see :mod:`journey.distributed`).
+        the cluster with identical counts (see :mod:`journey.engine.dask`).
     goal : str or list of str, optional
         The conversion event(s). A journey converts when it reaches any of them. A goal that never
         occurs in the log is an error (it is most often a typo): the message lists the events.
@@ -78,10 +78,10 @@ def journey_graph(log, *, goal=None, by: str = "user", gap="30min") -> JourneyGr
     >>> g.nodes["home"]["conversions"], g.graph["n_conversions"]
     (1, 1)
     """
-    from .distributed import is_dask
+    from ..engine.dask import is_dask
 
     if is_dask(log):
-        from .distributed import journey_graph_dask
+        from ..engine.dask import journey_graph_dask
 
         return journey_graph_dask(log, goal=goal, by=by, gap=gap)
     log = as_event_log(log)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import JourneyError
-from .events import END, START
+from ..errors import JourneyError
+from ..io.events import END, START
 from .figures import axes_for
 
 __all__ = ["plot_journey_map", "layout"]
@@ -91,7 +91,7 @@ def plot_journey_map(graph, *, ax=None, color_by: str = "exit_rate", width_by: s
     note = ""
     touchpoints = [n for n in graph.nodes if n not in (START, END)]
     if len(touchpoints) > max_nodes:
-        from .graph import prune
+        from ..analysis.graph import prune
 
         visits = sorted((graph.nodes[n].get("visits", 0) for n in touchpoints), reverse=True)
         graph = prune(graph, min_count=visits[max_nodes - 1])

@@ -5,47 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import InvalidValuesError, JourneyError, MissingColumnError
-from .events import duration_ns, load_table, parse_times, refuse_mixed_types, resolve_column, time_ns
-from .proportions import DifferenceResult, ProportionResult
-from .significance import adjust_pvalues
+from ..errors import JourneyError, MissingColumnError
+from ..io.events import duration_ns, time_ns
+from ..io.orders import read_orders
+from ..stats.proportions import DifferenceResult, ProportionResult
+from ..stats.significance import adjust_pvalues
 
-__all__ = ["read_orders", "repeat_rate", "inter_purchase_times"]
+__all__ = ["repeat_rate", "inter_purchase_times"]
 
 DAY_NS = 86_400 * 10**9
-
-
-def read_orders(orders, *, customer: str = "customer_id", time: str = "timestamp", order: str | None = None,
-                tz: str = "UTC") -> pd.DataFrame:
-    """Validated orders sorted by customer then time: ``customer``, ``time`` (UTC), [``order``], other columns,
-    and ``customer_code`` (0, 0, 1, ...). Missing customers or unreadable times raise, naming the rows."""
-    raw, _ = load_table(orders, {"user": customer, "time": time, "event": order}, "utf-8")
-    arguments = {"user": "customer", "time": "time", "event": "order"}
-    names = {role: resolve_column(role, name, raw.columns, arguments[role]) for role, name in
-             (("user", customer), ("time", time), ("event", order)) if name is not None}
-    if not len(raw):
-        raise JourneyError("the orders table holds no rows")
-    problems: list = []
-    who = raw[names["user"]]
-    if who.dtype == object and pd.api.types.infer_dtype(who, skipna=True).startswith("mixed"):
-        refuse_mixed_types(who, names["user"])  # 1 and "1" would silently be two customers
-    if who.isna().any():
-        rows = np.flatnonzero(who.isna().to_numpy())
-        problems.append((rows, names["user"], "missing values", who.iloc[rows]))
-    when = parse_times(raw[names["time"]], names["time"], tz, None, problems)
-    if problems:
-        rows, column, reason, values = problems[0]
-        raise InvalidValuesError(column, reason, rows.tolist(), values.tolist())
-    frame = pd.DataFrame({"customer": who.array, "time": when.array}, copy=False)
-    if order is not None:
-        frame["order"] = raw[names["event"]].array
-    for column in raw.columns:
-        if column not in names.values():
-            frame[column] = raw[column].array
-    frame = frame.sort_values(["customer", "time"], kind="stable", ignore_index=True)
-    codes = frame["customer"].to_numpy()
-    frame["customer_code"] = np.cumsum(np.r_[True, codes[1:] != codes[:-1]]) - 1
-    return frame
 
 
 def repeat_rate(orders, *, customer: str = "customer_id", time: str = "timestamp", order: str | None = None,
@@ -80,12 +48,12 @@ def repeat_rate(orders, *, customer: str = "customer_id", time: str = "timestamp
     >>> journey.repeat_rate(orders, within="30D").k
     1
     """
-    from .distributed import is_dask
+    from ..engine.dask import is_dask
 
     window = (_instant(start, "start", None), _instant(end, "end", None))
     options = {"customer": customer, "time": time, "order": order}
     if is_dask(orders):
-        from .distributed import map_partitions_by
+        from ..engine.dask import map_partitions_by
 
         for name, role in ((customer, "customer"), (by, "segment (by=)")):
             if name is not None and name not in orders.columns:

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .errors import InvalidValuesError, JourneyError
+from ..errors import InvalidValuesError, JourneyError
 from .intervals import newcombe_interval
 
 __all__ = ["ConfidenceInterval", "ProportionResult", "DifferenceResult", "proportion", "csat", "compare_proportions"]

@@ -1,0 +1,1 @@
+"""Log analyses, each declared once for the engine: graph, variants, funnel, drop-off, Markov, engagement, ..."""

@@ -1,0 +1,1 @@
+"""The execution engine: journeys as integer arrays, analyses as mergeable partials, backends."""

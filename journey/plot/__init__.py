@@ -1,0 +1,1 @@
+"""Pictures (matplotlib only): they take results, never files."""

@@ -1,0 +1,1 @@
+"""Statistics on counts, never on logs: intervals, proportions, NPS, tests, sample sizes, KPIs, Kaplan-Meier."""
