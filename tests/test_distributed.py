@@ -7,7 +7,7 @@ import pytest
 from dask.distributed import Client, LocalCluster
 
 import journey
-from journey.engine.dask import MEDIAN_RELATIVE_ERROR
+from journey.engine.partials import MEDIAN_RELATIVE_ERROR
 
 # from_pandas embeds the sample in the task graph; that is the point of these small tests.
 pytestmark = pytest.mark.filterwarnings("ignore:Sending large graph")

@@ -17,13 +17,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import MissingColumnError, UnknownEventError
+from ..engine.core import Facts, run, segment_value, span_codes
+from ..engine.partials import Keyed, Parts
+from ..errors import JourneyError
 from ..io.events import END, START
 from ..stats.intervals import newcombe_interval, wilson_interval
-from ..engine.journeys import as_event_log, distinct_pairs, goal_codes, split_journeys
+from ..engine.journeys import JourneyAnalysis, distinct_pairs, observed_codes
+from ..stats.proportions import _check_level as check_level
 from ..stats.significance import adjust_pvalues, independence_test
 
-__all__ = ["drop_off", "compare_paths"]
+__all__ = ["drop_off", "compare_paths", "DropOffAnalysis", "ComparePathsAnalysis"]
 
 
 def drop_off(log, *, goal, by: str | None = None, level: float = 0.95) -> pd.DataFrame:
@@ -62,60 +65,54 @@ def drop_off(log, *, goal, by: str | None = None, level: float = 0.95) -> pd.Dat
     >>> d[["touchpoint", "journeys", "exits", "expected_lost_conversions"]].values.tolist()
     [['cart', 3, 2, 2.0], ['home', 3, 0, 0.0]]
     """
-    from ..engine.dask import is_dask
-
-    goals = [goal] if isinstance(goal, (str, int, float)) else list(goal)
-    if is_dask(log):
-        from ..engine.dask import map_user_partitions
-
-        columns = list(log.columns)
-        if by is not None and by not in columns:
-            raise MissingColumnError("segment (by=)", by, [str(c) for c in columns])
-        parts = [p for p in map_user_partitions(log, _counts, goals, by, False) if p is not None]
-        keys = ([by] if by else []) + ["touchpoint"]
-        table = pd.concat(parts, ignore_index=True).groupby(keys, dropna=False, sort=True).sum().reset_index()
-        touched = set(table["touchpoint"]) | set().union(*(p.attrs["goals_seen"] for p in parts))
-        for g in goals:
-            if str(g) not in touched:
-                raise UnknownEventError("goal", g, sorted(touched))
-        table = table[~table["touchpoint"].isin([str(g) for g in goals])]
-    else:
-        log = as_event_log(log)
-        if by is not None and by not in log.frame.columns:
-            raise MissingColumnError("segment (by=)", by, [str(c) for c in log.frame.columns])
-        table = _counts(log, goals, by, True)
-    return _finish(table.reset_index(drop=True), by, level)
+    return run(DropOffAnalysis(goal=goal, by=by, level=level), log)
 
 
-def _counts(log, goals: list, by: str | None, strict: bool) -> pd.DataFrame:
-    """journeys, exits, conversions per (segment,) touchpoint; additive over user-disjoint parts of a log.
+class DropOffAnalysis(JourneyAnalysis):
+    """Journeys, exits and conversions per (segment, touchpoint), keyed by names."""
 
-    ``strict``: an unknown goal is an error (one part of a distributed log may just not have it).
-    """
-    journeys = split_journeys(log, by="user")
-    present = goals if strict else [g for g in goals if str(g) in journeys.names]
-    codes = goal_codes(present, journeys.names) if present else np.array([], dtype=np.int32)
-    converted = journeys.converted(codes)
-    if by is None:
-        labels, segments = np.zeros(journeys.n_journeys, dtype=np.int64), [None]
-    else:
-        labels, segments = pd.factorize(log.frame[by].to_numpy()[journeys.starts], sort=True, use_na_sentinel=False)
-    k, s = len(journeys.names), len(segments)
-    visited, _ = distinct_pairs(journeys.journey, journeys.events, k)
-    cell = labels[visited // k] * k + visited % k
-    counts = {
-        "journeys": np.bincount(cell, minlength=s * k),
-        "conversions": np.bincount(cell[converted[visited // k]], minlength=s * k),
-        "exits": np.bincount((labels * k + journeys.events[journeys.ends])[~converted], minlength=s * k),
-    }
-    table = pd.DataFrame({name: c.reshape(s, k).ravel() for name, c in counts.items()})
-    table.insert(0, "touchpoint", np.tile(journeys.names, s))
-    if by is not None:
-        table.insert(0, by, np.repeat(np.asarray(segments, dtype=object), k))
-    goal_names = [journeys.names[g] for g in codes]
-    table = table[(table["journeys"] > 0) & (~table["touchpoint"].isin(goal_names) if strict else True)]
-    table.attrs["goals_seen"] = set(goal_names)
-    return table
+    def __init__(self, *, goal, by: str | None, level: float):
+        super().__init__(goal=goal)
+        if not self.goals:
+            raise JourneyError("drop_off needs a goal")
+        check_level(level)
+        self.segment, self.level = by, level
+
+    def prepare(self, facts: Facts) -> None:
+        facts.require_column(self.segment, "segment (by=)")
+        super().prepare(facts)
+
+    def partial(self, log, facts: Facts) -> Keyed:
+        journeys, codes = self.journeys(log)
+        converted = journeys.converted(codes)
+        if self.segment is None:
+            labels, segments = np.zeros(journeys.n_journeys, dtype=np.int64), pd.Index([_ALL], dtype=object)
+        else:
+            labels, segments = span_codes(log.column(self.segment)[journeys.starts])
+        k, s = len(journeys.names), len(segments)
+        visited = distinct_pairs(journeys.journey, journeys.events, k)
+        cell = labels[visited // k] * k + visited % k
+        counts = {
+            "journeys": np.bincount(cell, minlength=s * k),
+            "conversions": np.bincount(cell[converted[visited // k]], minlength=s * k),
+            "exits": np.bincount((labels * k + journeys.events[journeys.ends])[~converted], minlength=s * k),
+        }
+        index = pd.MultiIndex.from_product([segments, pd.Index(journeys.names, dtype=object)])
+        return Keyed(index, counts)
+
+    def finish(self, total: Keyed, facts: Facts) -> pd.DataFrame:
+        counts = total.frame()
+        table = counts.assign(touchpoint=counts.index.get_level_values(1))
+        if self.segment is not None:
+            table.insert(0, self.segment, [segment_value(v) for v in counts.index.get_level_values(0)])
+        table = table[(table["journeys"] > 0) & ~table["touchpoint"].isin(self.goals)]
+        keys = ([self.segment] if self.segment else []) + ["touchpoint"]
+        table = table.sort_values(keys, kind="stable", na_position="last")
+        columns = keys + ["journeys", "exits", "conversions"]
+        return _finish(table[columns].reset_index(drop=True), self.segment, self.level)
+
+
+_ALL = "all journeys"
 
 
 def _finish(table: pd.DataFrame, by: str | None, level: float) -> pd.DataFrame:
@@ -195,30 +192,55 @@ def compare_paths(log, *, goal, level: float = 0.95) -> pd.DataFrame:
     >>> c.loc[c["significant"], ["source", "target", "direction"]].values.tolist()
     [['ad', 'cart', 'more'], ['ad', 'faq', 'less']]
     """
-    journeys = split_journeys(as_event_log(log), by="user")
-    goals = goal_codes(goal, journeys.names)
-    converted = journeys.converted(goals)
-    journeys = journeys.until_first(goals)
-    k = len(journeys.names)
-    width = k + 2
-    step = journeys.inner()[:-1]
-    edge = np.concatenate([journeys.events[:-1][step].astype(np.int64) * width + journeys.events[1:][step],
-                           k * width + journeys.events[journeys.starts].astype(np.int64)])
-    owner = np.concatenate([journeys.journey[:-1][step], np.arange(journeys.n_journeys)])
-    pairs, _ = distinct_pairs(owner, edge, width * width)
-    used_by, code = pairs // (width * width), pairs % (width * width)
-    with_conv = np.bincount(code[converted[used_by]], minlength=width * width)
-    with_other = np.bincount(code[~converted[used_by]], minlength=width * width)
-    n_conv, n_other = int(converted.sum()), int((~converted).sum())
+    return run(ComparePathsAnalysis(goal=goal, level=level), log)
 
-    names = [*journeys.names, START, END]
-    codes = np.flatnonzero(with_conv + with_other)
-    codes = codes[~np.isin(codes % width, goals)]
-    k1, k2 = with_conv[codes], with_other[codes]
+
+class ComparePathsAnalysis(JourneyAnalysis):
+    """Journeys making each transition (before their first goal), converting and not, keyed by names."""
+
+    def __init__(self, *, goal, level: float):
+        super().__init__(goal=goal)
+        if not self.goals:
+            raise JourneyError("compare_paths needs a goal")
+        check_level(level)
+        self.level = level
+
+    def partial(self, log, facts: Facts) -> Parts:
+        journeys, goals = self.journeys(log)
+        converted = journeys.converted(goals)
+        journeys = journeys.until_first(goals)
+        k = len(journeys.names)
+        width = k + 2
+        step = journeys.inner()[:-1]
+        edge = np.concatenate([journeys.events[:-1][step].astype(np.int64) * width + journeys.events[1:][step],
+                               k * width + journeys.events[journeys.starts].astype(np.int64)])
+        owner = np.concatenate([journeys.journey[:-1][step], np.arange(journeys.n_journeys)])
+        observed, ids = observed_codes(edge, width * width)
+        order = np.argsort(owner, kind="stable")
+        pairs = distinct_pairs(owner[order], ids[order], len(observed))
+        used_by, code = pairs // len(observed), pairs % len(observed)
+        names = np.array([*journeys.names, START, END], dtype=object)
+        index = pd.MultiIndex(levels=[names, names], codes=[observed // width, observed % width],
+                              names=["source", "target"], verify_integrity=False)
+        return Parts(edges=Keyed(index, {"converted": np.bincount(code[converted[used_by]], minlength=len(observed)),
+                                         "other": np.bincount(code[~converted[used_by]], minlength=len(observed))}),
+                     n_converted=int(converted.sum()), n_other=int((~converted).sum()))
+
+    def finish(self, total: Parts, facts: Facts) -> pd.DataFrame:
+        edges = total["edges"].frame()
+        edges = edges[~edges.index.get_level_values(1).isin(self.goals)]
+        rank = {name: i for i, name in enumerate([*facts.touchpoints, START, END])}
+        sources, targets = edges.index.get_level_values(0), edges.index.get_level_values(1)
+        edges = edges.iloc[np.lexsort((targets.map(rank).to_numpy(), sources.map(rank).to_numpy()))]
+        return _compare_table(edges, int(total["n_converted"]), int(total["n_other"]), self.level)
+
+
+def _compare_table(edges: pd.DataFrame, n_conv: int, n_other: int, level: float) -> pd.DataFrame:
+    k1, k2 = edges["converted"].to_numpy(), edges["other"].to_numpy()
     low, high = newcombe_interval(k1, n_conv, k2, n_other, level)
     with np.errstate(invalid="ignore", divide="ignore"):
         table = pd.DataFrame({
-            "source": [names[c // width] for c in codes], "target": [names[c % width] for c in codes],
+            "source": list(edges.index.get_level_values(0)), "target": list(edges.index.get_level_values(1)),
             "converted_share": k1 / n_conv, "other_share": k2 / n_other,
         })
         table["difference"] = table["converted_share"] - table["other_share"]

@@ -18,11 +18,13 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..errors import JourneyError, UnknownEventError
-from ..io.events import EventLog, duration_ns, session_starts, time_ns
+from ..errors import JourneyError
+from ..io.events import EventLog, duration_ns, session_starts
 from ..stats.intervals import wilson_interval
-from ..engine.journeys import as_event_log
+from ..engine.core import Analysis, Facts, run
+from ..engine.partials import Parts
 from ..stats.proportions import ProportionResult
+from ..stats.proportions import _check_level as check_level
 
 __all__ = ["active_users", "stickiness", "Stickiness", "churn", "retention", "Retention", "period_index",
            "period_start"]
@@ -61,13 +63,12 @@ def _check_freq(freq: str) -> None:
 
 
 def _events(log: EventLog, event=None) -> tuple[np.ndarray, np.ndarray]:
-    """(user codes, times in ns) of the log's events, or of one touchpoint's events."""
-    users, t = log.user_codes, time_ns(log.frame["time"])
+    """(user codes, times in ns) of the log's events, or of one touchpoint's events (none if it is absent)."""
+    users, t = log.user_codes, log.time_ns
     if event is None:
         return users, t
-    if str(event) not in log.events:  # names are text: event=3 means the touchpoint "3"
-        raise UnknownEventError("event", event, log.events)
-    keep = (log.frame["event"] == str(event)).to_numpy()
+    names = log.events
+    keep = log.event_codes == (names.index(str(event)) if str(event) in names else -1)
     return users[keep], t[keep]
 
 
@@ -99,84 +100,59 @@ def active_users(log, *, freq: str = "D", window: str = "calendar") -> pd.Series
     >>> journey.active_users(df).tolist()
     [1, 0, 2]
     """
-    from ..engine.dask import is_dask
+    return run(ActiveUsersAnalysis(freq=freq, window=window), log)
 
-    if is_dask(log):
-        return _active_users_dask(log, freq, window)
-    log = as_event_log(log)
-    _check_freq(freq)
-    users, t = _events(log)
-    if window == "calendar":
-        index = period_index(t, freq)
-        first, last = int(index.min()), int(index.max())
+
+def _day_span(facts: Facts) -> tuple[int, int]:
+    return int(facts.start_ns // DAY_NS), int(facts.end_ns // DAY_NS)
+
+
+class ActiveUsersAnalysis(Analysis):
+    """Distinct active users per period over the whole data's span: users are disjoint across parts."""
+
+    def __init__(self, *, freq: str, window: str):
+        _check_freq(freq)
+        if window not in ("calendar", "rolling"):
+            raise JourneyError(f'window must be "calendar" or "rolling", not {window!r}')
+        self.freq, self.window = freq, window
+
+    def partial(self, log, facts: Facts) -> np.ndarray:
+        users, t = _events(log)
+        if self.window == "rolling":
+            return _rolling(users, t, ROLLING_DAYS[self.freq], *_day_span(facts))
+        first, last = (int(i) for i in period_index(np.array([facts.start_ns, facts.end_ns]), self.freq))
+        index = period_index(t, self.freq)
         pairs = np.unique(users.astype(np.int64) * (last - first + 1) + (index - first))
-        counts = np.bincount(pairs % (last - first + 1), minlength=last - first + 1)
-        series = pd.Series(counts, index=period_start(np.arange(first, last + 1), freq), name=f"active users ({freq})")
+        return np.bincount(pairs % (last - first + 1), minlength=last - first + 1)
+
+    def finish(self, counts: np.ndarray, facts: Facts) -> pd.Series:
+        if self.window == "rolling":
+            first, _ = _day_span(facts)
+            days = ROLLING_DAYS[self.freq]
+            return pd.Series(counts, index=period_start(np.arange(first, first + len(counts)), "D"),
+                             name=f"active users (rolling {days} days)")
+        first = int(period_index(np.array([facts.start_ns]), self.freq)[0])
+        series = pd.Series(counts, index=period_start(np.arange(first, first + len(counts)), self.freq),
+                           name=f"active users ({self.freq})")
         series.attrs["unfinished"] = series.index[-1]  # the data stop inside the last period
         return series
-    if window == "rolling":
-        return _rolling(users, t, ROLLING_DAYS[freq], f"active users (rolling {ROLLING_DAYS[freq]} days)")
-    raise JourneyError(f'window must be "calendar" or "rolling", not {window!r}')
 
 
-def _active_users_dask(ddf, freq: str, window: str) -> pd.Series:
-    """Users are disjoint across user-shuffled partitions, so distinct active users add up exactly."""
-    from ..engine.dask import map_user_partitions
-
-    _check_freq(freq)
-    if window == "rolling":
-        return _rolling_dask(ddf, ROLLING_DAYS[freq], f"active users (rolling {ROLLING_DAYS[freq]} days)")
-    if window != "calendar":
-        raise JourneyError(f'window must be "calendar" or "rolling", not {window!r}')
-    parts = [p for p in map_user_partitions(ddf, _calendar_users, freq) if p is not None]
-    series = _added_up(parts, freq).rename(parts[0].name)
-    series.attrs["unfinished"] = series.index[-1]
-    return series
-
-
-def _rolling_dask(ddf, days: int, name: str) -> pd.Series:
-    """A rolling window runs on past a partition's own last day: every partition counts to the global one."""
-    from ..engine.dask import canonical, compute, map_user_partitions
-
-    ddf = canonical(ddf)
-    last_day = int(compute(ddf["time"].max())[0].value // DAY_NS)
-    parts = [p for p in map_user_partitions(ddf, _rolling_users, days, name, last_day) if p is not None]
-    return _added_up(parts, "D").rename(name)
-
-
-def _added_up(parts: list, step: str) -> pd.Series:
-    merged = pd.concat(parts).groupby(level=0).sum().sort_index()
-    first, last = period_index(merged.index[[0, -1]].asi8, step)
-    return merged.reindex(period_start(np.arange(first, last + 1), step), fill_value=0)
-
-
-def _calendar_users(log: EventLog, freq: str) -> pd.Series:
-    return active_users(log, freq=freq, window="calendar")
-
-
-def _rolling_users(log: EventLog, days: int, name: str, last_day: int) -> pd.Series:
-    users, t = _events(log)
-    return _rolling(users, t, days, name, last_day)
-
-
-def _rolling(users: np.ndarray, t: np.ndarray, days: int, name: str, last_day: int | None = None) -> pd.Series:
-    """Per day, users active on one of the ``days`` days ending that day (merged intervals, a difference array).
-
-    The series runs to the last active day, or to ``last_day`` when given (the end of the whole data).
-    """
+def _rolling(users: np.ndarray, t: np.ndarray, days: int, first: int, last: int) -> np.ndarray:
+    """Per day from ``first`` to ``last`` (days since the epoch), users active on one of the ``days`` days
+    ending that day (merged intervals, a difference array)."""
     day = np.floor_divide(t, DAY_NS)
-    first, last = int(day.min()), int(day.max()) if last_day is None else max(int(day.max()), last_day)
-    pairs = np.unique(users.astype(np.int64) * (last - first + 1) + (day - first))
-    user, d = pairs // (last - first + 1), pairs % (last - first + 1)
+    n = last - first + 1
+    pairs = np.unique(users.astype(np.int64) * n + (day - first))
+    user, d = pairs // n, pairs % n
     # Each active day d counts on days d .. d + days - 1; merge a user's overlapping spans first.
     new_span = np.r_[True, (user[1:] != user[:-1]) | (d[1:] - d[:-1] > days)]
     starts = d[new_span]
-    ends = np.r_[d[np.flatnonzero(new_span)[1:] - 1], d[-1]] + days  # exclusive
-    delta = np.zeros(last - first + days + 1, dtype=np.int64)
+    ends = np.r_[d[np.flatnonzero(new_span)[1:] - 1], d[-1:]] + days  # exclusive
+    delta = np.zeros(n + days + 1, dtype=np.int64)
     np.add.at(delta, starts, 1)
     np.add.at(delta, ends, -1)
-    counts = np.cumsum(delta)[: last - first + 1]
-    return pd.Series(counts, index=period_start(np.arange(first, last + 1), "D"), name=name)
+    return np.cumsum(delta)[:n]
 
 
 class Stickiness(NamedTuple):
@@ -200,21 +176,30 @@ def stickiness(log, *, mau_days: int = 30) -> Stickiness:
     >>> journey.stickiness(df, mau_days=2).series["stickiness"].tolist()
     [1.0, 0.5]
     """
-    from ..engine.dask import is_dask
+    return run(StickinessAnalysis(mau_days=mau_days), log)
 
-    if not isinstance(mau_days, (int, np.integer)) or mau_days < 1:
-        raise JourneyError(f"mau_days must be a positive whole number, not {mau_days!r}")
-    if is_dask(log):
-        dau, mau = _rolling_dask(log, 1, "dau"), _rolling_dask(log, mau_days, "mau")
-    else:
-        log = as_event_log(log)
+
+class StickinessAnalysis(Analysis):
+    """Daily and rolling-window active users over the whole data's days; they add across parts."""
+
+    def __init__(self, *, mau_days: int):
+        if isinstance(mau_days, bool) or not isinstance(mau_days, (int, np.integer)) or mau_days < 1:
+            raise JourneyError(f"mau_days must be a positive whole number, not {mau_days!r}")
+        self.mau_days = int(mau_days)
+
+    def partial(self, log, facts: Facts) -> Parts:
         users, t = _events(log)
-        dau = _rolling(users, t, 1, "dau")
-        mau = _rolling(users, t, mau_days, "mau")
-    frame = pd.DataFrame({"dau": dau, "mau": mau, "stickiness": dau / mau})
-    frame["full_window"] = np.arange(len(frame)) >= mau_days - 1
-    full = frame.loc[frame["full_window"], "stickiness"]
-    return Stickiness(frame, float(full.mean()) if len(full) else float("nan"))
+        return Parts(dau=_rolling(users, t, 1, *_day_span(facts)),
+                     mau=_rolling(users, t, self.mau_days, *_day_span(facts)))
+
+    def finish(self, total: Parts, facts: Facts) -> Stickiness:
+        first, _ = _day_span(facts)
+        index = period_start(np.arange(first, first + len(total["dau"])), "D")
+        frame = pd.DataFrame({"dau": total["dau"], "mau": total["mau"]}, index=index)
+        frame["stickiness"] = frame["dau"] / frame["mau"]
+        frame["full_window"] = np.arange(len(frame)) >= self.mau_days - 1
+        full = frame.loc[frame["full_window"], "stickiness"]
+        return Stickiness(frame, float(full.mean()) if len(full) else float("nan"))
 
 
 def churn(log, *, period: str = "M", inactive_after=None, level: float = 0.95) -> pd.DataFrame:
@@ -246,31 +231,28 @@ def churn(log, *, period: str = "M", inactive_after=None, level: float = 0.95) -
     >>> journey.churn(df)[["customers_at_start", "lost", "complete"]].values.tolist()
     [[0, 0, True], [2, 1, True], [1, 0, False]]
     """
-    from ..engine.dask import is_dask
-
-    _check_freq(period)
-    window = None if inactive_after is None else duration_ns(inactive_after, "inactive_after")
-    if is_dask(log):
-        from ..engine.dask import map_user_partitions
-
-        span = _span_dask(log, period)
-        parts = [p for p in map_user_partitions(log, _churn_counts, period, window, span) if p is not None]
-        at_start, lost = (np.sum([p[i] for p in parts], axis=0) for i in (0, 1))
-    else:
-        log = as_event_log(log)
-        users, t = _events(log)
-        span = (int(period_index(t, period).min()), int(period_index(t, period).max()), int(t.max()))
-        at_start, lost = _churn_counts(log, period, window, span)
-    return _churn_table(at_start, lost, period, span, level)
+    return run(ChurnAnalysis(period=period, inactive_after=inactive_after, level=level), log)
 
 
-def _span_dask(ddf, period: str) -> tuple[int, int, int]:
-    """(first period index, last period index, end of the data in ns) of a Dask log: the global frame."""
-    from ..engine.dask import canonical, compute
+class ChurnAnalysis(Analysis):
+    """Customers at the start of, and lost in, each period of the whole data's span."""
 
-    ddf = canonical(ddf)
-    low, high = compute(ddf["time"].min(), ddf["time"].max())
-    return int(period_index(np.array([low.value]), period)[0]), int(period_index(np.array([high.value]), period)[0]), int(high.value)
+    def __init__(self, *, period: str, inactive_after, level: float):
+        _check_freq(period)
+        check_level(level)
+        self.period, self.level = period, level
+        self.window = None if inactive_after is None else duration_ns(inactive_after, "inactive_after")
+
+    def span(self, facts: Facts) -> tuple[int, int, int]:
+        first, last = (int(i) for i in period_index(np.array([facts.start_ns, facts.end_ns]), self.period))
+        return first, last, facts.end_ns
+
+    def partial(self, log, facts: Facts) -> Parts:
+        at_start, lost = _churn_counts(log, self.period, self.window, self.span(facts))
+        return Parts(at_start=at_start, lost=lost)
+
+    def finish(self, total: Parts, facts: Facts) -> pd.DataFrame:
+        return _churn_table(total["at_start"], total["lost"], self.period, self.span(facts), self.level)
 
 
 def _churn_counts(log: EventLog, period: str, window: int | None, span: tuple) -> tuple[np.ndarray, np.ndarray]:
@@ -374,30 +356,46 @@ def retention(log, *, cohort: str = "M", period: str = "M", mode: str = "on", ev
     >>> r.shares.values.tolist()
     [[1.0, nan], [nan, nan]]
     """
-    from ..engine.dask import is_dask
+    return run(RetentionAnalysis(cohort=cohort, period=period, mode=mode, event=event), log)
 
-    _check_freq(cohort), _check_freq(period)
-    if mode not in ("on", "on_or_after"):
-        raise JourneyError(f'mode must be "on" or "on_or_after", not {mode!r}')
-    if is_dask(log):
-        from ..engine.dask import canonical, compute, map_user_partitions
 
-        ddf = canonical(log)
-        if event is not None:
-            present = set(compute(ddf["event"].unique())[0])
-            if str(event) not in present:
-                raise UnknownEventError("event", event, sorted(present))
-            event = str(event)
-        span = _span_dask(ddf if event is None else ddf[ddf["event"] == event], cohort)
-        parts = [p for p in map_user_partitions(ddf, _retention_counts, cohort, period, mode, event, span) if p is not None]
-        counts, sizes = (np.sum([p[i] for p in parts], axis=0) for i in (0, 1))
-    else:
-        log = as_event_log(log)
-        users, t = _events(log, event)
-        first_times = pd.Series(t).groupby(users).min().to_numpy()
-        span = (int(period_index(first_times, cohort).min()), int(period_index(first_times, cohort).max()), int(t.max()))
-        counts, sizes = _retention_counts(log, cohort, period, mode, event, span)
-    return _retention_result(counts, sizes, cohort, period, span)
+class RetentionAnalysis(Analysis):
+    """Retained users per (cohort, period number) and cohort sizes over the whole data's cohorts.
+
+    Rows cover every cohort period of the data and columns every period number that can occur, so the
+    arrays of two parts have the same shape and add; ``finish`` trims what no user fills.
+    """
+
+    def __init__(self, *, cohort: str, period: str, mode: str, event):
+        _check_freq(cohort), _check_freq(period)
+        if mode not in ("on", "on_or_after"):
+            raise JourneyError(f'mode must be "on" or "on_or_after", not {mode!r}')
+        self.cohort, self.period, self.mode = cohort, period, mode
+        self.event = None if event is None else str(event)
+
+    def prepare(self, facts: Facts) -> None:
+        if self.event is not None:
+            facts.require_events([self.event], "event")
+
+    def span(self, facts: Facts) -> tuple[int, int, int]:
+        first, last = (int(i) for i in period_index(np.array([facts.start_ns, facts.end_ns]), self.cohort))
+        return first, last, facts.end_ns
+
+    def partial(self, log, facts: Facts) -> Parts:
+        counts, sizes = _retention_counts(log, self.cohort, self.period, self.mode, self.event, self.span(facts))
+        return Parts(counts=counts, sizes=sizes)
+
+    def finish(self, total: Parts, facts: Facts) -> Retention:
+        first, _, end_ns = self.span(facts)
+        counts, sizes = total["counts"], total["sizes"]
+        used = np.flatnonzero(sizes)
+        if not len(used):
+            raise JourneyError("no user has an event to start a cohort with")
+        lead = int(used[0])  # with event=, the first cohort is the first with that event
+        first_cohort = first + lead
+        n_k = _periods_after(first_cohort, self.cohort, self.period, end_ns)
+        return _retention_result(counts[lead:, :n_k], sizes[lead:], self.cohort, self.period,
+                                 (first_cohort, None, end_ns))
 
 
 def _retention_counts(log: EventLog, cohort: str, period: str, mode: str, event, span: tuple):

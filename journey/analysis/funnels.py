@@ -19,12 +19,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import JourneyError, MissingColumnError, UnknownEventError
-from ..io.events import duration_ns, time_ns
+from ..errors import JourneyError
+from ..io.events import duration_ns
 from ..stats.intervals import wilson_interval
-from ..engine.journeys import as_event_log, goal_codes
+from ..engine.core import Analysis, Facts, run, segment_value, span_codes
+from ..engine.partials import Keyed, Parts, timings
 
-__all__ = ["funnel"]
+__all__ = ["funnel", "FunnelAnalysis"]
 
 ORDERS = ("loose", "strict")
 
@@ -65,96 +66,73 @@ def funnel(log, steps, *, within=None, order: str = "loose", by: str | None = No
     >>> f[["event", "entered", "converted"]].values.tolist()
     [['home', 3, 2], ['cart', 2, 1], ['buy', 1, <NA>]]
     """
-    from ..engine.dask import is_dask
-
-    steps = [steps] if isinstance(steps, str) else list(steps)
-    if len(steps) < 2:
-        raise JourneyError(f"steps must list at least two touchpoints, not {steps!r}")
-    if order not in ORDERS:
-        raise JourneyError(f'order must be "loose" or "strict", not {order!r}')
-    window = None if within is None else duration_ns(within, "within")
-    strict = order == "strict"
-    if is_dask(log):
-        return _funnel_dask(log, steps, window, strict, by)
-    log = as_event_log(log)
-    if by is not None and by not in log.frame.columns:
-        raise MissingColumnError("segment (by=)", by, [str(c) for c in log.frame.columns])
-    for step in steps:
-        goal_codes(step, log.events, "steps")  # an unknown step is most often a typo: say so
-    data_end = int(time_ns(log.frame["time"]).max())
-    parts = [(segment, counts, [float(np.median(g)) if len(g) else np.nan for g in gaps])
-             for segment, counts, gaps in _funnel_counts(log, steps, window, strict, by, data_end)]
-    return _funnel_table(steps, parts, by)
+    return run(FunnelAnalysis(steps=steps, within=within, order=order, by=by), log)
 
 
-def _funnel_counts(log, steps, window, strict: bool, by, data_end: int) -> list:
-    """Per segment: (segment, (entered, converted, censored) arrays, seconds to the next step per step).
+class FunnelAnalysis(Analysis):
+    """Per segment and step: customers entered, converted and censored; times to the next step."""
 
-    Counts add up over user-disjoint parts of a log; ``data_end`` is the end of the whole data (censoring).
-    A step missing from this part of the log simply matches nothing.
-    """
-    names = {name: i for i, name in enumerate(log.events)}
-    codes = [names.get(str(step), -1) for step in steps]
-    events = log.frame["event"].cat.codes.to_numpy()
-    users = log.user_codes
-    t = time_ns(log.frame["time"])
-    best = _best_attempts(_attempts(events, users, t, codes, window, strict), users, t, window, data_end, len(steps))
-    if by is None:
-        return [(None, *_counts(len(steps), best))]
-    labels, segments = pd.factorize(log.frame[by].to_numpy()[best["row"]], use_na_sentinel=False)
-    return [(segment, *_counts(len(steps), {k: (v if k == "times" else v[labels == i]) for k, v in best.items()}))
-            for i, segment in enumerate(segments)]
+    def __init__(self, *, steps, within, order: str, by: str | None):
+        steps = [steps] if isinstance(steps, str) else list(steps)
+        if len(steps) < 2:
+            raise JourneyError(f"steps must list at least two touchpoints, not {steps!r}")
+        if order not in ORDERS:
+            raise JourneyError(f'order must be "loose" or "strict", not {order!r}')
+        self.steps, self.by, self.strict = steps, by, order == "strict"
+        self.window = None if within is None else duration_ns(within, "within")
+
+    def prepare(self, facts: Facts) -> None:
+        facts.require_column(self.by, "segment (by=)")
+        facts.require_events(self.steps, "steps")  # an unknown step is most often a typo: say so
+
+    def partial(self, log, facts: Facts) -> Parts:
+        n = len(self.steps)
+        names = {name: i for i, name in enumerate(log.events)}
+        codes = [names.get(str(step), -1) for step in self.steps]  # a step missing from this part matches nothing
+        users, t = log.user_codes, log.time_ns
+        best = _best_attempts(_attempts(log.event_codes, users, t, codes, self.window, self.strict), users, t,
+                              self.window, facts.end_ns, n)
+        segment = np.zeros(len(best["row"]), dtype=np.int64)
+        index = pd.Index([_ALL], dtype=object)
+        if self.by is not None:
+            segment, index = span_codes(log.column(self.by)[best["row"]])
+        depth, censored, rows = best["depth"], best["censored"], best["step_rows"]
+        s = len(index)
+        entered = np.zeros((s, n), dtype=np.int64)
+        converted = np.zeros((s, n - 1), dtype=np.int64)
+        stopped = np.zeros((s, n - 1), dtype=np.int64)
+        np.add.at(entered, (segment[:, None], np.arange(n)[None, :]), depth[:, None] >= np.arange(1, n + 1)[None, :])
+        np.add.at(converted, (segment[:, None], np.arange(n - 1)[None, :]), depth[:, None] >= np.arange(2, n + 1)[None, :])
+        np.add.at(stopped, (segment[:, None], np.arange(n - 1)[None, :]),
+                  (depth[:, None] == np.arange(1, n)[None, :]) & censored[:, None])
+        # Times from each step to the next, keyed by (segment, step).
+        keys = pd.Index([(v, k) for v in index for k in range(n - 1)], dtype=object, tupleize_cols=False)
+        went_on = rows[:, 1:] >= 0
+        who, step = np.nonzero(went_on)
+        gaps = t[rows[who, step + 1]] - t[rows[who, step]]
+        return Parts(counts=Keyed(index, {"entered": entered, "converted": converted, "censored": stopped}),
+                     times=timings(keys, segment[who] * (n - 1) + step, gaps, facts.exact))
+
+    def finish(self, total: Parts, facts: Facts) -> pd.DataFrame:
+        counts, times = total["counts"], total["times"]
+        n = len(self.steps) - 1
+        wanted = pd.Index([(v, k) for v in counts.index for k in range(n)], dtype=object, tupleize_cols=False)
+        medians = pd.Series(times.medians(), index=times.index).reindex(wanted).to_numpy().reshape(-1, n)
+        tables = []
+        for i, segment in enumerate(counts.index):
+            steps_medians = list(medians[i])
+            table = _step_table(self.steps, counts.values["entered"][i], counts.values["converted"][i],
+                                counts.values["censored"][i], steps_medians)
+            if self.by is not None:
+                table.insert(0, self.by, segment_value(segment))
+            tables.append(table)
+        table = pd.concat(tables, ignore_index=True)
+        if self.by is None:
+            return table
+        return table.sort_values([self.by, "step"], kind="stable", na_position="last", ignore_index=True)
 
 
-def _counts(n: int, best: dict) -> tuple:
-    depth, censored, rows, times = best["depth"], best["censored"], best["step_rows"], best["times"]
-    entered = np.array([(depth >= k + 1).sum() for k in range(n)], dtype=np.int64)
-    converted = np.array([(depth >= k + 2).sum() for k in range(n - 1)], dtype=np.int64)
-    stopped_censored = np.array([((depth == k + 1) & censored).sum() for k in range(n - 1)], dtype=np.int64)
-    gaps = [(times[rows[rows[:, k + 1] >= 0, k + 1]] - times[rows[rows[:, k + 1] >= 0, k]]) / 1e9 for k in range(n - 1)]
-    return (entered, converted, stopped_censored), gaps
-
-
-def _funnel_table(steps, parts: list, by) -> pd.DataFrame:
-    tables = []
-    for segment, (entered, converted, censored), medians in parts:
-        table = _step_table(steps, entered, converted, censored, medians)
-        if by is not None:
-            table.insert(0, by, segment)
-        tables.append(table)
-    table = pd.concat(tables, ignore_index=True)
-    if by is None:
-        return table
-    return table.sort_values([by, "step"], kind="stable", na_position="last", ignore_index=True)
-
-
-def _funnel_dask(ddf, steps, window, strict: bool, by) -> pd.DataFrame:
-    """Counts add up over user-shuffled partitions; median times come from merged log-spaced histograms."""
-    from ..engine.dask import N_TIME_BINS, canonical, compute, histogram_median, map_user_partitions, time_bins
-
-    ddf = canonical(ddf)
-    if by is not None and by not in ddf.columns:
-        raise MissingColumnError("segment (by=)", by, [str(c) for c in ddf.columns])
-    data_end, present = compute(ddf["time"].max(), ddf["event"].unique())
-    for step in steps:
-        if str(step) not in set(present):
-            raise UnknownEventError("steps", step, sorted(present))
-
-    def summarise(log):
-        return [(segment, counts, [np.bincount(time_bins(g), minlength=N_TIME_BINS) for g in gaps])
-                for segment, counts, gaps in _funnel_counts(log, steps, window, strict, by, int(data_end.value))]
-
-    merged: dict = {}
-    for part in (p for p in map_user_partitions(ddf, summarise) if p is not None):
-        for segment, counts, histograms in part:
-            key = "\x00nan" if pd.isna(segment) and segment is not None else segment
-            if key in merged:
-                old_counts, old_histograms = merged[key][1:]
-                counts = tuple(a + b for a, b in zip(old_counts, counts))
-                histograms = [a + b for a, b in zip(old_histograms, histograms)]
-            merged[key] = (segment, counts, histograms)
-    parts = [(segment, counts, [histogram_median(h) for h in histograms]) for segment, counts, histograms in merged.values()]
-    return _funnel_table(steps, parts, by)
+_ALL = "all customers"
 
 
 def _attempts(events, users, t, codes, window, strict: bool) -> dict:

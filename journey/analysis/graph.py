@@ -28,13 +28,16 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 
 from ..errors import JourneyError, UnknownEventError
 from ..io.events import END, START
 from ..stats.intervals import wilson_interval
-from ..engine.journeys import Journeys, as_event_log, distinct_pairs, goal_codes, split_journeys
+from ..engine.core import Facts, run
+from ..engine.journeys import JourneyAnalysis, Journeys, distinct_pairs, goal_list, observed_codes
+from ..engine.partials import Keyed, Parts, timings
 
-__all__ = ["journey_graph", "prune", "JourneyGraph", "TransitionSummary", "summarize", "START", "END"]
+__all__ = ["journey_graph", "prune", "JourneyGraph", "GraphAnalysis", "JourneyAnalysis", "summarize", "START", "END"]
 
 NODE_ATTRIBUTES = ("visits", "journeys", "entries", "exits", "conversions")
 EDGE_ATTRIBUTES = ("count", "journeys", "share", "median_seconds")
@@ -48,7 +51,7 @@ def journey_graph(log, *, goal=None, by: str = "user", gap="30min") -> JourneyGr
     log : EventLog, pandas.DataFrame or dask.dataframe.DataFrame
         The events; a DataFrame is read with :func:`journey.read_events` and its default columns. A Dask
         DataFrame (e.g. from ``read_events(..., engine="dask")``) is summarised partition by partition on
-        the cluster with identical counts (see :mod:`journey.engine.dask`).
+        the cluster with identical counts (see :mod:`journey.engine.dask_backend`).
     goal : str or list of str, optional
         The conversion event(s). A journey converts when it reaches any of them. A goal that never
         occurs in the log is an error (it is most often a typo): the message lists the events.
@@ -78,124 +81,126 @@ def journey_graph(log, *, goal=None, by: str = "user", gap="30min") -> JourneyGr
     >>> g.nodes["home"]["conversions"], g.graph["n_conversions"]
     (1, 1)
     """
-    from ..engine.dask import is_dask
-
-    if is_dask(log):
-        from ..engine.dask import journey_graph_dask
-
-        return journey_graph_dask(log, goal=goal, by=by, gap=gap)
-    log = as_event_log(log)
-    journeys = split_journeys(log, by=by, gap=gap)
-    summary = summarize(journeys, goal_codes(goal, journeys.names))
-    graph = summary.to_graph()
-    graph.graph.update(goal=goal if goal is None or isinstance(goal, (str, int, float)) else list(goal), by=by,
-                       gap=str(gap) if by == "session" else None)
-    return graph
+    return run(GraphAnalysis(goal=goal, by=by, gap=gap), log)
 
 
-@dataclass
-class TransitionSummary:
-    """Sums over journeys from which the journey graph is drawn.
+class GraphAnalysis(JourneyAnalysis):
+    """The journey graph: node and edge sums keyed by touchpoint names, times per edge."""
 
-    Codes ``0..K-1`` are touchpoints (``names``), ``K`` is START and ``K + 1`` is END; edge ``(a, b)`` has
-    code ``a * (K + 2) + b``. ``journey_edges`` holds every distinct (journey, edge) pair as
-    ``journey * (K + 2)**2 + edge``, sorted: :func:`prune` uses it to tell which journeys survive.
-    """
+    def partial(self, log, facts: Facts) -> Parts:
+        journeys, goals = self.journeys(log)
+        return summarize(journeys, goals, exact=facts.exact)
 
-    names: list[str]
-    goals: np.ndarray
-    n_journeys: int
-    n_events: int
-    n_conversions: int
-    visits: np.ndarray
-    node_journeys: np.ndarray
-    entries: np.ndarray
-    exits: np.ndarray
-    node_conversions: np.ndarray
-    edge_count: np.ndarray
-    edge_journeys: np.ndarray
-    edge_median_seconds: np.ndarray
-    journey_edges: np.ndarray
-
-    def to_graph(self) -> JourneyGraph:
-        k = len(self.names)
-        nodes = [*self.names, START, END]
-        graph = JourneyGraph()
-        graph.graph.update(n_journeys=self.n_journeys, n_events=self.n_events, n_conversions=self.n_conversions,
-                           n_transitions=int(self.edge_count.sum()))
-        ends = {"visits": self.n_journeys, "journeys": self.n_journeys, "entries": 0, "exits": 0,
-                "conversions": self.n_conversions}
-        graph.add_node(START, kind="start", **ends)
-        goals = set(self.goals.tolist())
-        for i in np.flatnonzero(self.visits):
-            graph.add_node(self.names[i], kind="goal" if i in goals else "touchpoint", visits=int(self.visits[i]),
-                           journeys=int(self.node_journeys[i]), entries=int(self.entries[i]),
-                           exits=int(self.exits[i]), conversions=int(self.node_conversions[i]))
-        graph.add_node(END, kind="end", **ends)
-        out_of = self.edge_count.reshape(k + 2, k + 2).sum(axis=1)
-        for code in np.flatnonzero(self.edge_count):
-            a, b = divmod(int(code), k + 2)
-            count = int(self.edge_count[code])
-            graph.add_edge(nodes[a], nodes[b], count=count, journeys=int(self.edge_journeys[code]),
-                           share=count / int(out_of[a]), median_seconds=float(self.edge_median_seconds[code]))
-        graph._journey_edges = (self.journey_edges, nodes)
+    def finish(self, total: Parts, facts: Facts) -> JourneyGraph:
+        graph = _graph(total, set(self.goals))
+        graph.graph.update(goal=self.goal if self.goal is None or isinstance(self.goal, (str, int, float))
+                           else list(self.goal), by=self.by, gap=str(self.gap) if self.by == "session" else None)
         return graph
 
 
-def summarize(journeys: Journeys, goals: np.ndarray) -> TransitionSummary:
-    """Count visits, entries, exits, transitions and distinct journeys of ``journeys`` in a few sorts."""
+def summarize(journeys: Journeys, goals: np.ndarray, exact: bool = True) -> Parts:
+    """Visits, entries, exits, transitions and distinct journeys of ``journeys``, keyed by names.
+
+    Transitions are coded from the edges that occur (sparse): the cost follows the observed edges, never
+    touchpoints squared. Distinct journeys per node and per edge come from sorting (journey, code) keys
+    that are already in journey order, so the sort only has short runs to fix.
+    """
     k, j = len(journeys.names), journeys.n_journeys
-    width = k + 2
+    width = k + 2  # codes k and k + 1 are START and END
     ev, jid = journeys.events, journeys.journey
     starts, ends = journeys.starts, journeys.ends
     converted = journeys.converted(goals)
 
-    # Node figures.
     visits = np.bincount(ev, minlength=k)
-    node_pairs, node_journeys = distinct_pairs(jid, ev, k)
+    node_pairs = distinct_pairs(jid, ev, k)
+    node_journeys = np.bincount(node_pairs % k, minlength=k)
     node_conversions = np.bincount(node_pairs[converted[node_pairs // k]] % k, minlength=k)
     del node_pairs
 
-    # Transitions: inner ones (within a journey) carry a time; START and END ones do not.
     step = journeys.inner()[:-1]  # row i -> i + 1 stays in one journey
-    code_type = np.int32 if width * width < 2**31 else np.int64
-    edge = np.concatenate([ev[:-1][step].astype(code_type) * width + ev[1:][step],
-                           ev[starts].astype(code_type) + k * width,
-                           ev[ends].astype(code_type) * width + (k + 1)])
-    owner = np.concatenate([jid[:-1][step], np.arange(j, dtype=jid.dtype), np.arange(j, dtype=jid.dtype)])
-    edge_count = np.bincount(edge, minlength=width * width)
-    journey_edges, edge_journeys = distinct_pairs(owner, edge, width * width)
-    del owner
-    n_inner = int(step.sum())
-    medians = _group_medians(edge[:n_inner], np.diff(journeys.time)[step], width * width) / 1e9
-    return TransitionSummary(
-        names=journeys.names, goals=goals, n_journeys=j, n_events=len(ev), n_conversions=int(converted.sum()),
-        visits=visits, node_journeys=node_journeys, entries=np.bincount(ev[starts], minlength=k),
-        exits=np.bincount(ev[ends], minlength=k), node_conversions=node_conversions, edge_count=edge_count,
-        edge_journeys=edge_journeys, edge_median_seconds=medians, journey_edges=journey_edges,
+    inner = ev[:-1][step].astype(np.int64) * width + ev[1:][step]
+    first_edge = k * width + ev[starts].astype(np.int64)
+    last_edge = ev[ends].astype(np.int64) * width + (k + 1)
+    observed, ids = observed_codes(np.concatenate([inner, first_edge, last_edge]), width * width)
+    n_inner = len(inner)
+    inner_ids = ids[:n_inner]
+    n_edges = len(observed)
+    edge_count = np.bincount(ids, minlength=n_edges)
+    # Each journey has one START and one END edge, and those never occur inside a journey: only inner
+    # edges can repeat within a journey.
+    inner_pairs = distinct_pairs(jid[:-1][step], inner_ids, n_edges)
+    edge_journeys = edge_count.copy()
+    edge_journeys -= np.bincount(inner_ids, minlength=n_edges)
+    edge_journeys += np.bincount(inner_pairs % n_edges, minlength=n_edges)
+
+    names = np.array([*journeys.names, START, END], dtype=object)
+    edge_index = pd.MultiIndex(levels=[names, names], codes=[observed // width, observed % width],
+                               names=["source", "target"], verify_integrity=False)
+    gaps = np.diff(journeys.time)[step]
+    paths = JourneyEdges(inner_pairs, ids[n_inner:n_inner + j], ids[n_inner + j:], edge_index) if exact else None
+    return Parts(
+        nodes=Keyed(pd.Index(journeys.names, dtype=object), {
+            "visits": visits, "journeys": node_journeys, "entries": np.bincount(ev[starts], minlength=k),
+            "exits": np.bincount(ev[ends], minlength=k), "conversions": node_conversions}),
+        edges=Keyed(edge_index, {"count": edge_count, "journeys": edge_journeys}),
+        times=timings(edge_index, inner_ids, gaps, exact),
+        n_journeys=j, n_events=len(ev), n_conversions=int(converted.sum()), paths=paths,
     )
 
 
-def _group_medians(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Median of non-negative int64 ``values`` per group (mean of the two middle values); NaN if empty."""
-    medians = np.full(n_groups, np.nan)
-    if len(values) == 0:
-        return medians
-    value_bits = int(values.max()).bit_length()
-    if value_bits + int(n_groups).bit_length() <= 63:
-        ordered = group.astype(np.int64) << value_bits
-        ordered |= values
-        ordered.sort()
-        ordered &= (1 << value_bits) - 1
-    else:  # too wide to pack: an exact but slower sort
-        ordered = values[np.lexsort((values, group))]
-    counts = np.bincount(group, minlength=n_groups)
-    first = np.cumsum(counts) - counts
-    has = counts > 0
-    low = ordered[(first + (counts - 1) // 2)[has]].astype(np.float64)
-    high = ordered[(first + counts // 2)[has]].astype(np.float64)
-    medians[has] = (low + high) / 2
-    return medians
+@dataclass
+class JourneyEdges:
+    """Which edges each journey uses, kept on the local path so :func:`prune` can tell whole journeys.
+
+    ``inner`` holds distinct ``journey * n_edges + edge`` keys of transitions inside journeys; ``first`` and
+    ``last`` the START and END edge of each journey; edges are positions in ``index``.
+    """
+
+    inner: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    index: pd.MultiIndex
+
+    def broken_share(self, kept: set) -> float:
+        """Share of journeys that use at least one edge outside ``kept`` (a set of (source, target))."""
+        n_edges = len(self.index)
+        keep = np.zeros(n_edges, dtype=bool)
+        keep[[i for i, edge in enumerate(self.index) if edge in kept]] = True
+        broken = np.zeros(len(self.first), dtype=bool)
+        broken[self.inner[~keep[self.inner % n_edges]] // n_edges] = True
+        broken |= ~keep[self.first] | ~keep[self.last]
+        return float(broken.mean()) if len(broken) else 0.0
+
+
+def _graph(total: Parts, goals: set) -> JourneyGraph:
+    """The JourneyGraph of summed parts: START, touchpoints by name, END; edges in that order."""
+    nodes, edges = total["nodes"].frame(), total["edges"].frame()
+    n_journeys, n_conversions = int(total["n_journeys"]), int(total["n_conversions"])
+    graph = JourneyGraph()
+    graph.graph.update(n_journeys=n_journeys, n_events=int(total["n_events"]), n_conversions=n_conversions,
+                       n_transitions=int(edges["count"].sum()))
+    ends = {"visits": n_journeys, "journeys": n_journeys, "entries": 0, "exits": 0, "conversions": n_conversions}
+    graph.add_node(START, kind="start", **ends)
+    nodes = nodes[nodes["visits"] > 0].sort_index()
+    for name, row in zip(nodes.index, nodes.itertuples(index=False)):
+        graph.add_node(name, kind="goal" if name in goals else "touchpoint", visits=int(row.visits),
+                       journeys=int(row.journeys), entries=int(row.entries), exits=int(row.exits),
+                       conversions=int(row.conversions))
+    graph.add_node(END, kind="end", **ends)
+    rank = {name: i for i, name in enumerate([*nodes.index, START, END])}
+    sources, targets = edges.index.get_level_values(0), edges.index.get_level_values(1)
+    order = np.lexsort((targets.map(rank).to_numpy(), sources.map(rank).to_numpy()))
+    out_of = edges["count"].groupby(sources).sum()
+    times = total["times"]
+    medians = pd.Series(times.medians(), index=times.index).reindex(edges.index).to_numpy()
+    counts, journeys = edges["count"].to_numpy(), edges["journeys"].to_numpy()
+    graph.add_edges_from(
+        (sources[i], targets[i], {"count": int(counts[i]), "journeys": int(journeys[i]),
+                                  "share": int(counts[i]) / int(out_of[sources[i]]),
+                                  "median_seconds": float(medians[i])})
+        for i in order)
+    graph._journey_edges = total.get("paths")
+    return graph
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -422,10 +427,4 @@ def _surviving_journey_share(graph: nx.DiGraph, edges: set) -> float | None:
     stored = getattr(graph, "_journey_edges", None)
     if stored is None or not graph.graph.get("n_journeys"):
         return None
-    pairs, names = stored
-    code = {name: i for i, name in enumerate(names)}
-    width = len(names)
-    kept = np.zeros(width * width, dtype=bool)
-    kept[[code[a] * width + code[b] for a, b in edges]] = True
-    broken = np.unique(pairs[~kept[pairs % (width * width)]] // (width * width))
-    return 1 - len(broken) / graph.graph["n_journeys"]
+    return 1 - stored.broken_share(edges)

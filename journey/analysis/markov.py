@@ -31,10 +31,12 @@ import pandas as pd
 
 from ..errors import JourneyError, UnknownEventError
 from ..io.events import END, START
-from ..engine.journeys import Journeys, as_event_log, goal_codes, split_journeys
+from ..engine.core import Facts, run
+from ..engine.journeys import JourneyAnalysis, Journeys, goal_codes
+from ..engine.partials import Keyed
 from .variants import _variant_ids
 
-__all__ = ["markov", "MarkovModel"]
+__all__ = ["markov", "MarkovModel", "MarkovAnalysis"]
 
 MAX_ORDER = 3
 
@@ -76,11 +78,46 @@ def markov(log_or_graph, *, goal, order: int = 1, by: str = "user", gap="30min")
     if isinstance(log_or_graph, nx.DiGraph):
         if order != 1:
             raise JourneyError("a journey graph holds first-order transitions only; pass the log for order > 1")
-        chain = _chain_from_graph(log_or_graph, goal)
-    else:
-        journeys = split_journeys(as_event_log(log_or_graph, "log_or_graph"), by=by, gap=gap)
-        chain = _chain_from_journeys(journeys, goal_codes(goal, journeys.names), order)
-    return MarkovModel(chain, goal=goal, order=order)
+        return MarkovModel(_chain_from_graph(log_or_graph, goal), goal=goal, order=order)
+    return run(MarkovAnalysis(goal=goal, order=order, by=by, gap=gap), log_or_graph, argument="log_or_graph")
+
+
+class MarkovAnalysis(JourneyAnalysis):
+    """Distinct paths cut at their first goal, with how many journeys take each: the chain is built from
+    them in ``finish``, and the bootstrap resamples journeys through them."""
+
+    def __init__(self, *, goal, order: int, by: str, gap):
+        super().__init__(goal=goal, by=by, gap=gap)
+        if not self.goals:
+            raise JourneyError("markov needs a goal")
+        self.order = order
+
+    def partial(self, log, facts: Facts) -> Keyed:
+        journeys, goals = self.journeys(log)
+        cut = journeys.until_first(goals)
+        variant, sequences = _variant_ids(cut)
+        index = pd.Index([tuple(cut.names[c] for c in seq) for seq in sequences], dtype=object, tupleize_cols=False)
+        return Keyed(index, {"journeys": np.bincount(variant, minlength=len(index))})
+
+    def finish(self, total: Keyed, facts: Facts) -> MarkovModel:
+        names = list(facts.touchpoints)
+        journeys, weights = _paths_as_journeys(total, names)
+        chain = _chain_from_journeys(journeys, goal_codes(self.goals, names), self.order, weights)
+        return MarkovModel(chain, goal=self.goal, order=self.order)
+
+
+def _paths_as_journeys(paths: Keyed, names: list[str]) -> tuple[Journeys, np.ndarray]:
+    """One journey per distinct path, in the order of the paths' names (the same whatever the backend)."""
+    order = sorted(range(len(paths.index)), key=lambda i: paths.index[i])
+    code = {name: i for i, name in enumerate(names)}
+    sequences = [paths.index[i] for i in order]
+    lengths = np.array([len(s) for s in sequences], dtype=np.int64)
+    events = np.fromiter((code[name] for s in sequences for name in s), dtype=np.int32, count=int(lengths.sum()))
+    starts = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
+    journey = np.repeat(np.arange(len(sequences), dtype=np.int64), lengths)
+    journeys = Journeys(events=events, starts=starts, journey=journey, time=np.zeros(len(events), dtype=np.int64),
+                        names=names)
+    return journeys, paths.values["journeys"][order].astype(np.int64)
 
 
 @dataclass
@@ -95,6 +132,7 @@ class _Chain:
     n_journeys: int
     observed_conversions: int
     paths: tuple | None = None  # (journeys cut at the goal, owner journey and cell of each transition)
+    weights: np.ndarray | None = None  # how many journeys each of those stands for (None: one each)
 
     @cached_property
     def resampling(self) -> tuple:
@@ -104,10 +142,12 @@ class _Chain:
         """
         cut, owner, cells = self.paths
         variant, _ = _variant_ids(cut)
-        return _per_variant(variant, owner, cells, self.counts.size), variant
+        per_journey = variant if self.weights is None else np.repeat(variant, self.weights)
+        return _per_variant(variant, owner, cells, self.counts.size), per_journey
 
 
-def _chain_from_journeys(journeys: Journeys, goals: np.ndarray, order: int) -> _Chain:
+def _chain_from_journeys(journeys: Journeys, goals: np.ndarray, order: int,
+                         weights: np.ndarray | None = None) -> _Chain:
     if len(goals) == 0:
         raise JourneyError("markov needs a goal")
     cut = journeys.until_first(goals)
@@ -145,12 +185,13 @@ def _chain_from_journeys(journeys: Journeys, goals: np.ndarray, order: int) -> _
     dst = np.r_[target, np.full(int(open_end.sum()), t + a - 1)]
     owner = np.r_[cut.journey, cut.journey[ends[open_end]]]
     cells = src * (t + a) + dst
-    counts = np.bincount(cells, minlength=t * (t + a)).reshape(t, t + a)
+    weights = np.ones(cut.n_journeys, dtype=np.int64) if weights is None else weights
+    counts = np.bincount(cells, weights=weights[owner], minlength=t * (t + a)).astype(np.int64).reshape(t, t + a)
 
     labels, last, members = _state_labels(transient_codes, start_code, k, base, order, cut.names)
     return _Chain(labels=labels, last=last, members=members,
-                  absorbing=[cut.names[g] for g in goals] + [END], counts=counts, n_journeys=cut.n_journeys,
-                  observed_conversions=int(is_goal[ends].sum()), paths=(cut, owner, cells))
+                  absorbing=[cut.names[g] for g in goals] + [END], counts=counts, n_journeys=int(weights.sum()),
+                  observed_conversions=int(weights[is_goal[ends]].sum()), paths=(cut, owner, cells), weights=weights)
 
 
 def _state_labels(codes, start_code, k, base, order, names):

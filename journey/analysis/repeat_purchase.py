@@ -5,13 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import JourneyError, MissingColumnError
+from ..engine.core import Analysis, Facts, run, segment_value, span_codes
+from ..engine.partials import Keyed
+from ..errors import JourneyError
 from ..io.events import duration_ns, time_ns
 from ..io.orders import read_orders
 from ..stats.proportions import DifferenceResult, ProportionResult
+from ..stats.proportions import _check_level as check_level
 from ..stats.significance import adjust_pvalues
 
-__all__ = ["repeat_rate", "inter_purchase_times"]
+__all__ = ["repeat_rate", "inter_purchase_times", "RepeatRateAnalysis"]
 
 DAY_NS = 86_400 * 10**9
 
@@ -48,35 +51,79 @@ def repeat_rate(orders, *, customer: str = "customer_id", time: str = "timestamp
     >>> journey.repeat_rate(orders, within="30D").k
     1
     """
-    from ..engine.dask import is_dask
-
-    window = (_instant(start, "start", None), _instant(end, "end", None))
-    options = {"customer": customer, "time": time, "order": order}
-    if is_dask(orders):
-        from ..engine.dask import map_partitions_by
-
-        for name, role in ((customer, "customer"), (by, "segment (by=)")):
-            if name is not None and name not in orders.columns:
-                raise MissingColumnError(role, name, [str(c) for c in orders.columns])
-        parts = [p for p in map_partitions_by(orders, customer, _customers, options, window, by) if p is not None]
-        if not parts:
-            raise JourneyError("the orders table holds no rows")
-        customers = pd.concat(parts).sort_index()
-    else:
-        customers = _customers(orders, options, window, by)
-    return _finish(customers, window, within, by, level)
+    return run(RepeatRateAnalysis(customer=customer, time=time, order=order, start=start, end=end, within=within,
+                                  by=by, level=level), orders, argument="orders")
 
 
-def _customers(orders, options: dict, window: tuple, by: str | None) -> pd.DataFrame:
-    """One row per customer: first, second and last order times, orders inside the window, first segment.
+class RepeatRateAnalysis(Analysis):
+    """Customers and repeaters per segment (of each customer's first order), over customer-disjoint parts."""
 
-    Additive over customer-disjoint parts of the orders (the parts are simply stacked).
-    """
-    frame = read_orders(orders, **options)
-    if options["order"] is not None:
+    source = "orders"
+
+    def __init__(self, *, customer: str, time: str, order: str | None, start, end, within, by: str | None,
+                 level: float):
+        check_level(level)
+        self.options = {"customer": customer, "time": time, "order": order}
+        self.window = (_instant(start, "start", None), _instant(end, "end", None))
+        self.within = within
+        self.gap = None if within is None else pd.Timedelta(duration_ns(within, "within"), "ns")
+        self.by, self.level = by, level
+
+    def reader_options(self) -> dict:
+        return dict(self.options)
+
+    def prepare(self, facts: Facts) -> None:
+        facts.require_column(self.by, "segment (by=)")
+
+    def partial(self, orders: pd.DataFrame, facts: Facts) -> Keyed:
+        customers = _customers(orders, self.options["order"] is not None, self.window, self.by)
+        data_end = pd.Timestamp(facts.end_ns, tz="UTC")
+        if self.gap is None:
+            eligible = customers[customers["orders_inside"] >= 1]
+            repeated = (eligible["orders_inside"] >= 2).to_numpy()
+        else:
+            start, end = self.window
+            first = customers["first"]
+            first_in = (first >= start if start is not None else True) & (first < end if end is not None else True)
+            # Customers not observed for the whole window after their first order are censored: left out.
+            eligible = customers[first_in & (first + self.gap <= data_end)]
+            second = eligible["second"]
+            repeated = (second.notna() & (second - eligible["first"] <= self.gap)).to_numpy()
+        if self.by is None:
+            labels, segments = np.zeros(len(eligible), dtype=np.int64), pd.Index([_ALL], dtype=object)
+        else:
+            labels, segments = span_codes(eligible[self.by].to_numpy())
+        return Keyed(segments, {"customers": np.bincount(labels, minlength=len(segments)),
+                                "repeaters": np.bincount(labels[repeated], minlength=len(segments))})
+
+    def finish(self, total: Keyed, facts: Facts):
+        counts = total.frame()
+        if int(counts["customers"].sum()) == 0:
+            raise JourneyError("no customer in the window"
+                               + (f" observed for {self.within} after a first order" if self.within else ""))
+        if self.by is None:
+            return ProportionResult(int(counts["repeaters"].sum()), int(counts["customers"].sum()),
+                                    label="repeat rate")
+        counts = counts[counts["customers"] > 0]
+        segments = [segment_value(v) for v in counts.index]
+        order = sorted(range(len(segments)), key=lambda i: (_is_nan(segments[i]), segments[i] if not
+                                                             _is_nan(segments[i]) else 0))
+        return _by_segment([segments[i] for i in order], counts["customers"].to_numpy()[order],
+                           counts["repeaters"].to_numpy()[order], self.by, self.level)
+
+
+_ALL = "all customers"
+
+
+def _is_nan(value) -> bool:
+    return isinstance(value, float) and value != value
+
+
+def _customers(frame: pd.DataFrame, has_order_ids: bool, window: tuple, by: str | None) -> pd.DataFrame:
+    """One row per customer of validated orders: first, second and last order times, orders inside the
+    window, and the segment of their first order."""
+    if has_order_ids:
         frame = frame.drop_duplicates(["customer", "order"], keep="first", ignore_index=True)
-    if by is not None and by not in frame.columns:
-        raise MissingColumnError("segment (by=)", by, [str(c) for c in frame.columns])
     start, end = window
     inside = (frame["time"] >= start if start is not None else True) & (frame["time"] < end if end is not None else True)
     groups = frame.assign(inside=inside).groupby("customer", sort=True)
@@ -87,26 +134,6 @@ def _customers(orders, options: dict, window: tuple, by: str | None) -> pd.DataF
         # The value on each customer's first order, even when it is missing (groupby().first() would skip it).
         table[by] = frame.drop_duplicates("customer", keep="first").set_index("customer")[by]
     return table
-
-
-def _finish(customers: pd.DataFrame, window: tuple, within, by: str | None, level: float):
-    data_end = customers["last"].max()
-    if within is None:
-        per_customer = customers[customers["orders_inside"] >= 1]
-        repeated = (per_customer["orders_inside"] >= 2).to_numpy()
-    else:
-        gap = pd.Timedelta(duration_ns(within, "within"), "ns")
-        start, end = window
-        first = customers["first"]
-        first_in = (first >= start if start is not None else True) & (first < end if end is not None else True)
-        per_customer = customers[first_in & (first + gap <= data_end)]
-        second = per_customer["second"]
-        repeated = (second.notna() & (second - per_customer["first"] <= gap)).to_numpy()
-    if not len(per_customer):
-        raise JourneyError("no customer in the window" + (f" observed for {within} after a first order" if within else ""))
-    if by is None:
-        return ProportionResult(int(repeated.sum()), len(per_customer), label="repeat rate")
-    return _by_segment(per_customer[by], repeated, by, level)
 
 
 def _instant(value, argument: str, default):
@@ -120,13 +147,10 @@ def _instant(value, argument: str, default):
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
-def _by_segment(segment: pd.Series, repeated: np.ndarray, by: str, level: float) -> pd.DataFrame:
-    labels, values = pd.factorize(segment, sort=True, use_na_sentinel=False)
-    total_k, total_n = int(repeated.sum()), len(repeated)
+def _by_segment(segments: list, customers: np.ndarray, repeaters: np.ndarray, by: str, level: float) -> pd.DataFrame:
+    total_k, total_n = int(repeaters.sum()), int(customers.sum())
     rows = []
-    for i, value in enumerate(values):
-        inside = labels == i
-        k, n = int(repeated[inside].sum()), int(inside.sum())
+    for value, n, k in zip(segments, customers.tolist(), repeaters.tolist()):
         result = ProportionResult(k, n)
         low, high = result.confidence_interval(level)
         row = {by: value, "customers": n, "repeaters": k, "repeat_rate": result.proportion, "ci_low": low, "ci_high": high}

@@ -33,7 +33,7 @@ def _answers(log: EventLog, survey: pd.DataFrame) -> tuple[np.ndarray, pd.Series
     if "time" in answered.columns:
         answered = answered.sort_values("time", kind="stable")
     latest = answered.groupby("user", sort=False)["score"].last()
-    users = log.frame["user"].to_numpy()[np.flatnonzero(np.r_[True, log.user_codes[1:] != log.user_codes[:-1]])]
+    users = log.column("user")[np.flatnonzero(np.r_[True, log.user_codes[1:] != log.user_codes[:-1]])]
     outside = ~latest.index.isin(users)
     if outside.any():
         warnings.warn(f"{int(outside.sum()):,} survey respondents have no events in the log and are left out "
@@ -81,7 +81,7 @@ def nps_by_touchpoint(log, survey, *, level: float = 0.95) -> pd.DataFrame:
     users, scores = _answers(log, survey)
     journeys = split_journeys(log, by="user")
     k = len(journeys.names)
-    pairs, _ = distinct_pairs(journeys.journey, journeys.events, k)
+    pairs = distinct_pairs(journeys.journey, journeys.events, k)
     visited = np.zeros((k, journeys.n_journeys), dtype=bool)
     visited[pairs % k, pairs // k] = True
     rows = [{"touchpoint": name, **_compare(visited[i], scores, level)} for i, name in enumerate(journeys.names)]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import JourneyError, UnknownEventError
+from ..errors import JourneyError
 from ..stats.intervals import wilson_interval
-from ..engine.journeys import Journeys, as_event_log, goal_codes, split_journeys
+from ..engine.core import Facts, run
+from ..engine.journeys import JourneyAnalysis, Journeys
+from ..engine.partials import Keyed, Parts, timings
 
-__all__ = ["path_variants"]
+__all__ = ["path_variants", "VariantsAnalysis"]
 
 
 def path_variants(log, *, top: int | None = 20, collapse_repeats: bool = False, goal=None,
@@ -45,37 +47,40 @@ def path_variants(log, *, top: int | None = 20, collapse_repeats: bool = False, 
     >>> journey.path_variants(df)[["sequence", "journeys"]].values.tolist()
     [[('home', 'cart'), 2], [('home',), 1]]
     """
-    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
-        raise JourneyError(f"top must be a positive whole number or None, not {top!r}")
-    from ..engine.dask import is_dask
-
-    if is_dask(log):
-        return _variants_dask(log, top, collapse_repeats, goal, by, gap)
-    journeys, goals, converted, durations, variant, sequences = _variants(as_event_log(log), collapse_repeats, goal,
-                                                                          by, gap, strict=True)
-    grouped = pd.DataFrame({"variant": variant, "converted": converted, "seconds": durations}).groupby("variant")
-    table = pd.DataFrame({
-        "sequence": [tuple(journeys.names[c] for c in seq) for seq in sequences],
-        "steps": [len(seq) for seq in sequences],
-        "journeys": grouped.size().to_numpy(),
-        "conversions": grouped["converted"].sum().to_numpy().astype(np.int64),
-        "median_seconds": grouped["seconds"].median().to_numpy(),
-    })
-    return _finish(table, journeys.n_journeys, goal is not None, top)
+    return run(VariantsAnalysis(top=top, collapse_repeats=collapse_repeats, goal=goal, by=by, gap=gap), log)
 
 
-def _variants(log, collapse_repeats: bool, goal, by: str, gap, strict: bool):
-    """Journeys, goal codes, conversion and duration per journey, and each journey's variant."""
-    journeys = split_journeys(log, by=by, gap=gap)
-    goal_names = [] if goal is None else [goal] if isinstance(goal, (str, int, float)) else list(goal)
-    present = goal_names if strict else [g for g in goal_names if str(g) in journeys.names]
-    goals = goal_codes(present, journeys.names) if present else np.array([], dtype=np.int32)
-    converted = journeys.converted(goals)
-    durations = (journeys.time[journeys.ends] - journeys.time[journeys.starts]) / 1e9
-    if collapse_repeats:
-        journeys = _collapse(journeys)
-    variant, sequences = _variant_ids(journeys)
-    return journeys, goals, converted, durations, variant, sequences
+class VariantsAnalysis(JourneyAnalysis):
+    """Path variants: journeys and conversions per distinct sequence (keyed by the sequence of names)."""
+
+    def __init__(self, *, top, collapse_repeats: bool, goal, by: str, gap):
+        if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
+            raise JourneyError(f"top must be a positive whole number or None, not {top!r}")
+        super().__init__(goal=goal, by=by, gap=gap)
+        self.top, self.collapse_repeats = top, bool(collapse_repeats)
+
+    def partial(self, log, facts: Facts) -> Parts:
+        journeys, goals = self.journeys(log)
+        converted = journeys.converted(goals)
+        durations = journeys.time[journeys.ends] - journeys.time[journeys.starts]
+        if self.collapse_repeats:
+            journeys = _collapse(journeys)
+        variant, sequences = _variant_ids(journeys)
+        names = journeys.names
+        index = pd.Index([tuple(names[c] for c in seq) for seq in sequences], dtype=object, tupleize_cols=False)
+        counts = Keyed(index, {"journeys": np.bincount(variant, minlength=len(index)),
+                               "conversions": np.bincount(variant[converted], minlength=len(index))})
+        return Parts(variants=counts, durations=timings(index, variant, durations, facts.exact))
+
+    def finish(self, total: Parts, facts: Facts) -> pd.DataFrame:
+        counts = total["variants"].frame()
+        table = pd.DataFrame({"sequence": list(counts.index), "steps": [len(s) for s in counts.index],
+                              "journeys": counts["journeys"].to_numpy(),
+                              "conversions": counts["conversions"].to_numpy().astype(np.int64)})
+        durations = total["durations"]
+        medians = pd.Series(durations.medians(), index=durations.index)
+        table["median_seconds"] = medians.reindex(counts.index).to_numpy()
+        return _finish(table, int(table["journeys"].sum()), self.goal is not None, self.top)
 
 
 def _finish(table: pd.DataFrame, n_journeys: int, with_goal: bool, top) -> pd.DataFrame:
@@ -88,41 +93,6 @@ def _finish(table: pd.DataFrame, n_journeys: int, with_goal: bool, top) -> pd.Da
     table = table.assign(_key=table["sequence"].map(lambda s: "\x00".join(s)))
     table = table.sort_values(["journeys", "_key"], ascending=[False, True], kind="stable")
     return (table if top is None else table.head(top))[columns + ["median_seconds"]].reset_index(drop=True)
-
-
-def _variants_dask(ddf, top, collapse_repeats: bool, goal, by: str, gap) -> pd.DataFrame:
-    """Variant counts add up by sequence; median durations come from merged log-spaced histograms."""
-    from ..engine.dask import histogram_median, map_user_partitions, time_bins, N_TIME_BINS
-
-    def summarise(log):
-        journeys, goals, converted, durations, variant, sequences = _variants(log, collapse_repeats, goal, by, gap,
-                                                                              strict=False)
-        names = [tuple(journeys.names[c] for c in seq) for seq in sequences]
-        cells, counts = np.unique(variant.astype(np.int64) * N_TIME_BINS + time_bins(durations), return_counts=True)
-        return (pd.DataFrame({"sequence": names, "journeys": np.bincount(variant, minlength=len(names)),
-                              "conversions": np.bincount(variant, weights=converted, minlength=len(names)).astype(np.int64)}),
-                pd.DataFrame({"sequence": [names[c // N_TIME_BINS] for c in cells], "bin": cells % N_TIME_BINS,
-                              "n": counts}),
-                set(log.events))
-
-    parts = [p for p in map_user_partitions(ddf, summarise) if p is not None]
-    seen = set().union(*(p[2] for p in parts))
-    for g in [] if goal is None else [goal] if isinstance(goal, (str, int, float)) else list(goal):
-        if str(g) not in seen:
-            raise UnknownEventError("goal", g, sorted(seen))
-    table = pd.concat([p[0] for p in parts]).groupby("sequence", sort=False).sum().reset_index()
-    table["steps"] = table["sequence"].map(len)
-    n_journeys = int(table["journeys"].sum())
-    table = _finish(table.assign(median_seconds=np.nan), n_journeys, goal is not None, None)
-    shown = table if top is None else table.head(top)
-    histograms = pd.concat([p[1] for p in parts])
-    histograms = histograms[histograms["sequence"].isin(set(shown["sequence"]))].groupby(["sequence", "bin"])["n"].sum()
-    medians = {}
-    for sequence, h in histograms.groupby(level=0):
-        dense = np.zeros(N_TIME_BINS, dtype=np.int64)
-        dense[h.index.get_level_values(1).to_numpy()] = h.to_numpy()
-        medians[sequence] = histogram_median(dense)
-    return shown.assign(median_seconds=shown["sequence"].map(medians)).reset_index(drop=True)
 
 
 def _collapse(journeys: Journeys) -> Journeys:

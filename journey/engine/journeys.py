@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import JourneyError, UnknownEventError
-from ..io.events import EventLog, duration_ns, read_events, session_starts, time_ns, user_starts
+from .core import Analysis, Facts
+from ..io.events import EventLog, duration_ns, read_events, session_starts, user_starts
 
-__all__ = ["Journeys", "split_journeys", "as_event_log", "goal_codes", "distinct_pairs"]
+__all__ = ["Journeys", "split_journeys", "as_event_log", "goal_codes", "goal_list", "distinct_pairs",
+           "observed_codes", "JourneyAnalysis"]
 
 JOURNEY_KINDS = ("user", "session")
 
@@ -98,12 +100,11 @@ def split_journeys(log: EventLog, by: str = "user", gap="30min") -> Journeys:
     """Cut ``log`` into journeys by user, or by session (a new one after ``gap`` of inactivity)."""
     if by not in JOURNEY_KINDS:
         raise JourneyError(f'by must be "user" or "session", not {by!r}')
-    t = time_ns(log.frame["time"])
+    t = log.time_ns
     codes = log.user_codes
     begins = session_starts(codes, t, duration_ns(gap, "gap")) if by == "session" else user_starts(codes)
     journey = np.cumsum(begins, dtype=np.int32 if len(begins) < 2**31 else np.int64) - 1
-    events = log.frame["event"].cat.codes.to_numpy().astype(np.int32, copy=False)
-    return Journeys(events=events, starts=np.flatnonzero(begins), journey=journey, time=t, names=log.events)
+    return Journeys(events=log.event_codes, starts=np.flatnonzero(begins), journey=journey, time=t, names=log.events)
 
 
 def goal_codes(goal, names: list[str], argument: str = "goal") -> np.ndarray:
@@ -119,13 +120,59 @@ def goal_codes(goal, names: list[str], argument: str = "goal") -> np.ndarray:
     return np.array(sorted({index[str(name)] for name in wanted}), dtype=np.int32)
 
 
-def distinct_pairs(group: np.ndarray, item: np.ndarray, n_items: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (group, item) pairs as sorted packed keys, and how many distinct groups each item has."""
+def distinct_pairs(group: np.ndarray, item: np.ndarray, n_items: int) -> np.ndarray:
+    """Distinct ``group * n_items + item`` keys, sorted, for ``group`` already non-decreasing.
+
+    The keys are in group order already, so a stable sort (timsort) only has each group's short run to
+    order: much less work than sorting arbitrary keys.
+    """
     key = group.astype(np.int64) * n_items
     key += item
-    key.sort()
+    key = np.sort(key, kind="stable")
     first = np.empty(len(key), dtype=bool)
     first[:1] = True
     np.not_equal(key[1:], key[:-1], out=first[1:])
-    pairs = key[first]
-    return pairs, np.bincount(pairs % n_items, minlength=n_items)
+    return key[first]
+
+
+def observed_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct codes that occur (sorted) and each code's position among them.
+
+    A count over all ``size`` possible codes when that is small beside the data; otherwise a sort of the
+    codes themselves, so a log with tens of thousands of touchpoints costs what its observed edges cost.
+    """
+    if size <= max(1 << 20, len(codes)):
+        seen = np.zeros(size, dtype=bool)
+        seen[codes] = True
+        observed = np.flatnonzero(seen)
+        position = np.zeros(size, dtype=np.int64)
+        position[observed] = np.arange(len(observed))
+        return observed, position[codes]
+    observed, ids = np.unique(codes, return_inverse=True)
+    return observed, ids.reshape(-1)
+
+
+def goal_list(goal) -> list[str]:
+    """The goal event(s) as a list of names (touchpoint names are text: a goal given as 3 is "3")."""
+    if goal is None:
+        return []
+    return [str(goal)] if isinstance(goal, (str, int, float)) else [str(g) for g in goal]
+
+
+class JourneyAnalysis(Analysis):
+    """An analysis of journeys (by user or by session) toward optional goal events."""
+
+    def __init__(self, *, goal=None, by: str = "user", gap="30min"):
+        if by not in JOURNEY_KINDS:
+            raise JourneyError(f'by must be "user" or "session", not {by!r}')
+        duration_ns(gap, "gap")
+        self.goal, self.goals, self.by, self.gap = goal, goal_list(goal), by, gap
+
+    def prepare(self, facts: Facts) -> None:
+        facts.require_events(self.goals, "goal")
+
+    def journeys(self, log) -> tuple[Journeys, np.ndarray]:
+        """The part's journeys and the codes of the goals that occur in it (a part may lack one)."""
+        journeys = split_journeys(log, by=self.by, gap=self.gap)
+        present = [g for g in self.goals if g in set(journeys.names)]
+        return journeys, goal_codes(present, journeys.names) if present else np.array([], dtype=np.int32)

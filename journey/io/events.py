@@ -89,9 +89,9 @@ def read_events(
     encoding : str
         Text encoding of CSV files.
     engine : {"pandas", "dask"}
-        ``"dask"`` reads a path or glob (``"events/*.parquet"``) lazily as a Dask DataFrame of canonical
-        events, each partition validated the same way when computed; pass it to
-        :func:`journey.journey_graph`.
+        ``"dask"`` reads a path or glob (``"events/*.parquet"``) or a Dask DataFrame lazily as a
+        :class:`~journey.io.dask_log.DaskEventLog`: each partition is validated the same way when first
+        computed, and the first analysis shuffles it by user once for every later one.
 
     Returns
     -------
@@ -114,7 +114,7 @@ def read_events(
     if on_invalid not in ("raise", "drop"):
         raise JourneyError(f'on_invalid must be "raise" or "drop", not {on_invalid!r}')
     if engine == "dask":
-        from ..engine.dask import read_events_dask
+        from .dask_log import read_events_dask
 
         return read_events_dask(source, user=user, time=time, event=event, tz=tz, time_unit=time_unit,
                                 on_invalid=on_invalid, encoding=encoding)
@@ -156,8 +156,8 @@ def read_events(
         )
 
     frame, user_codes = _canonical_frame(raw, names, users, times, events, keep)
-    frame, user_codes = _sort_by_user_and_time(frame, user_codes)
-    return EventLog(frame, dropped=dropped, source=description, _user_codes=user_codes)
+    order, user_codes = _sort_by_user_and_time(frame, user_codes)
+    return EventLog(frame, dropped=dropped, source=description, _user_codes=user_codes, _order=order)
 
 
 class EventLog:
@@ -165,10 +165,14 @@ class EventLog:
 
     Build it with :func:`read_events`; the constructor trusts its input.
 
+    The log keeps the columns as they were read and, beside them, the order that sorts them: analyses read
+    integer arrays in log order (:attr:`user_codes`, :attr:`event_codes`, :attr:`time_ns`,
+    :meth:`column`), and the sorted :attr:`frame` is only made when it is asked for.
+
     Attributes
     ----------
     frame : pandas.DataFrame
-        Columns ``user``, ``time`` (UTC), ``event`` (categorical), then the other input columns.
+        Columns ``user``, ``time`` (UTC), ``event`` (categorical), then the other input columns, sorted.
         Treat it as read-only: every analysis relies on its order.
     dropped : pandas.DataFrame
         Rows dropped by ``on_invalid="drop"``: ``row`` (input row from 0), ``column``, ``reason``, ``value``.
@@ -177,60 +181,96 @@ class EventLog:
     """
 
     def __init__(self, frame: pd.DataFrame, *, dropped: pd.DataFrame | None = None, source: str = "DataFrame",
-                 session_gap: pd.Timedelta | None = None, _user_codes: np.ndarray | None = None):
-        self.frame = frame
+                 session_gap: pd.Timedelta | None = None, _user_codes: np.ndarray | None = None,
+                 _order: np.ndarray | None = None):
+        # ``frame`` is in input order and ``_order`` sorts it; None means it is sorted already.
+        self._data, self._order = frame, _order
         self.dropped = empty_dropped() if dropped is None else dropped
         self.source = source
         self.session_gap = session_gap
         if _user_codes is not None:
             self.__dict__["user_codes"] = _user_codes
 
+    @classmethod
+    def from_sorted(cls, frame: pd.DataFrame, *, source: str = "DataFrame") -> EventLog:
+        """A log of a canonical frame already sorted by user and time (one part of a partitioned log)."""
+        return cls(frame.reset_index(drop=True), source=source)
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """The events sorted by user, then time (ties in input order): made on first use."""
+        if self._order is None:
+            return self._data
+        return self._data.take(self._order).reset_index(drop=True)
+
+    def column(self, name: str) -> np.ndarray:
+        """The values of one column, in log order (a segment column, for instance)."""
+        values = self._data[name].to_numpy()
+        return values if self._order is None else values[self._order]
+
+    @property
+    def columns(self) -> list[str]:
+        """Columns of :attr:`frame`: ``user``, ``time``, ``event``, then the other input columns."""
+        return [str(c) for c in self._data.columns]
+
+    @cached_property
+    def event_codes(self) -> np.ndarray:
+        """Touchpoint code of each event in log order (an index into :attr:`events`), int32."""
+        codes = self._data["event"].cat.codes.to_numpy().astype(np.int32, copy=False)
+        return codes if self._order is None else codes[self._order]
+
+    @cached_property
+    def time_ns(self) -> np.ndarray:
+        """UTC time of each event in log order, nanoseconds since the epoch (int64)."""
+        t = time_ns(self._data["time"])
+        return t if self._order is None else t[self._order]
+
     # -- figures -------------------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self._data)
 
     @property
     def n_events(self) -> int:
         """Number of events (rows)."""
-        return len(self.frame)
+        return len(self._data)
 
     @cached_property
     def user_codes(self) -> np.ndarray:
-        """Integer code of each row's user: 0, 0, 1, 1, 1, 2, ... (non-decreasing, in frame order)."""
-        users = self.frame["user"]
+        """Integer code of each row's user: 0, 0, 1, 1, 1, 2, ... (non-decreasing, in log order)."""
+        users = self.column("user")
         change = np.empty(len(users), dtype=bool)
         change[:1] = True
-        change[1:] = users.to_numpy()[1:] != users.to_numpy()[:-1]
+        change[1:] = users[1:] != users[:-1]
         return np.cumsum(change, dtype=np.int64) - 1
 
     @cached_property
     def n_users(self) -> int:
         """Number of distinct users."""
-        return int(self.user_codes[-1]) + 1 if len(self.frame) else 0
+        return int(self.user_codes[-1]) + 1 if len(self) else 0
 
     @property
     def events(self) -> list[str]:
         """Distinct touchpoints (event names), sorted."""
-        return [str(c) for c in self.frame["event"].cat.categories]
+        return [str(c) for c in self._data["event"].cat.categories]
 
     @property
     def start(self) -> pd.Timestamp:
         """Time of the first event (UTC)."""
-        return self.frame["time"].min()
+        return self._data["time"].min()
 
     @property
     def end(self) -> pd.Timestamp:
         """Time of the last event (UTC)."""
-        return self.frame["time"].max()
+        return self._data["time"].max()
 
     @cached_property
     def n_duplicates(self) -> int:
         """Rows identical in every column to an earlier row (kept, never dropped)."""
-        return int(self.frame.duplicated().sum())
+        return int(self._data.duplicated().sum())
 
     def summary(self) -> pd.Series:
         """The figures of the log as a Series: rows, users, event types, time span, duplicates, dropped."""
-        per_user = np.bincount(self.user_codes) if len(self.frame) else np.array([0])
+        per_user = np.bincount(self.user_codes) if len(self) else np.array([0])
         return pd.Series(
             {
                 "events": self.n_events,
@@ -270,24 +310,27 @@ class EventLog:
         [1, 1, 2]
         """
         gap_ns = duration_ns(gap, "gap")
-        if "session" in self.frame.columns and self.session_gap is None:
+        if "session" in self._data.columns and self.session_gap is None:
             raise JourneyError(
                 "column 'session' is already in the log (from the input); rename it before calling "
                 "sessions(), which would overwrite it"
             )
-        starts = session_starts(self.user_codes, time_ns(self.frame["time"]), gap_ns)
+        starts = session_starts(self.user_codes, self.time_ns, gap_ns)
         numbered = np.cumsum(starts, dtype=np.int64)
         first_of_user = numbered[np.flatnonzero(user_starts(self.user_codes))]
         session = numbered - np.repeat(first_of_user, np.bincount(self.user_codes)) + 1
-        frame = self.frame.assign(session=session)
-        return EventLog(frame, dropped=self.dropped, source=self.source, session_gap=pd.Timedelta(gap_ns),
-                        _user_codes=self.user_codes)
+        if self._order is not None:  # back to input order, where the columns are kept
+            in_input_order = np.empty_like(session)
+            in_input_order[self._order] = session
+            session = in_input_order
+        return EventLog(self._data.assign(session=session), dropped=self.dropped, source=self.source,
+                        session_gap=pd.Timedelta(gap_ns), _user_codes=self.user_codes, _order=self._order)
 
     # -- display -----------------------------------------------------------------------------------
     def _summary_lines(self) -> list[tuple[str, str]]:
         s = self.summary()
         span = f"{_fmt_time(s['first event'])} → {_fmt_time(s['last event'])} ({s['time span']})"
-        extra = [c for c in self.frame.columns if c not in ("user", "time", "event")]
+        extra = [c for c in self.columns if c not in ("user", "time", "event")]
         return [
             ("events", f"{s['events']:,}"),
             ("users", f"{s['users']:,}"),
@@ -625,24 +668,25 @@ def _canonical_frame(raw, names, users, times, events, keep) -> tuple[pd.DataFra
     data = {"user": raw[names["user"]].array, "time": times.array,
             "event": pd.Categorical.from_codes(event_codes, events[1].astype("str"))}
     data.update({c: raw[c].array for c in raw.columns if c not in names.values()})
-    frame = pd.DataFrame(data, copy=False)  # the sort below makes the one copy
+    frame = pd.DataFrame(data, copy=False)
     if keep is not None:
         frame, user_codes = frame[keep].reset_index(drop=True), user_codes[keep]
     frame["event"] = frame["event"].cat.remove_unused_categories()  # categorical input may carry unused ones
     return frame, user_codes
 
 
-def _sort_by_user_and_time(frame: pd.DataFrame, codes: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-    """Stable sort by (user, time); ``codes`` rank users in sorted order.
+def _sort_by_user_and_time(frame: pd.DataFrame, codes: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """The order that sorts ``frame`` by (user, time), ties in input order, and dense user codes in that order.
 
-    Returns the sorted frame and dense user codes (0, 0, 1, ...). Input already in order is not copied.
+    ``codes`` rank users in sorted order. The frame itself is not reordered (the log keeps the order and
+    permutes only the arrays it needs); None when the rows are in order already.
     """
     order = _stable_order(codes, time_ns(frame["time"]))
     if order is not None:
-        frame, codes = frame.take(order).reset_index(drop=True), codes[order]
+        codes = codes[order]
     dense = np.zeros(len(codes), dtype=np.int64)
     np.cumsum(codes[1:] != codes[:-1], out=dense[1:])
-    return frame, dense
+    return order, dense
 
 
 def _stable_order(codes: np.ndarray, t: np.ndarray) -> np.ndarray | None:

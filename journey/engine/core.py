@@ -1,0 +1,173 @@
+"""The execution engine: every log analysis is declared once and runs on any backend.
+
+An analysis is an object with three steps (DESIGN.md, "The engine"):
+
+* ``prepare(facts)``: checks every argument against the global :class:`Facts` of the data (columns,
+  touchpoint names, end of data) before any part of the data is analysed, so a typo in a goal is an error
+  before any task runs;
+* ``partial(part, facts)``: the analysis of one user-disjoint part of the data, a value that adds
+  (see :mod:`journey.engine.partials`), keyed by names;
+* ``finish(total, facts)``: the sum of the partials turned into the result.
+
+Argument checks that need no data (types, durations, options) happen when the analysis object is built.
+The local backend is the one-part case (``finish(partial(whole))``), so local and distributed answers are
+the same by construction. :func:`run` is the one place that picks the backend: a Dask collection (or a log
+partitioned with :func:`journey.partition_by_user`) goes to the Dask backend, looked up without importing
+Dask when it is not loaded; anything else runs here, in this process.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import JourneyError, MissingColumnError, UnknownEventError
+
+__all__ = ["Analysis", "Facts", "run", "is_distributed", "local_facts", "span_codes", "segment_value", "MISSING"]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Global facts of the data an analysis runs on, computed once per log.
+
+    Attributes
+    ----------
+    columns : tuple of str
+        Columns of the canonical frame (``user``, ``time``, ``event`` and the others, as given).
+    touchpoints : tuple of str
+        Distinct touchpoints, sorted (empty for orders).
+    start_ns, end_ns : int
+        First and last event (or order) time, nanoseconds since the epoch, UTC: the end of the data,
+        where censoring starts.
+    exact : bool
+        True when the whole data is one part (the local path): medians are exact. On a distributed log
+        they merge as log-spaced histograms with a stated error bound.
+    """
+
+    columns: tuple
+    touchpoints: tuple = ()
+    start_ns: int = 0
+    end_ns: int = 0
+    exact: bool = True
+    argument: str = field(default="log", compare=False)
+
+    def require_column(self, name: str | None, keyword: str) -> None:
+        """A segment (or other) column the analysis reads must be in the data."""
+        if name is not None and name not in self.columns:
+            raise MissingColumnError(keyword, name, [str(c) for c in self.columns])
+
+    def require_events(self, names, keyword: str) -> None:
+        """Touchpoints an analysis names (goal, steps) must occur; an unknown one is most often a typo."""
+        known = set(self.touchpoints)
+        for name in names:
+            if str(name) not in known:
+                raise UnknownEventError(keyword, name, list(self.touchpoints))
+
+
+class Analysis:
+    """Base of every log analysis: ``prepare`` -> ``partial`` per part -> ``+`` -> ``finish``.
+
+    ``source`` says what a part is: ``"events"`` (an :class:`~journey.EventLog` of whole users) or
+    ``"orders"`` (a validated orders frame of whole customers, see :func:`journey.io.orders.read_orders`).
+    """
+
+    source = "events"
+
+    def prepare(self, facts: Facts) -> None:
+        """Check the arguments against the data's global facts; raise before any part is analysed."""
+
+    def partial(self, part, facts: Facts):
+        raise NotImplementedError
+
+    def finish(self, total, facts: Facts):
+        raise NotImplementedError
+
+
+def is_distributed(data) -> bool:
+    """Is ``data`` a Dask collection, or a log partitioned by :func:`journey.partition_by_user`?
+
+    Dask is looked up in ``sys.modules``: when it has not been imported, nothing can be a Dask collection,
+    and it is not imported here (as networkx's dispatch does for its backends).
+    """
+    dask = sys.modules.get("dask")
+    if dask is None:
+        return False
+    partitioned = sys.modules.get("journey.io.dask_log")
+    if partitioned is not None and isinstance(data, (partitioned.DaskEventLog, partitioned.DaskOrders)):
+        return True
+    return bool(dask.is_dask_collection(data))
+
+
+def run(analysis: Analysis, data, *, argument: str = "log"):
+    """Run ``analysis`` on ``data`` with the backend that suits it; the one dispatch point."""
+    if is_distributed(data):
+        from .dask_backend import run_distributed
+
+        return run_distributed(analysis, data, argument=argument)
+    part, facts = _local_part(analysis, data, argument)
+    analysis.prepare(facts)
+    return analysis.finish(analysis.partial(part, facts), facts)
+
+
+def _local_part(analysis: Analysis, data, argument: str):
+    if analysis.source == "orders":
+        from ..io.orders import read_orders
+
+        orders = read_orders(data, **analysis.reader_options())
+        return orders, orders_facts(orders)
+    from .journeys import as_event_log
+
+    log = as_event_log(data, argument)
+    return log, local_facts(log)
+
+
+def local_facts(log) -> Facts:
+    """The facts of an in-memory :class:`~journey.EventLog` (one part: exact)."""
+    t = log.time_ns
+    return Facts(columns=tuple(log.columns), touchpoints=tuple(log.events),
+                 start_ns=int(t.min()) if len(t) else 0, end_ns=int(t.max()) if len(t) else 0, exact=True)
+
+
+def orders_facts(orders: pd.DataFrame, exact: bool = True) -> Facts:
+    """The facts of a validated orders frame."""
+    t = orders["time"].array.as_unit("ns").asi8
+    if not len(t):
+        raise JourneyError("the orders table holds no rows")
+    return Facts(columns=tuple(orders.columns), start_ns=int(t.min()), end_ns=int(t.max()), exact=exact,
+                 argument="orders")
+
+
+class _Missing:
+    """The key of a missing segment value: equal to itself across processes (NaN is not, inside keys)."""
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+    def __reduce__(self):
+        return "MISSING"  # pickled by reference: the same object on every worker
+
+
+#: Key of the segment of rows whose segment value is missing.
+MISSING = _Missing()
+
+
+def span_codes(values: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """Codes and the distinct values of a segment column, missing values kept as the segment MISSING."""
+    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=False)
+    keys = [MISSING if _is_missing(v) else v for v in uniques]
+    return codes, pd.Index(keys, dtype=object, tupleize_cols=False)
+
+
+def segment_value(key):
+    """The segment value to show for a key (MISSING shows as a missing value)."""
+    return np.nan if key is MISSING else key
+
+
+def _is_missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

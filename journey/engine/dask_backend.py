@@ -1,0 +1,109 @@
+"""The Dask backend: an analysis's partials on every partition of a user-partitioned log, tree-reduced.
+
+The log is partitioned by user once (:func:`journey.partition_by_user`, done by the first analysis of a
+log otherwise) and stays persisted, with its global facts. Each analysis then checks its arguments against
+those facts (``prepare``: before any of its tasks runs), computes one partial per partition on the
+workers, adds the partials pairwise in a tree (never gathering per-user rows on the client) and finishes on
+the client. Any ``dask.distributed`` cluster works: ``Client(LocalCluster())`` on one machine or
+``Client("tcp://scheduler:8786")``; without a client, Dask's local scheduler runs. In a terminal a progress
+bar shows; in notebooks and logs nothing is printed, so outputs stay the same run to run.
+
+What stays single-machine, and why: ``nps_by_touchpoint`` and ``nps_by_outcome`` (they link survey
+answers to each customer's path: collect the log first), ``inter_purchase_times`` (one value per repeat
+order, not a sum), ``plot_sankey`` (it draws paths of a log), and the survey statistics, plots and
+``prune`` (they take small tables or results, not logs).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+from contextlib import contextmanager
+
+from .partials import add
+
+__all__ = ["run_distributed", "compute", "tree_sum"]
+
+
+def run_distributed(analysis, data, *, argument: str = "log"):
+    """Run ``analysis`` on a Dask log (or orders): facts, prepare, partials, tree sum, finish."""
+    import dask
+
+    from ..io.dask_log import as_dask_log, as_dask_orders, event_log_of
+
+    with _quiet():
+        if analysis.source == "orders":
+            source = as_dask_orders(data, analysis.reader_options())
+        else:
+            source = as_dask_log(data)
+        facts = source.facts()
+        analysis.prepare(facts)
+        to_part = event_log_of if source.kind == "events" else None
+        partials = [dask.delayed(_partial)(analysis, part, facts, to_part) for part in source.partitions()]
+        (total,) = compute(tree_sum(partials))
+    return analysis.finish(total, facts)
+
+
+def _partial(analysis, part, facts, to_part):
+    """One partition's partial; None (zero) for an empty partition."""
+    if part is None or len(part) == 0:
+        return None
+    return analysis.partial(to_part(part) if to_part is not None else part, facts)
+
+
+def tree_sum(items: list):
+    """The sum of Dask delayed values, added pairwise in a tree of depth log2(n)."""
+    import dask
+
+    items = list(items)
+    if not items:
+        return dask.delayed(None)
+    while len(items) > 1:
+        paired = [dask.delayed(add)(items[i], items[i + 1]) for i in range(0, len(items) - 1, 2)]
+        items = paired + ([items[-1]] if len(items) % 2 else [])
+    return items[0]
+
+
+def compute(*tasks) -> tuple:
+    """``dask.compute(*tasks)``, with a progress bar when a person is watching a terminal.
+
+    On a ``dask.distributed`` client, ``distributed.progress``; otherwise Dask's local ``ProgressBar``.
+    """
+    import dask
+
+    try:
+        from distributed import get_client, progress
+
+        client = get_client()
+    except (ImportError, ValueError):
+        client = None
+    if not sys.stderr.isatty():
+        return dask.compute(*tasks)
+    if client is not None:
+        futures = client.compute(list(tasks))
+        progress(futures)
+        return tuple(client.gather(futures))
+    from dask.diagnostics import ProgressBar
+
+    with ProgressBar():
+        return dask.compute(*tasks)
+
+
+@contextmanager
+def _quiet():
+    """Keep the scheduler's and the shuffle's chatter (warnings, log lines) out of the user's terminal."""
+    loggers = [logging.getLogger(name) for name in ("distributed", "distributed.shuffle", "distributed.worker",
+                                                    "distributed.scheduler", "distributed.client")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module="distributed")
+            warnings.filterwarnings("ignore", module="dask")
+            warnings.filterwarnings("ignore", message="Sending large graph")
+            yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)

@@ -1,0 +1,213 @@
+"""Values that add: what an analysis's ``partial`` returns for one user-disjoint part of the data.
+
+Every partial is keyed by *names* (touchpoints, segments, paths), never by codes local to a part, so the
+partials of two parts add up whatever codes each part used. ``None`` is the partial of an empty part and
+adds as zero.
+
+* :class:`Parts`: named components added one by one (numbers, arrays over a global span, the classes below).
+* :class:`Keyed`: count arrays keyed by an index of names; adding aligns the names.
+* :class:`Samples` and :class:`LogHistogram`: times per key, from which medians are read. ``Samples`` keeps
+  every value (exact medians, the local path); ``LogHistogram`` keeps counts on log-spaced bins (bounded size,
+  a stated error bound: the distributed path). :func:`timings` picks one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Parts", "Keyed", "Samples", "LogHistogram", "timings", "add", "BIN_RATIO", "MEDIAN_RELATIVE_ERROR",
+           "N_TIME_BINS"]
+
+BIN_RATIO = 1.01
+LOWEST_SECONDS = 1e-9  # times are nanoseconds: below this there is only 0, which has its own exact bin
+N_BINS = int(np.ceil(np.log(1e18) / np.log(BIN_RATIO)))  # 1 ns .. 1e9 s (about 31 years)
+#: Bins of a time histogram: one for no time at all, then the log-spaced ones.
+N_TIME_BINS = N_BINS + 1
+#: Largest relative error of a median read from a :class:`LogHistogram` (half a bin on the log scale).
+MEDIAN_RELATIVE_ERROR = float(np.sqrt(BIN_RATIO) - 1)
+
+
+def add(a, b):
+    """``a + b`` where ``None`` (the partial of an empty part) is zero."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+class Parts(dict):
+    """Named components that add one by one: ``Parts(n=1, x=arr) + Parts(n=2, x=arr2)``."""
+
+    def __add__(self, other):
+        if other is None:
+            return self
+        return Parts({key: add(value, other[key]) for key, value in self.items()})
+
+    __radd__ = __add__
+
+
+def _aligned(a: pd.Index, b: pd.Index) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """The union of two indexes of distinct names and where each one's entries sit in it."""
+    if a.equals(b):
+        positions = np.arange(len(a))
+        return a, positions, positions
+    union = a.append(b[~b.isin(a)])
+    return union, np.arange(len(a)), union.get_indexer(b)
+
+
+@dataclass
+class Keyed:
+    """Count arrays whose rows are keyed by distinct names (``index``); adding aligns the names.
+
+    ``values`` maps a figure's name to an array with one row per key (extra dimensions are kept, so a
+    row can hold a whole histogram or a row of a triangle).
+    """
+
+    index: pd.Index
+    values: dict
+
+    def __add__(self, other: Keyed | None) -> Keyed:
+        if other is None:
+            return self
+        union, mine, theirs = _aligned(self.index, other.index)
+        out = {}
+        for name, value in self.values.items():
+            total = np.zeros((len(union), *value.shape[1:]), dtype=np.result_type(value, other.values[name]))
+            total[mine] += value
+            total[theirs] += other.values[name]
+            out[name] = total
+        return Keyed(union, out)
+
+    __radd__ = __add__
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def frame(self) -> pd.DataFrame:
+        """The one-dimensional figures as a DataFrame indexed by the keys."""
+        return pd.DataFrame({k: v for k, v in self.values.items() if v.ndim == 1}, index=self.index)
+
+
+@dataclass
+class Samples:
+    """Every value per key (``group`` codes into ``index``): exact medians; merging concatenates."""
+
+    index: pd.Index
+    group: np.ndarray
+    values: np.ndarray  # int64 nanoseconds
+
+    def __add__(self, other: Samples | None) -> Samples:
+        if other is None:
+            return self
+        union, mine, theirs = _aligned(self.index, other.index)
+        return Samples(union, np.concatenate([mine[self.group], theirs[other.group]]),
+                       np.concatenate([self.values, other.values]))
+
+    __radd__ = __add__
+
+    def medians(self) -> np.ndarray:
+        """Median seconds per key (mean of the two middle values), NaN for a key without values."""
+        return group_medians(self.group, self.values, len(self.index)) / 1e9
+
+
+@dataclass
+class LogHistogram:
+    """Counts of values per key on log-spaced bins (ratio :data:`BIN_RATIO`, plus an exact bin for 0).
+
+    Its size is bounded by keys x bins whatever the number of values, so it merges cheaply across the
+    parts of a distributed log; a median read from it is within :data:`MEDIAN_RELATIVE_ERROR` of the exact one.
+    """
+
+    index: pd.Index
+    cells: np.ndarray   # distinct group * N_TIME_BINS + bin, sorted
+    counts: np.ndarray
+
+    @classmethod
+    def of(cls, index: pd.Index, group: np.ndarray, values_ns: np.ndarray) -> LogHistogram:
+        cells, counts = np.unique(group.astype(np.int64) * N_TIME_BINS + time_bins(values_ns / 1e9),
+                                  return_counts=True)
+        return cls(index, cells, counts)
+
+    def __add__(self, other: LogHistogram | None) -> LogHistogram:
+        if other is None:
+            return self
+        union, mine, theirs = _aligned(self.index, other.index)
+        moved = theirs[other.cells // N_TIME_BINS] * N_TIME_BINS + other.cells % N_TIME_BINS
+        mine_cells = mine[self.cells // N_TIME_BINS] * N_TIME_BINS + self.cells % N_TIME_BINS
+        cells, inverse = np.unique(np.concatenate([mine_cells, moved]), return_inverse=True)
+        counts = np.bincount(inverse, weights=np.concatenate([self.counts, other.counts]), minlength=len(cells))
+        return LogHistogram(union, cells, counts.astype(np.int64))
+
+    __radd__ = __add__
+
+    def medians(self) -> np.ndarray:
+        """Median seconds per key from the merged bins (geometric middle of the median's bin); NaN if empty."""
+        out = np.full(len(self.index), np.nan)
+        total = np.bincount(self.cells // N_TIME_BINS, weights=self.counts, minlength=len(self.index)).astype(np.int64)
+        has = total > 0
+        # Cells are sorted by key, then bin: the running count over all cells reaches a key's k-th value in
+        # the cell where it passes (values of earlier keys) + k.
+        running = np.cumsum(self.counts)
+        before = (np.cumsum(total) - total)[has]
+        bins = self.cells % N_TIME_BINS
+        low = bins[np.searchsorted(running, before + (total[has] + 1) // 2, side="left")]
+        high = bins[np.searchsorted(running, before + total[has] // 2 + 1, side="left")]
+        out[has] = (_bin_middle(low) + _bin_middle(high)) / 2
+        return out
+
+
+def timings(index: pd.Index, group: np.ndarray, values_ns: np.ndarray, exact: bool) -> Samples | LogHistogram:
+    """Times per key: every value when ``exact`` (one part: exact medians), else a :class:`LogHistogram`."""
+    if exact:
+        return Samples(index, group.astype(np.int64, copy=False), values_ns.astype(np.int64, copy=False))
+    return LogHistogram.of(index, group, values_ns)
+
+
+def time_bins(seconds: np.ndarray) -> np.ndarray:
+    """Histogram bin of each time (seconds): 0 for no time at all, then log-spaced bins of ratio BIN_RATIO."""
+    with np.errstate(divide="ignore"):
+        index = np.floor(np.log(np.maximum(seconds, LOWEST_SECONDS) / LOWEST_SECONDS) / np.log(BIN_RATIO))
+    return np.where(seconds <= 0, 0, np.clip(index.astype(np.int64) + 1, 1, N_BINS))
+
+
+def _bin_middle(b: np.ndarray) -> np.ndarray:
+    return np.where(b == 0, 0.0, LOWEST_SECONDS * BIN_RATIO ** (b - 1 + 0.5))
+
+
+def group_medians(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Exact median of non-negative int64 ``values`` per group (mean of the two middle values); NaN if empty.
+
+    One sort of ``group << bits | value`` when that fits in 63 bits; otherwise the values are sorted first
+    and then, stably, the groups (so any timestamp resolution stays exact).
+    """
+    medians = np.full(n_groups, np.nan)
+    if len(values) == 0:
+        return medians
+    value_bits = max(int(values.max()).bit_length(), 1)
+    if value_bits + max(int(n_groups - 1).bit_length(), 1) <= 63:
+        ordered = group.astype(np.int64) << value_bits
+        ordered |= values
+        ordered.sort()
+        ordered &= (1 << value_bits) - 1
+    else:
+        by_value = np.argsort(values)
+        ordered = values[by_value][np.argsort(_narrow(group[by_value], n_groups), kind="stable")]
+    counts = np.bincount(group, minlength=n_groups)
+    first = np.cumsum(counts) - counts
+    has = counts > 0
+    low = ordered[(first + (counts - 1) // 2)[has]].astype(np.float64)
+    high = ordered[(first + counts // 2)[has]].astype(np.float64)
+    medians[has] = (low + high) / 2
+    return medians
+
+
+def _narrow(codes: np.ndarray, n: int) -> np.ndarray:
+    """Codes in the smallest integer type that holds them: a stable sort of 16-bit codes is a radix sort."""
+    for dtype in (np.uint16, np.uint32):
+        if n <= np.iinfo(dtype).max:
+            return codes.astype(dtype)
+    return codes

@@ -1,0 +1,290 @@
+"""Event logs and orders on Dask: read lazily, validated once, partitioned by user once.
+
+``read_events(..., engine="dask")`` returns a :class:`DaskEventLog`: every partition is validated by the
+same code as :func:`journey.read_events` when it is first computed. The first analysis (or
+:func:`partition_by_user`) shuffles the events by user, once: each partition then holds whole users,
+sorted by user and time with ties in input order, and stays in the cluster's memory (persisted) for every
+later analysis, together with the log's global :class:`~journey.engine.core.Facts` (columns, touchpoints,
+first and last event), computed in one pass. A plain Dask DataFrame given to an analysis is read with the
+default columns and partitioned the same way; the partitioned log is remembered for the next analysis of
+the same DataFrame.
+
+Known limit: checks that compare rows run within a partition. A column whose timestamps carry a UTC offset
+in one partition and none in another is not caught (each partition alone is consistent).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import JourneyError
+from .events import EventLog, check_clashes, read_events, resolve_column
+
+__all__ = ["DaskEventLog", "DaskOrders", "read_events_dask", "partition_by_user"]
+
+CANONICAL = ("user", "time", "event")
+DEFAULTS = (("user", "user_id"), ("time", "timestamp"), ("event", "event"))
+SEQUENCE = "__journey_row__"
+_ROW_BITS = 40  # rows per input partition, at most 2**40: the rest of the sequence number is the partition
+_REMEMBERED = 4  # partitioned logs kept for plain Dask DataFrames given to analyses
+
+
+def read_events_dask(source, **options) -> DaskEventLog:
+    """A lazily read, validated :class:`DaskEventLog` of a Parquet or CSV path or glob, or a Dask DataFrame."""
+    import dask.dataframe as dd
+
+    if isinstance(source, (str, Path)):
+        source = str(source)
+        parquet = source.lower().endswith((".parquet", ".pq")) or Path(source).is_dir()
+        # In CSV only the named columns are read as text (ids stay "007"); the others keep their types.
+        named = {options.get(role, default): "str" for role, default in DEFAULTS}
+        raw = dd.read_parquet(source, split_row_groups=True) if parquet else dd.read_csv(source, dtype=named)
+    elif _is_dask_frame(source):
+        raw = source
+    else:
+        raise JourneyError("engine='dask' reads a path or glob of Parquet/CSV files, or a Dask DataFrame")
+    # The columns are checked once, up front, with the same messages as the pandas path.
+    names = {role: resolve_column(role, options.get(role, default), raw.columns) for role, default in DEFAULTS}
+    check_clashes(names, raw.columns)
+    canonical = raw.map_partitions(_canonical, options, meta=_canonical(raw._meta, options))
+    return DaskEventLog(canonical)
+
+
+def _is_dask_frame(obj) -> bool:
+    import dask
+
+    return dask.is_dask_collection(obj) and hasattr(obj, "columns")
+
+
+def _canonical(part: pd.DataFrame, options: dict) -> pd.DataFrame:
+    """One partition, validated and canonical; an empty one (Dask's meta) gives the empty canonical frame."""
+    if part.empty:
+        names = {options.get(role, default) for role, default in DEFAULTS}
+        empty = pd.DataFrame({"user": pd.Series(dtype="str"), "time": pd.Series(dtype="datetime64[ns, UTC]"),
+                              "event": pd.Series(dtype="str")})
+        return pd.concat([empty, part[[c for c in part.columns if c not in names]].iloc[:0]], axis=1)
+    frame = read_events(part.reset_index(drop=True), **options).frame
+    return frame.assign(event=frame["event"].astype("str"))
+
+
+class _Partitioned:
+    """What the Dask backend needs of a distributed input: parts of whole users, and the global facts."""
+
+    kind = "events"
+
+    def __init__(self):
+        self._parts = None
+        self._facts = None
+
+    def partitions(self) -> list:
+        """Persisted partitions (Dask delayed objects), each holding whole users (or customers)."""
+        if self._parts is None:
+            self._parts = self._partition().persist().to_delayed()
+        return self._parts
+
+    def facts(self):
+        """The global facts, computed once from the persisted partitions (a tree reduction)."""
+        if self._facts is None:
+            import dask
+
+            from ..engine.dask_backend import compute, tree_sum
+
+            summaries = [dask.delayed(_part_facts)(part, self.kind) for part in self.partitions()]
+            self._facts = self._finish_facts(compute(tree_sum(summaries))[0])
+        return self._facts
+
+
+class DaskEventLog(_Partitioned):
+    """An event log on Dask: validated partitions, shuffled by user once, reused by every analysis.
+
+    Pass it wherever a function takes a log. ``frame`` is the canonical Dask DataFrame (``user``, ``time``,
+    ``event`` and the other columns); ``columns`` its column names.
+    """
+
+    def __init__(self, frame):
+        super().__init__()
+        self.frame = frame
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(c) for c in self.frame.columns]
+
+    @property
+    def npartitions(self) -> int:
+        return self.frame.npartitions
+
+    def __repr__(self) -> str:
+        state = "partitioned by user" if self._parts is not None else "not partitioned yet"
+        return f"DaskEventLog: {self.frame.npartitions} partitions ({state}); columns {', '.join(self.columns)}"
+
+    def _partition(self):
+        numbered = self.frame.map_partitions(_with_sequence, meta=_with_sequence(self.frame._meta))
+        shuffled = numbered.shuffle(on="user", npartitions=max(2, self.frame.npartitions))
+        return shuffled.map_partitions(_sorted_part, meta=self.frame._meta)
+
+    def _finish_facts(self, summary):
+        from ..engine.core import Facts
+
+        if summary is None:
+            raise JourneyError("the log holds no events")
+        start, end, events = summary.start, summary.end, summary.extra
+        return Facts(columns=tuple(self.columns), touchpoints=tuple(sorted(events)), start_ns=start, end_ns=end,
+                     exact=False)
+
+
+class DaskOrders(_Partitioned):
+    """An orders table on Dask, shuffled by customer once and validated by :func:`read_orders` per partition."""
+
+    kind = "orders"
+
+    def __init__(self, frame, options: dict):
+        super().__init__()
+        self.frame, self.options = frame, options
+
+    def _partition(self):
+        customer = self.options["customer"]
+        if customer not in self.frame.columns:
+            from ..errors import MissingColumnError
+
+            raise MissingColumnError("customer", customer, [str(c) for c in self.frame.columns])
+        shuffled = self.frame.shuffle(on=customer, npartitions=max(2, self.frame.npartitions))
+        return shuffled.map_partitions(_orders_part, self.options, meta=_orders_meta(self.frame._meta, self.options))
+
+    def _finish_facts(self, summary):
+        from ..engine.core import Facts
+
+        if summary is None:
+            raise JourneyError("the orders table holds no rows")
+        start, end, columns = summary.start, summary.end, summary.extra
+        return Facts(columns=tuple(columns), start_ns=start, end_ns=end, exact=False, argument="orders")
+
+
+def _with_sequence(part: pd.DataFrame, partition_info=None) -> pd.DataFrame:
+    """The partition with each row's input position, so ties keep input order after the shuffle."""
+    number = 0 if partition_info is None else int(partition_info["number"])
+    return part.assign(**{SEQUENCE: (np.int64(number) << _ROW_BITS) + np.arange(len(part), dtype=np.int64)})
+
+
+def _sorted_part(part: pd.DataFrame) -> pd.DataFrame:
+    """Whole users sorted by user, time and input position."""
+    part = part.sort_values(["user", "time", SEQUENCE], kind="stable", ignore_index=True)
+    return part.drop(columns=SEQUENCE)
+
+
+def _orders_part(part: pd.DataFrame, options: dict) -> pd.DataFrame:
+    """Validated orders of whole customers (see :func:`journey.io.orders.read_orders`)."""
+    from .orders import read_orders
+
+    if part.empty:
+        return _orders_meta(part, options)
+    return read_orders(part.reset_index(drop=True), **options)
+
+
+def _orders_meta(meta: pd.DataFrame, options: dict) -> pd.DataFrame:
+    """The empty frame of validated orders, with the columns read_orders gives."""
+    named = {options["customer"], options["time"], options.get("order")}
+    columns = {"customer": meta[options["customer"]].iloc[:0].array, "time": pd.Series(dtype="datetime64[ns, UTC]").array}
+    if options.get("order") is not None:
+        columns["order"] = meta[options["order"]].iloc[:0].array
+    for column in meta.columns:
+        if column not in named:
+            columns[column] = meta[column].iloc[:0].array
+    columns["customer_code"] = np.array([], dtype=np.int64)
+    return pd.DataFrame(columns)
+
+
+def _part_facts(part, kind: str):
+    """(first time, last time, touchpoints or columns) of one partition, as a value that adds."""
+    if part is None or part.empty:
+        return None
+    t = part["time"].array.as_unit("ns").asi8
+    extra = part["event"].unique().tolist() if kind == "events" else list(part.columns)
+    return _Span(int(t.min()), int(t.max()), extra)
+
+
+@dataclass(frozen=True)
+class _Span:
+    """(first, last, union) that adds as min, max and union."""
+
+    start: int
+    end: int
+    extra: list
+
+    def __add__(self, other):
+        if other is None:
+            return self
+        return _Span(min(self.start, other.start), max(self.end, other.end), _union(self.extra, other.extra))
+
+    __radd__ = __add__
+
+
+def _union(a: list, b: list) -> list:
+    """Distinct values in first-seen order (columns stay in the order they were given)."""
+    seen = set(a)
+    return list(a) + [v for v in b if v not in seen]
+
+
+def event_log_of(part: pd.DataFrame) -> EventLog:
+    """An EventLog of one partition (whole users, already sorted and validated): nothing is checked again."""
+    frame = part.assign(event=pd.Categorical(part["event"]))
+    return EventLog.from_sorted(frame, source="Dask partition")
+
+
+def partition_by_user(data) -> DaskEventLog:
+    """Shuffle a Dask log by user once and keep it in the cluster's memory for every later analysis.
+
+    Parameters
+    ----------
+    data : DaskEventLog or dask.dataframe.DataFrame
+        From ``read_events(..., engine="dask")``, or a Dask DataFrame with the default column names.
+
+    Returns
+    -------
+    DaskEventLog
+        The same log, partitioned: each partition holds whole users, and the global facts (touchpoints,
+        first and last event) are known. Analyses given it run without another shuffle or validation.
+    """
+    log = as_dask_log(data)
+    log.facts()
+    return log
+
+
+_remembered: OrderedDict = OrderedDict()
+
+
+def as_dask_log(data) -> DaskEventLog:
+    """``data`` as a DaskEventLog: as it is, or a Dask DataFrame read with the default columns (remembered,
+    so the next analysis of the same DataFrame reuses its shuffle)."""
+    if isinstance(data, DaskEventLog):
+        return data
+    key = getattr(data, "_name", None)
+    if key is not None and key in _remembered:
+        _remembered.move_to_end(key)
+        return _remembered[key]
+    log = read_events_dask(data)
+    if key is not None:
+        _remembered[key] = log
+        while len(_remembered) > _REMEMBERED:
+            _remembered.popitem(last=False)
+    return log
+
+
+def as_dask_orders(data, options: dict) -> DaskOrders:
+    """A Dask DataFrame of orders as a DaskOrders for these reader options (remembered like logs)."""
+    if isinstance(data, DaskOrders) and data.options == options:
+        return data
+    frame = data.frame if isinstance(data, DaskOrders) else data
+    key = (getattr(frame, "_name", None), tuple(sorted(options.items(), key=lambda kv: kv[0])))
+    if key[0] is not None and key in _remembered:
+        return _remembered[key]
+    orders = DaskOrders(frame, options)
+    if key[0] is not None:
+        _remembered[key] = orders
+        while len(_remembered) > _REMEMBERED:
+            _remembered.popitem(last=False)
+    return orders
