@@ -12,7 +12,8 @@ simulation — so the numbers are the same on every run.
 * ``conversion_probability[t]``: probability of reaching the goal from touchpoint ``t`` (for
   ``order > 1``, averaged over the states ending at ``t``, weighted by how often they occur).
 * ``removal_effect[t]``: relative drop of the overall conversion probability when ``t`` is removed and
-  every transition into it goes to exit instead (Anderl et al. 2016), solved exactly for each ``t``.
+  every transition into it goes to exit instead (Anderl et al. 2016), exact for each ``t``: all of them
+  come from one sparse factorisation of the chain (a rank update per touchpoint, the Woodbury identity).
 * ``expected_steps``: expected transitions until a journey converts or exits, from each state.
 
 For a first-order model the overall conversion probability equals the observed share of converting
@@ -28,6 +29,10 @@ from functools import cached_property
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from scipy.linalg import solve_triangular
+from scipy.sparse.csgraph import breadth_first_order
+from scipy.sparse.linalg import splu
 
 from ..errors import JourneyError, UnknownEventError
 from ..io.events import END, START
@@ -124,26 +129,28 @@ def _paths_as_journeys(paths: Keyed, names: list[str]) -> tuple[Journeys, np.nda
 class _Chain:
     """Transition counts among transient states (START first) and into the absorbing states (goals, END)."""
 
-    labels: list            # transient states: names (order 1) or tuples of names
-    last: list[str | None]  # touchpoint each transient state ends at (None for START)
-    members: list[set]      # touchpoints each transient state contains
-    absorbing: list[str]    # goal names, then END
-    counts: np.ndarray      # (T, T + A)
+    labels: list                 # transient states: names (order 1) or tuples of names
+    touchpoints: list[str]       # touchpoints the transient states end at, sorted
+    ends_at: sparse.csr_matrix   # (touchpoints, T): 1 where state s ends at touchpoint i
+    has: sparse.csr_matrix       # (touchpoints, T): 1 where state s contains touchpoint i
+    absorbing: list[str]         # goal names, then END
+    counts: sparse.csr_matrix    # (T, T + A): the observed transitions only
     n_journeys: int
     observed_conversions: int
-    paths: tuple | None = None  # (journeys cut at the goal, owner journey and cell of each transition)
+    paths: tuple | None = None  # (journeys cut at the goal, owner journey of each transition, its counts.data slot)
     weights: np.ndarray | None = None  # how many journeys each of those stands for (None: one each)
 
     @cached_property
     def resampling(self) -> tuple:
         """(cells x variants) transition counts of one journey of each distinct path, and each journey's path.
 
-        Built on first use: only the bootstrap needs it.
+        Cells are the stored entries of ``counts`` (``counts.data``). Built on first use: only the bootstrap
+        needs it.
         """
         cut, owner, cells = self.paths
         variant, _ = _variant_ids(cut)
         per_journey = variant if self.weights is None else np.repeat(variant, self.weights)
-        return _per_variant(variant, owner, cells, self.counts.size), per_journey
+        return _per_variant(variant, owner, cells, self.counts.nnz), per_journey
 
 
 def _chain_from_journeys(journeys: Journeys, goals: np.ndarray, order: int,
@@ -184,37 +191,64 @@ def _chain_from_journeys(journeys: Journeys, goals: np.ndarray, order: int,
     src = np.r_[source, state[ends[open_end]]]
     dst = np.r_[target, np.full(int(open_end.sum()), t + a - 1)]
     owner = np.r_[cut.journey, cut.journey[ends[open_end]]]
-    cells = src * (t + a) + dst
     weights = np.ones(cut.n_journeys, dtype=np.int64) if weights is None else weights
-    counts = np.bincount(cells, weights=weights[owner], minlength=t * (t + a)).astype(np.int64).reshape(t, t + a)
+    counts, slot = _count_transitions(src, dst, (t, t + a), weights[owner])
 
-    labels, last, members = _state_labels(transient_codes, start_code, k, base, order, cut.names)
-    return _Chain(labels=labels, last=last, members=members,
+    labels, touchpoints, ends_at, has = _states(transient_codes, k, base, order, cut.names)
+    return _Chain(labels=labels, touchpoints=touchpoints, ends_at=ends_at, has=has,
                   absorbing=[cut.names[g] for g in goals] + [END], counts=counts, n_journeys=int(weights.sum()),
-                  observed_conversions=int(weights[is_goal[ends]].sum()), paths=(cut, owner, cells), weights=weights)
+                  observed_conversions=int(weights[is_goal[ends]].sum()), paths=(cut, owner, slot), weights=weights)
 
 
-def _state_labels(codes, start_code, k, base, order, names):
-    labels, last, members = [], [], []
-    for c in codes:
-        digits = [(int(c) // base**b) % base for b in range(order)][::-1]  # oldest first
-        parts = [START if d == k else names[d] for d in digits]
-        if c == start_code:
-            labels.append(START), last.append(None), members.append(set())
-            continue
-        labels.append(parts[-1] if order == 1 else tuple(parts))
-        last.append(parts[-1])
-        members.append({p for p in parts if p != START})
-    return labels, last, members
+def _count_transitions(src: np.ndarray, dst: np.ndarray, shape: tuple,
+                       weights: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Counts of the observed (source, target) pairs as csr (each transition counting ``weights`` journeys),
+    and the ``data`` slot of each transition.
+
+    Only distinct observed cells are stored: a log over thousands of touchpoints never makes states².
+    """
+    cells, slot = np.unique(src * shape[1] + dst, return_inverse=True)
+    # Packed keys sort row-major, which is csr order: slot i of `data` is cell i.
+    indptr = np.searchsorted(cells // shape[1], np.arange(shape[0] + 1))
+    counts = sparse.csr_matrix((np.bincount(slot.ravel(), weights=weights, minlength=len(cells)).astype(np.int64),
+                                cells % shape[1], indptr),
+                               shape=shape)
+    return counts, slot.ravel()
+
+
+def _states(codes: np.ndarray, k: int, base: int, order: int, names: list[str]) -> tuple:
+    """Labels of the states (START first), their touchpoints sorted, and which ones they end at or contain.
+
+    Returns ``labels``, ``touchpoints`` and two sparse (touchpoints x states) indicator matrices:
+    ``ends_at`` and ``has``.
+    """
+    digits = codes[:, None] // base ** np.arange(order) % base  # column b: b steps back; k = START padding
+    touchpoint_codes = sorted(np.unique(digits[1:, 0]).tolist(), key=names.__getitem__)
+    row_of = np.full(base, -1)
+    row_of[touchpoint_codes] = np.arange(len(touchpoint_codes))
+    shape = (len(touchpoint_codes), len(codes))
+    ends_at = _indicator(row_of[digits[1:, 0]], np.arange(1, len(codes)), shape)
+    # Every earlier touchpoint of a state is the last one of an earlier state, so row_of knows it.
+    real = digits[1:] != k
+    has = _indicator(row_of[digits[1:][real]], np.nonzero(real)[0] + 1, shape)
+    text = [*names, START]
+    oldest_first = digits[1:, ::-1].tolist()
+    labels = [START, *(text[d[-1]] if order == 1 else tuple(text[x] for x in d) for d in oldest_first)]
+    return labels, [names[c] for c in touchpoint_codes], ends_at, has
+
+
+def _indicator(rows: np.ndarray, cols: np.ndarray, shape: tuple) -> sparse.csr_matrix:
+    """A 0/1 csr matrix with ones at the distinct (row, col) pairs."""
+    cells = np.unique(rows.astype(np.int64) * shape[1] + cols)
+    indptr = np.searchsorted(cells // shape[1], np.arange(shape[0] + 1))
+    return sparse.csr_matrix((np.ones(len(cells)), cells % shape[1], indptr), shape=shape)
 
 
 def _per_variant(variant, owner, cells, width):
     """Transition counts of one journey of each variant, as a sparse (variants x cells) matrix."""
-    from scipy.sparse import csr_matrix
-
     sizes = np.bincount(variant)
     v = variant[owner]
-    totals = csr_matrix((np.ones(len(cells)), (v, cells)), shape=(len(sizes), width))
+    totals = sparse.csr_matrix((np.ones(len(cells)), (v, cells)), shape=(len(sizes), width))
     totals.sum_duplicates()
     totals.data /= np.repeat(sizes, np.diff(totals.indptr))
     return totals.T.tocsr()  # (cells x variants): one product with the resampled variant counts per replicate
@@ -231,59 +265,160 @@ def _chain_from_graph(graph: nx.DiGraph, goal) -> _Chain:
     labels = [START, *touchpoints]
     absorbing = [*goals, END]
     position = {n: i for i, n in enumerate(labels)} | {n: len(labels) + i for i, n in enumerate(absorbing)}
-    counts = np.zeros((len(labels), len(labels) + len(absorbing)), dtype=np.int64)
-    for a, b, d in graph.edges(data=True):
-        if a in goals or a == END:
-            continue  # after a conversion: not part of the path to it
-        counts[position[a], position[b]] += d["count"]
+    # After a conversion: not part of the path to it.
+    edges = [(position[a], position[b], d["count"]) for a, b, d in graph.edges(data=True)
+             if a not in goals and a != END]
+    rows, cols, n = np.array(edges, dtype=np.int64).reshape(-1, 3).T
+    counts = sparse.csr_matrix((n, (rows, cols)), shape=(len(labels), len(labels) + len(absorbing)))
+    counts.eliminate_zeros()  # an edge counted 0 times is no transition
     conversions = int(counts[:, [position[g] for g in goals]].sum())
-    return _Chain(labels=labels, last=[None, *touchpoints], members=[set(), *({t} for t in touchpoints)],
-                  absorbing=absorbing, counts=counts, n_journeys=int(counts[0].sum()),
-                  observed_conversions=conversions)
+    own = _indicator(np.arange(len(touchpoints)), np.arange(1, len(labels)), (len(touchpoints), len(labels)))
+    return _Chain(labels=labels, touchpoints=touchpoints, ends_at=own, has=own, absorbing=absorbing,
+                  counts=counts, n_journeys=int(counts[0].sum()), observed_conversions=conversions)
 
 
 # ---------------------------------------------------------------------------------------------------
 # solving
 
+# Columns of (I - Q)^-1 are solved in blocks of at most this many bytes, so memory stays bounded on wide
+# chains (3,000 states: ~700 columns at a time; 300,000 states: 6).
+_BLOCK_BYTES = 16 * 2**20
+# SuperLU's triangular solves walk sparse columns; when its factors are at least half full and hold
+# 10,000 numbers or more (~100 states), a dense copy and BLAS-3 triangular solves give the same numbers
+# many times faster (8x at 1,600 states). Below that, the dense route's fixed costs win.
+_DENSE_FILL = 0.5
+_DENSE_MIN = 10_000
+_SLAB = 256  # columns of the factors densified at a time
+_CANCELLED = 1e-12  # relative size below which a conversion left after a removal is rounding residue
 
-def _probabilities(counts: np.ndarray) -> np.ndarray:
-    out = counts.sum(axis=1, keepdims=True).astype(float)
-    p = np.divide(counts, out, out=np.zeros(counts.shape), where=out > 0)
-    p[out[:, 0] == 0, -1] = 1.0  # a state never left in this sample: send it to exit (it is never reached)
+
+def _probabilities(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Transition shares of each row; a state never left in this sample goes to exit (it is never reached)."""
+    out = np.asarray(counts.sum(axis=1), dtype=float).ravel()
+    row_out = np.repeat(out, np.diff(counts.indptr))
+    shares = np.divide(counts.data, row_out, out=np.zeros(len(row_out)), where=row_out > 0)
+    p = sparse.csr_matrix((shares, counts.indices, counts.indptr), shape=counts.shape)
+    never = np.flatnonzero(out == 0)
+    if len(never):
+        p = p + sparse.csr_matrix((np.ones(len(never)), (never, np.full(len(never), counts.shape[1] - 1))),
+                                  shape=counts.shape)
     return p
 
 
-def _solve(p: np.ndarray, n_goals: int, removed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Absorption probability into any goal, and expected steps, from every transient state.
-
-    ``removed`` (optional, shape (m, T)) lists sets of states to remove, one system each: traffic into
-    them goes to exit. The m systems are solved in one batched call; the result then has a leading axis.
-    """
+def _goal_rate(p: sparse.csr_matrix, n_goals: int) -> np.ndarray:
+    """Probability of stepping straight into any goal, from each transient state."""
     t = p.shape[0]
-    q, r = p[:, :t], p[:, t:]
-    if removed is None:
-        a = np.eye(t) - q
-        rhs = np.column_stack([r[:, :n_goals].sum(axis=1), np.ones(t)])
-        solution = np.linalg.solve(a, rhs)
-        return solution[:, 0], solution[:, 1]
-    keep = ~removed[:, None, :] & ~removed[:, :, None]  # (m, T, T): transitions between kept states
-    a = np.eye(t) - q[None] * keep
-    goal = np.where(removed, 0.0, r[:, :n_goals].sum(axis=1)[None])  # removed states never convert
-    solution = np.linalg.solve(a, goal[..., None])[..., 0]
-    return solution, None
+    return np.asarray(p[:, t:t + n_goals].sum(axis=1)).ravel()
+
+
+def _visits(counts: sparse.csr_matrix) -> np.ndarray:
+    """How often each transient state is left (= entered: every visit ends in one transition)."""
+    return np.asarray(counts.sum(axis=1)).ravel()
+
+
+class _Factorised:
+    """``A = I - Q`` factorised once with ``scipy.sparse.linalg.splu``, for every solve the model needs."""
+
+    def __init__(self, p: sparse.csr_matrix):
+        t = p.shape[0]
+        self.lu = splu(sparse.identity(t, format="csc") - p[:, :t].tocsc())
+
+    def solve(self, b: np.ndarray) -> np.ndarray:
+        """``A^-1 b`` for a vector or a few columns."""
+        return self.lu.solve(b)
+
+    def columns(self, cols: np.ndarray) -> np.ndarray:
+        """Columns ``cols`` of ``A^-1``, as a dense (T, len(cols)) array."""
+        t = self.lu.shape[0]
+        if self.lu.nnz < max(_DENSE_MIN, _DENSE_FILL * t * t):
+            # One column at a time: given a block, SuperLU calls multithreaded BLAS-3 kernels whose start-up
+            # dominates on small systems (a bootstrap on 51 states ran 3x slower on a busy machine).
+            out, unit = np.empty((t, len(cols))), np.zeros(t)
+            for j, col in enumerate(cols):
+                unit[col] = 1.0
+                out[:, j] = self.lu.solve(unit)
+                unit[col] = 0.0
+            return out
+        # Pr A Pc = L U, so A^-1 b = Pc U^-1 L^-1 Pr b; Fortran order lets LAPACK solve in place.
+        b = np.zeros((t, len(cols)), order="F")
+        b[self.lu.perm_r[cols], np.arange(len(cols))] = 1.0
+        b = solve_triangular(self._dense_lu, b, lower=True, unit_diagonal=True, overwrite_b=True,
+                             check_finite=False)
+        return solve_triangular(self._dense_lu, b, overwrite_b=True, check_finite=False)[self.lu.perm_c]
+
+    @cached_property
+    def _dense_lu(self) -> np.ndarray:
+        """The factors L and U in one dense array, as LAPACK keeps them.
+
+        L lies strictly below the diagonal (its unit diagonal implied), U on and above it: each triangular
+        solve reads only its own triangle. Filled in slabs of columns, so that no dense temporary of the
+        full size is made.
+        """
+        t = self.lu.shape[0]
+        lower, upper = self.lu.L, self.lu.U
+        dense = np.empty((t, t), order="F")
+        for j in range(0, t, _SLAB):
+            cols = slice(j, min(t, j + _SLAB))
+            # Disjoint triangles: the sum adds exact zeros only.
+            dense[:, cols] = upper[:, cols].toarray() + np.tril(lower[:, cols].toarray(), -j - 1)
+        return dense
+
+
+def _removed_conversion(factor: _Factorised, x: np.ndarray, has: sparse.csr_matrix) -> np.ndarray:
+    """Conversion from START with the states of each row of ``has`` removed, all from one factorisation.
+
+    Removing states S zeroes the columns S of Q (traffic into them goes to exit; their own rows then do not
+    matter at START). By the Woodbury identity, with ``N = A^-1`` and ``x = N r``, the conversion from START
+    becomes ``x[0] - N[0, S] N[S, S]^-1 x[S]``: only the columns of ``N`` at S are needed. They are solved
+    in blocks of rows of ``has`` holding at most ``_BLOCK_BYTES`` of columns (at least one row each).
+    """
+    n, t = has.shape
+    width = max(1, _BLOCK_BYTES // (8 * t))
+    out = np.empty(n)
+    first = 0
+    while first < n:
+        last = min(n, max(first + 1, int(np.searchsorted(has.indptr, has.indptr[first] + width, "right")) - 1))
+        states = has.indices[has.indptr[first]:has.indptr[last]]
+        cols, where = np.unique(states, return_inverse=True)
+        out[first:last] = _woodbury(factor.columns(cols), states, where.ravel(),
+                                    has.indptr[first:last + 1] - has.indptr[first], x)
+        first = last
+    return out
+
+
+def _woodbury(inverse: np.ndarray, states: np.ndarray, where: np.ndarray, indptr: np.ndarray,
+              x: np.ndarray) -> np.ndarray:
+    """``x[0] - N[0, S] N[S, S]^-1 x[S]`` for each set S = ``states[indptr[i]:indptr[i + 1]]``.
+
+    ``inverse[:, where[j]]`` is the column of N at ``states[j]``. Sets of equal size are solved as one
+    batch of small dense systems (order 1: every set is one state, a division).
+    """
+    sizes = np.diff(indptr)
+    out = np.empty(len(sizes))
+    for size in np.unique(sizes):
+        sets = np.flatnonzero(sizes == size)
+        at = indptr[sets, None] + np.arange(size)             # (m, size) positions in states / where
+        s, col = states[at], where[at]
+        block = inverse[s[:, :, None], col[:, None, :]]       # (m, size, size): N[S, S]
+        y = np.linalg.solve(block, x[s][..., None])[..., 0]   # N[S, S]^-1 x[S]
+        out[sets] = x[0] - (inverse[0, col] * y).sum(axis=1)
+    return out
 
 
 def _check_absorbing(chain: _Chain) -> None:
-    t = len(chain.labels)
-    graph = nx.DiGraph()
-    graph.add_nodes_from(range(t + len(chain.absorbing)))
-    rows, cols = np.nonzero(chain.counts)
-    graph.add_edges_from(zip(rows.tolist(), cols.tolist()))
-    can_finish = set().union(*(nx.ancestors(graph, t + i) | {t + i} for i in range(len(chain.absorbing))))
-    stuck = [chain.labels[i] for i in range(t) if i not in can_finish]
+    t, a = chain.counts.shape[0], len(chain.absorbing)
+    # Every observed edge reversed, plus a hub (node t + a) pointing at the absorbing states: one
+    # breadth-first search from the hub reaches exactly the states that can finish. Linear in the edges.
+    edges = chain.counts.tocoo()
+    rows = np.r_[edges.col, np.full(a, t + a)]
+    cols = np.r_[edges.row, np.arange(t, t + a)]
+    backwards = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(t + a + 1, t + a + 1))
+    can_finish = np.zeros(t + a + 1, dtype=bool)
+    can_finish[breadth_first_order(backwards, t + a, directed=True, return_predecessors=False)] = True
+    stuck = [chain.labels[i] for i in np.flatnonzero(~can_finish[:t])[:10]]
     if stuck:
         raise JourneyError(f"touchpoints that never lead to the goal or an exit (the chain cannot be solved): "
-                           f"{', '.join(map(repr, stuck[:10]))}")
+                           f"{', '.join(map(repr, stuck))}")
     if chain.observed_conversions == 0:
         raise JourneyError(f"no journey reaches the goal {chain.absorbing[:-1]!r}: conversion probabilities "
                            f"and removal effects are undefined")
@@ -310,39 +445,46 @@ class MarkovModel:
         _check_absorbing(chain)
         self._chain, self.goal, self.order = chain, goal, order
         self.n_journeys = chain.n_journeys
-        p = _probabilities(chain.counts)
-        n_goals = len(chain.absorbing) - 1
-        conversion, steps = _solve(p, n_goals)
+        self.touchpoints = chain.touchpoints
+        self._p = _probabilities(chain.counts)
+        factor = _Factorised(self._p)
+        t = len(chain.labels)
+        conversion, steps = factor.solve(np.column_stack([_goal_rate(self._p, len(chain.absorbing) - 1),
+                                                          np.ones(t)])).T
         self.overall_conversion = float(conversion[0])
-        names = [_label(s) for s in chain.labels] + chain.absorbing
-        self.transition_matrix = pd.DataFrame(
-            np.vstack([p, np.hstack([np.zeros((len(chain.absorbing), len(chain.labels))), np.eye(len(chain.absorbing))])]),
-            index=names, columns=names)
-        self.expected_steps = pd.Series(steps, index=names[: len(chain.labels)], name="expected_steps")
-        self.touchpoints = sorted({t for t in chain.last if t is not None})
-        # ends_at[i, s]: state s ends at touchpoint i; has[i, s]: state s contains touchpoint i.
-        shape = (len(self.touchpoints), len(chain.labels))  # (0, T) when journeys go straight to the goal
-        self._ends_at = np.array([[x == tp for x in chain.last] for tp in self.touchpoints], dtype=bool).reshape(shape)
-        self._has = np.array([[tp in m for m in chain.members] for tp in self.touchpoints], dtype=bool).reshape(shape)
+        self.expected_steps = pd.Series(steps, index=[_label(s) for s in chain.labels], name="expected_steps")
         self.conversion_probability = pd.Series(
-            self._by_touchpoint(conversion, chain.counts.sum(axis=1)),
+            self._by_touchpoint(conversion, _visits(chain.counts)),
             index=[START, *self.touchpoints], name="conversion_probability")
-        self.removal_effect = self._removal_effects(p, n_goals)
+        self.removal_effect = pd.Series(self._removals(factor, conversion), index=self.touchpoints,
+                                        name="removal_effect")
+
+    @cached_property
+    def transition_matrix(self) -> pd.DataFrame:
+        """Transition probabilities, rows and columns START, touchpoints (or states), goals, END (exit).
+
+        Dense, (states + absorbing)² numbers: built on first use, so fitting a wide chain never allocates it.
+        """
+        t, a = len(self._chain.labels), len(self._chain.absorbing)
+        matrix = np.zeros((t + a, t + a))
+        matrix[:t] = self._p.toarray()
+        matrix[t:, t:] = np.eye(a)
+        names = [*self.expected_steps.index, *self._chain.absorbing]
+        return pd.DataFrame(matrix, index=names, columns=names)
 
     def _by_touchpoint(self, probability: np.ndarray, visits: np.ndarray) -> np.ndarray:
         """Overall probability, then each touchpoint's: its states' probabilities weighted by visits."""
-        weight = self._ends_at @ visits
+        ends_at = self._chain.ends_at
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.r_[probability[0], (self._ends_at @ (probability * visits)) / weight]
+            return np.r_[probability[0], (ends_at @ (probability * visits)) / (ends_at @ visits)]
 
-    def _removals(self, p: np.ndarray, n_goals: int, base: float) -> np.ndarray:
-        if not len(self._has):
-            return np.array([])
-        return np.clip(1 - _solve(p, n_goals, self._has)[0][:, 0] / base, 0, 1)
-
-    def _removal_effects(self, p: np.ndarray, n_goals: int) -> pd.Series:
-        effects = self._removals(p, n_goals, self.overall_conversion)
-        return pd.Series(effects, index=self.touchpoints, name="removal_effect")
+    def _removals(self, factor: _Factorised, conversion: np.ndarray) -> np.ndarray:
+        """Removal effect of each touchpoint, from the factorised chain and its conversion probabilities."""
+        without = _removed_conversion(factor, conversion, self._chain.has)
+        # When every conversion passes through the removed states, the Woodbury subtraction cancels to a
+        # rounding residue of order eps * conversion[0]: that is no conversion, an effect of exactly 1.
+        without[without < _CANCELLED * conversion[0]] = 0.0
+        return np.clip(1 - without / conversion[0], 0, 1)
 
     @property
     def attribution(self) -> pd.Series:
@@ -378,20 +520,25 @@ class MarkovModel:
         if n_boot < 1:
             raise JourneyError(f"n_boot must be at least 1, not {n_boot}")
         rng = np.random.default_rng(seed)
-        t, width = len(chain.labels), chain.counts.shape[1]
-        n_goals = len(chain.absorbing) - 1
+        t, n_goals = len(chain.labels), len(chain.absorbing) - 1
         per_variant, variant_of = chain.resampling
+        # A replicate's counts fill the stored cells of the fitted chain (a journey drawn again adds no new
+        # transition), so each one reuses its sparsity pattern.
+        pattern = chain.counts
+        goal_cells = (pattern.indices >= t) & (pattern.indices < t + n_goals)
         conv, removal = [], []
         for _ in range(n_boot):
             drawn = variant_of[rng.integers(0, chain.n_journeys, chain.n_journeys)]
             weights = np.bincount(drawn, minlength=per_variant.shape[1])
-            counts = np.rint(per_variant @ weights).reshape(t, width)
-            if counts[:, t:t + n_goals].sum() == 0:
+            data = np.rint(per_variant @ weights)
+            if data[goal_cells].sum() == 0:
                 continue
+            counts = sparse.csr_matrix((data, pattern.indices, pattern.indptr), shape=pattern.shape)
             p = _probabilities(counts)
-            probability = _solve(p, n_goals)[0]
-            conv.append(self._by_touchpoint(probability, counts.sum(axis=1)))
-            removal.append(self._removals(p, n_goals, probability[0]))
+            factor = _Factorised(p)
+            probability = factor.solve(_goal_rate(p, n_goals))
+            conv.append(self._by_touchpoint(probability, _visits(counts)))
+            removal.append(self._removals(factor, probability))
         tail = (1 - level) / 2 * 100
         conv, removal = np.array(conv), np.array(removal)
         frame = pd.DataFrame({
