@@ -199,3 +199,6 @@ def test_journeys_going_straight_to_the_goal():
     assert m.overall_conversion == pytest.approx(2 / 3) and list(m.removal_effect.index) == ["ad"]
     only_goal = journey.markov(log_from_paths([["buy"]]), goal="buy")
     assert only_goal.overall_conversion == 1.0 and only_goal.removal_effect.empty
+    assert repr(only_goal) == ("MarkovModel (first-order, goal 'buy', 1 journeys): overall conversion 100.0%\n"
+                               "no touchpoints: every journey reaches the goal at its first event")
+    assert "no touchpoints" in only_goal._repr_html_() and "<table>" not in only_goal._repr_html_()

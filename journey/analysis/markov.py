@@ -560,6 +560,8 @@ class MarkovModel:
                 f"overall conversion {self.overall_conversion:.1%}")
 
     def __repr__(self) -> str:
+        if not self.touchpoints:
+            return f"{self._header()}\n{_NO_TOUCHPOINTS}"
         top = self.to_frame().head(10)
         width = max(len(str(t)) for t in top.index)
         lines = [f"  {'touchpoint':<{width}}  conversion  removal effect  attribution"]
@@ -568,12 +570,18 @@ class MarkovModel:
         return self._header() + "\ntouchpoints by removal effect:\n" + "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        if not self.touchpoints:
+            return f"<p><b>{html.escape(self._header())}</b></p><p>{html.escape(_NO_TOUCHPOINTS)}</p>"
         rows = "".join(f"<tr><td>{html.escape(str(t))}</td><td>{r.conversion_probability:.1%}</td>"
                        f"<td>{r.removal_effect:.1%}</td><td>{r.attribution:.1%}</td></tr>"
                        for t, r in self.to_frame().head(10).iterrows())
         return (f"<p><b>{html.escape(self._header())}</b></p><table><thead><tr><th>touchpoint</th>"
                 f"<th>conversion probability</th><th>removal effect</th><th>attribution</th></tr></thead>"
                 f"<tbody>{rows}</tbody></table>")
+
+
+# The goal is every journey's first event: there is nothing before it to credit.
+_NO_TOUCHPOINTS = "no touchpoints: every journey reaches the goal at its first event"
 
 
 def _label(state) -> str:
