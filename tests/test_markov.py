@@ -1,9 +1,13 @@
 """markov: exact absorbing-chain answers, checked by hand, by brute force and against a planted chain."""
 
+from collections import Counter, defaultdict
+
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import journey
 from journey import END, START
@@ -202,3 +206,181 @@ def test_journeys_going_straight_to_the_goal():
     assert repr(only_goal) == ("MarkovModel (first-order, goal 'buy', 1 journeys): overall conversion 100.0%\n"
                                "no touchpoints: every journey reaches the goal at its first event")
     assert "no touchpoints" in only_goal._repr_html_() and "<table>" not in only_goal._repr_html_()
+
+
+# --- wide chains: the sparse solver against direct solves with the touchpoint removed ----------------
+
+def wide_paths(n_touchpoints, n_journeys, links, seed):
+    """Seeded journeys over ``p0000, p0001, ...`` as numpy arrays: event codes, journey of each row, and
+    whether each journey converts (its last event is then ``buy``). With ``links`` a journey walks 1-3
+    touchpoints ahead (a sparse chain); otherwise each step is uniform over all touchpoints.
+    """
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, 12, n_journeys)
+    journey_of = np.repeat(np.arange(n_journeys), lengths)
+    starts = np.r_[0, np.cumsum(lengths)[:-1]]
+    if links:
+        steps = rng.integers(1, 4, len(journey_of))
+        steps[starts] = rng.integers(0, n_touchpoints, n_journeys)
+        walked = np.cumsum(steps)
+        codes = (walked - np.repeat(walked[starts] - steps[starts], lengths)) % n_touchpoints
+    else:
+        codes = rng.integers(0, n_touchpoints, len(journey_of))
+    return codes, journey_of, rng.random(n_journeys) < 0.3
+
+
+def wide_log(codes, journey_of, converts):
+    names = np.array([f"p{i:04d}" for i in range(codes.max() + 1)] + ["buy"])
+    ends = np.flatnonzero(np.r_[journey_of[1:] != journey_of[:-1], True])
+    events = np.insert(names[codes], ends[converts] + 1, "buy")
+    users = np.insert(journey_of, ends[converts] + 1, np.flatnonzero(converts))
+    return journey.read_events(pd.DataFrame({
+        "user_id": pd.Series(users).map("u{:06d}".format), "event": events,
+        "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.arange(len(users)), unit="s")}))
+
+
+def direct_conversion(codes, journey_of, converts, removed=None):
+    """Conversion from START, counted from the rows on its own and solved with one scipy spsolve; with
+    ``removed``, every transition into that touchpoint goes to exit instead."""
+    from scipy.sparse import csr_matrix, diags, identity
+    from scipy.sparse.linalg import spsolve
+
+    t = codes.max() + 2  # state 0 is START, touchpoint c is state c + 1
+    first = np.r_[True, journey_of[1:] != journey_of[:-1]]
+    last = np.r_[first[1:], True]
+    source = np.where(first, 0, np.r_[0, codes[:-1] + 1])
+    counts = csr_matrix((np.ones(len(codes)), (source, codes + 1)), shape=(t, t))
+    total = np.asarray(counts.sum(axis=1)).ravel() + np.bincount(codes[last] + 1, minlength=t)  # + goal or exit
+    share = diags(np.divide(1.0, total, out=np.zeros(t), where=total > 0))
+    keep = np.ones(t)
+    if removed is not None:
+        keep[removed + 1] = 0.0
+    q = share @ counts @ diags(keep)
+    r = share @ np.bincount(codes[last][converts] + 1, minlength=t)
+    return spsolve((identity(t) - q).tocsc(), r)[0]
+
+
+@pytest.mark.parametrize("links, route", [(False, "natural"), (True, "natural"), (True, "dense")])
+def test_wide_chain_removal_effects_equal_direct_solves(links, route, monkeypatch):
+    import journey.markov_model as markov_model
+
+    if route == "dense":  # the sparse chain again, through the dense-factor route it does not pick itself
+        monkeypatch.setattr(markov_model, "_DENSE_FILL", 0.0)
+        monkeypatch.setattr(markov_model, "_DENSE_MIN", 0)
+    n = 3000 if links else 2000
+    codes, journey_of, converts = wide_paths(n, 30_000, links, seed=5)
+    m = journey.markov(wide_log(codes, journey_of, converts), goal="buy")
+    assert len(m.touchpoints) == n and "transition_matrix" not in vars(m)  # never built unless asked
+    # Each case runs the route it is named for: uniform traffic fills the factors in, links keep them sparse.
+    lu = markov_model._Factorised(markov_model._probabilities(m._chain.counts)).lu
+    filled = lu.nnz >= max(markov_model._DENSE_MIN, markov_model._DENSE_FILL * lu.shape[0] ** 2)
+    assert filled == (not links or route == "dense")
+    base = direct_conversion(codes, journey_of, converts)
+    assert m.overall_conversion == pytest.approx(base, abs=1e-12) == converts.mean()
+    sample = np.random.default_rng(1).choice(n, 20, replace=False)
+    effects = m.removal_effect[[f"p{i:04d}" for i in sample]].to_numpy()
+    expected = [1 - direct_conversion(codes, journey_of, converts, removed=i) / base for i in sample]
+    np.testing.assert_allclose(effects, np.clip(expected, 0, 1), rtol=0, atol=1e-9)
+    assert effects.max() > 0.001  # the sample holds touchpoints that matter, not only zeros
+
+
+
+# --- orders 2 and 3 against a plain-Python chain -----------------------------------------------------
+
+def brute_force_chain(paths, goal, order):
+    """Transition counts of the order-k chain, in plain Python: a state is the tuple of the last k
+    touchpoints (START-padded); journeys stop at their first goal."""
+    start = (START,) * order
+    counts = defaultdict(Counter)
+    for path in paths:
+        state = start
+        for event in path:
+            if event == goal:
+                counts[state][goal] += 1
+                break
+            counts[state][(state + (event,))[-order:]] += 1
+            state = (state + (event,))[-order:]
+        else:
+            counts[state][END] += 1
+    return start, counts
+
+
+def brute_force_solve(start, counts, goal, removed=None):
+    """Conversion probability and expected steps of every state, by dense numpy algebra; with
+    ``removed``, the states holding that touchpoint are removed (their in-flow goes to exit)."""
+    states = [start, *sorted(set(counts) - {start})]
+    index = {s: i for i, s in enumerate(states)}
+    q, r = np.zeros((len(states), len(states))), np.zeros(len(states))
+    for s, out in counts.items():
+        total = sum(out.values())
+        for nxt, n in out.items():
+            if nxt == goal:
+                r[index[s]] += n / total
+            elif nxt != END and removed not in nxt:
+                q[index[s], index[nxt]] += n / total
+    a = np.eye(len(states)) - q
+    return dict(zip(states, np.linalg.solve(a, r))), dict(zip(states, np.linalg.solve(a, np.ones(len(states)))))
+
+
+def small_random_paths(seed, n=80):
+    """Short journeys over four touchpoints; some convert at the end, some in the middle and go on."""
+    rng = np.random.default_rng(seed)
+    paths = []
+    for _ in range(n):
+        path = list(rng.choice(["a", "b", "c", "d"], size=rng.integers(1, 7)))
+        if rng.random() < 0.15:
+            path.insert(int(rng.integers(0, len(path))), "buy")
+        paths.append(path + (["buy"] if rng.random() < 0.35 else []))
+    return paths
+
+
+@pytest.mark.parametrize("order", [2, 3])
+@pytest.mark.parametrize("seed", range(4))
+def test_higher_orders_agree_with_brute_force_on_small_random_logs(order, seed):
+    paths = small_random_paths(seed)
+    m = journey.markov(log_from_paths(paths), goal="buy", order=order)
+    start, counts = brute_force_chain(paths, "buy", order)
+    conversion, steps = brute_force_solve(start, counts, "buy")
+    assert m.overall_conversion == pytest.approx(conversion[start], abs=1e-12)
+    for state, value in steps.items():
+        label = START if state == start else " > ".join(state)
+        assert m.expected_steps[label] == pytest.approx(value, abs=1e-10)
+    visits = {s: sum(out.values()) for s, out in counts.items()}
+    for t in ["a", "b", "c", "d"]:
+        ending = [s for s in counts if s[-1] == t]
+        weighted = sum(conversion[s] * visits[s] for s in ending) / sum(visits[s] for s in ending)
+        assert m.conversion_probability[t] == pytest.approx(weighted, abs=1e-12)
+        without = brute_force_solve(start, counts, "buy", removed=t)[0][start]
+        assert m.removal_effect[t] == pytest.approx(max(0.0, 1 - without / conversion[start]), abs=1e-12)
+    assert len(m.transition_matrix) == len(counts) + 2  # the states, the goal and exit
+
+
+@settings(max_examples=60)
+@given(st.lists(st.lists(st.sampled_from(["a", "b", "c", "buy"]), min_size=1, max_size=6), min_size=1,
+                max_size=25).filter(lambda paths: any("buy" in p for p in paths)))
+def test_first_order_overall_conversion_is_the_observed_share_of_converting_journeys(paths):
+    m = journey.markov(log_from_paths(paths), goal="buy")
+    assert m.overall_conversion == pytest.approx(sum("buy" in p for p in paths) / len(paths), abs=1e-12)
+    assert ((m.removal_effect >= 0) & (m.removal_effect <= 1)).all()
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_bootstrap_percentiles_equal_refits_of_the_resampled_journeys(order):
+    """The fast bootstrap (variant counts, the fitted sparsity pattern, one factorisation per replicate)
+    gives the percentiles of plain refits on logs of the same resampled journeys."""
+    rng = np.random.default_rng(4)
+    paths = [list(rng.choice(["a", "b", "c"], size=rng.integers(1, 5))) + (["buy"] if rng.random() < 0.5 else [])
+             for _ in range(150)]
+    m = journey.markov(log_from_paths(paths), goal="buy", order=order)
+    boot = m.bootstrap(n_boot=20, seed=9, level=0.8)
+    draws = np.random.default_rng(9)  # the bootstrap's own stream: n_journeys indices per replicate
+    conversion, removal = [], []
+    for _ in range(20):
+        again = journey.markov(log_from_paths([paths[i] for i in draws.integers(0, len(paths), len(paths))]),
+                               goal="buy", order=order)
+        conversion.append(again.conversion_probability.reindex(boot.index))
+        removal.append(again.removal_effect.reindex(m.touchpoints))
+    for column, values, q in [("conversion_low", conversion, 10), ("conversion_high", conversion, 90),
+                              ("removal_low", removal, 10), ("removal_high", removal, 90)]:
+        expected = np.percentile(np.array(values), q, axis=0)
+        np.testing.assert_allclose(boot[column].dropna().to_numpy(), expected, rtol=0, atol=1e-12)
