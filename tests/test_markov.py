@@ -262,7 +262,7 @@ def direct_conversion(codes, journey_of, converts, removed=None):
 
 @pytest.mark.parametrize("links, route", [(False, "natural"), (True, "natural"), (True, "dense")])
 def test_wide_chain_removal_effects_equal_direct_solves(links, route, monkeypatch):
-    import journey.markov_model as markov_model
+    import journey.analysis.markov as markov_model
 
     if route == "dense":  # the sparse chain again, through the dense-factor route it does not pick itself
         monkeypatch.setattr(markov_model, "_DENSE_FILL", 0.0)
@@ -374,9 +374,10 @@ def test_bootstrap_percentiles_equal_refits_of_the_resampled_journeys(order):
     m = journey.markov(log_from_paths(paths), goal="buy", order=order)
     boot = m.bootstrap(n_boot=20, seed=9, level=0.8)
     draws = np.random.default_rng(9)  # the bootstrap's own stream: n_journeys indices per replicate
+    held = sorted(paths)  # the model holds journeys by their path (the same order on every backend)
     conversion, removal = [], []
     for _ in range(20):
-        again = journey.markov(log_from_paths([paths[i] for i in draws.integers(0, len(paths), len(paths))]),
+        again = journey.markov(log_from_paths([held[i] for i in draws.integers(0, len(held), len(held))]),
                                goal="buy", order=order)
         conversion.append(again.conversion_probability.reindex(boot.index))
         removal.append(again.removal_effect.reindex(m.touchpoints))
