@@ -1,5 +1,7 @@
 """The Dask path on a LocalCluster: the same counts as pandas, with partitions that split users."""
 
+import contextlib
+
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
@@ -184,3 +186,98 @@ def test_a_parquet_folder_is_read_as_parquet(client, tmp_path, sample):
     folder.mkdir()
     sample.head(1000).to_parquet(folder / "a.parquet", index=False)
     assert journey.journey_graph(journey.read_events(str(folder), engine="dask")).graph["n_events"] == 1000
+
+
+def test_markov_on_dask_equals_pandas_and_so_does_its_bootstrap(client, sample):
+    local = journey.markov(journey.read_events(sample), goal="purchase")
+    remote = journey.markov(dd.from_pandas(sample, npartitions=5, sort=False), goal="purchase")
+    pd.testing.assert_frame_equal(local.to_frame(), remote.to_frame(), rtol=0, atol=1e-12)
+    assert local.n_journeys == remote.n_journeys
+    pd.testing.assert_frame_equal(local.bootstrap(n_boot=20, seed=3), remote.bootstrap(n_boot=20, seed=3),
+                                  rtol=0, atol=1e-12)
+    second = journey.markov(dd.from_pandas(sample, npartitions=5, sort=False), goal="purchase", order=2)
+    pd.testing.assert_frame_equal(journey.markov(journey.read_events(sample), goal="purchase", order=2).to_frame(),
+                                  second.to_frame(), rtol=0, atol=1e-12)
+
+
+def test_compare_paths_on_dask_equals_pandas(client, sample):
+    local = journey.compare_paths(journey.read_events(sample), goal="purchase")
+    remote = journey.compare_paths(dd.from_pandas(sample, npartitions=5, sort=False), goal="purchase")
+    pd.testing.assert_frame_equal(local, remote, check_dtype=False)
+
+
+@pytest.mark.parametrize("inactive_after", ["14D", "30D"])
+def test_survival_on_dask_equals_pandas(client, sample, inactive_after):
+    local = journey.survival(journey.read_events(sample), inactive_after=inactive_after)
+    remote = journey.survival(dd.from_pandas(sample, npartitions=5, sort=False), inactive_after=inactive_after)
+    pd.testing.assert_frame_equal(local.table(), remote.table())
+    orders = journey.datasets.load_sample().orders
+    local = journey.survival(orders, event="next_purchase")
+    remote = journey.survival(dd.from_pandas(orders, npartitions=4, sort=False), event="next_purchase")
+    pd.testing.assert_frame_equal(local.table(), remote.table())
+
+
+def test_one_shuffle_serves_every_later_analysis(client, sample):
+    log = journey.partition_by_user(dd.from_pandas(sample, npartitions=4, sort=False))
+    parts = log.partitions()
+    journey.journey_graph(log, goal="purchase"), journey.drop_off(log, goal="purchase"), journey.churn(log)
+    assert log.partitions() is parts  # partitioned and persisted once, reused
+    local = journey.read_events(sample)
+    pd.testing.assert_frame_equal(journey.drop_off(local, goal="purchase"), journey.drop_off(log, goal="purchase"))
+
+
+def test_partitions_that_split_every_user_give_the_same_answers(client, sample):
+    # Round-robin rows over 6 partitions: each customer with more than one event is split.
+    rows = sample.assign(_part=np.arange(len(sample)) % 6).sort_values("_part", kind="stable").drop(columns="_part")
+    ddf = dd.from_pandas(rows, npartitions=6, sort=False)
+    local = journey.read_events(sample)
+    pd.testing.assert_frame_equal(journey.path_variants(local, goal="purchase").drop(columns="median_seconds"),
+                                  journey.path_variants(ddf, goal="purchase").drop(columns="median_seconds"),
+                                  check_dtype=False)
+    pd.testing.assert_frame_equal(journey.funnel(local, ["product", "cart", "purchase"]).drop(columns="median_seconds_to_next"),
+                                  journey.funnel(ddf, ["product", "cart", "purchase"]).drop(columns="median_seconds_to_next"),
+                                  check_dtype=False)
+
+
+@pytest.mark.parametrize("call", [
+    lambda log: journey.journey_graph(log, goal="purchse"),
+    lambda log: journey.markov(log, goal="purchse"),
+    lambda log: journey.funnel(log, ["product", "crat"]),
+    lambda log: journey.drop_off(log, goal="purchase", by="devise"),
+    lambda log: journey.retention(log, event="purchse"),
+])
+def test_argument_errors_are_raised_before_any_analysis_task_runs(client, sample, call):
+    log = journey.partition_by_user(dd.from_pandas(sample, npartitions=3, sort=False))
+    started = []
+    with pytest.raises(journey.JourneyError):
+        with dask_task_counter(client, started):
+            call(log)
+    assert not [key for key in started if "_partial" in key], started
+
+
+@contextlib.contextmanager
+def dask_task_counter(client, started):
+    """Collect the keys of tasks the scheduler runs while the block runs."""
+    from distributed.diagnostics.plugin import SchedulerPlugin
+
+    class Recorder(SchedulerPlugin):
+        name = "journey-recorder"
+
+        def transition(self, key, start, finish, *args, **kwargs):
+            if finish == "processing":
+                self.keys.append(str(key))
+
+    def install(dask_scheduler=None):
+        plugin = Recorder()
+        plugin.keys = []
+        dask_scheduler.add_plugin(plugin, name="journey-recorder")
+
+    def keys(dask_scheduler=None):
+        plugin = dask_scheduler.plugins.pop("journey-recorder")
+        return plugin.keys
+
+    client.run_on_scheduler(install)
+    try:
+        yield
+    finally:
+        started.extend(client.run_on_scheduler(keys))
