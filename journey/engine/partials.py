@@ -187,6 +187,11 @@ def group_medians(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.nd
     medians = np.full(n_groups, np.nan)
     if len(values) == 0:
         return medians
+    from ..io.events import common_unit
+
+    unit = common_unit(values)  # microsecond timestamps: gaps in us pack with the group where ns would not
+    if unit > 1:
+        values = values // unit
     value_bits = max(int(values.max()).bit_length(), 1)
     if value_bits + max(int(n_groups - 1).bit_length(), 1) <= 63:
         ordered = group.astype(np.int64) << value_bits
@@ -201,7 +206,7 @@ def group_medians(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.nd
     has = counts > 0
     low = ordered[(first + (counts - 1) // 2)[has]].astype(np.float64)
     high = ordered[(first + counts // 2)[has]].astype(np.float64)
-    medians[has] = (low + high) / 2
+    medians[has] = (low + high) / 2 * unit
     return medians
 
 

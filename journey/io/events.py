@@ -508,19 +508,40 @@ def _labels(values: pd.Series, column: str, problems: list, reserved: bool = Fal
         codes = values.cat.codes.to_numpy()
         codes = np.where(codes >= 0, remap[codes], -1)
     else:
-        codes, uniques = pd.factorize(values, sort=True)
+        codes, uniques = factorize_sorted(values)
     if reserved and not pd.api.types.is_string_dtype(uniques.dtype):
         # Touchpoint names are text: 3 and "3" are one touchpoint.
-        codes, uniques = pd.factorize(values.astype("str").where(values.notna()), sort=True)
+        codes, uniques = factorize_sorted(values.astype("str").where(values.notna()))
     _record(codes == -1, values, column, "missing values", problems)
     text = pd.Series(np.asarray(uniques, dtype=object))
     if pd.api.types.infer_dtype(text, skipna=True) == "string":
-        _record(np.isin(codes, np.flatnonzero(text.str.strip() == "")), values, column, "blank values", problems)
+        _record_codes(codes, np.flatnonzero(text.str.strip() == ""), values, column, "blank values", problems)
         if reserved:
-            clash = np.flatnonzero(text.isin([START, END]))
-            _record(np.isin(codes, clash), values, column,
-                    f"names journey reserves for its own use ({START!r}, {END!r})", problems)
+            _record_codes(codes, np.flatnonzero(text.isin([START, END])), values, column,
+                          f"names journey reserves for its own use ({START!r}, {END!r})", problems)
     return codes, uniques
+
+
+def factorize_sorted(values) -> tuple[np.ndarray, pd.Index]:
+    """Codes ranking ``values`` in sorted order (-1 where missing) and the sorted distinct values.
+
+    One hash pass (Arrow's for Arrow-backed text) and a sort of the distinct values only: much less work
+    than sorting while factorising when ids repeat, as customer ids do.
+    """
+    codes, uniques = pd.factorize(values, sort=False)
+    order = np.asarray(uniques.argsort())
+    if (order[1:] > order[:-1]).all():
+        return codes, uniques
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1), uniques.take(order)
+
+
+def _record_codes(codes: np.ndarray, bad: np.ndarray, values: pd.Series, column: str, reason: str,
+                  problems: list) -> None:
+    """Record the rows whose code is one of the ``bad`` distinct values (none: nothing to scan)."""
+    if len(bad):
+        _record(np.isin(codes, bad), values, column, reason, problems)
 
 
 def refuse_mixed_types(values: pd.Series, column: str) -> None:
@@ -671,7 +692,9 @@ def _canonical_frame(raw, names, users, times, events, keep) -> tuple[pd.DataFra
     frame = pd.DataFrame(data, copy=False)
     if keep is not None:
         frame, user_codes = frame[keep].reset_index(drop=True), user_codes[keep]
-    frame["event"] = frame["event"].cat.remove_unused_categories()  # categorical input may carry unused ones
+    used = np.bincount(frame["event"].cat.codes.to_numpy() + 1, minlength=len(frame["event"].cat.categories) + 1)[1:]
+    if not used.all():  # categorical input may carry unused categories
+        frame["event"] = frame["event"].cat.remove_unused_categories()
     return frame, user_codes
 
 
@@ -692,12 +715,22 @@ def _sort_by_user_and_time(frame: pd.DataFrame, codes: np.ndarray) -> tuple[np.n
 def _stable_order(codes: np.ndarray, t: np.ndarray) -> np.ndarray | None:
     """Row order sorting by (code, t) with ties in input order; None when rows are in order already.
 
-    One stable argsort on time gives each row its time rank (ties in input order); then a plain sort of
-    the packed key ``code << bits | rank`` (radix-fast for int64) orders by user, then rank.
+    When user code and time (in the coarsest unit that holds every timestamp exactly: s, ms, us or ns)
+    pack into 63 bits, one argsort of the packed key does it (split by user across two threads for large
+    logs), and the rare runs of equal keys are put back in input order. Otherwise a stable argsort on time
+    ranks the rows and a sort of ``code << bits | rank`` orders them by user.
     """
     same_user = codes[1:] == codes[:-1]
     if (codes[1:] >= codes[:-1]).all() and (~same_user | (t[1:] >= t[:-1])).all():
         return None
+    origin = int(t.min())
+    unit = common_unit(t)
+    relative = (t - origin) // unit
+    time_bits = max(int(relative.max()).bit_length(), 1)
+    if int(codes.max()).bit_length() + time_bits <= 63:
+        key = codes.astype(np.int64) << time_bits
+        key |= relative
+        return stable_argsort(key, codes)
     by_time = np.argsort(t, kind="stable")
     bits = max(int(len(t)).bit_length(), 1)
     if int(codes.max()).bit_length() + bits > 63:  # too many users x rows to pack: slower but exact
@@ -708,6 +741,48 @@ def _stable_order(codes: np.ndarray, t: np.ndarray) -> np.ndarray | None:
     key.sort()
     key &= (1 << bits) - 1
     return by_time[key]
+
+
+def common_unit(t: np.ndarray) -> int:
+    """The coarsest of 1 s, 1 ms, 1 us and 1 ns that every value of ``t`` (ns) is a whole number of."""
+    for unit in (10**9, 10**6, 10**3):
+        if not (t % unit).any():
+            return unit
+    return 1
+
+
+#: Logs larger than this are sorted in two halves (by user) on two threads.
+PARALLEL_ROWS = 2_000_000
+
+
+def stable_argsort(key: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` for int64 keys whose high bits are the non-negative ``codes``.
+
+    An unstable argsort is several times faster than a stable one; the few runs of equal keys (events of a
+    user at the same instant) are then put back in input order. Large inputs are split at a code into two
+    halves sorted on two threads (numpy releases the GIL while sorting): every key of the first half is
+    below every key of the second, so the halves simply follow each other.
+    """
+    if len(key) > PARALLEL_ROWS:
+        from concurrent.futures import ThreadPoolExecutor
+
+        low = codes <= int(np.median(codes))
+        halves = [np.flatnonzero(low), np.flatnonzero(~low)]
+        with ThreadPoolExecutor(2) as pool:
+            sorted_halves = list(pool.map(lambda rows: rows[np.argsort(key[rows])], halves))
+        order = np.concatenate(sorted_halves)
+    else:
+        order = np.argsort(key)
+    ordered = key[order]
+    tie = ordered[1:] == ordered[:-1]
+    if tie.any():
+        in_run = np.zeros(len(key), dtype=bool)
+        in_run[1:] |= tie
+        in_run[:-1] |= tie
+        at = np.flatnonzero(in_run)
+        run = np.cumsum(~np.r_[False, tie][at])  # a run starts where the key differs from the one before
+        order[at] = order[at][np.lexsort((order[at], run))]
+    return order
 
 
 def _fmt_time(ts: pd.Timestamp) -> str:

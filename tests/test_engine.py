@@ -1,0 +1,147 @@
+"""The engine: partials that add by name, one sort that is stable, and a sparse graph equal to a naive count."""
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import journey
+from journey import END, START
+from journey.engine import partials
+from journey.engine.core import Analysis, is_distributed, run
+from journey.engine.partials import Keyed, LogHistogram, MEDIAN_RELATIVE_ERROR, Parts, Samples, group_medians
+from journey.io import events as events_module
+
+
+# --- partials ------------------------------------------------------------------------------------------
+
+def test_keyed_counts_add_by_name_whatever_the_order_of_the_keys():
+    a = Keyed(pd.Index(["cart", "home"], dtype=object), {"n": np.array([1, 2])})
+    b = Keyed(pd.Index(["home", "faq"], dtype=object), {"n": np.array([10, 5])})
+    total = (a + b).frame()["n"].to_dict()
+    assert total == {"cart": 1, "home": 12, "faq": 5}
+    assert (None + a) is a and (a + None) is a
+
+
+def test_parts_add_component_by_component():
+    total = Parts(n=1, x=np.array([1, 2])) + Parts(n=2, x=np.array([3, 4])) + None
+    assert total["n"] == 3 and total["x"].tolist() == [4, 6]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 10**12)), min_size=1, max_size=300), st.integers(1, 5))
+def test_log_histogram_medians_stay_within_the_stated_bound_of_exact_ones(rows, n_parts):
+    group = np.array([g for g, _ in rows])
+    values = np.array([v for _, v in rows], dtype=np.int64)
+    index = pd.Index(list("abcde"), dtype=object)
+    exact = Samples(index, group, values).medians()
+    # The same values in n_parts parts, each with its own histogram, merged.
+    pieces = np.array_split(np.arange(len(rows)), n_parts)
+    merged = None
+    for piece in pieces:
+        merged = partials.add(merged, LogHistogram.of(index, group[piece], values[piece]))
+    approx = merged.medians()
+    assert np.array_equal(np.isnan(exact), np.isnan(approx))
+    ok = ~np.isnan(exact)
+    # Each middle value is read as the geometric middle of its bin: within the bound, relative.
+    assert np.all(np.abs(approx[ok] - exact[ok]) <= MEDIAN_RELATIVE_ERROR * exact[ok] + 1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2**62)), min_size=1, max_size=50))
+def test_exact_group_medians_at_any_resolution(rows):
+    group = np.array([g for g, _ in rows])
+    values = np.array([v for _, v in rows], dtype=np.int64)
+    got = group_medians(group, values, 4)
+    for g in range(4):
+        mine = sorted(int(v) for k, v in rows if k == g)
+        if not mine:
+            assert np.isnan(got[g])
+        else:
+            middle = (mine[(len(mine) - 1) // 2] + mine[len(mine) // 2]) / 2
+            assert got[g] == pytest.approx(middle, rel=1e-15)
+
+
+# --- the order of a log --------------------------------------------------------------------------------
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 5), st.sampled_from([1, 1000, 10**6, 10**9])),
+                min_size=2, max_size=200),
+       st.booleans())
+def test_the_sort_by_user_and_time_is_stable_and_exact(rows, threaded):
+    codes = np.array([u for u, _, _ in rows], dtype=np.int64)
+    t = np.array([s * unit for _, s, unit in rows], dtype=np.int64) + 1_700_000_000 * 10**9
+    expected = np.lexsort((np.arange(len(rows)), t, codes))
+    old = events_module.PARALLEL_ROWS
+    events_module.PARALLEL_ROWS = 1 if threaded else old
+    try:
+        order = events_module._stable_order(codes, t)
+    finally:
+        events_module.PARALLEL_ROWS = old
+    assert np.array_equal(np.arange(len(rows)) if order is None else order, expected)
+
+
+# --- the sparse graph against a naive count --------------------------------------------------------------
+
+def naive_graph(paths):
+    edges, journeys, visits = Counter(), Counter(), Counter()
+    for path in paths:
+        walk = [START, *path, END]
+        pairs = list(zip(walk, walk[1:]))
+        edges.update(pairs)
+        journeys.update(set(pairs))
+        visits.update(path)
+    return edges, journeys, visits
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 10_000), st.integers(1, 400), st.integers(0, 2**32 - 1))
+def test_graph_with_up_to_ten_thousand_touchpoints_equals_a_naive_count(n_touchpoints, n_users, seed):
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, 12, n_users)
+    paths = [[f"p{int(x)}" for x in rng.integers(0, n_touchpoints, size)] for size in lengths]
+    rows = [(f"u{i:04d}", e) for i, p in enumerate(paths) for e in p]
+    frame = pd.DataFrame(rows, columns=["user_id", "event"]).assign(
+        timestamp=pd.date_range("2025-01-01", periods=len(rows), freq="s", tz="UTC"))
+    graph = journey.journey_graph(frame.sample(frac=1, random_state=seed % 1000))  # rows in any order
+    edges, journeys, visits = naive_graph(paths)
+    assert {(a, b): d["count"] for a, b, d in graph.edges(data=True)} == dict(edges)
+    assert {(a, b): d["journeys"] for a, b, d in graph.edges(data=True)} == dict(journeys)
+    assert {n: d["visits"] for n, d in graph.nodes(data=True) if n not in (START, END)} == dict(visits)
+
+
+def test_a_wide_clickstream_never_allocates_touchpoints_squared():
+    # 30,000 page URLs: a dense edge array would be 9e8 cells; the sparse graph holds the observed ones.
+    rng = np.random.default_rng(0)
+    n = 60_000
+    frame = pd.DataFrame({"user_id": rng.integers(0, 6_000, n).astype(str),
+                          "event": np.char.add("/page/", rng.integers(0, 30_000, n).astype(str)),
+                          "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 10**7, n), "s")})
+    import tracemalloc
+
+    log = journey.read_events(frame)
+    tracemalloc.start()
+    graph = journey.journey_graph(log)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert graph.graph["n_transitions"] == n + log.n_users  # one per event, plus each journey's entry
+    assert graph.number_of_nodes() == len(log.events) + 2
+    assert peak < 200 * 2**20
+
+
+# --- dispatch ----------------------------------------------------------------------------------------------
+
+def test_the_local_path_is_the_one_part_case():
+    class Count(Analysis):
+        def partial(self, log, facts):
+            return Parts(events=log.n_events, users=log.n_users)
+
+        def finish(self, total, facts):
+            return total["events"], total["users"], facts.exact
+
+    frame = journey.datasets.load_sample().events
+    assert run(Count(), frame) == (len(frame), frame["user_id"].nunique(), True)
+    assert not is_distributed(frame)
