@@ -27,6 +27,7 @@ bench: $(VENV)
 	$(BIN)/python benchmarks/read_events.py
 	$(BIN)/python benchmarks/graph.py
 	$(BIN)/python benchmarks/markov.py
+	$(BIN)/python benchmarks/wide.py
 	$(BIN)/python benchmarks/dask_graph.py
 
 # Re-execute every notebook in place (outputs are committed and checked by nbval).

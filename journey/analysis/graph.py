@@ -188,17 +188,20 @@ def _graph(total: Parts, goals: set) -> JourneyGraph:
                        conversions=int(row.conversions))
     graph.add_node(END, kind="end", **ends)
     rank = {name: i for i, name in enumerate([*nodes.index, START, END])}
-    sources, targets = edges.index.get_level_values(0), edges.index.get_level_values(1)
-    order = np.lexsort((targets.map(rank).to_numpy(), sources.map(rank).to_numpy()))
-    out_of = edges["count"].groupby(sources).sum()
+    sources = edges.index.get_level_values(0).tolist()
+    targets = edges.index.get_level_values(1).tolist()
+    counts = edges["count"].to_numpy()
+    source_rank = np.array([rank[s] for s in sources], dtype=np.int64)
+    target_rank = np.array([rank[s] for s in targets], dtype=np.int64)
+    out_of = np.bincount(source_rank, weights=counts, minlength=len(rank))[source_rank]
     times = total["times"]
-    medians = pd.Series(times.medians(), index=times.index).reindex(edges.index).to_numpy()
-    counts, journeys = edges["count"].to_numpy(), edges["journeys"].to_numpy()
+    medians = pd.Series(times.medians(), index=times.index).reindex(edges.index).to_numpy().tolist()
+    shares = (counts / out_of).tolist()
+    counts_list, journeys = counts.tolist(), edges["journeys"].to_numpy().tolist()
     graph.add_edges_from(
-        (sources[i], targets[i], {"count": int(counts[i]), "journeys": int(journeys[i]),
-                                  "share": int(counts[i]) / int(out_of[sources[i]]),
-                                  "median_seconds": float(medians[i])})
-        for i in order)
+        (sources[i], targets[i], {"count": counts_list[i], "journeys": journeys[i], "share": shares[i],
+                                  "median_seconds": medians[i]})
+        for i in np.lexsort((target_rank, source_rank)).tolist())
     graph._journey_edges = total.get("paths")
     return graph
 
