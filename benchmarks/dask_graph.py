@@ -1,10 +1,12 @@
-"""The journey graph of 50M events through Dask on this machine, beside the single-machine path at 10M.
+"""A session of 50M events through Dask on this machine: graph, drop-off and funnel on one shuffle.
 
-Target (issue 9): 50M completes with peak memory under 8 GB for the whole process tree (client, scheduler,
-workers). Memory is the sum of the resident memory of this process and all its children, polled every
-0.2 s. Data: ten Parquet files of 5M synthetic events each (seeded, ~10 events per user, 20 touchpoints).
+Target (issue 12): one session on a two-worker LocalCluster with 2 GiB per worker partitions the log by
+user once and runs the journey graph, the drop-off table and a funnel on it; the whole process tree
+(client, scheduler, workers) stays under 4 GB. Memory is the sum of the resident memory of this process
+and all its children, polled every 0.2 s. Beside it, the single-machine path on 10M events. Data: ten
+Parquet files of 5M synthetic events each (seeded, ~10 events per user, 20 touchpoints).
 
-Run: `python benchmarks/dask_graph.py [--rows 50000000] [--local-rows 10000000]`.
+Run: `python benchmarks/dask_graph.py [--rows 50000000] [--local-rows 10000000] [--worker-memory 2GiB]`.
 """
 
 from __future__ import annotations
@@ -72,19 +74,29 @@ def run_watched(command: list[str]) -> dict:
             "peak_tree_gib": round(peak / 2**30, 2)}
 
 
-def dask_case(folder: str) -> None:
+def dask_case(folder: str, worker_memory: str) -> None:
     from dask.distributed import Client, LocalCluster
     import logging
 
     import journey
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, memory_limit="3GiB", dashboard_address=None,
+    steps = ["touchpoint_00", "touchpoint_01", "touchpoint_02"]
+    with LocalCluster(n_workers=2, threads_per_worker=1, memory_limit=worker_memory, dashboard_address=None,
                       silence_logs=logging.ERROR) as cluster, Client(cluster):
         start = time.perf_counter()
-        graph = journey.journey_graph(journey.read_events(f"{folder}/*.parquet", engine="dask"))
-        seconds = time.perf_counter() - start
-    print(json.dumps({"graph_seconds": round(seconds, 1), "events": graph.graph["n_events"],
-                      "journeys": graph.graph["n_journeys"]}))
+        log = journey.partition_by_user(journey.read_events(f"{folder}/*.parquet", engine="dask"))
+        shuffled = time.perf_counter()
+        graph = journey.journey_graph(log)
+        graphed = time.perf_counter()
+        drop = journey.drop_off(log, goal="touchpoint_00")
+        dropped = time.perf_counter()
+        steps_table = journey.funnel(log, steps)
+        done = time.perf_counter()
+    print(json.dumps({"partition_seconds": round(shuffled - start, 1), "graph_seconds": round(graphed - shuffled, 1),
+                      "drop_off_seconds": round(dropped - graphed, 1), "funnel_seconds": round(done - dropped, 1),
+                      "graph_seconds_total": round(done - start, 1), "events": graph.graph["n_events"],
+                      "journeys": graph.graph["n_journeys"], "drop_off_rows": len(drop),
+                      "funnel_entered": int(steps_table["entered"].iloc[0])}))
 
 
 def local_case(folder: str, rows: int) -> None:
@@ -104,11 +116,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=50_000_000)
     parser.add_argument("--local-rows", type=int, default=10_000_000)
+    parser.add_argument("--worker-memory", default="2GiB")
     parser.add_argument("--case")
     parser.add_argument("args", nargs="*")
     args = parser.parse_args()
     if args.case == "dask":
-        return dask_case(args.args[0])
+        return dask_case(args.args[0], args.args[1])
     if args.case == "local":
         return local_case(args.args[0], int(args.args[1]))
     folder = make_dataset(args.rows)
@@ -116,9 +129,12 @@ def main() -> None:
     local = run_watched([sys.executable, script, "--case", "local", str(folder), str(args.local_rows)])
     print(f"single machine, {local['events']:,} events: {local['wall_seconds']} s wall "
           f"(graph {local['graph_seconds']} s), peak {local['peak_tree_gib']} GiB")
-    distributed = run_watched([sys.executable, script, "--case", "dask", str(folder)])
-    print(f"Dask LocalCluster (2 workers x 3 GiB), {distributed['events']:,} events: {distributed['wall_seconds']} s wall "
-          f"(graph {distributed['graph_seconds']} s), peak {distributed['peak_tree_gib']} GiB for the whole process tree")
+    distributed = run_watched([sys.executable, script, "--case", "dask", str(folder), args.worker_memory])
+    d = distributed
+    print(f"Dask LocalCluster (2 workers x {args.worker_memory}), {d['events']:,} events: {d['wall_seconds']} s wall; "
+          f"partition by user once {d['partition_seconds']} s, then graph {d['graph_seconds']} s, drop_off "
+          f"{d['drop_off_seconds']} s, funnel {d['funnel_seconds']} s; peak {d['peak_tree_gib']} GiB for the whole "
+          f"process tree (target < 4 GB)")
 
 
 if __name__ == "__main__":
