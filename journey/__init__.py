@@ -34,7 +34,7 @@ _LAZY = {
     "plot_active_users": "plot.charts", "save_figure": "plot.figures",
     "to_frames": "io.export", "write_graphml": "io.export", "write_gexf": "io.export",
     "to_node_link": "io.export", "write_node_link": "io.export",
-    "partition_by_user": "io.dask_log",
+    "partition_by_user": "engine.dask_backend",
 }
 
 __all__ = ["read_events", "EventLog", "START", "END", *_LAZY, "JourneyError", "JourneyWarning", "__version__"]

@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine.core import Facts, run, segment_value, span_codes
+from ..engine.core import run, segment_value, span_codes
+from ..io.facts import Facts
 from ..engine.partials import Keyed, Parts
 from ..errors import JourneyError
 from ..io.events import END, START

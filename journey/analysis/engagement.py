@@ -21,7 +21,8 @@ import pandas as pd
 from ..errors import JourneyError
 from ..io.events import EventLog, duration_ns, session_starts
 from ..stats.intervals import wilson_interval
-from ..engine.core import Analysis, Facts, run
+from ..engine.core import Analysis, run
+from ..io.facts import Facts
 from ..engine.partials import Parts
 from ..stats.proportions import ProportionResult
 from ..stats.proportions import _check_level as check_level

@@ -22,7 +22,8 @@ import pandas as pd
 from ..errors import JourneyError
 from ..io.events import duration_ns
 from ..stats.intervals import wilson_interval
-from ..engine.core import Analysis, Facts, run, segment_value, span_codes
+from ..engine.core import Analysis, run, segment_value, span_codes
+from ..io.facts import Facts
 from ..engine.partials import Keyed, Parts, timings
 
 __all__ = ["funnel", "FunnelAnalysis"]

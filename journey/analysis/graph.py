@@ -33,7 +33,8 @@ import pandas as pd
 from ..errors import JourneyError, UnknownEventError
 from ..io.events import END, START
 from ..stats.intervals import wilson_interval
-from ..engine.core import Facts, run
+from ..engine.core import run
+from ..io.facts import Facts
 from ..engine.journeys import JourneyAnalysis, Journeys, distinct_pairs, goal_list, observed_codes
 from ..engine.partials import Keyed, Parts, timings
 

@@ -36,7 +36,8 @@ from scipy.sparse.linalg import splu
 
 from ..errors import JourneyError, UnknownEventError
 from ..io.events import END, START
-from ..engine.core import Facts, run
+from ..engine.core import run
+from ..io.facts import Facts
 from ..engine.journeys import JourneyAnalysis, Journeys, goal_codes
 from ..engine.partials import Keyed
 from .variants import _variant_ids

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine.core import Analysis, Facts, run, segment_value, span_codes
+from ..engine.core import Analysis, run, segment_value, span_codes
+from ..io.facts import Facts
 from ..engine.partials import Keyed
 from ..errors import JourneyError
 from ..io.events import duration_ns, time_ns

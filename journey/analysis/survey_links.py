@@ -15,7 +15,8 @@ import pandas as pd
 
 from ..errors import JourneyError, JourneyWarning
 from ..io.events import EventLog
-from ..engine.journeys import as_event_log, distinct_pairs, goal_codes, split_journeys
+from ..engine.journeys import distinct_pairs, goal_codes, split_journeys
+from ..io.events import as_event_log
 from ..stats.net_promoter import NPSDifference, NPSResult, nps
 from ..stats.significance import adjust_pvalues
 

@@ -15,7 +15,8 @@ from ..errors import JourneyError
 from ..io.events import EventLog, duration_ns, session_starts, time_ns
 from ..stats.proportions import _check_level as check_level
 from ..stats.survival import SurvivalResult, kaplan_meier
-from ..engine.core import Analysis, Facts, run
+from ..engine.core import Analysis, run
+from ..io.facts import Facts
 from ..engine.partials import Keyed
 
 __all__ = ["survival"]

@@ -7,7 +7,8 @@ import pandas as pd
 
 from ..errors import JourneyError
 from ..stats.intervals import wilson_interval
-from ..engine.core import Facts, run
+from ..engine.core import run
+from ..io.facts import Facts
 from ..engine.journeys import JourneyAnalysis, Journeys
 from ..engine.partials import Keyed, Parts, timings
 

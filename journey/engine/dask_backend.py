@@ -21,9 +21,10 @@ import sys
 import warnings
 from contextlib import contextmanager
 
+from ..io.facts import Facts
 from .partials import add
 
-__all__ = ["run_distributed", "compute", "tree_sum"]
+__all__ = ["run_distributed", "partition_by_user", "global_facts", "compute", "tree_sum"]
 
 
 def run_distributed(analysis, data, *, argument: str = "log"):
@@ -37,7 +38,7 @@ def run_distributed(analysis, data, *, argument: str = "log"):
             source = as_dask_orders(data, analysis.reader_options())
         else:
             source = as_dask_log(data)
-        facts = source.facts()
+        facts = global_facts(source)
         analysis.prepare(facts)
         to_part = event_log_of if source.kind == "events" else None
         partials = [dask.delayed(_partial)(analysis, part, facts, to_part) for part in source.partitions()]
@@ -88,6 +89,44 @@ def compute(*tasks) -> tuple:
 
     with ProgressBar():
         return dask.compute(*tasks)
+
+
+def global_facts(source) -> Facts:
+    """The global facts of a partitioned log (or orders), computed once in one pass and kept on it."""
+    if source._facts is None:
+        source._facts = source.facts_from(compute(tree_sum(source.summaries()))[0])
+    return source._facts
+
+
+def partition_by_user(data):
+    """Shuffle a Dask log by user once and keep it in the cluster's memory for every later analysis.
+
+    Parameters
+    ----------
+    data : DaskEventLog or dask.dataframe.DataFrame
+        From ``read_events(..., engine="dask")``, or a Dask DataFrame with the default column names.
+
+    Returns
+    -------
+    DaskEventLog
+        The same log, partitioned: each partition holds whole users, sorted by user and time (ties in
+        input order), and the global facts (touchpoints, first and last event) are known. Analyses given
+        it run without another shuffle or validation.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd, journey
+    >>> events = journey.datasets.load_sample().events
+    >>> log = journey.partition_by_user(dd.from_pandas(events, npartitions=4))
+    >>> journey.journey_graph(log).graph["n_events"] == len(events)
+    True
+    """
+    from ..io.dask_log import as_dask_log
+
+    with _quiet():
+        log = as_dask_log(data)
+        global_facts(log)
+    return log
 
 
 @contextmanager

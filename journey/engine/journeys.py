@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import JourneyError, UnknownEventError
-from .core import Analysis, Facts
-from ..io.events import EventLog, duration_ns, read_events, session_starts, user_starts
+from .core import Analysis
+from ..io.events import EventLog, as_event_log, duration_ns, session_starts, user_starts
+from ..io.facts import Facts
 
 __all__ = ["Journeys", "split_journeys", "as_event_log", "goal_codes", "goal_list", "distinct_pairs",
            "observed_codes", "JourneyAnalysis"]
@@ -84,16 +85,6 @@ class Journeys:
             return np.zeros(self.n_journeys, dtype=bool)
         hit = np.isin(self.events, goals)
         return np.bincount(self.journey[hit], minlength=self.n_journeys) > 0
-
-
-def as_event_log(data, argument: str = "log") -> EventLog:
-    """An EventLog as it is, or a DataFrame read with the default columns."""
-    if isinstance(data, EventLog):
-        return data
-    if isinstance(data, pd.DataFrame):
-        return read_events(data)
-    raise JourneyError(f"{argument} must be an EventLog (from journey.read_events) or a pandas DataFrame, "
-                       f"not {type(data).__name__}")
 
 
 def split_journeys(log: EventLog, by: str = "user", gap="30min") -> Journeys:

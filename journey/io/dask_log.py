@@ -25,7 +25,7 @@ import pandas as pd
 from ..errors import JourneyError
 from .events import EventLog, check_clashes, read_events, resolve_column
 
-__all__ = ["DaskEventLog", "DaskOrders", "read_events_dask", "partition_by_user"]
+__all__ = ["DaskEventLog", "DaskOrders", "read_events_dask", "as_dask_log", "as_dask_orders", "event_log_of"]
 
 CANONICAL = ("user", "time", "event")
 DEFAULTS = (("user", "user_id"), ("time", "timestamp"), ("event", "event"))
@@ -87,16 +87,11 @@ class _Partitioned:
             self._parts = self._partition().persist().to_delayed()
         return self._parts
 
-    def facts(self):
-        """The global facts, computed once from the persisted partitions (a tree reduction)."""
-        if self._facts is None:
-            import dask
+    def summaries(self) -> list:
+        """Per persisted partition, a delayed summary (first time, last time, touchpoints or columns) that adds."""
+        import dask
 
-            from ..engine.dask_backend import compute, tree_sum
-
-            summaries = [dask.delayed(_part_facts)(part, self.kind) for part in self.partitions()]
-            self._facts = self._finish_facts(compute(tree_sum(summaries))[0])
-        return self._facts
+        return [dask.delayed(_part_facts)(part, self.kind) for part in self.partitions()]
 
 
 class DaskEventLog(_Partitioned):
@@ -127,8 +122,8 @@ class DaskEventLog(_Partitioned):
         shuffled = numbered.shuffle(on="user", npartitions=max(2, self.frame.npartitions))
         return shuffled.map_partitions(_sorted_part, meta=self.frame._meta)
 
-    def _finish_facts(self, summary):
-        from ..engine.core import Facts
+    def facts_from(self, summary):
+        from .facts import Facts
 
         if summary is None:
             raise JourneyError("the log holds no events")
@@ -155,8 +150,8 @@ class DaskOrders(_Partitioned):
         shuffled = self.frame.shuffle(on=customer, npartitions=max(2, self.frame.npartitions))
         return shuffled.map_partitions(_orders_part, self.options, meta=_orders_meta(self.frame._meta, self.options))
 
-    def _finish_facts(self, summary):
-        from ..engine.core import Facts
+    def facts_from(self, summary):
+        from .facts import Facts
 
         if summary is None:
             raise JourneyError("the orders table holds no rows")
@@ -233,25 +228,6 @@ def event_log_of(part: pd.DataFrame) -> EventLog:
     """An EventLog of one partition (whole users, already sorted and validated): nothing is checked again."""
     frame = part.assign(event=pd.Categorical(part["event"]))
     return EventLog.from_sorted(frame, source="Dask partition")
-
-
-def partition_by_user(data) -> DaskEventLog:
-    """Shuffle a Dask log by user once and keep it in the cluster's memory for every later analysis.
-
-    Parameters
-    ----------
-    data : DaskEventLog or dask.dataframe.DataFrame
-        From ``read_events(..., engine="dask")``, or a Dask DataFrame with the default column names.
-
-    Returns
-    -------
-    DaskEventLog
-        The same log, partitioned: each partition holds whole users, and the global facts (touchpoints,
-        first and last event) are known. Analyses given it run without another shuffle or validation.
-    """
-    log = as_dask_log(data)
-    log.facts()
-    return log
 
 
 _remembered: OrderedDict = OrderedDict()

@@ -33,7 +33,7 @@ from ..errors import (
     TimeUnitError,
 )
 
-__all__ = ["read_events", "EventLog", "START", "END"]
+__all__ = ["read_events", "EventLog", "START", "END", "as_event_log"]
 
 #: Synthetic node where every journey begins. ``read_events`` refuses events with this name, so it can
 #: never clash with a real touchpoint.
@@ -353,6 +353,16 @@ class EventLog:
             for k, v in self._summary_lines()
         )
         return f"<p><b>EventLog</b> from {html.escape(self.source)}</p><table>{rows}</table>"
+
+
+def as_event_log(data, argument: str = "log") -> EventLog:
+    """An EventLog as it is, or a DataFrame read with the default columns."""
+    if isinstance(data, EventLog):
+        return data
+    if isinstance(data, pd.DataFrame):
+        return read_events(data)
+    raise JourneyError(f"{argument} must be an EventLog (from journey.read_events) or a pandas DataFrame, "
+                       f"not {type(data).__name__}")
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -159,7 +159,8 @@ def plot_sankey(log, *, steps: int = 5, top: int = 6, ax=None):
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path
 
-    from ..engine.journeys import as_event_log, split_journeys
+    from ..engine.journeys import split_journeys
+    from ..io.events import as_event_log
 
     if steps < 2:
         raise JourneyError(f"steps must be at least 2, not {steps}")
