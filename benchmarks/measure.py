@@ -82,3 +82,19 @@ def table(rows: list[tuple[str, dict]], reference: str | None = None) -> str:
         rel = f"{r['seconds'] / ref['seconds']:>14.2f}" if ref else ""
         lines.append(f"{label:<42}{r['seconds']:>9.2f}{r['peak_mib']:>10.0f}{r['work_mib']:>10.0f}{rel}")
     return "\n".join(lines)
+
+
+def measure_split(compute, extract, *args) -> None:
+    """Like :func:`measure`, but only ``compute(*args)`` is timed; ``extract(result)`` then turns its result
+    into JSON-ready figures (for checks across tools) outside the clock, so the conversion costs no tool time.
+    """
+    import time
+
+    before = peak_mib()
+    start = time.perf_counter()
+    result = compute(*args)
+    seconds = time.perf_counter() - start
+    peak = peak_mib()
+    figures = extract(result) or {}
+    print(json.dumps({"seconds": round(seconds, 3), "peak_mib": round(peak, 1),
+                      "work_mib": round(peak - before, 1), **figures}))
