@@ -29,6 +29,7 @@ bench: $(VENV)
 	$(BIN)/python benchmarks/markov.py
 	$(BIN)/python benchmarks/wide.py
 	$(BIN)/python benchmarks/dask_graph.py
+	$(BIN)/python benchmarks/engine.py
 
 # Re-execute every notebook in place (outputs are committed and checked by nbval).
 notebooks: $(VENV)
