@@ -15,8 +15,9 @@ shop funnel, microsecond UTC times over 90 days, ties, rows shuffled) and comput
 A user's events are ordered by time, ties in file order, by every tool (see benchmarks/peers.py). The run
 CHECKS the figures: counts must be equal, medians equal to 1e-6 s; it prints "agree: True/False" per case.
 
-Each case runs in its own subprocess (measure.py), twice; the faster run is reported (its seconds and its
-peak resident memory). journey runs with this interpreter and only its public API; the peers run in a
+Each case runs in its own subprocess (measure.py), twice, the tools of one analysis taking turns; the faster
+run is reported (its seconds, CPU seconds and peak resident memory). The load average printed with each
+table says whether something else was using the two cores meanwhile. journey runs with this interpreter and only its public API; the peers run in a
 benchmark-only virtual environment, benchmarks/out/peers-venv, made on first use by pip (never a
 dependency of journey). Imports of the tool itself are outside the clock; everything from opening the file
 to the figures in Python is inside it (networkx, loaded by journey_graph on first use, counts).
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -157,21 +159,31 @@ PLAN = {
 # running and checking
 
 
-def run(runner: str, case: str, path: Path, runs: int) -> dict:
-    """The fastest of ``runs`` fresh subprocesses of one case (its seconds, peak MiB and figures)."""
+def command(runner: str, case: str, path: Path) -> tuple[list[str], dict | None]:
     if runner == "journey":
-        command, env = [sys.executable, str(SCRIPT), "--case", case, str(path)], None
-    else:
-        command, env = [peers_python(), str(PEERS), "--case", case, str(path)], peer_environment()
-    best = None
+        return [sys.executable, str(SCRIPT), "--case", case, str(path)], None
+    return [peers_python(), str(PEERS), "--case", case, str(path)], peer_environment()
+
+
+def run_once(runner: str, case: str, path: Path) -> dict:
+    """One fresh subprocess of one case: its seconds, CPU seconds, peak MiB and figures."""
+    args, env = command(runner, case, path)
+    done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=SCRIPT.parent)
+    if done.returncode != 0:
+        raise RuntimeError(f"case {case} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_plan(plan: list[tuple[str, str, str]], path: Path, runs: int) -> list[tuple[str, dict]]:
+    """Every tool of one analysis, ``runs`` rounds interleaved (so a busy moment of the machine hits all the
+    tools alike, not one); per tool the fastest run."""
+    best: dict[str, dict] = {}
     for _ in range(runs):
-        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=SCRIPT.parent)
-        if done.returncode != 0:
-            raise RuntimeError(f"case {case} failed:\n{done.stderr[-4000:]}")
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-        if best is None or result["seconds"] < best["seconds"]:
-            best = result
-    return best
+        for label, runner, case in plan:
+            result = run_once(runner, case, path)
+            if label not in best or result["seconds"] < best[label]["seconds"]:
+                best[label] = result
+    return [(label, best[label]) for label, _, _ in plan]
 
 
 def close(a, b) -> bool:
@@ -222,9 +234,9 @@ def compare(reference: dict, other: dict) -> list[str]:
 
 def table(rows: list[tuple[str, dict]]) -> str:
     j = rows[0][1]
-    lines = [f"  {'tool':<46}{'seconds':>9}{'peak MiB':>10}{'time / journey':>16}{'MiB / journey':>15}"]
+    lines = [f"  {'tool':<46}{'seconds':>9}{'CPU s':>8}{'peak MiB':>10}{'time / journey':>16}{'MiB / journey':>15}"]
     for label, r in rows:
-        lines.append(f"  {label:<46}{r['seconds']:>9.2f}{r['peak_mib']:>10.0f}"
+        lines.append(f"  {label:<46}{r['seconds']:>9.2f}{r['cpu_seconds']:>8.1f}{r['peak_mib']:>10.0f}"
                      f"{r['seconds'] / j['seconds']:>16.2f}{r['peak_mib'] / j['peak_mib']:>15.2f}")
     return "\n".join(lines)
 
@@ -252,6 +264,7 @@ def main() -> None:
 
         return measure_split(*JOURNEY_CASES[args.case], args.path)
 
+    sys.stdout.reconfigure(line_buffering=True)  # each table as soon as it is measured, also into a file
     started = time.perf_counter()
     path = make_log(args.rows)
     python = peers_python()
@@ -260,14 +273,16 @@ def main() -> None:
                               capture_output=True, text=True, check=True).stdout.split()
     print(f"log: {describe(path)}")
     print(f"journey with {sys.executable}; peers with {python}: DuckDB {versions[0]}, Polars {versions[1]}, "
-          f"pm4py {versions[2]}; best of {args.runs} runs, each case in its own process")
+          f"pm4py {versions[2]}; best of {args.runs} interleaved runs, each case in its own process; "
+          f"CPU s: user + system time of all threads")
     results: dict[str, list[tuple[str, dict]]] = {}
     all_agree = True
     for name in args.cases:
-        rows = [(label, run(runner, case, path, args.runs)) for label, runner, case in PLAN[name]]
+        load = os.getloadavg()[0]
+        rows = run_plan(PLAN[name], path, args.runs)
         results[name] = rows
         reference = rows[0][1]
-        print(f"\n{name}")
+        print(f"\n{name}  (1-minute load average before: {load:.2f}, after: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores)")
         print(table(rows))
         for label, r in rows[1:]:
             problems = compare(reference, r)
