@@ -16,10 +16,11 @@ A user's events are ordered by time, ties in file order, by every tool (see benc
 CHECKS the figures: counts must be equal, medians equal to 1e-6 s; it prints "agree: True/False" per case.
 
 Each case runs in its own subprocess (measure.py), twice, the tools of one analysis taking turns; the faster
-run is reported (its seconds, CPU seconds and peak resident memory). The load average printed with each
-table says whether something else was using the two cores meanwhile. journey runs with this interpreter and only its public API; the peers run in a
-benchmark-only virtual environment, benchmarks/out/peers-venv, made on first use by pip (never a
-dependency of journey). Imports of the tool itself are outside the clock; everything from opening the file
+run is reported (its seconds, CPU seconds and peak resident memory). With each table: the largest share of
+the cores that other processes (not the case) kept busy during any of its runs, from /proc/stat, so a
+table measured on a busy machine says so. journey runs with this interpreter and only its public API; the
+peers run in a benchmark-only virtual environment, benchmarks/out/peers-venv, made on first use by pip
+(never a dependency of journey). Imports of the tool itself are outside the clock; everything from opening the file
 to the figures in Python is inside it (networkx, loaded by journey_graph on first use, counts).
 
 Run: `make bench` or `python benchmarks/engine.py [--rows 10000000] [--runs 2] [--cases graph funnel ...]`.
@@ -165,25 +166,45 @@ def command(runner: str, case: str, path: Path) -> tuple[list[str], dict | None]
     return [peers_python(), str(PEERS), "--case", case, str(path)], peer_environment()
 
 
+def busy_seconds() -> float:
+    """CPU time the whole machine has spent busy since boot (all processes, all cores), from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # less idle and iowait
+
+
+def children_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_once(runner: str, case: str, path: Path) -> dict:
-    """One fresh subprocess of one case: its seconds, CPU seconds, peak MiB and figures."""
+    """One fresh subprocess of one case: its seconds, CPU seconds, peak MiB and figures, and ``others``:
+    the share of the machine's cores that other processes kept busy while it ran (0: a quiet machine)."""
     args, env = command(runner, case, path)
+    busy, mine, start = busy_seconds(), children_seconds(), time.perf_counter()
     done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=SCRIPT.parent)
+    wall, busy, mine = time.perf_counter() - start, busy_seconds() - busy, children_seconds() - mine
     if done.returncode != 0:
         raise RuntimeError(f"case {case} failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["others"] = max(0.0, busy - mine) / (wall * os.cpu_count())
+    return result
 
 
 def run_plan(plan: list[tuple[str, str, str]], path: Path, runs: int) -> list[tuple[str, dict]]:
     """Every tool of one analysis, ``runs`` rounds interleaved (so a busy moment of the machine hits all the
     tools alike, not one); per tool the fastest run."""
     best: dict[str, dict] = {}
+    others = 0.0
     for _ in range(runs):
         for label, runner, case in plan:
             result = run_once(runner, case, path)
+            others = max(others, result["others"])
             if label not in best or result["seconds"] < best[label]["seconds"]:
                 best[label] = result
-    return [(label, best[label]) for label, _, _ in plan]
+    return [(label, {**best[label], "others": others}) for label, _, _ in plan]
 
 
 def close(a, b) -> bool:
@@ -278,11 +299,11 @@ def main() -> None:
     results: dict[str, list[tuple[str, dict]]] = {}
     all_agree = True
     for name in args.cases:
-        load = os.getloadavg()[0]
         rows = run_plan(PLAN[name], path, args.runs)
         results[name] = rows
         reference = rows[0][1]
-        print(f"\n{name}  (1-minute load average before: {load:.2f}, after: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores)")
+        others = max(r["others"] for _, r in rows)
+        print(f"\n{name}  (other processes kept at most {others:.0%} of the {os.cpu_count()} cores busy during these runs)")
         print(table(rows))
         for label, r in rows[1:]:
             problems = compare(reference, r)
