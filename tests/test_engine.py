@@ -145,3 +145,18 @@ def test_the_local_path_is_the_one_part_case():
     frame = journey.datasets.load_sample().events
     assert run(Count(), frame) == (len(frame), frame["user_id"].nunique(), True)
     assert not is_distributed(frame)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=3)), min_size=1, max_size=60))
+def test_sorted_factorisation_on_two_threads_equals_pandas(values):
+    series = pd.Series(values, dtype="str")
+    expected_codes, expected_uniques = pd.factorize(series, sort=True)
+    old = events_module.PARALLEL_ROWS
+    events_module.PARALLEL_ROWS = 0  # every column takes the two-thread Arrow path
+    try:
+        codes, uniques = events_module.factorize_sorted(series)
+    finally:
+        events_module.PARALLEL_ROWS = old
+    assert list(uniques) == list(expected_uniques)
+    assert codes.tolist() == expected_codes.tolist()
