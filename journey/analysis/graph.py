@@ -35,7 +35,7 @@ from ..io.events import END, START
 from ..stats.intervals import wilson_interval
 from ..engine.core import run
 from ..io.facts import Facts
-from ..engine.journeys import JourneyAnalysis, Journeys, distinct_pairs, goal_list, observed_codes
+from ..engine.journeys import JourneyAnalysis, Journeys, distinct_pairs, goal_list, in_parallel, observed_codes
 from ..engine.partials import Keyed, Parts, timings
 
 __all__ = ["journey_graph", "prune", "JourneyGraph", "GraphAnalysis", "JourneyAnalysis", "summarize", "START", "END"]
@@ -113,11 +113,6 @@ def summarize(journeys: Journeys, goals: np.ndarray, exact: bool = True) -> Part
     converted = journeys.converted(goals)
 
     visits = np.bincount(ev, minlength=k)
-    node_pairs = distinct_pairs(jid, ev, k)
-    node_journeys = np.bincount(node_pairs % k, minlength=k)
-    node_conversions = np.bincount(node_pairs[converted[node_pairs // k]] % k, minlength=k)
-    del node_pairs
-
     step = journeys.inner()[:-1]  # row i -> i + 1 stays in one journey
     inner = ev[:-1][step].astype(np.int64) * width + ev[1:][step]
     first_edge = k * width + ev[starts].astype(np.int64)
@@ -129,7 +124,11 @@ def summarize(journeys: Journeys, goals: np.ndarray, exact: bool = True) -> Part
     edge_count = np.bincount(ids, minlength=n_edges)
     # Each journey has one START and one END edge, and those never occur inside a journey: only inner
     # edges can repeat within a journey.
-    inner_pairs = distinct_pairs(jid[:-1][step], inner_ids, n_edges)
+    node_pairs, inner_pairs = in_parallel(lambda: distinct_pairs(jid, ev, k),
+                                          lambda: distinct_pairs(jid[:-1][step], inner_ids, n_edges))
+    node_journeys = np.bincount(node_pairs % k, minlength=k)
+    node_conversions = np.bincount(node_pairs[converted[node_pairs // k]] % k, minlength=k)
+    del node_pairs
     edge_journeys = edge_count.copy()
     edge_journeys -= np.bincount(inner_ids, minlength=n_edges)
     edge_journeys += np.bincount(inner_pairs % n_edges, minlength=n_edges)

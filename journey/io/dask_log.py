@@ -238,16 +238,7 @@ def as_dask_log(data) -> DaskEventLog:
     so the next analysis of the same DataFrame reuses its shuffle)."""
     if isinstance(data, DaskEventLog):
         return data
-    key = getattr(data, "_name", None)
-    if key is not None and key in _remembered:
-        _remembered.move_to_end(key)
-        return _remembered[key]
-    log = read_events_dask(data)
-    if key is not None:
-        _remembered[key] = log
-        while len(_remembered) > _REMEMBERED:
-            _remembered.popitem(last=False)
-    return log
+    return _remember(getattr(data, "_name", None), lambda: read_events_dask(data))
 
 
 def as_dask_orders(data, options: dict) -> DaskOrders:
@@ -255,12 +246,19 @@ def as_dask_orders(data, options: dict) -> DaskOrders:
     if isinstance(data, DaskOrders) and data.options == options:
         return data
     frame = data.frame if isinstance(data, DaskOrders) else data
-    key = (getattr(frame, "_name", None), tuple(sorted(options.items(), key=lambda kv: kv[0])))
-    if key[0] is not None and key in _remembered:
+    name = getattr(frame, "_name", None)
+    key = None if name is None else (name, tuple(sorted(options.items(), key=lambda kv: kv[0])))
+    return _remember(key, lambda: DaskOrders(frame, options))
+
+
+def _remember(key, make):
+    """The partitioned input made earlier for ``key`` (a Dask graph name), or a new one, remembered."""
+    if key is not None and key in _remembered:
+        _remembered.move_to_end(key)
         return _remembered[key]
-    orders = DaskOrders(frame, options)
-    if key[0] is not None:
-        _remembered[key] = orders
+    made = make()
+    if key is not None:
+        _remembered[key] = made
         while len(_remembered) > _REMEMBERED:
             _remembered.popitem(last=False)
-    return orders
+    return made
