@@ -19,6 +19,8 @@ Dask when it is not loaded; anything else runs here, in this process.
 from __future__ import annotations
 
 import sys
+from abc import ABC, abstractmethod
+
 import numpy as np
 import pandas as pd
 
@@ -29,7 +31,7 @@ from ..io.facts import Facts
 __all__ = ["Analysis", "Facts", "run", "is_distributed", "local_facts", "span_codes", "segment_value", "MISSING"]
 
 
-class Analysis:
+class Analysis(ABC):
     """Base of every log analysis: ``prepare`` -> ``partial`` per part -> ``+`` -> ``finish``.
 
     ``source`` says what a part is: ``"events"`` (an :class:`~journey.EventLog` of whole users) or
@@ -41,11 +43,13 @@ class Analysis:
     def prepare(self, facts: Facts) -> None:
         """Check the arguments against the data's global facts; raise before any part is analysed."""
 
+    @abstractmethod
     def partial(self, part, facts: Facts):
-        raise NotImplementedError
+        """The analysis of one user-disjoint part: a value that adds, keyed by names."""
 
+    @abstractmethod
     def finish(self, total, facts: Facts):
-        raise NotImplementedError
+        """The result, from the sum of every part's partial."""
 
 
 def is_distributed(data) -> bool:
