@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine.core import Analysis, run, segment_value, span_codes
+from ..engine.core import MISSING, Analysis, run, segment_value, span_codes
 from ..io.facts import Facts
 from ..engine.partials import Keyed
 from ..errors import JourneyError
@@ -106,18 +106,15 @@ class RepeatRateAnalysis(Analysis):
             return ProportionResult(int(counts["repeaters"].sum()), int(counts["customers"].sum()),
                                     label="repeat rate")
         counts = counts[counts["customers"] > 0]
-        segments = [segment_value(v) for v in counts.index]
-        order = sorted(range(len(segments)), key=lambda i: (_is_nan(segments[i]), segments[i] if not
-                                                             _is_nan(segments[i]) else 0))
+        keys = list(counts.index)
+        # Segments in sorted order, the missing one last (partials may add them up in any order).
+        order = sorted(range(len(keys)), key=lambda i: (keys[i] is MISSING, 0 if keys[i] is MISSING else keys[i]))
+        segments = [segment_value(v) for v in keys]
         return _by_segment([segments[i] for i in order], counts["customers"].to_numpy()[order],
                            counts["repeaters"].to_numpy()[order], self.by, self.level)
 
 
 _ALL = "all customers"
-
-
-def _is_nan(value) -> bool:
-    return isinstance(value, float) and value != value
 
 
 def _customers(frame: pd.DataFrame, has_order_ids: bool, window: tuple, by: str | None) -> pd.DataFrame:
