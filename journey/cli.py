@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .errors import JourneyError
+from .errors import JourneyError, command_line
 
 __all__ = ["main"]
 
@@ -20,7 +20,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        with command_line():  # messages name --options, not Python keywords
+            return args.run(args)
     except JourneyError as exc:
         print(f"journey: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
@@ -53,8 +54,8 @@ def _parser() -> argparse.ArgumentParser:
                                             "--out writes it as GraphML (.graphml), GEXF (.gexf) or node-link JSON (.json).")
     _add_source_arguments(graph)
     graph.add_argument("--goal", action="append", help="conversion event (repeat for several)")
-    graph.add_argument("--by", choices=["user", "session"], default="user", help="what one journey is (default: user)")
-    graph.add_argument("--gap", default="30min", help="inactivity that ends a session with --by session (default: 30min)")
+    graph.add_argument("--unit", choices=["user", "session"], default="user", help="what one journey is (default: user)")
+    graph.add_argument("--gap", default="30min", help="inactivity that ends a session with --unit session (default: 30min)")
     graph.add_argument("--min-share", type=float, help="prune transitions below this share of their source's out-flow")
     graph.add_argument("--out", help="write the graph to this .graphml, .gexf or .json file")
     graph.set_defaults(run=_graph)
@@ -64,8 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_source_arguments(drawing)
     drawing.add_argument("--out", required=True, help="image file to write: .png, .svg or .pdf")
     drawing.add_argument("--goal", action="append", help="conversion event (repeat for several)")
-    drawing.add_argument("--by", choices=["user", "session"], default="user", help="what one journey is (default: user)")
-    drawing.add_argument("--gap", default="30min", help="inactivity that ends a session with --by session (default: 30min)")
+    drawing.add_argument("--unit", choices=["user", "session"], default="user", help="what one journey is (default: user)")
+    drawing.add_argument("--gap", default="30min", help="inactivity that ends a session with --unit session (default: 30min)")
     drawing.add_argument("--min-share", type=float, help="leave out transitions below this share of their source's out-flow")
     drawing.add_argument("--max-nodes", type=int, default=40, help="simplify larger graphs to about this many touchpoints")
     drawing.set_defaults(run=_map)
@@ -130,7 +131,7 @@ def _graph(args: argparse.Namespace) -> int:
     if args.out and not any(args.out.endswith(ext) for ext in writers):
         raise JourneyError(f"--out {args.out!r}: use a .graphml, .gexf or .json file name")
     goal = args.goal[0] if args.goal and len(args.goal) == 1 else args.goal
-    graph = journey_graph(_read(args), goal=goal, by=args.by, gap=args.gap)
+    graph = journey_graph(_read(args), goal=goal, unit=args.unit, gap=args.gap)
     if args.min_share is not None:
         graph = prune(graph, min_share=args.min_share)
     print(graph)
@@ -151,7 +152,7 @@ def _map(args: argparse.Namespace) -> int:
     if not any(args.out.lower().endswith(ext) for ext in (".png", ".svg", ".pdf")):
         raise JourneyError(f"--out {args.out!r}: use a .png, .svg or .pdf file name")
     goal = args.goal[0] if args.goal and len(args.goal) == 1 else args.goal
-    graph = journey_graph(_read(args), goal=goal, by=args.by, gap=args.gap)
+    graph = journey_graph(_read(args), goal=goal, unit=args.unit, gap=args.gap)
     if args.min_share is not None:
         graph = prune(graph, min_share=args.min_share)
     path = save_figure(plot_journey_map(graph, max_nodes=args.max_nodes), args.out)

@@ -10,8 +10,11 @@ line after the header), which is also the position in the DataFrame pandas would
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from difflib import get_close_matches
+from typing import Any
 
 __all__ = [
     "JourneyError",
@@ -24,10 +27,51 @@ __all__ = [
     "MixedTimezoneError",
     "TimeUnitError",
     "UnknownEventError",
+    "option",
+    "command_line",
 ]
 
 #: How many offending rows a message quotes before it says "and N more".
 SHOWN_ROWS = 5
+
+
+# Which interface the user is calling: messages spell arguments as that interface does.
+_INTERFACE: ContextVar[str] = ContextVar("journey_interface", default="python")
+
+#: Command-line spellings that are not the keyword with dashes followed by its value.
+CLI_SPELLINGS = {("on_invalid", "drop"): "--drop-invalid", ("on_invalid", "raise"): "(without --drop-invalid)"}
+
+
+def option(keyword: str, value: Any = None) -> str:
+    """How the user passes ``keyword`` (with ``value``) in the interface they are calling.
+
+    In Python ``time_unit='s'``; on the command line (inside :func:`command_line`) ``--time-unit s``.
+
+    Examples
+    --------
+    >>> option("time_unit", "s"), option("by")
+    ("time_unit='s'", 'by=...')
+    >>> with command_line():
+    ...     option("time_unit", "s"), option("on_invalid", "drop"), option("by")
+    ('--time-unit s', '--drop-invalid', '--by')
+    """
+    if _INTERFACE.get() == "cli":
+        special = CLI_SPELLINGS.get((keyword, value))
+        if special:
+            return special
+        flag = "--" + keyword.replace("_", "-")
+        return flag if value is None else f"{flag} {value}"
+    return f"{keyword}=..." if value is None else f"{keyword}={value!r}"
+
+
+@contextmanager
+def command_line() -> Iterator[None]:
+    """Within this block, messages spell arguments as command-line options (the CLI runs in it)."""
+    token = _INTERFACE.set("cli")
+    try:
+        yield
+    finally:
+        _INTERFACE.reset(token)
 
 
 class JourneyError(ValueError):
@@ -51,16 +95,20 @@ class EmptyLogError(JourneyError):
 
 
 class MissingColumnError(JourneyError):
-    """A column the analysis needs is not in the input."""
+    """A column the analysis needs is not in the input.
 
-    def __init__(self, role: str, name: str, available: Sequence[str]):
-        self.role, self.column, self.available = role, name, list(available)
+    ``keyword`` is the argument that names the column (``by``, ``user``, ...), ``role`` what the column
+    holds (``"segment"``; the keyword itself when not given).
+    """
+
+    def __init__(self, keyword: str, name: str, available: Sequence[str], role: str | None = None):
+        self.keyword, self.role, self.column, self.available = keyword, role or keyword, name, list(available)
         hint = _suggestion(name, self.available)
         shown = ", ".join(repr(c) for c in self.available[:20])
         more = f" and {len(self.available) - 20} more" if len(self.available) > 20 else ""
         super().__init__(
-            f"column {name!r} (the {role} column) is not in the input; available columns: "
-            f"{shown}{more}.{hint} Name it with {role}=... (--{role} on the command line)."
+            f"column {name!r} (the {self.role} column) is not in the input; available columns: "
+            f"{shown}{more}.{hint} Name it with {option(keyword)}."
         )
 
 

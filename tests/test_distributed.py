@@ -38,12 +38,12 @@ def as_dict(graph):
 def test_dask_graph_counts_are_identical_to_pandas(client, sample, by):
     # Rows in time order across 7 partitions: every customer's events are spread over several partitions.
     ddf = dd.from_pandas(sample, npartitions=7, sort=False)
-    local = journey.journey_graph(journey.read_events(sample), goal="purchase", by=by)
-    remote = journey.journey_graph(ddf, goal="purchase", by=by)
+    local = journey.journey_graph(journey.read_events(sample), goal="purchase", unit=by)
+    remote = journey.journey_graph(ddf, goal="purchase", unit=by)
     ln, le, lg = as_dict(local)
     rn, re_, rg = as_dict(remote)
     assert ln == rn and le == re_
-    for key in ("n_journeys", "n_events", "n_conversions", "n_transitions", "goal", "by"):
+    for key in ("n_journeys", "n_events", "n_conversions", "n_transitions", "goal", "unit"):
         assert lg[key] == rg[key]
     for a, b, d in local.edges(data=True):
         exact, approx = d["median_seconds"], remote.edges[a, b]["median_seconds"]

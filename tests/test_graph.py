@@ -66,8 +66,8 @@ def test_a_loop_repeated_in_one_journey_counts_once_in_journeys():
 def test_sessions_across_midnight_make_one_journey_and_a_long_gap_two():
     log = log_of([("u", "2025-01-01T23:50:00Z", "home"), ("u", "2025-01-02T00:10:00Z", "cart"),
                   ("u", "2025-01-02T09:00:00Z", "home")])
-    g = journey.journey_graph(log, by="session", gap="30min")
-    assert g.graph["n_journeys"] == 2 and g.graph["by"] == "session" and g.graph["gap"] == "30min"
+    g = journey.journey_graph(log, unit="session", gap="30min")
+    assert g.graph["n_journeys"] == 2 and g.graph["unit"] == "session" and g.graph["gap"] == "30min"
     assert g.edges["home", "cart"]["count"] == 1 and not g.has_edge("cart", "home")
     assert g.edges["cart", END]["count"] == 1 and g.edges[START, "home"]["count"] == 2
     assert journey.journey_graph(log).edges["cart", "home"]["count"] == 1  # by user: one journey
@@ -89,8 +89,8 @@ def test_a_dataframe_is_read_with_the_default_columns_and_other_input_is_refused
     assert journey.journey_graph(df).edges["x", "y"]["count"] == 1
     with pytest.raises(JourneyError, match="EventLog"):
         journey.journey_graph([1, 2, 3])
-    with pytest.raises(JourneyError, match="by"):
-        journey.journey_graph(df, by="day")
+    with pytest.raises(JourneyError, match="unit"):
+        journey.journey_graph(df, unit="day")
 
 
 def test_the_graph_is_a_networkx_digraph_with_a_summary_display(hand_log):
@@ -138,7 +138,7 @@ def reference_dfg(log, by="user", gap="30min"):
 
 @given(event_logs(), st.sampled_from(["user", "session"]))
 def test_edges_equal_the_directly_follows_relation_computed_naively(log, by):
-    g = journey.journey_graph(log, by=by, gap="30min")
+    g = journey.journey_graph(log, unit=by, gap="30min")
     counts, journeys, medians = reference_dfg(log, by)
     assert {(a, b): d["count"] for a, b, d in g.edges(data=True)} == counts
     assert {(a, b): d["journeys"] for a, b, d in g.edges(data=True)} == journeys
@@ -149,7 +149,7 @@ def test_edges_equal_the_directly_follows_relation_computed_naively(log, by):
 @given(event_logs(), st.sampled_from(["user", "session"]), st.data())
 def test_flow_is_conserved_and_counts_are_consistent(log, by, data):
     goal = data.draw(st.one_of(st.none(), st.sampled_from(log.events), st.lists(st.sampled_from(log.events), min_size=1)))
-    g = journey.journey_graph(log, by=by, goal=goal)
+    g = journey.journey_graph(log, unit=by, goal=goal)
     n = g.graph["n_journeys"]
     for node in g.touchpoints():
         inflow = sum(d["count"] for *_, d in g.in_edges(node, data=True))

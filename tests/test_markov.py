@@ -42,8 +42,8 @@ def test_hand_computed_chain():
 def test_overall_conversion_equals_the_observed_share_exactly():
     log = journey.read_events("data/events.csv.gz")
     for by in ("user", "session"):
-        m = journey.markov(log, goal="purchase", by=by)
-        g = journey.journey_graph(log, goal="purchase", by=by)
+        m = journey.markov(log, goal="purchase", unit=by)
+        g = journey.journey_graph(log, goal="purchase", unit=by)
         assert m.overall_conversion == pytest.approx(g.graph["n_conversions"] / g.graph["n_journeys"], abs=1e-12)
 
 

@@ -80,7 +80,7 @@ class DropOffAnalysis(JourneyAnalysis):
         self.segment, self.level = by, level
 
     def prepare(self, facts: Facts) -> None:
-        facts.require_column(self.segment, "segment (by=)")
+        facts.require_column(self.segment, "by", "segment")
         super().prepare(facts)
 
     def partial(self, log, facts: Facts) -> Keyed:

@@ -83,7 +83,7 @@ class FunnelAnalysis(Analysis):
         self.window = None if within is None else duration_ns(within, "within")
 
     def prepare(self, facts: Facts) -> None:
-        facts.require_column(self.by, "segment (by=)")
+        facts.require_column(self.by, "by", "segment")
         facts.require_events(self.steps, "steps")  # an unknown step is most often a typo: say so
 
     def partial(self, log, facts: Facts) -> Parts:

@@ -44,7 +44,7 @@ NODE_ATTRIBUTES = ("visits", "journeys", "entries", "exits", "conversions")
 EDGE_ATTRIBUTES = ("count", "journeys", "share", "median_seconds")
 
 
-def journey_graph(log, *, goal=None, by: str = "user", gap="30min") -> JourneyGraph:
+def journey_graph(log: LogLike, *, goal: Goal = None, unit: Unit = "user", gap: Duration = "30min") -> JourneyGraph:
     """Build the journey graph of a log.
 
     Parameters
@@ -56,10 +56,10 @@ def journey_graph(log, *, goal=None, by: str = "user", gap="30min") -> JourneyGr
     goal : str or list of str, optional
         The conversion event(s). A journey converts when it reaches any of them. A goal that never
         occurs in the log is an error (it is most often a typo): the message lists the events.
-    by : {"user", "session"}
+    unit : {"user", "session"}
         What one journey is: everything a user did, or one session (see :meth:`EventLog.sessions`).
     gap : str or pandas.Timedelta
-        Inactivity that ends a session, with ``by="session"``.
+        Inactivity that ends a session, with ``unit="session"``.
 
     Returns
     -------
@@ -68,7 +68,7 @@ def journey_graph(log, *, goal=None, by: str = "user", gap="30min") -> JourneyGr
         :data:`journey.START` and :data:`journey.END`, with ``visits``, ``journeys``, ``entries``,
         ``exits``, ``conversions`` and ``kind`` ("start", "end", "goal", "touchpoint"). Edges: ``count``,
         ``journeys``, ``share`` (0-1), ``median_seconds``. Graph: ``n_journeys``, ``n_events``, ``goal``,
-        ``n_conversions``, ``n_transitions``, ``by``, ``gap``.
+        ``n_conversions``, ``n_transitions``, ``unit``, ``gap``.
 
     Examples
     --------
@@ -82,7 +82,7 @@ def journey_graph(log, *, goal=None, by: str = "user", gap="30min") -> JourneyGr
     >>> g.nodes["home"]["conversions"], g.graph["n_conversions"]
     (1, 1)
     """
-    return run(GraphAnalysis(goal=goal, by=by, gap=gap), log)
+    return run(GraphAnalysis(goal=goal, unit=unit, gap=gap), log)
 
 
 class GraphAnalysis(JourneyAnalysis):
@@ -95,7 +95,7 @@ class GraphAnalysis(JourneyAnalysis):
     def finish(self, total: Parts, facts: Facts) -> JourneyGraph:
         graph = _graph(total, set(self.goals))
         graph.graph.update(goal=self.goal if self.goal is None or isinstance(self.goal, (str, int, float))
-                           else list(self.goal), by=self.by, gap=str(self.gap) if self.by == "session" else None)
+                           else list(self.goal), unit=self.unit, gap=str(self.gap) if self.unit == "session" else None)
         return graph
 
 

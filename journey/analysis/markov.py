@@ -47,7 +47,7 @@ __all__ = ["markov", "MarkovModel", "MarkovAnalysis"]
 MAX_ORDER = 3
 
 
-def markov(log_or_graph, *, goal, order: int = 1, by: str = "user", gap="30min") -> MarkovModel:
+def markov(log_or_graph, *, goal, order: int = 1, unit: str = "user", gap="30min") -> MarkovModel:
     """Fit the absorbing Markov model of the journeys toward ``goal``.
 
     Parameters
@@ -61,7 +61,7 @@ def markov(log_or_graph, *, goal, order: int = 1, by: str = "user", gap="30min")
         The conversion event(s).
     order : {1, 2, 3}
         How many past touchpoints a state remembers.
-    by, gap
+    unit, gap
         What a journey is, as in :func:`journey.journey_graph` (for a log).
 
     Returns
@@ -85,15 +85,15 @@ def markov(log_or_graph, *, goal, order: int = 1, by: str = "user", gap="30min")
         if order != 1:
             raise JourneyError("a journey graph holds first-order transitions only; pass the log for order > 1")
         return MarkovModel(_chain_from_graph(log_or_graph, goal), goal=goal, order=order)
-    return run(MarkovAnalysis(goal=goal, order=order, by=by, gap=gap), log_or_graph, argument="log_or_graph")
+    return run(MarkovAnalysis(goal=goal, order=order, unit=unit, gap=gap), log_or_graph, argument="log_or_graph")
 
 
 class MarkovAnalysis(JourneyAnalysis):
     """Distinct paths cut at their first goal, with how many journeys take each: the chain is built from
     them in ``finish``, and the bootstrap resamples journeys through them."""
 
-    def __init__(self, *, goal, order: int, by: str, gap):
-        super().__init__(goal=goal, by=by, gap=gap)
+    def __init__(self, *, goal, order: int, unit: str, gap):
+        super().__init__(goal=goal, unit=unit, gap=gap)
         if not self.goals:
             raise JourneyError("markov needs a goal")
         self.order = order

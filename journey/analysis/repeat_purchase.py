@@ -74,7 +74,7 @@ class RepeatRateAnalysis(Analysis):
         return dict(self.options)
 
     def prepare(self, facts: Facts) -> None:
-        facts.require_column(self.by, "segment (by=)")
+        facts.require_column(self.by, "by", "segment")
 
     def partial(self, orders: pd.DataFrame, facts: Facts) -> Keyed:
         customers = _customers(orders, self.options["order"] is not None, self.window, self.by)

@@ -80,7 +80,7 @@ def nps_by_touchpoint(log, survey, *, level: float = 0.95) -> pd.DataFrame:
     """
     log = as_event_log(log)
     users, scores = _answers(log, survey)
-    journeys = split_journeys(log, by="user")
+    journeys = split_journeys(log, unit="user")
     k = len(journeys.names)
     pairs = distinct_pairs(journeys.journey, journeys.events, k)
     visited = np.zeros((k, journeys.n_journeys), dtype=bool)
@@ -103,7 +103,7 @@ def nps_by_outcome(log, survey, *, goal, level: float = 0.95) -> pd.DataFrame:
     """
     log = as_event_log(log)
     users, scores = _answers(log, survey)
-    journeys = split_journeys(log, by="user")
+    journeys = split_journeys(log, unit="user")
     converted = journeys.converted(goal_codes(goal, journeys.names))
     last = journeys.events[journeys.ends]
     groups = [("converted", converted), ("not converted", ~converted)]

@@ -16,7 +16,7 @@ __all__ = ["path_variants", "VariantsAnalysis"]
 
 
 def path_variants(log, *, top: int | None = 20, collapse_repeats: bool = False, goal=None,
-                  by: str = "user", gap="30min") -> pd.DataFrame:
+                  unit: str = "user", gap="30min") -> pd.DataFrame:
     """The most common paths (sequences of touchpoints) and how their journeys fare.
 
     Parameters
@@ -29,7 +29,7 @@ def path_variants(log, *, top: int | None = 20, collapse_repeats: bool = False, 
         Merge immediate repeats (``product, product, cart`` becomes ``product, cart``) before comparing.
     goal : str or list of str, optional
         Conversion event(s): adds ``conversions``, ``conversion_rate`` and its Wilson 95% interval.
-    by, gap
+    unit, gap
         What a journey is, as in :func:`journey.journey_graph`.
 
     Returns
@@ -48,16 +48,16 @@ def path_variants(log, *, top: int | None = 20, collapse_repeats: bool = False, 
     >>> journey.path_variants(df)[["sequence", "journeys"]].values.tolist()
     [[('home', 'cart'), 2], [('home',), 1]]
     """
-    return run(VariantsAnalysis(top=top, collapse_repeats=collapse_repeats, goal=goal, by=by, gap=gap), log)
+    return run(VariantsAnalysis(top=top, collapse_repeats=collapse_repeats, goal=goal, unit=unit, gap=gap), log)
 
 
 class VariantsAnalysis(JourneyAnalysis):
     """Path variants: journeys and conversions per distinct sequence (keyed by the sequence of names)."""
 
-    def __init__(self, *, top, collapse_repeats: bool, goal, by: str, gap):
+    def __init__(self, *, top, collapse_repeats: bool, goal, unit: str, gap):
         if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
             raise JourneyError(f"top must be a positive whole number or None, not {top!r}")
-        super().__init__(goal=goal, by=by, gap=gap)
+        super().__init__(goal=goal, unit=unit, gap=gap)
         self.top, self.collapse_repeats = top, bool(collapse_repeats)
 
     def partial(self, log, facts: Facts) -> Parts:

@@ -92,7 +92,8 @@ def local_facts(log) -> Facts:
     """The facts of an in-memory :class:`~journey.EventLog` (one part: exact)."""
     t = log.time_ns
     return Facts(columns=tuple(log.columns), touchpoints=tuple(log.events),
-                 start_ns=int(t.min()) if len(t) else 0, end_ns=int(t.max()) if len(t) else 0, exact=True)
+                 start_ns=int(t.min()) if len(t) else 0, end_ns=int(t.max()) if len(t) else 0, exact=True,
+                 input_names=getattr(log, "input_names", {}))
 
 
 def orders_facts(orders: pd.DataFrame, exact: bool = True) -> Facts:

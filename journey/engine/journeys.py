@@ -1,6 +1,6 @@
 """From an EventLog to journeys: integer arrays that every journey analysis works on.
 
-A journey is everything one user did (``by="user"``) or one session of a user (``by="session"``).
+A journey is everything one user did (``unit="user"``) or one session of a user (``unit="session"``).
 Rows keep the EventLog order, so each journey is a contiguous run of rows in time order.
 """
 
@@ -14,6 +14,7 @@ import pandas as pd
 from ..errors import JourneyError, UnknownEventError
 from .core import Analysis
 from ..io.events import EventLog, as_event_log, duration_ns, session_starts, user_starts
+from ..io.aliases import Goal
 from ..io.facts import Facts
 
 __all__ = ["Journeys", "split_journeys", "as_event_log", "goal_codes", "goal_list", "distinct_pairs",
@@ -87,13 +88,12 @@ class Journeys:
         return np.bincount(self.journey[hit], minlength=self.n_journeys) > 0
 
 
-def split_journeys(log: EventLog, by: str = "user", gap="30min") -> Journeys:
+def split_journeys(log: EventLog, unit: str = "user", gap: str | pd.Timedelta = "30min") -> Journeys:
     """Cut ``log`` into journeys by user, or by session (a new one after ``gap`` of inactivity)."""
-    if by not in JOURNEY_KINDS:
-        raise JourneyError(f'by must be "user" or "session", not {by!r}')
+    check_unit(unit)
     t = log.time_ns
     codes = log.user_codes
-    begins = session_starts(codes, t, duration_ns(gap, "gap")) if by == "session" else user_starts(codes)
+    begins = session_starts(codes, t, duration_ns(gap, "gap")) if unit == "session" else user_starts(codes)
     journey = np.cumsum(begins, dtype=np.int32 if len(begins) < 2**31 else np.int64) - 1
     return Journeys(events=log.event_codes, starts=np.flatnonzero(begins), journey=journey, time=t, names=log.events)
 
@@ -151,7 +151,14 @@ def observed_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray
     return observed, ids.reshape(-1)
 
 
-def goal_list(goal) -> list[str]:
+def check_unit(unit: str) -> None:
+    """``unit`` says what one journey is: everything a ``"user"`` did, or one ``"session"``."""
+    if unit not in JOURNEY_KINDS:
+        raise JourneyError(f'unit must be "user" or "session" (what one journey is), not {unit!r}; '
+                           f"a segment column goes in by=")
+
+
+def goal_list(goal: Goal) -> list[str]:
     """The goal event(s) as a list of names (touchpoint names are text: a goal given as 3 is "3")."""
     if goal is None:
         return []
@@ -161,17 +168,16 @@ def goal_list(goal) -> list[str]:
 class JourneyAnalysis(Analysis):
     """An analysis of journeys (by user or by session) toward optional goal events."""
 
-    def __init__(self, *, goal=None, by: str = "user", gap="30min"):
-        if by not in JOURNEY_KINDS:
-            raise JourneyError(f'by must be "user" or "session", not {by!r}')
+    def __init__(self, *, goal: Goal = None, unit: str = "user", gap: str | pd.Timedelta = "30min"):
+        check_unit(unit)
         duration_ns(gap, "gap")
-        self.goal, self.goals, self.by, self.gap = goal, goal_list(goal), by, gap
+        self.goal, self.goals, self.unit, self.gap = goal, goal_list(goal), unit, gap
 
     def prepare(self, facts: Facts) -> None:
         facts.require_events(self.goals, "goal")
 
     def journeys(self, log) -> tuple[Journeys, np.ndarray]:
         """The part's journeys and the codes of the goals that occur in it (a part may lack one)."""
-        journeys = split_journeys(log, by=self.by, gap=self.gap)
+        journeys = split_journeys(log, unit=self.unit, gap=self.gap)
         present = [g for g in self.goals if g in set(journeys.names)]
         return journeys, goal_codes(present, journeys.names) if present else np.array([], dtype=np.int32)

@@ -52,7 +52,7 @@ def read_events_dask(source, **options) -> DaskEventLog:
     names = {role: resolve_column(role, options.get(role, default), raw.columns) for role, default in DEFAULTS}
     check_clashes(names, raw.columns)
     canonical = raw.map_partitions(_canonical, options, meta=_canonical(raw._meta, options))
-    return DaskEventLog(canonical)
+    return DaskEventLog(canonical, input_names=names)
 
 
 def _is_dask_frame(obj) -> bool:
@@ -101,9 +101,10 @@ class DaskEventLog(_Partitioned):
     ``event`` and the other columns); ``columns`` its column names.
     """
 
-    def __init__(self, frame):
+    def __init__(self, frame, input_names: dict[str, str] | None = None):
         super().__init__()
         self.frame = frame
+        self.input_names = {"user": "user", "time": "time", "event": "event", **(input_names or {})}
 
     @property
     def columns(self) -> list[str]:
@@ -129,7 +130,7 @@ class DaskEventLog(_Partitioned):
             raise JourneyError("the log holds no events")
         start, end, events = summary.start, summary.end, summary.extra
         return Facts(columns=tuple(self.columns), touchpoints=tuple(sorted(events)), start_ns=start, end_ns=end,
-                     exact=False)
+                     exact=False, input_names=self.input_names)
 
 
 class DaskOrders(_Partitioned):

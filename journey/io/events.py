@@ -31,9 +31,10 @@ from ..errors import (
     MixedTimezoneError,
     SourceError,
     TimeUnitError,
+    option,
 )
 
-__all__ = ["read_events", "EventLog", "START", "END", "as_event_log"]
+__all__ = ["read_events", "EventLog", "START", "END", "as_event_log", "drop_advice"]
 
 #: Synthetic node where every journey begins. ``read_events`` refuses events with this name, so it can
 #: never clash with a real touchpoint.
@@ -51,7 +52,9 @@ FILE_KINDS = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".pq": "pa
 # A plain date ("2025-01-01") has no clock time, so its "-01" is a day, not an offset.
 _OFFSET = re.compile(r"[Tt ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$")
 _NUMBER = re.compile(r"^\s*[+-]?\d+(?:\.\d*)?\s*$")
-_DROP_ADVICE = 'Fix them, or pass on_invalid="drop" to drop them and list them in log.dropped.'
+def drop_advice(listed_in: str = "log.dropped") -> str:
+    """What to do about invalid rows, in the words of the interface being called."""
+    return f"Fix them, or pass {option('on_invalid', 'drop')} to drop them and list them in {listed_in}."
 
 
 def read_events(
@@ -141,7 +144,7 @@ def read_events(
     if problems:
         if on_invalid == "raise":
             rows, column, reason, values = problems[0]
-            raise InvalidValuesError(column, reason, rows.tolist(), values.tolist(), _DROP_ADVICE)
+            raise InvalidValuesError(column, reason, rows.tolist(), values.tolist(), drop_advice())
         dropped = dropped_table(problems)
         keep = np.ones(len(raw), dtype=bool)
         keep[dropped["row"].to_numpy()] = False
@@ -157,7 +160,8 @@ def read_events(
 
     frame, user_codes = _canonical_frame(raw, names, users, times, events, keep)
     order, user_codes = _sort_by_user_and_time(frame, user_codes)
-    return EventLog(frame, dropped=dropped, source=description, _user_codes=user_codes, _order=order)
+    return EventLog(frame, dropped=dropped, source=description, input_names=names, _user_codes=user_codes,
+                    _order=order)
 
 
 class EventLog:
@@ -178,16 +182,20 @@ class EventLog:
         Rows dropped by ``on_invalid="drop"``: ``row`` (input row from 0), ``column``, ``reason``, ``value``.
     source : str
         Where the events came from.
+    input_names : dict
+        The input's names of the ``user``, ``time`` and ``event`` columns (``{"user": "user_id", ...}``).
     """
 
     def __init__(self, frame: pd.DataFrame, *, dropped: pd.DataFrame | None = None, source: str = "DataFrame",
-                 session_gap: pd.Timedelta | None = None, _user_codes: np.ndarray | None = None,
-                 _order: np.ndarray | None = None):
+                 session_gap: pd.Timedelta | None = None, input_names: dict[str, str] | None = None,
+                 _user_codes: np.ndarray | None = None, _order: np.ndarray | None = None):
         # ``frame`` is in input order and ``_order`` sorts it; None means it is sorted already.
         self._data, self._order = frame, _order
         self.dropped = empty_dropped() if dropped is None else dropped
         self.source = source
         self.session_gap = session_gap
+        # The user's own names of the user, time and event columns, so messages speak in them.
+        self.input_names = {"user": "user", "time": "time", "event": "event", **(input_names or {})}
         if _user_codes is not None:
             self.__dict__["user_codes"] = _user_codes
 
@@ -324,7 +332,8 @@ class EventLog:
             in_input_order[self._order] = session
             session = in_input_order
         return EventLog(self._data.assign(session=session), dropped=self.dropped, source=self.source,
-                        session_gap=pd.Timedelta(gap_ns), _user_codes=self.user_codes, _order=self._order)
+                        session_gap=pd.Timedelta(gap_ns), input_names=self.input_names, _user_codes=self.user_codes,
+                        _order=self._order)
 
     # -- display -----------------------------------------------------------------------------------
     def _summary_lines(self) -> list[tuple[str, str]]:
@@ -625,7 +634,7 @@ def parse_times(values: pd.Series, column: str, tz: str, time_unit: str | None, 
                 bad = numbers.isna().to_numpy() & ~missing
                 if bad.any():
                     rows = np.flatnonzero(bad)
-                    problems.append((rows, column, f"values that are not numbers (time_unit={time_unit!r})", values.iloc[rows]))
+                    problems.append((rows, column, f"values that are not numbers ({option('time_unit', time_unit)})", values.iloc[rows]))
                 return _flag_missing(_from_epoch(numbers, column, time_unit, missing | bad, problems), values, column,
                                      missing, problems)
             if numbers is not None and not (numbers.isna().to_numpy() & ~missing).any():
@@ -682,14 +691,14 @@ def _from_epoch(numbers: pd.Series, column: str, time_unit: str | None, missing:
         sample = numbers[~missing].iloc[:3].tolist()
         raise TimeUnitError(
             f"column {column!r} holds numbers ({', '.join(map(str, sample))}, ...), not timestamps; if they are "
-            f"epoch times, say their unit with time_unit='s' or 'ms' (or 'us', 'ns')"
+            f"epoch times, say their unit with {option('time_unit', 's')} or {option('time_unit', 'ms')} (or us, ns)"
         )
     try:
         return pd.to_datetime(numbers, unit=time_unit, utc=True)
     except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
         raise JourneyError(
             f"column {column!r}: epoch numbers in unit {time_unit!r} fall outside the years 1677-2262; "
-            f"is time_unit right?"
+            f"is {option('time_unit', time_unit)} right?"
         ) from None
 
 

@@ -26,6 +26,8 @@ class Facts:
     start_ns, end_ns : int
         First and last event (or order) time, nanoseconds since the epoch, UTC: the end of the data,
         where censoring starts.
+    input_names : dict
+        The user's names of the canonical ``user``, ``time`` and ``event`` columns, for messages.
     exact : bool
         True when the whole data is one part (the local path): medians are exact. On a distributed log
         they merge as log-spaced histograms with a stated error bound.
@@ -37,11 +39,16 @@ class Facts:
     end_ns: int = 0
     exact: bool = True
     argument: str = field(default="log", compare=False)
+    input_names: dict = field(default_factory=dict, compare=False)
 
-    def require_column(self, name: str | None, keyword: str) -> None:
-        """A segment (or other) column the analysis reads must be in the data."""
+    def shown_columns(self) -> list[str]:
+        """The columns as the user named them (``user_id`` rather than the canonical ``user``)."""
+        return [self.input_names.get(str(c), str(c)) for c in self.columns]
+
+    def require_column(self, name: str | None, keyword: str, role: str | None = None) -> None:
+        """A column the analysis reads (``keyword`` names it, ``role`` says what it holds) must be in the data."""
         if name is not None and name not in self.columns:
-            raise MissingColumnError(keyword, name, [str(c) for c in self.columns])
+            raise MissingColumnError(keyword, name, self.shown_columns(), role)
 
     def require_events(self, names, keyword: str) -> None:
         """Touchpoints an analysis names (goal, steps) must occur; an unknown one is most often a typo."""

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..errors import InvalidValuesError, JourneyError, JourneyWarning
 from ..stats.proportions import check_scores, score_reason
-from .events import dropped_table, empty_dropped, load_table, parse_times, resolve_column
+from .events import drop_advice, dropped_table, empty_dropped, load_table, parse_times, resolve_column
 
 __all__ = ["read_survey"]
 
@@ -55,7 +55,7 @@ def read_survey(source, *, user: str = "user_id", score: str = "score", time: st
     if on_invalid == "raise":
         rows, column, reason, values = problems[0]
         raise InvalidValuesError(column, reason, rows.tolist(), values.tolist(),
-                                 'Fix them, or pass on_invalid="drop" to drop them and list them in .attrs["dropped"].')
+                                 drop_advice('.attrs["dropped"]'))
     dropped = frame.attrs["dropped"]
     kept = frame.drop(index=dropped["row"].unique()).reset_index(drop=True)
     kept.attrs["dropped"] = dropped

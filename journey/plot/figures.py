@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["axes_for", "literal_text", "save_figure"]
+__all__ = ["axes_for", "literal_text", "save_figure", "INTERVAL"]
+
+#: How an interval is drawn on every chart: a thin dark bar with caps.
+INTERVAL = {"fmt": "none", "ecolor": "#222222", "elinewidth": 1.2, "capsize": 3}
 
 #: Fixed salt for the ids matplotlib writes into SVG files, so the same picture gives the same bytes.
 SVG_SALT = "journey"

@@ -6,7 +6,10 @@ from statistics import NormalDist
 
 import numpy as np
 
-__all__ = ["wilson_interval", "newcombe_interval"]
+__all__ = ["wilson_interval", "newcombe_interval", "proportion_interval", "PROPORTION_METHODS"]
+
+#: Interval methods for a proportion: Wilson score (default), Clopper-Pearson ("exact"), Jeffreys.
+PROPORTION_METHODS = ("wilson", "exact", "jeffreys")
 
 
 def wilson_interval(k, n, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -59,3 +62,35 @@ def newcombe_interval(k1, n1, k2, n2, level: float = 0.95) -> tuple[np.ndarray, 
         low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
         high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
     return np.clip(low, -1, 1), np.clip(high, -1, 1)
+
+
+def proportion_interval(k, n, level: float = 0.95, method: str = "wilson") -> tuple[np.ndarray, np.ndarray]:
+    """Interval for ``k`` successes out of ``n``, element-wise, by ``method``; NaN where ``n`` is 0.
+
+    ``"wilson"``: the Wilson score interval. ``"exact"``: Clopper-Pearson, from the Beta quantiles.
+    ``"jeffreys"``: the equal-tailed interval of Beta(k + 1/2, n - k + 1/2), with the bound at 0 (k = 0)
+    or 1 (k = n) fixed there, as Brown, Cai and DasGupta (2001) recommend.
+
+    Examples
+    --------
+    >>> low, high = proportion_interval([81], [263], method="exact")
+    >>> print(f"{low[0]:.4f} {high[0]:.4f}")
+    0.2527 0.3676
+    """
+    from ..errors import JourneyError
+
+    if method not in PROPORTION_METHODS:
+        raise JourneyError(f"method must be one of {', '.join(map(repr, PROPORTION_METHODS))}, not {method!r}")
+    if method == "wilson":
+        return wilson_interval(k, n, level)
+    from scipy.stats import beta
+
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    tail = (1 - level) / 2
+    shift = 1.0 if method == "exact" else 0.5
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low = np.where(k > 0, beta.ppf(tail, k + (0 if method == "exact" else 0.5), n - k + shift), 0.0)
+        high = np.where(k < n, beta.ppf(1 - tail, k + shift, n - k + (0 if method == "exact" else 0.5)), 1.0)
+    empty = n <= 0
+    return np.where(empty, np.nan, low), np.where(empty, np.nan, high)

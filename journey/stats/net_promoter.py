@@ -368,9 +368,9 @@ def nps_by(df: pd.DataFrame, *, score: str = "score", by: str, level: float = 0.
         ``difference`` from the rest (points) with ``diff_ci_low``, ``diff_ci_high``, ``p_value``,
         ``p_adjusted`` and ``significant`` (``p_adjusted < 1 - level``). Sorted by segment.
     """
-    for column, role in ((score, "score"), (by, "segment (by=)")):
+    for column, keyword, role in ((score, "score", "score"), (by, "by", "segment")):
         if column not in df.columns:
-            raise MissingColumnError(role, column, [str(c) for c in df.columns])
+            raise MissingColumnError(keyword, column, [str(c) for c in df.columns], role)
     labels, segments = pd.factorize(df[by], sort=True, use_na_sentinel=False)
     every = nps(df[score])  # validates every answer once, naming bad rows by position
     rows = []

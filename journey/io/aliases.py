@@ -1,0 +1,34 @@
+"""Type aliases of the public surface: what a log, a goal, a duration or an option may be."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal, TypeAlias, Union
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from .dask_log import DaskEventLog
+    from .events import EventLog
+
+__all__ = ["LogLike", "Goal", "Duration", "Unit", "Period", "StepOrder"]
+
+#: What every log analysis accepts: an :class:`~journey.EventLog`, a DataFrame with the default column
+#: names (validated on the way in), or a log on Dask (a :class:`~journey.io.dask_log.DaskEventLog` or a
+#: Dask DataFrame, see :func:`journey.partition_by_user`).
+LogLike: TypeAlias = Union["EventLog", "DaskEventLog", pd.DataFrame]
+
+#: One conversion event, several (any of them converts), or none.
+Goal: TypeAlias = Union[str, Sequence[str], None]
+
+#: A length of time: ``"30min"``, ``"7D"``, a ``pandas.Timedelta``.
+Duration: TypeAlias = Union[str, pd.Timedelta]
+
+#: What one journey is: everything a user did, or one session.
+Unit: TypeAlias = Literal["user", "session"]
+
+#: A calendar period: day, week (starting Monday) or month.
+Period: TypeAlias = Literal["D", "W", "M"]
+
+#: How funnel steps must follow each other: in order with anything between (``"loose"``), or directly.
+StepOrder: TypeAlias = Literal["loose", "strict"]
