@@ -10,8 +10,11 @@ A result is a small object in the style of ``scipy.stats`` results:
   ``_headline()`` and ``_shown()``, so every result is displayed the same way;
 - ``plot(ax=None, **kwargs)`` returning the Axes, where a picture exists.
 
-Results with one headline estimate (an NPS, a proportion, an overall conversion) also expose ``estimate``
-and ``unit`` (``"share"``, ``"points"`` or ``"days"``), which is all :func:`journey.kpi` needs.
+Results with one headline estimate (an NPS, a proportion) expose it as ``estimate`` with its ``unit``
+(``"share"``, ``"points"``, ``"days"``) and a scalar ``confidence_interval()``. A table result whose rows
+add up to one headline number (a funnel's overall conversion, the average churn, the repeat rate of all
+customers) exposes that number as ``overall``, itself a single-estimate result. That is all
+:func:`journey.kpi` needs: it takes ``result.overall`` when there is one, else the result itself.
 """
 
 from __future__ import annotations
