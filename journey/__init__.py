@@ -15,10 +15,10 @@ __version__ = "0.1.0"
 # Public name -> module that defines it, imported when the name is first used.
 _LAZY = {
     "journey_graph": "analysis.graph", "prune": "analysis.graph", "JourneyGraph": "analysis.graph",
-    "path_variants": "analysis.variants",
+    "path_variants": "analysis.variants", "PathVariants": "analysis.variants",
     "funnel": "analysis.funnels",
     "drop_off": "analysis.dropoff", "compare_paths": "analysis.dropoff",
-    "markov": "analysis.markov", "MarkovModel": "analysis.markov",
+    "markov": "analysis.markov", "MarkovModel": "analysis.markov", "MarkovBootstrap": "analysis.markov",
     "nps": "stats.net_promoter", "nps_from_counts": "stats.net_promoter", "nps_compare": "stats.net_promoter",
     "nps_by": "stats.net_promoter", "NPSResult": "stats.net_promoter",
     "proportion": "stats.proportions", "csat": "stats.proportions", "compare_proportions": "stats.proportions",
@@ -29,7 +29,7 @@ _LAZY = {
     "survival": "analysis.survival", "kaplan_meier": "stats.survival",
     "repeat_rate": "analysis.repeat_purchase", "inter_purchase_times": "analysis.repeat_purchase",
     "kpi": "stats.targets", "scorecard": "stats.targets",
-    "plot_journey_map": "plot.journey_map", "plot_sankey": "plot.sankey", "plot_funnel": "plot.funnels",
+    "plot_journey_map": "analysis.graph", "plot_sankey": "analysis.variants", "plot_funnel": "plot.funnels",
     "plot_drop_off": "plot.funnels", "plot_nps": "plot.nps", "plot_retention": "plot.engagement",
     "plot_active_users": "plot.engagement", "save_figure": "plot.figures",
     "to_frames": "io.export", "write_graphml": "io.export", "write_gexf": "io.export",

@@ -129,20 +129,42 @@ def test_a_planted_chain_is_recovered_within_bootstrap_intervals():
     paths = simulate_chain(6000, seed=11)
     # Journeys that exit before their first touchpoint leave no events: condition the truth on starting.
     m = journey.markov(log_from_paths(paths), goal="buy")
-    boot = m.bootstrap(n_boot=300, seed=3)
+    result = m.bootstrap(n_boot=300, seed=3)
+    boot = result.to_frame().set_index("touchpoint")
     truth = analytic()
     for t in ["ad", "search", "product", "cart"]:
-        assert boot.loc[t, "conversion_low"] <= truth[t] <= boot.loc[t, "conversion_high"], t
+        assert boot.loc[t, "ci_low"] <= truth[t] <= boot.loc[t, "ci_high"], t
         expected_removal = 1 - analytic(removed=t)[START] / truth[START]
-        assert boot.loc[t, "removal_low"] <= expected_removal <= boot.loc[t, "removal_high"], t
+        assert boot.loc[t, "removal_ci_low"] <= expected_removal <= boot.loc[t, "removal_ci_high"], t
+    assert result.overall_interval.low <= truth[START] <= result.overall_interval.high
 
 
 def test_bootstrap_is_identical_for_the_same_seed_and_brackets_the_estimate():
     m = journey.markov(log_from_paths(simulate_chain(800, seed=2)), goal="buy")
     a, b = m.bootstrap(n_boot=50, seed=7), m.bootstrap(n_boot=50, seed=7)
-    pd.testing.assert_frame_equal(a, b)
-    assert not a.equals(m.bootstrap(n_boot=50, seed=8))
-    assert (a["conversion_low"] <= a["conversion_high"]).all() and (a["replicates"] == 50).all()
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+    assert repr(a) == repr(b) and a.replicates == 50 and a.n_boot == 50
+    assert not a.to_frame().equals(m.bootstrap(n_boot=50, seed=8).to_frame())
+    frame = a.to_frame()
+    assert (frame["ci_low"] <= frame["conversion_probability"]).all()
+    assert (frame["conversion_probability"] <= frame["ci_high"]).all()
+    low, high = a.confidence_interval(estimate="removal_effect")
+    assert (low <= frame["removal_effect"]).all() and (frame["removal_effect"] <= high).all()
+    with pytest.raises(JourneyError, match="level"):
+        a.confidence_interval(0.9)
+
+
+def test_the_bootstrap_plot_draws_every_removal_effect_with_its_interval():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    m = journey.markov(log_from_paths(simulate_chain(400, seed=2)), goal="buy")
+    boot = m.bootstrap(n_boot=30, seed=1)
+    ax = boot.plot()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == boot.to_frame()["touchpoint"].tolist()[::-1]
+    bars = ax.containers[-1]  # the errorbar container: one interval per touchpoint
+    assert len(bars.lines[2][0].get_segments()) == len(labels)
 
 
 # --- degenerate chains and other input ---------------------------------------------------------------
@@ -196,6 +218,12 @@ def test_reprs_show_figures_without_addresses():
     text, page = repr(m), m._repr_html_()
     assert "overall conversion 50.0%" in text and "0x" not in text and "0x" not in page
     assert "np.float64" not in text
+    table = m.to_frame()
+    assert table.columns.tolist() == ["touchpoint", "conversion_probability", "removal_effect", "attribution"]
+    assert (table["removal_effect"].diff().dropna() <= 0).all()
+    # The overall conversion's interval is the Wilson interval of the journeys that converted.
+    assert m.overall.k == 2 and m.overall.n == 4
+    assert m.confidence_interval() == pytest.approx((0.15003898915214947, 0.8499610108478506))
 
 
 def test_journeys_going_straight_to_the_goal():
@@ -203,9 +231,10 @@ def test_journeys_going_straight_to_the_goal():
     assert m.overall_conversion == pytest.approx(2 / 3) and list(m.removal_effect.index) == ["ad"]
     only_goal = journey.markov(log_from_paths([["buy"]]), goal="buy")
     assert only_goal.overall_conversion == 1.0 and only_goal.removal_effect.empty
-    assert repr(only_goal) == ("MarkovModel (first-order, goal 'buy', 1 journeys): overall conversion 100.0%\n"
-                               "no touchpoints: every journey reaches the goal at its first event")
-    assert "no touchpoints" in only_goal._repr_html_() and "<table>" not in only_goal._repr_html_()
+    assert repr(only_goal) == ("MarkovModel: first-order, goal 'buy', 1 journeys: overall conversion 100.0% "
+                               "(95% CI 20.7% to 100.0%); no touchpoints: every journey reaches the goal at its "
+                               "first event")
+    assert "no touchpoints" in only_goal._repr_html_() and "<table" not in only_goal._repr_html_()
 
 
 # --- wide chains: the sparse solver against direct solves with the touchpoint removed ----------------
@@ -373,15 +402,18 @@ def test_bootstrap_percentiles_equal_refits_of_the_resampled_journeys(order):
              for _ in range(150)]
     m = journey.markov(log_from_paths(paths), goal="buy", order=order)
     boot = m.bootstrap(n_boot=20, seed=9, level=0.8)
+    table = boot.to_frame()
     draws = np.random.default_rng(9)  # the bootstrap's own stream: n_journeys indices per replicate
     held = sorted(paths)  # the model holds journeys by their path (the same order on every backend)
-    conversion, removal = [], []
+    conversion, removal, overall = [], [], []
     for _ in range(20):
         again = journey.markov(log_from_paths([held[i] for i in draws.integers(0, len(held), len(held))]),
                                goal="buy", order=order)
-        conversion.append(again.conversion_probability.reindex(boot.index))
-        removal.append(again.removal_effect.reindex(m.touchpoints))
-    for column, values, q in [("conversion_low", conversion, 10), ("conversion_high", conversion, 90),
-                              ("removal_low", removal, 10), ("removal_high", removal, 90)]:
+        conversion.append(again.conversion_probability.reindex(table["touchpoint"]))
+        removal.append(again.removal_effect.reindex(table["touchpoint"]))
+        overall.append(again.overall_conversion)
+    for column, values, q in [("ci_low", conversion, 10), ("ci_high", conversion, 90),
+                              ("removal_ci_low", removal, 10), ("removal_ci_high", removal, 90)]:
         expected = np.percentile(np.array(values), q, axis=0)
-        np.testing.assert_allclose(boot[column].dropna().to_numpy(), expected, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(table[column].to_numpy(), expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(boot.overall_interval, np.percentile(overall, [10, 90]), rtol=0, atol=1e-12)

@@ -23,22 +23,26 @@ computed on user-disjoint parts of a log and added up.
 from __future__ import annotations
 
 import heapq
-import html
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ..errors import JourneyError, UnknownEventError
-from ..io.events import END, START
-from ..stats.intervals import wilson_interval
 from ..engine.core import run
-from ..io.facts import Facts
 from ..engine.journeys import JourneyAnalysis, Journeys, distinct_pairs, goal_list, in_parallel, observed_codes
 from ..engine.partials import Keyed, Parts, timings
+from ..errors import JourneyError, UnknownEventError
+from ..io.aliases import Duration, Goal, LogLike, Unit
+from ..io.events import END, START
+from ..io.facts import Facts
+from ..plot.journey_map import draw_journey_map
+from ..stats.proportions import ProportionResult
+from ..stats.results import ConfidenceInterval, Result, check_level
 
-__all__ = ["journey_graph", "prune", "JourneyGraph", "GraphAnalysis", "JourneyAnalysis", "summarize", "START", "END"]
+__all__ = ["journey_graph", "prune", "JourneyGraph", "plot_journey_map", "GraphAnalysis", "JourneyAnalysis",
+           "summarize", "START", "END"]
 
 NODE_ATTRIBUTES = ("visits", "journeys", "entries", "exits", "conversions")
 EDGE_ATTRIBUTES = ("count", "journeys", "share", "median_seconds")
@@ -210,71 +214,173 @@ def _graph(total: Parts, goals: set) -> JourneyGraph:
 # the graph object
 
 
-class JourneyGraph(nx.DiGraph):
-    """A ``networkx.DiGraph`` of touchpoints that shows its summary in Jupyter.
+class JourneyGraph(Result, nx.DiGraph):
+    """The journey graph: a ``networkx.DiGraph`` of touchpoints that is also a `journey` result.
 
-    It is a plain DiGraph for every networkx function; only its text and HTML displays differ from
-    networkx's (which shows a memory address).
+    It is a plain DiGraph for every networkx function (``nx.shortest_path(graph, ...)``, ``graph.edges``,
+    ``graph.subgraph``); its text and HTML displays are the shared result displays (networkx's own shows a
+    memory address), and it adds the result protocol: :meth:`to_frame`, :meth:`conversion_rate` (with
+    ``overall`` and :meth:`confidence_interval` for the same rate) and :meth:`plot`.
+
+    Attributes
+    ----------
+    graph : dict
+        ``n_journeys``, ``n_events``, ``n_conversions``, ``n_transitions``, ``goal``, ``unit``, ``gap``.
+
+    See Also
+    --------
+    journey_graph : builds it.
+    prune : simplifies it without breaking journeys apart.
+    plot_journey_map : draws it.
     """
 
-    _journey_edges = None  # (sorted distinct journey*edge keys, node names by code), set by journey_graph
+    _journey_edges: JourneyEdges | None = None  # which edges each journey uses (local path), for prune
+    _formats: ClassVar[dict[str, str]] = {"count": "count", "journeys": "count", "share": "share",
+                                           "median_seconds": "seconds"}
 
     def touchpoints(self) -> list[str]:
-        """Real touchpoints (every node but START and END)."""
+        """Real touchpoints: every node but :data:`journey.START` and :data:`journey.END`."""
         return [n for n in self.nodes if n not in (START, END)]
 
-    def conversion_rate(self, level: float = 0.95) -> tuple[float, float, float]:
-        """Share of journeys that converted, with its Wilson interval: ``(rate, low, high)``."""
-        k, n = self.graph.get("n_conversions", 0), self.graph.get("n_journeys", 0)
-        low, high = wilson_interval(k, n, level)
-        return (k / n if n else float("nan")), float(low), float(high)
+    def conversion_rate(self, level: float = 0.95) -> ProportionResult:
+        """Share of journeys that reached the goal, with its interval (Wilson score by default).
 
-    def _summary_lines(self) -> tuple[list[str], list[tuple[str, str, str, str, str]]]:
+        Parameters
+        ----------
+        level : float
+            Confidence level of the interval (0.95: 95%).
+
+        Returns
+        -------
+        ProportionResult
+            ``k`` converted journeys out of ``n``; ``confidence_interval(level, method)``.
+
+        Raises
+        ------
+        JourneyError
+            When the graph was built without a goal.
+
+        Examples
+        --------
+        >>> import pandas as pd, journey
+        >>> df = pd.DataFrame({"user_id": list("aabc"), "event": ["home", "buy", "home", "home"],
+        ...                    "timestamp": pd.date_range("2025-01-01", periods=4, freq="min", tz="UTC")})
+        >>> journey.journey_graph(df, goal="buy").conversion_rate()
+        ProportionResult: conversion 33.3% (1 of 3); 95% CI (Wilson) 6.1% to 79.2%
+        """
+        if self.graph.get("goal") is None:
+            raise JourneyError("this journey graph has no goal; build it with journey_graph(log, goal=...) "
+                               "to get a conversion rate")
+        return ProportionResult(int(self.graph.get("n_conversions", 0)), int(self.graph.get("n_journeys", 0)),
+                                label="conversion", level=check_level(level))
+
+    @property
+    def overall(self) -> ProportionResult:
+        """The conversion rate of all journeys (:meth:`conversion_rate` at 95%), for :func:`journey.kpi`."""
+        return self.conversion_rate()
+
+    def confidence_interval(self, level: float | None = None, method: str | None = None) -> ConfidenceInterval:
+        """Interval of the conversion rate (see :meth:`conversion_rate`): ``ConfidenceInterval(low, high)``."""
+        return self.conversion_rate(0.95 if level is None else level).confidence_interval(method=method)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The transitions as a table: ``source``, ``target``, ``count``, ``journeys``, ``share`` (0-1 of the
+        source's out-flow) and ``median_seconds``; most frequent first, then by source and target name.
+
+        Node figures are in :func:`journey.to_frames`, which returns both tables.
+        """
+        rows = [(a, b, d["count"], d["journeys"], d["share"], d["median_seconds"]) for a, b, d in self.edges(data=True)]
+        table = pd.DataFrame(rows, columns=["source", "target", "count", "journeys", "share", "median_seconds"])
+        order = np.lexsort((table["target"].astype(str), table["source"].astype(str), -table["count"].to_numpy()))
+        return table.take(order).reset_index(drop=True)
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the journey map (:func:`journey.plot_journey_map`, whose options ``kwargs`` are); the Axes."""
+        return plot_journey_map(self, ax=ax, **kwargs)
+
+    def _headline(self) -> str:
         g = self.graph
         n_edges = sum(1 for a, b in self.edges if a != START and b != END)
-        lines = [f"{len(self.touchpoints()):,} touchpoints, {n_edges:,} transitions between them "
-                 f"({g.get('n_transitions', 0):,} in all with entries and exits)",
-                 f"{g.get('n_journeys', 0):,} journeys by {g.get('by', 'user')}"
-                 f"{' (gap ' + g['gap'] + ')' if g.get('gap') else ''}, {g.get('n_events', 0):,} events"]
+        unit = g.get("unit", "user") + (f" (gap {g['gap']})" if g.get("gap") else "")
+        text = (f"{len(self.touchpoints()):,} touchpoints, {n_edges:,} transitions between them; "
+                f"{g.get('n_journeys', 0):,} journeys by {unit}, {g.get('n_events', 0):,} events")
         if g.get("goal") is not None:
-            rate, low, high = self.conversion_rate()
-            lines.append(f"goal {g['goal']!r}: {g['n_conversions']:,} journeys converted = {rate:.1%} "
-                         f"(95% CI {low:.1%} to {high:.1%}, n = {g['n_journeys']:,})")
+            rate = self.conversion_rate()
+            low, high = rate.confidence_interval()
+            text += (f"; goal {g['goal']!r}: {rate.proportion:.1%} converted "
+                     f"(95% CI {low:.1%} to {high:.1%}, n = {rate.n:,})")
         if "kept_transition_share" in g:
-            lines.append(f"pruned: keeps {g['kept_transition_share']:.1%} of transitions and "
-                         + (f"{g['kept_journey_share']:.1%} of journeys whole" if g.get("kept_journey_share") is not None
-                            else "an unknown share of journeys whole"))
-        top = sorted(self.edges(data=True), key=lambda e: (-e[2]["count"], str(e[0]), str(e[1])))[:8]
-        rows = [(f"{a} → {b}", f"{d['count']:,}", f"{d['journeys']:,}", f"{d['share']:.1%}",
-                 _duration(d["median_seconds"])) for a, b, d in top]
-        return lines, rows
+            whole = g.get("kept_journey_share")
+            text += (f"; pruned: keeps {g['kept_transition_share']:.1%} of transitions and "
+                     + (f"{whole:.1%} of journeys whole" if whole is not None else "an unknown share of journeys whole"))
+        return text
 
-    def __repr__(self) -> str:
-        lines, rows = self._summary_lines()
-        header = ("transition", "count", "journeys", "share", "median time")
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
-        table = [f"  {r[0]:<{widths[0]}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(r[1:], widths[1:]))
-                 for r in [header, *rows]]
-        return "JourneyGraph: " + "\n  ".join(lines) + "\nmost frequent transitions:\n" + "\n".join(table)
+    def _shown(self) -> pd.DataFrame:
+        return self.to_frame()
 
-    __str__ = __repr__
-
-    def _repr_html_(self) -> str:
-        lines, rows = self._summary_lines()
-        head = "".join(f"<th>{h}</th>" for h in ("transition", "count", "journeys", "share", "median time"))
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
-        text = "<br>".join(html.escape(line) for line in lines)
-        return (f"<p><b>JourneyGraph</b><br>{text}</p><p>most frequent transitions:</p>"
-                f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    # networkx's DiGraph.__str__ would bypass the shared display.
+    __str__ = Result.__repr__
 
 
-def _duration(seconds: float) -> str:
-    if seconds != seconds:  # NaN: START and END edges have no time
-        return "-"
-    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.1f} {unit}"
-    return f"{seconds:.0f} s"
+def plot_journey_map(graph: nx.DiGraph, *, ax: Any = None, color_by: str = "exit_rate", width_by: str = "count",
+                     max_nodes: int = 40, label: str | None = "count", title: str | None = None) -> Any:
+    """Draw a journey graph as a layered map, left (start) to right (end), and return the Axes.
+
+    Parameters
+    ----------
+    graph : JourneyGraph or networkx.DiGraph
+        From :func:`journey_graph` or :func:`prune`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure otherwise.
+    color_by : {"exit_rate", "conversion_rate", "visits"}
+        Node colour, with a colour bar. ``exit_rate`` = exits / journeys through the touchpoint.
+    width_by : {"count", "journeys"}
+        Edge widths, in proportion, with a legend.
+    max_nodes : int
+        A graph with more touchpoints is pruned (:func:`prune`, most frequent transitions kept) to about
+        this many, and the title says so.
+    label : {"count", "share", None}
+        What edge labels show (the most important edges only, to stay legible).
+    title : str, optional
+        The title; by default the number of journeys and the goal.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    JourneyError
+        An unknown option, or a graph that is not a journey graph.
+
+    See Also
+    --------
+    JourneyGraph.plot : the same, as a method.
+    save_figure : writes the picture with the same bytes every time.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd, journey
+    >>> df = pd.DataFrame({"user_id": list("aabb"), "event": ["home", "buy", "home", "cart"],
+    ...                    "timestamp": pd.date_range("2025-01-01", periods=4, freq="min", tz="UTC")})
+    >>> ax = journey.plot_journey_map(journey.journey_graph(df, goal="buy"))
+    >>> ax.get_title()
+    'Journey map: 2 journeys, goal buy'
+    """
+    if not isinstance(graph, nx.DiGraph):
+        raise JourneyError(f"plot_journey_map draws the graph journey.journey_graph(...) returns, "
+                           f"not {type(graph).__name__}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, np.integer)) or max_nodes < 1:
+        raise JourneyError(f"max_nodes must be a positive whole number, not {max_nodes!r}")
+    note = ""
+    touchpoints = [n for n in graph.nodes if n not in (START, END)]
+    if len(touchpoints) > max_nodes:
+        visits = sorted((graph.nodes[n].get("visits", 0) for n in touchpoints), reverse=True)
+        graph = prune(graph, min_count=visits[max_nodes - 1])
+        note = f" (simplified: {len(graph) - 2} of {len(touchpoints)} touchpoints)"
+    return draw_journey_map(graph, ax=ax, color_by=color_by, width_by=width_by, label=label, title=title, note=note)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -1,30 +1,13 @@
 """An absorbing Markov model of journeys: conversion probabilities and removal effects, solved exactly.
 
-The model
----------
-Journeys are cut at their first goal event (what happens after a conversion does not count). A state is
-the last ``order`` touchpoints (the first ones padded with START), so ``order=1`` is the touchpoint
-itself. Transition probabilities are the observed transition shares. The goal and the end of a journey
-(``journey.END``, "exit") are absorbing. With ``Q`` the transitions among transient states and ``R`` those
-into the absorbing ones, the absorption probabilities solve ``(I - Q) B = R`` — a linear solve, no
-simulation — so the numbers are the same on every run.
-
-* ``conversion_probability[t]``: probability of reaching the goal from touchpoint ``t`` (for
-  ``order > 1``, averaged over the states ending at ``t``, weighted by how often they occur).
-* ``removal_effect[t]``: relative drop of the overall conversion probability when ``t`` is removed and
-  every transition into it goes to exit instead (Anderl et al. 2016), exact for each ``t``: all of them
-  come from one sparse factorisation of the chain (a rank update per touchpoint, the Woodbury identity).
-* ``expected_steps``: expected transitions until a journey converts or exits, from each state.
-
-For a first-order model the overall conversion probability equals the observed share of converting
-journeys exactly: the fitted chain reproduces the flows it was estimated from.
+The definitions and their references are in :func:`markov`'s Notes.
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, ClassVar, Literal
 
 import networkx as nx
 import numpy as np
@@ -34,25 +17,30 @@ from scipy.linalg import solve_triangular
 from scipy.sparse.csgraph import breadth_first_order
 from scipy.sparse.linalg import splu
 
-from ..errors import JourneyError, UnknownEventError
-from ..io.events import END, START
 from ..engine.core import run
-from ..io.facts import Facts
 from ..engine.journeys import JourneyAnalysis, Journeys, goal_codes
 from ..engine.partials import Keyed
+from ..errors import JourneyError, UnknownEventError
+from ..io.aliases import Duration, Goal, LogLike, Unit
+from ..io.events import END, START
+from ..io.facts import Facts
+from ..plot.intervals import draw_interval_bars
+from ..stats.proportions import ProportionResult
+from ..stats.results import ConfidenceInterval, Result, TableResult, check_level
 from .variants import _variant_ids
 
-__all__ = ["markov", "MarkovModel", "MarkovAnalysis"]
+__all__ = ["markov", "MarkovModel", "MarkovBootstrap", "MarkovAnalysis"]
 
 MAX_ORDER = 3
 
 
-def markov(log_or_graph, *, goal, order: int = 1, unit: str = "user", gap="30min") -> MarkovModel:
+def markov(log_or_graph: LogLike | nx.DiGraph, *, goal: Goal, order: int = 1, unit: Unit = "user",
+           gap: Duration = "30min", level: float = 0.95) -> MarkovModel:
     """Fit the absorbing Markov model of the journeys toward ``goal``.
 
     Parameters
     ----------
-    log_or_graph : EventLog, pandas.DataFrame or networkx.DiGraph
+    log_or_graph : EventLog, pandas.DataFrame, a log on Dask, or networkx.DiGraph
         The events, or a journey graph. From a log, journeys are cut at their first goal event exactly:
         prefer it. A graph no longer knows which transitions came after a conversion, so those still count
         as non-converting flow and conversion probabilities come out biased low; from a graph only a
@@ -60,13 +48,48 @@ def markov(log_or_graph, *, goal, order: int = 1, unit: str = "user", gap="30min
     goal : str or list of str
         The conversion event(s).
     order : {1, 2, 3}
-        How many past touchpoints a state remembers.
-    unit, gap
-        What a journey is, as in :func:`journey.journey_graph` (for a log).
+        How many past touchpoints a state remembers (the order of the chain).
+    unit : {"user", "session"}
+        What one journey is (for a log), as in :func:`journey_graph`.
+    gap : str or pandas.Timedelta
+        Inactivity that ends a session, with ``unit="session"``.
+    level : float
+        Confidence level of the overall conversion's interval (0.95: 95%); also the default of
+        :meth:`MarkovModel.bootstrap`.
 
     Returns
     -------
     MarkovModel
+
+    Raises
+    ------
+    JourneyError
+        No goal, a goal that never occurs, an order outside 1-3, a graph with ``order > 1``, or a chain in
+        which no journey converts.
+
+    See Also
+    --------
+    MarkovModel.bootstrap : intervals for every touchpoint.
+    drop_off : where journeys end without converting, with intervals.
+
+    Notes
+    -----
+    A state is the last ``order`` touchpoints (the first ones padded with START). Transition probabilities
+    are the observed transition shares; the goal and the end of a journey (exit) are absorbing. With ``Q``
+    the transitions among transient states and ``R`` those into the absorbing ones, the absorption
+    probabilities solve ``(I - Q) B = R`` exactly (a sparse LU factorisation, no simulation).
+
+    - ``conversion_probability[t]``: the probability of reaching the goal from touchpoint ``t`` (for
+      ``order > 1``, averaged over the states ending at ``t``, weighted by how often they occur).
+    - ``removal_effect[t]``: the relative drop of the overall conversion probability when ``t`` is removed
+      and every transition into it goes to exit instead (Anderl, Becker, von Wangenheim and Schumann 2016,
+      "Mapping the customer journey: lessons learned from graph-based online attribution modeling",
+      *International Journal of Research in Marketing* 33(3)); every touchpoint's comes from one
+      factorisation, by a rank update per touchpoint (the Woodbury identity).
+    - ``expected_steps``: expected transitions until a journey converts or exits, from each state.
+
+    For a first-order model fitted on a log, the overall conversion probability equals the observed share of
+    converting journeys exactly.
 
     Examples
     --------
@@ -78,27 +101,35 @@ def markov(log_or_graph, *, goal, order: int = 1, unit: str = "user", gap="30min
     >>> m = journey.markov(df, goal="buy")
     >>> print(f"{m.overall_conversion:.2f} {m.conversion_probability['ad']:.3f} {m.removal_effect['ad']:.3f}")
     0.50 0.500 0.750
+    >>> m
+    MarkovModel: first-order, goal 'buy', 4 journeys: overall conversion 50.0% (95% CI 15.0% to 85.0%)
+    touchpoint conversion_probability removal_effect attribution
+            ad                  50.0%          75.0%       60.0%
+          cart                  66.7%          50.0%       40.0%
+         email                  33.3%           0.0%        0.0%
     """
     if order not in range(1, MAX_ORDER + 1):
         raise JourneyError(f"order must be 1, 2 or 3, not {order!r}")
+    check_level(level)
     if isinstance(log_or_graph, nx.DiGraph):
         if order != 1:
             raise JourneyError("a journey graph holds first-order transitions only; pass the log for order > 1")
-        return MarkovModel(_chain_from_graph(log_or_graph, goal), goal=goal, order=order)
-    return run(MarkovAnalysis(goal=goal, order=order, unit=unit, gap=gap), log_or_graph, argument="log_or_graph")
+        return MarkovModel(_chain_from_graph(log_or_graph, goal), goal=goal, order=order, level=level)
+    return run(MarkovAnalysis(goal=goal, order=order, unit=unit, gap=gap, level=level), log_or_graph,
+               argument="log_or_graph")
 
 
 class MarkovAnalysis(JourneyAnalysis):
     """Distinct paths cut at their first goal, with how many journeys take each: the chain is built from
     them in ``finish``, and the bootstrap resamples journeys through them."""
 
-    def __init__(self, *, goal, order: int, unit: str, gap):
+    def __init__(self, *, goal: Goal, order: int, unit: Unit, gap: Duration, level: float = 0.95):
         super().__init__(goal=goal, unit=unit, gap=gap)
         if not self.goals:
             raise JourneyError("markov needs a goal")
-        self.order = order
+        self.order, self.level = order, level
 
-    def partial(self, log, facts: Facts) -> Keyed:
+    def partial(self, log: Any, facts: Facts) -> Keyed:
         journeys, goals = self.journeys(log)
         cut = journeys.until_first(goals)
         variant, sequences = _variant_ids(cut)
@@ -109,7 +140,7 @@ class MarkovAnalysis(JourneyAnalysis):
         names = list(facts.touchpoints)
         journeys, weights = _paths_as_journeys(total, names)
         chain = _chain_from_journeys(journeys, goal_codes(self.goals, names), self.order, weights)
-        return MarkovModel(chain, goal=self.goal, order=self.order)
+        return MarkovModel(chain, goal=self.goal, order=self.order, level=self.level)
 
 
 def _paths_as_journeys(paths: Keyed, names: list[str]) -> tuple[Journeys, np.ndarray]:
@@ -425,26 +456,35 @@ def _check_absorbing(chain: _Chain) -> None:
                            f"and removal effects are undefined")
 
 
-class MarkovModel:
+class MarkovModel(Result):
     """Result of :func:`journey.markov`: exact conversion probabilities, removal effects and steps.
 
     Attributes
     ----------
-    transition_matrix : pandas.DataFrame
-        Transition probabilities, rows and columns START, touchpoints (or states), goals, END (exit).
+    overall_conversion : float
+        Probability of converting from START (0-1); for a chain fitted on a log it equals the observed share
+        of converting journeys, :attr:`overall`.
     conversion_probability : pandas.Series
         Probability of reaching the goal, by touchpoint (START: the overall probability).
     removal_effect : pandas.Series
         Relative drop (0-1) of the overall conversion probability when the touchpoint is removed.
     expected_steps : pandas.Series
         Expected transitions until conversion or exit, by state.
-    overall_conversion : float
-        Probability of converting from START.
+    n_journeys : int
+        Journeys the chain was fitted on.
+    goal, order, level : the arguments of :func:`journey.markov`.
+
+    See Also
+    --------
+    MarkovModel.bootstrap : intervals for every conversion probability and removal effect.
     """
 
-    def __init__(self, chain: _Chain, *, goal, order: int):
+    _formats: ClassVar[dict[str, str]] = {"conversion_probability": "share", "removal_effect": "share",
+                                           "attribution": "share"}
+
+    def __init__(self, chain: _Chain, *, goal: Goal, order: int, level: float = 0.95):
         _check_absorbing(chain)
-        self._chain, self.goal, self.order = chain, goal, order
+        self._chain, self.goal, self.order, self.level = chain, goal, order, check_level(level)
         self.n_journeys = chain.n_journeys
         self.touchpoints = chain.touchpoints
         self._p = _probabilities(chain.counts)
@@ -493,33 +533,75 @@ class MarkovModel:
         total = self.removal_effect.sum()
         return (self.removal_effect / total).rename("attribution") if total > 0 else self.removal_effect * np.nan
 
+    @property
+    def overall(self) -> ProportionResult:
+        """The journeys that converted out of all journeys, with its Wilson interval at the model's level."""
+        return ProportionResult(self._chain.observed_conversions, self.n_journeys, label="conversion",
+                                level=self.level)
+
+    def confidence_interval(self, level: float | None = None, method: str | None = None) -> ConfidenceInterval:
+        """Interval of the overall conversion (:attr:`overall`); :meth:`bootstrap` gives every touchpoint's."""
+        return self.overall.confidence_interval(level, method)
+
     def to_frame(self) -> pd.DataFrame:
-        """One row per touchpoint: conversion probability, removal effect, attribution; by removal effect."""
-        frame = pd.DataFrame({"conversion_probability": self.conversion_probability.drop(START),
-                              "removal_effect": self.removal_effect, "attribution": self.attribution})
-        frame.index.name = "touchpoint"
-        return frame.sort_values(["removal_effect"], ascending=False, kind="stable")
+        """One row per touchpoint: ``touchpoint``, ``conversion_probability``, ``removal_effect``,
+        ``attribution`` (all 0-1); by removal effect (largest first), then touchpoint name."""
+        frame = pd.DataFrame({"touchpoint": self.touchpoints,
+                              "conversion_probability": self.conversion_probability.drop(START).to_numpy(),
+                              "removal_effect": self.removal_effect.to_numpy(),
+                              "attribution": self.attribution.to_numpy()})
+        order = np.lexsort((frame["touchpoint"].astype(str).to_numpy(), -frame["removal_effect"].to_numpy()))
+        return frame.take(order).reset_index(drop=True)
 
-    def bootstrap(self, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> pd.DataFrame:
-        """Percentile intervals for conversion probabilities and removal effects, resampling journeys.
+    def bootstrap(self, n_boot: int = 1000, *, seed: int = 0, level: float | None = None) -> MarkovBootstrap:
+        """Percentile intervals for every conversion probability and removal effect, resampling journeys.
 
-        Each replicate draws ``n_journeys`` journeys with replacement, adds up their transitions (through
-        the distinct journey paths, so it stays fast) and solves the chain again. The same
-        ``seed`` gives the same digits every time. Replicates in which no journey converts are skipped
-        and counted in ``replicates``.
+        Parameters
+        ----------
+        n_boot : int
+            Replicates. Each draws ``n_journeys`` journeys with replacement, adds up their transitions
+            (through the distinct journey paths, so it stays fast) and solves the chain again.
+        seed : int
+            Seed of the random draws: the same seed gives the same digits every time.
+        level : float, optional
+            Confidence level; the model's ``level`` when not given.
 
         Returns
         -------
-        pandas.DataFrame
-            Index ``touchpoint`` (START first: overall conversion); columns ``conversion_probability``,
-            ``conversion_low``, ``conversion_high``, ``removal_effect``, ``removal_low``,
-            ``removal_high``, ``replicates``.
+        MarkovBootstrap
+            Replicates in which no journey converts are skipped and counted out of ``n_boot``.
+
+        Raises
+        ------
+        JourneyError
+            When the model was fitted on a graph (there are no journeys to resample), or ``n_boot < 1``.
+
+        Notes
+        -----
+        Journeys are the independent units, so the bootstrap resamples whole journeys (Efron and Tibshirani
+        1993, *An Introduction to the Bootstrap*, ch. 13: percentile intervals); transitions within a
+        journey are never resampled apart.
+
+        Examples
+        --------
+        >>> import pandas as pd, journey
+        >>> paths = [["ad", "buy"], ["ad", "cart", "buy"], ["ad"], ["email", "cart"]] * 5
+        >>> rows = [(f"u{i}", e) for i, p in enumerate(paths) for e in p]
+        >>> df = pd.DataFrame(rows, columns=["user_id", "event"]).assign(
+        ...     timestamp=pd.date_range("2025-01-01", periods=len(rows), freq="min", tz="UTC"))
+        >>> boot = journey.markov(df, goal="buy").bootstrap(200, seed=1)
+        >>> boot.to_frame()[["touchpoint", "removal_effect", "removal_ci_low", "removal_ci_high"]].round(3)
+          touchpoint  removal_effect  removal_ci_low  removal_ci_high
+        0         ad            0.75           0.533            0.923
+        1       cart            0.50           0.231            0.727
+        2      email            0.00           0.000            0.000
         """
         chain = self._chain
+        level = self.level if level is None else check_level(level)
         if chain.paths is None:
             raise JourneyError("bootstrap resamples journeys: fit the model on the log, not on a graph")
-        if n_boot < 1:
-            raise JourneyError(f"n_boot must be at least 1, not {n_boot}")
+        if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
+            raise JourneyError(f"n_boot must be a whole number of at least 1, not {n_boot!r}")
         rng = np.random.default_rng(seed)
         t, n_goals = len(chain.labels), len(chain.absorbing) - 1
         per_variant, variant_of = chain.resampling
@@ -541,44 +623,93 @@ class MarkovModel:
             conv.append(self._by_touchpoint(probability, _visits(counts)))
             removal.append(self._removals(factor, probability))
         tail = (1 - level) / 2 * 100
-        conv, removal = np.array(conv), np.array(removal)
-        frame = pd.DataFrame({
-            "conversion_probability": self.conversion_probability,
-            "conversion_low": np.nanpercentile(conv, tail, axis=0),
-            "conversion_high": np.nanpercentile(conv, 100 - tail, axis=0),
-        }, index=self.conversion_probability.index)
-        frame["removal_effect"] = self.removal_effect
-        frame.loc[self.touchpoints, "removal_low"] = np.nanpercentile(removal, tail, axis=0)
-        frame.loc[self.touchpoints, "removal_high"] = np.nanpercentile(removal, 100 - tail, axis=0)
-        frame["replicates"] = len(conv)
-        frame.index.name = "touchpoint"
-        return frame
+        conversions, removals = np.array(conv), np.array(removal)
+        frame = self.to_frame()[["touchpoint", "conversion_probability", "removal_effect"]]
+        position = [self.touchpoints.index(name) for name in frame["touchpoint"]]
+        frame.insert(2, "ci_low", np.nanpercentile(conversions[:, 1:], tail, axis=0)[position])
+        frame.insert(3, "ci_high", np.nanpercentile(conversions[:, 1:], 100 - tail, axis=0)[position])
+        frame["removal_ci_low"] = np.nanpercentile(removals, tail, axis=0)[position]
+        frame["removal_ci_high"] = np.nanpercentile(removals, 100 - tail, axis=0)[position]
+        overall = ConfidenceInterval(float(np.nanpercentile(conversions[:, 0], tail)),
+                                     float(np.nanpercentile(conversions[:, 0], 100 - tail)))
+        return MarkovBootstrap(frame, self.overall_conversion, overall, len(conversions), int(n_boot), seed, level)
 
-    # -- display ---------------------------------------------------------------------------------------
-    def _header(self) -> str:
+    def _headline(self) -> str:
         kind = {1: "first", 2: "second", 3: "third"}[self.order]
-        return (f"MarkovModel ({kind}-order, goal {self.goal!r}, {self.n_journeys:,} journeys): "
-                f"overall conversion {self.overall_conversion:.1%}")
+        low, high = self.confidence_interval()
+        text = (f"{kind}-order, goal {self.goal!r}, {self.n_journeys:,} journeys: overall conversion "
+                f"{self.overall_conversion:.1%} ({self.level:.0%} CI {low:.1%} to {high:.1%})")
+        return text if self.touchpoints else f"{text}; {_NO_TOUCHPOINTS}"
 
-    def __repr__(self) -> str:
-        if not self.touchpoints:
-            return f"{self._header()}\n{_NO_TOUCHPOINTS}"
-        top = self.to_frame().head(10)
-        width = max(len(str(t)) for t in top.index)
-        lines = [f"  {'touchpoint':<{width}}  conversion  removal effect  attribution"]
-        lines += [f"  {str(t):<{width}}  {r.conversion_probability:>10.1%}  {r.removal_effect:>14.1%}  "
-                  f"{r.attribution:>11.1%}" for t, r in top.iterrows()]
-        return self._header() + "\ntouchpoints by removal effect:\n" + "\n".join(lines)
+    def _shown(self) -> pd.DataFrame | None:
+        return self.to_frame() if self.touchpoints else None
 
-    def _repr_html_(self) -> str:
-        if not self.touchpoints:
-            return f"<p><b>{html.escape(self._header())}</b></p><p>{html.escape(_NO_TOUCHPOINTS)}</p>"
-        rows = "".join(f"<tr><td>{html.escape(str(t))}</td><td>{r.conversion_probability:.1%}</td>"
-                       f"<td>{r.removal_effect:.1%}</td><td>{r.attribution:.1%}</td></tr>"
-                       for t, r in self.to_frame().head(10).iterrows())
-        return (f"<p><b>{html.escape(self._header())}</b></p><table><thead><tr><th>touchpoint</th>"
-                f"<th>conversion probability</th><th>removal effect</th><th>attribution</th></tr></thead>"
-                f"<tbody>{rows}</tbody></table>")
+
+@dataclass(frozen=True, repr=False)
+class MarkovBootstrap(TableResult):
+    """Bootstrap intervals of a :class:`MarkovModel`, from :meth:`MarkovModel.bootstrap`.
+
+    ``to_frame()``: one row per touchpoint, in the model's order (removal effect, largest first):
+    ``touchpoint``, ``conversion_probability`` with ``ci_low``/``ci_high``, ``removal_effect`` with
+    ``removal_ci_low``/``removal_ci_high`` (percentile intervals, 0-1).
+
+    Attributes
+    ----------
+    overall_conversion : float
+        The model's overall conversion probability, with its bootstrap interval ``overall_interval``.
+    replicates : int
+        Replicates used (those in which some journey converted) out of ``n_boot``.
+    seed, level : the arguments of the bootstrap.
+    """
+
+    _table: pd.DataFrame
+    overall_conversion: float
+    overall_interval: ConfidenceInterval
+    replicates: int
+    n_boot: int
+    seed: int
+    level: float
+    _formats: ClassVar[dict[str, str]] = {c: "share" for c in (
+        "conversion_probability", "ci_low", "ci_high", "removal_effect", "removal_ci_low", "removal_ci_high")}
+
+    def confidence_interval(self, level: float | None = None, method: str | None = None, *,
+                            estimate: Literal["conversion_probability", "removal_effect"] = "conversion_probability"
+                            ) -> ConfidenceInterval:
+        """Percentile intervals of each row's conversion probability (or removal effect), as arrays.
+
+        Percentiles are those of the stored replicates, at the bootstrap's level; run
+        :meth:`MarkovModel.bootstrap` with another ``level`` for another one.
+        """
+        if level is not None and check_level(level) != self.level:
+            raise JourneyError(f"these intervals are at level {self.level}; call bootstrap(level={level}) for others")
+        if method not in (None, "percentile"):
+            raise JourneyError(f'the bootstrap intervals are percentile intervals (method="percentile"), not {method!r}')
+        if estimate == "conversion_probability":
+            return ConfidenceInterval(self._table["ci_low"].to_numpy(), self._table["ci_high"].to_numpy())
+        if estimate == "removal_effect":
+            return ConfidenceInterval(self._table["removal_ci_low"].to_numpy(),
+                                      self._table["removal_ci_high"].to_numpy())
+        raise JourneyError(f'estimate must be "conversion_probability" or "removal_effect", not {estimate!r}')
+
+    def plot(self, ax: Any = None, *, estimate: Literal["removal_effect", "conversion_probability"] = "removal_effect",
+             top: int = 15) -> Any:
+        """The ``top`` touchpoints' removal effects (or conversion probabilities) with their intervals; the Axes."""
+        rows = self._table.head(top)
+        columns = {"removal_effect": ("removal_effect", "removal_ci_low", "removal_ci_high",
+                                      "removal effect: relative loss of conversions without the touchpoint"),
+                   "conversion_probability": ("conversion_probability", "ci_low", "ci_high",
+                                              "probability of converting from the touchpoint")}
+        if estimate not in columns:
+            raise JourneyError(f'estimate must be "removal_effect" or "conversion_probability", not {estimate!r}')
+        value, low, high, label = columns[estimate]
+        return draw_interval_bars(rows["touchpoint"].tolist(), rows[value], rows[low], rows[high], ax=ax,
+                                  xlabel=f"{label} ({self.level:.0%} bootstrap CI)",
+                                  title=f"Markov model: {estimate.replace('_', ' ')} by touchpoint")
+
+    def _headline(self) -> str:
+        low, high = self.overall_interval
+        return (f"{self.replicates:,} of {self.n_boot:,} replicates (seed {self.seed}); overall conversion "
+                f"{self.overall_conversion:.1%} ({self.level:.0%} CI {low:.1%} to {high:.1%})")
 
 
 # The goal is every journey's first event: there is nothing before it to credit.

@@ -2,98 +2,284 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
 import numpy as np
 import pandas as pd
 
-from ..errors import JourneyError
-from ..stats.intervals import wilson_interval
-from ..engine.core import run
-from ..io.facts import Facts
+from ..engine.core import run, segment_ranks, segment_value, span_codes
 from ..engine.journeys import JourneyAnalysis, Journeys
 from ..engine.partials import Keyed, Parts, timings
+from ..errors import JourneyError
+from ..io.aliases import Duration, Goal, LogLike, Unit
+from ..io.facts import Facts
+from ..plot.sankey import draw_sankey, step_table
+from ..stats.intervals import proportion_interval
+from ..stats.results import ConfidenceInterval, TableResult, check_level
 
-__all__ = ["path_variants", "VariantsAnalysis"]
+__all__ = ["path_variants", "PathVariants", "plot_sankey", "VariantsAnalysis"]
+
+_ALL = "all journeys"
 
 
-def path_variants(log, *, top: int | None = 20, collapse_repeats: bool = False, goal=None,
-                  unit: str = "user", gap="30min") -> pd.DataFrame:
+def path_variants(log: LogLike, *, top: int | None = 20, collapse_repeats: bool = False, goal: Goal = None,
+                  by: str | None = None, unit: Unit = "user", gap: Duration = "30min",
+                  level: float = 0.95) -> PathVariants:
     """The most common paths (sequences of touchpoints) and how their journeys fare.
 
     Parameters
     ----------
-    log : EventLog or pandas.DataFrame
-        The events (a DataFrame is read with the default columns).
+    log : EventLog, pandas.DataFrame or a log on Dask
+        The events (a DataFrame is read with :func:`journey.read_events` and its default columns).
     top : int or None
-        How many variants to return (None: all).
+        How many variants :meth:`PathVariants.to_frame` lists (per segment with ``by``); None: all. The
+        result keeps every variant for its picture.
     collapse_repeats : bool
         Merge immediate repeats (``product, product, cart`` becomes ``product, cart``) before comparing.
     goal : str or list of str, optional
-        Conversion event(s): adds ``conversions``, ``conversion_rate`` and its Wilson 95% interval.
-    unit, gap
-        What a journey is, as in :func:`journey.journey_graph`.
+        Conversion event(s): adds each variant's conversions and conversion rate with its interval.
+    by : str, optional
+        A segment column: variants are counted per segment (a journey's segment is the value at its first
+        event; missing values form their own segment), shares are within the segment.
+    unit : {"user", "session"}
+        What one journey is: everything a user did, or one session.
+    gap : str or pandas.Timedelta
+        Inactivity that ends a session, with ``unit="session"``.
+    level : float
+        Confidence level of the intervals (0.95: 95%).
 
     Returns
     -------
-    pandas.DataFrame
-        One row per variant: ``sequence`` (tuple of touchpoints), ``steps``, ``journeys``, ``share`` (of all
-        journeys, 0-1), [``conversions``, ``conversion_rate``, ``ci_low``, ``ci_high``], ``median_seconds``
-        (median journey duration, first to last event). Sorted by ``journeys`` (descending), then by
-        sequence, so ties come out in the same order every time.
+    PathVariants
+        ``to_frame()``: one row per variant (per segment): [segment], ``sequence`` (tuple of touchpoints),
+        ``steps``, ``journeys``, ``n`` (journeys of the segment), ``share`` (journeys / n, 0-1) with
+        ``ci_low``/``ci_high``,
+        [``conversions``, ``conversion_rate``, ``conversion_ci_low``, ``conversion_ci_high``],
+        ``median_seconds`` (median journey duration, first to last event). Sorted by segment, then journeys
+        (descending), then sequence, so ties come out in the same order every time.
+
+    Raises
+    ------
+    JourneyError
+        A ``top`` that is not a positive whole number, an unknown ``unit``, a goal that never occurs, a
+        segment column that is not in the log.
+
+    See Also
+    --------
+    journey_graph : the same journeys as a graph of transitions.
+    plot_sankey : the first steps of these variants as flows.
+
+    Notes
+    -----
+    Journeys are the independent units: a variant's share is the number of journeys that take exactly
+    that path out of all journeys (of the segment), and its interval is the Wilson score interval of that
+    proportion (Wilson 1927, "Probable inference, the law of succession, and statistical inference");
+    likewise its conversion rate, out of the journeys taking it. A journey converts when it reaches a goal
+    anywhere.
 
     Examples
     --------
     >>> import pandas as pd, journey
     >>> df = pd.DataFrame({"user_id": list("aabbc"), "event": ["home", "cart", "home", "cart", "home"],
     ...                    "timestamp": pd.date_range("2025-01-01", periods=5, freq="min", tz="UTC")})
-    >>> journey.path_variants(df)[["sequence", "journeys"]].values.tolist()
-    [[('home', 'cart'), 2], [('home',), 1]]
+    >>> variants = journey.path_variants(df)
+    >>> variants.to_frame()[["sequence", "journeys", "share"]].values.tolist()
+    [[('home', 'cart'), 2, 0.6666666666666666], [('home',), 1, 0.3333333333333333]]
+    >>> variants
+    PathVariants: 2 distinct paths of 3 journeys by user; the most common, home → cart, is taken by 66.7% (95% CI 20.8% to 93.9%)
+       sequence steps journeys n share ci_low ci_high median_seconds
+    home → cart     2        2 3 66.7%  20.8%   93.9%         1m 00s
+           home     1        1 3 33.3%   6.1%   79.2%             0s
     """
-    return run(VariantsAnalysis(top=top, collapse_repeats=collapse_repeats, goal=goal, unit=unit, gap=gap), log)
+    analysis = VariantsAnalysis(top=top, collapse_repeats=collapse_repeats, goal=goal, by=by, unit=unit, gap=gap,
+                                level=level)
+    return run(analysis, log)
+
+
+@dataclass(frozen=True, repr=False)
+class PathVariants(TableResult):
+    """The distinct paths journeys take, from :func:`path_variants`.
+
+    Attributes
+    ----------
+    n_journeys : int
+        Journeys in all (every segment).
+    n_variants : int
+        Distinct paths (per segment, summed), of which ``to_frame()`` lists the ``top`` most common.
+    goal, by, unit : the arguments the table was made with.
+    level : float
+        Confidence level of the intervals in the table.
+    """
+
+    _table: pd.DataFrame
+    _every: pd.DataFrame = field(compare=False)
+    n_journeys: int
+    n_variants: int
+    goal: Goal
+    by: str | None
+    unit: str
+    level: float
+    _successes: ClassVar[str] = "journeys"
+    _trials: ClassVar[str] = "n"
+    _formats: ClassVar[dict[str, str]] = {
+        "journeys": "count", "n": "count", "steps": "count", "conversions": "count", "share": "share", "ci_low": "share",
+        "ci_high": "share", "conversion_rate": "share", "conversion_ci_low": "share", "conversion_ci_high": "share",
+        "median_seconds": "seconds"}
+
+    def confidence_interval(self, level: float | None = None, method: str | None = None, *,
+                            estimate: Literal["share", "conversion_rate"] = "share") -> ConfidenceInterval:
+        """Interval of each listed variant's ``share`` (or ``conversion_rate``), aligned with :meth:`to_frame`.
+
+        Parameters
+        ----------
+        level : float, optional
+            Confidence level; the result's ``level`` when not given.
+        method : {"wilson", "exact", "jeffreys"}, optional
+            Wilson score (default), Clopper-Pearson or Jeffreys.
+        estimate : {"share", "conversion_rate"}
+            Which proportion: the share of journeys, or (with a goal) the conversion rate.
+        """
+        if estimate == "share":
+            return super().confidence_interval(level, method)
+        if estimate != "conversion_rate":
+            raise JourneyError(f'estimate must be "share" or "conversion_rate", not {estimate!r}')
+        if self.goal is None:
+            raise JourneyError("these variants were counted without a goal: pass goal=... to path_variants")
+        low, high = proportion_interval(self._table["conversions"].to_numpy(dtype=float),
+                                        self._table["journeys"].to_numpy(dtype=float),
+                                        self.level if level is None else check_level(level), method or "wilson")
+        return ConfidenceInterval(low, high)
+
+    def plot(self, ax: Any = None, *, steps: int = 5, top: int = 6, title: str | None = None) -> Any:
+        """The first ``steps`` steps of every journey as flows (a Sankey diagram); returns the Axes.
+
+        Every variant counts, not only the listed ones; segments are drawn together. At each step the
+        ``top`` most common touchpoints get their own block, the rest are "other"; journeys that have ended
+        flow into "ended". Band widths are journeys.
+        """
+        table = step_table(list(self._every["sequence"]), self._every["journeys"].to_numpy(), steps, top)
+        return draw_sankey(table, ax=ax, title=title)
+
+    def _headline(self) -> str:
+        if not len(self._table):
+            return f"no journeys (unit {self.unit})"
+        first = self._table.iloc[0]
+        where = f" in segment {first[self.by]!r}" if self.by is not None else ""
+        return (f"{self.n_variants:,} distinct paths of {self.n_journeys:,} journeys by {self.unit}; the most common"
+                f"{where}, {' → '.join(map(str, first['sequence']))}, is taken by {first['share']:.1%} "
+                f"({self.level:.0%} CI {first['ci_low']:.1%} to {first['ci_high']:.1%})")
+
+
+def plot_sankey(variants: PathVariants, *, steps: int = 5, top: int = 6, ax: Any = None) -> Any:
+    """Step-by-step flows of the first ``steps`` steps of each journey, as bands; returns the Axes.
+
+    Parameters
+    ----------
+    variants : PathVariants
+        From :func:`path_variants` (every variant counts, whatever its ``top``).
+    steps : int
+        How many steps to draw (at least 2).
+    top : int
+        Touchpoints with their own block at each step; the rest are "other".
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure otherwise.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    See Also
+    --------
+    PathVariants.plot : the same, as a method.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd, journey
+    >>> df = pd.DataFrame({"user_id": list("aabbc"), "event": ["home", "cart", "home", "buy", "home"],
+    ...                    "timestamp": pd.date_range("2025-01-01", periods=5, freq="min", tz="UTC")})
+    >>> journey.plot_sankey(journey.path_variants(df), steps=2).get_title()
+    'The first 2 steps of 3 journeys'
+    """
+    if not isinstance(variants, PathVariants):
+        raise JourneyError(f"plot_sankey draws the result of journey.path_variants(log), not "
+                           f"{type(variants).__name__}")
+    return variants.plot(ax=ax, steps=steps, top=top)
 
 
 class VariantsAnalysis(JourneyAnalysis):
-    """Path variants: journeys and conversions per distinct sequence (keyed by the sequence of names)."""
+    """Path variants: journeys and conversions per (segment, distinct sequence), keyed by names."""
 
-    def __init__(self, *, top, collapse_repeats: bool, goal, unit: str, gap):
+    def __init__(self, *, top: int | None, collapse_repeats: bool, goal: Goal, by: str | None, unit: Unit,
+                 gap: Duration, level: float):
         if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
             raise JourneyError(f"top must be a positive whole number or None, not {top!r}")
         super().__init__(goal=goal, unit=unit, gap=gap)
-        self.top, self.collapse_repeats = top, bool(collapse_repeats)
+        self.top, self.collapse_repeats, self.by, self.level = top, bool(collapse_repeats), by, check_level(level)
 
-    def partial(self, log, facts: Facts) -> Parts:
+    def prepare(self, facts: Facts) -> None:
+        facts.require_column(self.by, "by", "segment")
+        super().prepare(facts)
+
+    def partial(self, log: Any, facts: Facts) -> Parts:
         journeys, goals = self.journeys(log)
         converted = journeys.converted(goals)
         durations = journeys.time[journeys.ends] - journeys.time[journeys.starts]
+        if self.by is None:
+            labels, segments = np.zeros(journeys.n_journeys, dtype=np.int64), pd.Index([_ALL], dtype=object)
+        else:
+            labels, segments = span_codes(log.column(self.by)[journeys.starts])
         if self.collapse_repeats:
             journeys = _collapse(journeys)
         variant, sequences = _variant_ids(journeys)
+        cells, cell = np.unique(labels * max(1, len(sequences)) + variant, return_inverse=True)
         names = journeys.names
-        index = pd.Index([tuple(names[c] for c in seq) for seq in sequences], dtype=object, tupleize_cols=False)
-        counts = Keyed(index, {"journeys": np.bincount(variant, minlength=len(index)),
-                               "conversions": np.bincount(variant[converted], minlength=len(index))})
-        return Parts(variants=counts, durations=timings(index, variant, durations, facts.exact))
+        paths = [tuple(names[c] for c in seq) for seq in sequences]
+        keys = [(segments[c // max(1, len(sequences))], paths[c % max(1, len(sequences))]) for c in cells.tolist()]
+        index = pd.Index(keys, dtype=object, tupleize_cols=False)
+        counts = Keyed(index, {"journeys": np.bincount(cell, minlength=len(index)),
+                               "conversions": np.bincount(cell[converted], minlength=len(index))})
+        return Parts(variants=counts, durations=timings(index, cell, durations, facts.exact))
 
-    def finish(self, total: Parts, facts: Facts) -> pd.DataFrame:
+    def finish(self, total: Parts, facts: Facts) -> PathVariants:
         counts = total["variants"].frame()
-        table = pd.DataFrame({"sequence": list(counts.index), "steps": [len(s) for s in counts.index],
-                              "journeys": counts["journeys"].to_numpy(),
-                              "conversions": counts["conversions"].to_numpy().astype(np.int64)})
         durations = total["durations"]
-        medians = pd.Series(durations.medians(), index=durations.index)
-        table["median_seconds"] = medians.reindex(counts.index).to_numpy()
-        return _finish(table, int(table["journeys"].sum()), self.goal is not None, self.top)
+        medians = pd.Series(durations.medians(), index=durations.index).reindex(counts.index).to_numpy()
+        segment_keys = [key[0] for key in counts.index]
+        table = pd.DataFrame({"_segment": segment_keys, "sequence": [key[1] for key in counts.index],
+                              "journeys": counts["journeys"].to_numpy(),
+                              "conversions": counts["conversions"].to_numpy().astype(np.int64),
+                              "median_seconds": medians})
+        return _result(table, self)
 
 
-def _finish(table: pd.DataFrame, n_journeys: int, with_goal: bool, top) -> pd.DataFrame:
-    table = table.assign(share=table["journeys"] / n_journeys)
-    columns = ["sequence", "steps", "journeys", "share"]
-    if with_goal:
+def _result(table: pd.DataFrame, analysis: VariantsAnalysis) -> PathVariants:
+    """Shares and intervals within each segment, sorted, the top listed; every variant kept for the picture."""
+    level, by = analysis.level, analysis.by
+    table = table.assign(steps=[len(s) for s in table["sequence"]])
+    rank = segment_ranks(table["_segment"].tolist())
+    table["n"] = table.groupby(rank, sort=False)["journeys"].transform("sum").to_numpy()
+    table["share"] = table["journeys"] / table["n"]
+    table["ci_low"], table["ci_high"] = proportion_interval(table["journeys"], table["n"], level)
+    columns = ["sequence", "steps", "journeys", "n", "share", "ci_low", "ci_high"]
+    if analysis.goal is not None:
         table["conversion_rate"] = table["conversions"] / table["journeys"]
-        table["ci_low"], table["ci_high"] = wilson_interval(table["conversions"], table["journeys"])
-        columns += ["conversions", "conversion_rate", "ci_low", "ci_high"]
-    table = table.assign(_key=table["sequence"].map(lambda s: "\x00".join(s)))
-    table = table.sort_values(["journeys", "_key"], ascending=[False, True], kind="stable")
-    return (table if top is None else table.head(top))[columns + ["median_seconds"]].reset_index(drop=True)
+        table["conversion_ci_low"], table["conversion_ci_high"] = proportion_interval(
+            table["conversions"], table["journeys"], level)
+        columns += ["conversions", "conversion_rate", "conversion_ci_low", "conversion_ci_high"]
+    columns.append("median_seconds")
+    order = np.lexsort((table["sequence"].map("\x00".join).to_numpy(), -table["journeys"].to_numpy(), rank))
+    table, rank = table.take(order).reset_index(drop=True), rank[order]
+    if by is not None:
+        table.insert(0, by, [segment_value(v) for v in table["_segment"]])
+        columns.insert(0, by)
+    every = table[columns].copy()
+    within = table.groupby(rank, sort=False).cumcount().to_numpy()
+    shown = every if analysis.top is None else every[within < analysis.top].reset_index(drop=True)
+    return PathVariants(shown, every, int(table["journeys"].sum()), len(table), analysis.goal, by, analysis.unit,
+                        level)
 
 
 def _collapse(journeys: Journeys) -> Journeys:

@@ -28,7 +28,7 @@ from ..errors import JourneyError
 from ..io.events import as_event_log
 from ..io.facts import Facts
 
-__all__ = ["Analysis", "Facts", "run", "is_distributed", "local_facts", "span_codes", "segment_value", "MISSING"]
+__all__ = ["Analysis", "Facts", "run", "is_distributed", "local_facts", "span_codes", "segment_value", "segment_ranks", "MISSING"]
 
 
 class Analysis(ABC):
@@ -124,6 +124,20 @@ def span_codes(values: np.ndarray) -> tuple[np.ndarray, pd.Index]:
     codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=False)
     keys = [MISSING if _is_missing(v) else v for v in uniques]
     return codes, pd.Index(keys, dtype=object, tupleize_cols=False)
+
+
+def segment_ranks(keys: list) -> np.ndarray:
+    """Sort rank of each segment key: values in their natural order (as text when types are mixed), MISSING last.
+
+    Parts of a distributed log each know only their own segments, so a finished table is ordered here.
+    """
+    distinct = list(dict.fromkeys(k for k in keys if k is not MISSING))
+    try:
+        ordered = sorted(distinct)
+    except TypeError:
+        ordered = sorted(distinct, key=str)
+    rank = {k: i for i, k in enumerate(ordered)}
+    return np.array([len(ordered) if k is MISSING else rank[k] for k in keys], dtype=np.int64)
 
 
 def segment_value(key):

@@ -9,25 +9,42 @@ layer before END. Within a layer, touchpoints are ordered by visits. Edges are d
 proportion to ``width_by``; edges that go back (to the same or an earlier layer) arc above the nodes, and
 loops (a -> a) are drawn as small circles, so neither hides the forward flow. Names are drawn literally:
 ``$5 off$`` stays ``$5 off$``.
+
+The drawing reads a graph's attributes only (nodes' ``kind``, ``visits``, ``journeys``, ``exits``,
+``conversions``; edges' ``count``, ``journeys``, ``share``): the public :func:`journey.plot_journey_map`
+and :meth:`journey.JourneyGraph.plot` simplify a large graph first and call :func:`draw_journey_map`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from typing import Any
+
+import networkx as nx
+
 from ..errors import JourneyError
-from ..io.events import END, START
 from .figures import axes_for
 
-__all__ = ["plot_journey_map", "layout"]
+__all__ = ["draw_journey_map", "layout", "COLOR_BY", "WIDTH_BY", "LABELS"]
 
 COLOR_BY = ("exit_rate", "conversion_rate", "visits")
 WIDTH_BY = ("count", "journeys")
 LABELS = ("count", "share", None)
 
 
-def layout(graph) -> dict:
+def _ends(graph: nx.DiGraph) -> tuple[Any, Any]:
+    """The START and END nodes, found by their ``kind`` (this module knows no log names)."""
+    kinds = {d.get("kind"): n for n, d in graph.nodes(data=True) if d.get("kind") in ("start", "end")}
+    if "start" not in kinds or "end" not in kinds:
+        raise JourneyError("the journey map draws a graph from journey.journey_graph (or journey.prune): "
+                           "it needs its start and end nodes")
+    return kinds["start"], kinds["end"]
+
+
+def layout(graph: nx.DiGraph) -> dict[Any, tuple[float, float]]:
     """``{node: (x, y)}`` for a journey graph: x is the layer, y the rank within it (0 at the top)."""
+    START, END = _ends(graph)
     nodes = list(graph.nodes)
     index = {n: i for i, n in enumerate(nodes)}
     size = len(nodes)
@@ -59,25 +76,11 @@ def layout(graph) -> dict:
     return placed
 
 
-def plot_journey_map(graph, *, ax=None, color_by: str = "exit_rate", width_by: str = "count", max_nodes: int = 40,
-                     label: str | None = "count", title: str | None = None):
-    """Draw a journey graph as a map and return the Axes.
+def draw_journey_map(graph: nx.DiGraph, *, ax: Any = None, color_by: str = "exit_rate", width_by: str = "count",
+                     label: str | None = "count", title: str | None = None, note: str = "") -> Any:
+    """Draw a journey graph as a map on ``ax`` (or a new figure) and return the Axes.
 
-    Parameters
-    ----------
-    graph : networkx.DiGraph
-        From :func:`journey.journey_graph` (or :func:`journey.prune`).
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure otherwise.
-    color_by : {"exit_rate", "conversion_rate", "visits"}
-        Node colour, with a colour bar. ``exit_rate`` = exits / journeys through the touchpoint.
-    width_by : {"count", "journeys"}
-        Edge widths, in proportion, with a legend.
-    max_nodes : int
-        A graph with more touchpoints is pruned (:func:`journey.prune`, most frequent transitions kept) to
-        about this many, and the title says so.
-    label : {"count", "share", None}
-        What edge labels show (the most important edges only, to stay legible).
+    The options are those of :func:`journey.plot_journey_map`; ``note`` is appended to the default title.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch
@@ -88,14 +91,7 @@ def plot_journey_map(graph, *, ax=None, color_by: str = "exit_rate", width_by: s
         raise JourneyError(f"width_by must be one of {', '.join(map(repr, WIDTH_BY))}, not {width_by!r}")
     if label not in LABELS:
         raise JourneyError(f'label must be "count", "share" or None, not {label!r}')
-    note = ""
-    touchpoints = [n for n in graph.nodes if n not in (START, END)]
-    if len(touchpoints) > max_nodes:
-        from ..analysis.graph import prune
-
-        visits = sorted((graph.nodes[n].get("visits", 0) for n in touchpoints), reverse=True)
-        graph = prune(graph, min_count=visits[max_nodes - 1])
-        note = f" (simplified: {len(graph) - 2} of {len(touchpoints)} touchpoints)"
+    START, END = _ends(graph)
     ax = axes_for(ax, figsize=(12, 6.5))
     pos = layout(graph)
     weights = {(a, b): d[width_by] for a, b, d in graph.edges(data=True)}
@@ -143,9 +139,10 @@ def plot_journey_map(graph, *, ax=None, color_by: str = "exit_rate", width_by: s
     return ax
 
 
-def _node_colours(graph, color_by):
+def _node_colours(graph: nx.DiGraph, color_by: str) -> tuple[dict, Any, float, float, str]:
     import matplotlib
 
+    START, END = _ends(graph)
     values = {}
     for n, d in graph.nodes(data=True):
         journeys = d.get("journeys", 0) or 1
@@ -159,7 +156,7 @@ def _node_colours(graph, color_by):
     return values, cmap, min(inner), max(inner), label
 
 
-def _edge_labels(ax, graph, pos, weights, label):
+def _edge_labels(ax: Any, graph: nx.DiGraph, pos: dict, weights: dict, label: str | None) -> None:
     if label is None:
         return
     strongest = sorted(weights, key=lambda e: (-weights[e], str(e[0]), str(e[1])))[:12]
@@ -173,7 +170,7 @@ def _edge_labels(ax, graph, pos, weights, label):
                 parse_math=False, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
 
 
-def _width_legend(ax, top, width_by, colour):
+def _width_legend(ax: Any, top: float, width_by: str, colour: str) -> None:
     from matplotlib.lines import Line2D
 
     steps = [top, top / 2, top / 10]
