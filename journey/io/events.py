@@ -33,6 +33,7 @@ from ..errors import (
     TimeUnitError,
     option,
 )
+from .aliases import Period
 
 __all__ = ["read_events", "EventLog", "START", "END", "as_event_log", "drop_advice"]
 
@@ -335,6 +336,59 @@ class EventLog:
                         session_gap=pd.Timedelta(gap_ns), input_names=self.input_names, _user_codes=self.user_codes,
                         _order=self._order)
 
+    def with_period(self, period: Period = "M", *, name: str = "period") -> EventLog:
+        """The same events with a column naming each event's calendar period, to compare periods with ``by=``.
+
+        Parameters
+        ----------
+        period : {"D", "W", "M"}
+            Day (``"2025-01-31"``), ISO week starting Monday (``"2025-W05"``) or month (``"2025-01"``), in UTC.
+        name : str
+            Name of the new column; it must not be in the log already.
+
+        Returns
+        -------
+        EventLog
+            A new log (this one is unchanged) whose ``name`` column is an ordered categorical of the period
+            labels, which sort in time order.
+
+        Raises
+        ------
+        JourneyError
+            An unknown period, or a column of that name already in the log.
+
+        See Also
+        --------
+        drop_off, funnel, path_variants : take ``by=name`` to compare the periods.
+
+        Notes
+        -----
+        A journey's segment is the value at its first event, so with ``unit="user"`` a customer belongs to the
+        period in which they were first seen; with ``unit="session"`` each session to the period it started in.
+
+        Examples
+        --------
+        >>> import pandas as pd, journey
+        >>> df = pd.DataFrame({"user_id": ["a", "a", "b"], "event": ["home", "buy", "home"],
+        ...                    "timestamp": ["2025-01-31T23:00Z", "2025-02-01T08:00Z", "2025-02-03T10:00Z"]})
+        >>> log = journey.read_events(df)
+        >>> log.with_period("M").frame["period"].tolist()
+        ['2025-01', '2025-02', '2025-02']
+        >>> log.with_period("W").frame["period"].tolist()
+        ['2025-W05', '2025-W05', '2025-W06']
+        """
+        if period not in PERIODS:
+            raise JourneyError(f"period must be one of {', '.join(map(repr, PERIODS))} (day, week, month), "
+                               f"not {period!r}")
+        if name in self._data.columns:
+            shown = self.input_names.get(name, name)
+            raise JourneyError(f"column {shown!r} is already in the log; give the period column another name "
+                               f"with {option('name')}")
+        labels = period_labels(self._data["time"].array.as_unit("ns").asi8, period)
+        return EventLog(self._data.assign(**{name: labels}), dropped=self.dropped, source=self.source,
+                        session_gap=self.session_gap, input_names=self.input_names, _user_codes=self.user_codes,
+                        _order=self._order)
+
     # -- display -----------------------------------------------------------------------------------
     def _summary_lines(self) -> list[tuple[str, str]]:
         s = self.summary()
@@ -376,6 +430,37 @@ def as_event_log(data, argument: str = "log") -> EventLog:
 
 # ---------------------------------------------------------------------------------------------------
 # helpers shared with the analyses
+
+
+#: Calendar periods: day, ISO week (starting Monday), month; in UTC.
+PERIODS = ("D", "W", "M")
+_DAY_NS = 86_400 * 10**9
+
+
+def period_labels(t_ns: np.ndarray, period: str) -> pd.Categorical:
+    """Label of each time's calendar period (``2025-01-31``, ``2025-W05``, ``2025-01``), as an ordered categorical.
+
+    Only the distinct periods are formatted, so a long log costs a few integer passes.
+    """
+    days = t_ns // _DAY_NS
+    if period == "M":
+        keys = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+        starts = keys.astype("datetime64[M]").astype("datetime64[D]")
+    elif period == "W":
+        keys = (days - 4) // 7  # 1970-01-05 was a Monday: weeks counted from it
+        starts = (keys * 7 + 4).astype("datetime64[D]")
+    else:
+        keys, starts = days, days.astype("datetime64[D]")
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    first = pd.DatetimeIndex(np.unique(starts))
+    if period == "M":
+        names = first.strftime("%Y-%m")
+    elif period == "W":
+        iso = first.isocalendar()
+        names = pd.Index([f"{y}-W{w:02d}" for y, w in zip(iso["year"], iso["week"])])
+    else:
+        names = first.strftime("%Y-%m-%d")
+    return pd.Categorical.from_codes(inverse.reshape(-1), categories=list(names), ordered=True)
 
 
 def time_ns(times: pd.Series) -> np.ndarray:
