@@ -44,7 +44,7 @@ __all__ = ["read_events", "EventLog", "START", "END", *_LAZY, "JourneyError", "J
 _SUBMODULES = ("datasets",)
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name in _SUBMODULES:
         return import_module(f".{name}", __name__)
     if name in _LAZY:
@@ -54,5 +54,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'journey' has no attribute {name!r}")
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))

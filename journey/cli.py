@@ -10,7 +10,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from typing import TYPE_CHECKING
+
 from .errors import JourneyError, command_line
+
+if TYPE_CHECKING:
+    from .io.events import EventLog
 
 __all__ = ["main"]
 
@@ -101,7 +106,7 @@ def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
                         help="drop rows with a missing user or event or an unreadable time, and list them")
 
 
-def _read(args: argparse.Namespace):
+def _read(args: argparse.Namespace) -> EventLog:
     import warnings
 
     from .io.events import read_events
@@ -147,7 +152,7 @@ def _map(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     from .plot.figures import save_figure
     from .analysis.graph import journey_graph, prune
-    from .plot.journey_map import plot_journey_map
+    from .analysis.graph import plot_journey_map
 
     if not any(args.out.lower().endswith(ext) for ext in (".png", ".svg", ".pdf")):
         raise JourneyError(f"--out {args.out!r}: use a .png, .svg or .pdf file name")

@@ -147,21 +147,23 @@ class TimeUnitError(JourneyError):
 class UnknownEventError(JourneyError):
     """An analysis names an event (a goal, a funnel step) that never occurs in the log."""
 
-    def __init__(self, argument: str, name, available: Sequence[str]):
+    def __init__(self, argument: str, name: Any, available: Sequence[str]):
         self.argument, self.event = argument, name
         hint = _suggestion(str(name), [str(a) for a in available])
         shown = ", ".join(repr(a) for a in list(available)[:20])
-        super().__init__(f"{argument}: event {name!r} does not occur in the log.{hint} Events: {shown}.")
+        more = f" and {len(available) - 20:,} more" if len(available) > 20 else ""
+        super().__init__(f"event {name!r} ({option(argument, name)}) does not occur in the log.{hint} "
+                         f"Events: {shown}{more}.")
 
 
-def quote_rows(rows: Sequence[int], values: Sequence) -> str:
+def quote_rows(rows: Sequence[int], values: Sequence[Any]) -> str:
     """``row 3 ('x'), row 9 ('y') and 4 more`` — the first few offending rows with their values."""
     parts = [f"row {int(r)} ({_show(v)})" for r, v in zip(rows[:SHOWN_ROWS], values[:SHOWN_ROWS])]
     more = len(rows) - SHOWN_ROWS
     return ", ".join(parts) + (f" and {more:,} more" if more > 0 else "")
 
 
-def _show(value) -> str:
+def _show(value: Any) -> str:
     # Missing values print as "missing" rather than nan/None/<NA>, which mean nothing to an analyst.
     try:
         import pandas as pd

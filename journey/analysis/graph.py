@@ -1,28 +1,14 @@
 """The journey graph: touchpoints as a ``networkx.DiGraph`` with the numbers analysts reason about.
 
-How the numbers are made
-------------------------
-The log is cut into journeys (by user, or by session). Each journey is the path
-``START -> e1 -> e2 -> ... -> en -> END``. The graph sums these paths:
-
-* edge ``count``: how many times the transition occurs. Between real touchpoints this is exactly the
-  directly-follows relation of process mining (within a journey, in EventLog order); ``START -> x``
-  counts journeys that start at ``x``, ``x -> END`` journeys that end at ``x``.
-* edge ``journeys``: distinct journeys making the transition (a loop ``a -> a`` repeated in one journey
-  counts once); ``share``: count / all transitions out of the source (shares out of a node sum to 1);
-  ``median_seconds``: median time between the two events (NaN on START and END edges).
-* node ``visits`` (events), ``journeys`` (distinct journeys visiting), ``entries`` (journeys starting
-  there), ``exits`` (journeys ending there), ``conversions`` (distinct converted journeys visiting it).
-  A journey converts when it reaches a goal event anywhere in it.
-
-The computation is numpy over integer codes: sorts of packed int64 keys and ``np.bincount``, no Python
-loop per event or per journey. The :class:`TransitionSummary` holds only sums over journeys, so it can be
-computed on user-disjoint parts of a log and added up.
+What every number means is in :func:`journey_graph`'s Notes. The computation is numpy over integer codes
+(sorts of packed int64 keys and ``np.bincount``, no Python loop per event or per journey); a part's
+summary holds only sums over its journeys, so user-disjoint parts of a log add up.
 """
 
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -35,7 +21,7 @@ from ..engine.journeys import JourneyAnalysis, Journeys, distinct_pairs, goal_li
 from ..engine.partials import Keyed, Parts, timings
 from ..errors import JourneyError, UnknownEventError
 from ..io.aliases import Duration, Goal, LogLike, Unit
-from ..io.events import END, START
+from ..io.events import END, START, EventLog
 from ..io.facts import Facts
 from ..plot.journey_map import draw_journey_map
 from ..stats.proportions import ProportionResult
@@ -74,6 +60,34 @@ def journey_graph(log: LogLike, *, goal: Goal = None, unit: Unit = "user", gap: 
         ``journeys``, ``share`` (0-1), ``median_seconds``. Graph: ``n_journeys``, ``n_events``, ``goal``,
         ``n_conversions``, ``n_transitions``, ``unit``, ``gap``.
 
+    Raises
+    ------
+    JourneyError
+        Input that is not a log, an unknown ``unit``, a ``gap`` that is not a positive duration, or a goal
+        that never occurs (the message lists the touchpoints and suggests the closest one).
+
+    See Also
+    --------
+    prune : simplify the graph without breaking journeys apart.
+    plot_journey_map : draw it.
+    to_frames : its nodes and edges as two tables.
+
+    Notes
+    -----
+    The log is cut into journeys (``unit``); each is the path ``START -> e1 -> ... -> en -> END``, and
+    the graph sums these paths:
+
+    - edge ``count``: how many times the transition occurs. Between real touchpoints this is exactly the
+      directly-follows relation of process mining (van der Aalst 2016, *Process Mining: Data Science in
+      Action*, ch. 6); ``START -> x`` counts journeys that start at ``x``, ``x -> END`` those that end there.
+    - edge ``journeys``: distinct journeys making the transition (a loop ``a -> a`` repeated in one journey
+      counts once); ``share``: count / all transitions out of the source (shares out of a node sum to 1);
+      ``median_seconds``: the median time between the two events (NaN on START and END edges); exact in
+      memory, within 0.5% on Dask (log-spaced histograms).
+    - node ``visits`` (events), ``journeys`` (distinct journeys visiting), ``entries`` (journeys starting
+      there), ``exits`` (journeys ending there), ``conversions`` (distinct converted journeys visiting it).
+      A journey converts when it reaches a goal event anywhere in it.
+
     Examples
     --------
     >>> import pandas as pd, journey
@@ -92,7 +106,7 @@ def journey_graph(log: LogLike, *, goal: Goal = None, unit: Unit = "user", gap: 
 class GraphAnalysis(JourneyAnalysis):
     """The journey graph: node and edge sums keyed by touchpoint names, times per edge."""
 
-    def partial(self, log, facts: Facts) -> Parts:
+    def partial(self, log: EventLog, facts: Facts) -> Parts:
         journeys, goals = self.journeys(log)
         return summarize(journeys, goals, exact=facts.exact)
 
@@ -388,7 +402,7 @@ def plot_journey_map(graph: nx.DiGraph, *, ax: Any = None, color_by: str = "exit
 
 
 def prune(graph: nx.DiGraph, *, min_count: int | None = None, min_share: float | None = None,
-          top_edges: int | None = None, keep=()) -> JourneyGraph:
+          top_edges: int | None = None, keep: Iterable[str] = ()) -> JourneyGraph:
     """Simplify a journey graph, like Disco's activity and path sliders, without breaking it apart.
 
     Parameters
@@ -404,11 +418,6 @@ def prune(graph: nx.DiGraph, *, min_count: int | None = None, min_share: float |
     keep : iterable of str
         Touchpoints never dropped; goal touchpoints are never dropped either.
 
-    Every kept touchpoint stays reachable from START and able to reach END: where the filters cut a
-    touchpoint off, the most frequent transition that reconnects it is put back (and, for a goal or a
-    ``keep`` touchpoint, the dropped touchpoints on the widest path to it). Touchpoints that could only
-    be reached through dropped ones are dropped.
-
     Returns
     -------
     JourneyGraph
@@ -416,6 +425,26 @@ def prune(graph: nx.DiGraph, *, min_count: int | None = None, min_share: float |
         Graph attributes record what was kept: ``kept_transition_share`` (share of all transitions, START
         and END ones included) and ``kept_journey_share`` (share of journeys whose every transition is
         kept; None when the graph does not come from :func:`journey_graph`).
+
+    Raises
+    ------
+    JourneyError
+        A negative or fractional ``min_count``/``top_edges``, a ``min_share`` outside 0-1, a graph without
+        START and END, or a ``keep`` touchpoint that is not in the graph.
+
+    See Also
+    --------
+    journey_graph : the full graph.
+    plot_journey_map : prunes large graphs itself (``max_nodes``).
+
+    Notes
+    -----
+    Every kept touchpoint stays reachable from START and able to reach END: where the filters cut a
+    touchpoint off, the most frequent transition that reconnects it is put back (and, for a goal or a
+    ``keep`` touchpoint, the dropped touchpoints on the widest path to it). Touchpoints that could only
+    be reached through dropped ones are dropped. This is the simplification of process-mining tools
+    (Günther and van der Aalst 2007, "Fuzzy mining: adaptive process simplification based on
+    multi-perspective metrics", BPM 2007), restricted to keeping the graph connected.
 
     Examples
     --------
@@ -481,7 +510,7 @@ def _reconnect(graph: nx.DiGraph, nodes: set, edges: set, protected: set) -> set
     return edges
 
 
-def _reach(source, edges: set, forward: bool) -> set:
+def _reach(source: Any, edges: set, forward: bool) -> set:
     adjacency: dict = {}
     for a, b in edges:
         frm, to = (a, b) if forward else (b, a)

@@ -18,7 +18,7 @@ from scipy.sparse.csgraph import breadth_first_order
 from scipy.sparse.linalg import splu
 
 from ..engine.core import run
-from ..engine.journeys import JourneyAnalysis, Journeys, goal_codes
+from ..engine.journeys import JourneyAnalysis, Journeys, goal_codes, goal_list
 from ..engine.partials import Keyed
 from ..errors import JourneyError, UnknownEventError
 from ..io.aliases import Duration, Goal, LogLike, Unit
@@ -179,6 +179,7 @@ class _Chain:
         Cells are the stored entries of ``counts`` (``counts.data``). Built on first use: only the bootstrap
         needs it.
         """
+        assert self.paths is not None, "only a chain fitted on journeys is resampled"
         cut, owner, cells = self.paths
         variant, _ = _variant_ids(cut)
         per_journey = variant if self.weights is None else np.repeat(variant, self.weights)
@@ -286,8 +287,10 @@ def _per_variant(variant, owner, cells, width):
     return totals.T.tocsr()  # (cells x variants): one product with the resampled variant counts per replicate
 
 
-def _chain_from_graph(graph: nx.DiGraph, goal) -> _Chain:
-    goals = [goal] if isinstance(goal, str) else list(goal)
+def _chain_from_graph(graph: nx.DiGraph, goal: Goal) -> _Chain:
+    goals = goal_list(goal)
+    if not goals:
+        raise JourneyError("markov needs a goal")
     for g in goals:
         if g not in graph:
             raise UnknownEventError("goal", g, [str(n) for n in graph.nodes if n not in (START, END)])
@@ -716,5 +719,5 @@ class MarkovBootstrap(TableResult):
 _NO_TOUCHPOINTS = "no touchpoints: every journey reaches the goal at its first event"
 
 
-def _label(state) -> str:
+def _label(state: Any) -> str:
     return " > ".join(state) if isinstance(state, tuple) else state

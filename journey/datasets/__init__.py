@@ -28,7 +28,8 @@ import io
 import math
 import random
 from pathlib import Path
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -201,7 +202,8 @@ def _visit(rng: random.Random, entry: str, t: int, channel: str, device: str) ->
     return steps, t
 
 
-def _survey_answer(rng: random.Random, last: int, end: int, bought: bool, contacted: bool, device: str):
+def _survey_answer(rng: random.Random, last: int, end: int, bought: bool, contacted: bool,
+                   device: str) -> tuple[int, int | None, int | None] | None:
     """About a third answer the survey 1-3 days after their last visit, if that is still observed."""
     if rng.random() >= 0.35:
         return None
@@ -215,7 +217,7 @@ def _survey_answer(rng: random.Random, last: int, end: int, bought: bool, contac
     return when, (None if rng.random() < 0.06 else nps), (None if rng.random() < 0.04 else csat)
 
 
-def _pick(rng: random.Random, choices) -> str | None:
+def _pick(rng: random.Random, choices: Sequence[tuple[Any, float]]) -> Any:
     u, total = rng.random(), 0.0
     for value, p in choices:
         total += p

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import sys
 from abc import ABC, abstractmethod
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import JourneyError
-from ..io.events import as_event_log
+from ..io.events import EventLog, as_event_log
 from ..io.facts import Facts
 
 __all__ = ["Analysis", "Facts", "run", "is_distributed", "local_facts", "span_codes", "segment_value", "segment_ranks", "MISSING"]
@@ -40,19 +41,23 @@ class Analysis(ABC):
 
     source = "events"
 
+    def reader_options(self) -> dict[str, Any]:
+        """Options for reading an orders table (analyses of ``source = "orders"`` say which columns)."""
+        return {}
+
     def prepare(self, facts: Facts) -> None:
         """Check the arguments against the data's global facts; raise before any part is analysed."""
 
     @abstractmethod
-    def partial(self, part, facts: Facts):
+    def partial(self, part: Any, facts: Facts) -> Any:
         """The analysis of one user-disjoint part: a value that adds, keyed by names."""
 
     @abstractmethod
-    def finish(self, total, facts: Facts):
+    def finish(self, total: Any, facts: Facts) -> Any:
         """The result, from the sum of every part's partial."""
 
 
-def is_distributed(data) -> bool:
+def is_distributed(data: Any) -> bool:
     """Is ``data`` a Dask collection, or a log partitioned by :func:`journey.partition_by_user`?
 
     Dask is looked up in ``sys.modules``: when it has not been imported, nothing can be a Dask collection,
@@ -67,7 +72,7 @@ def is_distributed(data) -> bool:
     return bool(dask.is_dask_collection(data))
 
 
-def run(analysis: Analysis, data, *, argument: str = "log"):
+def run(analysis: Analysis, data: Any, *, argument: str = "log") -> Any:
     """Run ``analysis`` on ``data`` with the backend that suits it; the one dispatch point."""
     if is_distributed(data):
         from .dask_backend import run_distributed
@@ -78,7 +83,7 @@ def run(analysis: Analysis, data, *, argument: str = "log"):
     return analysis.finish(analysis.partial(part, facts), facts)
 
 
-def _local_part(analysis: Analysis, data, argument: str):
+def _local_part(analysis: Analysis, data: Any, argument: str) -> tuple[Any, Facts]:
     if analysis.source == "orders":
         from ..io.orders import read_orders
 
@@ -88,7 +93,7 @@ def _local_part(analysis: Analysis, data, argument: str):
     return log, local_facts(log)
 
 
-def local_facts(log) -> Facts:
+def local_facts(log: EventLog) -> Facts:
     """The facts of an in-memory :class:`~journey.EventLog` (one part: exact)."""
     t = log.time_ns
     return Facts(columns=tuple(log.columns), touchpoints=tuple(log.events),
@@ -140,12 +145,12 @@ def segment_ranks(keys: list) -> np.ndarray:
     return np.array([len(ordered) if k is MISSING else rank[k] for k in keys], dtype=np.int64)
 
 
-def segment_value(key):
+def segment_value(key: Any) -> Any:
     """The segment value to show for a key (MISSING shows as a missing value)."""
     return np.nan if key is MISSING else key
 
 
-def _is_missing(value) -> bool:
+def _is_missing(value: Any) -> bool:
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):

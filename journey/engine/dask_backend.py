@@ -19,25 +19,29 @@ from __future__ import annotations
 import logging
 import sys
 import warnings
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from ..io.facts import Facts
 from .partials import add
 
+if TYPE_CHECKING:
+    from ..io.dask_log import DaskEventLog
+    from .core import Analysis
+
 __all__ = ["run_distributed", "partition_by_user", "global_facts", "compute", "tree_sum"]
 
 
-def run_distributed(analysis, data, *, argument: str = "log"):
+def run_distributed(analysis: Analysis, data: Any, *, argument: str = "log") -> Any:
     """Run ``analysis`` on a Dask log (or orders): facts, prepare, partials, tree sum, finish."""
     import dask
 
     from ..io.dask_log import as_dask_log, as_dask_orders, event_log_of
 
     with _quiet():
-        if analysis.source == "orders":
-            source = as_dask_orders(data, analysis.reader_options())
-        else:
-            source = as_dask_log(data)
+        source: Any = (as_dask_orders(data, analysis.reader_options()) if analysis.source == "orders"
+                       else as_dask_log(data))
         facts = global_facts(source)
         analysis.prepare(facts)
         to_part = event_log_of if source.kind == "events" else None
@@ -46,14 +50,14 @@ def run_distributed(analysis, data, *, argument: str = "log"):
     return analysis.finish(total, facts)
 
 
-def _partial(analysis, part, facts, to_part):
+def _partial(analysis: Analysis, part: Any, facts: Facts, to_part: Callable[[Any], Any] | None) -> Any:
     """One partition's partial; None (zero) for an empty partition."""
     if part is None or len(part) == 0:
         return None
     return analysis.partial(to_part(part) if to_part is not None else part, facts)
 
 
-def tree_sum(items: list):
+def tree_sum(items: Iterable[Any]) -> Any:
     """The sum of Dask delayed values, added pairwise in a tree of depth log2(n)."""
     import dask
 
@@ -66,7 +70,7 @@ def tree_sum(items: list):
     return items[0]
 
 
-def compute(*tasks) -> tuple:
+def compute(*tasks: Any) -> tuple:
     """``dask.compute(*tasks)``, with a progress bar when a person is watching a terminal.
 
     On a ``dask.distributed`` client, ``distributed.progress``; otherwise Dask's local ``ProgressBar``.
@@ -91,14 +95,14 @@ def compute(*tasks) -> tuple:
         return dask.compute(*tasks)
 
 
-def global_facts(source) -> Facts:
+def global_facts(source: Any) -> Facts:
     """The global facts of a partitioned log (or orders), computed once in one pass and kept on it."""
     if source._facts is None:
         source._facts = source.facts_from(compute(tree_sum(source.summaries()))[0])
     return source._facts
 
 
-def partition_by_user(data):
+def partition_by_user(data: Any) -> DaskEventLog:
     """Shuffle a Dask log by user once and keep it in the cluster's memory for every later analysis.
 
     Parameters
@@ -112,6 +116,20 @@ def partition_by_user(data):
         The same log, partitioned: each partition holds whole users, sorted by user and time (ties in
         input order), and the global facts (touchpoints, first and last event) are known. Analyses given
         it run without another shuffle or validation.
+
+    Raises
+    ------
+    JourneyError
+        When ``data`` is not a Dask log, or lacks the user, time or event column.
+
+    See Also
+    --------
+    read_events : ``engine="dask"`` reads Parquet or CSV files lazily.
+
+    Notes
+    -----
+    Every later analysis on the returned log adds up partials of whole users (tree reduction), so its
+    answer equals the in-memory one; medians merge as log-spaced histograms within a stated error bound.
 
     Examples
     --------
@@ -130,7 +148,7 @@ def partition_by_user(data):
 
 
 @contextmanager
-def _quiet():
+def _quiet() -> Iterator[None]:
     """Keep the scheduler's and the shuffle's chatter (warnings, log lines) out of the user's terminal."""
     loggers = [logging.getLogger(name) for name in ("distributed", "distributed.shuffle", "distributed.worker",
                                                     "distributed.scheduler", "distributed.client")]

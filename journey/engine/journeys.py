@@ -6,7 +6,9 @@ Rows keep the EventLog order, so each journey is a contiguous run of rows in tim
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,7 +100,7 @@ def split_journeys(log: EventLog, unit: str = "user", gap: str | pd.Timedelta = 
     return Journeys(events=log.event_codes, starts=np.flatnonzero(begins), journey=journey, time=t, names=log.events)
 
 
-def goal_codes(goal, names: list[str], argument: str = "goal") -> np.ndarray:
+def goal_codes(goal: Goal, names: list[str], argument: str = "goal") -> np.ndarray:
     """Codes of the goal event(s); an unknown name is an error (it is most often a typo)."""
     if goal is None:
         return np.array([], dtype=np.int32)
@@ -126,7 +128,7 @@ def distinct_pairs(group: np.ndarray, item: np.ndarray, n_items: int) -> np.ndar
     return key[first]
 
 
-def in_parallel(*tasks) -> list:
+def in_parallel(*tasks: Callable[[], Any]) -> list:
     """Results of the ``tasks`` (callables), run on two threads: numpy releases the GIL while it sorts."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -176,7 +178,7 @@ class JourneyAnalysis(Analysis):
     def prepare(self, facts: Facts) -> None:
         facts.require_events(self.goals, "goal")
 
-    def journeys(self, log) -> tuple[Journeys, np.ndarray]:
+    def journeys(self, log: EventLog) -> tuple[Journeys, np.ndarray]:
         """The part's journeys and the codes of the goals that occur in it (a part may lack one)."""
         journeys = split_journeys(log, unit=self.unit, gap=self.gap)
         present = [g for g in self.goals if g in set(journeys.names)]

@@ -15,8 +15,10 @@ import html
 import os
 import re
 import warnings
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
 import numpy as np
 import pandas as pd
@@ -33,7 +35,17 @@ from ..errors import (
     TimeUnitError,
     option,
 )
-from .aliases import Period
+from .aliases import Duration, Period
+
+if TYPE_CHECKING:
+    from .dask_log import DaskEventLog
+
+#: What a reader reads: a file path (CSV, gzipped CSV, Parquet) or a pandas DataFrame.
+Source: TypeAlias = "str | os.PathLike[str] | pd.DataFrame"
+#: Units of numeric epoch timestamps.
+TimeUnit: TypeAlias = Literal["s", "ms", "us", "ns"]
+#: What to do with invalid rows: refuse them (raise) or drop and list them.
+OnInvalid: TypeAlias = Literal["raise", "drop"]
 
 __all__ = ["read_events", "EventLog", "START", "END", "as_event_log", "drop_advice"]
 
@@ -58,18 +70,30 @@ def drop_advice(listed_in: str = "log.dropped") -> str:
     return f"Fix them, or pass {option('on_invalid', 'drop')} to drop them and list them in {listed_in}."
 
 
+@overload
+def read_events(source: Source, *, user: str = ..., time: str = ..., event: str = ..., tz: str = ...,
+                time_unit: TimeUnit | None = ..., on_invalid: OnInvalid = ..., encoding: str = ...,
+                engine: Literal["pandas"] = ...) -> EventLog: ...
+
+
+@overload
+def read_events(source: Source, *, user: str = ..., time: str = ..., event: str = ..., tz: str = ...,
+                time_unit: TimeUnit | None = ..., on_invalid: OnInvalid = ..., encoding: str = ...,
+                engine: Literal["dask"]) -> DaskEventLog: ...
+
+
 def read_events(
-    source,
+    source: Source,
     *,
     user: str = "user_id",
     time: str = "timestamp",
     event: str = "event",
     tz: str = "UTC",
-    time_unit: str | None = None,
-    on_invalid: str = "raise",
+    time_unit: TimeUnit | None = None,
+    on_invalid: OnInvalid = "raise",
     encoding: str = "utf-8",
-    engine: str = "pandas",
-) -> EventLog:
+    engine: Literal["pandas", "dask"] = "pandas",
+) -> EventLog | DaskEventLog:
     """Read an event log and validate it once, for every analysis that follows.
 
     Parameters
@@ -418,7 +442,7 @@ class EventLog:
         return f"<p><b>EventLog</b> from {html.escape(self.source)}</p><table>{rows}</table>"
 
 
-def as_event_log(data, argument: str = "log") -> EventLog:
+def as_event_log(data: Any, argument: str = "log") -> EventLog:
     """An EventLog as it is, or a DataFrame read with the default columns."""
     if isinstance(data, EventLog):
         return data
@@ -483,7 +507,7 @@ def user_starts(user_codes: np.ndarray) -> np.ndarray:
     return starts
 
 
-def duration_ns(value, argument: str) -> int:
+def duration_ns(value: Duration, argument: str) -> int:
     """A positive duration (``"30min"``, ``"7D"``, a Timedelta) in nanoseconds; ``argument`` names it in errors."""
     try:
         td = pd.Timedelta(value)
@@ -498,7 +522,7 @@ def duration_ns(value, argument: str) -> int:
 # loading
 
 
-def load_table(source, given: dict[str, str | None], encoding: str) -> tuple[pd.DataFrame, str]:
+def load_table(source: Source, given: Mapping[str, str | None], encoding: str) -> tuple[pd.DataFrame, str]:
     """A DataFrame from a file or DataFrame, and a description of where it came from (for messages)."""
     if isinstance(source, pd.DataFrame):
         return source, "DataFrame"
@@ -522,14 +546,14 @@ def load_table(source, given: dict[str, str | None], encoding: str) -> tuple[pd.
     return _read_csv(path, given, encoding), str(path)
 
 
-def _read_parquet(path: Path, given: dict[str, str]) -> pd.DataFrame:
+def _read_parquet(path: Path, given: Mapping[str, str | None]) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         schema = pq.read_schema(path)
         # Touchpoints become categorical anyway: reading them dictionary-encoded skips a pass over the text.
-        event = resolve_column("event", given["event"], schema.names)
+        event = resolve_column("event", given["event"] or DEFAULT_NAMES["event"], schema.names)
         text = pa.types.is_string(schema.field(event).type) or pa.types.is_large_string(schema.field(event).type)
         return pd.read_parquet(path, read_dictionary=[event] if text else None)
     except MissingColumnError:
@@ -538,7 +562,7 @@ def _read_parquet(path: Path, given: dict[str, str]) -> pd.DataFrame:
         raise SourceError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
 
 
-def _read_csv(path: Path, given: dict[str, str], encoding: str) -> pd.DataFrame:
+def _read_csv(path: Path, given: Mapping[str, str | None], encoding: str) -> pd.DataFrame:
     try:
         header = pd.read_csv(path, nrows=0, encoding=encoding).columns
         # Ids and touchpoints are labels: read them as text so "007" stays "007".
@@ -558,7 +582,7 @@ def _read_csv(path: Path, given: dict[str, str], encoding: str) -> pd.DataFrame:
         raise SourceError(f"{path}: not a well-formed CSV file ({str(exc).strip()})") from None
 
 
-def resolve_column(role: str, name: str, columns, argument: str | None = None) -> str:
+def resolve_column(role: str, name: str, columns: Iterable[Any], argument: str | None = None) -> str:
     """The column for ``role``: ``name``, or pm4py's name when the default is absent. ``argument`` is the
     keyword the caller names it with (for the error message), when it is not ``role``."""
     if name in columns:
@@ -569,14 +593,14 @@ def resolve_column(role: str, name: str, columns, argument: str | None = None) -
     raise MissingColumnError(argument or role, name, [str(c) for c in columns])
 
 
-def _refuse_duplicate_columns(columns, description: str) -> None:
+def _refuse_duplicate_columns(columns: pd.Index, description: str) -> None:
     duplicated = sorted({str(c) for c in columns[columns.duplicated()]})
     if duplicated:
         raise JourneyError(f"{description}: column names appear more than once: {', '.join(map(repr, duplicated))}; "
                            f"rename them so each column has its own name")
 
 
-def check_clashes(names: dict[str, str], columns) -> None:
+def check_clashes(names: dict[str, str], columns: Iterable[Any]) -> None:
     used = set(names.values())
     for role in ("user", "time", "event"):
         if role in columns and role not in used:
@@ -626,7 +650,7 @@ def _labels(values: pd.Series, column: str, problems: list, reserved: bool = Fal
     return codes, uniques
 
 
-def factorize_sorted(values) -> tuple[np.ndarray, pd.Index]:
+def factorize_sorted(values: Any) -> tuple[np.ndarray, pd.Index]:
     """Codes ranking ``values`` in sorted order (-1 where missing) and the sorted distinct values.
 
     One hash pass (Arrow's for Arrow-backed text) and a sort of the distinct values only: much less work
@@ -645,7 +669,7 @@ def factorize_sorted(values) -> tuple[np.ndarray, pd.Index]:
     return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1), uniques.take(order)
 
 
-def _arrow_text(values):
+def _arrow_text(values: Any) -> Any:
     """The Arrow array behind a column of Arrow-backed text, or None for any other column."""
     if not isinstance(values, pd.Series) or not isinstance(values.array, pd.arrays.ArrowStringArray):
         return None
@@ -654,7 +678,7 @@ def _arrow_text(values):
     return pa.array(values.array)
 
 
-def _arrow_factorize(arrow) -> tuple[np.ndarray, pd.Index]:
+def _arrow_factorize(arrow: Any) -> tuple[np.ndarray, pd.Index]:
     """Arrow's dictionary encoding of the two halves on two threads, then one shared dictionary."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -728,7 +752,8 @@ def parse_times(values: pd.Series, column: str, tz: str, time_unit: str | None, 
     return _flag_missing(parsed, values, column, missing, problems)
 
 
-def _flag_missing(parsed, values, column, missing, problems):
+def _flag_missing(parsed: pd.Series, values: pd.Series, column: str, missing: np.ndarray,
+                  problems: list) -> pd.Series:
     if missing.any():
         rows = np.flatnonzero(missing)
         problems.append((rows, column, "missing values", values.iloc[rows]))
@@ -771,7 +796,8 @@ def _localize(naive: pd.Series, column: str, tz: str, known_bad: np.ndarray, pro
     return local.dt.tz_convert("UTC")
 
 
-def _from_epoch(numbers: pd.Series, column: str, time_unit: str | None, missing: np.ndarray, problems: list):
+def _from_epoch(numbers: pd.Series, column: str, time_unit: str | None, missing: np.ndarray,
+                problems: list) -> pd.Series:
     if time_unit is None:
         sample = numbers[~missing].iloc[:3].tolist()
         raise TimeUnitError(
@@ -817,7 +843,8 @@ def empty_dropped() -> pd.DataFrame:
 # canonical frame and order
 
 
-def _canonical_frame(raw, names, users, times, events, keep) -> tuple[pd.DataFrame, np.ndarray]:
+def _canonical_frame(raw: pd.DataFrame, names: dict[str, str], users: tuple, times: pd.Series, events: tuple,
+                     keep: np.ndarray | None) -> tuple[pd.DataFrame, np.ndarray]:
     """user, time, event and the other columns (as given), without the rows ``keep`` leaves out."""
     user_codes, event_codes = users[0], events[0]
     data = {"user": raw[names["user"]].array, "time": times.array,

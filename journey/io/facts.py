@@ -6,7 +6,9 @@ partitioned log) and handed to every analysis's ``prepare``, ``partial`` and ``f
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import MissingColumnError, UnknownEventError
 
@@ -50,7 +52,7 @@ class Facts:
         if name is not None and name not in self.columns:
             raise MissingColumnError(keyword, name, self.shown_columns(), role)
 
-    def require_events(self, names, keyword: str) -> None:
+    def require_events(self, names: Iterable[Any], keyword: str) -> None:
         """Touchpoints an analysis names (goal, steps) must occur; an unknown one is most often a typo."""
         known = set(self.touchpoints)
         for name in names:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 __all__ = ["axes_for", "literal_text", "save_figure", "INTERVAL"]
 
@@ -13,7 +16,7 @@ INTERVAL = {"fmt": "none", "ecolor": "#222222", "elinewidth": 1.2, "capsize": 3}
 SVG_SALT = "journey"
 
 
-def axes_for(ax, figsize=(8, 5)):
+def axes_for(ax: Any, figsize: tuple[float, float] = (8, 5)) -> Any:
     """``ax`` itself, or the Axes of a new figure (constrained layout) of ``figsize`` inches."""
     if ax is not None:
         return ax
@@ -23,14 +26,14 @@ def axes_for(ax, figsize=(8, 5)):
     return ax
 
 
-def literal_text(*groups) -> None:
+def literal_text(*groups: Iterable[Any]) -> None:
     """Show text exactly as written: no mathtext for ``$...$``, ``_`` or ``^`` (tick labels, legends, ...)."""
     for group in groups:
         for text in group:
             text.set_parse_math(False)
 
 
-def save_figure(figure, path, *, dpi: int = 100) -> Path:
+def save_figure(figure: Any, path: str | os.PathLike[str], *, dpi: int = 100) -> Path:
     """Save a Figure (or the figure of an Axes) so the same picture always gives the same bytes.
 
     PNG without the software version, SVG with a fixed hash salt and no date, PDF without dates.

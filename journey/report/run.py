@@ -11,7 +11,9 @@ carriage return) are prefixed with ``'`` so they are shown as text.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -23,7 +25,7 @@ TEMPLATE = Path(__file__).parent / "templates" / "report.ipynb"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_csv(frame: pd.DataFrame, path) -> Path:
+def safe_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write ``frame`` as CSV with text cells that look like spreadsheet formulas neutralised (``'`` first).
 
     Numbers are left alone (a negative number is data, not a formula); text columns and the index are
