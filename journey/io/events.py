@@ -226,7 +226,11 @@ class EventLog:
 
     @classmethod
     def from_sorted(cls, frame: pd.DataFrame, *, source: str = "DataFrame") -> EventLog:
-        """A log of a canonical frame already sorted by user and time (one part of a partitioned log)."""
+        """A log of a canonical frame already sorted by user and time (one part of a partitioned log).
+
+        The frame is trusted: columns ``user``, ``time`` (UTC), ``event`` (categorical), sorted. Build logs
+        from your data with :func:`journey.read_events`, which validates them.
+        """
         return cls(frame.reset_index(drop=True), source=source)
 
     @cached_property
@@ -237,7 +241,26 @@ class EventLog:
         return self._data.take(self._order).reset_index(drop=True)
 
     def column(self, name: str) -> np.ndarray:
-        """The values of one column, in log order (a segment column, for instance)."""
+        """The values of one column, in log order (a segment column, for instance).
+
+        Parameters
+        ----------
+        name : str
+            A column of :attr:`frame` (``user``, ``time``, ``event`` or one of the other input columns).
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per event, in the order of :attr:`frame`, without building the sorted frame.
+
+        Examples
+        --------
+        >>> import pandas as pd, journey
+        >>> df = pd.DataFrame({"user_id": ["b", "a"], "event": ["home", "cart"], "device": ["app", "web"],
+        ...                    "timestamp": ["2025-01-01T10:00Z", "2025-01-01T09:00Z"]})
+        >>> journey.read_events(df).column("device").tolist()
+        ['web', 'app']
+        """
         values = self._data[name].to_numpy()
         return values if self._order is None else values[self._order]
 
@@ -302,7 +325,21 @@ class EventLog:
         return int(self._data.duplicated().sum())
 
     def summary(self) -> pd.Series:
-        """The figures of the log as a Series: rows, users, event types, time span, duplicates, dropped."""
+        """The figures of the log as a Series: rows, users, event types, time span, duplicates, dropped.
+
+        Returns
+        -------
+        pandas.Series
+            Named by the log's source; the values mix counts, timestamps and a duration.
+
+        Examples
+        --------
+        >>> import pandas as pd, journey
+        >>> df = pd.DataFrame({"user_id": ["a", "a", "b"], "event": ["home", "cart", "home"],
+        ...                    "timestamp": ["2025-01-01T10:00Z", "2025-01-01T10:05Z", "2025-01-02T08:00Z"]})
+        >>> journey.read_events(df).summary()[["events", "users", "event types"]].tolist()
+        [3, 2, 2]
+        """
         per_user = np.bincount(self.user_codes) if len(self) else np.array([0])
         return pd.Series(
             {
@@ -325,14 +362,30 @@ class EventLog:
     def sessions(self, gap: str | pd.Timedelta = "30min") -> EventLog:
         """Split each user's events into sessions at every inactivity gap longer than ``gap``.
 
-        Sessions follow the GA / PostHog definition: a new session starts when more than ``gap``
-        passes without an event from that user. Sessions are not cut at midnight.
+        Parameters
+        ----------
+        gap : str or pandas.Timedelta
+            Inactivity that ends a session (``"30min"``, GA's default).
 
         Returns
         -------
         EventLog
             The same events with a ``session`` column: 1, 2, ... numbering each user's sessions in time
             order, so a session is identified by ``(user, session)``.
+
+        Raises
+        ------
+        JourneyError
+            A gap that is not a positive duration, or a ``session`` column already in the input.
+
+        See Also
+        --------
+        journey_graph : ``unit="session"`` cuts journeys the same way without adding a column.
+
+        Notes
+        -----
+        Sessions follow the Google Analytics and PostHog definition: a new session starts when more than
+        ``gap`` passes without an event from that user. Sessions are not cut at midnight.
 
         Examples
         --------
