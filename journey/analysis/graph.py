@@ -20,8 +20,8 @@ from ..engine.core import run
 from ..engine.journeys import JourneyAnalysis, Journeys, distinct_pairs, goal_list, in_parallel, observed_codes
 from ..engine.partials import Keyed, Parts, timings
 from ..errors import JourneyError, UnknownEventError
-from ..io.aliases import Duration, Goal, LogLike, Unit
-from ..io.events import END, START, EventLog
+from ..io.aliases import Duration, Goal, Unit
+from ..io.events import END, START, EventLog, LogLike
 from ..io.facts import Facts
 from ..plot.journey_map import draw_journey_map
 from ..stats.proportions import ProportionResult

@@ -21,8 +21,8 @@ from ..engine.core import run
 from ..engine.journeys import JourneyAnalysis, Journeys, goal_codes, goal_list
 from ..engine.partials import Keyed
 from ..errors import JourneyError, UnknownEventError
-from ..io.aliases import Duration, Goal, LogLike, Unit
-from ..io.events import END, START
+from ..io.aliases import Duration, Goal, Unit
+from ..io.events import END, START, LogLike
 from ..io.facts import Facts
 from ..plot.intervals import draw_interval_bars
 from ..stats.proportions import ProportionResult

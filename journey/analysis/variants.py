@@ -12,7 +12,8 @@ from ..engine.core import run, segment_ranks, segment_value, span_codes
 from ..engine.journeys import JourneyAnalysis, Journeys
 from ..engine.partials import Keyed, Parts, timings
 from ..errors import JourneyError
-from ..io.aliases import Duration, Goal, LogLike, Unit
+from ..io.aliases import Duration, Goal, Unit
+from ..io.events import LogLike
 from ..io.facts import Facts
 from ..plot.sankey import draw_sankey, step_table
 from ..stats.intervals import proportion_interval

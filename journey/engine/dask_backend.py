@@ -28,7 +28,10 @@ from .partials import add
 
 if TYPE_CHECKING:
     from ..io.dask_log import DaskEventLog
-    from .core import Analysis
+
+# An analysis (journey.engine.core.Analysis) is typed Any here: core dispatches to this module, and this
+# module only calls the analysis's prepare, partial and finish.
+Analysis = Any
 
 __all__ = ["run_distributed", "partition_by_user", "global_facts", "compute", "tree_sum"]
 

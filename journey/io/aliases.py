@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal, TypeAlias, Union
+from typing import Literal, TypeAlias, Union
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from .dask_log import DaskEventLog
-    from .events import EventLog
+__all__ = ["Goal", "Duration", "Unit", "Period", "StepOrder"]
 
-__all__ = ["LogLike", "Goal", "Duration", "Unit", "Period", "StepOrder"]
-
-#: What every log analysis accepts: an :class:`~journey.EventLog`, a DataFrame with the default column
-#: names (validated on the way in), or a log on Dask (a :class:`~journey.io.dask_log.DaskEventLog` or a
-#: Dask DataFrame, see :func:`journey.partition_by_user`).
-LogLike: TypeAlias = Union["EventLog", "DaskEventLog", pd.DataFrame]
+# What a log may be (LogLike) is defined beside EventLog, in journey.io.events.
 
 #: One conversion event, several (any of them converts), or none.
 Goal: TypeAlias = Union[str, Sequence[str], None]

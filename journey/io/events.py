@@ -40,6 +40,10 @@ from .aliases import Duration, Period
 if TYPE_CHECKING:
     from .dask_log import DaskEventLog
 
+#: What every log analysis accepts: an :class:`EventLog`, a DataFrame with the default column names
+#: (validated on the way in), or a log on Dask (a DaskEventLog or a Dask DataFrame, see
+#: :func:`journey.partition_by_user`).
+LogLike: TypeAlias = "EventLog | DaskEventLog | pd.DataFrame"
 #: What a reader reads: a file path (CSV, gzipped CSV, Parquet) or a pandas DataFrame.
 Source: TypeAlias = "str | os.PathLike[str] | pd.DataFrame"
 #: Units of numeric epoch timestamps.
@@ -47,7 +51,7 @@ TimeUnit: TypeAlias = Literal["s", "ms", "us", "ns"]
 #: What to do with invalid rows: refuse them (raise) or drop and list them.
 OnInvalid: TypeAlias = Literal["raise", "drop"]
 
-__all__ = ["read_events", "EventLog", "START", "END", "as_event_log", "drop_advice"]
+__all__ = ["read_events", "EventLog", "LogLike", "START", "END", "as_event_log", "drop_advice"]
 
 #: Synthetic node where every journey begins. ``read_events`` refuses events with this name, so it can
 #: never clash with a real touchpoint.
