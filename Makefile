@@ -1,5 +1,5 @@
 # Two commands matter: `make demo` (set up, then run the main job on the bundled data) and
-# `make test` (set up, then run every test: unit, property, doctests and notebooks).
+# `make test` (set up, then type-check and run every test: unit, property, doctests and notebooks).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -21,6 +21,7 @@ demo: $(VENV)
 	@mkdir -p docs && cp report/journey_map.png docs/journey_map.png
 
 test: $(VENV)
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest --doctest-modules journey tests $(NBVAL) notebooks --ignore=journey/report/templates
 
 bench: $(VENV)

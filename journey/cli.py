@@ -88,7 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--time", default="timestamp", help="column with the timestamp (default: timestamp)")
     report.add_argument("--event", default="event", help="column with the touchpoint (default: event)")
     report.add_argument("--score", default="nps", help="survey column with the 0-10 score (default: nps)")
-    report.add_argument("--customer", default="customer_id", help="orders column with the customer id (default: customer_id)")
+    report.add_argument("--orders-user", help="orders column with the customer id (default: as --user; "
+                                              "customer_id is recognised when user_id is absent)")
     report.add_argument("--out", default="report", help="folder to write (default: report)")
     report.set_defaults(run=_report)
     return parser
@@ -169,7 +170,7 @@ def _report(args: argparse.Namespace) -> int:
     from .report.run import run_report
 
     out = run_report(args.events, survey=args.survey, orders=args.orders, goal=args.goal, user=args.user,
-                     time=args.time, event=args.event, score=args.score, customer=args.customer, out=args.out)
+                     time=args.time, event=args.event, score=args.score, orders_user=args.orders_user, out=args.out)
     print(f"wrote {out / 'report.html'}, {out / 'report.ipynb'}, {out / 'journey_map.png'} and CSV tables in {out}")
     return 0
 

@@ -130,6 +130,34 @@ def read_events(
     EventLog
         ``frame`` holds ``user``, ``time`` (UTC), ``event`` (categorical) and the other input columns
         unchanged, sorted by user then time; events of one user at the same instant keep input order.
+        With ``engine="dask"``, a :class:`~journey.io.dask_log.DaskEventLog`.
+
+    Raises
+    ------
+    SourceError
+        A file that does not exist or cannot be read, or a format journey does not read.
+    MissingColumnError
+        A user, time or event column that is not in the input (the message lists the columns and
+        suggests the closest name).
+    InvalidValuesError
+        Missing users or events, unreadable timestamps, reserved touchpoint names: every offending row is
+        counted and the first few are quoted with their values (unless ``on_invalid="drop"``).
+    TimeUnitError
+        Numeric timestamps without ``time_unit``.
+    EmptyLogError
+        No rows, or none left after dropping invalid ones.
+
+    See Also
+    --------
+    EventLog.sessions : cut each user's events into sessions.
+    EventLog.with_period : add a calendar-period column to compare periods.
+    partition_by_user : a log on Dask, shuffled once for every analysis.
+
+    Notes
+    -----
+    Every analysis relies on what is checked here once: one row per event, a user and a touchpoint on
+    each, a UTC time, sorted by user then time with ties in input order. Duplicated rows are kept and
+    counted (``log.n_duplicates``): the same event sent twice is a question for the source.
 
     Examples
     --------

@@ -36,7 +36,24 @@ def literal_text(*groups: Iterable[Any]) -> None:
 def save_figure(figure: Any, path: str | os.PathLike[str], *, dpi: int = 100) -> Path:
     """Save a Figure (or the figure of an Axes) so the same picture always gives the same bytes.
 
-    PNG without the software version, SVG with a fixed hash salt and no date, PDF without dates.
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure or matplotlib.axes.Axes
+        What to save; for an Axes, its whole figure.
+    path : str or path
+        The file; its suffix chooses the format (``.png``, ``.svg``, ``.pdf``, or any matplotlib knows).
+    dpi : int
+        Resolution of raster formats, dots per inch.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Notes
+    -----
+    PNG is written without the software version, SVG with a fixed hash salt and no date, PDF without
+    dates, so a picture that did not change is byte-identical and version control sees no difference.
 
     Examples
     --------

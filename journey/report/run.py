@@ -50,7 +50,7 @@ def safe_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def _neutralise(value):
+def _neutralise(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     if isinstance(value, tuple):
@@ -58,17 +58,42 @@ def _neutralise(value):
     return value
 
 
-def run_report(events=None, *, survey=None, orders=None, goal=None, user: str = "user_id", time: str = "timestamp",
-               event: str = "event", score: str = "nps", customer: str = "customer_id", out="report",
-               progress: bool = True) -> Path:
+def run_report(events: str | os.PathLike[str] | None = None, *, survey: str | os.PathLike[str] | None = None,
+               orders: str | os.PathLike[str] | None = None, goal: str | None = None, user: str = "user_id",
+               time: str = "timestamp", event: str = "event", score: str = "nps", orders_user: str | None = None,
+               out: str | os.PathLike[str] = "report", progress: bool = True) -> Path:
     """Run the standard report and return the folder it wrote.
 
-    With no ``events`` the bundled sample is analysed (goal ``purchase``). Inputs are read and validated
-    here first, so bad input raises :class:`~journey.errors.JourneyError` before any notebook starts.
+    Parameters
+    ----------
+    events, survey, orders : str or path, optional
+        The event log, survey answers and orders files. With no ``events`` the bundled sample is analysed
+        (all three files, goal ``purchase``).
+    goal : str, optional
+        The conversion event; drop-offs and the Markov model need one.
+    user, time, event : str
+        Column names of the event log (``user`` and ``time`` are also used for the survey and the orders).
+    score : str
+        The survey's 0-10 score column.
+    orders_user : str, optional
+        The orders' customer column when it is not named like the log's (default: ``user``; ``customer_id``
+        is recognised when ``user_id`` is absent).
+    out : str or path
+        The folder to write (created if needed).
+    progress : bool
+        Show papermill's progress bar.
 
-    Writes ``report.ipynb``, ``report.html`` (code hidden, pictures embedded), ``journey_map.png`` and CSV
-    tables (``nodes``, ``edges``, ``path_variants``, and with a goal ``drop_off``, ``markov``; with a
-    survey ``nps_by_touchpoint``; with orders ``repeat_rate``) in ``out``.
+    Returns
+    -------
+    pathlib.Path
+        The folder, holding ``report.ipynb``, ``report.html`` (code hidden, pictures embedded),
+        ``journey_map.png`` and CSV tables (``nodes``, ``edges``, ``path_variants``, and with a goal
+        ``drop_off``, ``markov``; with a survey ``nps_by_touchpoint``; with orders ``repeat_rate``).
+
+    Raises
+    ------
+    JourneyError
+        Inputs are read and validated here first, so bad input raises before any notebook starts.
     """
     import papermill
     from nbconvert import HTMLExporter
@@ -84,12 +109,12 @@ def run_report(events=None, *, survey=None, orders=None, goal=None, user: str = 
             raise JourneyError("the bundled sample files are not installed here; pass an events file")
         events, survey, orders = (str(folder / FILES[k]) for k in ("events", "survey", "orders"))
         goal = "purchase" if goal is None else goal
-        user, time, event, score, customer = "user_id", "timestamp", "event", "nps", "customer_id"
+        user, time, event, score, orders_user = "user_id", "timestamp", "event", "nps", None
     log = read_events(events, user=user, time=time, event=event)  # validates: errors surface here, in one line
     if goal is not None and goal not in log.events:
         from ..errors import UnknownEventError
 
-        raise UnknownEventError("--goal", goal, log.events)
+        raise UnknownEventError("goal", goal, log.events)
     if survey is not None:
         from ..io.survey import read_survey
 
@@ -97,11 +122,11 @@ def run_report(events=None, *, survey=None, orders=None, goal=None, user: str = 
     if orders is not None:
         from ..io.orders import read_orders
 
-        read_orders(orders, customer=customer, time=time)
+        read_orders(orders, user=orders_user or user, time=time)
     out.mkdir(parents=True, exist_ok=True)
     parameters = {"events_path": str(Path(events).resolve()), "survey_path": _resolved(survey),
                   "orders_path": _resolved(orders), "goal": goal, "user": user, "time": time, "event": event,
-                  "score": score, "customer": customer, "out_dir": str(out.resolve())}
+                  "score": score, "orders_user": orders_user or user, "out_dir": str(out.resolve())}
     notebook = out / "report.ipynb"
     papermill.execute_notebook(str(TEMPLATE), str(notebook), parameters=parameters, kernel_name="python3",
                                progress_bar=progress, cwd=str(out.resolve()))
@@ -111,5 +136,5 @@ def run_report(events=None, *, survey=None, orders=None, goal=None, user: str = 
     return out
 
 
-def _resolved(path):
+def _resolved(path: str | os.PathLike[str] | None) -> str | None:
     return None if path is None else str(Path(path).resolve())
