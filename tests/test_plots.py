@@ -138,7 +138,7 @@ def test_the_readme_map_is_up_to_date(tmp_path):
 
 
 def test_bad_input_to_plots_is_named():
-    with pytest.raises(journey.JourneyError, match="conversion_rate"):
+    with pytest.raises(journey.JourneyError, match=r"plot_funnel draws the result of journey\.funnel"):
         journey.plot_funnel(pd.DataFrame({"step": [1]}))
     with pytest.raises(journey.JourneyError, match="color_by"):
         journey.plot_journey_map(journey.journey_graph(small_log()), color_by="mood")

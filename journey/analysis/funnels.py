@@ -1,61 +1,96 @@
-"""Funnels: how many customers go from each step to the next, with intervals and honest censoring.
-
-How a customer moves through the funnel
----------------------------------------
-Each event of step 1 starts an *attempt*. ``order="loose"``: step ``k + 1`` is matched at the customer's
-first event of that step after the event matched for step ``k`` (other events may come between).
-``order="strict"``: step ``k + 1`` must be the customer's very next event. With ``within``, every step
-must happen within that time of the attempt's step 1. A customer counts with their deepest attempt (the
-earliest one among equally deep attempts).
-
-A customer who stopped at step ``k`` while an attempt of that depth still has its ``within`` window open
-at the end of the data has not had the chance to go on: they are *censored* at step ``k``, left out of
-that step's conversion rate, not counted as a drop-off. Without ``within`` the window never closes and
-nobody is censored: every journey is taken as it is at the end of the data.
-"""
+"""Funnels: how many customers go from each step to the next, with intervals and honest censoring."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import JourneyError
-from ..io.events import duration_ns
-from ..stats.intervals import wilson_interval
 from ..engine.core import Analysis, run, segment_value, span_codes
-from ..io.facts import Facts
 from ..engine.partials import Keyed, Parts, timings
+from ..errors import JourneyError, option
+from ..io.aliases import Duration, StepOrder
+from ..io.events import EventLog, LogLike, duration_ns
+from ..io.facts import Facts
+from ..stats.intervals import wilson_interval
+from ..stats.proportions import ProportionResult
+from ..stats.results import ConfidenceInterval, TableResult, check_level, format_value
 
-__all__ = ["funnel", "FunnelAnalysis"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
-ORDERS = ("loose", "strict")
+__all__ = ["funnel", "Funnel", "plot_funnel", "FunnelAnalysis"]
+
+STEP_ORDERS = ("loose", "strict")
 
 
-def funnel(log, steps, *, within=None, order: str = "loose", by: str | None = None) -> pd.DataFrame:
-    """Step-by-step conversion of customers through ``steps``, with Wilson 95% intervals.
+def funnel(log: LogLike, steps: Iterable[str], *, within: Duration | None = None, step_order: StepOrder = "loose",
+           by: str | None = None, level: float = 0.95) -> Funnel:
+    """Step-by-step conversion of customers through ``steps``, with Wilson score intervals.
 
     Parameters
     ----------
-    log : EventLog or pandas.DataFrame
-        The events; a journey here is a customer (user).
+    log : EventLog, pandas.DataFrame or a log on Dask
+        The events; a journey here is everything one customer (user) did.
     steps : list of str
         Two or more touchpoints, in funnel order.
     within : str or pandas.Timedelta, optional
-        Conversion window from step 1 (e.g. ``"7D"``). Customers whose window is still open at the end
-        of the data and who have not gone on yet are censored, not counted as drop-offs.
-    order : {"loose", "strict"}
-        ``"loose"``: other events may come between steps; ``"strict"``: each step is the very next event.
+        Conversion window from step 1 (``"7D"``, ``"24h"``): every later step must happen within this
+        time of the attempt's step-1 event. Without it the window never closes.
+    step_order : {"loose", "strict"}
+        ``"loose"``: other events may come between two steps; ``"strict"``: each step must be the
+        customer's very next event.
     by : str, optional
-        A column of the log to segment by; a customer's segment is its value at their step-1 event.
+        A segment column of the log; a customer's segment is its value at the step-1 event of the
+        customer's counted attempt. Missing values form a segment of their own.
+    level : float
+        Confidence level of the intervals, a share (0.95 for 95%).
 
     Returns
     -------
-    pandas.DataFrame
-        One row per step (and segment): [segment column], ``step`` (1, 2, ...), ``event``, ``entered``
-        (customers reaching the step), ``converted`` (of those, reaching the next step), ``censored``,
-        ``dropped`` (entered - converted - censored), ``conversion_rate`` = converted / (entered -
-        censored), ``ci_low``, ``ci_high`` (Wilson 95%) and ``median_seconds_to_next``. The last step has
-        no next step: its conversion columns are empty. Sorted by segment, then step.
+    Funnel
+        The step table (see :class:`Funnel`) and ``overall``, the share of customers completing the
+        last step.
+
+    Raises
+    ------
+    JourneyError
+        Fewer than two steps, an unknown ``step_order``, a ``within`` that is not a positive duration,
+        or a ``level`` outside (0, 1).
+    UnknownEventError
+        A step that never occurs in the log (most often a typo; the message suggests the closest name).
+    MissingColumnError
+        A ``by`` column that is not in the log.
+
+    See Also
+    --------
+    drop_off : where journeys end without converting, whatever path they took.
+    plot_funnel : the step-to-step conversion bars with their intervals.
+
+    Notes
+    -----
+    Each event of step 1 starts an *attempt*. With ``step_order="loose"`` step ``k + 1`` is matched at
+    the customer's first event of that step after the event matched for step ``k``; with ``"strict"``
+    it must be the very next event. With ``within``, every step must happen within that time of the
+    attempt's step 1. A customer counts once, with their deepest attempt (the earliest among equally
+    deep ones).
+
+    A customer who stopped at step ``k`` while an attempt of that depth still has its window open at the
+    end of the data has not had the chance to go on: they are *censored* at step ``k``, left out of that
+    step's conversion rate rather than counted as a drop-off. Without ``within`` nobody is censored:
+    every journey is taken as it is at the end of the data.
+
+    The conversion rate of step ``k`` is ``converted / at_risk`` with ``at_risk = entered - censored``;
+    its interval is the Wilson score interval [1]_. ``overall`` is the number of customers who completed
+    the last step out of those who entered step 1 and were censored at no step.
+
+    References
+    ----------
+    .. [1] E. B. Wilson (1927), "Probable inference, the law of succession, and statistical inference",
+       Journal of the American Statistical Association 22(158), 209-212.
 
     Examples
     --------
@@ -64,35 +99,204 @@ def funnel(log, steps, *, within=None, order: str = "loose", by: str | None = No
     ...                    "event": ["home", "cart", "buy", "home", "cart", "home"],
     ...                    "timestamp": pd.date_range("2025-01-01", periods=6, freq="h", tz="UTC")})
     >>> f = journey.funnel(df, ["home", "cart", "buy"])
-    >>> f[["event", "entered", "converted"]].values.tolist()
-    [['home', 3, 2], ['cart', 2, 1], ['buy', 1, <NA>]]
+    >>> f.to_frame()[["touchpoint", "entered", "converted", "conversion_rate"]]
+      touchpoint  entered  converted  conversion_rate
+    0       home        3          2         0.666667
+    1       cart        2          1         0.500000
+    2        buy        1       <NA>              NaN
+    >>> print(f"{f.overall.proportion:.3f}")
+    0.333
     """
-    return run(FunnelAnalysis(steps=steps, within=within, order=order, by=by), log)
+    return run(FunnelAnalysis(steps=steps, within=within, step_order=step_order, by=by, level=level), log)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Funnel(TableResult):
+    """The result of :func:`journey.funnel`: customers through each step, with intervals.
+
+    Attributes
+    ----------
+    steps : tuple of str
+        The funnel's touchpoints, in order.
+    overall : ProportionResult
+        Customers who completed the last step out of those who entered step 1 and were not censored
+        (over all segments).
+    by : str or None
+        The segment column, or None.
+    level : float
+        Confidence level of the intervals.
+    step_order : {"loose", "strict"}
+        How the steps had to follow each other.
+    within : pandas.Timedelta or None
+        The conversion window from step 1, or None.
+
+    Notes
+    -----
+    :meth:`to_frame` has one row per step (and segment): [the ``by`` column], ``step`` (1, 2, ...),
+    ``touchpoint``, ``entered`` (customers reaching the step), ``censored`` (of those, stopped there
+    with their window still open), ``at_risk`` (``entered - censored``), ``converted`` (reaching the
+    next step), ``dropped`` (``at_risk - converted``), ``conversion_rate`` (``converted / at_risk``, a
+    share 0-1), ``ci_low``, ``ci_high`` (its Wilson interval) and ``median_seconds_to_next``. The last
+    step has no next step: its conversion columns are empty. Sorted by segment (missing last), then step.
+
+    Examples
+    --------
+    >>> import pandas as pd, journey
+    >>> df = pd.DataFrame({"user_id": list("aabbc"), "event": ["home", "cart", "home", "cart", "home"],
+    ...                    "timestamp": pd.date_range("2025-01-01", periods=5, freq="h", tz="UTC")})
+    >>> journey.funnel(df, ["home", "cart"])   # doctest: +NORMALIZE_WHITESPACE
+    Funnel: home → cart: 66.7% of customers reach the last step (95% CI 20.8% to 93.9%, n = 3)
+     step touchpoint entered censored at_risk converted dropped conversion_rate ci_low ci_high median_seconds_to_next
+        1       home       3        0       3         2       1           66.7%  20.8%   93.9%                  1h 00m
+        2       cart       2        –       –         –       –               –      –       –                       –
+    """
+
+    _table: pd.DataFrame
+    steps: tuple[str, ...]
+    overall: ProportionResult
+    by: str | None
+    level: float
+    step_order: StepOrder = "loose"
+    within: pd.Timedelta | None = None
+
+    _successes = "converted"
+    _trials = "at_risk"
+    _formats = {"entered": "count", "censored": "count", "at_risk": "count", "converted": "count",
+                "dropped": "count", "conversion_rate": "share", "ci_low": "share", "ci_high": "share",
+                "median_seconds_to_next": "seconds"}
+
+    def confidence_interval(self, level: float | None = None, method: str | None = None) -> ConfidenceInterval:
+        """Interval of each step's conversion rate, as arrays aligned with the rows of :meth:`to_frame`.
+
+        Parameters
+        ----------
+        level : float, optional
+            Confidence level; the result's own ``level`` when not given.
+        method : {"wilson", "exact", "jeffreys"}, optional
+            Wilson score (the default), Clopper-Pearson or Jeffreys, from ``converted`` and ``at_risk``.
+
+        Returns
+        -------
+        ConfidenceInterval
+            ``low`` and ``high``, shares (0-1); NaN for the last step, which has no next step.
+
+        Examples
+        --------
+        >>> import pandas as pd, journey
+        >>> df = pd.DataFrame({"user_id": list("aabbc"), "event": ["home", "cart", "home", "cart", "home"],
+        ...                    "timestamp": pd.date_range("2025-01-01", periods=5, freq="h", tz="UTC")})
+        >>> low, high = journey.funnel(df, ["home", "cart"]).confidence_interval(method="exact")
+        >>> print(f"{low[0]:.4f} {high[0]:.4f}", high[1])
+        0.0943 0.9916 nan
+        """
+        low, high = super().confidence_interval(level, method)
+        last = self._table[self._trials].isna().to_numpy()
+        return ConfidenceInterval(np.where(last, np.nan, low), np.where(last, np.nan, high))
+
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """The step-to-step conversion rates as bars with their intervals, one bar per segment with ``by``.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure when not given.
+        **kwargs
+            Passed to :meth:`matplotlib.axes.Axes.bar` (``color``, ``alpha``, ...).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> import pandas as pd, journey
+        >>> df = pd.DataFrame({"user_id": list("aabbc"), "event": ["home", "cart", "home", "cart", "home"],
+        ...                    "timestamp": pd.date_range("2025-01-01", periods=5, freq="h", tz="UTC")})
+        >>> ax = journey.funnel(df, ["home", "cart"]).plot()
+        >>> [t.get_text() for t in ax.get_xticklabels()]
+        ['home →\\ncart']
+        """
+        from ..plot.funnels import funnel_bars
+
+        return funnel_bars(self._table, segment=self.by, level=self.level, ax=ax, **kwargs)
+
+    def _headline(self) -> str:
+        k, n = self.overall.k, self.overall.n
+        low, high = wilson_interval([k], [n], self.level)
+        censored = int(self._table["censored"].sum())
+        left_out = f"; {censored:,} censored (window still open)" if censored else ""
+        return (f"{format_value(self.steps)}: {format_value(self.overall.proportion, 'share')} of customers "
+                f"reach the last step ({self.level * 100:g}% CI {format_value(low[0], 'share')} to "
+                f"{format_value(high[0], 'share')}, n = {n:,}){left_out}")
+
+
+def plot_funnel(result: Funnel, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+    """Draw the step-to-step conversion rates of a :func:`journey.funnel` result, with their intervals.
+
+    Parameters
+    ----------
+    result : Funnel
+        What :func:`journey.funnel` returns.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when not given.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.bar`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    JourneyError
+        ``result`` is not a :class:`Funnel` (a DataFrame, for instance).
+
+    See Also
+    --------
+    Funnel.plot : the same picture, as a method.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import pandas as pd, journey
+    >>> df = pd.DataFrame({"user_id": list("aabbc"), "event": ["home", "cart", "home", "cart", "home"],
+    ...                    "timestamp": pd.date_range("2025-01-01", periods=5, freq="h", tz="UTC")})
+    >>> journey.plot_funnel(journey.funnel(df, ["home", "cart"])).get_title()
+    'Funnel: step-to-step conversion'
+    """
+    if not isinstance(result, Funnel):
+        raise JourneyError(f"plot_funnel draws the result of journey.funnel(...), not a {type(result).__name__}")
+    return result.plot(ax=ax, **kwargs)
 
 
 class FunnelAnalysis(Analysis):
     """Per segment and step: customers entered, converted and censored; times to the next step."""
 
-    def __init__(self, *, steps, within, order: str, by: str | None):
+    def __init__(self, *, steps: Iterable[str], within: Duration | None, step_order: StepOrder, by: str | None,
+                 level: float) -> None:
         steps = [steps] if isinstance(steps, str) else list(steps)
         if len(steps) < 2:
             raise JourneyError(f"steps must list at least two touchpoints, not {steps!r}")
-        if order not in ORDERS:
-            raise JourneyError(f'order must be "loose" or "strict", not {order!r}')
-        self.steps, self.by, self.strict = steps, by, order == "strict"
-        self.window = None if within is None else duration_ns(within, "within")
+        if step_order not in STEP_ORDERS:
+            raise JourneyError(f'{option("step_order")} must be "loose" (other events may come between steps) '
+                               f'or "strict" (each step the very next event), not {step_order!r}')
+        self.steps, self.by, self.step_order = [str(s) for s in steps], by, step_order
+        self.within = None if within is None else pd.Timedelta(duration_ns(within, "within"))
+        self.level = check_level(level)
 
     def prepare(self, facts: Facts) -> None:
         facts.require_column(self.by, "by", "segment")
         facts.require_events(self.steps, "steps")  # an unknown step is most often a typo: say so
 
-    def partial(self, log, facts: Facts) -> Parts:
+    def partial(self, log: EventLog, facts: Facts) -> Parts:
         n = len(self.steps)
         names = {name: i for i, name in enumerate(log.events)}
-        codes = [names.get(str(step), -1) for step in self.steps]  # a step missing from this part matches nothing
+        codes = [names.get(step, -1) for step in self.steps]  # a step missing from this part matches nothing
         users, t = log.user_codes, log.time_ns
-        best = _best_attempts(_attempts(log.event_codes, users, t, codes, self.window, self.strict), users, t,
-                              self.window, facts.end_ns, n)
+        window = None if self.within is None else int(self.within.value)
+        best = _best_attempts(_attempts(log.event_codes, users, t, codes, window, self.step_order == "strict"),
+                              users, t, window, facts.end_ns, n)
         segment = np.zeros(len(best["row"]), dtype=np.int64)
         index = pd.Index([_ALL], dtype=object)
         if self.by is not None:
@@ -114,29 +318,31 @@ class FunnelAnalysis(Analysis):
         return Parts(counts=Keyed(index, {"entered": entered, "converted": converted, "censored": stopped}),
                      times=timings(keys, segment[who] * (n - 1) + step, gaps, facts.exact))
 
-    def finish(self, total: Parts, facts: Facts) -> pd.DataFrame:
+    def finish(self, total: Parts, facts: Facts) -> Funnel:
         counts, times = total["counts"], total["times"]
         n = len(self.steps) - 1
         wanted = pd.Index([(v, k) for v in counts.index for k in range(n)], dtype=object, tupleize_cols=False)
         medians = pd.Series(times.medians(), index=times.index).reindex(wanted).to_numpy().reshape(-1, n)
         tables = []
         for i, segment in enumerate(counts.index):
-            steps_medians = list(medians[i])
             table = _step_table(self.steps, counts.values["entered"][i], counts.values["converted"][i],
-                                counts.values["censored"][i], steps_medians)
+                                counts.values["censored"][i], medians[i], self.level)
             if self.by is not None:
                 table.insert(0, self.by, segment_value(segment))
             tables.append(table)
         table = pd.concat(tables, ignore_index=True)
-        if self.by is None:
-            return table
-        return table.sort_values([self.by, "step"], kind="stable", na_position="last", ignore_index=True)
+        if self.by is not None:
+            table = table.sort_values([self.by, "step"], kind="stable", na_position="last", ignore_index=True)
+        entered, censored = counts.values["entered"], counts.values["censored"]
+        overall = ProportionResult(int(entered[:, -1].sum()), int(entered[:, 0].sum() - censored.sum()))
+        return Funnel(table, tuple(self.steps), overall, self.by, self.level, self.step_order, self.within)
 
 
 _ALL = "all customers"
 
 
-def _attempts(events, users, t, codes, window, strict: bool) -> dict:
+def _attempts(events: np.ndarray, users: np.ndarray, t: np.ndarray, codes: list[int], window: int | None,
+              strict: bool) -> dict[str, np.ndarray]:
     """Match every attempt (each step-1 event) as deep as it goes: the row of each matched step (-1: none)."""
     first = np.flatnonzero(events == codes[0])
     step_rows = np.full((len(first), len(codes)), -1, dtype=np.int64)
@@ -159,7 +365,8 @@ def _attempts(events, users, t, codes, window, strict: bool) -> dict:
     return {"rows": step_rows, "depth": (step_rows >= 0).sum(axis=1)}
 
 
-def _best_attempts(attempts: dict, users, t, window, data_end: int, n_steps: int) -> dict:
+def _best_attempts(attempts: dict[str, np.ndarray], users: np.ndarray, t: np.ndarray, window: int | None,
+                   data_end: int, n_steps: int) -> dict[str, np.ndarray]:
     """Per customer: the deepest attempt (earliest among ties), and whether that depth is censored."""
     rows, depth = attempts["rows"], attempts["depth"]
     user = users[rows[:, 0]]
@@ -172,18 +379,20 @@ def _best_attempts(attempts: dict, users, t, window, data_end: int, n_steps: int
     else:
         open_window = (t[rows[:, 0]] + window > data_end) & (depth < n_steps) & at_max
         censored = pd.Series(open_window).groupby(user, sort=False).any().to_numpy()
-    return {"row": rows[first, 0], "depth": depth[first], "censored": censored, "step_rows": rows[first], "times": t}
+    return {"row": rows[first, 0], "depth": depth[first], "censored": censored, "step_rows": rows[first]}
 
 
-def _step_table(steps, entered, converted, censored, medians) -> pd.DataFrame:
+def _step_table(steps: list[str], entered: np.ndarray, converted: np.ndarray, censored: np.ndarray,
+                medians: np.ndarray, level: float) -> pd.DataFrame:
     at_risk = entered[:-1] - censored
-    low, high = wilson_interval(converted, at_risk)
+    low, high = wilson_interval(converted, at_risk, level)
     return pd.DataFrame({
         "step": np.arange(1, len(steps) + 1),
-        "event": list(steps),
+        "touchpoint": list(steps),
         "entered": entered,
-        "converted": pd.array([*converted, pd.NA], dtype="Int64"),
         "censored": pd.array([*censored, pd.NA], dtype="Int64"),
+        "at_risk": pd.array([*at_risk, pd.NA], dtype="Int64"),
+        "converted": pd.array([*converted, pd.NA], dtype="Int64"),
         "dropped": pd.array([*(at_risk - converted), pd.NA], dtype="Int64"),
         "conversion_rate": np.append(np.where(at_risk > 0, converted / np.maximum(at_risk, 1), np.nan), np.nan),
         "ci_low": np.append(low, np.nan),

@@ -1,14 +1,77 @@
-"""Funnel and drop-off charts: rates drawn as bars with their intervals."""
+"""Funnel, drop-off and path-comparison charts: every rate drawn with its interval.
+
+These functions draw tables; the results of :func:`journey.funnel`, :func:`journey.drop_off` and
+:func:`journey.compare_paths` call them from their ``plot()`` methods.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import JourneyError
-from .figures import INTERVAL, axes_for, literal_text
+from ..errors import JourneyError, option
+from .figures import INTERVAL as _INTERVAL
+from .figures import axes_for, literal_text
 
-__all__ = ['plot_funnel', 'plot_drop_off']
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["funnel_bars", "plot_drop_off"]
+
+#: Colour of exit rates (a loss) and of transitions that differ significantly.
+LOSS_COLOUR = "#c44e52"
+MUTED_COLOUR = "#8c8c8c"
+
+# The shared interval style, typed for matplotlib's keyword arguments.
+INTERVAL: dict[str, Any] = dict(_INTERVAL)
+
+
+def _percent(level: float) -> str:
+    return f"{level * 100:g}%"
+
+
+def _shown_rows(top: int) -> int:
+    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
+        raise JourneyError(f"{option('top')} must be a whole number of rows, at least 1, not {top!r}")
+    return int(top)
+
+
+def funnel_bars(table: pd.DataFrame, *, segment: str | None, level: float, ax: Axes | None = None,
+                **kwargs: Any) -> Axes:
+    """Step-to-step conversion rates of a funnel table as bars with their intervals.
+
+    One group of bars per step transition, one bar per value of the ``segment`` column when given; each
+    bar is labelled with its ``n`` (customers at risk). ``kwargs`` go to :meth:`~matplotlib.axes.Axes.bar`.
+    """
+    ax = axes_for(ax)
+    names = table.drop_duplicates("step").set_index("step")["touchpoint"]
+    transitions = table[table["at_risk"].notna()]  # the last step has no next one
+    steps = sorted(transitions["step"].unique())
+    groups = [(None, transitions)] if segment is None else list(transitions.groupby(segment, sort=True, dropna=False))
+    width = 0.8 / max(len(groups), 1)
+    for i, (name, rows) in enumerate(groups):
+        rows = rows.set_index("step").reindex(steps)
+        x = np.arange(len(steps)) + (i - (len(groups) - 1) / 2) * width
+        rate = rows["conversion_rate"].to_numpy(dtype=float)
+        label = None if segment is None else "missing" if pd.isna(name) else str(name)
+        ax.bar(x, np.nan_to_num(rate), width=width * 0.9, label=label, **kwargs)
+        ax.errorbar(x, rate, yerr=[rate - rows["ci_low"].to_numpy(dtype=float),
+                                   rows["ci_high"].to_numpy(dtype=float) - rate], **INTERVAL)
+        for xi, n in zip(x, rows["at_risk"].astype("Float64").fillna(0)):  # nobody at risk: n=0 and no bar
+            ax.text(xi, 0.02, f"n={int(n):,}", ha="center", fontsize=7, rotation=90, color="white" if n else "black")
+    ax.set_xticks(np.arange(len(steps)), [f"{names[s]} →\n{names[s + 1]}" for s in steps])
+    literal_text(ax.get_xticklabels())
+    ax.set_ylim(0, 1)
+    ax.set_ylabel(f"conversion to the next step ({_percent(level)} CI)")
+    ax.yaxis.set_major_formatter("{x:.0%}")
+    if segment is not None:
+        legend = ax.legend(title=segment, fontsize=8)
+        literal_text(legend.get_texts(), [legend.get_title()])
+    ax.set_title("Funnel: step-to-step conversion")
+    return ax
+
 
 def _need(table: pd.DataFrame, columns, what: str) -> None:
     missing = [c for c in columns if c not in table.columns]
@@ -16,41 +79,6 @@ def _need(table: pd.DataFrame, columns, what: str) -> None:
         raise JourneyError(f"{what} needs the columns {', '.join(map(repr, missing))}; pass the table "
                            f"that journey.{what.split('(')[0].replace('plot_', '')}(...) returns")
 
-
-def plot_funnel(funnel_table: pd.DataFrame, *, ax=None):
-    """Step-to-step conversion rates of a :func:`journey.funnel` table, with their Wilson intervals.
-
-    One group of bars per step transition; one bar per segment when the table has one.
-    """
-    _need(funnel_table, ["step", "event", "conversion_rate", "ci_low", "ci_high", "entered"], "plot_funnel(funnel_table)")
-    ax = axes_for(ax)
-    table = funnel_table.dropna(subset=["conversion_rate"])
-    known = {"step", "event", "entered", "converted", "censored", "dropped", "conversion_rate", "ci_low", "ci_high",
-             "median_seconds_to_next"}
-    segment = next((c for c in table.columns if c not in known), None)
-    events = funnel_table.drop_duplicates("step").set_index("step")["event"]
-    steps = sorted(table["step"].unique())
-    groups = [(None, table)] if segment is None else list(table.groupby(segment, sort=True, dropna=False))
-    width = 0.8 / len(groups)
-    for i, (name, rows) in enumerate(groups):
-        rows = rows.set_index("step").reindex(steps)
-        x = np.arange(len(steps)) + (i - (len(groups) - 1) / 2) * width
-        rate = rows["conversion_rate"].to_numpy(dtype=float)
-        ax.bar(x, np.nan_to_num(rate), width=width * 0.9, label=None if name is None else str(name))
-        ax.errorbar(x, rate, yerr=[rate - rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float) - rate],
-                    **INTERVAL)
-        at_risk = (rows["entered"].astype("Float64") - rows["censored"].astype("Float64").fillna(0)).fillna(0)
-        for xi, n in zip(x, at_risk):  # a segment nobody reached at a step gets n=0 and no bar
-            ax.text(xi, 0.02, f"n={int(n):,}", ha="center", fontsize=7, rotation=90, color="white" if n else "black")
-    ax.set_xticks(np.arange(len(steps)), [f"{events[s]} →\n{events[s + 1]}" for s in steps])
-    literal_text(ax.get_xticklabels())
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("conversion to the next step (95% CI)")
-    ax.yaxis.set_major_formatter("{x:.0%}")
-    if segment is not None:
-        literal_text(ax.legend(title=segment, fontsize=8).get_texts())
-    ax.set_title("Funnel: step-to-step conversion")
-    return ax
 
 
 def plot_drop_off(drop_off_table: pd.DataFrame, *, ax=None, top: int = 15):
