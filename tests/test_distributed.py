@@ -84,7 +84,11 @@ def test_active_users_on_dask_equal_pandas(client, sample, freq, window):
 def test_drop_off_on_dask_equals_pandas(client, sample):
     local = journey.drop_off(journey.read_events(sample), goal="purchase", by="device")
     remote = journey.drop_off(dd.from_pandas(sample, npartitions=5, sort=False), goal="purchase", by="device")
-    pd.testing.assert_frame_equal(local.reset_index(drop=True), remote.reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(local.to_frame(), remote.to_frame(), check_dtype=False)
+    assert (local.n_journeys, local.n_converted) == (remote.n_journeys, remote.n_converted)
+    sessions = journey.drop_off(dd.from_pandas(sample, npartitions=5, sort=False), goal="purchase", unit="session")
+    pd.testing.assert_frame_equal(journey.drop_off(journey.read_events(sample), goal="purchase", unit="session").to_frame(),
+                                  sessions.to_frame(), check_dtype=False)
     with pytest.raises(journey.JourneyError, match="purchse"):
         journey.drop_off(dd.from_pandas(sample, npartitions=2, sort=False), goal="purchse")
 
@@ -171,6 +175,7 @@ def test_csv_on_dask_keeps_extra_column_types(client, tmp_path, sample):
     ddf = journey.read_events(str(path), engine="dask")
     local = journey.drop_off(journey.read_events(path), goal="purchase", by="tier")
     remote = journey.drop_off(ddf, goal="purchase", by="tier")
+    local, remote = local.to_frame(), remote.to_frame()
     assert remote["tier"].tolist() == local["tier"].tolist() and isinstance(remote["tier"].iloc[0], (int, np.integer))
 
 
@@ -205,7 +210,8 @@ def test_markov_on_dask_equals_pandas_and_so_does_its_bootstrap(client, sample):
 def test_compare_paths_on_dask_equals_pandas(client, sample):
     local = journey.compare_paths(journey.read_events(sample), goal="purchase")
     remote = journey.compare_paths(dd.from_pandas(sample, npartitions=5, sort=False), goal="purchase")
-    pd.testing.assert_frame_equal(local, remote, check_dtype=False)
+    pd.testing.assert_frame_equal(local.to_frame(), remote.to_frame(), check_dtype=False)
+    assert (local.n_converted, local.n_other) == (remote.n_converted, remote.n_other)
 
 
 @pytest.mark.parametrize("inactive_after", ["14D", "30D"])
@@ -225,7 +231,8 @@ def test_one_shuffle_serves_every_later_analysis(client, sample):
     journey.journey_graph(log, goal="purchase"), journey.drop_off(log, goal="purchase"), journey.churn(log)
     assert log.partitions() is parts  # partitioned and persisted once, reused
     local = journey.read_events(sample)
-    pd.testing.assert_frame_equal(journey.drop_off(local, goal="purchase"), journey.drop_off(log, goal="purchase"))
+    pd.testing.assert_frame_equal(journey.drop_off(local, goal="purchase").to_frame(),
+                                  journey.drop_off(log, goal="purchase").to_frame())
 
 
 def test_partitions_that_split_every_user_give_the_same_answers(client, sample):

@@ -1,60 +1,99 @@
-"""Where customers drop off: exit rates with intervals, segment tests with FDR, converters vs the rest.
-
-Definitions (a journey is a customer's whole path, by user)
-------------------------------------------------------------
-* ``journeys`` at a touchpoint: journeys that visit it at least once.
-* ``exits``: journeys whose last event is at the touchpoint and that never converted (reached the goal).
-* ``exit_rate`` = exits / journeys, with a Wilson interval.
-* ``conversion_rate`` = converted journeys through the touchpoint / journeys through it.
-* ``expected_lost_conversions`` = exits x conversions / (journeys - exits): the conversions the exiting
-  journeys would have brought had they gone on like the journeys that did not end there. It ranks
-  touchpoints by what their drop-off costs, not by its raw size: many exits from a touchpoint whose
-  other visitors rarely buy cost little. NaN when every journey through the touchpoint ended there.
-"""
+"""Where journeys end without converting, and the transitions converting journeys use more or less."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..engine.core import run, segment_value, span_codes
-from ..io.facts import Facts
-from ..engine.partials import Keyed, Parts
-from ..errors import JourneyError
-from ..io.events import END, START
-from ..stats.intervals import newcombe_interval, wilson_interval
 from ..engine.journeys import JourneyAnalysis, distinct_pairs, observed_codes
-from ..stats.proportions import _check_level as check_level
+from ..engine.partials import Keyed, Parts
+from ..errors import JourneyError, option
+from ..io.aliases import Duration, Goal, Unit
+from ..io.events import END, START, EventLog, LogLike
+from ..io.facts import Facts
+from ..stats.intervals import newcombe_interval, wilson_interval
+from ..stats.results import ConfidenceInterval, TableResult, check_level, format_value
 from ..stats.significance import adjust_pvalues, independence_test
 
-__all__ = ["drop_off", "compare_paths", "DropOffAnalysis", "ComparePathsAnalysis"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["drop_off", "DropOff", "plot_drop_off", "compare_paths", "PathComparison", "plot_compare_paths",
+           "DropOffAnalysis", "ComparePathsAnalysis"]
 
 
-def drop_off(log, *, goal, by: str | None = None, level: float = 0.95) -> pd.DataFrame:
-    """Rank touchpoints by the conversions lost where journeys end there.
+def drop_off(log: LogLike, *, goal: Goal, by: str | None = None, unit: Unit = "user", gap: Duration = "30min",
+             level: float = 0.95) -> DropOff:
+    """Rank touchpoints by the conversions lost where journeys end there, with exit rates and intervals.
 
     Parameters
     ----------
-    log : EventLog or pandas.DataFrame
-        The events; one journey per user.
+    log : EventLog, pandas.DataFrame or a log on Dask
+        The events.
     goal : str or list of str
-        The conversion event(s); goal touchpoints themselves are not listed.
+        The conversion event(s): a journey converts when it reaches any of them. Goal touchpoints
+        themselves are not listed.
     by : str, optional
-        A column to segment by (a journey's segment is its value at the journey's first event). Each
-        touchpoint then gets a test that its exit rate is the same in every segment (Pearson chi-square,
-        or Fisher's exact test for small counts), ``p_value``, the Benjamini-Hochberg ``p_adjusted``
-        across touchpoints, and ``significant`` (``p_adjusted < 1 - level``).
+        A segment column of the log; a journey's segment is its value at the journey's first event.
+        Missing values form a segment of their own. Each touchpoint then gets a test that its exit rate
+        is the same in every segment.
+    unit : {"user", "session"}
+        What one journey is: everything a user did, or one session.
+    gap : str or pandas.Timedelta
+        With ``unit="session"``, the inactivity that ends a session when the source has no session ids.
     level : float
-        Confidence level of the intervals and of the significance flag.
+        Confidence level of the intervals and of the ``significant`` flag, a share (0.95 for 95%).
 
     Returns
     -------
-    pandas.DataFrame
-        One row per touchpoint (and segment): [segment], ``touchpoint``, ``journeys``, ``exits``,
-        ``exit_rate``, ``ci_low``, ``ci_high``, ``conversions``, ``conversion_rate``,
-        ``conversion_ci_low``, ``conversion_ci_high``, ``expected_lost_conversions`` [, ``p_value``,
-        ``p_adjusted``, ``significant``, ``test``]. Rates are shares (0-1). Sorted by expected lost
-        conversions (of the touchpoint over all segments), largest first; segments in sorted order.
+    DropOff
+        The table of exit rates (see :class:`DropOff`), ``n_journeys`` and ``n_converted``.
+
+    Raises
+    ------
+    JourneyError
+        No goal, an unknown ``unit``, a ``gap`` that is not a positive duration, or a ``level`` outside (0, 1).
+    UnknownEventError
+        A goal that never occurs in the log.
+    MissingColumnError
+        A ``by`` column that is not in the log.
+
+    See Also
+    --------
+    compare_paths : the transitions converting journeys use more or less often than the others.
+    funnel : conversion through a fixed sequence of steps.
+    markov : removal effects of an absorbing Markov model of the journeys.
+
+    Notes
+    -----
+    At each touchpoint other than the goal:
+
+    * ``journeys``: journeys that visit it at least once;
+    * ``exits``: journeys whose last event is at the touchpoint and that never reached the goal;
+    * ``exit_rate = exits / journeys``, with the Wilson score interval [1]_;
+    * ``conversion_rate``: journeys through the touchpoint that reached the goal, out of ``journeys``,
+      with its Wilson interval;
+    * ``expected_lost_conversions = exits * conversions / (journeys - exits)``: the conversions the
+      exiting journeys would have brought had they gone on like the journeys that did not end there.
+      It ranks touchpoints by what their drop-off costs rather than its raw size: many exits from a
+      touchpoint whose other visitors rarely buy cost little. NaN when every journey through the
+      touchpoint ended there.
+
+    With ``by``, the test per touchpoint is Pearson's chi-square on the segments x (exit, no exit)
+    table, or Fisher's exact test when an expected count is below 5; ``p_adjusted`` is the
+    Benjamini-Hochberg adjustment [2]_ across touchpoints and ``significant`` is
+    ``p_adjusted < 1 - level``. Journeys are the independent units: each counts once per touchpoint.
+
+    References
+    ----------
+    .. [1] E. B. Wilson (1927), "Probable inference, the law of succession, and statistical inference",
+       Journal of the American Statistical Association 22(158), 209-212.
+    .. [2] Y. Benjamini and Y. Hochberg (1995), "Controlling the false discovery rate: a practical and
+       powerful approach to multiple testing", Journal of the Royal Statistical Society B 57(1), 289-300.
 
     Examples
     --------
@@ -63,27 +102,188 @@ def drop_off(log, *, goal, by: str | None = None, level: float = 0.95) -> pd.Dat
     ...                    "event": ["home", "cart", "buy", "home", "cart", "home", "cart"],
     ...                    "timestamp": pd.date_range("2025-01-01", periods=7, freq="min", tz="UTC")})
     >>> d = journey.drop_off(df, goal="buy")
-    >>> d[["touchpoint", "journeys", "exits", "expected_lost_conversions"]].values.tolist()
-    [['cart', 3, 2, 2.0], ['home', 3, 0, 0.0]]
+    >>> d.to_frame()[["touchpoint", "journeys", "exits", "exit_rate", "expected_lost_conversions"]]
+      touchpoint  journeys  exits  exit_rate  expected_lost_conversions
+    0       cart         3      2   0.666667                        2.0
+    1       home         3      0   0.000000                        0.0
+    >>> d.n_journeys, d.n_converted
+    (3, 1)
     """
-    return run(DropOffAnalysis(goal=goal, by=by, level=level), log)
+    return run(DropOffAnalysis(goal=goal, by=by, unit=unit, gap=gap, level=level), log)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class DropOff(TableResult):
+    """The result of :func:`journey.drop_off`: exit rates with intervals per touchpoint (and segment).
+
+    Attributes
+    ----------
+    goal : tuple of str
+        The conversion event(s).
+    by : str or None
+        The segment column, or None.
+    unit : {"user", "session"}
+        What one journey is.
+    level : float
+        Confidence level of the intervals and of ``significant``.
+    n_journeys : int
+        Journeys in the log (all segments).
+    n_converted : int
+        Of those, journeys that reached the goal.
+
+    Notes
+    -----
+    :meth:`to_frame` has one row per touchpoint (and segment): [the ``by`` column], ``touchpoint``,
+    ``journeys``, ``exits``, ``exit_rate``, ``ci_low``, ``ci_high`` (the exit rate's interval),
+    ``conversions``, ``conversion_rate``, ``conversion_ci_low``, ``conversion_ci_high``,
+    ``expected_lost_conversions``, and with ``by`` also ``p_value``, ``p_adjusted``, ``significant`` and
+    ``test`` (the same on every row of a touchpoint). Rates are shares (0-1). Sorted by expected lost
+    conversions of the touchpoint over all segments, largest first (NaN last), then by touchpoint name,
+    then by segment (missing last). :meth:`confidence_interval` is the exit rate's.
+
+    Examples
+    --------
+    >>> import pandas as pd, journey
+    >>> df = pd.DataFrame({"user_id": list("aaabbcc"),
+    ...                    "event": ["home", "cart", "buy", "home", "cart", "home", "cart"],
+    ...                    "timestamp": pd.date_range("2025-01-01", periods=7, freq="min", tz="UTC")})
+    >>> d = journey.drop_off(df, goal="buy")
+    >>> print(repr(d).splitlines()[0])
+    DropOff: 3 journeys (one per user), 1 reach buy; most lost at cart: exit rate 66.7% (95% CI 20.8% to 93.9%, n = 3)
+    >>> low, high = d.confidence_interval(level=0.9)
+    >>> print(f"{low[0]:.4f} {high[0]:.4f}")
+    0.2535 0.9217
+    """
+
+    _table: pd.DataFrame
+    goal: tuple[str, ...]
+    by: str | None
+    unit: Unit
+    level: float
+    n_journeys: int
+    n_converted: int
+
+    _successes = "exits"
+    _trials = "journeys"
+    _formats = {"journeys": "count", "exits": "count", "conversions": "count", "exit_rate": "share",
+                "ci_low": "share", "ci_high": "share", "conversion_rate": "share", "conversion_ci_low": "share",
+                "conversion_ci_high": "share", "expected_lost_conversions": "", "p_value": "p", "p_adjusted": "p"}
+
+    def plot(self, ax: Axes | None = None, *, top: int = 15, **kwargs: Any) -> Axes:
+        """The exit rates of the first ``top`` rows as ranked bars with their intervals.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure when not given.
+        top : int
+            How many rows of the table to draw, in its order (largest expected loss at the top).
+        **kwargs
+            Passed to :meth:`matplotlib.axes.Axes.barh` (``color``, ...).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Raises
+        ------
+        JourneyError
+            ``top`` is not a whole number of at least 1.
+
+        Examples
+        --------
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> import pandas as pd, journey
+        >>> df = pd.DataFrame({"user_id": list("aaabbcc"),
+        ...                    "event": ["home", "cart", "buy", "home", "cart", "home", "cart"],
+        ...                    "timestamp": pd.date_range("2025-01-01", periods=7, freq="min", tz="UTC")})
+        >>> ax = journey.drop_off(df, goal="buy").plot(top=1)
+        >>> [t.get_text() for t in ax.get_yticklabels()]
+        ['cart']
+        """
+        from ..plot.funnels import drop_off_bars
+
+        return drop_off_bars(self._table, segment=self.by, level=self.level, top=top, ax=ax, **kwargs)
+
+    def _headline(self) -> str:
+        unit = "user" if self.unit == "user" else "session"
+        text = (f"{self.n_journeys:,} journeys (one per {unit}), {self.n_converted:,} reach "
+                f"{' or '.join(self.goal)}")
+        if not len(self._table):
+            return text + "; no touchpoint other than the goal"
+        top = self._table[self._table["touchpoint"] == self._table["touchpoint"].iloc[0]]
+        row = top.loc[top["expected_lost_conversions"].fillna(-1).idxmax()]
+        where = "" if self.by is None else f" ({self.by} {format_value(segment_label(row[self.by]))})"
+        text += (f"; most lost at {row['touchpoint']}{where}: exit rate {format_value(row['exit_rate'], 'share')} "
+                 f"({self.level * 100:g}% CI {format_value(row['ci_low'], 'share')} to "
+                 f"{format_value(row['ci_high'], 'share')}, n = {int(row['journeys']):,})")
+        if self.by is not None:
+            tested = self._table.drop_duplicates("touchpoint")
+            text += (f"; exit rates differ by {self.by} at {int(tested['significant'].sum()):,} of "
+                     f"{int(tested['p_value'].notna().sum()):,} tested touchpoints (adjusted p < {1 - self.level:.2g})")
+        return text
+
+
+def segment_label(value: Any) -> Any:
+    """A segment value as shown in words: a missing one as "missing"."""
+    return "missing" if pd.api.types.is_scalar(value) and pd.isna(value) else value
+
+
+def plot_drop_off(result: DropOff, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+    """Draw the exit rates of a :func:`journey.drop_off` result as ranked bars with their intervals.
+
+    Parameters
+    ----------
+    result : DropOff
+        What :func:`journey.drop_off` returns.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when not given.
+    **kwargs
+        Passed to :meth:`DropOff.plot` (``top=``) and on to :meth:`matplotlib.axes.Axes.barh`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    JourneyError
+        ``result`` is not a :class:`DropOff` (a DataFrame, for instance).
+
+    See Also
+    --------
+    DropOff.plot : the same picture, as a method.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import pandas as pd, journey
+    >>> df = pd.DataFrame({"user_id": list("aabc"), "event": ["home", "buy", "home", "faq"],
+    ...                    "timestamp": pd.date_range("2025-01-01", periods=4, freq="min", tz="UTC")})
+    >>> journey.plot_drop_off(journey.drop_off(df, goal="buy")).get_title()
+    'Where journeys end without converting'
+    """
+    if not isinstance(result, DropOff):
+        raise JourneyError(f"plot_drop_off draws the result of journey.drop_off(...), not a {type(result).__name__}")
+    return result.plot(ax=ax, **kwargs)
 
 
 class DropOffAnalysis(JourneyAnalysis):
     """Journeys, exits and conversions per (segment, touchpoint), keyed by names."""
 
-    def __init__(self, *, goal, by: str | None, level: float):
-        super().__init__(goal=goal)
+    unit: Unit
+
+    def __init__(self, *, goal: Goal, by: str | None, unit: Unit, gap: Duration, level: float) -> None:
+        super().__init__(goal=goal, unit=unit, gap=gap)
         if not self.goals:
-            raise JourneyError("drop_off needs a goal")
-        check_level(level)
-        self.segment, self.level = by, level
+            raise JourneyError(f"drop_off needs a goal: name the conversion event(s) with {option('goal')}")
+        self.segment, self.level = by, check_level(level)
 
     def prepare(self, facts: Facts) -> None:
         facts.require_column(self.segment, "by", "segment")
         super().prepare(facts)
 
-    def partial(self, log, facts: Facts) -> Keyed:
+    def partial(self, log: EventLog, facts: Facts) -> Parts:
         journeys, codes = self.journeys(log)
         converted = journeys.converted(codes)
         if self.segment is None:
@@ -99,10 +299,10 @@ class DropOffAnalysis(JourneyAnalysis):
             "exits": np.bincount((labels * k + journeys.events[journeys.ends])[~converted], minlength=s * k),
         }
         index = pd.MultiIndex.from_product([segments, pd.Index(journeys.names, dtype=object)])
-        return Keyed(index, counts)
+        return Parts(counts=Keyed(index, counts), n_journeys=journeys.n_journeys, n_converted=int(converted.sum()))
 
-    def finish(self, total: Keyed, facts: Facts) -> pd.DataFrame:
-        counts = total.frame()
+    def finish(self, total: Parts, facts: Facts) -> DropOff:
+        counts = total["counts"].frame()
         table = counts.assign(touchpoint=counts.index.get_level_values(1))
         if self.segment is not None:
             table.insert(0, self.segment, [segment_value(v) for v in counts.index.get_level_values(0)])
@@ -110,16 +310,18 @@ class DropOffAnalysis(JourneyAnalysis):
         keys = ([self.segment] if self.segment else []) + ["touchpoint"]
         table = table.sort_values(keys, kind="stable", na_position="last")
         columns = keys + ["journeys", "exits", "conversions"]
-        return _finish(table[columns].reset_index(drop=True), self.segment, self.level)
+        table = _drop_off_table(table[columns].reset_index(drop=True), self.segment, self.level)
+        return DropOff(table, tuple(self.goals), self.segment, self.unit, self.level, int(total["n_journeys"]),
+                       int(total["n_converted"]))
 
 
 _ALL = "all journeys"
 
 
-def _finish(table: pd.DataFrame, by: str | None, level: float) -> pd.DataFrame:
+def _drop_off_table(table: pd.DataFrame, by: str | None, level: float) -> pd.DataFrame:
     table = _with_rates(table, level)
     if by is not None:
-        table = _with_segment_tests(table, by, level)
+        table = _with_segment_tests(table, level)
     return _by_loss(table, by)
 
 
@@ -140,7 +342,7 @@ def _with_rates(table: pd.DataFrame, level: float) -> pd.DataFrame:
     return table[segment + RATE_COLUMNS]
 
 
-def _with_segment_tests(table: pd.DataFrame, by: str, level: float) -> pd.DataFrame:
+def _with_segment_tests(table: pd.DataFrame, level: float) -> pd.DataFrame:
     tests = {}
     for touchpoint, rows in table.groupby("touchpoint", sort=False):
         contingency = np.column_stack([rows["exits"], rows["journeys"] - rows["exits"]])
@@ -164,24 +366,59 @@ def _by_loss(table: pd.DataFrame, by: str | None) -> pd.DataFrame:
         columns="_loss").reset_index(drop=True)
 
 
-def compare_paths(log, *, goal, level: float = 0.95) -> pd.DataFrame:
-    """Transitions that converting journeys use more (or less) often than the others.
+def compare_paths(log: LogLike, *, goal: Goal, unit: Unit = "user", gap: Duration = "30min",
+                  level: float = 0.95) -> PathComparison:
+    """Transitions that converting journeys make more (or less) often than the other journeys.
 
-    Journeys are cut at their first goal event, so what happens after a purchase does not count, and
-    transitions into the goal or to the end (which only say whether a journey converted) are left out.
-    For each remaining transition: the share of converting journeys that make it, the share of the other
-    journeys that do, their difference (effect size, in shares) with Newcombe's hybrid score interval,
-    the ratio of the shares, a test (chi-square, or Fisher's exact test for small counts) and its
-    Benjamini-Hochberg adjusted p-value across transitions.
+    Parameters
+    ----------
+    log : EventLog, pandas.DataFrame or a log on Dask
+        The events.
+    goal : str or list of str
+        The conversion event(s): a journey converts when it reaches any of them.
+    unit : {"user", "session"}
+        What one journey is: everything a user did, or one session.
+    gap : str or pandas.Timedelta
+        With ``unit="session"``, the inactivity that ends a session when the source has no session ids.
+    level : float
+        Confidence level of the intervals and of the ``significant`` flag, a share (0.95 for 95%).
 
     Returns
     -------
-    pandas.DataFrame
-        ``source``, ``target``, ``converted_share``, ``other_share``, ``difference``, ``ci_low``,
-        ``ci_high``, ``ratio``, ``p_value``, ``p_adjusted``, ``significant``, ``direction`` ("more" or
-        "less" among converters) and the counts ``converted_journeys``, ``other_journeys`` (journeys
-        making the transition) and ``n_converted``, ``n_other``. Sorted by adjusted p-value, then by the
-        size of the difference.
+    PathComparison
+        One row per transition (see :class:`PathComparison`), ``n_converted`` and ``n_other``.
+
+    Raises
+    ------
+    JourneyError
+        No goal, an unknown ``unit``, a ``gap`` that is not a positive duration, or a ``level`` outside (0, 1).
+    UnknownEventError
+        A goal that never occurs in the log.
+
+    See Also
+    --------
+    drop_off : exit rates per touchpoint.
+    markov : removal effects of an absorbing Markov model of the journeys.
+
+    Notes
+    -----
+    Journeys are cut at their first goal event, so what happens after a conversion does not count, and
+    transitions into the goal or to the end (which only say whether a journey converted) are left out.
+    A journey's first touchpoint is the transition from ``journey.START``.
+
+    For each remaining transition, the share of converting journeys that make it at least once and the
+    share of the other journeys that do, each with its Wilson score interval; their ``difference`` (in
+    shares, -1 to 1) with Newcombe's hybrid score interval [1]_; their ``ratio``; a two-sided test that
+    the shares are equal (Pearson's chi-square, or Fisher's exact test when an expected count is below
+    5) and its Benjamini-Hochberg adjustment [2]_ across transitions. Journeys are the units: a journey
+    that makes a transition twice counts once, so the tests are on independent journeys.
+
+    References
+    ----------
+    .. [1] R. G. Newcombe (1998), "Interval estimation for the difference between independent
+       proportions: comparison of eleven methods", Statistics in Medicine 17(8), 873-890 (method 10).
+    .. [2] Y. Benjamini and Y. Hochberg (1995), "Controlling the false discovery rate: a practical and
+       powerful approach to multiple testing", Journal of the Royal Statistical Society B 57(1), 289-300.
 
     Examples
     --------
@@ -190,23 +427,211 @@ def compare_paths(log, *, goal, level: float = 0.95) -> pd.DataFrame:
     >>> df = pd.DataFrame(rows, columns=["user_id", "event"]).assign(
     ...     timestamp=pd.date_range("2025-01-01", periods=len(rows), freq="min", tz="UTC"))
     >>> c = journey.compare_paths(df, goal="buy")
-    >>> c.loc[c["significant"], ["source", "target", "direction"]].values.tolist()
-    [['ad', 'cart', 'more'], ['ad', 'faq', 'less']]
+    >>> c.to_frame()[["source", "target", "difference", "difference_ci_low", "significant"]].round(4)
+        source target  difference  difference_ci_low  significant
+    0       ad   cart         1.0             0.7721         True
+    1       ad    faq        -1.0            -1.0000         True
+    2  [start]     ad         0.0            -0.1611        False
     """
-    return run(ComparePathsAnalysis(goal=goal, level=level), log)
+    return run(ComparePathsAnalysis(goal=goal, unit=unit, gap=gap, level=level), log)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class PathComparison(TableResult):
+    """The result of :func:`journey.compare_paths`: transition shares of converting and other journeys.
+
+    Attributes
+    ----------
+    goal : tuple of str
+        The conversion event(s).
+    unit : {"user", "session"}
+        What one journey is.
+    level : float
+        Confidence level of the intervals and of ``significant``.
+    n_converted : int
+        Converting journeys.
+    n_other : int
+        The other journeys.
+
+    Notes
+    -----
+    :meth:`to_frame` has one row per transition: ``source``, ``target``, ``converted_share`` (of the
+    converting journeys, the share making the transition) with ``converted_ci_low``,
+    ``converted_ci_high``; ``other_share`` with ``other_ci_low``, ``other_ci_high``; ``difference``
+    (``converted_share - other_share``) with ``difference_ci_low``, ``difference_ci_high``; ``ratio``
+    (``converted_share / other_share``); ``p_value``, ``p_adjusted``, ``significant``
+    (``p_adjusted < 1 - level``); ``direction`` ("more" or "less" among converting journeys); the counts
+    ``converted_journeys``, ``other_journeys`` (journeys making the transition), ``n_converted`` and
+    ``n_other``. Shares are 0-1. Sorted by adjusted p-value (NaN last), then by the size of the
+    difference, largest first, then by source and target. :meth:`confidence_interval` is the difference's.
+
+    Examples
+    --------
+    >>> import pandas as pd, journey
+    >>> rows = [("u%d" % i, e) for i in range(40) for e in (["ad", "cart", "buy"] if i % 2 else ["ad", "faq"])]
+    >>> df = pd.DataFrame(rows, columns=["user_id", "event"]).assign(
+    ...     timestamp=pd.date_range("2025-01-01", periods=len(rows), freq="min", tz="UTC"))
+    >>> c = journey.compare_paths(df, goal="buy")
+    >>> print(repr(c).splitlines()[0])
+    PathComparison: 20 converting and 20 other journeys (one per user); 2 of 2 transitions differ (adjusted p < 0.05); largest: ad → cart +100.0 points (95% CI +77.2 to +100.0)
+    """
+
+    _table: pd.DataFrame
+    goal: tuple[str, ...]
+    unit: Unit
+    level: float
+    n_converted: int
+    n_other: int
+
+    _formats = {"converted_share": "share", "converted_ci_low": "share", "converted_ci_high": "share",
+                "other_share": "share", "other_ci_low": "share", "other_ci_high": "share", "difference": "share",
+                "difference_ci_low": "share", "difference_ci_high": "share", "p_value": "p", "p_adjusted": "p",
+                "converted_journeys": "count", "other_journeys": "count", "n_converted": "count",
+                "n_other": "count"}
+
+    def confidence_interval(self, level: float | None = None, method: str | None = None) -> ConfidenceInterval:
+        """Interval of each transition's difference in shares, as arrays aligned with :meth:`to_frame`.
+
+        Parameters
+        ----------
+        level : float, optional
+            Confidence level; the result's own ``level`` when not given.
+        method : {"newcombe"}, optional
+            Newcombe's hybrid score interval, the only one offered.
+
+        Returns
+        -------
+        ConfidenceInterval
+            ``low`` and ``high``, differences of shares (-1 to 1).
+
+        Raises
+        ------
+        JourneyError
+            Another ``method``, or a ``level`` outside (0, 1).
+
+        Examples
+        --------
+        >>> import pandas as pd, journey
+        >>> rows = [("u%d" % i, e) for i in range(40) for e in (["ad", "cart", "buy"] if i % 2 else ["ad", "faq"])]
+        >>> df = pd.DataFrame(rows, columns=["user_id", "event"]).assign(
+        ...     timestamp=pd.date_range("2025-01-01", periods=len(rows), freq="min", tz="UTC"))
+        >>> low, high = journey.compare_paths(df, goal="buy").confidence_interval(level=0.99)
+        >>> print(f"{low[0]:.4f} {high[0]:.4f}")
+        0.6477 1.0000
+        """
+        if method not in (None, "newcombe"):
+            raise JourneyError(f'{option("method")} must be "newcombe" for a difference of shares, not {method!r}')
+        chosen = self.level if level is None else check_level(level)
+        low, high = newcombe_interval(self._table["converted_journeys"], self.n_converted,
+                                      self._table["other_journeys"], self.n_other, chosen)
+        return ConfidenceInterval(np.asarray(low, dtype=float), np.asarray(high, dtype=float))
+
+    def plot(self, ax: Axes | None = None, *, top: int = 15, **kwargs: Any) -> Axes:
+        """The ``top`` largest differences as a forest plot: each difference with its interval.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure when not given.
+        top : int
+            How many transitions to draw, the largest absolute differences.
+        **kwargs
+            Passed to :meth:`matplotlib.axes.Axes.errorbar` (``markersize``, ...).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Raises
+        ------
+        JourneyError
+            ``top`` is not a whole number of at least 1.
+
+        Examples
+        --------
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> import pandas as pd, journey
+        >>> rows = [("u%d" % i, e) for i in range(40) for e in (["ad", "cart", "buy"] if i % 2 else ["ad", "faq"])]
+        >>> df = pd.DataFrame(rows, columns=["user_id", "event"]).assign(
+        ...     timestamp=pd.date_range("2025-01-01", periods=len(rows), freq="min", tz="UTC"))
+        >>> ax = journey.compare_paths(df, goal="buy").plot(top=2)
+        >>> [t.get_text() for t in ax.get_yticklabels()]
+        ['ad → faq', 'ad → cart']
+        """
+        from ..plot.funnels import path_forest
+
+        return path_forest(self._table, level=self.level, top=top, ax=ax, **kwargs)
+
+    def _headline(self) -> str:
+        unit = "user" if self.unit == "user" else "session"
+        text = f"{self.n_converted:,} converting and {self.n_other:,} other journeys (one per {unit})"
+        tested = self._table["p_value"].notna()
+        if not tested.any():
+            return text + "; no transition could be compared"
+        text += (f"; {int(self._table['significant'].sum()):,} of {int(tested.sum()):,} transitions differ "
+                 f"(adjusted p < {1 - self.level:.2g})")
+        row = self._table.loc[self._table["difference"].abs().idxmax()]
+        return (text + f"; largest: {row['source']} → {row['target']} {_points(row['difference'])} points "
+                f"({self.level * 100:g}% CI {_points(row['difference_ci_low'])} to {_points(row['difference_ci_high'])})")
+
+
+def _points(share_difference: float) -> str:
+    return f"{share_difference * 100:+.1f}"
+
+
+def plot_compare_paths(result: PathComparison, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+    """Draw the largest differences of a :func:`journey.compare_paths` result with their intervals.
+
+    Parameters
+    ----------
+    result : PathComparison
+        What :func:`journey.compare_paths` returns.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when not given.
+    **kwargs
+        Passed to :meth:`PathComparison.plot` (``top=``) and on to :meth:`matplotlib.axes.Axes.errorbar`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    JourneyError
+        ``result`` is not a :class:`PathComparison` (a DataFrame, for instance).
+
+    See Also
+    --------
+    PathComparison.plot : the same picture, as a method.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import pandas as pd, journey
+    >>> rows = [("u%d" % i, e) for i in range(40) for e in (["ad", "cart", "buy"] if i % 2 else ["ad", "faq"])]
+    >>> df = pd.DataFrame(rows, columns=["user_id", "event"]).assign(
+    ...     timestamp=pd.date_range("2025-01-01", periods=len(rows), freq="min", tz="UTC"))
+    >>> journey.plot_compare_paths(journey.compare_paths(df, goal="buy")).get_title()
+    'Transitions converting journeys use more, or less'
+    """
+    if not isinstance(result, PathComparison):
+        raise JourneyError(f"plot_compare_paths draws the result of journey.compare_paths(...), "
+                           f"not a {type(result).__name__}")
+    return result.plot(ax=ax, **kwargs)
 
 
 class ComparePathsAnalysis(JourneyAnalysis):
     """Journeys making each transition (before their first goal), converting and not, keyed by names."""
 
-    def __init__(self, *, goal, level: float):
-        super().__init__(goal=goal)
-        if not self.goals:
-            raise JourneyError("compare_paths needs a goal")
-        check_level(level)
-        self.level = level
+    unit: Unit
 
-    def partial(self, log, facts: Facts) -> Parts:
+    def __init__(self, *, goal: Goal, unit: Unit, gap: Duration, level: float) -> None:
+        super().__init__(goal=goal, unit=unit, gap=gap)
+        if not self.goals:
+            raise JourneyError(f"compare_paths needs a goal: name the conversion event(s) with {option('goal')}")
+        self.level = check_level(level)
+
+    def partial(self, log: EventLog, facts: Facts) -> Parts:
         journeys, goals = self.journeys(log)
         converted = journeys.converted(goals)
         journeys = journeys.until_first(goals)
@@ -227,25 +652,30 @@ class ComparePathsAnalysis(JourneyAnalysis):
                                          "other": np.bincount(code[~converted[used_by]], minlength=len(observed))}),
                      n_converted=int(converted.sum()), n_other=int((~converted).sum()))
 
-    def finish(self, total: Parts, facts: Facts) -> pd.DataFrame:
+    def finish(self, total: Parts, facts: Facts) -> PathComparison:
         edges = total["edges"].frame()
         edges = edges[~edges.index.get_level_values(1).isin(self.goals)]
         rank = {name: i for i, name in enumerate([*facts.touchpoints, START, END])}
         sources, targets = edges.index.get_level_values(0), edges.index.get_level_values(1)
         edges = edges.iloc[np.lexsort((targets.map(rank).to_numpy(), sources.map(rank).to_numpy()))]
-        return _compare_table(edges, int(total["n_converted"]), int(total["n_other"]), self.level)
+        n_converted, n_other = int(total["n_converted"]), int(total["n_other"])
+        table = _compare_table(edges, n_converted, n_other, self.level)
+        return PathComparison(table, tuple(self.goals), self.unit, self.level, n_converted, n_other)
 
 
 def _compare_table(edges: pd.DataFrame, n_conv: int, n_other: int, level: float) -> pd.DataFrame:
     k1, k2 = edges["converted"].to_numpy(), edges["other"].to_numpy()
+    converted_low, converted_high = wilson_interval(k1, n_conv, level)
+    other_low, other_high = wilson_interval(k2, n_other, level)
     low, high = newcombe_interval(k1, n_conv, k2, n_other, level)
     with np.errstate(invalid="ignore", divide="ignore"):
         table = pd.DataFrame({
             "source": list(edges.index.get_level_values(0)), "target": list(edges.index.get_level_values(1)),
-            "converted_share": k1 / n_conv, "other_share": k2 / n_other,
+            "converted_share": k1 / n_conv, "converted_ci_low": converted_low, "converted_ci_high": converted_high,
+            "other_share": k2 / n_other, "other_ci_low": other_low, "other_ci_high": other_high,
         })
         table["difference"] = table["converted_share"] - table["other_share"]
-        table["ci_low"], table["ci_high"] = low, high
+        table["difference_ci_low"], table["difference_ci_high"] = low, high
         table["ratio"] = table["converted_share"] / table["other_share"]
     table["p_value"] = [independence_test([[a, n_conv - a], [b, n_other - b]])[0] for a, b in zip(k1, k2)]
     table["p_adjusted"] = adjust_pvalues(table["p_value"])

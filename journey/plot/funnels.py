@@ -18,7 +18,7 @@ from .figures import axes_for, literal_text
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["funnel_bars", "plot_drop_off"]
+__all__ = ["funnel_bars", "drop_off_bars", "path_forest"]
 
 #: Colour of exit rates (a loss) and of transitions that differ significantly.
 LOSS_COLOUR = "#c44e52"
@@ -73,32 +73,59 @@ def funnel_bars(table: pd.DataFrame, *, segment: str | None, level: float, ax: A
     return ax
 
 
-def _need(table: pd.DataFrame, columns, what: str) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise JourneyError(f"{what} needs the columns {', '.join(map(repr, missing))}; pass the table "
-                           f"that journey.{what.split('(')[0].replace('plot_', '')}(...) returns")
+def drop_off_bars(table: pd.DataFrame, *, segment: str | None, level: float, top: int = 15,
+                  ax: Axes | None = None, **kwargs: Any) -> Axes:
+    """Exit rates of the first ``top`` rows of a drop-off table as ranked bars with their intervals.
 
-
-
-def plot_drop_off(drop_off_table: pd.DataFrame, *, ax=None, top: int = 15):
-    """Exit rates of a :func:`journey.drop_off` table as ranked bars with Wilson intervals (table order)."""
-    _need(drop_off_table, ["touchpoint", "exit_rate", "ci_low", "ci_high", "exits", "journeys"],
-          "plot_drop_off(drop_off_table)")
+    Rows keep the table's order (largest expected loss first, at the top); with a ``segment`` column each
+    bar is labelled "touchpoint · segment". ``kwargs`` go to :meth:`~matplotlib.axes.Axes.barh`.
+    """
     ax = axes_for(ax)
-    rows = drop_off_table.head(top).iloc[::-1]
-    segment = rows.columns[0] if rows.columns[0] != "touchpoint" else None  # drop_off(by=...) puts it first
-    labels = [f"{t} · {s}" for t, s in zip(rows["touchpoint"], rows[segment])] if segment else list(rows["touchpoint"])
+    rows = table.head(_shown_rows(top)).iloc[::-1]
+    labels = (list(rows["touchpoint"]) if segment is None
+              else [f"{t} · {s}" for t, s in zip(rows["touchpoint"], rows[segment].astype(object).fillna("missing"))])
     y = np.arange(len(rows))
-    rate = rows["exit_rate"].to_numpy()
-    ax.barh(y, rate, color="#c44e52")
-    ax.errorbar(rate, y, xerr=[rate - rows["ci_low"], rows["ci_high"] - rate], **INTERVAL)
-    for yi, hi, e, n in zip(y, rows["ci_high"], rows["exits"], rows["journeys"]):
-        ax.text(hi + 0.01, yi, f"{int(e):,} of {int(n):,}", va="center", fontsize=7)
+    rate = rows["exit_rate"].to_numpy(dtype=float)
+    low, high = rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float)
+    ax.barh(y, rate, **{"color": LOSS_COLOUR, **kwargs})
+    ax.errorbar(rate, y, xerr=[rate - low, high - rate], **INTERVAL)
+    for yi, hi, e, n in zip(y, high, rows["exits"], rows["journeys"]):
+        ax.text(hi + 0.01, float(yi), f"{int(e):,} of {int(n):,}", va="center", fontsize=7)
     ax.set_yticks(y, [str(label) for label in labels])
     literal_text(ax.get_yticklabels())
-    ax.set_xlabel("exit rate: journeys ending there without converting (95% CI)")
+    ax.set_xlabel(f"exit rate: journeys ending there without converting ({_percent(level)} CI)")
     ax.xaxis.set_major_formatter("{x:.0%}")
-    ax.set_xlim(0, min(1.0, float(rows["ci_high"].max()) * 1.25 + 0.02))
+    ax.set_xlim(0, min(1.0, float(np.nanmax(high, initial=0.0)) * 1.25 + 0.02))
     ax.set_title("Where journeys end without converting")
+    return ax
+
+
+def path_forest(table: pd.DataFrame, *, level: float, top: int = 15, ax: Axes | None = None,
+                **kwargs: Any) -> Axes:
+    """The ``top`` largest differences of a path-comparison table as a forest plot with their intervals.
+
+    One row per transition ("source → target"), the largest absolute difference at the top; a point at
+    the difference in shares (converting minus other journeys) and a line for its interval. Significant
+    differences are drawn in colour, the others in grey. ``kwargs`` go to the markers
+    (:meth:`~matplotlib.axes.Axes.errorbar`).
+    """
+    ax = axes_for(ax)
+    order = np.argsort(-table["difference"].abs().to_numpy(dtype=float), kind="stable")
+    rows = table.iloc[order[:_shown_rows(top)]].iloc[::-1]
+    y = np.arange(len(rows))
+    difference = rows["difference"].to_numpy(dtype=float)
+    low, high = rows["difference_ci_low"].to_numpy(dtype=float), rows["difference_ci_high"].to_numpy(dtype=float)
+    significant = rows["significant"].to_numpy(dtype=bool)
+    for mask, colour, label in ((significant, LOSS_COLOUR, "significant"), (~significant, MUTED_COLOUR, "not significant")):
+        if mask.any():
+            ax.errorbar(difference[mask], y[mask], xerr=[difference[mask] - low[mask], high[mask] - difference[mask]],
+                        **{**INTERVAL, "ecolor": colour, "fmt": "o", "color": colour, "label": label, **kwargs})
+    ax.axvline(0, color="#222222", linewidth=0.8)
+    ax.set_yticks(y, [f"{s} → {t}" for s, t in zip(rows["source"], rows["target"])])
+    literal_text(ax.get_yticklabels())
+    ax.set_xlabel(f"share of converting minus share of other journeys making the transition ({_percent(level)} CI)")
+    ax.xaxis.set_major_formatter("{x:+.0%}")
+    if len(rows):
+        ax.legend(fontsize=8, title=f"adjusted p < {1 - level:.2g}", loc="best")
+    ax.set_title("Transitions converting journeys use more, or less")
     return ax
