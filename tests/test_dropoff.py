@@ -64,6 +64,9 @@ def test_segments_get_tests_with_bh_adjustment():
     assert pay["p_value"].iloc[0] == pytest.approx(p) and pay["test"].iloc[0] == test == "chi-square"
     assert pay["significant"].all()
     assert np.isnan(d.loc[d["touchpoint"] == "home", "p_value"]).all()  # nobody exits at home: no test
+    # mobile loses 30 x 20 / 20 = 30 conversions at pay, desktop 10 x 40 / 40 = 10.
+    assert "most lost at pay (device = mobile): exit rate 60.0%" in repr(result)
+    assert "exit rates differ by device at 1 of 1 tested touchpoints" in repr(result)
 
 
 def test_a_missing_segment_column_is_named():

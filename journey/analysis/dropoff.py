@@ -213,7 +213,7 @@ class DropOff(TableResult):
             return text + "; no touchpoint other than the goal"
         top = self._table[self._table["touchpoint"] == self._table["touchpoint"].iloc[0]]
         row = top.loc[top["expected_lost_conversions"].fillna(-1).idxmax()]
-        where = "" if self.by is None else f" ({self.by} {format_value(segment_label(row[self.by]))})"
+        where = "" if self.by is None else f" ({self.by} = {format_value(_segment_label(row[self.by]))})"
         text += (f"; most lost at {row['touchpoint']}{where}: exit rate {format_value(row['exit_rate'], 'share')} "
                  f"({self.level * 100:g}% CI {format_value(row['ci_low'], 'share')} to "
                  f"{format_value(row['ci_high'], 'share')}, n = {int(row['journeys']):,})")
@@ -224,7 +224,7 @@ class DropOff(TableResult):
         return text
 
 
-def segment_label(value: Any) -> Any:
+def _segment_label(value: Any) -> Any:
     """A segment value as shown in words: a missing one as "missing"."""
     return "missing" if pd.api.types.is_scalar(value) and pd.isna(value) else value
 
