@@ -250,16 +250,17 @@ def newcombe_by_hand(k1, n1, k2, n2, level):
 def test_compare_paths_columns_intervals_and_headline():
     result = journey.compare_paths(log_from_paths(SPLIT), goal="buy")
     c = result.to_frame()
-    assert list(c.columns) == ["source", "target", "converted_share", "converted_ci_low", "converted_ci_high",
-                               "other_share", "other_ci_low", "other_ci_high", "difference", "difference_ci_low",
-                               "difference_ci_high", "ratio", "p_value", "p_adjusted", "significant", "direction",
-                               "converted_journeys", "other_journeys", "n_converted", "n_other"]
+    assert list(c.columns) == ["source", "target", "converted_share", "converted_share_ci_low",
+                               "converted_share_ci_high", "other_share", "other_share_ci_low", "other_share_ci_high",
+                               "difference", "difference_ci_low", "difference_ci_high", "ratio", "p_value",
+                               "p_adjusted", "significant", "direction", "converted_journeys", "other_journeys",
+                               "n_converted", "n_other"]
     row = c.set_index(["source", "target"]).loc[("ad", "cart")]
     other = binomtest(5, 40).proportion_ci(0.95, "wilson")
-    assert (row["other_ci_low"], row["other_ci_high"]) == pytest.approx((other.low, other.high))
+    assert (row["other_share_ci_low"], row["other_share_ci_high"]) == pytest.approx((other.low, other.high))
     assert (row["difference_ci_low"], row["difference_ci_high"]) == pytest.approx(newcombe_by_hand(30, 30, 5, 40, 0.95))
     assert result.goal == ("buy",) and result.unit == "user" and result.level == 0.95
-    assert repr(result).splitlines()[0].startswith("PathComparison: 30 converting and 40 other journeys (one per user); ")
+    assert repr(result).startswith("PathComparison: 30 converting and 40 other journeys (one per user); ")
 
 
 def test_compare_paths_confidence_interval_is_newcombe_at_any_level():
@@ -280,12 +281,13 @@ def test_compare_paths_by_session():
             ("b", "10:00", "ad"), ("b", "10:05", "faq")]
     df = pd.DataFrame(rows, columns=["user_id", "timestamp", "event"]).assign(
         timestamp=lambda f: pd.to_datetime("2025-01-01 " + f["timestamp"], utc=True))
+    counts = ["converted_journeys", "other_journeys", "n_converted", "n_other"]
     by_user = journey.compare_paths(df, goal="buy").to_frame().set_index(["source", "target"])
-    assert by_user.loc[("ad", "cart"), ["converted_journeys", "other_journeys", "n_converted", "n_other"]].tolist() == [1, 0, 1, 1]
+    assert by_user.loc[("ad", "cart"), counts].tolist() == [1, 0, 1, 1]
     sessions = journey.compare_paths(df, goal="buy", unit="session")
     # a's first session (ad -> cart) does not convert; its second (ad -> buy) does.
     table = sessions.to_frame().set_index(["source", "target"])
-    assert table.loc[("ad", "cart"), ["converted_journeys", "other_journeys", "n_converted", "n_other"]].tolist() == [0, 1, 1, 2]
+    assert table.loc[("ad", "cart"), counts].tolist() == [0, 1, 1, 2]
     assert ("cart", "ad") not in table.index and sessions.unit == "session"
 
 

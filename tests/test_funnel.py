@@ -1,4 +1,4 @@
-"""funnel: known answers, censoring, the result it returns, and agreement with a plain-Python reading of its definition."""
+"""funnel: known answers, censoring, the result it returns, and agreement with a plain reading of its definition."""
 
 import numpy as np
 import pandas as pd

@@ -456,9 +456,9 @@ class PathComparison(TableResult):
     Notes
     -----
     :meth:`to_frame` has one row per transition: ``source``, ``target``, ``converted_share`` (of the
-    converting journeys, the share making the transition) with ``converted_ci_low``,
-    ``converted_ci_high``; ``other_share`` with ``other_ci_low``, ``other_ci_high``; ``difference``
-    (``converted_share - other_share``) with ``difference_ci_low``, ``difference_ci_high``; ``ratio``
+    converting journeys, the share making the transition) with ``converted_share_ci_low``,
+    ``converted_share_ci_high``; ``other_share`` with ``other_share_ci_low``, ``other_share_ci_high``;
+    ``difference`` (``converted_share - other_share``) with ``difference_ci_low``, ``difference_ci_high``; ``ratio``
     (``converted_share / other_share``); ``p_value``, ``p_adjusted``, ``significant``
     (``p_adjusted < 1 - level``); ``direction`` ("more" or "less" among converting journeys); the counts
     ``converted_journeys``, ``other_journeys`` (journeys making the transition), ``n_converted`` and
@@ -483,9 +483,10 @@ class PathComparison(TableResult):
     n_converted: int
     n_other: int
 
-    _formats = {"converted_share": "share", "converted_ci_low": "share", "converted_ci_high": "share",
-                "other_share": "share", "other_ci_low": "share", "other_ci_high": "share", "difference": "share",
-                "difference_ci_low": "share", "difference_ci_high": "share", "p_value": "p", "p_adjusted": "p",
+    _formats = {"converted_share": "share", "converted_share_ci_low": "share", "converted_share_ci_high": "share",
+                "other_share": "share", "other_share_ci_low": "share", "other_share_ci_high": "share",
+                "difference": "share", "difference_ci_low": "share", "difference_ci_high": "share",
+                "p_value": "p", "p_adjusted": "p",
                 "converted_journeys": "count", "other_journeys": "count", "n_converted": "count",
                 "n_other": "count"}
 
@@ -571,8 +572,9 @@ class PathComparison(TableResult):
         text += (f"; {int(self._table['significant'].sum()):,} of {int(tested.sum()):,} transitions differ "
                  f"(adjusted p < {1 - self.level:.2g})")
         row = self._table.loc[self._table["difference"].abs().idxmax()]
+        low, high = _points(row["difference_ci_low"]), _points(row["difference_ci_high"])
         return (text + f"; largest: {row['source']} → {row['target']} {_points(row['difference'])} points "
-                f"({self.level * 100:g}% CI {_points(row['difference_ci_low'])} to {_points(row['difference_ci_high'])})")
+                f"({self.level * 100:g}% CI {low} to {high})")
 
 
 def _points(share_difference: float) -> str:
@@ -671,8 +673,9 @@ def _compare_table(edges: pd.DataFrame, n_conv: int, n_other: int, level: float)
     with np.errstate(invalid="ignore", divide="ignore"):
         table = pd.DataFrame({
             "source": list(edges.index.get_level_values(0)), "target": list(edges.index.get_level_values(1)),
-            "converted_share": k1 / n_conv, "converted_ci_low": converted_low, "converted_ci_high": converted_high,
-            "other_share": k2 / n_other, "other_ci_low": other_low, "other_ci_high": other_high,
+            "converted_share": k1 / n_conv, "converted_share_ci_low": converted_low,
+            "converted_share_ci_high": converted_high,
+            "other_share": k2 / n_other, "other_share_ci_low": other_low, "other_share_ci_high": other_high,
         })
         table["difference"] = table["converted_share"] - table["other_share"]
         table["difference_ci_low"], table["difference_ci_high"] = low, high

@@ -116,7 +116,8 @@ def path_forest(table: pd.DataFrame, *, level: float, top: int = 15, ax: Axes | 
     difference = rows["difference"].to_numpy(dtype=float)
     low, high = rows["difference_ci_low"].to_numpy(dtype=float), rows["difference_ci_high"].to_numpy(dtype=float)
     significant = rows["significant"].to_numpy(dtype=bool)
-    for mask, colour, label in ((significant, LOSS_COLOUR, "significant"), (~significant, MUTED_COLOUR, "not significant")):
+    kinds = ((significant, LOSS_COLOUR, "significant"), (~significant, MUTED_COLOUR, "not significant"))
+    for mask, colour, label in kinds:
         if mask.any():
             ax.errorbar(difference[mask], y[mask], xerr=[difference[mask] - low[mask], high[mask] - difference[mask]],
                         **{**INTERVAL, "ecolor": colour, "fmt": "o", "color": colour, "label": label, **kwargs})
