@@ -99,14 +99,21 @@ def test_the_graph_is_a_networkx_digraph_with_a_summary_display(hand_log):
     assert nx.has_path(g, START, "buy")
     text, page = repr(g), g._repr_html_()
     assert "0x" not in text and "0x" not in page
-    assert "4 journeys by user" in text and "goal 'buy': 1 journeys converted = 25.0%" in text
-    assert "95% CI" in text and "n = 4" in text
+    assert "4 journeys by user" in text and "goal 'buy': 25.0% converted (95% CI 4.6% to 69.9%, n = 4)" in text
+    assert text.startswith("JourneyGraph: ") and str(g) == text
+    edges = g.to_frame()
+    assert edges.columns.tolist() == ["source", "target", "count", "journeys", "share", "median_seconds"]
+    assert (edges["count"].diff().dropna() <= 0).all()
+    rate = g.conversion_rate()
+    assert (rate.k, rate.n) == (1, 4) and g.overall.confidence_interval() == g.confidence_interval()
+    with pytest.raises(JourneyError, match="no goal"):
+        journey.journey_graph(hand_log).conversion_rate()
 
 
 def test_the_html_display_escapes_touchpoint_names():
     g = journey.journey_graph(log_of([("u", "10:00:00", "<b>x</b>"), ("u", "10:00:01", "a&b")]))
     page = g._repr_html_()
-    assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt; → a&amp;b" in page
+    assert "<b>x</b>" not in page and "<td>&lt;b&gt;x&lt;/b&gt;</td>" in page and "<td>a&amp;b</td>" in page
 
 
 # --- invariants for any log -------------------------------------------------------------------------
@@ -171,5 +178,5 @@ def test_numeric_event_names_can_be_named_as_numbers():
     df = pd.DataFrame({"user_id": ["a"] * 3, "event": [1, 2, 3],
                        "timestamp": pd.date_range("2025-01-01", periods=3, freq="min", tz="UTC")})
     assert journey.journey_graph(df, goal=3).graph["n_conversions"] == 1
-    assert journey.funnel(df, [2, 3])["entered"].tolist() == [1, 1]
-    assert journey.funnel(df, (s for s in ["1", "2"]))["entered"].tolist() == [1, 1]
+    assert journey.funnel(df, [2, 3]).to_frame()["entered"].tolist() == [1, 1]
+    assert journey.funnel(df, (s for s in ["1", "2"])).to_frame()["entered"].tolist() == [1, 1]

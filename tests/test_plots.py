@@ -46,7 +46,7 @@ def cases():
     survey = pd.DataFrame({"score": [10, 9, 3, 8, 7, 0, 10, 6], "plan": ["pro"] * 4 + ["free"] * 4})
     return {
         "journey_map": lambda ax=None: journey.plot_journey_map(graph, ax=ax),
-        "sankey": lambda ax=None: journey.plot_sankey(log, steps=4, ax=ax),
+        "sankey": lambda ax=None: journey.plot_sankey(journey.path_variants(log), steps=4, ax=ax),
         "funnel": lambda ax=None: journey.plot_funnel(journey.funnel(log, ["product", "cart", "buy"], by="device"), ax=ax),
         "drop_off": lambda ax=None: journey.plot_drop_off(journey.drop_off(log, goal="buy"), ax=ax),
         "nps": lambda ax=None: journey.plot_nps(journey.nps_by(survey, by="plan"), ax=ax),

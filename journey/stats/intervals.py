@@ -92,5 +92,5 @@ def proportion_interval(k, n, level: float = 0.95, method: str = "wilson") -> tu
     with np.errstate(invalid="ignore", divide="ignore"):
         low = np.where(k > 0, beta.ppf(tail, k + (0 if method == "exact" else 0.5), n - k + shift), 0.0)
         high = np.where(k < n, beta.ppf(1 - tail, k + shift, n - k + (0 if method == "exact" else 0.5)), 1.0)
-    empty = n <= 0
-    return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
+    unknown = ~(n > 0) | np.isnan(k)  # no trials, or counts that are not known
+    return np.where(unknown, np.nan, low), np.where(unknown, np.nan, high)

@@ -133,7 +133,7 @@ class Result:
     def __repr__(self) -> str:
         headline, table, more = self._display()
         text = f"{type(self).__name__}: {headline}"
-        if table is not None and len(table.columns):
+        if table is not None and len(table) and len(table.columns):
             text += "\n" + table.to_string(index=False)
         if more:
             text += f"\n... and {more:,} more rows (to_frame() has them all)"
@@ -143,7 +143,7 @@ class Result:
         headline, table, more = self._display()
         parts = [f'<div class="journey-result"><p><b>{html.escape(type(self).__name__)}</b>: '
                  f"{html.escape(headline)}</p>"]
-        if table is not None and len(table.columns):
+        if table is not None and len(table) and len(table.columns):
             parts.append(table.to_html(index=False, escape=True, border=0, classes="journey-table"))
         if more:
             parts.append(f"<p><i>... and {more:,} more rows (to_frame() has them all)</i></p>")
