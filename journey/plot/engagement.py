@@ -1,50 +1,168 @@
-"""Engagement charts: active users over time and the retention heatmap."""
+"""Engagement charts: active users, rates over time, retention triangles and survival curves.
+
+Every function takes arrays, frames and scalars (never a result, never a log), draws on ``ax`` (or a new
+figure) and returns the Axes. Rates are drawn with their intervals; names are shown literally.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import JourneyError
 from .figures import INTERVAL, axes_for, literal_text
 
-__all__ = ['plot_retention', 'plot_active_users']
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
-def plot_retention(triangle, *, ax=None):
-    """Heatmap of a retention triangle (a :func:`journey.retention` result or its shares); NaN cells blank."""
-    shares = getattr(triangle, "shares", triangle)
-    if not isinstance(shares, pd.DataFrame):
-        raise JourneyError("plot_retention takes journey.retention(...) or its shares DataFrame")
-    ax = axes_for(ax, figsize=(9, 0.45 * len(shares) + 1.5))
-    values = np.ma.masked_invalid(shares.to_numpy(dtype=float))
-    image = ax.imshow(values, cmap="Blues", vmin=0, vmax=1, aspect="auto")
-    for (i, j), v in np.ndenumerate(shares.to_numpy(dtype=float)):
-        if not np.isnan(v):
-            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=7, color="white" if v > 0.5 else "black")
-    ax.set_xticks(range(shares.shape[1]), [str(c) for c in shares.columns])
-    ax.set_yticks(range(shares.shape[0]), [pd.Timestamp(i).strftime("%Y-%m-%d") if isinstance(i, pd.Timestamp)
-                                           else str(i) for i in shares.index])
-    literal_text(ax.get_yticklabels())
-    ax.set_xlabel("periods after joining")
-    ax.set_ylabel("cohort")
-    ax.figure.colorbar(image, ax=ax, fraction=0.03, format="{x:.0%}")
-    ax.set_title("Retention (blank: not observable yet)")
+__all__ = ["draw_active_users", "draw_rate_series", "draw_retention", "draw_survival"]
+
+COLOUR = "#1f77b4"
+#: The shared interval style, typed for matplotlib's keyword arguments.
+BARS: dict[str, Any] = dict(INTERVAL)
+#: Above this many points a rate over time is drawn as a band rather than as error bars.
+BAND_FROM = 40
+
+
+def _naive(x: Any) -> Any:
+    """Times without their time zone (matplotlib's date axis), the UTC wall clock kept."""
+    index = pd.DatetimeIndex(x)
+    return index.tz_localize(None) if index.tz is not None else index
+
+
+def draw_active_users(periods: Any, counts: np.ndarray, complete: np.ndarray, *, ax: Axes | None = None,
+                      ylabel: str = "active users", title: str = "Active users", **kwargs: Any) -> Axes:
+    """Counts over time as a line; the stretch to an unfinished period (``complete`` False) dashed.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> ax = draw_active_users(pd.date_range("2025-01-01", periods=3, tz="UTC"), [3, 4, 1], [True, True, False])
+    >>> [line.get_linestyle() for line in ax.lines]
+    ['-', '--']
+    """
+    ax = axes_for(ax)
+    x, y, done = _naive(periods), np.asarray(counts), np.asarray(complete, dtype=bool)
+    style = {"color": COLOUR, "marker": "o" if len(y) < BAND_FROM else None, "ms": 3, **kwargs}
+    last_done = int(np.flatnonzero(done)[-1]) if done.any() else -1
+    ax.plot(x[: last_done + 1], y[: last_done + 1], **style)
+    if last_done < len(y) - 1:
+        rest = slice(max(last_done, 0), None)
+        ax.plot(x[rest], y[rest], **{**style, "ls": "--"}, label="unfinished period")
+        ax.legend(fontsize=8)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, parse_math=False)
     return ax
 
 
-def plot_active_users(series: pd.Series, *, ax=None):
-    """Active users over time; an unfinished last period (``attrs["unfinished"]``) is drawn dashed."""
-    if not isinstance(series, pd.Series):
-        raise JourneyError("plot_active_users takes the Series journey.active_users(...) returns")
+def draw_rate_series(times: Any, rate: np.ndarray, low: np.ndarray, high: np.ndarray, complete: np.ndarray, *,
+                     ax: Axes | None = None, ylabel: str = "rate", title: str = "",
+                     average: tuple[float, float, float] | None = None, average_label: str = "average",
+                     excluded_label: str = "unfinished period", **kwargs: Any) -> Axes:
+    """A rate per period with its interval: error bars for few periods, a band for many.
+
+    Periods with ``complete`` False are drawn hollow and grey (dashed grey for many periods), labelled
+    ``excluded_label``. ``average``, (estimate, low, high), adds a horizontal line with its interval as a
+    shaded band.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> ax = draw_rate_series(pd.date_range("2025-01-01", periods=2, freq="MS", tz="UTC"), [0.2, 0.3],
+    ...                       [0.1, 0.2], [0.3, 0.4], [True, False], average=(0.2, 0.1, 0.3))
+    >>> len(ax.containers), len(ax.collections) >= 1
+    (2, True)
+    """
     ax = axes_for(ax)
-    x = series.index.tz_localize(None) if getattr(series.index, "tz", None) is not None else series.index
-    unfinished = "unfinished" in series.attrs
-    done = slice(None, -1) if unfinished else slice(None)
-    ax.plot(x[done], series.to_numpy()[done], color="#1f77b4", marker="o" if len(series) < 40 else None, ms=3)
-    if unfinished and len(series) > 1:
-        ax.plot(x[-2:], series.to_numpy()[-2:], color="#1f77b4", ls="--", label="unfinished period")
-        ax.legend(fontsize=8)
+    x = _naive(times)
+    rate, low, high = (np.asarray(a, dtype=float) for a in (rate, low, high))
+    done = np.asarray(complete, dtype=bool)
+    if len(rate) > BAND_FROM:
+        ax.fill_between(x, low, high, color=COLOUR, alpha=0.25, lw=0, label="interval of each")
+        if (~done).any():
+            ax.plot(x, rate, color="#888888", lw=1, ls="--", label=excluded_label)
+        ax.plot(x, np.where(done, rate, np.nan), color=COLOUR, lw=1, **kwargs)
+    else:
+        for part, face, colour in ((done, COLOUR, COLOUR), (~done, "white", "#888888")):
+            if part.any():
+                style = {**BARS, "fmt": "o", "color": colour, "mfc": face, "ms": 5, **kwargs}
+                ax.errorbar(x[part], rate[part], yerr=[rate[part] - low[part], high[part] - rate[part]], **style,
+                            label=None if part is done else excluded_label)
+    if average is not None:
+        value, a_low, a_high = average
+        ax.axhline(value, color="#c44e52", lw=1, label=average_label)
+        ax.axhspan(a_low, a_high, color="#c44e52", alpha=0.12, lw=0)
     ax.set_ylim(bottom=0)
-    ax.set_ylabel(series.name or "active users")
-    ax.set_title(str(series.name or "Active users"), parse_math=False)
+    ax.yaxis.set_major_formatter("{x:.0%}")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, parse_math=False)
+    if ax.get_legend_handles_labels()[1]:
+        literal_text(ax.legend(fontsize=8).get_texts())
+    return ax
+
+
+def draw_retention(shares: np.ndarray, low: np.ndarray, high: np.ndarray, cohorts: Sequence[str],
+                   periods_after: Sequence[Any], *, ax: Axes | None = None, title: str = "Retention",
+                   xlabel: str = "periods after joining", **kwargs: Any) -> Axes:
+    """A retention triangle as a heatmap, each cell with its share and, under it, its interval.
+
+    NaN cells (not observable yet) stay blank.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> ax = draw_retention(np.array([[1.0, 0.5]]), np.array([[0.7, 0.2]]), np.array([[1.0, 0.8]]), ["2025-01"], [0, 1])
+    >>> [t.get_text() for t in ax.texts]
+    ['100%\\n70–100', '50%\\n20–80']
+    """
+    shares = np.asarray(shares, dtype=float)
+    ax = axes_for(ax, figsize=(9, 0.45 * len(shares) + 1.5))
+    image = ax.imshow(np.ma.masked_invalid(shares), cmap="Blues", vmin=0, vmax=1, aspect="auto", **kwargs)
+    for (i, j), v in np.ndenumerate(shares):
+        if not np.isnan(v):
+            ax.text(j, i, f"{v:.0%}\n{low[i, j] * 100:.0f}–{high[i, j] * 100:.0f}", ha="center", va="center",
+                    fontsize=6, color="white" if v > 0.5 else "black", linespacing=0.9)
+    ax.set_xticks(range(shares.shape[1]), [str(c) for c in periods_after])
+    ax.set_yticks(range(shares.shape[0]), [str(c) for c in cohorts])
+    literal_text(ax.get_yticklabels())
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("cohort")
+    ax.figure.colorbar(image, ax=ax, fraction=0.03, format="{x:.0%}")
+    ax.set_title(title, parse_math=False)
+    return ax
+
+
+def draw_survival(time: np.ndarray, survival: np.ndarray, low: np.ndarray, high: np.ndarray, *,
+                  ax: Axes | None = None, xlabel: str = "days", ylabel: str = "share without the event",
+                  title: str = "", median: float | None = None, **kwargs: Any) -> Axes:
+    """A Kaplan-Meier step curve from (0, 1) with its pointwise band; a dotted line marks the median.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> ax = draw_survival([1.0, 2.0], [0.5, 0.0], [0.1, 0.0], [0.9, 0.0], median=1.0)
+    >>> ax.lines[0].get_drawstyle(), len(ax.collections)
+    ('steps-post', 1)
+    """
+    ax = axes_for(ax)
+    t = np.r_[0.0, np.asarray(time, dtype=float)]
+    s, lo, hi = (np.r_[1.0, np.asarray(a, dtype=float)] for a in (survival, low, high))
+    ax.fill_between(t, np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=1.0), step="post", color=COLOUR,
+                    alpha=0.25, lw=0, label="pointwise interval")
+    ax.plot(t, s, drawstyle="steps-post", color=COLOUR, lw=1.5, **kwargs)
+    if median is not None and np.isfinite(median):
+        ax.plot([0, median, median], [0.5, 0.5, 0], color="#444444", ls=":", lw=1, label=f"median {median:.1f}")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(left=0)
+    ax.yaxis.set_major_formatter("{x:.0%}")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, parse_math=False)
+    ax.legend(fontsize=8)
     return ax
