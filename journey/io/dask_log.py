@@ -134,7 +134,7 @@ class DaskEventLog(_Partitioned):
 
 
 class DaskOrders(_Partitioned):
-    """An orders table on Dask, shuffled by customer once and validated by :func:`read_orders` per partition."""
+    """An orders table on Dask, shuffled by user once and validated by :func:`read_orders` per partition."""
 
     kind = "orders"
 
@@ -143,12 +143,10 @@ class DaskOrders(_Partitioned):
         self.frame, self.options = frame, options
 
     def _partition(self):
-        customer = self.options["customer"]
-        if customer not in self.frame.columns:
-            from ..errors import MissingColumnError
+        from .orders import user_column
 
-            raise MissingColumnError("customer", customer, [str(c) for c in self.frame.columns])
-        shuffled = self.frame.shuffle(on=customer, npartitions=max(2, self.frame.npartitions))
+        user = user_column(self.options["user"], list(self.frame.columns))
+        shuffled = self.frame.shuffle(on=user, npartitions=max(2, self.frame.npartitions))
         return shuffled.map_partitions(_orders_part, self.options, meta=_orders_meta(self.frame._meta, self.options))
 
     def facts_from(self, summary):
@@ -173,7 +171,7 @@ def _sorted_part(part: pd.DataFrame) -> pd.DataFrame:
 
 
 def _orders_part(part: pd.DataFrame, options: dict) -> pd.DataFrame:
-    """Validated orders of whole customers (see :func:`journey.io.orders.read_orders`)."""
+    """Validated orders of whole users (see :func:`journey.io.orders.read_orders`)."""
     from .orders import read_orders
 
     if part.empty:
@@ -183,14 +181,17 @@ def _orders_part(part: pd.DataFrame, options: dict) -> pd.DataFrame:
 
 def _orders_meta(meta: pd.DataFrame, options: dict) -> pd.DataFrame:
     """The empty frame of validated orders, with the columns read_orders gives."""
-    named = {options["customer"], options["time"], options.get("order")}
-    columns = {"customer": meta[options["customer"]].iloc[:0].array, "time": pd.Series(dtype="datetime64[ns, UTC]").array}
-    if options.get("order") is not None:
-        columns["order"] = meta[options["order"]].iloc[:0].array
+    from .orders import user_column
+
+    user = user_column(options["user"], list(meta.columns))
+    named = {user, options["time"], options.get("order_id")}
+    columns = {"user": meta[user].iloc[:0].array, "time": pd.Series(dtype="datetime64[ns, UTC]").array}
+    if options.get("order_id") is not None:
+        columns["order"] = meta[options["order_id"]].iloc[:0].array
     for column in meta.columns:
         if column not in named:
             columns[column] = meta[column].iloc[:0].array
-    columns["customer_code"] = np.array([], dtype=np.int64)
+    columns["user_code"] = np.array([], dtype=np.int64)
     return pd.DataFrame(columns)
 
 

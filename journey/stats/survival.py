@@ -1,97 +1,282 @@
-"""Kaplan-Meier curves with right censoring (``scipy.stats.ecdf``), pointwise intervals and the median.
-
-Intervals are pointwise, from Greenwood's variance (``method="linear"``, the classic one) or on the log-log
-scale (``"log-log"``, never outside [0, 1]).
-"""
+"""Kaplan-Meier curves with right censoring (``scipy.stats.ecdf``), pointwise intervals and the median."""
 
 from __future__ import annotations
 
-import html
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
 from ..errors import JourneyError
+from .results import ConfidenceInterval, TableResult, check_level, format_value
 
-__all__ = ["kaplan_meier", "SurvivalResult"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["kaplan_meier", "SurvivalResult", "SurvivalMethod"]
+
+#: Pointwise interval of a Kaplan-Meier curve: Greenwood's variance on the curve itself, or on log(-log S).
+SurvivalMethod = Literal["linear", "log-log"]
+METHODS = ("linear", "log-log")
+
+#: How an outcome reads in a sentence ("time to next purchase").
+OUTCOME_WORDS = {"next_purchase": "next purchase"}
 
 
-@dataclass(frozen=True, repr=False)
-class SurvivalResult:
-    """A Kaplan-Meier curve. ``durations`` (days) and ``observed`` (True: the event happened) per subject."""
+@dataclass(frozen=True, repr=False, eq=False)
+class SurvivalResult(TableResult):
+    """A Kaplan-Meier curve: the share of subjects without the event over time, with pointwise intervals.
+
+    Attributes
+    ----------
+    durations : numpy.ndarray
+        Days from each subject's start to the event, or to the end of observation when censored.
+    observed : numpy.ndarray
+        True where the event happened, False where the subject is censored.
+    outcome : str
+        What the event is (``"churn"``, ``"next_purchase"``, or any label given to :func:`kaplan_meier`).
+    level : float
+        Confidence level of ``ci_low``/``ci_high``.
+    method : {"linear", "log-log"}
+        The pointwise interval.
+
+    Examples
+    --------
+    >>> km = kaplan_meier([1, 2, 2, 3, 4], [True, True, False, True, False])
+    >>> km
+    SurvivalResult: time to event: median 3.0 days (95% CI 1.0 to not reached; 5 subjects, 3 events, 2 censored)
+    time at_risk events censored survival ci_low ci_high
+     1.0       5      1        0    80.0%  44.9%  100.0%
+     2.0       4      1        1    60.0%  17.1%  100.0%
+     3.0       2      1        0    30.0%   0.0%   76.8%
+     4.0       1      0        1    30.0%   0.0%   76.8%
+    """
 
     durations: np.ndarray
     observed: np.ndarray
-    what: str = "survival"
+    _table: pd.DataFrame
+    outcome: str = "event"
     level: float = 0.95
-    method: str = "linear"
+    method: SurvivalMethod = "linear"
+
+    _formats: ClassVar[dict[str, str]] = {"time": "days", "at_risk": "count", "events": "count", "censored": "count",
+                                          "survival": "share", "ci_low": "share", "ci_high": "share"}
 
     @property
-    def _ecdf(self):
-        from scipy.stats import CensoredData, ecdf
+    def n(self) -> int:
+        """Subjects (users or customers)."""
+        return len(self.durations)
 
-        return ecdf(CensoredData(uncensored=self.durations[self.observed], right=self.durations[~self.observed]))
+    @property
+    def n_events(self) -> int:
+        """Subjects whose event was observed."""
+        return int(self.observed.sum())
 
-    def table(self) -> pd.DataFrame:
-        """``time`` (days), ``at_risk``, ``events``, ``survival`` with ``ci_low``/``ci_high``: one row per event time."""
-        sf = self._ecdf.sf
-        with warnings.catch_warnings():
-            # Greenwood's variance is undefined where the curve reaches 0: those bounds are NaN, as documented.
-            warnings.filterwarnings("ignore", "The confidence interval is undefined", RuntimeWarning)
-            ci = sf.confidence_interval(confidence_level=self.level, method=self.method)
-        times = sf.quantiles
-        events = np.array([np.sum(self.observed & (self.durations == x)) for x in times])
-        at_risk = np.array([np.sum(self.durations >= x) for x in times])
-        return pd.DataFrame({"time": times, "at_risk": at_risk, "events": events, "survival": sf.probabilities,
-                             "ci_low": np.clip(ci.low.probabilities, 0, 1),
-                             "ci_high": np.clip(ci.high.probabilities, 0, 1)})
+    @property
+    def n_censored(self) -> int:
+        """Subjects censored: observed without the event until the end of the data."""
+        return self.n - self.n_events
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per distinct time at which a subject had the event or was censored, in time order (a copy).
+
+        Columns ``time`` (days), ``at_risk`` (subjects still observed without the event just before),
+        ``events``, ``censored``, ``survival`` (share 0-1 without the event after that time), ``ci_low``,
+        ``ci_high``.
+        """
+        return self._table.copy()
+
+    def confidence_interval(self, level: float | None = None, method: str | None = None) -> ConfidenceInterval:
+        """Pointwise interval of the curve at each row of :meth:`to_frame` (arrays, shares 0-1).
+
+        Parameters
+        ----------
+        level : float, optional
+            Confidence level; the result's own ``level`` when not given.
+        method : {"linear", "log-log"}, optional
+            Greenwood's variance on the curve (clipped to [0, 1]) or on log(-log S); the result's own
+            ``method`` when not given.
+
+        Returns
+        -------
+        ConfidenceInterval
+            ``low`` and ``high`` arrays; NaN where Greenwood's variance is undefined (the curve at 0).
+        """
+        level = self.level if level is None else check_level(level)
+        method = self.method if method is None else _check_method(method)
+        if level == self.level and method == self.method:
+            return ConfidenceInterval(self._table["ci_low"].to_numpy(), self._table["ci_high"].to_numpy())
+        return ConfidenceInterval(*_band(self.durations, self.observed, level, method))
 
     @property
     def median(self) -> float:
-        """Median time (days): the first time the curve reaches 0.5 or below; NaN if it never does."""
-        table = self.table()
-        reached = table[table["survival"] <= 0.5]
-        return float(reached["time"].iloc[0]) if len(reached) else float("nan")
+        """Median time (days): the first time the curve is at 0.5 or below; NaN if it never is."""
+        return _first_time_at_or_below_half(self._table["time"].to_numpy(), self._table["survival"].to_numpy())
 
-    def plot_frame(self) -> pd.DataFrame:
-        """The step curve ready to draw: starts at (0, 1) and repeats each value up to the next time."""
-        table = self.table()
-        return pd.concat([pd.DataFrame({"time": [0.0], "survival": [1.0], "ci_low": [1.0], "ci_high": [1.0]}),
-                          table[["time", "survival", "ci_low", "ci_high"]]], ignore_index=True)
+    def median_confidence_interval(self, level: float | None = None, method: str | None = None) -> ConfidenceInterval:
+        """Interval of the median time (days), where the pointwise band crosses 0.5.
 
-    def _text(self) -> str:
-        median = self.median
-        shown = f"{median:.1f} days" if median == median else "not reached"
-        return (f"Kaplan-Meier {self.what}: {len(self.durations):,} subjects, {int(self.observed.sum()):,} events, "
-                f"{int((~self.observed).sum()):,} censored; median {shown}")
+        Parameters
+        ----------
+        level : float, optional
+            Confidence level; the result's own ``level`` when not given.
+        method : {"linear", "log-log"}, optional
+            The pointwise band it is read from; the result's own ``method`` when not given.
 
-    def __repr__(self) -> str:
-        return f"SurvivalResult: {self._text()}"
+        Returns
+        -------
+        ConfidenceInterval
+            ``low``: the first time the lower band is at 0.5 or below; ``high``: the first time the upper
+            band is. NaN for a bound the band never reaches (the median is not bounded above by the data).
 
-    def _repr_html_(self) -> str:
-        return f"<p>{html.escape(self._text())}</p>"
+        Notes
+        -----
+        The times whose pointwise interval holds 0.5, as Brookmeyer & Crowley (1982), "A confidence interval
+        for the median survival time", and R's ``survfit`` compute it.
+        """
+        low, high = self.confidence_interval(level, method)
+        times = self._table["time"].to_numpy()
+        return ConfidenceInterval(_first_time_at_or_below_half(times, low), _first_time_at_or_below_half(times, high))
+
+    def _headline(self) -> str:
+        counts = f"{self.n:,} subjects, {self.n_events:,} events, {self.n_censored:,} censored"
+        what = f"time to {OUTCOME_WORDS.get(self.outcome, self.outcome)}"
+        if np.isnan(self.median):
+            return f"{what}: median not reached (the curve stays above 50% up to the last time observed; {counts})"
+        low, high = self.median_confidence_interval()  # the lower band reaches 0.5 no later than the curve
+        upper = "not reached" if np.isnan(high) else format_value(high, "days")
+        return (f"{what}: median {format_value(self.median, 'days')} days ({self.level:.0%} CI "
+                f"{format_value(low, 'days')} to {upper}; {counts})")
+
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """The Kaplan-Meier step curve with its pointwise band and the median marked.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure when not given.
+        **kwargs
+            Passed to matplotlib's ``plot`` for the curve.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from ..plot.engagement import draw_survival
+
+        table = self._table
+        words = OUTCOME_WORDS.get(self.outcome, self.outcome)
+        return draw_survival(table["time"].to_numpy(), table["survival"].to_numpy(), table["ci_low"].to_numpy(),
+                             table["ci_high"].to_numpy(), ax=ax, xlabel="days",
+                             ylabel=f"share without {words} ({self.level:.0%} CI)", title=f"Time to {words}",
+                             median=self.median, **kwargs)
 
 
-def kaplan_meier(durations, observed, *, level: float = 0.95, method: str = "linear",
-                 what: str = "survival") -> SurvivalResult:
-    """Kaplan-Meier estimate from durations and event flags (False: right-censored).
+def _check_method(method: str) -> SurvivalMethod:
+    if method == "linear":
+        return "linear"
+    if method == "log-log":
+        return "log-log"
+    raise JourneyError(f'method must be "linear" (Greenwood) or "log-log", not {method!r}')
+
+
+def _first_time_at_or_below_half(times: np.ndarray, curve: np.ndarray) -> float:
+    reached = np.flatnonzero(np.asarray(curve, dtype=float) <= 0.5)
+    return float(times[reached[0]]) if len(reached) else float("nan")
+
+
+def _count_at(values: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """How many of ``values`` equal each of ``times``."""
+    ordered = np.sort(values)
+    return np.searchsorted(ordered, times, side="right") - np.searchsorted(ordered, times, side="left")
+
+
+def _ecdf(durations: np.ndarray, observed: np.ndarray) -> Any:
+    from scipy.stats import CensoredData, ecdf
+
+    return ecdf(CensoredData(uncensored=durations[observed], right=durations[~observed]))
+
+
+def _band(durations: np.ndarray, observed: np.ndarray, level: float, method: str) -> tuple[np.ndarray, np.ndarray]:
+    with warnings.catch_warnings():
+        # Greenwood's variance is undefined where the curve reaches 0: those bounds are NaN, as documented.
+        warnings.filterwarnings("ignore", "The confidence interval is undefined", RuntimeWarning)
+        ci = _ecdf(durations, observed).sf.confidence_interval(confidence_level=level, method=method)
+    return np.clip(ci.low.probabilities, 0, 1), np.clip(ci.high.probabilities, 0, 1)
+
+
+def kaplan_meier(durations: Any, observed: Any, *, level: float = 0.95, method: SurvivalMethod = "linear",
+                 outcome: str = "event") -> SurvivalResult:
+    """Kaplan-Meier estimate from durations and event flags, with pointwise intervals and the median.
+
+    Parameters
+    ----------
+    durations : array-like of float
+        Days from each subject's start to the event or to censoring (non-negative).
+    observed : array-like of bool
+        True where the event happened, False where the subject was censored (still without it when last
+        observed).
+    level : float
+        Confidence level of the pointwise intervals (0.95 for 95%).
+    method : {"linear", "log-log"}
+        Greenwood's variance on the curve itself (the classic interval, clipped to [0, 1]) or on
+        log(-log S) (never outside [0, 1]).
+    outcome : str
+        What the event is, for displays ("churn", "first order", ...).
+
+    Returns
+    -------
+    SurvivalResult
+        ``to_frame()`` with one row per distinct time, ``confidence_interval()``, ``median`` and
+        ``median_confidence_interval()``, ``.plot()``.
+
+    Raises
+    ------
+    JourneyError
+        Sequences of different lengths or empty, negative or missing durations, an unknown ``method``, or
+        no observed event at all.
+
+    See Also
+    --------
+    journey.survival : the curve of time to churn or to the next purchase, from a log or orders.
+
+    Notes
+    -----
+    The Kaplan-Meier estimator (Kaplan & Meier 1958, "Nonparametric estimation from incomplete
+    observations") multiplies, over the event times *t*, the shares ``1 - d_t / n_t`` of subjects at risk
+    ``n_t`` who did not have the event ``d_t`` then; censored subjects count as at risk up to their
+    censoring time and never as events. Pointwise intervals use Greenwood's (1926) variance, computed by
+    ``scipy.stats.ecdf``.
 
     Examples
     --------
     >>> km = kaplan_meier([1, 2, 2, 3], [True, True, False, True])
-    >>> km.table()["survival"].round(4).tolist()
-    [0.75, 0.5, 0.0]
+    >>> km.to_frame()[["time", "events", "censored", "survival"]]
+       time  events  censored  survival
+    0   1.0       1         0      0.75
+    1   2.0       1         1      0.50
+    2   3.0       1         0      0.00
+    >>> km.median
+    2.0
     """
     durations = np.asarray(durations, dtype=float)
     observed = np.asarray(observed, dtype=bool)
     if durations.shape != observed.shape or durations.ndim != 1 or not len(durations):
         raise JourneyError("durations and observed must be two non-empty sequences of the same length")
-    if (durations < 0).any() or np.isnan(durations).any():
-        raise JourneyError("durations must be non-negative numbers")
-    if method not in ("linear", "log-log"):
-        raise JourneyError(f'method must be "linear" (Greenwood) or "log-log", not {method!r}')
+    if np.isnan(durations).any() or (durations < 0).any():
+        raise JourneyError("durations must be non-negative numbers (days)")
+    method = _check_method(method)
+    level = check_level(level)
     if not observed.any():
         raise JourneyError("no event was observed: every subject is censored, so there is no curve to estimate")
-    return SurvivalResult(durations, observed, what, level, method)
+    sf = _ecdf(durations, observed).sf
+    times = sf.quantiles
+    low, high = _band(durations, observed, level, method)
+    # Subjects at risk at t: durations >= t; events (censorings) at t: observed (censored) durations equal to t.
+    at_risk = len(durations) - np.searchsorted(np.sort(durations), times, side="left")
+    events, censored = (_count_at(durations[which], times) for which in (observed, ~observed))
+    table = pd.DataFrame({"time": times, "at_risk": at_risk, "events": events, "censored": censored,
+                          "survival": sf.probabilities, "ci_low": low, "ci_high": high})
+    return SurvivalResult(durations, observed, table, outcome=outcome, level=level, method=method)
