@@ -50,8 +50,8 @@ def cases():
         "funnel": lambda ax=None: journey.plot_funnel(journey.funnel(log, ["product", "cart", "buy"], by="device"), ax=ax),
         "drop_off": lambda ax=None: journey.plot_drop_off(journey.drop_off(log, goal="buy"), ax=ax),
         "nps": lambda ax=None: journey.plot_nps(journey.nps_by(survey, by="plan"), ax=ax),
-        "retention": lambda ax=None: journey.plot_retention(journey.retention(log, cohort="W", period="W"), ax=ax),
-        "active_users": lambda ax=None: journey.plot_active_users(journey.active_users(log, freq="W"), ax=ax),
+        "retention": lambda ax=None: journey.plot_retention(journey.retention(log, cohort_period="W", period="W"), ax=ax),
+        "active_users": lambda ax=None: journey.plot_active_users(journey.active_users(log, period="W"), ax=ax),
     }
 
 
