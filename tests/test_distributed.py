@@ -73,12 +73,11 @@ def test_prune_knows_dask_graphs_keep_no_paths(client, sample):
     assert journey.prune(graph, min_share=0.2).graph["kept_journey_share"] is None
 
 
-@pytest.mark.parametrize("freq, window", [("M", "calendar"), ("W", "calendar"), ("W", "rolling"), ("M", "rolling")])
-def test_active_users_on_dask_equal_pandas(client, sample, freq, window):
-    local = journey.active_users(journey.read_events(sample), freq=freq, window=window)
-    remote = journey.active_users(dd.from_pandas(sample, npartitions=5, sort=False), freq=freq, window=window)
-    pd.testing.assert_series_equal(local, remote, check_freq=False)
-    assert local.attrs == remote.attrs
+@pytest.mark.parametrize("period, rolling", [("M", False), ("W", False), ("W", True), ("M", True)])
+def test_active_users_on_dask_equal_pandas(client, sample, period, rolling):
+    local = journey.active_users(journey.read_events(sample), period=period, rolling=rolling)
+    remote = journey.active_users(dd.from_pandas(sample, npartitions=5, sort=False), period=period, rolling=rolling)
+    pd.testing.assert_frame_equal(local.to_frame(), remote.to_frame())
 
 
 def test_drop_off_on_dask_equals_pandas(client, sample):
@@ -97,15 +96,17 @@ def test_drop_off_on_dask_equals_pandas(client, sample):
 def test_churn_on_dask_equals_pandas(client, sample, inactive_after):
     local = journey.churn(journey.read_events(sample), inactive_after=inactive_after)
     remote = journey.churn(dd.from_pandas(sample, npartitions=5, sort=False), inactive_after=inactive_after)
-    pd.testing.assert_frame_equal(local, remote, check_dtype=False)
-    assert (local.attrs["average"].k, local.attrs["average"].n) == (remote.attrs["average"].k, remote.attrs["average"].n)
+    pd.testing.assert_frame_equal(local.to_frame(), remote.to_frame(), check_dtype=False)
+    assert local.overall.confidence_interval() == remote.overall.confidence_interval()  # the same clusters
+    assert (local.overall.lost, local.overall.at_start, local.overall.n) == (
+        remote.overall.lost, remote.overall.at_start, remote.overall.n)
 
 
-@pytest.mark.parametrize("mode, event", [("on", None), ("on_or_after", None), ("on", "purchase")])
-def test_retention_on_dask_equals_pandas(client, sample, mode, event):
-    local = journey.retention(journey.read_events(sample), mode=mode, event=event)
-    remote = journey.retention(dd.from_pandas(sample, npartitions=5, sort=False), mode=mode, event=event)
-    pd.testing.assert_frame_equal(local.shares, remote.shares)
+@pytest.mark.parametrize("mode, touchpoint", [("on", None), ("on_or_after", None), ("on", "purchase")])
+def test_retention_on_dask_equals_pandas(client, sample, mode, touchpoint):
+    local = journey.retention(journey.read_events(sample), mode=mode, touchpoint=touchpoint)
+    remote = journey.retention(dd.from_pandas(sample, npartitions=5, sort=False), mode=mode, touchpoint=touchpoint)
+    pd.testing.assert_frame_equal(local.to_frame(), remote.to_frame(), check_dtype=False)
     pd.testing.assert_frame_equal(local.counts, remote.counts)
     pd.testing.assert_series_equal(local.sizes, remote.sizes, check_dtype=False)
 
@@ -117,10 +118,17 @@ def test_repeat_rate_on_dask_equals_pandas(client, sample, options):
     orders = sample_orders.merge(devices)
     local = journey.repeat_rate(orders, **options)
     remote = journey.repeat_rate(dd.from_pandas(orders, npartitions=4, sort=False), **options)
-    if isinstance(local, pd.DataFrame):
-        pd.testing.assert_frame_equal(local, remote, check_dtype=False)
-    else:
-        assert (local.k, local.n) == (remote.k, remote.n)
+    pd.testing.assert_frame_equal(local.to_frame(), remote.to_frame(), check_dtype=False)
+    assert (local.overall.k, local.overall.n) == (remote.overall.k, remote.overall.n)
+
+
+def test_orders_on_dask_fall_back_to_customer_id_and_name_the_user_keyword(client):
+    orders = journey.datasets.load_sample().orders
+    assert "user_id" not in orders.columns  # the bundled orders call the user customer_id
+    with pytest.raises(journey.errors.MissingColumnError, match="user="):
+        journey.repeat_rate(dd.from_pandas(orders.rename(columns={"customer_id": "client"}), npartitions=2))
+    renamed = dd.from_pandas(orders.rename(columns={"customer_id": "client"}), npartitions=3)
+    assert journey.repeat_rate(renamed, user="client").overall.n == orders["customer_id"].nunique()
 
 
 @pytest.mark.parametrize("options", [{}, {"within": "1D", "by": "device"}, {"step_order": "strict"}])
@@ -149,10 +157,12 @@ def test_path_variants_on_dask_equal_pandas(client, sample, options):
 
 
 def test_stickiness_on_dask_equals_pandas(client, sample):
-    local = journey.stickiness(journey.read_events(sample), mau_days=28)
-    remote = journey.stickiness(dd.from_pandas(sample, npartitions=5, sort=False), mau_days=28)
-    pd.testing.assert_frame_equal(local.series, remote.series, check_freq=False, check_names=False)
-    assert local.mean == remote.mean
+    local = journey.stickiness(journey.read_events(sample), mau_days=28, n_boot=200)
+    remote = journey.stickiness(dd.from_pandas(sample, npartitions=5, sort=False), mau_days=28, n_boot=200)
+    pd.testing.assert_frame_equal(local.to_frame(), remote.to_frame(), check_dtype=False)
+    assert local.estimate == remote.estimate
+    # Each user's bootstrap weights depend on the user and the seed only: the same replicates on any partitioning.
+    assert (local.replicates == remote.replicates).all() and local.confidence_interval() == remote.confidence_interval()
 
 
 def test_a_raw_frame_whose_columns_happen_to_be_called_user_time_event_is_read_not_trusted(client):
@@ -166,7 +176,7 @@ def test_a_raw_frame_whose_columns_happen_to_be_called_user_time_event_is_read_n
 
 def test_retention_refuses_an_unknown_event_on_dask(client, sample):
     with pytest.raises(journey.errors.UnknownEventError, match="purchse"):
-        journey.retention(dd.from_pandas(sample, npartitions=3, sort=False), event="purchse")
+        journey.retention(dd.from_pandas(sample, npartitions=3, sort=False), touchpoint="purchse")
 
 
 def test_csv_on_dask_keeps_extra_column_types(client, tmp_path, sample):
@@ -218,11 +228,12 @@ def test_compare_paths_on_dask_equals_pandas(client, sample):
 def test_survival_on_dask_equals_pandas(client, sample, inactive_after):
     local = journey.survival(journey.read_events(sample), inactive_after=inactive_after)
     remote = journey.survival(dd.from_pandas(sample, npartitions=5, sort=False), inactive_after=inactive_after)
-    pd.testing.assert_frame_equal(local.table(), remote.table())
+    pd.testing.assert_frame_equal(local.to_frame(), remote.to_frame())
     orders = journey.datasets.load_sample().orders
-    local = journey.survival(orders, event="next_purchase")
-    remote = journey.survival(dd.from_pandas(orders, npartitions=4, sort=False), event="next_purchase")
-    pd.testing.assert_frame_equal(local.table(), remote.table())
+    local = journey.survival(orders, outcome="next_purchase", order_id="order_id")
+    remote = journey.survival(dd.from_pandas(orders, npartitions=4, sort=False), outcome="next_purchase",
+                              order_id="order_id")
+    pd.testing.assert_frame_equal(local.to_frame(), remote.to_frame())
 
 
 def test_one_shuffle_serves_every_later_analysis(client, sample):
@@ -254,7 +265,7 @@ def test_partitions_that_split_every_user_give_the_same_answers(client, sample):
     lambda log: journey.markov(log, goal="purchse"),
     lambda log: journey.funnel(log, ["product", "crat"]),
     lambda log: journey.drop_off(log, goal="purchase", by="devise"),
-    lambda log: journey.retention(log, event="purchse"),
+    lambda log: journey.retention(log, touchpoint="purchse"),
 ])
 def test_argument_errors_are_raised_before_any_analysis_task_runs(client, sample, call):
     log = journey.partition_by_user(dd.from_pandas(sample, npartitions=3, sort=False))
