@@ -91,7 +91,7 @@ def test_retired_keywords_are_gone_from_every_public_signature():
     # "order" keeps one meaning, the order of a Markov chain; funnel steps and order ids have their own words.
     assert set(_uses("order")) == {"markov"}
     assert "step_order" in _uses("step_order") and "funnel" in _uses("step_order")
-    assert {"read_orders", "repeat_rate", "inter_purchase_times"} <= set(_uses("order_id")) | {"read_orders"}
+    assert {"read_orders", "repeat_rate", "inter_purchase_times", "survival"} <= set(_uses("order_id"))
     # "event" is a column name of the input, only in readers.
     assert set(_uses("event")) == {"read_events"}
 
