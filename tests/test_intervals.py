@@ -49,3 +49,24 @@ def test_newcombe_hybrid_interval_matches_the_published_table(counts, published)
 
     low, high = newcombe_interval(*([c] for c in counts))
     assert (round(low[0], 4), round(high[0], 4)) == published
+
+
+@pytest.mark.parametrize("level", [0.8, 0.95, 0.99])
+def test_exact_interval_equals_scipy_clopper_pearson(level):
+    from journey.stats.intervals import proportion_interval
+
+    for k, n in [(0, 7), (1, 29), (15, 148), (81, 263), (12, 12)]:
+        low, high = proportion_interval([k], [n], level, "exact")
+        ref = binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
+        assert low[0] == pytest.approx(ref.low, abs=1e-10) and high[0] == pytest.approx(ref.high, abs=1e-10)
+
+
+def test_jeffreys_covers_about_its_level_by_simulation():
+    from journey.stats.intervals import proportion_interval
+
+    rng = np.random.default_rng(2)
+    for p, n, level in [(0.1, 50, 0.9), (0.4, 30, 0.95), (0.7, 100, 0.8)]:
+        k = rng.binomial(n, p, size=20_000)
+        low, high = proportion_interval(k, np.full(k.shape, n), level, "jeffreys")
+        coverage = ((low <= p) & (p <= high)).mean()
+        assert abs(coverage - level) < 0.04, (p, n, level, coverage)

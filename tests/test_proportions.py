@@ -1,10 +1,14 @@
-"""Proportions, CSAT and differences: published values and validation."""
+"""Proportions, CSAT and differences: published values, the result protocol, and validation."""
 
 import numpy as np
 import pytest
+from scipy.stats import binomtest
 
 import journey
+import journey.stats.proportions as proportions
 from journey.errors import InvalidValuesError, JourneyError
+from journey.stats.proportions import DifferenceResult, ProportionResult
+from journey.stats.results import ConfidenceInterval, Result
 
 # Newcombe RG (1998). Two-sided confidence intervals for the single proportion: comparison of seven methods.
 # Statistics in Medicine 17:857-872, Table I: method 3 (Wilson score) and method 5 (Clopper-Pearson exact).
@@ -23,6 +27,17 @@ def test_single_proportion_intervals_match_newcombe_1998(counts, wilson, exact):
     assert tuple(round(x, 4) for x in r.confidence_interval(method="exact")) == exact
 
 
+@pytest.mark.parametrize("level", [0.8, 0.9, 0.99])
+@pytest.mark.parametrize("method", ["wilson", "exact"])
+def test_the_result_level_is_the_default_and_any_level_matches_scipy(level, method):
+    r = journey.proportion(15, 148, level=level)
+    reference = binomtest(15, 148).proportion_ci(confidence_level=level, method=method)
+    assert r.level == level
+    assert r.confidence_interval(method=method) == pytest.approx((reference.low, reference.high), abs=1e-12)
+    at_95 = binomtest(15, 148).proportion_ci(confidence_level=0.95, method=method)
+    assert r.confidence_interval(0.95, method) == pytest.approx((at_95.low, at_95.high), abs=1e-12)
+
+
 def test_jeffreys_interval_is_the_beta_quantiles():
     from scipy.stats import beta
 
@@ -31,19 +46,47 @@ def test_jeffreys_interval_is_the_beta_quantiles():
     assert journey.proportion(0, 20).confidence_interval(method="jeffreys").low == 0.0
 
 
+def test_a_proportion_follows_the_result_protocol():
+    r = journey.proportion(81, 263, level=0.9)
+    assert isinstance(r, Result) and r.estimate == r.proportion == 81 / 263 and r.unit == "share"
+    assert isinstance(r.confidence_interval(), ConfidenceInterval)
+    frame = r.to_frame()
+    assert list(frame.columns) == ["k", "n", "n_missing", "proportion", "ci_low", "ci_high"]
+    assert (frame.loc[0, "ci_low"], frame.loc[0, "ci_high"]) == r.confidence_interval()
+    assert repr(r) == "ProportionResult: proportion 30.8% (90% Wilson CI 26.3% to 35.7%; 81 of 263)"
+
+
+def test_the_interval_class_is_the_one_of_the_result_protocol():
+    assert proportions.ConfidenceInterval is ConfidenceInterval
+
+
 def test_difference_uses_newcombe_hybrid_score_and_has_a_pvalue():
     d = journey.compare_proportions(56, 70, 48, 80)  # Newcombe (1998b), Table II, example (a)
-    assert d.difference == pytest.approx(0.2)
+    assert d.difference == d.estimate == pytest.approx(0.2) and d.unit == "share"
     assert tuple(round(x, 4) for x in d.confidence_interval()) == (0.0524, 0.3339)
     assert 0 < d.pvalue < 0.05
     wald = d.confidence_interval(method="wald")
     assert wald.low == pytest.approx(0.2 - 1.959964 * np.sqrt(0.8 * 0.2 / 70 + 0.6 * 0.4 / 80), abs=1e-6)
 
 
+def test_a_difference_keeps_its_level_and_names_its_columns_as_a_difference():
+    d = journey.compare_proportions(56, 70, 48, 80, level=0.9)
+    z = 1.6448536
+    assert d.level == 0.9
+    assert d.confidence_interval(method="wald").high == pytest.approx(0.2 + z * np.sqrt(0.8 * 0.2 / 70 + 0.6 * 0.4 / 80))
+    assert d.confidence_interval() != d.confidence_interval(0.95)
+    frame = d.to_frame()
+    assert list(frame.columns) == ["k1", "n1", "proportion1", "k2", "n2", "proportion2", "difference",
+                                   "difference_ci_low", "difference_ci_high", "p_value"]
+    assert tuple(frame.loc[0, ["difference_ci_low", "difference_ci_high"]]) == d.confidence_interval()
+    assert repr(d).startswith("DifferenceResult: difference +20.0 percentage points (90% Newcombe CI")
+
+
 def test_csat_counts_the_satisfied_share_and_missing_answers():
-    r = journey.csat([5, 4, 3, None, 5, "4", 2.0])
-    assert (r.k, r.n, r.n_missing) == (4, 6, 1)
+    r = journey.csat([5, 4, 3, None, 5, "4", 2.0], level=0.8)
+    assert (r.k, r.n, r.n_missing, r.label, r.level) == (4, 6, 1, "CSAT", 0.8)
     assert journey.csat([7, 6, 1], scale=(1, 7), satisfied=(6, 7)).k == 2
+    assert repr(r).startswith("ProportionResult: CSAT 66.7% (80% Wilson CI")
 
 
 @pytest.mark.parametrize("bad", [4.5, 6, 0, "five"])
@@ -53,15 +96,30 @@ def test_csat_refuses_values_off_the_scale_naming_them(bad):
     assert err.value.rows == [1] and err.value.values == [bad]
 
 
-def test_bad_counts_are_refused():
+def test_bad_counts_levels_and_methods_are_refused():
     for k, n in [(5, 3), (-1, 3), (1.5, 3)]:
         with pytest.raises(JourneyError):
             journey.proportion(k, n)
     with pytest.raises(JourneyError, match="method"):
         journey.proportion(1, 2).confidence_interval(method="agresti")
+    with pytest.raises(JourneyError, match="method"):
+        journey.compare_proportions(1, 2, 1, 3).confidence_interval(method="wilson")
+    for call in (lambda: journey.proportion(1, 2, level=95), lambda: journey.csat([5], level=0),
+                 lambda: journey.compare_proportions(1, 2, 1, 2, level=1.0),
+                 lambda: journey.proportion(1, 2).confidence_interval(1.5)):
+        with pytest.raises(JourneyError, match="level"):
+            call()
 
 
-def test_reprs_are_plain():
-    text = repr(journey.proportion(81, 263))
-    assert text == "ProportionResult: 30.8% (81 of 263); 95% CI (Wilson) 25.5% to 36.6%"
-    assert "np.float64" not in repr(journey.compare_proportions(3, 10, 5, 10))
+def test_no_trials_give_no_interval():
+    r = journey.proportion(0, 0)
+    assert np.isnan(r.estimate) and all(np.isnan(x) for x in r.confidence_interval())
+    assert repr(r) == "ProportionResult: proportion: no answers"
+
+
+def test_reprs_are_plain_and_html_escapes_names():
+    for result in (journey.proportion(81, 263), journey.compare_proportions(3, 10, 5, 10)):
+        assert "np.float64" not in repr(result) and "0x" not in repr(result)
+    html = ProportionResult(1, 4, label="<b>rate</b>")._repr_html_()
+    assert "&lt;b&gt;rate&lt;/b&gt;" in html and "<b>rate</b>" not in html
+    assert "0x" not in repr(DifferenceResult(1, 2, 1, 3))
