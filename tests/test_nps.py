@@ -115,11 +115,29 @@ def test_nps_by_segment_against_the_rest_with_bh():
     assert t.loc["pro", "significant"] and (t["p_adjusted"] >= t["p_value"]).all()
 
 
-def test_sample_size_claims():
-    assert journey.sample_size(2) == 2401 and journey.sample_size(5, metric="nps") == 1537
-    assert round(journey.margin_of_error(400), 1) == 4.9
+def test_sample_sizes_match_the_published_textbook_figures():
+    # Cochran (1977), chapter 4: n = z^2 p (1 - p) / d^2 at p = 0.5, 95%: 385 for +-5 points, 1,068 for +-3.
+    assert (journey.sample_size(5), journey.sample_size(3), journey.sample_size(2)) == (385, 1068, 2401)
+    assert round(journey.margin_of_error(400), 1) == 4.9 and round(journey.margin_of_error(1000), 1) == 3.1
+    # An NPS answer varies on -1..1 (variance at most 1): about four times the answers for the same margin.
+    assert journey.sample_size(5, metric="nps") == 1537
     assert journey.sample_size(5, metric="nps") / journey.sample_size(5) == pytest.approx(4, rel=0.01)
-    assert journey.sample_size(5, metric="nps", shares=(0.3, 0.4, 0.3)) < 1537
+    assert journey.sample_size(5, metric="nps", shares=(0.3, 0.4, 0.3)) == 922  # v = 0.6: 1.96^2 0.6 / 0.05^2
+    assert journey.sample_size(5, level=0.99) == 664  # 2.5758^2 / 4 / 0.05^2 = 663.5
+
+
+def test_sample_size_and_margin_are_inverse():
+    for margin in (1, 2.5, 4, 7):
+        n = journey.sample_size(margin, metric="nps", level=0.9)
+        assert journey.margin_of_error(n, metric="nps", level=0.9) <= margin < journey.margin_of_error(n - 1, metric="nps", level=0.9)
+
+
+def test_sample_size_refuses_bad_arguments():
+    for call in (lambda: journey.sample_size(0), lambda: journey.sample_size(5, metric="csat"),
+                 lambda: journey.sample_size(5, p=1.5), lambda: journey.sample_size(5, metric="nps", shares=(0.5, 0.5, 0.5)),
+                 lambda: journey.margin_of_error(0), lambda: journey.sample_size(5, level=95)):
+        with pytest.raises(JourneyError):
+            call()
 
 
 def test_reprs_have_plain_floats_and_no_addresses():

@@ -1,70 +1,132 @@
 """How many answers to collect, and how precise a number of answers makes an estimate.
 
-Margins are half-widths of the normal-approximation interval, in points (percentage points for a
-proportion, NPS points for an NPS):
-
-* proportion: margin = z x sqrt(p (1 - p) / n) x 100. At p = 0.5, 400 answers give +/-4.9 points and
-  +/-2 points needs 2,401 answers.
-* NPS: margin = z x sqrt(v / n) x 100 with v = p_promoters + p_detractors - (p_promoters - p_detractors)**2,
-  at most 1 (half promoters, half detractors). That worst case needs 1,537 answers for +/-5 points, about
-  four times as many as a proportion at the same margin (385), because an NPS answer varies on -1..1.
+The formulas and their references are in the Notes of :func:`sample_size`.
 """
 
 from __future__ import annotations
 
 import math
 from statistics import NormalDist
+from typing import Literal
 
 from ..errors import JourneyError
+from .results import check_level
 
-__all__ = ["sample_size", "margin_of_error"]
+__all__ = ["sample_size", "margin_of_error", "Metric"]
 
-METRICS = ("proportion", "nps")
+#: What the margin is about: a proportion (percentage points) or an NPS (NPS points).
+Metric = Literal["proportion", "nps"]
 
 
-def sample_size(margin: float, *, metric: str = "proportion", level: float = 0.95, p: float = 0.5,
+def sample_size(margin: float, *, metric: Metric = "proportion", level: float = 0.95, p: float = 0.5,
                 shares: tuple[float, float, float] | None = None) -> int:
     """Answers needed for a margin of error of ``margin`` points.
 
     Parameters
     ----------
     margin : float
-        Half-width of the interval, in points (e.g. 5 for +/-5 points).
+        Half-width of the interval, in points: percentage points for a proportion, NPS points for an NPS
+        (5 for +/-5 points).
     metric : {"proportion", "nps"}
+        What will be estimated.
+    level : float
+        Confidence level (0.95 for 95%).
+    p : float
+        Expected proportion, a share 0-1 (``metric="proportion"``); 0.5, the default, is the worst case.
+    shares : (float, float, float), optional
+        Expected shares of promoters, passives and detractors, summing to 1 (``metric="nps"``); by default
+        the worst case, half promoters and half detractors.
+
+    Returns
+    -------
+    int
+        The smallest number of answers whose margin is at most ``margin``.
+
+    Raises
+    ------
+    JourneyError
+        For a margin that is not positive, a ``p`` or ``shares`` that are not shares, an unknown metric or a
+        level outside (0, 1).
+
+    See Also
+    --------
+    margin_of_error : the inverse, the margin of ``n`` answers.
+
+    Notes
+    -----
+    The normal-approximation sample size of Cochran (1977), *Sampling Techniques*, 3rd ed., chapter 4, for
+    a large population: n = z^2 v / d^2, with d the margin as a share, z the two-sided normal quantile of
+    ``level`` and v the variance of one answer:
+
+    * proportion: v = p (1 - p), at most 1/4 (p = 0.5);
+    * NPS: each answer scores +1, 0 or -1, so v = p_promoters + p_detractors - (p_promoters - p_detractors)^2,
+      at most 1 (half promoters, half detractors; Rocks 2016, "Interval estimation for the Net Promoter
+      Score", The American Statistician 70). An NPS therefore needs about four times the answers of a
+      proportion for the same margin in points.
+
+    Examples
+    --------
+    The figures survey textbooks quote for a proportion at 95%: 385 answers for +/-5 points, 1,068 for +/-3,
+    2,401 for +/-2 (Cochran's n = 1.96^2 x 0.25 / d^2, rounded up):
+
+    >>> sample_size(5), sample_size(3), sample_size(2)
+    (385, 1068, 2401)
+    >>> sample_size(5, metric="nps"), sample_size(5, metric="nps", shares=(0.5, 0.3, 0.2))
+    (1537, 938)
+    """
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not margin > 0:
+        raise JourneyError(f"margin must be a positive number of points, not {margin!r}")
+    return math.ceil(_z(level) ** 2 * _variance(metric, p, shares) / (margin / 100) ** 2 - 1e-9)
+
+
+def margin_of_error(n: int, *, metric: Metric = "proportion", level: float = 0.95, p: float = 0.5,
+                    shares: tuple[float, float, float] | None = None) -> float:
+    """Margin of error, in points, of an estimate from ``n`` answers.
+
+    Parameters
+    ----------
+    n : int
+        Answers, at least 1.
+    metric : {"proportion", "nps"}
+        What is estimated.
     level : float
         Confidence level.
     p : float
-        Expected proportion (``metric="proportion"``); 0.5 is the worst case.
-    shares : (promoters, passives, detractors), optional
-        Expected shares (``metric="nps"``); by default the worst case, half promoters and half detractors.
+        Expected proportion, a share 0-1 (``metric="proportion"``); 0.5 is the worst case.
+    shares : (float, float, float), optional
+        Expected shares of promoters, passives and detractors (``metric="nps"``); the worst case by default.
+
+    Returns
+    -------
+    float
+        Half-width of the normal-approximation interval, z sqrt(v / n) x 100: percentage points for a
+        proportion, NPS points for an NPS (v as in :func:`sample_size`).
+
+    Raises
+    ------
+    JourneyError
+        For ``n`` below 1, and as :func:`sample_size`.
+
+    See Also
+    --------
+    sample_size
 
     Examples
     --------
-    >>> sample_size(2), sample_size(5, metric="nps")
-    (2401, 1537)
+    The textbook +/-4.9 points of 400 answers at 95% (1.96 x sqrt(0.25 / 400)), and +/-3.1 of 1,000:
+
+    >>> round(margin_of_error(400), 1), round(margin_of_error(1000), 1)
+    (4.9, 3.1)
+    >>> round(margin_of_error(400, metric="nps"), 1), round(margin_of_error(400, level=0.9), 1)
+    (9.8, 4.1)
     """
-    if not margin > 0:
-        raise JourneyError(f"margin must be a positive number of points, not {margin!r}")
-    variance = _variance(metric, p, shares)
-    z = _z(level)
-    return math.ceil(z**2 * variance / (margin / 100) ** 2 - 1e-9)
-
-
-def margin_of_error(n: int, *, metric: str = "proportion", level: float = 0.95, p: float = 0.5,
-                    shares: tuple[float, float, float] | None = None) -> float:
-    """Margin of error, in points, of an estimate from ``n`` answers (see :func:`sample_size`).
-
-    Examples
-    --------
-    >>> round(margin_of_error(400), 1), round(margin_of_error(400, metric="nps"), 1)
-    (4.9, 9.8)
-    """
-    if not n >= 1:
+    if isinstance(n, bool) or not isinstance(n, (int, float)) or not n >= 1:
         raise JourneyError(f"n must be at least 1, not {n!r}")
     return _z(level) * math.sqrt(_variance(metric, p, shares) / n) * 100
 
 
-def _variance(metric: str, p: float, shares) -> float:
+def _variance(metric: str, p: float, shares: tuple[float, float, float] | None) -> float:
+    """Variance of one answer (share scale) for ``metric``."""
     if metric == "proportion":
         if not 0 <= p <= 1:
             raise JourneyError(f"p must be a share between 0 and 1, not {p!r}")
@@ -78,6 +140,4 @@ def _variance(metric: str, p: float, shares) -> float:
 
 
 def _z(level: float) -> float:
-    if not 0 < level < 1:
-        raise JourneyError(f"level must be between 0 and 1, not {level!r}")
-    return NormalDist().inv_cdf(0.5 + level / 2)
+    return NormalDist().inv_cdf(0.5 + check_level(level) / 2)
