@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 import journey
-from journey.errors import InvalidValuesError, JourneyError
-from journey.stats.net_promoter import nps_coverage
+from journey.errors import InvalidValuesError, JourneyError, MissingColumnError
+from journey.stats.net_promoter import NPSDifference, NPSResult, NPSTable, nps_coverage, nps_interval
+from journey.stats.results import ConfidenceInterval, Result, TableResult
 
 
 def test_counts_score_and_variance_by_hand():
@@ -107,12 +108,154 @@ def test_compare_two_groups():
         journey.nps_compare(a, journey.nps_from_counts(promoters=0, passives=0, detractors=0))
 
 
+def test_reprs_have_plain_floats_and_no_addresses():
+    r = journey.nps([10, 9, 3])
+    for text in (repr(r), r._repr_html_(), repr(journey.nps_compare(r, r))):
+        assert "np.float64" not in text and "0x" not in text
+
+
+def test_no_answers_give_no_interval_rather_than_a_made_up_one():
+    empty = journey.nps_from_counts(promoters=0, passives=0, detractors=0)
+    for method in ("adjusted-wald", "wald", "score"):
+        low, high = empty.confidence_interval(method=method)
+        assert np.isnan(low) and np.isnan(high)
+
+
+def test_the_test_agrees_with_the_interval_for_tiny_groups():
+    # Two promoters against six others: plain Wald would have a zero standard error and call it significant.
+    df = pd.DataFrame({"score": [10, 9, 0, 5, 8, 10, 3, 7], "seg": ["a", "a", "b", "b", "b", "b", "b", "b"]})
+    t = journey.nps_by(df, by="seg").to_frame().set_index("seg")
+    assert t.loc["a", "difference_ci_low"] < 0 < t.loc["a", "difference_ci_high"] and t.loc["a", "p_value"] > 0.05
+    assert not t.loc["a", "significant"]
+
+
+def test_level_is_stored_and_is_the_default_of_the_interval():
+    r = journey.nps_from_counts(promoters=45, passives=30, detractors=25, level=0.9)
+    # Adjusted Wald at 90%: 45.75 / 31.5 / 25.75 of 103, z = 1.644854.
+    p, d = 45.75 / 103, 25.75 / 103
+    half = 1.6448536 * np.sqrt((p + d - (p - d) ** 2) / 103)
+    assert r.level == 0.9 and r.confidence_interval() == pytest.approx((100 * (p - d - half), 100 * (p - d + half)))
+    assert r.confidence_interval(0.95) == journey.nps_from_counts(promoters=45, passives=30, detractors=25).confidence_interval()
+    assert journey.nps([10, 9, 0], level=0.8).level == 0.8
+    assert repr(r).startswith("NPSResult: NPS +20.0 points (90% adjusted-Wald CI +6.3 to +32.5; n = 100")
+
+
+@pytest.mark.parametrize("level", [0.8, 0.9])
+def test_the_default_interval_holds_any_level_by_exact_enumeration(level):
+    grid = nps_coverage(100, level=level, step=0.1)
+    # At the two vertices (every answer a promoter, or every one a detractor) the truth is +-100 exactly,
+    # which the pseudo-counts pull the interval away from at low levels: they are judged apart.
+    coverage = grid.loc[grid["true_nps"].abs() < 100, "coverage"]
+    assert abs(coverage.mean() - level) < 0.01 and coverage.min() > level - 0.03
+
+
+def test_nps_results_follow_the_protocol():
+    r = journey.nps([10, 9, 8, 3, None])
+    assert isinstance(r, Result) and r.estimate == r.score == 25.0 and r.unit == "points"
+    assert isinstance(r.confidence_interval(), ConfidenceInterval)
+    frame = r.to_frame()
+    assert list(frame.columns) == ["n", "n_missing", "promoters", "passives", "detractors", "nps", "standard_error",
+                                   "ci_low", "ci_high"]
+    assert frame.loc[0, ["n", "n_missing", "nps"]].tolist() == [4, 1, 25.0]
+    d = journey.nps_compare(r, journey.nps([0, 0, 10]), level=0.9)
+    assert isinstance(d, NPSDifference) and d.estimate == d.difference and d.unit == "points" and d.level == 0.9
+    assert d.confidence_interval() == d.confidence_interval(0.9) != d.confidence_interval(0.95)
+    assert list(d.to_frame().columns) == ["n", "nps", "other_n", "other_nps", "difference", "difference_ci_low",
+                                          "difference_ci_high", "p_value"]
+
+
+def test_difference_interval_by_hand_at_another_level():
+    a = journey.nps_from_counts(promoters=60, passives=20, detractors=20)
+    b = journey.nps_from_counts(promoters=30, passives=30, detractors=40)
+
+    def adjusted(p, a_, dt):
+        p, a_, dt = p + 0.75, a_ + 1.5, dt + 0.75
+        n = p + a_ + dt
+        return (p - dt) / n, ((p + dt) / n - ((p - dt) / n) ** 2) / n
+    (ca, va), (cb, vb) = adjusted(60, 20, 20), adjusted(30, 30, 40)
+    half = 2.5758293 * np.sqrt(va + vb)
+    expected = (100 * (ca - cb - half), 100 * (ca - cb + half))
+    assert journey.nps_compare(a, b).confidence_interval(0.99) == pytest.approx(expected)
+    assert journey.nps_compare(a, b, level=0.99).confidence_interval() == pytest.approx(expected)
+
+
+def segments():
+    return pd.DataFrame({"score": [10] * 30 + [0] * 10 + [10] * 10 + [0] * 30 + [8] * 20 + [None] * 3,
+                         "plan": ["pro"] * 40 + ["free"] * 40 + [None] * 20 + ["pro"] * 3})
+
+
 def test_nps_by_segment_against_the_rest_with_bh():
-    df = pd.DataFrame({"score": [10] * 30 + [0] * 10 + [10] * 10 + [0] * 30 + [8] * 20,
-                       "plan": ["pro"] * 40 + ["free"] * 40 + [None] * 20})
-    t = journey.nps_by(df, by="plan").set_index("plan")
-    assert t.loc["pro", "nps"] == 50.0 and t.loc["free", "nps"] == -50.0 and t.loc[np.nan, "nps"] == 0.0
-    assert t.loc["pro", "significant"] and (t["p_adjusted"] >= t["p_value"]).all()
+    t = journey.nps_by(segments(), by="plan")
+    assert isinstance(t, NPSTable) and isinstance(t, TableResult) and t.group == "plan" and len(t) == 3
+    frame = t.to_frame()
+    assert frame["plan"].tolist()[:2] == ["free", "pro"] and pd.isna(frame["plan"].iloc[2])  # sorted, missing last
+    assert list(frame.columns) == ["plan", "n", "n_missing", "promoters", "passives", "detractors", "nps", "ci_low",
+                                   "ci_high", "other_n", "other_nps", "difference", "difference_ci_low",
+                                   "difference_ci_high", "p_value", "p_adjusted", "significant"]
+    pro = frame.iloc[1]
+    assert (pro["n"], pro["n_missing"], pro["nps"]) == (40, 3, 50.0)
+    # The rest of "pro": 10 promoters, 20 passives, 30 detractors: NPS -33.3.
+    assert (pro["other_n"], pro["other_nps"]) == (60, pytest.approx(-100 / 3))
+    assert pro["difference"] == pytest.approx(50 + 100 / 3) and pro["significant"]
+    expected = journey.nps_compare(journey.nps([10] * 30 + [0] * 10), journey.nps([10] * 10 + [0] * 30 + [8] * 20))
+    assert (pro["difference_ci_low"], pro["difference_ci_high"]) == pytest.approx(expected.confidence_interval())
+    assert (frame["p_adjusted"] >= frame["p_value"]).all()
+    assert (t.overall.n, t.overall.n_missing, t.overall.score) == (100, 3, 0.0)
+
+
+def test_nps_by_intervals_at_another_level_or_method_are_recomputed_from_the_counts():
+    t = journey.nps_by(segments(), by="plan", level=0.9)
+    frame = t.to_frame()
+    assert t.level == 0.9 and (t.confidence_interval().low == frame["ci_low"].to_numpy()).all()
+    counts = [frame[c].to_numpy() for c in ("promoters", "passives", "detractors")]
+    for level, method in ((0.95, "adjusted-wald"), (0.9, "score"), (0.99, "wald")):
+        low, high = t.confidence_interval(level, method)
+        ref_low, ref_high = nps_interval(*counts, level, method)
+        assert low == pytest.approx(ref_low) and high == pytest.approx(ref_high)
+    single = journey.nps([10] * 10 + [0] * 30, level=0.9).confidence_interval()
+    assert (frame.loc[0, "ci_low"], frame.loc[0, "ci_high"]) == pytest.approx(single)
+
+
+def test_nps_by_names_the_users_columns_in_errors():
+    df = pd.DataFrame({"rating": [10, 11, 3], "plan": ["a", "b", "a"]})
+    with pytest.raises(InvalidValuesError, match=r"column 'rating'.*row 1 \(11\)"):
+        journey.nps_by(df, score="rating", by="plan")
+    with pytest.raises(MissingColumnError, match=r"'tier' \(the segment column\).*by=\.\.\."):
+        journey.nps_by(df, score="rating", by="tier")
+    with pytest.raises(JourneyError, match="'nps' has the name of a column of the result"):
+        journey.nps_by(df.rename(columns={"plan": "nps"}), score="rating", by="nps")
+    with pytest.raises(JourneyError, match="DataFrame"):
+        journey.nps_by([10, 9], by="plan")
+
+
+def test_nps_table_display():
+    t = journey.nps_by(segments().assign(plan=lambda f: f["plan"].replace("pro", "<b>pro</b>")), by="plan")
+    text = repr(t)
+    assert text.startswith("NPSTable: NPS by plan, each value of 'plan' against the rest: 2 of 3 differ from the rest "
+                           "(Benjamini-Hochberg, false discovery rate 5%); overall NPS +0.0 points")
+    assert "0x" not in text and "<b>pro</b>" in text
+    assert "&lt;b&gt;pro&lt;/b&gt;" in t._repr_html_() and "<b>pro</b>" not in t._repr_html_()
+
+
+def test_no_answers_give_no_interval_and_no_difference():
+    empty = journey.nps_from_counts(promoters=0, passives=0, detractors=0)
+    assert repr(empty) == "NPSResult: NPS: no answers"
+    t = journey.nps_by(pd.DataFrame({"score": [None, 9, 3], "seg": ["x", "y", "y"]}), by="seg").to_frame()
+    x = t.set_index("seg").loc["x"]
+    assert x["n"] == 0 and np.isnan(x["ci_low"]) and np.isnan(x["difference"]) and not x["significant"]
+
+
+def test_bad_levels_and_methods_are_refused():
+    r = journey.nps([10, 3])
+    for call in (lambda: journey.nps([10], level=95), lambda: journey.nps_from_counts(promoters=1, passives=0,
+                 detractors=0, level=0.0), lambda: journey.nps_compare(r, r, level=2),
+                 lambda: journey.nps_by(segments(), by="plan", level=-1), lambda: r.confidence_interval(1.0)):
+        with pytest.raises(JourneyError, match="level"):
+            call()
+    with pytest.raises(JourneyError, match="method"):
+        r.confidence_interval(method="jeffreys")
+    with pytest.raises(JourneyError, match="method"):
+        journey.nps_compare(r, r).confidence_interval(method="score")
 
 
 def test_sample_sizes_match_the_published_textbook_figures():
@@ -138,24 +281,3 @@ def test_sample_size_refuses_bad_arguments():
                  lambda: journey.margin_of_error(0), lambda: journey.sample_size(5, level=95)):
         with pytest.raises(JourneyError):
             call()
-
-
-def test_reprs_have_plain_floats_and_no_addresses():
-    r = journey.nps([10, 9, 3])
-    for text in (repr(r), r._repr_html_(), repr(journey.nps_compare(r, r))):
-        assert "np.float64" not in text and "0x" not in text
-
-
-def test_no_answers_give_no_interval_rather_than_a_made_up_one():
-    empty = journey.nps_from_counts(promoters=0, passives=0, detractors=0)
-    for method in ("adjusted-wald", "wald", "score"):
-        low, high = empty.confidence_interval(method=method)
-        assert np.isnan(low) and np.isnan(high)
-
-
-def test_the_test_agrees_with_the_interval_for_tiny_groups():
-    # Two promoters against six others: plain Wald would have a zero standard error and call it significant.
-    df = pd.DataFrame({"score": [10, 9, 0, 5, 8, 10, 3, 7], "seg": ["a", "a", "b", "b", "b", "b", "b", "b"]})
-    t = journey.nps_by(df, by="seg").set_index("seg")
-    assert t.loc["a", "diff_ci_low"] < 0 < t.loc["a", "diff_ci_high"] and t.loc["a", "p_value"] > 0.05
-    assert not t.loc["a", "significant"]

@@ -157,3 +157,40 @@ def test_a_segment_nobody_reaches_at_a_step_gets_an_empty_bar():
                        "timestamp": pd.date_range("2025-01-01", periods=4, freq="min", tz="UTC")})
     ax = journey.plot_funnel(journey.funnel(df, ["home", "cart", "buy"], by="seg"))
     assert any(t.get_text() == "n=0" for t in ax.texts)
+
+def interval_segments(ax):
+    """(x low, x high, y) of every horizontal interval drawn by errorbar on ``ax``."""
+    from matplotlib.container import ErrorbarContainer
+
+    bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    return [(s[0][0], s[1][0], s[0][1]) for c in bars for s in c.lines[2][0].get_segments()]
+
+
+def test_plot_nps_draws_intervals_at_the_level_asked():
+    plt.close("all")
+    table = journey.nps_by(pd.DataFrame({"score": [10, 9, 3, 8, 7, 0, 10, 6], "plan": ["pro"] * 4 + ["free"] * 4}),
+                           by="plan")
+    wide, narrow = (interval_segments(journey.plot_nps(table, ax=plt.subplots()[1], level=level)) for level in (0.99, 0.8))
+    low, high = table.confidence_interval(0.8)
+    assert np.allclose(sorted((lo, hi) for lo, hi, _ in narrow), sorted(zip(low, high)))
+    assert all(w[1] - w[0] > n[1] - n[0] for w, n in zip(sorted(wide), sorted(narrow)))
+    assert "80% CI" in table.plot(level=0.8).get_xlabel()
+
+
+def test_plot_nps_of_named_results_shows_names_literally():
+    plt.close("all")
+    results = {"$5 off$": journey.nps([10, 9, 3]), "a_b^c": journey.nps([0, 6, 10, 10])}
+    _, given = plt.subplots()
+    ax = journey.plot_nps(results, ax=given)
+    assert ax is given and len(interval_segments(ax)) == 2
+    assert all(not t.get_parse_math() for t in ax.get_yticklabels())
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["$5 off$ (n=3)", "a_b^c (n=4)"]
+    with pytest.raises(journey.JourneyError, match="different confidence levels"):
+        journey.plot_nps({"a": journey.nps([10], level=0.9), "b": journey.nps([3])})
+
+
+def test_plot_nps_takes_nps_results_only():
+    table = journey.nps_by(pd.DataFrame({"score": [10, 3], "plan": ["a", "b"]}), by="plan")
+    for wrong in (table.to_frame(), [journey.nps([10])], {"a": journey.proportion(1, 2)}, {}):
+        with pytest.raises(journey.JourneyError, match=r"plot_nps draws the result of journey\.nps_by\(\.\.\.\), journey\.nps_by_touchpoint"):
+            journey.plot_nps(wrong)

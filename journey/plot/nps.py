@@ -1,45 +1,67 @@
-"""NPS forest plot: each score with its interval."""
+"""Drawing of NPS charts: estimates with their intervals, from plain arrays.
+
+The public functions that take results (:func:`journey.plot_nps`, ``NPSTable.plot``) live next to their
+result classes and call these.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
-import pandas as pd
 
-from ..errors import JourneyError
-from .figures import INTERVAL, axes_for, literal_text
+from .figures import axes_for, literal_text
 
-__all__ = ['plot_nps']
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
-def _need(table: pd.DataFrame, columns, what: str) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise JourneyError(f"{what} needs the columns {', '.join(map(repr, missing))}; pass the table "
-                           f"that journey.{what.split('(')[0].replace('plot_', '')}(...) returns")
+__all__ = ["draw_forest"]
+
+#: Colour of an estimate and its interval.
+ESTIMATE = "#1f77b4"
 
 
-def plot_nps(results_or_table, *, ax=None, level: float = 0.95):
-    """Forest plot of NPS with intervals: a dict ``{label: NPSResult}`` or a :func:`journey.nps_by` table."""
+def draw_forest(labels: Sequence[str], estimates: Sequence[float], lows: Sequence[float], highs: Sequence[float],
+                ns: Sequence[int], *, ax: Axes | None = None, reference: float | None = None,
+                reference_label: str = "", xlabel: str, title: str, **kwargs: Any) -> Axes:
+    """Forest plot of NPS values in points: one row per label, top to bottom, each with its interval.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Row names, shown literally with their ``n``.
+    estimates, lows, highs : sequence of float
+        NPS and interval bounds, in points (-100 to 100); NaN rows are drawn without a marker.
+    ns : sequence of int
+        Answers behind each row.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when not given.
+    reference : float, optional
+        A value drawn as a dashed vertical line (the overall NPS), named ``reference_label`` in the legend.
+    xlabel, title : str
+        Axis label (saying the level and method of the intervals) and title.
+    **kwargs
+        Passed to ``Axes.errorbar`` (``color``, ``marker``, ...).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
     ax = axes_for(ax)
-    if isinstance(results_or_table, pd.DataFrame):
-        table = results_or_table
-        _need(table, ["nps", "ci_low", "ci_high", "n"], "plot_nps(nps_by table)")
-        label_col = table.columns[0]
-        rows = [(str(r[label_col]), r["nps"], r["ci_low"], r["ci_high"], int(r["n"])) for _, r in table.iterrows()]
-    elif isinstance(results_or_table, dict):
-        rows = []
-        for name, result in results_or_table.items():
-            low, high = result.confidence_interval(level)
-            rows.append((str(name), result.score, low, high, result.n))
-    else:
-        raise JourneyError("plot_nps takes a dict {label: NPSResult} or the table journey.nps_by(...) returns")
-    y = np.arange(len(rows))[::-1]
-    scores = np.array([r[1] for r in rows])
-    ax.errorbar(scores, y, xerr=[scores - [r[2] for r in rows], [r[3] for r in rows] - scores], fmt="o",
-                color="#1f77b4", ecolor="#1f77b4", capsize=3)
+    x, low, high = (np.asarray(v, dtype=float) for v in (estimates, lows, highs))
+    y = np.arange(len(labels))[::-1]
+    style: dict[str, Any] = {"fmt": "o", "color": ESTIMATE, "ecolor": ESTIMATE, "capsize": 3} | kwargs
+    ax.errorbar(x, y, xerr=[x - low, high - x], **style)
     ax.axvline(0, color="#999999", lw=0.8)
-    ax.set_yticks(y, [f"{r[0]} (n={r[4]:,})" for r in rows])
+    if reference is not None and not np.isnan(reference):
+        ax.axvline(reference, color="#555555", lw=1, ls="--", label=reference_label)
+        literal_text(ax.legend(loc="best", fontsize="small").get_texts())
+    ax.set_yticks(y, [f"{label} (n={int(n):,})" for label, n in zip(labels, ns)])
     literal_text(ax.get_yticklabels())
     ax.set_xlim(-100, 100)
-    ax.set_xlabel(f"NPS, points ({level:.0%} CI, adjusted Wald)")
-    ax.set_title("Net Promoter Score")
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    literal_text([ax.title])
     return ax
+

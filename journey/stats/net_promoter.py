@@ -1,50 +1,107 @@
 """Net Promoter Score with honest confidence intervals, comparisons and per-segment tables.
 
-NPS = % promoters (9-10) - % detractors (0-6), in points from -100 to 100. Each answer scores +1
-(promoter), 0 (passive) or -1 (detractor), and NPS is 100 x their mean, so its variance per respondent is
-``p_promoters + p_detractors - (p_promoters - p_detractors)**2`` (times 100**2 in points).
-
-Interval methods (Rocks 2016, "Interval Estimation for the Net Promoter Score", The American Statistician)
----------------------------------------------------------------------------------------------------------
-* ``"adjusted-wald"`` (default): Wald on counts with pseudo-counts 3/4 promoter, 3/2 passive, 3/4
-  detractor (n + 3). Holds its level even at small n and near the boundaries.
-* ``"wald"``: estimate +/- z x standard error. Too narrow at small n and near +/-100: shown for comparison.
-* ``"score"``: Tango's score interval for a difference of paired proportions (promoter and detractor are
-  two outcomes of one answer), found by solving the score equation (Tango 1998).
-* ``"bootstrap"``: percentile interval from ``n_boot`` multinomial resamples of the three counts, seeded.
-* ``"bayes"``: equal-tailed credible interval under a Dirichlet posterior (Jeffreys prior, 1/2 per
-  category, by default), from ``n_boot`` seeded posterior draws.
-
-Every interval is clipped to [-100, 100].
+The definition of the score and of its interval methods is in the Notes of :func:`nps` and
+:func:`nps_interval`; the results follow the protocol of :mod:`journey.stats.results`.
 """
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from statistics import NormalDist
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
-from ..errors import JourneyError, MissingColumnError
-from .proportions import ConfidenceInterval, _check_level, _count, whole_scores
+from ..errors import JourneyError, MissingColumnError, option
+from .proportions import _count, level_label, whole_scores
+from .results import ConfidenceInterval, Result, TableResult, Unit, check_level, format_value
 from .significance import adjust_pvalues
 
-__all__ = ["NPSResult", "NPSDifference", "nps", "nps_from_counts", "nps_compare", "nps_by", "nps_interval",
-           "nps_coverage", "NPS_METHODS"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["NPSResult", "NPSDifference", "NPSTable", "nps", "nps_from_counts", "nps_compare", "nps_by", "plot_nps",
+           "nps_interval", "nps_coverage", "NPS_METHODS", "NPSMethod", "NPSDifferenceMethod"]
+
+#: Interval for an NPS: adjusted Wald (default), Wald, Tango score, bootstrap, Bayesian (Dirichlet).
+NPSMethod = Literal["adjusted-wald", "wald", "score", "bootstrap", "bayes"]
+#: Interval for a difference of two NPS: adjusted Wald on each group (default), Wald, bootstrap.
+NPSDifferenceMethod = Literal["adjusted-wald", "wald", "bootstrap"]
 
 NPS_METHODS = ("adjusted-wald", "wald", "score", "bootstrap", "bayes")
-METHOD_NAMES = {"adjusted-wald": "adjusted Wald", "wald": "Wald", "score": "Tango score", "bootstrap": "bootstrap",
-                "bayes": "Bayesian, Jeffreys prior"}
+DIFFERENCE_METHODS = ("adjusted-wald", "wald", "bootstrap")
+METHOD_NAMES = {"adjusted-wald": "adjusted-Wald", "wald": "Wald", "score": "Tango score", "bootstrap": "bootstrap",
+                "bayes": "Bayesian (Jeffreys prior)"}
 
 
-def nps_interval(promoters, passives, detractors, level: float = 0.95, method: str = "adjusted-wald",
-                 *, n_boot: int = 10_000, seed: int = 0, prior: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
-    """NPS interval bounds in points for arrays of counts (element-wise). See the module notes."""
-    _check_level(level)
-    if method not in NPS_METHODS:
-        raise JourneyError(f"method must be one of {', '.join(map(repr, NPS_METHODS))}, not {method!r}")
+def _method(method: str | None, allowed: tuple[str, ...]) -> str:
+    if method is None:
+        return allowed[0]
+    if method not in allowed:
+        raise JourneyError(f"method must be one of {', '.join(map(repr, allowed))}, not {method!r}")
+    return method
+
+
+def nps_interval(promoters: Any, passives: Any, detractors: Any, level: float = 0.95,
+                 method: NPSMethod = "adjusted-wald", *, n_boot: int = 10_000, seed: int = 0,
+                 prior: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """NPS interval bounds in points for counts of promoters, passives and detractors, element-wise.
+
+    Parameters
+    ----------
+    promoters, passives, detractors : int or array of int
+        Counts of answers 9-10, 7-8 and 0-6 (arrays of one shape for a table of groups).
+    level : float
+        Confidence level (0.95 for 95%).
+    method : {"adjusted-wald", "wald", "score", "bootstrap", "bayes"}
+        The interval; see Notes.
+    n_boot : int
+        Resamples (``"bootstrap"``) or posterior draws (``"bayes"``).
+    seed : int
+        Seed of the resampling methods: the same seed gives the same digits.
+    prior : float
+        Dirichlet pseudo-count per category of ``"bayes"`` (1/2: Jeffreys).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Lower and upper bounds in points, clipped to [-100, 100]; NaN for a group with no answers.
+
+    Raises
+    ------
+    JourneyError
+        For a level outside (0, 1), an unknown method or ``n_boot`` below 1.
+
+    See Also
+    --------
+    nps_coverage : the exact coverage of each method.
+
+    Notes
+    -----
+    Each answer scores +1 (promoter), 0 (passive) or -1 (detractor); NPS = 100 x their mean. Methods, after
+    Rocks (2016), "Interval estimation for the Net Promoter Score", The American Statistician 70(4):
+
+    * ``"adjusted-wald"`` (default): Wald on counts with pseudo-counts 3/4 promoter, 3/2 passive, 3/4
+      detractor (n + 3). Holds its level even at small n and near the boundaries.
+    * ``"wald"``: estimate +/- z x standard error. Too narrow at small n and near +/-100: for comparison.
+    * ``"score"``: Tango's score interval for a difference of paired proportions (promoter and detractor
+      are two outcomes of one answer), found by solving the score equation (Tango 1998, "Equivalence test
+      and confidence interval for the difference in proportions for the paired-sample design", Statistics
+      in Medicine 17).
+    * ``"bootstrap"``: percentile interval of ``n_boot`` multinomial resamples of the three counts.
+    * ``"bayes"``: equal-tailed credible interval of a Dirichlet posterior (Jeffreys prior by default),
+      from ``n_boot`` posterior draws.
+
+    Examples
+    --------
+    >>> low, high = nps_interval([45, 3], [30, 10], [25, 7])
+    >>> [round(float(x), 1) for x in low], [round(float(x), 1) for x in high]
+    ([3.8, -45.4], [35.1, 10.6])
+    """
+    level = check_level(level)
+    _method(method, NPS_METHODS)
     p, a, d = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (promoters, passives, detractors))
     z = NormalDist().inv_cdf(0.5 + level / 2)
     answered = p + a + d > 0
@@ -59,18 +116,34 @@ def nps_interval(promoters, passives, detractors, level: float = 0.95, method: s
     return np.clip(low * 100, -100, 100), np.clip(high * 100, -100, 100)
 
 
-def nps_coverage(n: int, method: str = "adjusted-wald", *, level: float = 0.95, step: float = 0.05) -> pd.DataFrame:
+def nps_coverage(n: int, method: NPSMethod = "adjusted-wald", *, level: float = 0.95,
+                 step: float = 0.05) -> pd.DataFrame:
     """Exact coverage of an NPS interval method at sample size ``n``, over a grid of true shares.
 
     For every true (promoter, detractor) share on a grid of ``step`` (boundaries included), every possible
     outcome of ``n`` answers is enumerated with its multinomial probability, and the probabilities of the
     outcomes whose interval contains the true NPS are summed. No simulation: the figures are exact.
 
+    Parameters
+    ----------
+    n : int
+        Answers per survey.
+    method : {"adjusted-wald", "wald", "score", "bootstrap", "bayes"}
+        The interval (see :func:`nps_interval`); the resampling methods are slow here.
+    level : float
+        Confidence level the method promises.
+    step : float
+        Spacing of the grid of true shares (0-1).
+
     Returns
     -------
     pandas.DataFrame
         ``promoter_share``, ``detractor_share``, ``true_nps`` (points) and ``coverage`` (0-1), one row per
-        grid point.
+        grid point, by promoter share then detractor share.
+
+    See Also
+    --------
+    nps_interval
 
     Examples
     --------
@@ -101,7 +174,7 @@ def nps_coverage(n: int, method: str = "adjusted-wald", *, level: float = 0.95, 
     return pd.DataFrame(rows, columns=["promoter_share", "detractor_share", "true_nps", "coverage"])
 
 
-def _wald_parts(p, a, d, adjusted: bool):
+def _wald_parts(p: np.ndarray, a: np.ndarray, d: np.ndarray, adjusted: bool) -> tuple[np.ndarray, np.ndarray]:
     """Centre (share scale) and standard error of the NPS, with Rocks' pseudo-counts when ``adjusted``."""
     if adjusted:
         p, a, d = p + 0.75, a + 1.5, d + 0.75
@@ -119,7 +192,7 @@ def _tango(b: np.ndarray, c: np.ndarray, n: np.ndarray, z: float) -> tuple[np.nd
     maximum-likelihood estimate of the second discordant probability, decreases in delta; the lower bound
     solves T = z and the upper bound T = -z.
     """
-    def statistic(delta):
+    def statistic(delta: np.ndarray) -> np.ndarray:
         two_n = 2 * n
         slope = -b - c + (2 * n - b + c) * delta
         const = -c * delta * (1 - delta)
@@ -141,16 +214,17 @@ def _tango(b: np.ndarray, c: np.ndarray, n: np.ndarray, z: float) -> tuple[np.nd
     return np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
 
 
-def _resampled(p, a, d, level, method, n_boot, seed, prior):
+def _resampled(p: np.ndarray, a: np.ndarray, d: np.ndarray, level: float, method: str, n_boot: int, seed: int,
+               prior: float) -> tuple[np.ndarray, np.ndarray]:
     if n_boot < 1:
         raise JourneyError(f"n_boot must be at least 1, not {n_boot}")
     tail = (1 - level) / 2
-    lows, highs = [], []
+    bounds = []
     for counts in zip(p, a, d):
         rng = np.random.default_rng(seed)
         total = int(sum(counts))
         if total == 0:
-            lows.append(np.nan), highs.append(np.nan)
+            bounds.append((np.nan, np.nan))
             continue
         if method == "bootstrap":
             draws = rng.multinomial(total, np.asarray(counts) / total, size=n_boot)
@@ -158,13 +232,16 @@ def _resampled(p, a, d, level, method, n_boot, seed, prior):
         else:
             shares = rng.dirichlet(np.asarray(counts) + prior, size=n_boot)
             values = shares[:, 0] - shares[:, 2]
-        lows.append(np.quantile(values, tail)), highs.append(np.quantile(values, 1 - tail))
-    return np.array(lows), np.array(highs)
+        bounds.append((float(np.quantile(values, tail)), float(np.quantile(values, 1 - tail))))
+    low, high = np.array(bounds, dtype=float).reshape(-1, 2).T
+    return low, high
 
 
 @dataclass(frozen=True, repr=False)
-class NPSResult:
-    """Net Promoter Score of a set of answers.
+class NPSResult(Result):
+    """Net Promoter Score of a set of answers, in points from -100 to 100.
+
+    Build it with :func:`nps` (from 0-10 answers) or :func:`nps_from_counts`.
 
     Attributes
     ----------
@@ -172,12 +249,20 @@ class NPSResult:
         Answers 9-10, 7-8 and 0-6.
     n_missing : int
         Unanswered (missing) scores, left out.
+    level : float
+        Confidence level of :meth:`confidence_interval` when none is given.
+    unit : str
+        ``"points"``: the score and its bounds are NPS points.
+
+    See Also
+    --------
+    nps, nps_from_counts, nps_compare
 
     Examples
     --------
     >>> r = nps_from_counts(promoters=45, passives=30, detractors=25)
     >>> r
-    NPSResult: NPS +20.0 points (n = 100: 45.0% promoters, 30.0% passives, 25.0% detractors); 95% CI (adjusted Wald) +3.8 to +35.1
+    NPSResult: NPS +20.0 points (95% adjusted-Wald CI +3.8 to +35.1; n = 100: 45.0% promoters, 30.0% passives, 25.0% detractors)
     >>> print(f"{r.standard_error:.2f}", [round(x, 2) for x in r.confidence_interval(method="wald")])
     8.12 [4.08, 35.92]
     """
@@ -186,6 +271,11 @@ class NPSResult:
     passives: int
     detractors: int
     n_missing: int = 0
+    level: float = 0.95
+    unit: ClassVar[Unit] = "points"
+
+    def __post_init__(self) -> None:
+        check_level(self.level)
 
     @property
     def n(self) -> int:
@@ -194,20 +284,28 @@ class NPSResult:
 
     @property
     def promoter_share(self) -> float:
+        """Promoters / n, a share (0-1); NaN without answers."""
         return self.promoters / self.n if self.n else float("nan")
 
     @property
     def passive_share(self) -> float:
+        """Passives / n, a share (0-1); NaN without answers."""
         return self.passives / self.n if self.n else float("nan")
 
     @property
     def detractor_share(self) -> float:
+        """Detractors / n, a share (0-1); NaN without answers."""
         return self.detractors / self.n if self.n else float("nan")
 
     @property
     def score(self) -> float:
-        """NPS in points (-100 to 100)."""
+        """NPS in points (-100 to 100): 100 x (promoter share - detractor share)."""
         return 100 * (self.promoter_share - self.detractor_share)
+
+    @property
+    def estimate(self) -> float:
+        """The protocol's name for :attr:`score`, in points."""
+        return self.score
 
     @property
     def variance(self) -> float:
@@ -220,59 +318,119 @@ class NPSResult:
         """Standard error of the NPS, in points: sqrt(variance / n)."""
         return float(np.sqrt(self.variance / self.n)) if self.n else float("nan")
 
-    def confidence_interval(self, level: float = 0.95, method: str = "adjusted-wald", *, n_boot: int = 10_000,
-                            seed: int = 0, prior: float = 0.5) -> ConfidenceInterval:
-        """Interval for the NPS in points, clipped to [-100, 100]; methods in the module notes.
+    def confidence_interval(self, level: float | None = None, method: NPSMethod | None = None, *,
+                            n_boot: int = 10_000, seed: int = 0, prior: float = 0.5) -> ConfidenceInterval:
+        """Interval for the NPS in points, clipped to [-100, 100]; NaN bounds without answers.
 
-        ``n_boot`` and ``seed`` apply to ``"bootstrap"`` and ``"bayes"`` (the same seed gives the same
-        digits every time); ``prior`` is the Dirichlet pseudo-count of ``"bayes"`` (1/2: Jeffreys).
+        Parameters
+        ----------
+        level : float, optional
+            Confidence level; the result's :attr:`level` when not given.
+        method : {"adjusted-wald", "wald", "score", "bootstrap", "bayes"}, optional
+            Adjusted Wald by default; every method is defined in :func:`nps_interval`.
+        n_boot, seed : int
+            Resamples and seed of ``"bootstrap"`` and ``"bayes"`` (the same seed gives the same digits).
+        prior : float
+            Dirichlet pseudo-count per category of ``"bayes"`` (1/2: Jeffreys).
+
+        Returns
+        -------
+        ConfidenceInterval
+            ``low`` and ``high``, in points.
+
+        Raises
+        ------
+        JourneyError
+            For a level outside (0, 1) or an unknown method.
+
+        Examples
+        --------
+        >>> r = nps_from_counts(promoters=45, passives=30, detractors=25)
+        >>> [round(x, 1) for x in r.confidence_interval()], [round(x, 1) for x in r.confidence_interval(0.9, "score")]
+        ([3.8, 35.1], [6.3, 32.9])
         """
-        low, high = nps_interval(self.promoters, self.passives, self.detractors, level, method,
+        low, high = nps_interval(self.promoters, self.passives, self.detractors,
+                                 self.level if level is None else level, method or "adjusted-wald",
                                  n_boot=n_boot, seed=seed, prior=prior)
         return ConfidenceInterval(float(low[0]), float(high[0]))
 
-    def to_frame(self, level: float = 0.95, method: str = "adjusted-wald") -> pd.DataFrame:
-        """One row: counts, shares, NPS, standard error and interval."""
-        low, high = self.confidence_interval(level, method)
+    def to_frame(self) -> pd.DataFrame:
+        """One row: ``n``, ``n_missing``, the three counts, ``nps``, ``standard_error`` (points) and the
+        default interval ``ci_low``, ``ci_high``.
+
+        Examples
+        --------
+        >>> nps_from_counts(promoters=45, passives=30, detractors=25).to_frame().round(1).iloc[0].tolist()
+        [100.0, 0.0, 45.0, 30.0, 25.0, 20.0, 8.1, 3.8, 35.1]
+        """
+        low, high = self.confidence_interval()
         return pd.DataFrame([{"n": self.n, "n_missing": self.n_missing, "promoters": self.promoters,
                               "passives": self.passives, "detractors": self.detractors, "nps": self.score,
                               "standard_error": self.standard_error, "ci_low": low, "ci_high": high}])
 
-    def _text(self) -> str:
-        if not self.n:
-            return f"no answers ({self.n_missing:,} missing)"
-        low, high = self.confidence_interval()
+    def _headline(self) -> str:
         missing = f", {self.n_missing:,} missing" if self.n_missing else ""
-        return (f"NPS {self.score:+.1f} points (n = {self.n:,}{missing}: {self.promoter_share:.1%} promoters, "
-                f"{self.passive_share:.1%} passives, {self.detractor_share:.1%} detractors); "
-                f"95% CI (adjusted Wald) {low:+.1f} to {high:+.1f}")
-
-    def __repr__(self) -> str:
-        return f"NPSResult: {self._text()}"
-
-    def _repr_html_(self) -> str:
-        return f"<p><b>NPS</b>: {html.escape(self._text())}</p>"
+        if not self.n:
+            return f"NPS: no answers{missing}"
+        low, high = self.confidence_interval()
+        return (f"NPS {self.score:+.1f} points ({level_label(self.level)} adjusted-Wald CI {low:+.1f} to {high:+.1f}; "
+                f"n = {self.n:,}{missing}: {self.promoter_share:.1%} promoters, {self.passive_share:.1%} passives, "
+                f"{self.detractor_share:.1%} detractors)")
 
 
 @dataclass(frozen=True, repr=False)
-class NPSDifference:
-    """NPS of ``a`` minus NPS of ``b`` (two independent groups), in points."""
+class NPSDifference(Result):
+    """NPS of group ``a`` minus NPS of group ``b`` (two independent groups), in points from -200 to 200.
+
+    Attributes
+    ----------
+    a, b : NPSResult
+        The two groups.
+    level : float
+        Confidence level of :meth:`confidence_interval` when none is given.
+    unit : str
+        ``"points"``.
+
+    See Also
+    --------
+    nps_compare
+
+    Examples
+    --------
+    >>> d = nps_compare(nps_from_counts(promoters=60, passives=20, detractors=20),
+    ...                 nps_from_counts(promoters=30, passives=30, detractors=40))
+    >>> d
+    NPSDifference: difference +50.0 points (95% adjusted-Wald CI +26.3 to +70.8; NPS +40.0 (n = 100) vs -10.0 (n = 100); p = 1.9e-05)
+    """
 
     a: NPSResult
     b: NPSResult
+    level: float = 0.95
+    unit: ClassVar[Unit] = "points"
+
+    def __post_init__(self) -> None:
+        check_level(self.level)
 
     @property
     def difference(self) -> float:
+        """NPS of ``a`` minus NPS of ``b``, in points."""
         return self.a.score - self.b.score
 
     @property
+    def estimate(self) -> float:
+        """The protocol's name for :attr:`difference`."""
+        return self.difference
+
+    @property
     def standard_error(self) -> float:
+        """Standard error of the difference in points, from the plain (unadjusted) shares."""
         return float(np.hypot(self.a.standard_error, self.b.standard_error))
 
     def _wald(self, adjusted: bool) -> tuple[float, float]:
         """Centre and standard error of the difference (share scale), with Rocks' pseudo-counts if ``adjusted``."""
-        (ca, sa), (cb, sb) = (_wald_parts(*(np.array([float(c)]) for c in (g.promoters, g.passives, g.detractors)),
-                                          adjusted=adjusted) for g in (self.a, self.b))
+        parts = [_wald_parts(np.array([g.promoters], dtype=float), np.array([g.passives], dtype=float),
+                             np.array([g.detractors], dtype=float), adjusted) for g in (self.a, self.b)]
+        (ca, sa), (cb, sb) = parts
         return float(ca[0] - cb[0]), float(np.hypot(sa[0], sb[0]))
 
     @property
@@ -288,108 +446,486 @@ class NPSDifference:
             return float("nan")
         return 2 * (1 - NormalDist().cdf(abs(centre) / se))
 
-    def confidence_interval(self, level: float = 0.95, method: str = "adjusted-wald", *, n_boot: int = 10_000,
-                            seed: int = 0) -> ConfidenceInterval:
-        """``"adjusted-wald"`` (pseudo-counts on each group), ``"wald"`` or ``"bootstrap"``; points, +/-200."""
-        _check_level(level)
+    def confidence_interval(self, level: float | None = None, method: NPSDifferenceMethod | None = None, *,
+                            n_boot: int = 10_000, seed: int = 0) -> ConfidenceInterval:
+        """Interval for the difference in points, clipped to [-200, 200].
+
+        Parameters
+        ----------
+        level : float, optional
+            Confidence level; the result's :attr:`level` when not given.
+        method : {"adjusted-wald", "wald", "bootstrap"}, optional
+            ``"adjusted-wald"`` (default): Rocks' pseudo-counts on each group, standard errors added in
+            quadrature. ``"wald"``: the same without pseudo-counts. ``"bootstrap"``: percentile interval of
+            ``n_boot`` independent multinomial resamples of each group, seeded by ``seed``.
+        n_boot, seed : int
+            Resamples and seed of ``"bootstrap"``.
+
+        Returns
+        -------
+        ConfidenceInterval
+            ``low`` and ``high``, in points.
+
+        Raises
+        ------
+        JourneyError
+            For a level outside (0, 1) or an unknown method.
+
+        Notes
+        -----
+        Rocks (2016), "Interval estimation for the Net Promoter Score", The American Statistician 70(4),
+        section 4: the adjusted-Wald interval of a difference of two independent NPS.
+
+        Examples
+        --------
+        >>> d = nps_compare(nps_from_counts(promoters=60, passives=20, detractors=20),
+        ...                 nps_from_counts(promoters=30, passives=30, detractors=40))
+        >>> [round(x, 1) for x in d.confidence_interval(0.99)]
+        [19.3, 77.8]
+        """
+        level = self.level if level is None else check_level(level)
+        chosen = _method(method, DIFFERENCE_METHODS)
         z = NormalDist().inv_cdf(0.5 + level / 2)
-        if method in ("wald", "adjusted-wald"):
-            centre, se = self._wald(adjusted=method == "adjusted-wald")
+        if chosen != "bootstrap":
+            centre, se = self._wald(adjusted=chosen == "adjusted-wald")
             return ConfidenceInterval(max(-200.0, 100 * (centre - z * se)), min(200.0, 100 * (centre + z * se)))
-        if method == "bootstrap":
-            rng = np.random.default_rng(seed)
-            values = 0.0
-            for group, sign in ((self.a, 1), (self.b, -1)):
-                draws = rng.multinomial(group.n, [group.promoter_share, group.passive_share, group.detractor_share],
-                                        size=n_boot)
-                values = values + sign * (draws[:, 0] - draws[:, 2]) / group.n * 100
-            tail = (1 - level) / 2
-            return ConfidenceInterval(float(np.quantile(values, tail)), float(np.quantile(values, 1 - tail)))
-        raise JourneyError(f'method must be "adjusted-wald", "wald" or "bootstrap", not {method!r}')
+        rng = np.random.default_rng(seed)
+        values: Any = 0.0
+        for group, sign in ((self.a, 1), (self.b, -1)):
+            draws = rng.multinomial(group.n, [group.promoter_share, group.passive_share, group.detractor_share],
+                                    size=n_boot)
+            values = values + sign * (draws[:, 0] - draws[:, 2]) / group.n * 100
+        tail = (1 - level) / 2
+        return ConfidenceInterval(float(np.quantile(values, tail)), float(np.quantile(values, 1 - tail)))
 
-    def __repr__(self) -> str:
+    def to_frame(self) -> pd.DataFrame:
+        """One row: ``n`` and ``nps`` of ``a``, ``other_n`` and ``other_nps`` of ``b``, the ``difference`` with
+        its default interval ``difference_ci_low``, ``difference_ci_high``, and ``p_value``.
+
+        Examples
+        --------
+        >>> d = nps_compare(nps_from_counts(promoters=6, passives=2, detractors=2),
+        ...                 nps_from_counts(promoters=3, passives=3, detractors=4))
+        >>> list(d.to_frame().columns)
+        ['n', 'nps', 'other_n', 'other_nps', 'difference', 'difference_ci_low', 'difference_ci_high', 'p_value']
+        """
         low, high = self.confidence_interval()
-        return (f"NPSDifference: {self.difference:+.1f} points ({self.a.score:+.1f} vs {self.b.score:+.1f}, "
-                f"n = {self.a.n:,} and {self.b.n:,}); 95% CI (adjusted Wald) {low:+.1f} to {high:+.1f}; "
-                f"p = {self.pvalue:.3g}")
+        return pd.DataFrame([{"n": self.a.n, "nps": self.a.score, "other_n": self.b.n, "other_nps": self.b.score,
+                              "difference": self.difference, "difference_ci_low": low, "difference_ci_high": high,
+                              "p_value": self.pvalue}])
 
-    def _repr_html_(self) -> str:
-        return f"<p>{html.escape(repr(self))}</p>"
+    def _headline(self) -> str:
+        low, high = self.confidence_interval()
+        return (f"difference {self.difference:+.1f} points ({level_label(self.level)} adjusted-Wald CI {low:+.1f} to "
+                f"{high:+.1f}; NPS {self.a.score:+.1f} (n = {self.a.n:,}) vs {self.b.score:+.1f} (n = {self.b.n:,}); "
+                f"p = {format_value(self.pvalue, 'p')})")
 
 
-def nps(scores) -> NPSResult:
-    """The NPS of 0-10 answers.
+#: Columns every NPSTable has, after its group column.
+TABLE_COLUMNS = ["n", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high", "other_n", "other_nps",
+                 "difference", "difference_ci_low", "difference_ci_high", "p_value", "p_adjusted", "significant"]
 
-    Scores must be whole numbers from 0 to 10 (``9.0`` and ``"9"`` are accepted); ``9.5``, ``11``, ``-1`` or
-    ``"ten"`` raise :class:`~journey.errors.InvalidValuesError` listing the values and positions. Missing
-    scores (NaN, None) are unanswered: excluded and counted in ``n_missing``. Nothing is clipped or coerced.
+
+@dataclass(frozen=True, repr=False, eq=False)
+class NPSTable(TableResult):
+    """NPS per group (segment, touchpoint visited, outcome), each group against the rest.
+
+    Returned by :func:`nps_by`, :func:`journey.nps_by_touchpoint` and :func:`journey.nps_by_outcome`.
+
+    Attributes
+    ----------
+    group : str
+        The column of :meth:`to_frame` that names each row's group: the ``by`` column of :func:`nps_by`,
+        ``"touchpoint"`` or ``"outcome"``.
+    level : float
+        Confidence level of the intervals and of ``significant``.
+    overall : NPSResult
+        The NPS of every answer in the table (the respondents of all groups together).
+    description : str
+        What each row compares, in words (for displays).
+    unit : str
+        ``"points"``.
+
+    Notes
+    -----
+    Every table has the group column, then ``n`` (answers in the group), ``promoters``, ``passives``,
+    ``detractors``, ``nps`` with its adjusted-Wald interval ``ci_low``, ``ci_high`` (points), ``other_n`` and
+    ``other_nps`` (the answers outside the group), ``difference`` = ``nps`` - ``other_nps`` with its interval
+    ``difference_ci_low``, ``difference_ci_high`` and two-sided ``p_value`` (see :class:`NPSDifference`),
+    Benjamini-Hochberg ``p_adjusted`` across the rows, and ``significant`` = ``p_adjusted < 1 - level``.
+    The functions that build it add their own columns and say how rows are sorted.
+
+    Benjamini and Hochberg (1995), "Controlling the false discovery rate: a practical and powerful approach
+    to multiple testing", JRSS B 57.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = nps_by(pd.DataFrame({"score": [10, 9, 9, 3, 8, 6, 0, 7], "plan": list("ppppffff")}), by="plan")
+    >>> table.group, len(table), [round(float(x), 1) for x in table.confidence_interval(0.9).low]
+    ('plan', 2, [-68.8, -23.6])
+    """
+
+    _table: pd.DataFrame
+    group: str
+    level: float
+    overall: NPSResult
+    description: str = field(default="each group against the rest")
+    unit: ClassVar[Unit] = "points"
+    _formats: ClassVar[dict[str, str]] = {
+        "n": "count", "n_missing": "count", "customers": "count", "promoters": "count", "passives": "count",
+        "detractors": "count", "nps": "points", "ci_low": "points", "ci_high": "points", "other_n": "count",
+        "other_nps": "points", "difference": "points", "difference_ci_low": "points", "difference_ci_high": "points",
+        "p_value": "p", "p_adjusted": "p", "response_rate": "share", "other_response_rate": "share"}
+
+    def confidence_interval(self, level: float | None = None, method: NPSMethod | None = None, *,  # type: ignore[override]
+                            n_boot: int = 10_000, seed: int = 0, prior: float = 0.5) -> ConfidenceInterval:
+        """Interval of each row's NPS, in points, as arrays aligned with the rows of :meth:`to_frame`.
+
+        Recomputed from each row's counts, so any level or method of :func:`nps_interval` is available.
+
+        Parameters
+        ----------
+        level : float, optional
+            Confidence level; the table's :attr:`level` when not given.
+        method : {"adjusted-wald", "wald", "score", "bootstrap", "bayes"}, optional
+            Adjusted Wald by default (the ``ci_low``/``ci_high`` columns).
+        n_boot, seed : int
+            Resamples and seed of ``"bootstrap"`` and ``"bayes"``.
+        prior : float
+            Dirichlet pseudo-count of ``"bayes"``.
+
+        Returns
+        -------
+        ConfidenceInterval
+            Arrays ``low`` and ``high``, NaN for a group without answers.
+        """
+        if (level is None or level == self.level) and method in (None, "adjusted-wald"):
+            return ConfidenceInterval(self._table["ci_low"].to_numpy(dtype=float),
+                                      self._table["ci_high"].to_numpy(dtype=float))
+        counts = self._table
+        return ConfidenceInterval(*nps_interval(counts["promoters"].to_numpy(dtype=float),
+                                                counts["passives"].to_numpy(dtype=float),
+                                                counts["detractors"].to_numpy(dtype=float),
+                                                self.level if level is None else level, method or "adjusted-wald",
+                                                n_boot=n_boot, seed=seed, prior=prior))
+
+    def plot(self, ax: Axes | None = None, *, level: float | None = None, **kwargs: Any) -> Axes:
+        """Forest plot: each group's NPS with its adjusted-Wald interval, the overall NPS dashed.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure when not given.
+        level : float, optional
+            Level of the intervals drawn; the table's :attr:`level` when not given.
+        **kwargs
+            Passed to ``Axes.errorbar``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from ..plot.nps import draw_forest
+
+        level = self.level if level is None else check_level(level)
+        low, high = self.confidence_interval(level)
+        return draw_forest([str(v) for v in self._table[self.group]], self._table["nps"], low, high,
+                           self._table["n"], ax=ax, reference=self.overall.score,
+                           reference_label=f"overall {self.overall.score:+.1f}",
+                           xlabel=f"NPS, points ({level_label(level)} CI, adjusted Wald)",
+                           title=f"NPS by {self.group}", **kwargs)
+
+    def _shown(self) -> pd.DataFrame:
+        shown = [self.group, "customers", "n", "response_rate", "nps", "ci_low", "ci_high", "difference",
+                 "difference_ci_low", "difference_ci_high", "p_adjusted", "significant"]
+        return self._table[[c for c in shown if c in self._table.columns]]
+
+    def _headline(self) -> str:
+        significant = int(self._table["significant"].sum())
+        overall = self.overall
+        low, high = overall.confidence_interval()
+        return (f"NPS by {self.group}, {self.description}: {significant:,} of {len(self):,} differ from the rest "
+                f"(Benjamini-Hochberg, false discovery rate {level_label(1 - self.level)}); overall NPS "
+                f"{overall.score:+.1f} points ({level_label(self.level)} adjusted-Wald CI {low:+.1f} to {high:+.1f}; "
+                f"n = {overall.n:,})")
+
+
+def group_row(inside: NPSResult, rest: NPSResult) -> dict[str, Any]:
+    """The common columns of one NPSTable row: a group's NPS and its difference from the ``rest``."""
+    low, high = inside.confidence_interval()
+    row: dict[str, Any] = {"n": inside.n, "promoters": inside.promoters, "passives": inside.passives,
+                           "detractors": inside.detractors, "nps": inside.score, "ci_low": low, "ci_high": high,
+                           "other_n": rest.n, "other_nps": rest.score}
+    if inside.n and rest.n:
+        diff = NPSDifference(inside, rest, inside.level)
+        d_low, d_high = diff.confidence_interval()
+        row.update(difference=diff.difference, difference_ci_low=d_low, difference_ci_high=d_high,
+                   p_value=diff.pvalue)
+    return row
+
+
+def nps_table(rows: list[dict[str, Any]], columns: list[str], *, group: str, level: float, overall: NPSResult,
+              description: str) -> NPSTable:
+    """An NPSTable from rows of :func:`group_row` (plus the builder's own columns), in the order of ``columns``
+    (those of :data:`TABLE_COLUMNS` with the builder's own among them), with the adjusted p-values."""
+    table = pd.DataFrame(rows, columns=[c for c in columns if c not in ("p_adjusted", "significant")])
+    table["p_adjusted"] = adjust_pvalues(table["p_value"])
+    table["significant"] = (table["p_adjusted"] < 1 - level).fillna(False).astype(bool)
+    return NPSTable(table[columns], group, level, overall, description)
+
+
+def nps(scores: Iterable[Any], *, level: float = 0.95) -> NPSResult:
+    """The Net Promoter Score of 0-10 answers.
+
+    Parameters
+    ----------
+    scores : sequence of numbers or numeric text
+        One answer per respondent, whole numbers from 0 to 10; missing values (NaN, None) are unanswered.
+    level : float
+        Confidence level of the result's interval (0.95 for 95%).
+
+    Returns
+    -------
+    NPSResult
+        ``score`` (= ``estimate``, points), the counts, ``n``, ``n_missing`` and ``confidence_interval()``.
+
+    Raises
+    ------
+    InvalidValuesError
+        For answers that are not whole numbers from 0 to 10 (``9.0`` and ``"9"`` are accepted; ``9.5``, ``11``,
+        ``-1`` and ``"ten"`` are not), listing the values and positions. Nothing is clipped or coerced.
+
+    See Also
+    --------
+    nps_from_counts, nps_compare, nps_by
+
+    Notes
+    -----
+    NPS = % promoters (9-10) - % detractors (0-6), in points from -100 to 100 (Reichheld 2003, "The one
+    number you need to grow", Harvard Business Review). Each answer scores +1, 0 or -1 and the NPS is 100 x
+    their mean, so the variance of one answer is ``p_promoters + p_detractors - (p_promoters - p_detractors)**2``
+    (times 100**2 in points). The default interval is Rocks' (2016) adjusted Wald, see :func:`nps_interval`.
 
     Examples
     --------
     >>> r = nps([10, 9, 8, 7, 6, 0, None])
     >>> r.score, r.n, r.n_missing
     (0.0, 6, 1)
+    >>> r
+    NPSResult: NPS +0.0 points (95% adjusted-Wald CI -51.1 to +51.1; n = 6, 1 missing: 33.3% promoters, 33.3% passives, 33.3% detractors)
     """
     values, missing = whole_scores(scores, 0, 10, "scores")
+    return _counted(values, missing, check_level(level))
+
+
+def _counted(values: np.ndarray, missing: int, level: float) -> NPSResult:
+    """The NPSResult of valid answers ``values`` (none missing) and ``missing`` unanswered ones."""
     return NPSResult(int((values >= 9).sum()), int(((values >= 7) & (values <= 8)).sum()), int((values <= 6).sum()),
-                     missing)
+                     missing, level)
 
 
-def nps_from_counts(*, promoters: int, passives: int, detractors: int) -> NPSResult:
-    """An NPS from counts of promoters, passives and detractors."""
-    return NPSResult(_count(promoters, "promoters"), _count(passives, "passives"), _count(detractors, "detractors"))
+def _from_values(answers: np.ndarray, level: float) -> NPSResult:
+    """The NPSResult of validated answers as floats, NaN where unanswered."""
+    answered = ~np.isnan(answers)
+    return _counted(answers[answered], int((~answered).sum()), level)
 
 
-def nps_compare(a: NPSResult, b: NPSResult) -> NPSDifference:
-    """Compare two independent NPS results: ``difference`` (points), ``confidence_interval()``, ``pvalue``.
+def nps_from_counts(*, promoters: int, passives: int, detractors: int, level: float = 0.95) -> NPSResult:
+    """An NPS from counts of promoters, passives and detractors.
+
+    Parameters
+    ----------
+    promoters, passives, detractors : int
+        Counts of answers 9-10, 7-8 and 0-6 (non-negative whole numbers).
+    level : float
+        Confidence level of the result's interval.
+
+    Returns
+    -------
+    NPSResult
+
+    Raises
+    ------
+    JourneyError
+        When a count is negative or not whole, or ``level`` is not in (0, 1).
+
+    See Also
+    --------
+    nps
+
+    Examples
+    --------
+    >>> nps_from_counts(promoters=45, passives=30, detractors=25, level=0.9)
+    NPSResult: NPS +20.0 points (90% adjusted-Wald CI +6.3 to +32.5; n = 100: 45.0% promoters, 30.0% passives, 25.0% detractors)
+    """
+    return NPSResult(_count(promoters, "promoters"), _count(passives, "passives"), _count(detractors, "detractors"),
+                     level=check_level(level))
+
+
+def nps_compare(a: NPSResult, b: NPSResult, *, level: float = 0.95) -> NPSDifference:
+    """Compare the NPS of two independent groups: ``a`` minus ``b``, in points.
+
+    Parameters
+    ----------
+    a, b : NPSResult
+        The two groups (from :func:`nps` or :func:`nps_from_counts`), each with at least one answer.
+    level : float
+        Confidence level of the result's interval.
+
+    Returns
+    -------
+    NPSDifference
+        ``difference`` (= ``estimate``, points), adjusted-Wald ``confidence_interval()`` and ``pvalue``.
+
+    Raises
+    ------
+    JourneyError
+        When ``a`` or ``b`` is not an NPSResult or has no answers.
+
+    See Also
+    --------
+    nps_by : every segment against the rest.
 
     Examples
     --------
     >>> d = nps_compare(nps_from_counts(promoters=60, passives=20, detractors=20),
     ...                 nps_from_counts(promoters=30, passives=30, detractors=40))
-    >>> d.difference, round(d.pvalue, 4)
-    (50.0, 0.0)
+    >>> d.difference, round(d.pvalue, 5)
+    (50.0, 2e-05)
     """
     if not isinstance(a, NPSResult) or not isinstance(b, NPSResult):
         raise JourneyError("nps_compare takes two NPSResult objects (from journey.nps or journey.nps_from_counts)")
     if not a.n or not b.n:
         raise JourneyError("both groups need at least one answer to compare their NPS")
-    return NPSDifference(a, b)
+    return NPSDifference(a, b, check_level(level))
 
 
-def nps_by(df: pd.DataFrame, *, score: str = "score", by: str, level: float = 0.95) -> pd.DataFrame:
-    """NPS per segment, each against the rest, with Benjamini-Hochberg-adjusted p-values.
+def nps_by(df: pd.DataFrame, *, score: str = "score", by: str, level: float = 0.95) -> NPSTable:
+    """NPS per segment, each segment against the rest, with Benjamini-Hochberg-adjusted p-values.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per answer.
+    score : str
+        The column of 0-10 answers (missing values are unanswered).
+    by : str
+        The segment column; missing values form their own segment.
+    level : float
+        Confidence level of every interval, and ``significant`` means ``p_adjusted < 1 - level``.
 
     Returns
     -------
-    pandas.DataFrame
-        One row per value of ``by`` (missing values form their own segment): ``n``, ``n_missing``,
-        ``promoters``, ``passives``, ``detractors``, ``nps``, ``ci_low``, ``ci_high`` (adjusted Wald),
-        ``difference`` from the rest (points) with ``diff_ci_low``, ``diff_ci_high``, ``p_value``,
-        ``p_adjusted`` and ``significant`` (``p_adjusted < 1 - level``). Sorted by segment.
+    NPSTable
+        One row per segment, sorted by segment (the missing segment last); ``group`` is ``by``. Columns:
+        ``by``, ``n``, ``n_missing`` (unanswered in the segment), then those of :class:`NPSTable` from
+        ``promoters`` on; ``other_*`` and ``difference`` compare the segment with every other answer.
+
+    Raises
+    ------
+    MissingColumnError
+        When ``score`` or ``by`` is not a column of ``df``.
+    InvalidValuesError
+        For answers that are not whole numbers from 0 to 10, named by row.
+    JourneyError
+        When ``by`` is the name of a column of the result (``"n"``, ``"nps"``, ...).
+
+    See Also
+    --------
+    journey.nps_by_touchpoint, journey.nps_by_outcome, plot_nps
+
+    Notes
+    -----
+    Each segment's NPS and interval are those of :func:`nps`; its difference from the rest is an
+    :class:`NPSDifference` (adjusted Wald, Rocks 2016). The p-values are adjusted across segments by
+    Benjamini and Hochberg (1995), "Controlling the false discovery rate", JRSS B 57.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"score": [10, 9, 9, 3, 8, 6, 0, 7, None], "plan": list("ppppffffp")})
+    >>> table = nps_by(df, by="plan")
+    >>> table.to_frame()[["plan", "n", "n_missing", "nps", "difference"]]
+      plan  n  n_missing   nps  difference
+    0    f  4          0 -50.0      -100.0
+    1    p  4          1  50.0       100.0
     """
+    if not isinstance(df, pd.DataFrame):
+        raise JourneyError(f"nps_by takes a pandas DataFrame of answers, not {type(df).__name__}")
     for column, keyword, role in ((score, "score", "score"), (by, "by", "segment")):
         if column not in df.columns:
             raise MissingColumnError(keyword, column, [str(c) for c in df.columns], role)
+    if by in TABLE_COLUMNS or by == "n_missing":
+        raise JourneyError(f"the segment column {by!r} has the name of a column of the result; rename it first, "
+                           f"e.g. df.rename(columns={{{by!r}: 'segment'}})")
+    level = check_level(level)
+    whole_scores(df[score], 0, 10, str(score))  # refuses bad answers, naming the user's column and rows
+    answers = pd.to_numeric(df[score], errors="coerce").to_numpy(dtype=float)  # all valid now; NaN: unanswered
     labels, segments = pd.factorize(df[by], sort=True, use_na_sentinel=False)
-    every = nps(df[score])  # validates every answer once, naming bad rows by position
+    every = _from_values(answers, level)
     rows = []
     for i, segment in enumerate(segments):
-        inside = nps(df[score].to_numpy()[labels == i])
+        inside = _from_values(answers[labels == i], level)
         rest = NPSResult(every.promoters - inside.promoters, every.passives - inside.passives,
-                         every.detractors - inside.detractors)
-        low, high = inside.confidence_interval(level)
-        row = {by: segment, "n": inside.n, "n_missing": inside.n_missing, "promoters": inside.promoters,
-               "passives": inside.passives, "detractors": inside.detractors, "nps": inside.score,
-               "ci_low": low, "ci_high": high}
-        if inside.n and rest.n:
-            diff = NPSDifference(inside, rest)
-            d_low, d_high = diff.confidence_interval(level)
-            row.update(difference=diff.difference, diff_ci_low=d_low, diff_ci_high=d_high, p_value=diff.pvalue)
-        rows.append(row)
-    table = pd.DataFrame(rows).reindex(columns=[by, "n", "n_missing", "promoters", "passives", "detractors", "nps",
-                                                "ci_low", "ci_high", "difference", "diff_ci_low", "diff_ci_high",
-                                                "p_value"])
-    table["p_adjusted"] = adjust_pvalues(table["p_value"])
-    table["significant"] = (table["p_adjusted"] < 1 - level).fillna(False).astype(bool)
-    return table
+                         every.detractors - inside.detractors, level=level)
+        rows.append({by: segment, "n_missing": inside.n_missing, **group_row(inside, rest)})
+    columns = [by, "n", "n_missing", *TABLE_COLUMNS[1:]]
+    return nps_table(rows, columns, group=by, level=level, overall=every,
+                     description=f"each value of {by!r} against the rest")
+
+
+def plot_nps(result: NPSTable | Mapping[str, NPSResult], *, ax: Axes | None = None, level: float | None = None,
+             **kwargs: Any) -> Axes:
+    """Forest plot of NPS with intervals, from an :class:`NPSTable` or a dict ``{label: NPSResult}``.
+
+    Parameters
+    ----------
+    result : NPSTable or dict of str to NPSResult
+        What :func:`nps_by`, :func:`journey.nps_by_touchpoint` or :func:`journey.nps_by_outcome` returns, or
+        named results of :func:`nps` (drawn in the order of the dict).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when not given.
+    level : float, optional
+        Level of the intervals drawn; by default the results' own level.
+    **kwargs
+        Passed to ``Axes.errorbar``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    JourneyError
+        For anything else (a DataFrame, a list), or a dict whose results have different levels and no
+        ``level`` is given.
+
+    See Also
+    --------
+    NPSTable.plot
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_nps({"web": nps([10, 9, 3, 8]), "app": nps([6, 0, 9, 10, 7])})
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['web (n=4)', 'app (n=5)']
+    """
+    if isinstance(result, NPSTable):
+        return result.plot(ax, level=level, **kwargs)
+    if not isinstance(result, Mapping) or not all(isinstance(r, NPSResult) for r in result.values()) or not result:
+        raise JourneyError(f"plot_nps draws the result of journey.nps_by(...), journey.nps_by_touchpoint(...) or "
+                           f"journey.nps_by_outcome(...), or a dict {{label: NPSResult}}, not a {type(result).__name__}")
+    from ..plot.nps import draw_forest
+
+    levels = {r.level for r in result.values()}
+    if level is None and len(levels) > 1:
+        raise JourneyError(f"the results have different confidence levels; say which to draw with {option('level')}")
+    level = levels.pop() if level is None else check_level(level)
+    bounds = [r.confidence_interval(level) for r in result.values()]
+    return draw_forest([str(k) for k in result], [r.score for r in result.values()], [b.low for b in bounds],
+                       [b.high for b in bounds], [r.n for r in result.values()], ax=ax,
+                       xlabel=f"NPS, points ({level_label(level)} CI, adjusted Wald)", title="Net Promoter Score",
+                       **kwargs)
