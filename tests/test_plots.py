@@ -166,6 +166,22 @@ def interval_segments(ax):
     return [(s[0][0], s[1][0], s[0][1]) for c in bars for s in c.lines[2][0].get_segments()]
 
 
+def test_plot_nps_draws_a_touchpoint_table_with_its_intervals():
+    plt.close("all")
+    sample = journey.datasets.load_sample()
+    log, survey = journey.read_events(sample.events), journey.read_survey(sample.survey, score="nps")
+    table = journey.nps_by_touchpoint(log, survey)
+    ax = journey.plot_nps(table)
+    frame = table.to_frame()
+    drawn = sorted(interval_segments(ax), key=lambda s: -s[2])  # top row first
+    assert np.allclose([(lo, hi) for lo, hi, _ in drawn], frame[["ci_low", "ci_high"]].to_numpy())
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [f"{t} (n={n:,})" for t, n in zip(frame["touchpoint"], frame["n"])]
+    assert ax.get_title() == "NPS by touchpoint" and "95% CI" in ax.get_xlabel()
+    assert any(line.get_linestyle() == "--" and line.get_xdata()[0] == pytest.approx(table.overall.score)
+               for line in ax.get_lines())
+
+
 def test_plot_nps_draws_intervals_at_the_level_asked():
     plt.close("all")
     table = journey.nps_by(pd.DataFrame({"score": [10, 9, 3, 8, 7, 0, 10, 6], "plan": ["pro"] * 4 + ["free"] * 4}),

@@ -1,35 +1,43 @@
-"""Survey answers linked to journeys: what customers said, by where they went.
+"""Survey answers linked to journeys: what customers said, by where they went and how their journey ended.
 
-A customer's answer is their latest non-missing score (by answer time when the survey has one, otherwise
-the last row). Respondents are customers with such an answer; a group's *response rate* is respondents /
-customers in the group. When response rates differ a lot between the groups being compared, the
-respondents may not stand for their groups: the functions say so with a :class:`~journey.JourneyWarning`.
+The definitions (latest answer, respondents, response rate) are in the Notes of :func:`nps_by_touchpoint`.
 """
 
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import JourneyError, JourneyWarning
-from ..io.events import EventLog
 from ..engine.journeys import distinct_pairs, goal_codes, split_journeys
-from ..io.events import as_event_log
-from ..stats.net_promoter import NPSDifference, NPSResult, nps
-from ..stats.significance import adjust_pvalues
+from ..errors import JourneyError, JourneyWarning, MissingColumnError
+from ..io.aliases import Goal
+from ..io.events import EventLog, as_event_log
+from ..io.survey import read_survey
+from ..stats.net_promoter import TABLE_COLUMNS, NPSResult, NPSTable, group_row, nps, nps_table
+from ..stats.results import check_level
 
 __all__ = ["nps_by_touchpoint", "nps_by_outcome"]
 
 #: Response rates whose ratio lies outside [1/RATE_RATIO, RATE_RATIO] trigger a warning.
 RATE_RATIO = 1.25
 
+#: Columns of both tables, after the group column: customers and response rates among the NPSTable columns.
+COLUMNS = ["customers", "n", "response_rate", *TABLE_COLUMNS[1:7], "other_response_rate", *TABLE_COLUMNS[7:]]
 
-def _answers(log: EventLog, survey: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
+
+def _answers(log: EventLog, survey: pd.DataFrame) -> np.ndarray:
     """Each log user's latest score (NaN for non-respondents), aligned with the log's user codes."""
+    if not isinstance(survey, pd.DataFrame):
+        raise JourneyError(f"survey must be a pandas DataFrame (from journey.read_survey), not {type(survey).__name__}")
     if not {"user", "score"} <= set(survey.columns):
-        survey = read_survey(survey)
+        try:
+            survey = read_survey(survey)
+        except MissingColumnError as err:
+            raise JourneyError(f"the survey has no {err.column!r} column; read it with journey.read_survey(..., "
+                               f"{err.keyword}=...) naming the column that holds the {err.role}") from None
     answered = survey.dropna(subset=["score"])
     if "time" in answered.columns:
         answered = answered.sort_values("time", kind="stable")
@@ -39,87 +47,168 @@ def _answers(log: EventLog, survey: pd.DataFrame) -> tuple[np.ndarray, pd.Series
     if outside.any():
         warnings.warn(f"{int(outside.sum()):,} survey respondents have no events in the log and are left out "
                       f"(e.g. {', '.join(map(repr, latest.index[outside][:3]))})", JourneyWarning, stacklevel=3)
-    return users, latest.reindex(users).to_numpy(dtype=float, na_value=np.nan)
+    return latest.reindex(users).to_numpy(dtype=float, na_value=np.nan)
 
 
-def _nps_of(scores: np.ndarray) -> NPSResult:
-    return nps(scores[~np.isnan(scores)])
+def _nps_of(scores: np.ndarray, level: float) -> NPSResult:
+    return nps(scores[~np.isnan(scores)], level=level)
 
 
-def _compare(inside: np.ndarray, scores: np.ndarray, level: float) -> dict:
-    a, b = _nps_of(scores[inside]), _nps_of(scores[~inside])
+def _row(inside: np.ndarray, scores: np.ndarray, level: float) -> dict[str, Any]:
+    """The group of customers ``inside`` against the others: NPS of each, response rates, difference."""
+    a, b = _nps_of(scores[inside], level), _nps_of(scores[~inside], level)
     answered = ~np.isnan(scores)
-    rate_a = answered[inside].mean() if inside.any() else np.nan
-    rate_b = answered[~inside].mean() if (~inside).any() else np.nan
-    row = {"customers": int(inside.sum()), "respondents": a.n, "response_rate": rate_a, "nps": a.score,
-           "other_respondents": b.n, "other_response_rate": rate_b, "other_nps": b.score}
-    if a.n and b.n:
-        diff = NPSDifference(a, b)
-        low, high = diff.confidence_interval(level)
-        row.update(difference=diff.difference, ci_low=low, ci_high=high, p_value=diff.pvalue)
-    return row
+    return {"customers": int(inside.sum()), **group_row(a, b),
+            "response_rate": answered[inside].mean() if inside.any() else np.nan,
+            "other_response_rate": answered[~inside].mean() if (~inside).any() else np.nan}
 
 
-def nps_by_touchpoint(log, survey, *, level: float = 0.95) -> pd.DataFrame:
-    """NPS of respondents whose journey visited each touchpoint against those whose journey did not.
+def nps_by_touchpoint(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, level: float = 0.95) -> NPSTable:
+    """NPS of customers whose journey visited each touchpoint against the NPS of those whose journey did not.
 
     Parameters
     ----------
     log : EventLog or pandas.DataFrame
-        The events (journeys by customer).
+        The events; a customer's journey is everything they did. A log on Dask is not taken: survey links
+        run on one machine: collect the log first.
     survey : pandas.DataFrame
-        From :func:`read_survey` (or a DataFrame with its default columns).
+        Answers as :func:`journey.read_survey` returns them (``user``, ``score``, optionally ``time``), or a
+        DataFrame it reads with its defaults (``user_id``, ``score``, ``timestamp``).
+    level : float
+        Confidence level of every interval; ``significant`` means ``p_adjusted < 1 - level``.
 
     Returns
     -------
-    pandas.DataFrame
-        One row per touchpoint: ``customers`` visiting it, ``respondents``, ``response_rate``, ``nps``,
-        the same for the other customers (``other_*``), ``difference`` (points) with the adjusted-Wald
-        interval ``ci_low``, ``ci_high``, ``p_value``, Benjamini-Hochberg ``p_adjusted`` and
-        ``significant``. Sorted by difference, most negative first.
+    NPSTable
+        ``group`` is ``"touchpoint"``. One row per touchpoint: ``touchpoint``, ``customers`` who visited it,
+        ``n`` respondents among them and their ``response_rate`` (share), their ``promoters``, ``passives``,
+        ``detractors``, ``nps`` with ``ci_low``, ``ci_high``, then ``other_response_rate`` of the customers
+        who did not visit it, ``other_n`` and ``other_nps`` of their respondents, and the ``difference``
+        columns of :class:`~journey.stats.net_promoter.NPSTable`. Sorted by ``difference``, most negative
+        first (touchpoints every customer visited, which have no difference, last), ties by touchpoint.
+
+    Raises
+    ------
+    JourneyError
+        When the survey is not a DataFrame or lacks its user or score column.
+
+    Warns
+    -----
+    JourneyWarning
+        When survey respondents have no events in the log (they are left out), or when the response rates
+        of a touchpoint's visitors and non-visitors differ by more than a factor of 1.25: the respondents
+        may then not stand for their groups.
+
+    See Also
+    --------
+    nps_by_outcome, journey.nps_by, journey.plot_nps
+
+    Notes
+    -----
+    A customer's answer is their latest non-missing score (by answer time when the survey has one, else the
+    last row). Respondents are customers with such an answer; a group's response rate is respondents /
+    customers. Each group's NPS and the difference from the others are those of :func:`journey.nps` and
+    :func:`journey.nps_compare` (adjusted Wald, Rocks 2016); p-values are adjusted across touchpoints by
+    Benjamini and Hochberg (1995). Visiting a touchpoint is not assigned at random: a difference says who
+    the visitors are, not what the touchpoint does to them.
+
+    Examples
+    --------
+    >>> import pandas as pd, journey
+    >>> events = pd.DataFrame({"user_id": ["a", "a", "b", "c", "c", "d"],
+    ...                        "event": ["home", "support", "home", "home", "support", "home"],
+    ...                        "timestamp": pd.date_range("2025-01-01", periods=6, freq="h", tz="UTC")})
+    >>> survey = pd.DataFrame({"user_id": ["a", "b", "c", "d"], "score": [2, 10, 5, 9]})
+    >>> table = journey.nps_by_touchpoint(events, survey)
+    >>> table.to_frame()[["touchpoint", "customers", "n", "nps", "other_nps", "difference"]]
+      touchpoint  customers  n    nps  other_nps  difference
+    0    support          2  2 -100.0      100.0      -200.0
+    1       home          4  4    0.0        NaN         NaN
     """
+    level = check_level(level)
     log = as_event_log(log)
-    users, scores = _answers(log, survey)
+    scores = _answers(log, survey)
     journeys = split_journeys(log, unit="user")
     k = len(journeys.names)
     pairs = distinct_pairs(journeys.journey, journeys.events, k)
     visited = np.zeros((k, journeys.n_journeys), dtype=bool)
     visited[pairs % k, pairs // k] = True
-    rows = [{"touchpoint": name, **_compare(visited[i], scores, level)} for i, name in enumerate(journeys.names)]
-    table = _finish(pd.DataFrame(rows), level)
-    _warn_on_response_rates(table, "touchpoint")
-    return table.sort_values(["difference", "touchpoint"], kind="stable", na_position="last", ignore_index=True)
+    rows = [{"touchpoint": name, **_row(visited[i], scores, level)} for i, name in enumerate(journeys.names)]
+    table = nps_table(rows, ["touchpoint", *COLUMNS], group="touchpoint", level=level,
+                      overall=_nps_of(scores, level),
+                      description="customers who visited each touchpoint against those who did not")
+    _warn_on_response_rates(table.to_frame(), "touchpoint")
+    frame = table.to_frame().sort_values(["difference", "touchpoint"], kind="stable", na_position="last",
+                                         ignore_index=True)
+    return NPSTable(frame, table.group, level, table.overall, table.description)
 
 
-def nps_by_outcome(log, survey, *, goal, level: float = 0.95) -> pd.DataFrame:
-    """NPS of converted and not-converted customers, and of those who left at each touchpoint.
+def nps_by_outcome(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, goal: Goal, level: float = 0.95) -> NPSTable:
+    """NPS of converted and not-converted customers, and of those whose journey ended at each touchpoint.
+
+    Parameters
+    ----------
+    log : EventLog or pandas.DataFrame
+        The events; a customer's journey is everything they did.
+    survey : pandas.DataFrame
+        Answers, as for :func:`nps_by_touchpoint`.
+    goal : str or list of str
+        The conversion event(s): a customer converted when their journey holds any of them.
+    level : float
+        Confidence level of every interval; ``significant`` means ``p_adjusted < 1 - level``.
 
     Returns
     -------
-    pandas.DataFrame
-        Rows ``outcome`` = "converted", "not converted", then "left at <touchpoint>" for each touchpoint
-        where non-converting journeys ended; columns as in :func:`nps_by_touchpoint`, each group compared
-        with everyone else.
+    NPSTable
+        ``group`` is ``"outcome"``. Rows ``"converted"``, ``"not converted"``, then ``"left at <touchpoint>"``
+        for each touchpoint where journeys that did not convert ended, in the log's touchpoint order. Columns
+        as in :func:`nps_by_touchpoint`; each group is compared with every other customer.
+
+    Raises
+    ------
+    UnknownEventError
+        When a goal never occurs in the log.
+
+    Warns
+    -----
+    JourneyWarning
+        As :func:`nps_by_touchpoint`, comparing the response rates of converted and not-converted customers.
+
+    See Also
+    --------
+    nps_by_touchpoint
+
+    Notes
+    -----
+    Definitions as in :func:`nps_by_touchpoint`; p-values are adjusted across all rows by Benjamini and
+    Hochberg (1995). The rows overlap: every "left at" group is part of "not converted".
+
+    Examples
+    --------
+    >>> import pandas as pd, journey
+    >>> events = pd.DataFrame({"user_id": ["a", "a", "b", "c", "c", "d"],
+    ...                        "event": ["home", "buy", "home", "home", "buy", "home"],
+    ...                        "timestamp": pd.date_range("2025-01-01", periods=6, freq="h", tz="UTC")})
+    >>> survey = pd.DataFrame({"user_id": ["a", "b", "c", "d"], "score": [10, 2, 9, 6]})
+    >>> journey.nps_by_outcome(events, survey, goal="buy").to_frame()[["outcome", "n", "nps", "difference"]]
+             outcome  n    nps  difference
+    0      converted  2  100.0       200.0
+    1  not converted  2 -100.0      -200.0
+    2   left at home  2 -100.0      -200.0
     """
+    level = check_level(level)
     log = as_event_log(log)
-    users, scores = _answers(log, survey)
+    scores = _answers(log, survey)
     journeys = split_journeys(log, unit="user")
     converted = journeys.converted(goal_codes(goal, journeys.names))
     last = journeys.events[journeys.ends]
     groups = [("converted", converted), ("not converted", ~converted)]
     groups += [(f"left at {name}", ~converted & (last == i)) for i, name in enumerate(journeys.names)
                if (~converted & (last == i)).any()]
-    table = _finish(pd.DataFrame([{"outcome": label, **_compare(mask, scores, level)} for label, mask in groups]), level)
-    _warn_on_response_rates(table.iloc[:2], "outcome")
-    return table
-
-
-def _finish(table: pd.DataFrame, level: float) -> pd.DataFrame:
-    for column in ("difference", "ci_low", "ci_high", "p_value"):
-        if column not in table.columns:
-            table[column] = np.nan
-    table["p_adjusted"] = adjust_pvalues(table["p_value"])
-    table["significant"] = (table["p_adjusted"] < 1 - level).fillna(False).astype(bool)
+    table = nps_table([{"outcome": label, **_row(mask, scores, level)} for label, mask in groups],
+                      ["outcome", *COLUMNS], group="outcome", level=level, overall=_nps_of(scores, level),
+                      description="each outcome against every other customer")
+    _warn_on_response_rates(table.to_frame().iloc[:2], "outcome")
     return table
 
 

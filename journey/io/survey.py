@@ -2,41 +2,165 @@
 
 from __future__ import annotations
 
+import os
 import warnings
+from typing import Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidValuesError, JourneyError, JourneyWarning
+from ..errors import (EmptyLogError, InvalidValuesError, JourneyError, JourneyWarning, MissingColumnError, option,
+                      quote_rows)
 from ..stats.proportions import check_scores, score_reason
-from .events import drop_advice, dropped_table, empty_dropped, load_table, parse_times, resolve_column
+from .events import DEFAULT_NAMES, dropped_table, empty_dropped, load_table, parse_times, resolve_column
 
-__all__ = ["read_survey"]
+__all__ = ["read_survey", "survey_problems"]
+
+#: What a survey may be read from: a CSV or Parquet file, or a DataFrame (never modified).
+SurveySource: TypeAlias = "str | os.PathLike[str] | pd.DataFrame"
 
 
-def read_survey(source, *, user: str = "user_id", score: str = "score", time: str | None = None,
-                tz: str = "UTC", on_invalid: str = "raise", encoding: str = "utf-8") -> pd.DataFrame:
+def read_survey(source: SurveySource, *, user: str = "user_id", score: str = "score", time: str | None = "timestamp",
+                tz: str = "UTC", on_invalid: Literal["raise", "drop"] = "raise",
+                encoding: str = "utf-8") -> pd.DataFrame:
     """Read survey answers (0-10 scores) with the same standards as :func:`journey.read_events`.
+
+    Parameters
+    ----------
+    source : str, os.PathLike or pandas.DataFrame
+        A ``.csv``, ``.csv.gz`` or ``.parquet`` file, or a DataFrame (which is never modified).
+    user : str
+        The column of customer ids, matched with the ``user`` of the event log.
+    score : str
+        The column of 0-10 answers; empty cells are unanswered questions, kept as missing.
+    time : str or None
+        The column of answer times, used to find each customer's latest answer. The default ``"timestamp"``
+        is used when the input has that column and ignored when it has not (answers then count in row
+        order); any other name must be a column of the input. ``None`` ignores every time column.
+    tz : str
+        Time zone of answer times that carry no UTC offset.
+    on_invalid : {"raise", "drop"}
+        ``"raise"`` (default): a missing user, a score that is not a whole number from 0 to 10, or an
+        unreadable time raises :class:`~journey.errors.InvalidValuesError`. ``"drop"``: such rows are
+        dropped with a :class:`~journey.errors.JourneyWarning` that quotes the first few;
+        :func:`survey_problems` lists every one.
+    encoding : str
+        Text encoding of CSV files.
 
     Returns
     -------
     pandas.DataFrame
-        ``user``, ``score`` (nullable integer; missing = unanswered), [``time`` (UTC)] and the other
-        columns unchanged, in input order. With ``on_invalid="drop"``, rows with a missing user, a score
-        that is not a whole number from 0 to 10, or an unreadable time are dropped with a warning and listed
-        in ``result.attrs["dropped"]``.
+        The answers as data, not an analysis: ``user``, ``score`` (nullable integer; missing = unanswered),
+        ``time`` (UTC; only when a time column was used) and the other input columns unchanged, in input
+        order, indexed from 0.
+
+    Raises
+    ------
+    MissingColumnError
+        When ``user``, ``score`` or a named ``time`` column is not in the input.
+    InvalidValuesError
+        For invalid rows with ``on_invalid="raise"``, naming the column, the rows and their values.
+    JourneyError
+        When an input column other than the user, score or time column is named ``user``, ``score`` or
+        ``time`` (it would be overwritten), or ``on_invalid`` is neither ``"raise"`` nor ``"drop"``.
+    EmptyLogError
+        When every row is invalid and ``on_invalid="drop"``.
+
+    Warns
+    -----
+    JourneyWarning
+        With ``on_invalid="drop"``, when rows are dropped.
+
+    See Also
+    --------
+    survey_problems : every invalid row, with its column, reason and value.
+    journey.nps_by_touchpoint, journey.nps_by_outcome : answers linked to journeys.
+
+    Notes
+    -----
+    The dropped rows are not attached to the returned frame (``DataFrame.attrs`` does not survive most
+    pandas operations); :func:`survey_problems` with the same arguments lists them, the table
+    ``EventLog.dropped`` holds for events.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> read_survey(pd.DataFrame({"user_id": ["a", "b"], "nps": ["9", None]}), score="nps")["score"].tolist()
-    [9, <NA>]
+    >>> answers = pd.DataFrame({"user_id": ["a", "b"], "nps": ["9", None], "plan": ["pro", "free"]})
+    >>> read_survey(answers, score="nps")
+      user  score  plan
+    0    a      9   pro
+    1    b   <NA>  free
     """
     if on_invalid not in ("raise", "drop"):
         raise JourneyError(f'on_invalid must be "raise" or "drop", not {on_invalid!r}')
-    raw, description = load_table(source, {"user": user, "score": score, "time": time}, encoding)
-    names = {role: resolve_column(role, name, raw.columns) for role, name in
-             (("user", user), ("score", score), ("time", time)) if name is not None}
+    raw, description, names, frame, problems = _validated(source, user, score, time, tz, encoding)
+    if not problems:
+        return frame
+    if on_invalid == "raise":
+        rows, column, reason, values = problems[0]
+        raise InvalidValuesError(column, reason, rows.tolist(), values.tolist(),
+                                 f"Fix them, or pass {option('on_invalid', 'drop')} to drop them "
+                                 f"(journey.survey_problems lists every invalid row).")
+    dropped = dropped_table(problems)
+    kept = frame.drop(index=dropped["row"].unique()).reset_index(drop=True)
+    if kept.empty:
+        raise EmptyLogError(f"{description}: every one of the {len(raw):,} rows is invalid")
+    warnings.warn(f"dropped {len(frame) - len(kept):,} of {len(frame):,} rows of {description}: "
+                  + "; ".join(f"{reason} in {column!r}: {quote_rows(rows.tolist(), values.tolist())}"
+                              for rows, column, reason, values in problems)
+                  + "; journey.survey_problems lists each one", JourneyWarning, stacklevel=2)
+    return kept
+
+
+def survey_problems(source: SurveySource, *, user: str = "user_id", score: str = "score",
+                    time: str | None = "timestamp", tz: str = "UTC", encoding: str = "utf-8") -> pd.DataFrame:
+    """Every row of a survey that :func:`read_survey` refuses or drops, and why.
+
+    Parameters
+    ----------
+    source, user, score, time, tz, encoding
+        As for :func:`read_survey`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``row`` (input row from 0), ``column`` (as named in the input), ``reason`` and ``value``, one line per
+        problem (a row with two problems has two), sorted by row. Empty when every row is valid.
+
+    Raises
+    ------
+    MissingColumnError
+        When ``user``, ``score`` or a named ``time`` column is not in the input.
+
+    See Also
+    --------
+    read_survey
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> survey_problems(pd.DataFrame({"user_id": ["a", None, "c"], "score": [9, 8, 11]}))
+       row   column                                          reason value
+    0    1  user_id                                  missing values   NaN
+    1    2    score  values that are not whole numbers from 0 to 10    11
+    """
+    *_, problems = _validated(source, user, score, time, tz, encoding)
+    return dropped_table(problems) if problems else empty_dropped()
+
+
+def _validated(source: SurveySource, user: str, score: str, time: str | None, tz: str, encoding: str
+               ) -> tuple[pd.DataFrame, str, dict[str, str], pd.DataFrame, list]:
+    """(input, its description, role -> input column, the answers with bad values blanked, the problems)."""
+    # The time column is optional, so it is resolved after loading, not by the loader that insists on it.
+    raw, description = load_table(source, {"user": user, "score": score, "time": None}, encoding)
+    names = {"user": resolve_column("user", user, raw.columns), "score": resolve_column("score", score, raw.columns)}
+    chosen = _time_column(time, raw.columns)
+    if chosen is not None:
+        names["time"] = chosen
+    for role in ("user", "score", "time"):
+        if role in raw.columns and names.get(role) != role:
+            raise JourneyError(f"column {role!r} is in the input but is not the {role} column; read_survey stores "
+                               f"the {role} as {role!r}, so rename the input column first")
     problems: list = []
     users = raw[names["user"]]
     if users.isna().any():
@@ -44,24 +168,24 @@ def read_survey(source, *, user: str = "user_id", score: str = "score", time: st
         problems.append((rows, names["user"], "missing values", users.iloc[rows]))
     scores = _scores(raw[names["score"]], names["score"], problems)
     frame = pd.DataFrame({"user": users.array, "score": scores.array}, copy=False)
-    if time is not None:
-        frame["time"] = parse_times(raw[names["time"]], names["time"], tz, None, problems).array
+    if chosen is not None:
+        frame["time"] = parse_times(raw[chosen], chosen, tz, None, problems).array
     for column in raw.columns:
         if column not in names.values():
             frame[column] = raw[column].array
-    frame.attrs["dropped"] = dropped_table(problems) if problems else empty_dropped()
-    if not problems:
-        return frame
-    if on_invalid == "raise":
-        rows, column, reason, values = problems[0]
-        raise InvalidValuesError(column, reason, rows.tolist(), values.tolist(),
-                                 drop_advice('.attrs["dropped"]'))
-    dropped = frame.attrs["dropped"]
-    kept = frame.drop(index=dropped["row"].unique()).reset_index(drop=True)
-    kept.attrs["dropped"] = dropped
-    warnings.warn(f"dropped {len(frame) - len(kept):,} of {len(frame):,} rows of {description}; "
-                  f'.attrs["dropped"] lists each one', JourneyWarning, stacklevel=2)
-    return kept
+    return raw, description, names, frame, problems
+
+
+def _time_column(time: str | None, columns: pd.Index) -> str | None:
+    """The time column to use: ``time`` when present; the default name may be absent (then none is used)."""
+    if time is None:
+        return None
+    try:
+        return resolve_column("time", time, columns)
+    except MissingColumnError:
+        if time == DEFAULT_NAMES["time"]:
+            return None
+        raise
 
 
 def _scores(values: pd.Series, column: str, problems: list) -> pd.Series:
