@@ -210,3 +210,26 @@ def test_plot_nps_takes_nps_results_only():
     for wrong in (table.to_frame(), [journey.nps([10])], {"a": journey.proportion(1, 2)}, {}):
         with pytest.raises(journey.JourneyError, match=r"plot_nps draws the result of journey\.nps_by\(\.\.\.\), journey\.nps_by_touchpoint"):
             journey.plot_nps(wrong)
+
+
+def test_scorecard_plot_draws_each_interval_against_its_target():
+    plt.close("all")
+    card = journey.scorecard([
+        journey.kpi("CSAT", journey.proportion(160, 200), target=0.7),
+        journey.kpi("$churn$", (0.2, 0.18, 0.22), target=0.1, higher_is_better=False),
+        journey.kpi("NPS", journey.nps_from_counts(promoters=50, passives=30, detractors=20), target=35, kind="KGI"),
+    ])
+    _, given = plt.subplots()
+    ax = card.plot(ax=given)
+    assert ax is given and len(interval_segments(ax)) == 3
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["KGI NPS", "KPI CSAT", "KPI $churn$"]
+    assert all(not t.get_parse_math() for t in [*ax.get_yticklabels(), *ax.texts])
+    # Each row on its own scale: the target tick lies inside (met), across (inconclusive) or outside (missed).
+    segments = sorted(interval_segments(ax), key=lambda s: -s[2])
+    ticks = [line for line in ax.get_lines() if len(line.get_xdata()) == 2]  # the targets: short vertical lines
+    target_x = {round(float(np.mean(t.get_ydata()))): t.get_xdata()[0] for t in ticks}
+    nps_row, csat_row, churn_row = segments
+    assert nps_row[0] < target_x[round(nps_row[2])] < nps_row[1]  # inconclusive: the target inside the interval
+    assert target_x[round(csat_row[2])] <= csat_row[0]  # met: wholly above
+    assert target_x[round(churn_row[2])] < churn_row[0]  # missed (lower is better): wholly above the ceiling
+    assert [t.get_color() for t in ax.texts] == ["#9a6700", "#1a7f37", "#cf222e"]

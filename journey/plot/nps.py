@@ -1,7 +1,7 @@
-"""Drawing of NPS charts: estimates with their intervals, from plain arrays.
+"""Drawing of NPS and scorecard charts: estimates with their intervals, from plain arrays.
 
-The public functions that take results (:func:`journey.plot_nps`, ``NPSTable.plot``) live next to their
-result classes and call these.
+The public functions that take results (:func:`journey.plot_nps`, ``NPSTable.plot``, ``Scorecard.plot``)
+live next to their result classes and call these.
 """
 
 from __future__ import annotations
@@ -11,15 +11,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..errors import JourneyError
 from .figures import axes_for, literal_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["draw_forest"]
+__all__ = ["draw_forest", "draw_targets"]
 
 #: Colour of an estimate and its interval.
 ESTIMATE = "#1f77b4"
+#: Colour of a scorecard row by status.
+STATUS_COLOURS = {"met": "#1a7f37", "missed": "#cf222e", "inconclusive": "#9a6700"}
 
 
 def draw_forest(labels: Sequence[str], estimates: Sequence[float], lows: Sequence[float], highs: Sequence[float],
@@ -65,3 +68,57 @@ def draw_forest(labels: Sequence[str], estimates: Sequence[float], lows: Sequenc
     literal_text([ax.title])
     return ax
 
+
+def draw_targets(labels: Sequence[str], estimates: Sequence[float], lows: Sequence[float], highs: Sequence[float],
+                 targets: Sequence[float], statuses: Sequence[str], texts: Sequence[str], *, ax: Axes | None = None,
+                 title: str = "Scorecard", **kwargs: Any) -> Axes:
+    """Each indicator's interval against its target, one row each, every row on its own scale.
+
+    Indicators have different units (shares, NPS points), so each row has its own scale: its target in the
+    middle (a black tick), its interval (a bar coloured by status) at its distance from the target, scaled
+    by the larger of the distances of its two bounds. ``texts`` give the numbers; the x axis has none.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Indicator names, shown literally.
+    estimates, lows, highs, targets : sequence of float
+        Each indicator's estimate, interval and target, in its own unit.
+    statuses : sequence of str
+        ``"met"``, ``"missed"`` or ``"inconclusive"``: the colour of each row.
+    texts : sequence of str
+        The numbers written at the right of each row (estimate, interval and target, formatted).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when not given.
+    title : str
+        Title of the chart.
+    **kwargs
+        Passed to ``Axes.errorbar``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    unknown = sorted(set(statuses) - set(STATUS_COLOURS))
+    if unknown:
+        raise JourneyError(f"unknown status {unknown[0]!r}; statuses are {', '.join(map(repr, STATUS_COLOURS))}")
+    ax = axes_for(ax, figsize=(9, 0.6 * len(labels) + 1.2))
+    y = np.arange(len(labels))[::-1]
+    for row, estimate, low, high, target, status in zip(y, estimates, lows, highs, targets, statuses):
+        reach = max(abs(low - target), abs(high - target)) * 1.15 or 1.0
+        x = 0.5 + (np.array([estimate, low, high, target], dtype=float) - target) / (2 * reach)
+        colour = STATUS_COLOURS[status]
+        style: dict[str, Any] = {"fmt": "o", "color": colour, "ecolor": colour, "capsize": 4, "elinewidth": 2} | kwargs
+        ax.errorbar([x[0]], [row], xerr=[[x[0] - x[1]], [x[2] - x[0]]], **style)
+        ax.plot([x[3], x[3]], [row - 0.3, row + 0.3], color="black", lw=2)
+    ax.set_yticks(y, list(labels))
+    for row, text, status in zip(y, texts, statuses):
+        ax.text(1.02, row, f"{text}: {status}", va="center", fontsize="small", color=STATUS_COLOURS[status],
+                transform=ax.get_yaxis_transform())
+    literal_text(ax.get_yticklabels(), ax.texts)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-0.7, len(labels) - 0.3)
+    ax.set_xticks([])
+    ax.set_xlabel("each row on its own scale, its target in the middle: bar = interval, black tick = target")
+    ax.set_title(title)
+    return ax
