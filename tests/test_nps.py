@@ -137,7 +137,7 @@ def test_level_is_stored_and_is_the_default_of_the_interval():
     assert r.level == 0.9 and r.confidence_interval() == pytest.approx((100 * (p - d - half), 100 * (p - d + half)))
     assert r.confidence_interval(0.95) == journey.nps_from_counts(promoters=45, passives=30, detractors=25).confidence_interval()
     assert journey.nps([10, 9, 0], level=0.8).level == 0.8
-    assert repr(r).startswith("NPSResult: NPS +20.0 points (90% adjusted-Wald CI +6.3 to +32.5; n = 100")
+    assert repr(r).startswith("NPSResult: NPS +20.0 points (90% CI +6.3 to +32.5, n = 100):")
 
 
 @pytest.mark.parametrize("level", [0.8, 0.9])

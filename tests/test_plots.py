@@ -208,7 +208,8 @@ def test_plot_nps_of_named_results_shows_names_literally():
 def test_plot_nps_takes_nps_results_only():
     table = journey.nps_by(pd.DataFrame({"score": [10, 3], "plan": ["a", "b"]}), by="plan")
     for wrong in (table.to_frame(), [journey.nps([10])], {"a": journey.proportion(1, 2)}, {}):
-        with pytest.raises(journey.JourneyError, match=r"plot_nps draws the result of journey\.nps_by\(\.\.\.\), journey\.nps_by_touchpoint"):
+        with pytest.raises(journey.JourneyError, match=r"plot_nps draws the result of journey\.nps_by\(\.\.\.\), "
+                                                       r"journey\.nps_by_touchpoint"):
             journey.plot_nps(wrong)
 
 

@@ -53,7 +53,7 @@ def test_a_proportion_follows_the_result_protocol():
     frame = r.to_frame()
     assert list(frame.columns) == ["k", "n", "n_missing", "proportion", "ci_low", "ci_high"]
     assert (frame.loc[0, "ci_low"], frame.loc[0, "ci_high"]) == r.confidence_interval()
-    assert repr(r) == "ProportionResult: proportion 30.8% (90% Wilson CI 26.3% to 35.7%; 81 of 263)"
+    assert repr(r) == "ProportionResult: proportion 30.8% (90% CI 26.3% to 35.7%, 81 of 263)"
 
 
 def test_the_interval_class_is_the_one_of_the_result_protocol():
@@ -79,14 +79,14 @@ def test_a_difference_keeps_its_level_and_names_its_columns_as_a_difference():
     assert list(frame.columns) == ["k1", "n1", "proportion1", "k2", "n2", "proportion2", "difference",
                                    "difference_ci_low", "difference_ci_high", "p_value"]
     assert tuple(frame.loc[0, ["difference_ci_low", "difference_ci_high"]]) == d.confidence_interval()
-    assert repr(d).startswith("DifferenceResult: difference +20.0 percentage points (90% Newcombe CI")
+    assert repr(d).startswith("DifferenceResult: difference +20.0 percentage points (90% CI")
 
 
 def test_csat_counts_the_satisfied_share_and_missing_answers():
     r = journey.csat([5, 4, 3, None, 5, "4", 2.0], level=0.8)
     assert (r.k, r.n, r.n_missing, r.label, r.level) == (4, 6, 1, "CSAT", 0.8)
     assert journey.csat([7, 6, 1], scale=(1, 7), satisfied=(6, 7)).k == 2
-    assert repr(r).startswith("ProportionResult: CSAT 66.7% (80% Wilson CI")
+    assert repr(r).startswith("ProportionResult: CSAT 66.7% (80% CI")
 
 
 @pytest.mark.parametrize("bad", [4.5, 6, 0, "five"])

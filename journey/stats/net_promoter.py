@@ -262,7 +262,7 @@ class NPSResult(Result):
     --------
     >>> r = nps_from_counts(promoters=45, passives=30, detractors=25)
     >>> r
-    NPSResult: NPS +20.0 points (95% adjusted-Wald CI +3.8 to +35.1; n = 100: 45.0% promoters, 30.0% passives, 25.0% detractors)
+    NPSResult: NPS +20.0 points (95% CI +3.8 to +35.1, n = 100): 45.0% promoters, 30.0% passives, 25.0% detractors
     >>> print(f"{r.standard_error:.2f}", [round(x, 2) for x in r.confidence_interval(method="wald")])
     8.12 [4.08, 35.92]
     """
@@ -373,9 +373,9 @@ class NPSResult(Result):
         if not self.n:
             return f"NPS: no answers{missing}"
         low, high = self.confidence_interval()
-        return (f"NPS {self.score:+.1f} points ({level_label(self.level)} adjusted-Wald CI {low:+.1f} to {high:+.1f}; "
-                f"n = {self.n:,}{missing}: {self.promoter_share:.1%} promoters, {self.passive_share:.1%} passives, "
-                f"{self.detractor_share:.1%} detractors)")
+        return (f"NPS {self.score:+.1f} points ({level_label(self.level)} CI {low:+.1f} to {high:+.1f}, "
+                f"n = {self.n:,}{missing}): {self.promoter_share:.1%} promoters, {self.passive_share:.1%} passives, "
+                f"{self.detractor_share:.1%} detractors")
 
 
 @dataclass(frozen=True, repr=False)
@@ -400,7 +400,7 @@ class NPSDifference(Result):
     >>> d = nps_compare(nps_from_counts(promoters=60, passives=20, detractors=20),
     ...                 nps_from_counts(promoters=30, passives=30, detractors=40))
     >>> d
-    NPSDifference: difference +50.0 points (95% adjusted-Wald CI +26.3 to +70.8; NPS +40.0 (n = 100) vs -10.0 (n = 100); p = 1.9e-05)
+    NPSDifference: difference +50.0 points (95% CI +26.3 to +70.8, p = 1.9e-05): NPS +40.0 (n = 100) vs -10.0 (n = 100)
     """
 
     a: NPSResult
@@ -516,9 +516,9 @@ class NPSDifference(Result):
 
     def _headline(self) -> str:
         low, high = self.confidence_interval()
-        return (f"difference {self.difference:+.1f} points ({level_label(self.level)} adjusted-Wald CI {low:+.1f} to "
-                f"{high:+.1f}; NPS {self.a.score:+.1f} (n = {self.a.n:,}) vs {self.b.score:+.1f} (n = {self.b.n:,}); "
-                f"p = {format_value(self.pvalue, 'p')})")
+        return (f"difference {self.difference:+.1f} points ({level_label(self.level)} CI {low:+.1f} to {high:+.1f}, "
+                f"p = {format_value(self.pvalue, 'p')}): NPS {self.a.score:+.1f} (n = {self.a.n:,}) vs "
+                f"{self.b.score:+.1f} (n = {self.b.n:,})")
 
 
 #: Columns every NPSTable has, after its group column.
@@ -578,8 +578,9 @@ class NPSTable(TableResult):
         "other_nps": "points", "difference": "points", "difference_ci_low": "points", "difference_ci_high": "points",
         "p_value": "p", "p_adjusted": "p", "response_rate": "share", "other_response_rate": "share"}
 
-    def confidence_interval(self, level: float | None = None, method: NPSMethod | None = None, *,  # type: ignore[override]
-                            n_boot: int = 10_000, seed: int = 0, prior: float = 0.5) -> ConfidenceInterval:
+    def confidence_interval(  # type: ignore[override]  # NPS methods, not the proportion methods of the base
+            self, level: float | None = None, method: NPSMethod | None = None, *, n_boot: int = 10_000,
+            seed: int = 0, prior: float = 0.5) -> ConfidenceInterval:
         """Interval of each row's NPS, in points, as arrays aligned with the rows of :meth:`to_frame`.
 
         Recomputed from each row's counts, so any level or method of :func:`nps_interval` is available.
@@ -647,7 +648,7 @@ class NPSTable(TableResult):
         low, high = overall.confidence_interval()
         return (f"NPS by {self.group}, {self.description}: {significant:,} of {len(self):,} differ from the rest "
                 f"(Benjamini-Hochberg, false discovery rate {level_label(1 - self.level)}); overall NPS "
-                f"{overall.score:+.1f} points ({level_label(self.level)} adjusted-Wald CI {low:+.1f} to {high:+.1f}; "
+                f"{overall.score:+.1f} points ({level_label(self.level)} CI {low:+.1f} to {high:+.1f}, "
                 f"n = {overall.n:,})")
 
 
@@ -713,7 +714,7 @@ def nps(scores: Iterable[Any], *, level: float = 0.95) -> NPSResult:
     >>> r.score, r.n, r.n_missing
     (0.0, 6, 1)
     >>> r
-    NPSResult: NPS +0.0 points (95% adjusted-Wald CI -51.1 to +51.1; n = 6, 1 missing: 33.3% promoters, 33.3% passives, 33.3% detractors)
+    NPSResult: NPS +0.0 points (95% CI -51.1 to +51.1, n = 6, 1 missing): 33.3% promoters, 33.3% passives, 33.3% detractors
     """
     values, missing = whole_scores(scores, 0, 10, "scores")
     return _counted(values, missing, check_level(level))
@@ -757,7 +758,7 @@ def nps_from_counts(*, promoters: int, passives: int, detractors: int, level: fl
     Examples
     --------
     >>> nps_from_counts(promoters=45, passives=30, detractors=25, level=0.9)
-    NPSResult: NPS +20.0 points (90% adjusted-Wald CI +6.3 to +32.5; n = 100: 45.0% promoters, 30.0% passives, 25.0% detractors)
+    NPSResult: NPS +20.0 points (90% CI +6.3 to +32.5, n = 100): 45.0% promoters, 30.0% passives, 25.0% detractors
     """
     return NPSResult(_count(promoters, "promoters"), _count(passives, "passives"), _count(detractors, "detractors"),
                      level=check_level(level))
@@ -917,7 +918,8 @@ def plot_nps(result: NPSTable | Mapping[str, NPSResult], *, ax: Axes | None = No
         return result.plot(ax, level=level, **kwargs)
     if not isinstance(result, Mapping) or not all(isinstance(r, NPSResult) for r in result.values()) or not result:
         raise JourneyError(f"plot_nps draws the result of journey.nps_by(...), journey.nps_by_touchpoint(...) or "
-                           f"journey.nps_by_outcome(...), or a dict {{label: NPSResult}}, not a {type(result).__name__}")
+                           f"journey.nps_by_outcome(...), or a dict {{label: NPSResult}}, "
+                           f"not a {type(result).__name__}")
     from ..plot.nps import draw_forest
 
     levels = {r.level for r in result.values()}

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import InvalidValuesError, JourneyError
 from .intervals import PROPORTION_METHODS, newcombe_interval, proportion_interval
-from .results import ConfidenceInterval, Result, Unit, check_level
+from .results import ConfidenceInterval, Result, Unit, check_level, format_value
 
 __all__ = ["ConfidenceInterval", "ProportionResult", "DifferenceResult", "proportion", "csat", "compare_proportions",
            "ProportionMethod", "DifferenceMethod", "level_label"]
@@ -79,7 +79,7 @@ class ProportionResult(Result):
     --------
     >>> r = proportion(81, 263)
     >>> r
-    ProportionResult: proportion 30.8% (95% Wilson CI 25.5% to 36.6%; 81 of 263)
+    ProportionResult: proportion 30.8% (95% CI 25.5% to 36.6%, 81 of 263)
     >>> print(f"{r.estimate:.4f} {r.confidence_interval(method='exact').low:.4f}")
     0.3080 0.2527
     """
@@ -161,7 +161,7 @@ class ProportionResult(Result):
         if not self.n:
             return f"{self.label}: no answers{missing}"
         low, high = self.confidence_interval()
-        return (f"{self.label} {self.proportion:.1%} ({level_label(self.level)} Wilson CI {low:.1%} to {high:.1%}; "
+        return (f"{self.label} {self.proportion:.1%} ({level_label(self.level)} CI {low:.1%} to {high:.1%}, "
                 f"{self.k:,} of {self.n:,}{missing})")
 
 
@@ -186,7 +186,7 @@ class DifferenceResult(Result):
     --------
     >>> d = compare_proportions(56, 70, 48, 80)
     >>> d
-    DifferenceResult: difference +20.0 percentage points (95% Newcombe CI +5.2 to +33.4; 80.0% of 70 vs 60.0% of 80; p = 0.00805)
+    DifferenceResult: difference +20.0 percentage points (95% CI +5.2 to +33.4, p = 0.00805): 80.0% of 70 vs 60.0% of 80
     >>> print(f"{d.estimate:.2f}", [round(x, 4) for x in d.confidence_interval()])
     0.20 [0.0524, 0.3339]
     """
@@ -279,9 +279,9 @@ class DifferenceResult(Result):
 
     def _headline(self) -> str:
         low, high = self.confidence_interval()
-        return (f"difference {self.difference * 100:+.1f} percentage points ({level_label(self.level)} Newcombe CI "
-                f"{low * 100:+.1f} to {high * 100:+.1f}; {self.k1 / self.n1:.1%} of {self.n1:,} vs "
-                f"{self.k2 / self.n2:.1%} of {self.n2:,}; p = {self.pvalue:.3g})")
+        return (f"difference {self.difference * 100:+.1f} percentage points ({level_label(self.level)} CI "
+                f"{low * 100:+.1f} to {high * 100:+.1f}, p = {format_value(self.pvalue, 'p')}): "
+                f"{self.k1 / self.n1:.1%} of {self.n1:,} vs {self.k2 / self.n2:.1%} of {self.n2:,}")
 
 
 def proportion(k: int, n: int, *, level: float = 0.95) -> ProportionResult:
@@ -314,7 +314,7 @@ def proportion(k: int, n: int, *, level: float = 0.95) -> ProportionResult:
     Examples
     --------
     >>> proportion(81, 263)           # Newcombe (1998), Table I: Wilson 0.2553 to 0.3662
-    ProportionResult: proportion 30.8% (95% Wilson CI 25.5% to 36.6%; 81 of 263)
+    ProportionResult: proportion 30.8% (95% CI 25.5% to 36.6%, 81 of 263)
     >>> [round(x, 4) for x in proportion(81, 263, level=0.9).confidence_interval()]
     [0.2633, 0.3566]
     """
@@ -404,7 +404,7 @@ def csat(ratings: Iterable[Any], *, scale: tuple[int, int] = (1, 5), satisfied: 
     Examples
     --------
     >>> csat([5, 4, 3, None, 5])
-    ProportionResult: CSAT 75.0% (95% Wilson CI 30.1% to 95.4%; 3 of 4, 1 missing)
+    ProportionResult: CSAT 75.0% (95% CI 30.1% to 95.4%, 3 of 4, 1 missing)
     """
     low, high = scale
     if not set(satisfied) <= set(range(low, high + 1)):
