@@ -162,7 +162,7 @@ def test_the_bootstrap_plot_draws_every_removal_effect_with_its_interval():
     boot = m.bootstrap(n_boot=30, seed=1)
     ax = boot.plot()
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels == boot.to_frame()["touchpoint"].tolist()[::-1]
+    assert labels == boot.to_frame()["touchpoint"].tolist()  # the first row is drawn on top
     bars = ax.containers[-1]  # the errorbar container: one interval per touchpoint
     assert len(bars.lines[2][0].get_segments()) == len(labels)
 

@@ -271,7 +271,7 @@ def test_scorecard_statuses_and_probabilities():
     from statistics import NormalDist
     assert unsure.probability_met == pytest.approx(1 - NormalDist(10, 14 / 1.959964).cdf(12), abs=1e-6)
     card = journey.scorecard([met, missed, unsure])
-    assert card.table["indicator"].tolist() == ["NPS", "CSAT", "churn"]  # KGIs first
+    assert card.to_frame()["indicator"].tolist() == ["NPS", "CSAT", "churn"]  # KGIs first
     assert "missed" in card._repr_html_() and "0x" not in repr(card)
     with pytest.raises(JourneyError):
         journey.kpi("x", object(), target=1)

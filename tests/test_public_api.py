@@ -59,8 +59,8 @@ def test_every_public_function_and_method_is_annotated():
     gaps = {}
     for name, value in _public_callables():
         target = value.__init__ if isinstance(value, type) else value
-        if isinstance(value, type) and target is object.__init__:
-            continue
+        if not getattr(target, "__module__", "").startswith("journey"):
+            continue  # inherited from another library (a JourneyGraph is built like any networkx DiGraph)
         missing = _unannotated(target)
         if missing:
             gaps[name] = missing
@@ -182,4 +182,4 @@ def test_kpi_takes_any_result_with_an_estimate_through_the_protocol(analyses):
         result = analyses[name]
         indicator = journey.kpi(name, result, target=0.5)
         headline = getattr(result, "overall", result)
-        assert indicator.value == pytest.approx(headline.estimate), name
+        assert indicator.estimate == pytest.approx(headline.estimate), name

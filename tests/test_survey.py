@@ -63,7 +63,6 @@ def test_a_survey_with_no_valid_row_is_an_error_even_when_dropping():
         journey.read_survey(pd.DataFrame({"user_id": ["a"], "score": [12]}), on_invalid="drop")
 
 
-@pytest.mark.xfail(strict=True, reason="io/events._read_parquet looks up an 'event' column in every table")
 def test_read_survey_reads_parquet(tmp_path):
     path = tmp_path / "s.parquet"
     pd.DataFrame({"user_id": ["a", "b"], "score": [9, 3]}).to_parquet(path)

@@ -280,7 +280,7 @@ class JourneyGraph(Result, nx.DiGraph):
         >>> df = pd.DataFrame({"user_id": list("aabc"), "event": ["home", "buy", "home", "home"],
         ...                    "timestamp": pd.date_range("2025-01-01", periods=4, freq="min", tz="UTC")})
         >>> journey.journey_graph(df, goal="buy").conversion_rate()
-        ProportionResult: conversion 33.3% (1 of 3); 95% CI (Wilson) 6.1% to 79.2%
+        ProportionResult: conversion 33.3% (95% CI 6.1% to 79.2%, 1 of 3)
         """
         if self.graph.get("goal") is None:
             raise JourneyError("this journey graph has no goal; build it with journey_graph(log, goal=...) "

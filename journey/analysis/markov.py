@@ -104,9 +104,9 @@ def markov(log_or_graph: LogLike | nx.DiGraph, *, goal: Goal, order: int = 1, un
     >>> m
     MarkovModel: first-order, goal 'buy', 4 journeys: overall conversion 50.0% (95% CI 15.0% to 85.0%)
     touchpoint conversion_probability removal_effect attribution
-            ad                  50.0%          75.0%       60.0%
-          cart                  66.7%          50.0%       40.0%
-         email                  33.3%           0.0%        0.0%
+            ad                  50.0%          75.0%       50.0%
+          cart                  50.0%          50.0%       33.3%
+         email                  50.0%          25.0%       16.7%
     """
     if order not in range(1, MAX_ORDER + 1):
         raise JourneyError(f"order must be 1, 2 or 3, not {order!r}")
@@ -595,9 +595,9 @@ class MarkovModel(Result):
         >>> boot = journey.markov(df, goal="buy").bootstrap(200, seed=1)
         >>> boot.to_frame()[["touchpoint", "removal_effect", "removal_ci_low", "removal_ci_high"]].round(3)
           touchpoint  removal_effect  removal_ci_low  removal_ci_high
-        0         ad            0.75           0.533            0.923
-        1       cart            0.50           0.231            0.727
-        2      email            0.00           0.000            0.000
+        0         ad            0.75           0.560            0.933
+        1       cart            0.50           0.200            0.800
+        2      email            0.25           0.067            0.440
         """
         chain = self._chain
         level = self.level if level is None else check_level(level)

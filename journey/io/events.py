@@ -638,8 +638,10 @@ def _read_parquet(path: Path, given: Mapping[str, str | None]) -> pd.DataFrame:
     try:
         schema = pq.read_schema(path)
         # Touchpoints become categorical anyway: reading them dictionary-encoded skips a pass over the text.
-        event = resolve_column("event", given["event"] or DEFAULT_NAMES["event"], schema.names)
-        text = pa.types.is_string(schema.field(event).type) or pa.types.is_large_string(schema.field(event).type)
+        name = given.get("event")
+        event = resolve_column("event", name, schema.names) if name is not None else None
+        text = event is not None and (pa.types.is_string(schema.field(event).type)
+                                      or pa.types.is_large_string(schema.field(event).type))
         return pd.read_parquet(path, read_dictionary=[event] if text else None)
     except MissingColumnError:
         raise
