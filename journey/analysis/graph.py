@@ -24,7 +24,7 @@ from ..io.aliases import Duration, Goal, Unit
 from ..io.events import END, START, EventLog, LogLike
 from ..io.facts import Facts
 from ..plot.journey_map import draw_journey_map
-from ..stats.proportions import ProportionResult
+from ..stats.proportions import ProportionMethod, ProportionResult
 from ..stats.results import ConfidenceInterval, Result, check_level
 
 __all__ = ["journey_graph", "prune", "JourneyGraph", "plot_journey_map", "GraphAnalysis", "JourneyAnalysis",
@@ -293,7 +293,8 @@ class JourneyGraph(Result, nx.DiGraph):
         """The conversion rate of all journeys (:meth:`conversion_rate` at 95%), for :func:`journey.kpi`."""
         return self.conversion_rate()
 
-    def confidence_interval(self, level: float | None = None, method: str | None = None) -> ConfidenceInterval:
+    def confidence_interval(self, level: float | None = None,
+                            method: ProportionMethod | None = None) -> ConfidenceInterval:
         """Interval of the conversion rate (see :meth:`conversion_rate`): ``ConfidenceInterval(low, high)``."""
         return self.conversion_rate(0.95 if level is None else level).confidence_interval(method=method)
 

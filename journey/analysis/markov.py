@@ -25,7 +25,7 @@ from ..io.aliases import Duration, Goal, Unit
 from ..io.events import END, START, LogLike
 from ..io.facts import Facts
 from ..plot.intervals import draw_interval_bars
-from ..stats.proportions import ProportionResult
+from ..stats.proportions import ProportionMethod, ProportionResult
 from ..stats.results import ConfidenceInterval, Result, TableResult, check_level
 from .variants import _variant_ids
 
@@ -542,7 +542,8 @@ class MarkovModel(Result):
         return ProportionResult(self._chain.observed_conversions, self.n_journeys, label="conversion",
                                 level=self.level)
 
-    def confidence_interval(self, level: float | None = None, method: str | None = None) -> ConfidenceInterval:
+    def confidence_interval(self, level: float | None = None,
+                            method: ProportionMethod | None = None) -> ConfidenceInterval:
         """Interval of the overall conversion (:attr:`overall`); :meth:`bootstrap` gives every touchpoint's."""
         return self.overall.confidence_interval(level, method)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,7 @@ _ROW_BITS = 40  # rows per input partition, at most 2**40: the rest of the seque
 _REMEMBERED = 4  # partitioned logs kept for plain Dask DataFrames given to analyses
 
 
-def read_events_dask(source, **options) -> DaskEventLog:
+def read_events_dask(source: Any, **options: Any) -> DaskEventLog:
     """A lazily read, validated :class:`DaskEventLog` of a Parquet or CSV path or glob, or a Dask DataFrame."""
     import dask.dataframe as dd
 
@@ -55,7 +56,7 @@ def read_events_dask(source, **options) -> DaskEventLog:
     return DaskEventLog(canonical, input_names=names)
 
 
-def _is_dask_frame(obj) -> bool:
+def _is_dask_frame(obj: Any) -> bool:
     import dask
 
     return dask.is_dask_collection(obj) and hasattr(obj, "columns")
@@ -77,9 +78,13 @@ class _Partitioned:
 
     kind = "events"
 
-    def __init__(self):
-        self._parts = None
-        self._facts = None
+    def __init__(self) -> None:
+        self._parts: list | None = None
+        self._facts: Any = None
+
+    def _partition(self) -> Any:
+        """The input shuffled so that each partition holds whole users (each kind says how)."""
+        raise NotImplementedError
 
     def partitions(self) -> list:
         """Persisted partitions (Dask delayed objects), each holding whole users (or customers)."""
@@ -101,7 +106,7 @@ class DaskEventLog(_Partitioned):
     ``event`` and the other columns); ``columns`` its column names.
     """
 
-    def __init__(self, frame, input_names: dict[str, str] | None = None):
+    def __init__(self, frame: Any, input_names: dict[str, str] | None = None):
         super().__init__()
         self.frame = frame
         self.input_names = {"user": "user", "time": "time", "event": "event", **(input_names or {})}
@@ -138,7 +143,7 @@ class DaskOrders(_Partitioned):
 
     kind = "orders"
 
-    def __init__(self, frame, options: dict):
+    def __init__(self, frame: Any, options: dict):
         super().__init__()
         self.frame, self.options = frame, options
 
@@ -158,7 +163,7 @@ class DaskOrders(_Partitioned):
         return Facts(columns=tuple(columns), start_ns=start, end_ns=end, exact=False, argument="orders")
 
 
-def _with_sequence(part: pd.DataFrame, partition_info=None) -> pd.DataFrame:
+def _with_sequence(part: pd.DataFrame, partition_info: dict | None = None) -> pd.DataFrame:
     """The partition with each row's input position, so ties keep input order after the shuffle."""
     number = 0 if partition_info is None else int(partition_info["number"])
     return part.assign(**{SEQUENCE: (np.int64(number) << _ROW_BITS) + np.arange(len(part), dtype=np.int64)})
@@ -195,7 +200,7 @@ def _orders_meta(meta: pd.DataFrame, options: dict) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def _part_facts(part, kind: str):
+def _part_facts(part: pd.DataFrame, kind: str) -> Any:
     """(first time, last time, touchpoints or columns) of one partition, as a value that adds."""
     if part is None or part.empty:
         return None
@@ -235,7 +240,7 @@ def event_log_of(part: pd.DataFrame) -> EventLog:
 _remembered: OrderedDict = OrderedDict()
 
 
-def as_dask_log(data) -> DaskEventLog:
+def as_dask_log(data: Any) -> DaskEventLog:
     """``data`` as a DaskEventLog: as it is, or a Dask DataFrame read with the default columns (remembered,
     so the next analysis of the same DataFrame reuses its shuffle)."""
     if isinstance(data, DaskEventLog):
@@ -243,7 +248,7 @@ def as_dask_log(data) -> DaskEventLog:
     return _remember(getattr(data, "_name", None), lambda: read_events_dask(data))
 
 
-def as_dask_orders(data, options: dict) -> DaskOrders:
+def as_dask_orders(data: Any, options: dict) -> DaskOrders:
     """A Dask DataFrame of orders as a DaskOrders for these reader options (remembered like logs)."""
     if isinstance(data, DaskOrders) and data.options == options:
         return data

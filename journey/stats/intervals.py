@@ -5,6 +5,7 @@ from __future__ import annotations
 from statistics import NormalDist
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["wilson_interval", "newcombe_interval", "proportion_interval", "PROPORTION_METHODS"]
 
@@ -12,7 +13,7 @@ __all__ = ["wilson_interval", "newcombe_interval", "proportion_interval", "PROPO
 PROPORTION_METHODS = ("wilson", "exact", "jeffreys")
 
 
-def wilson_interval(k, n, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(k: ArrayLike, n: ArrayLike, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for ``k`` successes out of ``n``, element-wise; NaN where ``n`` is 0.
 
     The same interval as ``scipy.stats.binomtest(k, n).proportion_ci(level, method="wilson")``, computed
@@ -41,7 +42,8 @@ def wilson_interval(k, n, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
-def newcombe_interval(k1, n1, k2, n2, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def newcombe_interval(k1: ArrayLike, n1: ArrayLike, k2: ArrayLike, n2: ArrayLike,
+                      level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Newcombe's hybrid score interval for the difference of two independent proportions ``k1/n1 - k2/n2``.
 
     Method 10 of Newcombe (1998), built from the Wilson intervals of each proportion; bounds are
@@ -64,7 +66,8 @@ def newcombe_interval(k1, n1, k2, n2, level: float = 0.95) -> tuple[np.ndarray, 
     return np.clip(low, -1, 1), np.clip(high, -1, 1)
 
 
-def proportion_interval(k, n, level: float = 0.95, method: str = "wilson") -> tuple[np.ndarray, np.ndarray]:
+def proportion_interval(k: ArrayLike, n: ArrayLike, level: float = 0.95,
+                        method: str = "wilson") -> tuple[np.ndarray, np.ndarray]:
     """Interval for ``k`` successes out of ``n``, element-wise, by ``method``; NaN where ``n`` is 0.
 
     ``"wilson"``: the Wilson score interval. ``"exact"``: Clopper-Pearson, from the Beta quantiles.
