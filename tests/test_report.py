@@ -32,7 +32,7 @@ def test_report_on_a_log_with_other_column_names_and_goal(tmp_path):
     assert code == 0
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "data:image/png;base64" in page and "<table" in page
-    assert "checkout" in page and "journeys converted" in page  # the graph summary for this goal
+    assert "goal 'checkout': 33.1% converted (95% CI" in page  # the graph summary for this goal
     assert pd.read_csv(tmp_path / "out" / "drop_off.csv")["touchpoint"].notna().all()
 
 

@@ -652,17 +652,24 @@ def _read_parquet(path: Path, given: Mapping[str, str | None]) -> pd.DataFrame:
 def _read_csv(path: Path, given: Mapping[str, str | None], encoding: str) -> pd.DataFrame:
     try:
         header = pd.read_csv(path, nrows=0, encoding=encoding).columns
-        # Ids and touchpoints are labels: read them as text so "007" stays "007".
-        # Named columns are read as text (ids stay "007"); they are parsed and validated afterwards.
-        as_text = {resolve_column(role, name, header): "str" for role, name in given.items() if name is not None}
+        # Named columns are read as text (ids stay "007"); they are parsed and validated afterwards, where a
+        # missing one is reported by the reader that knows its own fallbacks (orders' customer_id, ...).
+        as_text = {}
+        for role, name in given.items():
+            if name is not None:
+                try:
+                    as_text[resolve_column(role, name, header)] = "str"
+                except MissingColumnError:
+                    continue
         return pd.read_csv(path, encoding=encoding, dtype=as_text)
     except UnicodeDecodeError as exc:
         raise EncodingError(
             f"{path}: cannot be decoded as {encoding!r} (byte {exc.object[exc.start:exc.start + 1]!r} at offset "
-            f"{exc.start} of a block); pass the file's encoding, e.g. encoding='latin-1' or 'cp1252'"
+            f"{exc.start} of a block); pass the file's encoding, e.g. {option('encoding', 'latin-1')} or "
+            f"{option('encoding', 'cp1252')}"
         ) from None
     except LookupError:
-        raise EncodingError(f"encoding={encoding!r} is not an encoding Python knows") from None
+        raise EncodingError(f"{option('encoding', encoding)}: not an encoding Python knows") from None
     except pd.errors.EmptyDataError:
         raise EmptyLogError(f"{path}: the file is empty (no header, no rows)") from None
     except pd.errors.ParserError as exc:
