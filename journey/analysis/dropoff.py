@@ -167,7 +167,7 @@ class DropOff(TableResult):
     _trials = "journeys"
     _formats = {"journeys": "count", "exits": "count", "conversions": "count", "exit_rate": "share",
                 "ci_low": "share", "ci_high": "share", "conversion_rate": "share", "conversion_ci_low": "share",
-                "conversion_ci_high": "share", "expected_lost_conversions": "", "p_value": "p", "p_adjusted": "p"}
+                "conversion_ci_high": "share", "expected_lost_conversions": "decimal", "p_value": "p", "p_adjusted": "p"}
 
     def plot(self, ax: Axes | None = None, *, top: int = 15, **kwargs: Any) -> Axes:
         """The exit rates of the first ``top`` rows as ranked bars with their intervals.

@@ -53,7 +53,8 @@ def check_level(level: float) -> float:
 
 def format_value(value: Any, kind: str = "") -> str:
     """One value as a reader should see it: ``"share"`` 12.3%, ``"points"`` +4.5, ``"count"`` 1,234,
-    ``"p"`` 0.0123, ``"days"`` 3.2, ``"seconds"`` 4m 05s; paths joined with arrows; missing as an en dash.
+    ``"p"`` 0.0123, ``"days"`` 3.2, ``"decimal"`` 1,234.5, ``"seconds"`` 4m 05s; paths joined with arrows;
+    missing as an en dash.
 
     Examples
     --------
@@ -84,6 +85,8 @@ def format_value(value: Any, kind: str = "") -> str:
         return f"{value:.3g}" if value >= 0.001 else f"{value:.1e}"
     if kind == "days":
         return f"{value:.1f}"
+    if kind == "decimal":
+        return f"{value:,.1f}"
     if kind == "seconds":
         return _duration(float(value))
     if isinstance(value, (int, np.integer)):
