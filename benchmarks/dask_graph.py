@@ -96,7 +96,7 @@ def dask_case(folder: str, worker_memory: str) -> None:
                       "drop_off_seconds": round(dropped - graphed, 1), "funnel_seconds": round(done - dropped, 1),
                       "graph_seconds_total": round(done - start, 1), "events": graph.graph["n_events"],
                       "journeys": graph.graph["n_journeys"], "drop_off_rows": len(drop),
-                      "funnel_entered": int(steps_table["entered"].iloc[0])}))
+                      "funnel_entered": int(steps_table.to_frame()["entered"].iloc[0])}))
 
 
 def local_case(folder: str, rows: int) -> None:

@@ -90,11 +90,12 @@ def journey_funnel(path: str):
     return journey.funnel(journey.read_events(path), STEPS)
 
 
-def journey_funnel_figures(table) -> dict:
+def journey_funnel_figures(result) -> dict:
     import pandas as pd
 
+    table = result.to_frame()
     return {"steps": [[e, int(n), None if pd.isna(c) else int(c), None if pd.isna(m) else float(m)] for e, n, c, m in
-                      table[["event", "entered", "converted", "median_seconds_to_next"]].itertuples(index=False)]}
+                      table[["touchpoint", "entered", "converted", "median_seconds_to_next"]].itertuples(index=False)]}
 
 
 def journey_drop_off(path: str):
@@ -103,7 +104,8 @@ def journey_drop_off(path: str):
     return journey.drop_off(journey.read_events(path), goal=GOAL)
 
 
-def journey_drop_off_figures(table) -> dict:
+def journey_drop_off_figures(result) -> dict:
+    table = result.to_frame()
     return {"rows": sorted([str(t), int(j), int(e), int(c)] for t, j, e, c in
                            table[["touchpoint", "journeys", "exits", "conversions"]].itertuples(index=False))}
 
@@ -114,7 +116,8 @@ def journey_path_variants(path: str):
     return journey.path_variants(journey.read_events(path), top=TOP)
 
 
-def journey_path_variants_figures(table) -> dict:
+def journey_path_variants_figures(result) -> dict:
+    table = result.to_frame()
     return {"rows": [[",".join(s), int(j), float(m)] for s, j, m in
                      table[["sequence", "journeys", "median_seconds"]].itertuples(index=False)]}
 
