@@ -755,6 +755,13 @@ def nps_from_counts(*, promoters: int, passives: int, detractors: int, level: fl
     --------
     nps
 
+    Notes
+    -----
+    NPS = 100 x (promoters - detractors) / n, in points from -100 to 100 (Reichheld 2003, "The one number
+    you need to grow", *Harvard Business Review* 81(12)). Its default interval is the adjusted Wald
+    interval with pseudo-counts 3/4, 3/2, 3/4 (Rocks 2016, "Interval estimation for the net promoter
+    score", *The American Statistician* 70); :func:`nps` has the other methods.
+
     Examples
     --------
     >>> nps_from_counts(promoters=45, passives=30, detractors=25, level=0.9)
@@ -787,6 +794,13 @@ def nps_compare(a: NPSResult, b: NPSResult, *, level: float = 0.95) -> NPSDiffer
     See Also
     --------
     nps_by : every segment against the rest.
+
+    Notes
+    -----
+    The difference of two independent NPS, in points (-200 to 200). The default interval adds the
+    adjusted-Wald pseudo-counts to each group and combines their variances (Rocks 2016, "Interval
+    estimation for the net promoter score", *The American Statistician* 70); the p-value inverts the
+    same interval, so it is below 1 - level exactly when the interval excludes 0.
 
     Examples
     --------

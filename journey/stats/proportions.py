@@ -182,6 +182,13 @@ class DifferenceResult(Result):
     --------
     compare_proportions
 
+    Notes
+    -----
+    The estimate is k / n. The default interval is Wilson's score interval (Wilson 1927, "Probable
+    inference, the law of succession, and statistical inference", *JASA* 22), which keeps close to its
+    nominal coverage for small n and for shares near 0 or 1, where the Wald interval fails (Brown, Cai
+    and DasGupta 2001, "Interval estimation for a binomial proportion", *Statistical Science* 16).
+
     Examples
     --------
     >>> d = compare_proportions(56, 70, 48, 80)
@@ -350,6 +357,14 @@ def compare_proportions(k1: int, n1: int, k2: int, n2: int, *, level: float = 0.
     See Also
     --------
     proportion
+
+    Notes
+    -----
+    The difference k1/n1 - k2/n2 of two independent proportions, with Newcombe's hybrid score interval
+    built from each group's Wilson interval (Newcombe 1998, "Interval estimation for the difference
+    between independent proportions: comparison of eleven methods", *Statistics in Medicine* 17, method
+    10). The p-value is Pearson's chi-square test of the 2x2 table, or Fisher's exact test when an
+    expected count is below 5.
 
     Examples
     --------

@@ -111,6 +111,13 @@ def margin_of_error(n: int, *, metric: Metric = "proportion", level: float = 0.9
     --------
     sample_size
 
+    Notes
+    -----
+    The margin is z sqrt(v / n) with z the normal quantile of the level and v the variance of one answer:
+    p (1 - p) for a proportion, p + d - (p - d)^2 for an NPS with promoter and detractor shares p and d
+    (Cochran 1977, *Sampling Techniques*, 3rd ed., ch. 4). It is the half-width of the Wald interval;
+    the package's reported intervals (Wilson, adjusted Wald) are close to it for the n it is used for.
+
     Examples
     --------
     The textbook +/-4.9 points of 400 answers at 95% (1.96 x sqrt(0.25 / 400)), and +/-3.1 of 1,000:

@@ -219,6 +219,15 @@ def kpi(name: str, result: Any, *, target: float, higher_is_better: bool = True,
     --------
     scorecard
 
+    Notes
+    -----
+    The status compares the whole interval with the target: ``met`` when it lies entirely on the good
+    side, ``missed`` when entirely on the bad side, ``inconclusive`` when it straddles the target. This is
+    the two one-sided tests reading of a confidence interval (Schuirmann 1987, "A comparison of the two
+    one-sided tests procedure...", *Journal of Pharmacokinetics and Biopharmaceutics* 15): at level L,
+    ``met`` and ``missed`` are each claimed with error at most (1 - L) / 2. ``probability_met`` is a normal
+    approximation read off the interval's width and is only a guide for asymmetric intervals.
+
     Examples
     --------
     >>> import journey
