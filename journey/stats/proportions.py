@@ -462,6 +462,3 @@ def _count(value: Any, name: str) -> int:
         raise JourneyError(f"{name} must be a non-negative whole number, not {value!r}")
     return int(value)
 
-
-# Still imported under this name by analysis modules; results.check_level is the one to use.
-_check_level = check_level
