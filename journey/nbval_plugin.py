@@ -247,24 +247,31 @@ def _compare_pictures(name: str, expected: list[bytes], actual: list[bytes],
 def _compare_picture(name: str, expected: bytes, actual: bytes, settings: _Settings) -> str | None:
     from matplotlib.image import imread
     from matplotlib.testing.compare import compare_images
+    from matplotlib.testing.exceptions import ImageComparisonFailure
 
     with tempfile.TemporaryDirectory() as folder:
         paths = {"expected": Path(folder, "expected.png"), "actual": Path(folder, "actual.png")}
         paths["expected"].write_bytes(expected)
         paths["actual"].write_bytes(actual)
         pixels = imread(paths["actual"])
-        expected_shape = imread(paths["expected"]).shape
+        height, width = imread(paths["expected"]).shape[:2]
         if (pixels == pixels.reshape(-1, *pixels.shape[2:])[0]).all():
             problem = "the fresh picture is blank (every pixel one colour)"
-        elif pixels.shape != expected_shape:
-            problem = f"size {pixels.shape[1]}x{pixels.shape[0]}, stored {expected_shape[1]}x{expected_shape[0]}"
+        elif pixels.shape[:2] != (height, width):
+            problem = f"fresh size {pixels.shape[1]}x{pixels.shape[0]} pixels, stored {width}x{height}"
         else:
-            result = compare_images(str(paths["expected"]), str(paths["actual"]), settings.tolerance,
-                                    in_decorator=True)
+            try:
+                result = compare_images(str(paths["expected"]), str(paths["actual"]), settings.tolerance,
+                                        in_decorator=True)
+            except ImageComparisonFailure as error:  # colour channels that cannot be compared
+                result = {"problem": str(error)}
             if result is None:
                 return None
-            problem = f"RMS {result['rms']:.3f} exceeds tolerance {settings.tolerance:g}"
-            paths["diff"] = Path(str(result["diff"]))
+            if "diff" in result:
+                problem = f"RMS {result['rms']:.3f} exceeds tolerance {settings.tolerance:g}"
+                paths["diff"] = Path(str(result["diff"]))
+            else:
+                problem = str(result["problem"])
         written = _keep(name, paths, settings.results)
     return f"journey: {name}: {problem}; images written: {', '.join(written)}"
 

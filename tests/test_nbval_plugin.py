@@ -15,6 +15,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+# Imported here, once: pytester's in-process runs restore sys.modules afterwards, and numpy (which journey
+# imports) cannot be imported a second time in one process.
+import journey.nbval_plugin  # noqa: F401
+
 pytest_plugins = ["pytester"]
 
 DRAW = '''\
@@ -48,8 +52,9 @@ def _plugin_args() -> list[str]:
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    # The plugin is imported already (see above), so pytest warns it cannot rewrite its asserts.
     return pytester.runpytest("--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
-                              *_plugin_args(), *args)
+                              "-W", "ignore::pytest.PytestAssertRewriteWarning", *_plugin_args(), *args)
 
 
 @pytest.fixture
@@ -149,3 +154,21 @@ def test_journey_needs_nbval(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--journey", *_plugin_args())
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--journey extends nbval*"])
+
+
+def test_pictures_are_compared_by_pixels_not_by_png_encoding(
+        pytester: pytest.Pytester, notebook: Notebook) -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    path = notebook('show("tab:blue")')
+    nb = nbformat.read(path, as_version=4)
+    output = next(o for o in nb.cells[1].outputs if "image/png" in o.get("data", {}))
+    picture = Image.open(io.BytesIO(base64.b64decode(output.data["image/png"]))).convert("RGB")
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG", compress_level=1)  # other bytes, other channels, same pixels
+    output.data["image/png"] = base64.b64encode(buffer.getvalue()).decode()
+    nbformat.write(nb, path)
+    run(pytester, "--journey", "--journey-tolerance", "0").assert_outcomes(passed=2)
