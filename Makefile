@@ -3,7 +3,10 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with journey/nbval_sanitize.cfg
+# nbval with journey's plugin (journey/nbval_plugin.py): its sanitizer, and the pictures compared too. The
+# plugin loads through its pytest11 entry point, installed by the $(VENV) rule (rebuilt when pyproject.toml
+# changes); `-p journey.nbval_plugin` as well would register it twice.
+NBVAL  := --nbval --nbval-current-env --journey
 
 .PHONY: demo test bench notebooks data clean
 
