@@ -40,7 +40,7 @@ _LAZY = {
     "to_frames": "io.export", "write_graphml": "io.export", "write_gexf": "io.export",
     "to_node_link": "io.export", "write_node_link": "io.export",
     "partition_by_user": "engine.dask_backend",
-    "ConfidenceInterval": "stats.results",
+    "ConfidenceInterval": "stats.results", "stable_table": "stats.results",
 }
 
 __all__ = ["read_events", "EventLog", "START", "END", *_LAZY, "JourneyError", "JourneyWarning", "__version__"]

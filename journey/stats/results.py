@@ -28,7 +28,8 @@ import pandas as pd
 
 from ..errors import JourneyError
 
-__all__ = ["ConfidenceInterval", "Result", "TableResult", "Unit", "format_value", "formatted", "check_level"]
+__all__ = ["ConfidenceInterval", "Result", "TableResult", "Unit", "format_value", "formatted", "check_level",
+           "stable_table"]
 
 #: What the numbers of an estimate are: shares 0-1, NPS points (-100 to 100), days, or plain numbers.
 Unit = Literal["share", "points", "days", ""]
@@ -108,6 +109,88 @@ def formatted(frame: pd.DataFrame, formats: Mapping[str, str]) -> pd.DataFrame:
     """``frame`` as text, each column formatted by its kind in ``formats`` (see :func:`format_value`)."""
     return pd.DataFrame({column: [format_value(v, formats.get(str(column), "")) for v in frame[column]]
                          for column in frame.columns}, index=range(len(frame)))
+
+
+def stable_table(table: Any, *, digits: int = 4, formats: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A table as text that reads the same on every machine, for notebooks whose outputs are compared.
+
+    A DataFrame's display shows floats to six decimals, so a figure that differs in its last bits between
+    machines (another BLAS, another summation order, another numpy) changes a notebook's stored output and
+    fails ``pytest --nbval``. This returns the table with every value already written as text: floats to
+    ``digits`` significant digits, integers with thousands separators, timestamps as dates (and times when
+    they have one), paths joined with arrows, missing values as an en dash. Such text changes only when the
+    figure changes in its shown digits (or sits within rounding noise of a half-way value, which a seeded
+    analysis all but never does).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame, pandas.Series or a journey result
+        A result is shown as its display shows it (shares as percentages, counts, p-values), every row of
+        its ``to_frame()``; a single estimate's figures in its unit (12.3% for a share, +4.5 NPS points).
+    digits : int, default 4
+        Significant digits of floats without a kind of their own.
+    formats : mapping of str to str, optional
+        Column name -> kind: ``"share"`` (12.3%), ``"points"`` (+4.5), ``"count"`` (1,234), ``"p"``,
+        ``"days"``, ``"decimal"``, ``"seconds"`` (4m 05s). A result's own kinds apply unless overridden.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows, index and columns, every cell a string. For display only: compute on the original.
+
+    Raises
+    ------
+    JourneyError
+        ``digits`` outside 1..15, an unknown kind, or a table that is not a DataFrame, Series or result.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"device": ["mobile", "desktop"], "rate": [0.1 + 0.2, 1 / 3],
+    ...                       "journeys": [12000, 800]})
+    >>> stable_table(frame)
+        device    rate journeys
+    0   mobile     0.3   12,000
+    1  desktop  0.3333      800
+    >>> stable_table(frame, formats={"rate": "share"})["rate"].tolist()
+    ['30.0%', '33.3%']
+    >>> from journey import proportion
+    >>> stable_table(proportion(81, 263))
+        k    n n_missing proportion ci_low ci_high
+    0  81  263         0      30.8%  25.5%   36.6%
+    """
+    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 15:
+        raise JourneyError(f"digits={digits!r}: give a whole number of significant digits from 1 to 15")
+    kinds = {"share", "points", "count", "p", "days", "decimal", "seconds", ""}
+    unknown = sorted(set((formats or {}).values()) - kinds)
+    if unknown:
+        raise JourneyError(f"formats: unknown kind {unknown[0]!r}; use one of {sorted(kinds - {''})}")
+    if isinstance(table, Result):
+        to_frame = getattr(table, "to_frame", None)
+        frame = to_frame() if callable(to_frame) else table._shown()
+        if frame is None:
+            raise JourneyError(f"{type(table).__name__} has no table: show the result itself, its text is stable")
+        shown = dict(table._formats)
+        unit = getattr(table, "unit", "")  # a single estimate: its float columns are in its unit
+        if unit in ("share", "points", "days"):
+            shown.update({str(c): unit for c in frame.columns
+                          if pd.api.types.is_float_dtype(frame[c]) and str(c) not in shown})
+        formats = {**shown, **(formats or {})}
+    elif isinstance(table, pd.Series):
+        frame = table.to_frame()
+    elif isinstance(table, pd.DataFrame):
+        frame = table
+    else:
+        raise JourneyError(f"stable_table() takes a DataFrame, a Series or a journey result, not {type(table).__name__}")
+    formats = dict(formats or {})
+
+    def text(value: Any, kind: str) -> str:
+        if not kind and isinstance(value, (float, np.floating)) and np.isfinite(value):
+            return f"{float(value):.{int(digits)}g}"
+        return format_value(value, kind)
+
+    return pd.DataFrame({column: [text(v, formats.get(str(column), "")) for v in frame[column]]
+                         for column in frame.columns}, index=frame.index)
 
 
 class Result:
