@@ -92,6 +92,24 @@ def _parser() -> argparse.ArgumentParser:
                                               "customer_id is recognised when user_id is absent)")
     report.add_argument("--out", default="report", help="folder to write (default: report)")
     report.set_defaults(run=_report)
+
+    ci = commands.add_parser(
+        "notebook-ci", help="write a CI workflow that validates your notebooks, pictures included",
+        description="Write a GitHub Actions (or GitLab CI) workflow that installs your project, runs "
+                    "'pytest --nbval --journey' on your notebooks (text compared, pictures compared at a "
+                    "tolerance) and uploads the failing pictures. Commit the notebooks with their outputs.")
+    ci.add_argument("notebooks", nargs="*", default=["notebooks"], metavar="NOTEBOOKS",
+                    help="notebook files or folders, relative to --project (default: notebooks)")
+    ci.add_argument("--ci", choices=["github", "gitlab"], default="github", help="CI system (default: github)")
+    ci.add_argument("--project", default=".", help="the repository's root folder (default: .)")
+    ci.add_argument("--out", help="workflow file (default: .github/workflows/notebooks.yml or .gitlab-ci.yml)")
+    ci.add_argument("--python", default="3.12", help="Python version CI runs (default: 3.12)")
+    ci.add_argument("--install", help="pip install arguments of your dependencies, quoted (default: "
+                                      "-r requirements.txt, else the project itself)")
+    ci.add_argument("--tolerance", type=float, default=2.0, help="RMS a picture may differ by, 0-255 (default: 2.0)")
+    ci.add_argument("--results", default="nbval-images", help="folder of failing pictures (default: nbval-images)")
+    ci.add_argument("--force", action="store_true", help="overwrite an existing workflow file")
+    ci.set_defaults(run=_notebook_ci)
     return parser
 
 
@@ -172,6 +190,18 @@ def _report(args: argparse.Namespace) -> int:
     out = run_report(args.events, survey=args.survey, orders=args.orders, goal=args.goal, user=args.user,
                      time=args.time, event=args.event, score=args.score, orders_user=args.orders_user, out=args.out)
     print(f"wrote {out / 'report.html'}, {out / 'report.ipynb'}, {out / 'journey_map.png'} and CSV tables in {out}")
+    return 0
+
+
+def _notebook_ci(args: argparse.Namespace) -> int:
+    import shlex
+
+    from .notebook_ci import write_workflow
+
+    install = None if args.install is None else shlex.split(args.install)
+    workflow = write_workflow(args.notebooks, ci=args.ci, project=args.project, out=args.out, python=args.python,
+                              install=install, tolerance=args.tolerance, results=args.results, force=args.force)
+    print(workflow)
     return 0
 
 

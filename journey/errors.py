@@ -39,7 +39,8 @@ SHOWN_ROWS = 5
 _INTERFACE: ContextVar[str] = ContextVar("journey_interface", default="python")
 
 #: Command-line spellings that are not the keyword with dashes followed by its value.
-CLI_SPELLINGS = {("on_invalid", "drop"): "--drop-invalid", ("on_invalid", "raise"): "(without --drop-invalid)"}
+CLI_SPELLINGS = {("on_invalid", "drop"): "--drop-invalid", ("on_invalid", "raise"): "(without --drop-invalid)",
+                 ("force", True): "--force"}
 
 
 def option(keyword: str, value: Any = None) -> str:
