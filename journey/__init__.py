@@ -41,6 +41,8 @@ _LAZY = {
     "to_node_link": "io.export", "write_node_link": "io.export",
     "partition_by_user": "engine.dask_backend",
     "ConfidenceInterval": "stats.results", "stable_table": "stats.results",
+    "compare_funnels": "analysis.compare", "FunnelComparison": "analysis.compare",
+    "compare_graphs": "analysis.compare", "JourneyDiff": "analysis.compare",
 }
 
 __all__ = ["read_events", "EventLog", "START", "END", *_LAZY, "JourneyError", "JourneyWarning", "__version__"]

@@ -302,3 +302,14 @@ def dask_task_counter(client, started):
         yield
     finally:
         started.extend(client.run_on_scheduler(keys))
+
+
+def test_compare_graphs_on_dask_equals_pandas(client, sample):
+    local_nodes, local_edges = journey.compare_graphs(sample, by="device", goal="purchase").to_frames()
+    remote = journey.compare_graphs(dd.from_pandas(sample, npartitions=5, sort=False), by="device", goal="purchase")
+    nodes, edges = remote.to_frames()
+    pd.testing.assert_frame_equal(nodes, local_nodes)
+    pd.testing.assert_frame_equal(edges, local_edges)
+    with pytest.raises(journey.JourneyError, match="versus='desktop' is the baseline too"):
+        journey.compare_graphs(dd.from_pandas(sample, npartitions=2), by="device", baseline="desktop",
+                               versus="desktop")

@@ -23,7 +23,7 @@ from ..errors import JourneyError, UnknownEventError
 from ..io.aliases import Duration, Goal, Unit
 from ..io.events import END, START, EventLog, LogLike
 from ..io.facts import Facts
-from ..plot.journey_map import draw_journey_map
+from ..plot.journey_map import draw_diff_map, draw_journey_map
 from ..stats.proportions import ProportionMethod, ProportionResult
 from ..stats.results import ConfidenceInterval, Result, check_level
 
@@ -344,7 +344,9 @@ def plot_journey_map(graph: nx.DiGraph, *, ax: Any = None, color_by: str = "exit
     Parameters
     ----------
     graph : JourneyGraph or networkx.DiGraph
-        From :func:`journey_graph` or :func:`prune`.
+        From :func:`journey_graph` or :func:`prune`; or a :class:`JourneyDiff` from :func:`compare_graphs`,
+        drawn as the map of changes (colour: the difference; significant transitions bold; the options
+        ``color_by``, ``width_by`` and ``label`` do not apply to it).
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure otherwise.
     color_by : {"exit_rate", "conversion_rate", "visits"}
@@ -391,6 +393,12 @@ def plot_journey_map(graph: nx.DiGraph, *, ax: Any = None, color_by: str = "exit
         raise JourneyError(f"max_nodes must be a positive whole number, not {max_nodes!r}")
     note = ""
     touchpoints = [n for n in graph.nodes if n not in (START, END)]
+    if graph.graph.get("kind") == "difference":  # a JourneyDiff from compare_graphs: the map of changes
+        if len(touchpoints) > max_nodes:
+            kept = sorted(touchpoints, key=lambda n: (-graph.nodes[n].get("visits", 0), str(n)))[:max_nodes]
+            note = f" (the {max_nodes} most visited of {len(touchpoints)} touchpoints)"
+            graph = graph.subgraph([START, *kept, END])
+        return draw_diff_map(graph, ax=ax, title=title, note=note)
     if len(touchpoints) > max_nodes:
         visits = sorted((graph.nodes[n].get("visits", 0) for n in touchpoints), reverse=True)
         graph = prune(graph, min_count=visits[max_nodes - 1])

@@ -69,11 +69,16 @@ class Journeys:
         return mask
 
     def subset(self, keep: np.ndarray) -> Journeys:
-        """The same journeys with only the rows where ``keep`` is true (journeys left empty disappear)."""
+        """The same journeys with only the rows where ``keep`` is true.
+
+        Journeys left empty disappear and the others are numbered 0, 1, ... again, so ``journey`` indexes
+        per-journey arrays of the subset (as :meth:`converted` returns).
+        """
         journey = self.journey[keep]
-        starts = np.flatnonzero(np.r_[True, journey[1:] != journey[:-1]]) if len(journey) else np.array([], int)
-        return Journeys(events=self.events[keep], starts=starts, journey=journey, time=self.time[keep],
-                        names=self.names)
+        begins = np.r_[True, journey[1:] != journey[:-1]] if len(journey) else np.zeros(0, dtype=bool)
+        dense = np.cumsum(begins, dtype=journey.dtype) - 1
+        return Journeys(events=self.events[keep], starts=np.flatnonzero(begins), journey=dense,
+                        time=self.time[keep], names=self.names)
 
     def until_first(self, codes: np.ndarray) -> Journeys:
         """The journeys cut just after their first event among ``codes`` (journeys without one stay whole)."""

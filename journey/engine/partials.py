@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Parts", "Keyed", "Samples", "LogHistogram", "timings", "add", "BIN_RATIO", "MEDIAN_RELATIVE_ERROR",
+__all__ = ["Parts", "BySegment", "Keyed", "Samples", "LogHistogram", "timings", "add", "BIN_RATIO", "MEDIAN_RELATIVE_ERROR",
            "N_TIME_BINS"]
 
 BIN_RATIO = 1.01
@@ -46,6 +46,23 @@ class Parts(dict):
         if other is None:
             return self
         return Parts({key: add(value, other[key]) for key, value in self.items()})
+
+    __radd__ = __add__
+
+
+class BySegment(dict):
+    """One partial per segment key; adding takes the union of the segments, adding those both parts have.
+
+    Parts of a log each see only the segments their users are in, so the keys differ between parts.
+    """
+
+    def __add__(self, other):
+        if other is None:
+            return self
+        out = BySegment(self)
+        for key, value in other.items():
+            out[key] = add(out.get(key), value)
+        return out
 
     __radd__ = __add__
 

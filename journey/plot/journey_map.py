@@ -26,7 +26,7 @@ import networkx as nx
 from ..errors import JourneyError
 from .figures import axes_for
 
-__all__ = ["draw_journey_map", "layout", "COLOR_BY", "WIDTH_BY", "LABELS"]
+__all__ = ["draw_journey_map", "draw_diff_map", "layout", "COLOR_BY", "WIDTH_BY", "LABELS"]
 
 COLOR_BY = ("exit_rate", "conversion_rate", "visits")
 WIDTH_BY = ("count", "journeys")
@@ -136,6 +136,76 @@ def draw_journey_map(graph: nx.DiGraph, *, ax: Any = None, color_by: str = "exit
     goal = graph.graph.get("goal")
     ax.set_title(title or (f"Journey map: {n_journeys:,} journeys" + (f", goal {goal}" if goal else "") + note),
                  parse_math=False)
+    return ax
+
+
+def draw_diff_map(graph: nx.DiGraph, *, ax: Any = None, title: str | None = None, note: str = "") -> Any:
+    """Draw a comparison of two journey graphs (``kind="difference"``) on the journey map's layout.
+
+    Reads nodes' and edges' ``difference`` (a share), ``significant`` and ``count``/``visits`` (both
+    segments, for the layout and widths). Colour: the difference, on a diverging scale centred on 0 (blue:
+    more of the ``versus`` segment's journeys use it, red: fewer); significant edges are drawn solid and
+    wide, the others thin and grey; significant touchpoints are ringed and labelled with their change.
+    """
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import FancyArrowPatch
+
+    START, END = _ends(graph)
+    ax = axes_for(ax, figsize=(12, 6.5))
+    pos = layout(graph)
+    cmap = matplotlib.colormaps["RdBu"]
+    changes = [abs(d.get("difference", 0.0)) for *_, d in graph.edges(data=True)]
+    changes += [abs(d.get("difference", 0.0)) for n, d in graph.nodes(data=True) if n not in (START, END)]
+    span = max([c for c in changes if c == c] or [0.0]) * 100 or 1.0
+    norm = Normalize(-span, span)
+    top = max([d["count"] for *_, d in graph.edges(data=True)] or [1])
+    edges = sorted(graph.edges(data=True), key=lambda e: (bool(e[2].get("significant")), e[2]["count"]))
+    for a, b, d in edges:
+        flagged = bool(d.get("significant"))
+        points = float(np.nan_to_num(d.get("difference", 0.0))) * 100
+        colour = cmap(norm(points)) if flagged else "#b8c0c6"
+        lw = (1.5 + 7 * d["count"] / top) if flagged else 0.4 + 2 * d["count"] / top
+        (x1, y1), (x2, y2) = pos[a], pos[b]
+        if a == b:
+            ax.add_patch(plt.Circle((x1, y1 + 0.32), 0.12, fill=False, lw=lw, color=colour, alpha=0.9 if flagged else 0.5))
+            continue
+        backward = x2 <= x1
+        ax.add_patch(FancyArrowPatch((x1, y1), (x2, y2), arrowstyle="-|>", mutation_scale=8 + lw, lw=lw, color=colour,
+                                     alpha=0.95 if flagged else 0.45, linestyle="--" if backward else "-",
+                                     connectionstyle=f"arc3,rad={-0.45 if backward else 0.08}", shrinkA=18, shrinkB=18,
+                                     zorder=2 if flagged else 1))
+        if flagged:
+            ax.text((x1 + x2) / 2, (y1 + y2) / 2 - 0.08, f"{points:+.1f}", fontsize=7, ha="center", zorder=5,
+                    parse_math=False, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+    for n, (x, y) in pos.items():
+        d = graph.nodes[n]
+        flagged = bool(d.get("significant"))
+        points = float(np.nan_to_num(d.get("difference", 0.0))) * 100
+        colour = "#ffffff" if n in (START, END) else cmap(norm(points))
+        ax.scatter([x], [y], s=900, c=[colour], edgecolors="#111111" if flagged else "#777777",
+                   linewidths=2.8 if flagged else 0.8, zorder=3)
+        text = str(n) if n in (START, END) else f"{n}\n{points:+.1f}" if flagged else str(n)
+        ax.text(x, y - 0.3, text, ha="center", va="top", fontsize=8, zorder=4, parse_math=False,
+                fontweight="bold" if flagged else "normal")
+    bar = ax.figure.colorbar(ScalarMappable(norm, cmap), ax=ax, fraction=0.03, pad=0.01)
+    versus, baseline = graph.graph.get("versus"), graph.graph.get("baseline")
+    bar.set_label(f"change in share of journeys, points ({versus} minus {baseline})")
+    level = graph.graph.get("level", 0.95)
+    ax.legend([Line2D([], [], color=cmap(norm(span)), lw=4), Line2D([], [], color="#b8c0c6", lw=1.5)],
+              [f"differs (adjusted p < {1 - level:.2g}), labelled in points", "no clear difference"],
+              loc="lower left", fontsize=7, frameon=False, title="transitions (width: both segments)", title_fontsize=7)
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+    ax.set_ylim(min(ys) - 1.0, max(ys) + 0.8)
+    ax.invert_yaxis()
+    ax.set_axis_off()
+    by = graph.graph.get("by")
+    ax.set_title(title or f"Journey map of changes: {by} {versus} against {baseline} (baseline){note}", parse_math=False)
     return ax
 
 
