@@ -145,7 +145,8 @@ def draw_diff_map(graph: nx.DiGraph, *, ax: Any = None, title: str | None = None
     Reads nodes' and edges' ``difference`` (a share), ``significant`` and ``count``/``visits`` (both
     segments, for the layout and widths). Colour: the difference, on a diverging scale centred on 0 (blue:
     more of the ``versus`` segment's journeys use it, red: fewer); significant edges are drawn solid and
-    wide, the others thin and grey; significant touchpoints are ringed and labelled with their change.
+    wide, the others thin and grey, and the twelve largest significant changes are labelled in points;
+    significant touchpoints are filled with their colour, ringed and labelled, the others left pale.
     """
     import matplotlib
     import matplotlib.pyplot as plt
@@ -164,6 +165,10 @@ def draw_diff_map(graph: nx.DiGraph, *, ax: Any = None, title: str | None = None
     norm = Normalize(-span, span)
     top = max([d["count"] for *_, d in graph.edges(data=True)] or [1])
     edges = sorted(graph.edges(data=True), key=lambda e: (bool(e[2].get("significant")), e[2]["count"]))
+    # Labels on the twelve largest significant changes only, so they stay legible.
+    ranked = sorted((e for e in edges if e[2].get("significant") and e[0] != e[1]),
+                    key=lambda e: (-abs(float(np.nan_to_num(e[2].get("difference", 0.0)))), str(e[0]), str(e[1])))
+    labelled = {(a, b) for a, b, _ in ranked[:12]}
     for a, b, d in edges:
         flagged = bool(d.get("significant"))
         points = float(np.nan_to_num(d.get("difference", 0.0))) * 100
@@ -178,14 +183,14 @@ def draw_diff_map(graph: nx.DiGraph, *, ax: Any = None, title: str | None = None
                                      alpha=0.95 if flagged else 0.45, linestyle="--" if backward else "-",
                                      connectionstyle=f"arc3,rad={-0.45 if backward else 0.08}", shrinkA=18, shrinkB=18,
                                      zorder=2 if flagged else 1))
-        if flagged:
+        if (a, b) in labelled:
             ax.text((x1 + x2) / 2, (y1 + y2) / 2 - 0.08, f"{points:+.1f}", fontsize=7, ha="center", zorder=5,
                     parse_math=False, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
     for n, (x, y) in pos.items():
         d = graph.nodes[n]
         flagged = bool(d.get("significant"))
         points = float(np.nan_to_num(d.get("difference", 0.0))) * 100
-        colour = "#ffffff" if n in (START, END) else cmap(norm(points))
+        colour = cmap(norm(points)) if flagged else "#ffffff" if n in (START, END) else "#f2f2f2"
         ax.scatter([x], [y], s=900, c=[colour], edgecolors="#111111" if flagged else "#777777",
                    linewidths=2.8 if flagged else 0.8, zorder=3)
         text = str(n) if n in (START, END) else f"{n}\n{points:+.1f}" if flagged else str(n)
