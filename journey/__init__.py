@@ -43,6 +43,7 @@ _LAZY = {
     "ConfidenceInterval": "stats.results", "stable_table": "stats.results",
     "compare_funnels": "analysis.compare", "FunnelComparison": "analysis.compare",
     "compare_graphs": "analysis.compare", "JourneyDiff": "analysis.compare",
+    "compare_variants": "analysis.compare", "VariantComparison": "analysis.compare",
 }
 
 __all__ = ["read_events", "EventLog", "START", "END", *_LAZY, "JourneyError", "JourneyWarning", "__version__"]

@@ -225,3 +225,41 @@ def test_compare_graphs_errors_name_the_segments() -> None:
         journey.compare_graphs(log[log["variant"] == "B"], by="variant")
     with pytest.raises(JourneyError, match="goal"):
         journey.compare_graphs(log, by="variant", goal="purchse")
+
+
+# ---------------------------------------------------------------------------------------------------
+# compare_variants
+
+
+def test_compare_variants_by_hand() -> None:
+    log = _log({"A": [["home", "cart"]] * 3 + [["home"]] * 7, "B": [["home", "cart"]] * 6 + [["home"]] * 2
+                + [["help"]] * 2})
+    result = journey.compare_variants(log, by="variant", goal="cart")
+    table = result.to_frame()
+    assert result.baseline == "A"  # ten journeys each: the first in sort order
+    assert table[["variant", "sequence", "journeys", "n", "conversions"]].values.tolist() == [
+        ["A", ("home",), 7, 10, 0], ["A", ("home", "cart"), 3, 10, 3], ["A", ("help",), 0, 10, 0],
+        ["B", ("home",), 2, 10, 0], ["B", ("home", "cart"), 6, 10, 6], ["B", ("help",), 2, 10, 0]]
+    b = table[table["variant"] == "B"]
+    assert b["difference"].tolist() == pytest.approx([-0.5, 0.3, 0.2])
+    low, high = newcombe_interval([2, 6, 2], [10] * 3, [7, 3, 0], [10] * 3)
+    assert b["difference_ci_low"].tolist() == pytest.approx(low.tolist())
+    assert b["difference_ci_high"].tolist() == pytest.approx(high.tolist())
+    p = [journey.compare_proportions(k, 10, k0, 10).pvalue for k, k0 in ((2, 7), (6, 3), (2, 0))]
+    assert b["p_value"].tolist() == pytest.approx(p)
+    assert table["conversion_rate"].iloc[1] == 1.0 and np.isnan(table["conversion_rate"].iloc[2])
+    top = journey.compare_variants(log, by="variant", top=1).to_frame()
+    assert top["sequence"].tolist() == [("home",), ("home",)]
+    with pytest.raises(JourneyError, match="top=0"):
+        journey.compare_variants(log, by="variant", top=0)
+
+
+def test_compare_variants_finds_where_mobile_paths_differ() -> None:
+    sample = journey.datasets.load_sample().events
+    result = journey.compare_variants(sample, by="device", goal="purchase", top=10)
+    table = result.to_frame()
+    assert len(table) == 20 and table["p_value"].notna().sum() == 10
+    assert repr(result).startswith("VariantComparison: device, baseline mobile")
+    # Shares within a segment never exceed 1 and the interval holds its estimate.
+    assert ((table["ci_low"] <= table["share"]) & (table["share"] <= table["ci_high"])).all()
+    assert table.groupby("device")["share"].sum().le(1).all()

@@ -30,11 +30,13 @@ from ..stats.results import Result, TableResult, check_level, format_value
 from ..stats.significance import adjust_pvalues
 from .funnels import funnel
 from .graph import JourneyGraph, _graph, summarize
+from .variants import path_variants
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["compare_funnels", "FunnelComparison", "compare_graphs", "JourneyDiff"]
+__all__ = ["compare_funnels", "FunnelComparison", "compare_graphs", "JourneyDiff", "compare_variants",
+           "VariantComparison"]
 
 COMPARISON_COLUMNS = ["difference", "difference_ci_low", "difference_ci_high", "p_value", "p_adjusted", "significant"]
 
@@ -68,6 +70,13 @@ def _pick_baseline(keys: list, sizes: list[int], baseline: Any, by: str) -> Any:
     shown = ", ".join(repr(segment_value(k)) if k is not MISSING else "(missing)" for k in keys)
     raise JourneyError(f"{option('baseline', baseline)}: no journey has {by} = {baseline!r}; "
                        f"the segments are {shown}")
+
+
+def _same(key: Any, other: Any) -> bool:
+    """Whether two segment keys are one segment (MISSING only equals itself)."""
+    if key is MISSING or other is MISSING:
+        return key is other
+    return bool(key == other)
 
 
 def _label(key: Any) -> str:
@@ -179,7 +188,7 @@ def compare_funnels(log: LogLike, steps: Iterable[str], *, by: str, baseline: An
         out["conversion_rate"] = np.where(n > 0, k / n, np.nan)
     low, high = wilson_interval(k, n, level)
     out["ci_low"], out["ci_high"] = np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
-    is_base = out[by].map(lambda v: MISSING if pd.isna(v) else v).map(lambda v: v is base or v == base).to_numpy(bool)
+    is_base = np.array([_same(v, base) for v in out[by].map(lambda v: MISSING if pd.isna(v) else v)], dtype=bool)
     reference = out[is_base].set_index(["measure", "touchpoint", "next"])
     ref = reference.reindex(pd.MultiIndex.from_frame(out[["measure", "touchpoint", "next"]]))
     k0, n0 = ref["converted"].to_numpy(float), ref["at_risk"].to_numpy(float)
@@ -280,6 +289,206 @@ class FunnelComparison(TableResult):
                                  rows["significant"].to_numpy(bool), level=self.level,
                                  xlabel=f"difference from {self.baseline}, percentage points",
                                  title=f"Funnel by {self.by}: difference from {self.baseline}", ax=ax, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------------
+# path variants
+
+
+def compare_variants(log: LogLike, *, by: str, baseline: Any = None, top: int | None = 20,
+                     collapse_repeats: bool = False, goal: Goal = None, unit: Unit = "user",
+                     gap: Duration = "30min", level: float = 0.95) -> VariantComparison:
+    """How often each common path is taken in each segment, against a baseline segment, with tests.
+
+    Parameters
+    ----------
+    log : EventLog, pandas.DataFrame or dask.dataframe.DataFrame
+        The events.
+    by : str
+        The segment column; a journey's segment is its value at the journey's first event
+        (``log.with_period("M")`` adds ``period``).
+    baseline : optional
+        The segment the others are compared with; by default the one with the most journeys.
+    top : int or None, default 20
+        Compare the ``top`` variants most common over all segments together (None: every variant).
+    collapse_repeats : bool, default False
+        Merge immediate repeats before comparing paths, as for :func:`journey.path_variants`.
+    goal : str or list of str, optional
+        Conversion event(s): each variant's conversion rate is shown per segment too.
+    unit : {"user", "session"}, default "user"
+        What one journey is.
+    gap : str or pandas.Timedelta, default "30min"
+        Inactivity that ends a session, with ``unit="session"``.
+    level : float, default 0.95
+        Confidence level; ``significant`` means a Benjamini-Hochberg adjusted p-value below ``1 - level``.
+
+    Returns
+    -------
+    VariantComparison
+        One row per segment and variant: ``sequence``, ``journeys`` and ``n`` (journeys of the segment),
+        ``share`` with ``ci_low``/``ci_high`` (Wilson), ``baseline_share``, and for the other segments
+        ``difference`` (share minus the baseline's), its Newcombe interval, ``p_value``, ``p_adjusted`` and
+        ``significant``; with a goal, ``conversions`` and ``conversion_rate``.
+
+    Raises
+    ------
+    JourneyError
+        A ``by`` column that is not in the log, a ``baseline`` no journey has, a single segment, or any
+        error of :func:`journey.path_variants`.
+
+    See Also
+    --------
+    path_variants : the variants of one log, or of each segment.
+    compare_graphs : the same question transition by transition.
+
+    Notes
+    -----
+    Each journey follows exactly one variant, so a variant's share is a per-journey indicator and two
+    segments are independent samples of journeys: Newcombe's hybrid score interval (1998) and the p-value
+    of :func:`journey.compare_proportions`, Benjamini-Hochberg over every tested row.
+
+    Examples
+    --------
+    >>> import pandas as pd, journey
+    >>> rows = [(u, t, e, "app" if u % 2 else "web") for u in range(200)
+    ...         for t, e in enumerate(["home", "cart"] if u % 2 or u % 10 == 0 else ["home", "help"])]
+    >>> df = pd.DataFrame(rows, columns=["user_id", "minute", "event", "device"])
+    >>> df["timestamp"] = pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(df["minute"], unit="min")
+    >>> table = journey.compare_variants(df, by="device", baseline="web").to_frame()
+    >>> table.loc[table["device"] == "app", ["sequence", "share", "baseline_share", "significant"]]
+           sequence  share  baseline_share  significant
+    0  (home, cart)    1.0             0.2         True
+    1  (home, help)    0.0             0.8         True
+    """
+    level = check_level(level)
+    if by is None:
+        raise JourneyError(f"compare_variants compares segments: give {option('by')} (a segment column)")
+    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
+        raise JourneyError(f"{option('top', top)}: give a positive whole number of variants, or None for all")
+    variants = path_variants(log, top=None, collapse_repeats=collapse_repeats, goal=goal, by=by, unit=unit,
+                             gap=gap, level=level).to_frame()
+    key = variants[by].map(lambda v: MISSING if pd.isna(v) else v)
+    segments = list(dict.fromkeys(key))
+    if len(segments) < 2:
+        raise JourneyError(f"{option('by', by)}: every journey is in one segment "
+                           f"({_label(segments[0]) if segments else 'none'}); there is nothing to compare")
+    n_of = {s: int(variants.loc[key == s, "n"].iloc[0]) for s in segments}
+    base = _pick_baseline(segments, [n_of[s] for s in segments], baseline, by)
+    pooled = variants.groupby("sequence", sort=False)["journeys"].sum()
+    order = pd.DataFrame({"sequence": pooled.index, "journeys": pooled.to_numpy(),
+                          "text": [format_value(s) for s in pooled.index]})
+    chosen = order.sort_values(["journeys", "text"], ascending=[False, True], kind="stable")["sequence"].tolist()
+    chosen = chosen if top is None else chosen[:int(top)]
+    conversions = variants["conversions"] if goal is not None else pd.Series(0, index=variants.index)
+    lookup = {(s, q): (int(j), int(c)) for s, q, j, c in zip(key, variants["sequence"], variants["journeys"], conversions)}
+    rows = []
+    for segment in segments:
+        for sequence in chosen:
+            journeys_, converted = lookup.get((segment, sequence), (0, 0))
+            rows.append({by: segment_value(segment), "sequence": sequence, "steps": len(sequence),
+                         "journeys": journeys_, "n": n_of[segment],
+                         **({"conversions": converted} if goal is not None else {})})
+    out = pd.DataFrame(rows)
+    k, n = out["journeys"].to_numpy(float), out["n"].to_numpy(float)
+    out["share"] = k / n
+    low, high = wilson_interval(k, n, level)
+    out["ci_low"], out["ci_high"] = low, high
+    if goal is not None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["conversion_rate"] = np.where(k > 0, out["conversions"] / np.maximum(k, 1), np.nan)
+    is_base = np.array([_same(s, base) for s in out[by].map(lambda v: MISSING if pd.isna(v) else v)], dtype=bool)
+    in_base = {q: j for q, j, b in zip(out["sequence"], out["journeys"], is_base) if b}
+    k0 = np.array([in_base[q] for q in out["sequence"]], dtype=float)
+    n0 = np.full(len(out), float(n_of[base]))
+    out["baseline_share"] = k0 / n0
+    out = pd.concat([out, _differences(np.where(is_base, 0, k), np.where(is_base, 0, n), k0, n0, level)], axis=1)
+    return VariantComparison(out, by=by, baseline=segment_value(base), level=level)
+
+
+class VariantComparison(TableResult):
+    """Path variants of segments against a baseline segment, from :func:`compare_variants`.
+
+    Attributes
+    ----------
+    by : str
+        The segment column.
+    baseline : object
+        The baseline segment.
+    level : float
+        Confidence level of the intervals.
+
+    Notes
+    -----
+    :meth:`to_frame` has one row per segment (sorted, missing last) and variant (most common over all
+    segments first): the ``by`` column, ``sequence`` (a tuple), ``steps``, ``journeys``, ``n``, ``share``
+    with ``ci_low``/``ci_high``, [``conversions``, ``conversion_rate``], ``baseline_share``,
+    ``difference`` (a share), ``difference_ci_low``, ``difference_ci_high``, ``p_value``, ``p_adjusted``
+    and ``significant``; the baseline's own rows have no difference.
+    """
+
+    _successes = "journeys"
+    _trials = "n"
+    _formats: ClassVar[dict[str, str]] = {
+        "journeys": "count", "n": "count", "share": "share", "ci_low": "share", "ci_high": "share",
+        "conversions": "count", "conversion_rate": "share", "baseline_share": "share", "difference": "points",
+        "difference_ci_low": "points", "difference_ci_high": "points", "p_value": "p", "p_adjusted": "p"}
+
+    def __init__(self, table: pd.DataFrame, *, by: str, baseline: Any, level: float):
+        self._table, self.by, self.baseline, self.level = table, by, baseline, level
+
+    def _shown(self) -> pd.DataFrame:
+        shown = self._table.copy()
+        for column in ("difference", "difference_ci_low", "difference_ci_high"):
+            shown[column] = shown[column] * 100
+        return shown
+
+    def _headline(self) -> str:
+        tested = self._table[self._table["p_value"].notna()]
+        flagged = tested[tested["significant"]]
+        text = (f"{self.by}, baseline {self.baseline}: {len(flagged):,} of {len(tested):,} variant shares differ "
+                f"(adjusted p < {1 - self.level:.2g}, journeys as units)")
+        if len(flagged):
+            top = flagged.loc[flagged["difference"].abs().idxmax()]
+            text += (f"; largest: {top[self.by]} {format_value(top['sequence'])} {top['difference'] * 100:+.1f} points "
+                     f"({self.level * 100:g}% CI {top['difference_ci_low'] * 100:+.1f} to "
+                     f"{top['difference_ci_high'] * 100:+.1f})")
+        return text
+
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """Each segment's difference in variant share from the baseline, with its interval.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure when not given.
+        **kwargs
+            Passed to :meth:`matplotlib.axes.Axes.errorbar`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> import pandas as pd, journey
+        >>> rows = [(u, t, e, "app" if u % 2 else "web") for u in range(200)
+        ...         for t, e in enumerate(["home", "cart"] if u % 2 else ["home", "help"])]
+        >>> df = pd.DataFrame(rows, columns=["user_id", "minute", "event", "device"])
+        >>> df["timestamp"] = pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(df["minute"], unit="min")
+        >>> journey.compare_variants(df, by="device", baseline="web").plot().get_title()
+        'Path variants by device: difference from web'
+        """
+        from ..plot.intervals import difference_forest
+
+        rows = self._table[self._table["p_value"].notna()]
+        labels = [f"{segment_value(s)}: {format_value(q)}" for s, q in zip(rows[self.by], rows["sequence"])]
+        return difference_forest(labels, rows["difference"].to_numpy(float) * 100,
+                                 rows["difference_ci_low"].to_numpy(float) * 100,
+                                 rows["difference_ci_high"].to_numpy(float) * 100,
+                                 rows["significant"].to_numpy(bool), level=self.level,
+                                 xlabel=f"difference in share of journeys from {self.baseline}, percentage points",
+                                 title=f"Path variants by {self.by}: difference from {self.baseline}", ax=ax, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------------
