@@ -6,6 +6,7 @@ The definition of the score and of its interval methods is in the Notes of :func
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -14,8 +15,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
-from ..errors import JourneyError, MissingColumnError, option
+from ..errors import JourneyError, JourneyWarning, MissingColumnError, option
 from .proportions import _count, level_label, whole_scores
+from .resampling import MIN_BOOTSTRAP_ANSWERS, warn_few
 from .results import ConfidenceInterval, Result, TableResult, Unit, check_level, format_value
 from .significance import adjust_pvalues
 
@@ -62,7 +64,7 @@ def nps_interval(promoters: Any, passives: Any, detractors: Any, level: float = 
     seed : int
         Seed of the resampling methods: the same seed gives the same digits.
     prior : float
-        Dirichlet pseudo-count per category of ``"bayes"`` (1/2: Jeffreys).
+        Dirichlet pseudo-count per category of ``"bayes"``, positive (1/2: Jeffreys).
 
     Returns
     -------
@@ -72,7 +74,12 @@ def nps_interval(promoters: Any, passives: Any, detractors: Any, level: float = 
     Raises
     ------
     JourneyError
-        For a level outside (0, 1), an unknown method or ``n_boot`` below 1.
+        For a level outside (0, 1), an unknown method, ``n_boot`` below 1 or a ``prior`` that is not positive.
+
+    Warns
+    -----
+    JourneyWarning
+        With ``"bootstrap"``, for groups of fewer than 30 answers.
 
     See Also
     --------
@@ -90,9 +97,18 @@ def nps_interval(promoters: Any, passives: Any, detractors: Any, level: float = 
       are two outcomes of one answer), found by solving the score equation (Tango 1998, "Equivalence test
       and confidence interval for the difference in proportions for the paired-sample design", Statistics
       in Medicine 17).
-    * ``"bootstrap"``: percentile interval of ``n_boot`` multinomial resamples of the three counts.
-    * ``"bayes"``: equal-tailed credible interval of a Dirichlet posterior (Jeffreys prior by default),
-      from ``n_boot`` posterior draws.
+    * ``"bootstrap"``: percentile interval of ``n_boot`` multinomial resamples of the three counts. It
+      needs answers: its exact coverage at 95%, averaged over true shares, is 0.88 at n = 10, 0.93 at 20,
+      0.94 at 30 and 0.95 at 40, so below :data:`~journey.stats.resampling.MIN_BOOTSTRAP_ANSWERS` (30)
+      answers it warns (:class:`~journey.errors.JourneyWarning`, naming n).
+    * ``"bayes"``: credible interval of the Dirichlet posterior of the three shares under the prior
+      Dirichlet(``prior``, ``prior``, ``prior``) (1/2: Jeffreys' prior for a multinomial), from ``n_boot``
+      posterior draws of promoter share - detractor share. Equal-tailed, except where the posterior piles
+      up at a boundary: when every answer is a promoter the upper bound is +100 (and when every answer is a
+      detractor the lower bound is -100), the other bound staying the equal-tailed quantile; as the Jeffreys
+      interval of a proportion is modified at k = 0 and k = n (Brown, Cai and DasGupta 2001, "Interval
+      estimation for a binomial proportion", Statistical Science 16). A true NPS of +100 or -100 gives such
+      samples only, so it is always covered; elsewhere the exact coverage averages 0.95 over true shares.
 
     Examples
     --------
@@ -100,9 +116,21 @@ def nps_interval(promoters: Any, passives: Any, detractors: Any, level: float = 
     >>> [round(float(x), 1) for x in low], [round(float(x), 1) for x in high]
     ([3.8, -45.4], [35.1, 10.6])
     """
+    return _interval(promoters, passives, detractors, level, method, n_boot, seed, prior)
+
+
+def _interval(promoters: Any, passives: Any, detractors: Any, level: float, method: str, n_boot: int, seed: int,
+              prior: float, names: list[str] | None = None, stacklevel: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`nps_interval`, with the groups' ``names`` for the bootstrap's warning when there are any."""
     level = check_level(level)
     _method(method, NPS_METHODS)
     p, a, d = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (promoters, passives, detractors))
+    if method == "bootstrap":
+        n = p + a + d
+        answered = n > 0
+        warn_few(n[answered], MIN_BOOTSTRAP_ANSWERS, "answers", "the NPS bootstrap interval",
+                 names=None if names is None else [names[i] for i in np.flatnonzero(answered)],
+                 stacklevel=stacklevel)
     z = NormalDist().inv_cdf(0.5 + level / 2)
     answered = p + a + d > 0
     if method in ("wald", "adjusted-wald"):
@@ -157,7 +185,9 @@ def nps_coverage(n: int, method: NPSMethod = "adjusted-wald", *, level: float = 
     possible = counts_p + counts_d <= n
     p, d = counts_p[possible], counts_d[possible]
     a = n - p - d
-    low, high = nps_interval(p, a, d, level, method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", JourneyWarning)  # small n is what is being measured here
+        low, high = nps_interval(p, a, d, level, method)
     log_ways = gammaln(n + 1) - gammaln(p + 1) - gammaln(a + 1) - gammaln(d + 1)
     shares = np.round(np.arange(0, 1 + 1e-9, step), 10)
     rows = []
@@ -218,6 +248,8 @@ def _resampled(p: np.ndarray, a: np.ndarray, d: np.ndarray, level: float, method
                prior: float) -> tuple[np.ndarray, np.ndarray]:
     if n_boot < 1:
         raise JourneyError(f"n_boot must be at least 1, not {n_boot}")
+    if method == "bayes" and not prior > 0:
+        raise JourneyError(f"prior must be a positive pseudo-count (0.5: Jeffreys), not {prior!r}")
     tail = (1 - level) / 2
     bounds = []
     for counts in zip(p, a, d):
@@ -234,6 +266,11 @@ def _resampled(p: np.ndarray, a: np.ndarray, d: np.ndarray, level: float, method
             values = shares[:, 0] - shares[:, 2]
         bounds.append((float(np.quantile(values, tail)), float(np.quantile(values, 1 - tail))))
     low, high = np.array(bounds, dtype=float).reshape(-1, 2).T
+    if method == "bayes":
+        # All promoters (or all detractors): the posterior piles up at the boundary, which the interval includes.
+        answered = p + a + d > 0
+        high = np.where(answered & (a + d == 0), 1.0, high)
+        low = np.where(answered & (p + a == 0), -1.0, low)
     return low, high
 
 
@@ -327,7 +364,8 @@ class NPSResult(Result):
         level : float, optional
             Confidence level; the result's :attr:`level` when not given.
         method : {"adjusted-wald", "wald", "score", "bootstrap", "bayes"}, optional
-            Adjusted Wald by default; every method is defined in :func:`nps_interval`.
+            Adjusted Wald by default; every method is defined in :func:`nps_interval` (``"bootstrap"`` warns
+            below 30 answers).
         n_boot, seed : int
             Resamples and seed of ``"bootstrap"`` and ``"bayes"`` (the same seed gives the same digits).
         prior : float
@@ -349,9 +387,8 @@ class NPSResult(Result):
         >>> [round(x, 1) for x in r.confidence_interval()], [round(x, 1) for x in r.confidence_interval(0.9, "score")]
         ([3.8, 35.1], [6.3, 32.9])
         """
-        low, high = nps_interval(self.promoters, self.passives, self.detractors,
-                                 self.level if level is None else level, method or "adjusted-wald",
-                                 n_boot=n_boot, seed=seed, prior=prior)
+        low, high = _interval(self.promoters, self.passives, self.detractors, self.level if level is None else level,
+                              method or "adjusted-wald", n_boot, seed, prior)
         return ConfidenceInterval(float(low[0]), float(high[0]))
 
     def to_frame(self) -> pd.DataFrame:
@@ -457,7 +494,9 @@ class NPSDifference(Result):
         method : {"adjusted-wald", "wald", "bootstrap"}, optional
             ``"adjusted-wald"`` (default): Rocks' pseudo-counts on each group, standard errors added in
             quadrature. ``"wald"``: the same without pseudo-counts. ``"bootstrap"``: percentile interval of
-            ``n_boot`` independent multinomial resamples of each group, seeded by ``seed``.
+            ``n_boot`` independent multinomial resamples of each group, seeded by ``seed``; it warns
+            (:class:`~journey.errors.JourneyWarning`) when a group has fewer than 30 answers, where percentile
+            intervals fall short of their level (see :func:`nps_interval`).
         n_boot, seed : int
             Resamples and seed of ``"bootstrap"``.
 
@@ -489,6 +528,8 @@ class NPSDifference(Result):
         if chosen != "bootstrap":
             centre, se = self._wald(adjusted=chosen == "adjusted-wald")
             return ConfidenceInterval(max(-200.0, 100 * (centre - z * se)), min(200.0, 100 * (centre + z * se)))
+        warn_few([self.a.n, self.b.n], MIN_BOOTSTRAP_ANSWERS, "answers", "the bootstrap interval of the NPS difference",
+                 names=["a", "b"], stacklevel=3)
         rng = np.random.default_rng(seed)
         values: Any = 0.0
         for group, sign in ((self.a, 1), (self.b, -1)):
@@ -605,11 +646,11 @@ class NPSTable(TableResult):
             return ConfidenceInterval(self._table["ci_low"].to_numpy(dtype=float),
                                       self._table["ci_high"].to_numpy(dtype=float))
         counts = self._table
-        return ConfidenceInterval(*nps_interval(counts["promoters"].to_numpy(dtype=float),
-                                                counts["passives"].to_numpy(dtype=float),
-                                                counts["detractors"].to_numpy(dtype=float),
-                                                self.level if level is None else level, method or "adjusted-wald",
-                                                n_boot=n_boot, seed=seed, prior=prior))
+        return ConfidenceInterval(*_interval(counts["promoters"].to_numpy(dtype=float),
+                                             counts["passives"].to_numpy(dtype=float),
+                                             counts["detractors"].to_numpy(dtype=float),
+                                             self.level if level is None else level, method or "adjusted-wald",
+                                             n_boot, seed, prior, names=[str(g) for g in counts[self.group]]))
 
     def plot(self, ax: Axes | None = None, *, level: float | None = None, **kwargs: Any) -> Axes:
         """Forest plot: each group's NPS with its adjusted-Wald interval, the overall NPS dashed.
