@@ -1,5 +1,6 @@
 """markov: exact absorbing-chain answers, checked by hand, by brute force and against a planted chain."""
 
+import warnings
 from collections import Counter, defaultdict
 
 import networkx as nx
@@ -152,6 +153,51 @@ def test_bootstrap_is_identical_for_the_same_seed_and_brackets_the_estimate():
     assert (low <= frame["removal_effect"]).all() and (frame["removal_effect"] <= high).all()
     with pytest.raises(JourneyError, match="level"):
         a.confidence_interval(0.9)
+
+
+def test_bootstrap_reports_each_touchpoints_journeys_and_warns_below_20_naming_them():
+    # ad: 10 journeys of ["ad", "buy"] + 10 of ["ad", "ad", "cart", "buy"] (counted once each) + 10 of ["ad"];
+    # cart: those 10 + 10 of ["email", "cart"]; email: 10; help only after the goal: not a touchpoint at all.
+    paths = ([["ad", "buy", "help"]] * 10 + [["ad", "ad", "cart", "buy"]] * 10 + [["ad"]] * 10
+             + [["email", "cart"]] * 10 + [["faq", "buy"]] * 3)
+    m = journey.markov(log_from_paths(paths), goal="buy")
+    with pytest.warns(journey.JourneyWarning) as caught:
+        boot = m.bootstrap(n_boot=20, seed=1)
+    frame = boot.to_frame().set_index("touchpoint")
+    assert frame["journeys"].to_dict() == {"ad": 30, "cart": 20, "email": 10, "faq": 3}
+    assert list(boot.to_frame().columns[:3]) == ["touchpoint", "journeys", "conversion_probability"]
+    message = str(caught[0].message)
+    assert "2 of 4 touchpoints have fewer than 20 journeys: 'email' (n = 10), 'faq' (n = 3)" in message
+    assert "'ad'" not in message and "'cart'" not in message
+    # The same n for a second-order chain: a journey visits a touchpoint whatever states it passes through.
+    with pytest.warns(journey.JourneyWarning):
+        second = journey.markov(log_from_paths(paths), goal="buy", order=2).bootstrap(n_boot=5, seed=1)
+    assert second.to_frame().set_index("touchpoint")["journeys"].to_dict() == frame["journeys"].to_dict()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every touchpoint visited by 20 journeys or more: no warning
+        journey.markov(log_from_paths(paths[:40] + [["email", "cart"]] * 10), goal="buy").bootstrap(n_boot=5)
+
+
+RARE = {"r1": 0.2, "r2": 0.4, "r3": 0.6, "r4": 0.8}  # conversion probability of each rarely visited touchpoint
+
+
+def test_percentile_intervals_of_rarely_visited_touchpoints_fall_short_of_their_level_by_simulation():
+    # 160 journeys: 90% start at "ad" (converts 30%), each rare touchpoint gets about 4. The touchpoints' true
+    # conversion probabilities are known; how often do the 95% bootstrap intervals cover them?
+    rng = np.random.default_rng(5)
+    rare, common = [], []
+    for run in range(20):
+        first = rng.choice(["ad", *RARE], size=160, p=[0.9] + [0.025] * 4)
+        converts = rng.random(160) < np.array([0.3 if f == "ad" else RARE[f] for f in first])
+        m = journey.markov(log_from_paths([[f, "buy"] if c else [f] for f, c in zip(first, converts)]), goal="buy")
+        with pytest.warns(journey.JourneyWarning, match="fewer than 20 journeys"):
+            frame = m.bootstrap(n_boot=100, seed=run).to_frame().set_index("touchpoint")
+        for name in frame.index:
+            low, high, n = frame.loc[name, ["ci_low", "ci_high", "journeys"]]
+            (common if name == "ad" else rare).append(low <= (0.3 if name == "ad" else RARE[name]) <= high)
+            assert (n < 20) == (name != "ad")
+    # About 0.6 for the rare ones (0.61 at n <= 5 in a larger simulation, 0.91 at 6-20, 0.95 above).
+    assert np.mean(rare) < 0.7 and np.mean(common) >= 0.85, (np.mean(rare), np.mean(common))
 
 
 def test_the_bootstrap_plot_draws_every_removal_effect_with_its_interval():
