@@ -7,7 +7,9 @@ from scipy.stats import binomtest
 import journey
 import journey.stats.proportions as proportions
 from journey.errors import InvalidValuesError, JourneyError
-from journey.stats.proportions import DifferenceResult, ProportionResult
+from journey.stats.intervals import newcombe_interval, newcombe_pvalue
+from journey.stats.proportions import DifferenceResult, ProportionResult, compare_proportions
+from journey.stats.significance import independence_test
 from journey.stats.results import ConfidenceInterval, Result
 
 # Newcombe RG (1998). Two-sided confidence intervals for the single proportion: comparison of seven methods.
@@ -67,6 +69,48 @@ def test_difference_uses_newcombe_hybrid_score_and_has_a_pvalue():
     assert 0 < d.pvalue < 0.05
     wald = d.confidence_interval(method="wald")
     assert wald.low == pytest.approx(0.2 - 1.959964 * np.sqrt(0.8 * 0.2 / 70 + 0.6 * 0.4 / 80), abs=1e-6)
+
+
+def every_table(largest):
+    """Every 2x2 table with 1..largest trials a side: (k1, n1, k2, n2) as float arrays."""
+    sizes = range(1, largest + 1)
+    rows = [(k1, a, k2, b) for a in sizes for b in sizes for k1 in range(a + 1) for k2 in range(b + 1)]
+    return np.array(rows, dtype=float).T
+
+
+def test_the_pvalue_and_the_newcombe_interval_agree_about_0_on_every_table_up_to_20_a_side_at_any_level():
+    k1, n1, k2, n2 = every_table(20)  # 52,900 tables
+    p = newcombe_pvalue(k1, n1, k2, n2)
+    for level in (0.8, 0.9, 0.95, 0.99, 0.999):
+        low, high = newcombe_interval(k1, n1, k2, n2, level)
+        excludes = (low > 0) | (high < 0)
+        assert ((p < 1 - level) == excludes).all(), level
+    # Large tables too: 20,000 random ones with up to a million trials a side.
+    rng = np.random.default_rng(4)
+    n1, n2 = rng.integers(1, 10**6, 20_000), rng.integers(1, 10**6, 20_000)
+    k1, k2 = rng.binomial(n1, 0.3), rng.binomial(n2, rng.uniform(0.29, 0.31, 20_000))
+    low, high = newcombe_interval(k1, n1, k2, n2)
+    assert ((newcombe_pvalue(k1, n1, k2, n2) < 0.05) == ((low > 0) | (high < 0))).all()
+
+
+def test_chi_square_or_fisher_disagreed_with_the_interval_in_a_few_percent_of_small_tables():
+    # What the p-value was before: Pearson's chi-square, Fisher's exact test below an expected count of 5.
+    k1, n1, k2, n2 = (x[::53] for x in every_table(20))  # 1,000 of them
+    low, high = newcombe_interval(k1, n1, k2, n2)
+    old = np.array([independence_test([[a, b - a], [c, d - c]])[0] for a, b, c, d in zip(k1, n1, k2, n2)])
+    disagree = np.mean((old < 0.05) != ((low > 0) | (high < 0)))
+    assert 0.01 < disagree < 0.1, disagree
+
+
+def test_the_pvalue_is_the_level_at_which_the_newcombe_bound_touches_0():
+    for k1, n1, k2, n2 in [(56, 70, 48, 80), (9, 10, 3, 10), (5, 56, 0, 29), (1, 3, 30, 31)]:
+        p = compare_proportions(k1, n1, k2, n2).pvalue
+        low, high = newcombe_interval([k1], [n1], [k2], [n2], 1 - p)
+        assert (low[0] if k1 / n1 > k2 / n2 else high[0]) == pytest.approx(0, abs=1e-12)
+        assert p == pytest.approx(float(newcombe_pvalue(k2, n2, k1, n1)), rel=1e-12)  # symmetric in the groups
+    assert compare_proportions(56, 70, 48, 80).pvalue == pytest.approx(0.0081331, abs=1e-7)
+    assert newcombe_pvalue([3, 0, 5], [10, 10, 0], [6, 0, 5], [20, 7, 8]).tolist()[:2] == [1.0, 1.0]
+    assert np.isnan(newcombe_pvalue(5, 0, 5, 8)) and newcombe_pvalue(10**6, 10**6, 0, 10**6) < 1e-300
 
 
 def test_a_difference_keeps_its_level_and_names_its_columns_as_a_difference():

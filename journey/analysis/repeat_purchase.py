@@ -17,8 +17,8 @@ from ..io.aliases import Duration
 from ..io.events import duration_ns, time_ns
 from ..io.facts import Facts
 from ..io.orders import read_orders
-from ..stats.intervals import newcombe_interval, wilson_interval
-from ..stats.proportions import DifferenceResult, ProportionResult
+from ..stats.intervals import newcombe_interval, newcombe_pvalue, wilson_interval
+from ..stats.proportions import ProportionResult
 from ..stats.results import TableResult, check_level, format_value
 from ..stats.significance import adjust_pvalues
 
@@ -146,7 +146,7 @@ def repeat_rate(orders: pd.DataFrame | str, *, user: str = "user_id", time: str 
         ``to_frame()``: one row per segment, or a single row without ``by``: [``by``], ``customers``,
         ``repeaters``, ``repeat_rate`` (share 0-1), ``ci_low``, ``ci_high`` (Wilson); with ``by``,
         ``difference`` from the other customers (share) with Newcombe's ``difference_ci_low`` and
-        ``difference_ci_high``, ``p_value`` (chi-square or Fisher's exact), ``p_adjusted``
+        ``difference_ci_high``, ``p_value`` (inverting that interval), ``p_adjusted``
         (Benjamini-Hochberg across segments) and ``significant`` (``p_adjusted < 1 - level``).
         ``overall`` is the rate of all customers.
 
@@ -176,7 +176,8 @@ def repeat_rate(orders: pd.DataFrame | str, *, user: str = "user_id", time: str 
     Customers are the independent units: each counts once, so the Wilson score interval (Wilson 1927,
     "Probable inference, the law of succession, and statistical inference") applies. A segment is compared
     with all other customers by Newcombe's hybrid score interval for a difference of proportions (Newcombe
-    1998, "Interval estimation for the difference between independent proportions", method 10), with
+    1998, "Interval estimation for the difference between independent proportions", method 10) and the
+    p-value that inverts it (below 1 - level exactly when the interval excludes 0), with
     Benjamini-Hochberg adjusted p-values across segments (Benjamini & Hochberg 1995, "Controlling the false
     discovery rate").
 
@@ -272,8 +273,7 @@ def _differences(customers: np.ndarray, repeaters: np.ndarray, level: float) -> 
     with np.errstate(invalid="ignore", divide="ignore"):
         difference = np.where(compared, repeaters / customers - others_k / np.maximum(others_n, 1), np.nan)
     low, high = newcombe_interval(repeaters, customers, others_k, np.where(compared, others_n, np.nan), level)
-    p = np.array([DifferenceResult(int(k), int(n), int(k2), int(n2)).pvalue if n2 else np.nan
-                  for k, n, k2, n2 in zip(repeaters, customers, others_k, others_n)], dtype=float)
+    p = newcombe_pvalue(repeaters, customers, others_k, others_n)  # NaN where there are no others
     adjusted = adjust_pvalues(p)
     return pd.DataFrame({"difference": difference, "difference_ci_low": low, "difference_ci_high": high,
                          "p_value": p, "p_adjusted": adjusted,

@@ -100,7 +100,10 @@ def newcombe_pvalue(k1: ArrayLike, n1: ArrayLike, k2: ArrayLike, n2: ArrayLike) 
     --------
     >>> p = newcombe_pvalue([56, 9], [70, 10], [48, 3], [80, 10])
     >>> [round(float(x), 5) for x in p]
-    [0.00853, 0.01136]
+    [0.00813, 0.00496]
+    >>> low, high = newcombe_interval([56], [70], [48], [80], level=1 - p[0])  # at level 1 - p it touches 0
+    >>> print(f"{low[0]:.9f}")
+    0.000000000
     """
     k1, n1, k2, n2 = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (k1, n1, k2, n2)))
     with np.errstate(invalid="ignore", divide="ignore"):

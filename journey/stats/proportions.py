@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidValuesError, JourneyError
-from .intervals import PROPORTION_METHODS, newcombe_interval, proportion_interval
+from .intervals import PROPORTION_METHODS, newcombe_interval, newcombe_pvalue, proportion_interval
 from .results import ConfidenceInterval, Result, Unit, check_level, format_value
 
 __all__ = ["ConfidenceInterval", "ProportionResult", "DifferenceResult", "proportion", "csat", "compare_proportions",
@@ -184,16 +184,16 @@ class DifferenceResult(Result):
 
     Notes
     -----
-    The estimate is k / n. The default interval is Wilson's score interval (Wilson 1927, "Probable
-    inference, the law of succession, and statistical inference", *JASA* 22), which keeps close to its
-    nominal coverage for small n and for shares near 0 or 1, where the Wald interval fails (Brown, Cai
-    and DasGupta 2001, "Interval estimation for a binomial proportion", *Statistical Science* 16).
+    The estimate is k1/n1 - k2/n2. The default interval is Newcombe's hybrid score interval, built from the
+    Wilson interval of each share (Newcombe 1998, "Interval estimation for the difference between independent
+    proportions: comparison of eleven methods", *Statistics in Medicine* 17, method 10), and :attr:`pvalue`
+    inverts it: the p-value is below 1 - level exactly when the interval at that level excludes 0.
 
     Examples
     --------
     >>> d = compare_proportions(56, 70, 48, 80)
     >>> d
-    DifferenceResult: difference +20.0 percentage points (95% CI +5.2 to +33.4, p = 0.00805): 80.0% of 70 vs 60.0% of 80
+    DifferenceResult: difference +20.0 percentage points (95% CI +5.2 to +33.4, p = 0.00813): 80.0% of 70 vs 60.0% of 80
     >>> print(f"{d.estimate:.2f}", [round(x, 4) for x in d.confidence_interval()])
     0.20 [0.0524, 0.3339]
     """
@@ -220,15 +220,15 @@ class DifferenceResult(Result):
 
     @property
     def pvalue(self) -> float:
-        """Two-sided p-value that the proportions are equal.
+        """Two-sided p-value that the proportions are equal, inverting the default (Newcombe) interval.
 
-        Pearson's chi-square on the 2x2 table, or Fisher's exact test when an expected count is below 5
-        (:func:`journey.stats.significance.independence_test`). It is not the inversion of the Newcombe
-        interval, so in rare borderline tables the two disagree about 0.
+        The smallest ``alpha`` whose level ``1 - alpha`` Newcombe interval excludes 0
+        (:func:`journey.stats.intervals.newcombe_pvalue`), so the p-value and the interval never disagree
+        about 0: ``pvalue < 1 - level`` exactly when the Newcombe interval at ``level`` excludes 0, at any level.
+        (Pearson's chi-square and Fisher's exact test, tests of the same hypothesis, disagree with the interval
+        in a few percent of small tables.)
         """
-        from .significance import independence_test
-
-        return independence_test([[self.k1, self.n1 - self.k1], [self.k2, self.n2 - self.k2]])[0]
+        return float(newcombe_pvalue(self.k1, self.n1, self.k2, self.n2))
 
     def confidence_interval(self, level: float | None = None, method: DifferenceMethod | None = None
                             ) -> ConfidenceInterval:
@@ -277,7 +277,7 @@ class DifferenceResult(Result):
         Examples
         --------
         >>> compare_proportions(56, 70, 48, 80).to_frame().round(4).iloc[0].tolist()
-        [56.0, 70.0, 0.8, 48.0, 80.0, 0.6, 0.2, 0.0524, 0.3339, 0.008]
+        [56.0, 70.0, 0.8, 48.0, 80.0, 0.6, 0.2, 0.0524, 0.3339, 0.0081]
         """
         low, high = self.confidence_interval()
         return pd.DataFrame([{"k1": self.k1, "n1": self.n1, "proportion1": self.k1 / self.n1, "k2": self.k2,
@@ -363,14 +363,14 @@ def compare_proportions(k1: int, n1: int, k2: int, n2: int, *, level: float = 0.
     The difference k1/n1 - k2/n2 of two independent proportions, with Newcombe's hybrid score interval
     built from each group's Wilson interval (Newcombe 1998, "Interval estimation for the difference
     between independent proportions: comparison of eleven methods", *Statistics in Medicine* 17, method
-    10). The p-value is Pearson's chi-square test of the 2x2 table, or Fisher's exact test when an
-    expected count is below 5.
+    10). The two-sided p-value inverts that interval: it is the smallest ``alpha`` at which the level
+    ``1 - alpha`` interval excludes 0, so "p < 0.05" and "the 95% interval excludes 0" always agree.
 
     Examples
     --------
     >>> d = compare_proportions(56, 70, 48, 80)         # Newcombe (1998), Table II (a): 0.0524 to 0.3339
     >>> [round(x, 4) for x in d.confidence_interval()], round(d.pvalue, 4)
-    ([0.0524, 0.3339], 0.008)
+    ([0.0524, 0.3339], 0.0081)
     """
     for k, n, name in ((k1, n1, "1"), (k2, n2, "2")):
         proportion(k, n)
