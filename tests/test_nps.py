@@ -338,3 +338,19 @@ def test_sample_size_refuses_bad_arguments():
                  lambda: journey.margin_of_error(0), lambda: journey.sample_size(5, level=95)):
         with pytest.raises(JourneyError):
             call()
+
+
+def test_answers_without_variance_get_an_error_instead_of_a_sample_size_of_0():
+    # p = 0 made Cochran's n = z^2 p (1 - p) / d^2 equal 0: "no answers needed".
+    for call in (lambda: journey.sample_size(5, p=0), lambda: journey.sample_size(5, p=1),
+                 lambda: journey.sample_size(5, metric="nps", shares=(0.0, 1.0, 0.0)),
+                 lambda: journey.margin_of_error(100, p=0), lambda: journey.margin_of_error(100, metric="nps", shares=(1, 0, 0))):
+        with pytest.raises(JourneyError, match="every answer is the same"):
+            call()
+    # The advice: the exact one-sided bound 1 - 0.05^(1/n) with no success among n is below 5 points from
+    # n = ln(0.05) / ln(0.95) = 58.4, so 59 answers; at 99% within 3 points, ln(0.01) / ln(0.97) = 151.2.
+    with pytest.raises(JourneyError, match="59 answers all without it suffice"):
+        journey.sample_size(5, p=0)
+    with pytest.raises(JourneyError, match="152 answers all with it suffice"):
+        journey.sample_size(3, p=1, level=0.99)
+    assert journey.sample_size(5, p=0.01) == 16  # 1.96^2 x 0.0099 / 0.05^2 = 15.2: small variances still count

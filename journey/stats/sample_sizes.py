@@ -10,6 +10,7 @@ from statistics import NormalDist
 from typing import Literal
 
 from ..errors import JourneyError
+from .proportions import level_label
 from .results import check_level
 
 __all__ = ["sample_size", "margin_of_error", "Metric"]
@@ -46,7 +47,9 @@ def sample_size(margin: float, *, metric: Metric = "proportion", level: float = 
     ------
     JourneyError
         For a margin that is not positive, a ``p`` or ``shares`` that are not shares, an unknown metric or a
-        level outside (0, 1).
+        level outside (0, 1); and for answers without variance (``p`` of 0 or 1, all answers in one NPS
+        category), for which the formula gives 0 answers: the message says how many answers the exact
+        one-sided bound needs instead.
 
     See Also
     --------
@@ -76,7 +79,17 @@ def sample_size(margin: float, *, metric: Metric = "proportion", level: float = 
     """
     if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not margin > 0:
         raise JourneyError(f"margin must be a positive number of points, not {margin!r}")
-    return math.ceil(_z(level) ** 2 * _variance(metric, p, shares) / (margin / 100) ** 2 - 1e-9)
+    variance = _variance(metric, p, shares)
+    if variance == 0:
+        advice = ""
+        if metric == "proportion" and margin < 100:
+            # The exact one-sided bound from n answers none of which is a success: 1 - (1 - level)^(1/n).
+            needed = math.ceil(math.log(1 - check_level(level)) / math.log(1 - margin / 100) - 1e-9)
+            advice = (f"; to show that a share expected to be {p:g} is within {margin:g} points of it, {needed:,} "
+                      f"answers all {'without' if p == 0 else 'with'} it suffice (where the exact one-sided "
+                      f"{level_label(level)} bound, 1 - {1 - level:g}^(1/n), reaches the margin)")
+        raise JourneyError(_no_variance(metric, p, shares) + advice)
+    return math.ceil(_z(level) ** 2 * variance / (margin / 100) ** 2 - 1e-9)
 
 
 def margin_of_error(n: int, *, metric: Metric = "proportion", level: float = 0.95, p: float = 0.5,
@@ -105,7 +118,7 @@ def margin_of_error(n: int, *, metric: Metric = "proportion", level: float = 0.9
     Raises
     ------
     JourneyError
-        For ``n`` below 1, and as :func:`sample_size`.
+        For ``n`` below 1, and as :func:`sample_size` (answers without variance have no normal margin).
 
     See Also
     --------
@@ -129,7 +142,10 @@ def margin_of_error(n: int, *, metric: Metric = "proportion", level: float = 0.9
     """
     if isinstance(n, bool) or not isinstance(n, (int, float)) or not n >= 1:
         raise JourneyError(f"n must be at least 1, not {n!r}")
-    return _z(level) * math.sqrt(_variance(metric, p, shares) / n) * 100
+    variance = _variance(metric, p, shares)
+    if variance == 0:
+        raise JourneyError(_no_variance(metric, p, shares))
+    return _z(level) * math.sqrt(variance / n) * 100
 
 
 def _variance(metric: str, p: float, shares: tuple[float, float, float] | None) -> float:
@@ -144,6 +160,14 @@ def _variance(metric: str, p: float, shares: tuple[float, float, float] | None) 
             raise JourneyError(f"shares must be three non-negative shares summing to 1, not {shares!r}")
         return promoters + detractors - (promoters - detractors) ** 2
     raise JourneyError(f'metric must be "proportion" or "nps", not {metric!r}')
+
+
+def _no_variance(metric: str, p: float, shares: tuple[float, float, float] | None) -> str:
+    """Why a margin cannot be computed for answers that would all be the same."""
+    given = f"p={p!r}" if metric == "proportion" else f"shares={shares!r}"
+    return (f"{given} means every answer is the same: with no variance the normal approximation gives a margin of "
+            f"0 from any number of answers, which no interval keeps. Give the {'share' if metric == 'proportion' else 'shares'} "
+            f"you expect to see ({'p=0.5' if metric == 'proportion' else 'the default'} is the worst case)")
 
 
 def _z(level: float) -> float:
