@@ -241,6 +241,51 @@ def test_the_clustered_churn_interval_covers_a_planted_truth_where_wilson_on_cus
     assert 0.93 <= clustered / runs <= 0.97 and naive / runs < 0.85, (clustered / runs, naive / runs)
 
 
+def test_overall_churn_of_simulated_logs_covers_its_estimand_with_customers_as_clusters():
+    # 100 customers over 13 months, each with a personal monthly churn probability q ~ Beta(1, 3); a lost
+    # customer comes back the next month with probability 1/2, so customers are lost again and again. The
+    # estimand E[lost_u] / E[at_start_u] over the 12 complete months follows from the two-state chain:
+    # E[at_start | q] = sum of P(active in month m - 1), E[lost | q] = q E[at_start | q].
+    from scipy import integrate
+    from scipy.stats import beta as beta_law
+
+    months, back, customers = 12, 0.5, 100
+
+    def at_start(q):
+        active, total = 1.0, 0.0
+        for _ in range(months):
+            total += active
+            active = active * (1 - q) + (1 - active) * back
+        return total
+
+    density = beta_law(1, 3).pdf
+    truth = (integrate.quad(lambda q: q * at_start(q) * density(q), 0, 1)[0]
+             / integrate.quad(lambda q: at_start(q) * density(q), 0, 1)[0])
+    assert truth == pytest.approx(0.2107, abs=1e-4)
+    when = pd.date_range("2025-01-01", periods=months + 1, freq="MS", tz="UTC") + pd.Timedelta(days=9)  # the 10th
+    # One more customer on 2026-02-09 ends the data there: January 2026 is complete, February is not.
+    last = pd.DataFrame({"user_id": ["last"], "timestamp": [when[-1] + pd.Timedelta(days=30)], "event": "visit"})
+    rng = np.random.default_rng(3)
+    runs, estimates, clustered, naive = 200, [], 0, 0
+    for _ in range(runs):
+        q = rng.beta(1, 3, customers)
+        active = np.ones((customers, months + 1), dtype=bool)
+        for m in range(1, months + 1):
+            u = rng.random(customers)
+            active[:, m] = np.where(active[:, m - 1], u >= q, u < back)
+        who, month = np.nonzero(active)
+        events = pd.DataFrame({"user_id": who.astype(str), "timestamp": when[month], "event": "visit"})
+        overall = journey.churn(pd.concat([events, last], ignore_index=True)).overall
+        estimates.append(overall.estimate)
+        low, high = overall.confidence_interval()
+        clustered += low <= truth <= high
+        low, high = wilson(overall.lost, overall.at_start)
+        naive += low <= truth <= high
+    bias, error = np.mean(estimates) - truth, np.std(estimates) / np.sqrt(runs)
+    assert abs(bias) < 3 * error, (bias, error)
+    assert 0.93 <= clustered / runs <= 0.97 and naive / runs < 0.88, (clustered / runs, naive / runs)
+
+
 def test_churn_picture_draws_every_period_with_its_interval():
     plt.close("all")
     c = journey.churn(journey.read_events(journey.datasets.load_sample().events))
