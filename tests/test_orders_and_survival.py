@@ -93,6 +93,16 @@ def test_an_end_date_without_a_time_includes_that_whole_day():
     o = orders_of([("a", "2025-01-01T09:00Z"), ("a", "2025-01-31T18:00Z"), ("b", "2025-01-10T00:00Z")])
     assert journey.repeat_rate(o, end="2025-01-31").overall.k == 1  # a's order at 18:00 on the 31st counts
     assert journey.repeat_rate(o, end="2025-01-31T00:00Z").overall.k == 0  # an instant is an instant
+    import datetime as dt
+
+    for day in ("2025/01/31", "20250131", "2025-1-31", " 2025-01-31 ", dt.date(2025, 1, 31), np.datetime64("2025-01-31")):
+        assert journey.repeat_rate(o, end=day).overall.k == 1, day
+    for instant in (pd.Timestamp("2025-01-31", tz="UTC"), np.datetime64("2025-01-31T00:00"), "2025-01-31 00:00"):
+        assert journey.repeat_rate(o, end=instant).overall.k == 0, instant
+    # A start date is the start of its day; with within= the window of first orders ends after the end date too.
+    assert journey.repeat_rate(o, start="2025/01/31").overall.n == 1
+    assert journey.repeat_rate(o, end="2025-01-10", within="5D").overall.n == 2  # a, and b first ordering on the 10th
+    assert journey.repeat_rate(o, end="2025-01-09", within="5D").overall.n == 1
 
 
 def test_repeat_rate_by_segment_compares_each_segment_with_the_other_customers():

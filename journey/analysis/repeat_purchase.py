@@ -128,10 +128,12 @@ def repeat_rate(orders: pd.DataFrame | str, *, user: str = "user_id", time: str 
         Column of the order time.
     order_id : str, optional
         Column of the order id: rows of one order (order lines) then count as one order.
-    start, end : str or pandas.Timestamp, optional
+    start, end : str, datetime.date or pandas.Timestamp, optional
         The window of orders considered, ``start`` included, ``end`` excluded; a date without a time of day
-        as ``end`` includes that whole day (``end="2025-03-31"`` counts orders on March 31). Naive times
-        are UTC.
+        as ``end`` includes that whole day (``end="2025-03-31"``, ``"2025/03/31"``, ``"20250331"``,
+        ``datetime.date(2025, 3, 31)`` or ``numpy.datetime64("2025-03-31")`` count orders on March 31), while
+        a time is an instant (``"2025-03-31T00:00"`` and a ``pandas.Timestamp`` stop at its moment). Naive
+        times are UTC.
     within : str or pandas.Timedelta, optional
         A repurchase window such as ``"90D"``: the share of customers who order again within it after
         their first order (see Notes).
@@ -298,7 +300,8 @@ def _customers(frame: pd.DataFrame, has_order_ids: bool, window: tuple, by: str 
     return table
 
 
-_DATE_ONLY = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
+#: Dates written without a time of day: 2025-03-31, 2025-3-31, 2025/03/31, 20250331.
+_DATE_ONLY = re.compile(r"\s*(\d{4}([-/])\d{1,2}\2\d{1,2}|\d{8})\s*")
 
 
 def _instant(value: Any, argument: str, *, end: bool) -> pd.Timestamp | None:
@@ -313,8 +316,9 @@ def _instant(value: Any, argument: str, *, end: bool) -> pd.Timestamp | None:
     except (ValueError, TypeError):
         raise JourneyError(f"{option(argument, value)} is not a date or time such as '2025-01-31'") from None
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    whole_day = (isinstance(value, str) and _DATE_ONLY.fullmatch(value) is not None) or (
-        isinstance(value, dt.date) and not isinstance(value, dt.datetime))
+    whole_day = ((isinstance(value, str) and _DATE_ONLY.fullmatch(value) is not None)
+                 or (isinstance(value, dt.date) and not isinstance(value, dt.datetime))
+                 or (isinstance(value, np.datetime64) and np.datetime_data(value.dtype)[0] == "D"))
     return stamp + pd.Timedelta(days=1) if end and whole_day else stamp
 
 
