@@ -84,6 +84,14 @@ def test_period_is_a_calendar_period_with_the_same_options_everywhere():
     assert _options(inspect.signature(journey.EventLog.with_period).parameters["period"]) == ("D", "W", "M")
 
 
+def test_adjust_is_how_many_p_values_are_adjusted_with_the_same_options_and_default_everywhere():
+    uses = _uses("adjust")
+    assert {"nps_by", "nps_by_touchpoint", "nps_by_outcome", "repeat_rate"} <= set(uses)
+    for name, parameter in uses.items():
+        annotation = typing.get_type_hints(getattr(journey, name))["adjust"]
+        assert typing.get_args(annotation) == ("bh", "holm", "by") and parameter.default == "bh", name
+
+
 def test_retired_keywords_are_gone_from_every_public_signature():
     retired = {"customer": "user", "freq": "period", "cohort": "cohort_period", "window": "rolling",
                "what": "outcome"}

@@ -20,7 +20,7 @@ from ..io.orders import read_orders
 from ..stats.intervals import newcombe_interval, newcombe_pvalue, wilson_interval
 from ..stats.proportions import ProportionResult
 from ..stats.results import TableResult, check_level, format_value
-from ..stats.significance import adjust_pvalues
+from ..stats.significance import Adjustment, adjust_pvalues, adjustment_label, check_adjust
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -51,6 +51,8 @@ class RepeatRate(TableResult):
         The repurchase window, as given.
     level : float
         Confidence level of ``ci_low``/``ci_high`` and of the difference intervals.
+    adjust : {"bh", "holm", "by"}
+        How ``p_adjusted`` adjusts the p-values across segments (Benjamini-Hochberg by default).
 
     Examples
     --------
@@ -71,6 +73,7 @@ class RepeatRate(TableResult):
     by: str | None = None
     within: Duration | None = None
     level: float = 0.95
+    adjust: Adjustment = "bh"
 
     _successes = "repeaters"
     _trials = "customers"
@@ -87,7 +90,7 @@ class RepeatRate(TableResult):
             return text
         differ = int(self._table["significant"].sum())
         return (f"{text}; {len(self._table):,} segments of {self.by}, {differ:,} differing from the other "
-                f"customers (Benjamini-Hochberg, {1 - self.level:.0%})")
+                f"customers ({adjustment_label(self.adjust, self.level)})")
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """The repeat rate of each segment (or of all customers) as bars with their intervals and counts.
@@ -115,7 +118,7 @@ class RepeatRate(TableResult):
 
 def repeat_rate(orders: pd.DataFrame | str, *, user: str = "user_id", time: str = "timestamp",
                 order_id: str | None = None, start: Any = None, end: Any = None, within: Duration | None = None,
-                by: str | None = None, level: float = 0.95) -> RepeatRate:
+                by: str | None = None, level: float = 0.95, adjust: Adjustment = "bh") -> RepeatRate:
     """Share of customers who buy again, with its interval, for all customers or per segment.
 
     Parameters
@@ -141,6 +144,9 @@ def repeat_rate(orders: pd.DataFrame | str, *, user: str = "user_id", time: str 
         A segment column; a customer's segment is its value on their first order.
     level : float
         Confidence level of every interval (0.95 for 95%).
+    adjust : {"bh", "holm", "by"}
+        How the p-values of the segments (with ``by``) are adjusted: Benjamini-Hochberg (the false discovery
+        rate, the default), Holm (the family-wise error rate) or Benjamini-Yekutieli.
 
     Returns
     -------
@@ -149,7 +155,7 @@ def repeat_rate(orders: pd.DataFrame | str, *, user: str = "user_id", time: str 
         ``repeaters``, ``repeat_rate`` (share 0-1), ``ci_low``, ``ci_high`` (Wilson); with ``by``,
         ``difference`` from the other customers (share) with Newcombe's ``difference_ci_low`` and
         ``difference_ci_high``, ``p_value`` (inverting that interval), ``p_adjusted``
-        (Benjamini-Hochberg across segments) and ``significant`` (``p_adjusted < 1 - level``).
+        (across segments, by ``adjust``) and ``significant`` (``p_adjusted < 1 - level``).
         ``overall`` is the rate of all customers.
 
     Raises
@@ -179,9 +185,9 @@ def repeat_rate(orders: pd.DataFrame | str, *, user: str = "user_id", time: str 
     "Probable inference, the law of succession, and statistical inference") applies. A segment is compared
     with all other customers by Newcombe's hybrid score interval for a difference of proportions (Newcombe
     1998, "Interval estimation for the difference between independent proportions", method 10) and the
-    p-value that inverts it (below 1 - level exactly when the interval excludes 0), with
-    Benjamini-Hochberg adjusted p-values across segments (Benjamini & Hochberg 1995, "Controlling the false
-    discovery rate").
+    p-value that inverts it (below 1 - level exactly when the interval excludes 0), with p-values adjusted
+    across segments by Benjamini-Hochberg unless ``adjust`` says otherwise (Benjamini & Hochberg 1995,
+    "Controlling the false discovery rate").
 
     Examples
     --------
@@ -197,7 +203,7 @@ def repeat_rate(orders: pd.DataFrame | str, *, user: str = "user_id", time: str 
     1
     """
     return run(RepeatRateAnalysis(user=user, time=time, order_id=order_id, start=start, end=end, within=within,
-                                  by=by, level=level), orders, argument="orders")
+                                  by=by, level=level, adjust=adjust), orders, argument="orders")
 
 
 class RepeatRateAnalysis(Analysis):
@@ -206,8 +212,8 @@ class RepeatRateAnalysis(Analysis):
     source = "orders"
 
     def __init__(self, *, user: str, time: str, order_id: str | None, start: Any, end: Any,
-                 within: Duration | None, by: str | None, level: float):
-        self.level = check_level(level)
+                 within: Duration | None, by: str | None, level: float, adjust: Adjustment = "bh"):
+        self.level, self.adjust = check_level(level), check_adjust(adjust)
         self.options = {"user": user, "time": time, "order_id": order_id}
         self.window = (_instant(start, "start", end=False), _instant(end, "end", end=True))
         self.within = within
@@ -254,9 +260,9 @@ class RepeatRateAnalysis(Analysis):
         table = _rates(customers, repeaters, self.level)
         if self.by is not None:
             table.insert(0, self.by, [segment_value(keys[i]) for i in order])
-            table = pd.concat([table, _differences(customers, repeaters, self.level)], axis=1)
+            table = pd.concat([table, _differences(customers, repeaters, self.level, self.adjust)], axis=1)
         overall = ProportionResult(int(repeaters.sum()), int(customers.sum()), label="repeat rate")
-        return RepeatRate(table, overall, by=self.by, within=self.within, level=self.level)
+        return RepeatRate(table, overall, by=self.by, within=self.within, level=self.level, adjust=self.adjust)
 
 
 _ALL = "all customers"
@@ -268,15 +274,15 @@ def _rates(customers: np.ndarray, repeaters: np.ndarray, level: float) -> pd.Dat
                          "ci_low": low, "ci_high": high})
 
 
-def _differences(customers: np.ndarray, repeaters: np.ndarray, level: float) -> pd.DataFrame:
-    """Each segment against all other customers: Newcombe interval, p-value, Benjamini-Hochberg."""
+def _differences(customers: np.ndarray, repeaters: np.ndarray, level: float, adjust: Adjustment) -> pd.DataFrame:
+    """Each segment against all other customers: Newcombe interval, its p-value, adjusted across segments."""
     others_n, others_k = customers.sum() - customers, repeaters.sum() - repeaters
     compared = others_n > 0  # a segment holding every customer has no one to be compared with
     with np.errstate(invalid="ignore", divide="ignore"):
         difference = np.where(compared, repeaters / customers - others_k / np.maximum(others_n, 1), np.nan)
     low, high = newcombe_interval(repeaters, customers, others_k, np.where(compared, others_n, np.nan), level)
     p = newcombe_pvalue(repeaters, customers, others_k, others_n)  # NaN where there are no others
-    adjusted = adjust_pvalues(p)
+    adjusted = adjust_pvalues(p, adjust)
     return pd.DataFrame({"difference": difference, "difference_ci_low": low, "difference_ci_high": high,
                          "p_value": p, "p_adjusted": adjusted,
                          "significant": np.nan_to_num(adjusted, nan=1.0) < 1 - level})

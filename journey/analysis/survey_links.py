@@ -18,6 +18,7 @@ from ..io.events import EventLog, as_event_log
 from ..io.survey import read_survey
 from ..stats.net_promoter import TABLE_COLUMNS, NPSResult, NPSTable, group_row, nps, nps_table
 from ..stats.results import check_level
+from ..stats.significance import Adjustment, check_adjust
 
 __all__ = ["nps_by_touchpoint", "nps_by_outcome"]
 
@@ -63,7 +64,8 @@ def _row(inside: np.ndarray, scores: np.ndarray, level: float) -> dict[str, Any]
             "other_response_rate": answered[~inside].mean() if (~inside).any() else np.nan}
 
 
-def nps_by_touchpoint(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, level: float = 0.95) -> NPSTable:
+def nps_by_touchpoint(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, level: float = 0.95,
+                      adjust: Adjustment = "bh") -> NPSTable:
     """NPS of customers whose journey visited each touchpoint against the NPS of those whose journey did not.
 
     Parameters
@@ -76,6 +78,9 @@ def nps_by_touchpoint(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, lev
         DataFrame it reads with its defaults (``user_id``, ``score``, ``timestamp``).
     level : float
         Confidence level of every interval; ``significant`` means ``p_adjusted < 1 - level``.
+    adjust : {"bh", "holm", "by"}
+        How the p-values are adjusted across touchpoints: Benjamini-Hochberg (the default), Holm or
+        Benjamini-Yekutieli (see :func:`journey.stats.significance.adjust_pvalues`).
 
     Returns
     -------
@@ -109,7 +114,7 @@ def nps_by_touchpoint(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, lev
     last row). Respondents are customers with such an answer; a group's response rate is respondents /
     customers. Each group's NPS and the difference from the others are those of :func:`journey.nps` and
     :func:`journey.nps_compare` (adjusted Wald, Rocks 2016); p-values are adjusted across touchpoints by
-    Benjamini and Hochberg (1995). Visiting a touchpoint is not assigned at random: a difference says who
+    Benjamini and Hochberg (1995) unless ``adjust`` says otherwise. Visiting a touchpoint is not assigned at random: a difference says who
     the visitors are, not what the touchpoint does to them.
 
     Examples
@@ -125,7 +130,7 @@ def nps_by_touchpoint(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, lev
     0    support          2  2 -100.0      100.0      -200.0
     1       home          4  4    0.0        NaN         NaN
     """
-    level = check_level(level)
+    level, adjust = check_level(level), check_adjust(adjust)
     log = as_event_log(log)
     scores = _answers(log, survey)
     journeys = split_journeys(log, unit="user")
@@ -136,14 +141,15 @@ def nps_by_touchpoint(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, lev
     rows = [{"touchpoint": name, **_row(visited[i], scores, level)} for i, name in enumerate(journeys.names)]
     table = nps_table(rows, ["touchpoint", *COLUMNS], group="touchpoint", level=level,
                       overall=_nps_of(scores, level),
-                      description="customers who visited each touchpoint against those who did not")
+                      description="customers who visited each touchpoint against those who did not", adjust=adjust)
     _warn_on_response_rates(table.to_frame(), "touchpoint")
     frame = table.to_frame().sort_values(["difference", "touchpoint"], kind="stable", na_position="last",
                                          ignore_index=True)
-    return NPSTable(frame, table.group, level, table.overall, table.description)
+    return NPSTable(frame, table.group, level, table.overall, table.description, adjust)
 
 
-def nps_by_outcome(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, goal: Goal, level: float = 0.95) -> NPSTable:
+def nps_by_outcome(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, goal: Goal, level: float = 0.95,
+                   adjust: Adjustment = "bh") -> NPSTable:
     """NPS of converted and not-converted customers, and of those whose journey ended at each touchpoint.
 
     Parameters
@@ -156,6 +162,8 @@ def nps_by_outcome(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, goal: 
         The conversion event(s): a customer converted when their journey holds any of them.
     level : float
         Confidence level of every interval; ``significant`` means ``p_adjusted < 1 - level``.
+    adjust : {"bh", "holm", "by"}
+        How the p-values are adjusted across the rows, as for :func:`nps_by_touchpoint`.
 
     Returns
     -------
@@ -180,8 +188,9 @@ def nps_by_outcome(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, goal: 
 
     Notes
     -----
-    Definitions as in :func:`nps_by_touchpoint`; p-values are adjusted across all rows by Benjamini and
-    Hochberg (1995). The rows overlap: every "left at" group is part of "not converted".
+    Definitions as in :func:`nps_by_touchpoint`; p-values are adjusted across all rows (Benjamini and
+    Hochberg 1995 by default). The rows overlap, every "left at" group being part of "not converted", so
+    their tests are dependent: ``adjust="by"`` or ``"holm"`` hold under any dependence.
 
     Examples
     --------
@@ -196,7 +205,7 @@ def nps_by_outcome(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, goal: 
     1  not converted  2 -100.0      -200.0
     2   left at home  2 -100.0      -200.0
     """
-    level = check_level(level)
+    level, adjust = check_level(level), check_adjust(adjust)
     log = as_event_log(log)
     scores = _answers(log, survey)
     journeys = split_journeys(log, unit="user")
@@ -207,7 +216,7 @@ def nps_by_outcome(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, goal: 
                if (~converted & (last == i)).any()]
     table = nps_table([{"outcome": label, **_row(mask, scores, level)} for label, mask in groups],
                       ["outcome", *COLUMNS], group="outcome", level=level, overall=_nps_of(scores, level),
-                      description="each outcome against every other customer")
+                      description="each outcome against every other customer", adjust=adjust)
     _warn_on_response_rates(table.to_frame().iloc[:2], "outcome")
     return table
 

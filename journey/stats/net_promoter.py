@@ -19,7 +19,7 @@ from ..errors import JourneyError, JourneyWarning, MissingColumnError, option
 from .proportions import _count, level_label, whole_scores
 from .resampling import MIN_BOOTSTRAP_ANSWERS, warn_few
 from .results import ConfidenceInterval, Result, TableResult, Unit, check_level, format_value
-from .significance import adjust_pvalues
+from .significance import Adjustment, adjust_pvalues, adjustment_label, check_adjust
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -584,6 +584,9 @@ class NPSTable(TableResult):
         The NPS of every answer in the table (the respondents of all groups together).
     description : str
         What each row compares, in words (for displays).
+    adjust : {"bh", "holm", "by"}
+        How ``p_adjusted`` adjusts the p-values across the rows (see
+        :func:`journey.stats.significance.adjust_pvalues`): Benjamini-Hochberg by default.
     unit : str
         ``"points"``.
 
@@ -593,11 +596,15 @@ class NPSTable(TableResult):
     ``detractors``, ``nps`` with its adjusted-Wald interval ``ci_low``, ``ci_high`` (points), ``other_n`` and
     ``other_nps`` (the answers outside the group), ``difference`` = ``nps`` - ``other_nps`` with its interval
     ``difference_ci_low``, ``difference_ci_high`` and two-sided ``p_value`` (see :class:`NPSDifference`),
-    Benjamini-Hochberg ``p_adjusted`` across the rows, and ``significant`` = ``p_adjusted < 1 - level``.
-    The functions that build it add their own columns and say how rows are sorted.
+    ``p_adjusted`` across the rows (Benjamini-Hochberg, Holm or Benjamini-Yekutieli, as ``adjust`` says), and
+    ``significant`` = ``p_adjusted < 1 - level``: a false discovery rate of ``1 - level`` (``"bh"``, ``"by"``)
+    or a family-wise error rate of ``1 - level`` (``"holm"``). The functions that build it add their own
+    columns and say how rows are sorted.
 
     Benjamini and Hochberg (1995), "Controlling the false discovery rate: a practical and powerful approach
-    to multiple testing", JRSS B 57.
+    to multiple testing", JRSS B 57; Holm (1979), "A simple sequentially rejective multiple test procedure",
+    Scandinavian Journal of Statistics 6; Benjamini and Yekutieli (2001), "The control of the false discovery
+    rate in multiple testing under dependency", Annals of Statistics 29.
 
     Examples
     --------
@@ -612,6 +619,7 @@ class NPSTable(TableResult):
     level: float
     overall: NPSResult
     description: str = field(default="each group against the rest")
+    adjust: Adjustment = "bh"
     unit: ClassVar[Unit] = "points"
     _formats: ClassVar[dict[str, str]] = {
         "n": "count", "n_missing": "count", "customers": "count", "promoters": "count", "passives": "count",
@@ -688,7 +696,7 @@ class NPSTable(TableResult):
         overall = self.overall
         low, high = overall.confidence_interval()
         return (f"NPS by {self.group}, {self.description}: {significant:,} of {len(self):,} differ from the rest "
-                f"(Benjamini-Hochberg, false discovery rate {level_label(1 - self.level)}); overall NPS "
+                f"({adjustment_label(self.adjust, self.level)}); overall NPS "
                 f"{overall.score:+.1f} points ({level_label(self.level)} CI {low:+.1f} to {high:+.1f}, "
                 f"n = {overall.n:,})")
 
@@ -708,13 +716,13 @@ def group_row(inside: NPSResult, rest: NPSResult) -> dict[str, Any]:
 
 
 def nps_table(rows: list[dict[str, Any]], columns: list[str], *, group: str, level: float, overall: NPSResult,
-              description: str) -> NPSTable:
+              description: str, adjust: Adjustment = "bh") -> NPSTable:
     """An NPSTable from rows of :func:`group_row` (plus the builder's own columns), in the order of ``columns``
     (those of :data:`TABLE_COLUMNS` with the builder's own among them), with the adjusted p-values."""
     table = pd.DataFrame(rows, columns=[c for c in columns if c not in ("p_adjusted", "significant")])
-    table["p_adjusted"] = adjust_pvalues(table["p_value"])
+    table["p_adjusted"] = adjust_pvalues(table["p_value"], adjust)
     table["significant"] = (table["p_adjusted"] < 1 - level).fillna(False).astype(bool)
-    return NPSTable(table[columns], group, level, overall, description)
+    return NPSTable(table[columns], group, level, overall, description, adjust)
 
 
 def nps(scores: Iterable[Any], *, level: float = 0.95) -> NPSResult:
@@ -857,8 +865,9 @@ def nps_compare(a: NPSResult, b: NPSResult, *, level: float = 0.95) -> NPSDiffer
     return NPSDifference(a, b, check_level(level))
 
 
-def nps_by(df: pd.DataFrame, *, score: str = "score", by: str, level: float = 0.95) -> NPSTable:
-    """NPS per segment, each segment against the rest, with Benjamini-Hochberg-adjusted p-values.
+def nps_by(df: pd.DataFrame, *, score: str = "score", by: str, level: float = 0.95,
+           adjust: Adjustment = "bh") -> NPSTable:
+    """NPS per segment, each segment against the rest, with p-values adjusted across segments.
 
     Parameters
     ----------
@@ -870,6 +879,10 @@ def nps_by(df: pd.DataFrame, *, score: str = "score", by: str, level: float = 0.
         The segment column; missing values form their own segment.
     level : float
         Confidence level of every interval, and ``significant`` means ``p_adjusted < 1 - level``.
+    adjust : {"bh", "holm", "by"}
+        How the p-values are adjusted across segments: Benjamini-Hochberg (the false discovery rate, the
+        default), Holm (the family-wise error rate) or Benjamini-Yekutieli (the false discovery rate under any
+        dependence).
 
     Returns
     -------
@@ -885,7 +898,7 @@ def nps_by(df: pd.DataFrame, *, score: str = "score", by: str, level: float = 0.
     InvalidValuesError
         For answers that are not whole numbers from 0 to 10, named by row.
     JourneyError
-        When ``by`` is the name of a column of the result (``"n"``, ``"nps"``, ...).
+        When ``by`` is the name of a column of the result (``"n"``, ``"nps"``, ...), or for an unknown ``adjust``.
 
     See Also
     --------
@@ -895,7 +908,8 @@ def nps_by(df: pd.DataFrame, *, score: str = "score", by: str, level: float = 0.
     -----
     Each segment's NPS and interval are those of :func:`nps`; its difference from the rest is an
     :class:`NPSDifference` (adjusted Wald, Rocks 2016). The p-values are adjusted across segments by
-    Benjamini and Hochberg (1995), "Controlling the false discovery rate", JRSS B 57.
+    Benjamini and Hochberg (1995), "Controlling the false discovery rate", JRSS B 57, by default; see
+    :func:`journey.stats.significance.adjust_pvalues` for Holm and Benjamini-Yekutieli.
 
     Examples
     --------
@@ -915,7 +929,7 @@ def nps_by(df: pd.DataFrame, *, score: str = "score", by: str, level: float = 0.
     if by in TABLE_COLUMNS or by == "n_missing":
         raise JourneyError(f"the segment column {by!r} has the name of a column of the result; rename it first, "
                            f"e.g. df.rename(columns={{{by!r}: 'segment'}})")
-    level = check_level(level)
+    level, adjust = check_level(level), check_adjust(adjust)
     whole_scores(df[score], 0, 10, str(score))  # refuses bad answers, naming the user's column and rows
     answers = pd.to_numeric(df[score], errors="coerce").to_numpy(dtype=float)  # all valid now; NaN: unanswered
     labels, segments = pd.factorize(df[by], sort=True, use_na_sentinel=False)
@@ -928,7 +942,7 @@ def nps_by(df: pd.DataFrame, *, score: str = "score", by: str, level: float = 0.
         rows.append({by: segment, "n_missing": inside.n_missing, **group_row(inside, rest)})
     columns = [by, "n", "n_missing", *TABLE_COLUMNS[1:]]
     return nps_table(rows, columns, group=by, level=level, overall=every,
-                     description=f"each value of {by!r} against the rest")
+                     description=f"each value of {by!r} against the rest", adjust=adjust)
 
 
 def plot_nps(result: NPSTable | Mapping[str, NPSResult], *, ax: Axes | None = None, level: float | None = None,

@@ -1,13 +1,25 @@
-"""Significance for many comparisons at once: one test per contingency table, Benjamini-Hochberg across them."""
+"""Significance for many comparisons at once: one test per contingency table, adjusted p-values across them
+(Benjamini-Hochberg by default, Holm or Benjamini-Yekutieli on request)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 from scipy.stats import chi2_contingency, false_discovery_control, fisher_exact
 
-__all__ = ["independence_test", "adjust_pvalues"]
+from ..errors import JourneyError, option
+
+__all__ = ["independence_test", "adjust_pvalues", "Adjustment", "ADJUSTMENTS", "check_adjust", "adjustment_label"]
+
+#: How the p-values of many comparisons are adjusted (``adjust=``): Benjamini-Hochberg (``"bh"``, the false
+#: discovery rate, the default), Holm (``"holm"``, the family-wise error rate) or Benjamini-Yekutieli
+#: (``"by"``, the false discovery rate under any dependence between the tests).
+Adjustment = Literal["bh", "holm", "by"]
+ADJUSTMENTS = ("bh", "holm", "by")
+#: Each adjustment's name and the error rate it controls, for displays.
+ADJUSTMENT_NAMES = {"bh": ("Benjamini-Hochberg", "false discovery rate"), "holm": ("Holm", "family-wise error rate"),
+                    "by": ("Benjamini-Yekutieli", "false discovery rate")}
 
 #: Expected counts below this make the chi-square approximation unreliable: Fisher's exact test is used.
 SMALL_EXPECTED = 5
@@ -93,33 +105,83 @@ def _fisher_rows_by_two(table: np.ndarray) -> float | None:
     return float(min(1.0, extreme / total))
 
 
-def adjust_pvalues(pvalues: Any) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values, for many comparisons at once; NaN stays NaN.
+def check_adjust(adjust: str) -> Adjustment:
+    """``adjust`` if it names an adjustment of :data:`ADJUSTMENTS`, else a :class:`JourneyError`."""
+    if adjust not in ADJUSTMENTS:
+        raise JourneyError(f'{option("adjust")} must be "bh" (Benjamini-Hochberg), "holm" or "by" '
+                           f"(Benjamini-Yekutieli), not {adjust!r}")
+    return cast(Adjustment, adjust)
+
+
+def adjustment_label(adjust: str, level: float) -> str:
+    """The adjustment in words with the error rate ``1 - level`` it controls, for displays.
+
+    Examples
+    --------
+    >>> adjustment_label("bh", 0.95), adjustment_label("holm", 0.9)
+    ('Benjamini-Hochberg, false discovery rate 5%', 'Holm, family-wise error rate 10%')
+    """
+    name, rate = ADJUSTMENT_NAMES[adjust]
+    return f"{name}, {rate} {round((1 - level) * 100, 6):g}%"
+
+
+def adjust_pvalues(pvalues: Any, method: Adjustment = "bh") -> np.ndarray:
+    """Adjusted p-values, for many comparisons at once; NaN stays NaN (and is not counted).
 
     Parameters
     ----------
     pvalues : array of float
         One p-value per comparison; NaN for a comparison that could not be made (left out of the count).
+    method : {"bh", "holm", "by"}
+        Benjamini-Hochberg (the default), Holm, or Benjamini-Yekutieli.
 
     Returns
     -------
     numpy.ndarray
-        The adjusted p-values, in the order given: a comparison is significant at a false discovery rate
-        ``q`` when its adjusted p-value is below ``q``.
+        The adjusted p-values, in the order given. A comparison is significant at a false discovery rate
+        ``q`` (``"bh"``, ``"by"``) or a family-wise error rate ``q`` (``"holm"``) when its adjusted p-value is
+        below ``q``.
+
+    Raises
+    ------
+    JourneyError
+        For an unknown method.
 
     Notes
     -----
-    Benjamini and Hochberg (1995), "Controlling the false discovery rate: a practical and powerful approach
-    to multiple testing", JRSS B 57; computed by ``scipy.stats.false_discovery_control``.
+    With ``m`` p-values sorted ``p_(1) <= ... <= p_(m)``:
+
+    * ``"bh"``: ``min over j >= i of m p_(j) / j`` (Benjamini and Hochberg 1995, "Controlling the false
+      discovery rate: a practical and powerful approach to multiple testing", JRSS B 57), for independent
+      or positively dependent tests;
+    * ``"by"``: the same times ``c(m) = 1 + 1/2 + ... + 1/m``, which holds under any dependence
+      (Benjamini and Yekutieli 2001, "The control of the false discovery rate in multiple testing under
+      dependency", Annals of Statistics 29); both by ``scipy.stats.false_discovery_control``;
+    * ``"holm"``: ``max over j <= i of (m - j + 1) p_(j)`` (Holm 1979, "A simple sequentially rejective
+      multiple test procedure", Scandinavian Journal of Statistics 6), the family-wise error rate under any
+      dependence, uniformly more powerful than Bonferroni;
+
+    each capped at 1.
 
     Examples
     --------
     >>> adjust_pvalues([0.01, 0.04, float("nan"), 0.03]).round(3).tolist()
     [0.03, 0.04, nan, 0.04]
+    >>> adjust_pvalues([0.01, 0.04, 0.03], "holm").round(3).tolist(), adjust_pvalues([0.01, 0.04, 0.03], "by").round(3).tolist()
+    ([0.03, 0.06, 0.06], [0.055, 0.073, 0.073])
     """
+    check_adjust(method)
     p = np.asarray(pvalues, dtype=float)
     adjusted = np.full(p.shape, np.nan)
     valid = ~np.isnan(p)
-    if valid.any():
-        adjusted[valid] = false_discovery_control(p[valid], method="bh")
+    if not valid.any():
+        return adjusted
+    if method == "holm":
+        given = p[valid]
+        order = np.argsort(given, kind="stable")
+        holm = np.empty(len(given))
+        holm[order] = np.minimum(1.0, np.maximum.accumulate((len(given) - np.arange(len(given))) * given[order]))
+        adjusted[valid] = holm
+    else:
+        adjusted[valid] = false_discovery_control(p[valid], method=method)
     return adjusted
