@@ -53,7 +53,7 @@ def test_compare_funnels_by_hand() -> None:
     assert table.loc[table["variant"] == "A", "difference"].isna().all()
     assert table["baseline_rate"].tolist() == pytest.approx([0.5] * 4)
     assert not table["significant"].any()
-    assert "0 of 2 conversions differ" in repr(result)
+    assert "0 of 2 conversions differ (Benjamini-Hochberg, false discovery rate 5%)" in repr(result)
 
 
 def test_compare_funnels_rows_agree_with_each_segments_own_funnel() -> None:
@@ -263,3 +263,21 @@ def test_compare_variants_finds_where_mobile_paths_differ() -> None:
     # Shares within a segment never exceed 1 and the interval holds its estimate.
     assert ((table["ci_low"] <= table["share"]) & (table["share"] <= table["ci_high"])).all()
     assert table.groupby("device")["share"].sum().le(1).all()
+
+
+def test_holm_and_by_adjust_the_same_p_values() -> None:
+    from journey.stats.significance import adjust_pvalues
+
+    sample = journey.datasets.load_sample().events
+    steps = ["product", "cart", "checkout", "payment", "purchase"]
+    tables = {a: journey.compare_funnels(sample, steps, by="channel", baseline="search", adjust=a).to_frame()
+              for a in ("bh", "holm", "by")}
+    p = tables["bh"]["p_value"]
+    for method, table in tables.items():
+        assert table["p_value"].equals(p)
+        assert table["p_adjusted"].to_numpy() == pytest.approx(adjust_pvalues(p, method), nan_ok=True)
+    assert (tables["holm"]["p_adjusted"].dropna() >= tables["bh"]["p_adjusted"].dropna()).all()
+    diff = journey.compare_graphs(sample, by="device", adjust="holm")
+    assert "Holm, family-wise error rate 5%" in repr(diff) and diff.graph["adjust"] == "holm"
+    with pytest.raises(JourneyError, match="adjust"):
+        journey.compare_variants(sample, by="device", adjust="fdr")

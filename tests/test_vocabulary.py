@@ -5,6 +5,7 @@ Each test reads the signatures of every public function and result method, so a 
 """
 
 import inspect
+import sys
 import typing
 
 import pandas as pd
@@ -72,8 +73,10 @@ def test_unit_is_what_one_journey_is_and_nothing_else():
 def test_by_is_always_a_segment_column_and_never_required():
     uses = _uses("by")
     assert {"drop_off", "funnel", "path_variants", "repeat_rate", "nps_by"} <= set(uses)
-    assert all(p.default is None for name, p in uses.items() if name != "nps_by"), _defaults(uses)
-    assert uses["nps_by"].default is inspect.Parameter.empty  # segments are the point of nps_by
+    # Segments are the point of nps_by and of the comparisons: there by= is required.
+    required = {"nps_by", "compare_funnels", "compare_graphs", "compare_variants"}
+    assert all(p.default is None for name, p in uses.items() if name not in required), _defaults(uses)
+    assert all(uses[name].default is inspect.Parameter.empty for name in required)
 
 
 def test_period_is_a_calendar_period_with_the_same_options_everywhere():
@@ -86,9 +89,14 @@ def test_period_is_a_calendar_period_with_the_same_options_everywhere():
 
 def test_adjust_is_how_many_p_values_are_adjusted_with_the_same_options_and_default_everywhere():
     uses = _uses("adjust")
-    assert {"nps_by", "nps_by_touchpoint", "nps_by_outcome", "repeat_rate"} <= set(uses)
+    assert {"nps_by", "nps_by_touchpoint", "nps_by_outcome", "repeat_rate", "compare_funnels", "compare_graphs",
+            "compare_variants"} <= set(uses)
     for name, parameter in uses.items():
-        annotation = typing.get_type_hints(getattr(journey, name))["adjust"]
+        function = getattr(journey, name)
+        # Only this parameter's annotation, resolved in its module (others may name types kept for checkers).
+        annotation = parameter.annotation
+        if isinstance(annotation, str):
+            annotation = eval(annotation, vars(sys.modules[function.__module__]))
         assert typing.get_args(annotation) == ("bh", "holm", "by") and parameter.default == "bh", name
 
 

@@ -4,8 +4,8 @@ Journeys are the independent units. A funnel step's conversion is a share of the
 a graph's touchpoint or transition is compared as the share of journeys that use it at least once (a
 per-journey indicator), never as a count of transitions, which are not independent when customers loop.
 Each comparison is two independent proportions: the difference (this segment minus the baseline) with
-Newcombe's hybrid score interval, a two-sided p-value, the Benjamini-Hochberg adjustment over the whole
-table and ``significant`` (adjusted p below ``1 - level``).
+Newcombe's hybrid score interval, the two-sided p-value that inverts it, an adjustment over the whole table
+(``adjust=``: Benjamini-Hochberg by default, Holm or Benjamini-Yekutieli) and ``significant`` (adjusted p below ``1 - level``).
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from ..errors import JourneyError, option
 from ..io.aliases import Duration, Goal, StepOrder, Unit
 from ..io.events import END, START, EventLog, LogLike
 from ..io.facts import Facts
-from ..stats.intervals import newcombe_interval, wilson_interval
+from ..stats.intervals import newcombe_interval, newcombe_pvalue, wilson_interval
 from ..stats.proportions import DifferenceResult, compare_proportions
 from ..stats.results import Result, TableResult, check_level, format_value
-from ..stats.significance import adjust_pvalues
+from ..stats.significance import Adjustment, adjust_pvalues, adjustment_label, check_adjust
 from .funnels import funnel
 from .graph import JourneyGraph, _graph, summarize
 from .variants import path_variants
@@ -41,19 +41,18 @@ __all__ = ["compare_funnels", "FunnelComparison", "compare_graphs", "JourneyDiff
 COMPARISON_COLUMNS = ["difference", "difference_ci_low", "difference_ci_high", "p_value", "p_adjusted", "significant"]
 
 
-def _differences(k: np.ndarray, n: np.ndarray, k0: np.ndarray, n0: np.ndarray, level: float) -> pd.DataFrame:
-    """``k/n - k0/n0`` per row with Newcombe's interval, the two-sided p-value of
-    :func:`journey.compare_proportions` and the Benjamini-Hochberg adjustment over the rows (NaN rows,
+def _differences(k: np.ndarray, n: np.ndarray, k0: np.ndarray, n0: np.ndarray, level: float,
+                 adjust: Adjustment = "bh") -> pd.DataFrame:
+    """``k/n - k0/n0`` per row with Newcombe's interval, the p-value that inverts it (as
+    :func:`journey.compare_proportions` gives) and the ``adjust`` adjustment over the rows (NaN rows,
     where a group has no journeys, are left out of it)."""
     k, n, k0, n0 = (np.asarray(x, dtype=float) for x in (k, n, k0, n0))
     tested = (n > 0) & (n0 > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         difference = np.where(tested, k / n - k0 / n0, np.nan)
     low, high = newcombe_interval(k, n, k0, n0, level)
-    p = np.full(len(k), np.nan)
-    for i in np.flatnonzero(tested):
-        p[i] = compare_proportions(int(k[i]), int(n[i]), int(k0[i]), int(n0[i]), level=level).pvalue
-    adjusted = adjust_pvalues(p)
+    p = np.where(tested, newcombe_pvalue(k, n, k0, n0), np.nan)
+    adjusted = adjust_pvalues(p, adjust)
     return pd.DataFrame({"difference": difference, "difference_ci_low": np.where(tested, low, np.nan),
                          "difference_ci_high": np.where(tested, high, np.nan), "p_value": p,
                          "p_adjusted": adjusted, "significant": np.nan_to_num(adjusted, nan=1.0) < 1 - level})
@@ -89,7 +88,7 @@ def _label(key: Any) -> str:
 
 def compare_funnels(log: LogLike, steps: Iterable[str], *, by: str, baseline: Any = None,
                     within: Duration | None = None, step_order: StepOrder = "loose",
-                    level: float = 0.95) -> FunnelComparison:
+                    adjust: Adjustment = "bh", level: float = 0.95) -> FunnelComparison:
     """Each segment's funnel against a baseline segment's: per step, the difference with its interval and test.
 
     Parameters
@@ -109,9 +108,13 @@ def compare_funnels(log: LogLike, steps: Iterable[str], *, by: str, baseline: An
         at the end of the log are censored, not counted as drop-offs.
     step_order : {"loose", "strict"}, default "loose"
         How steps must follow each other, as for :func:`journey.funnel`.
+    adjust : {"bh", "holm", "by"}, default "bh"
+        How the p-values of the table are adjusted for their number: Benjamini-Hochberg (the false
+        discovery rate), Holm (the family-wise error rate) or Benjamini-Yekutieli (the false discovery
+        rate under any dependence between the tests).
     level : float, default 0.95
-        Confidence level of every interval; a difference is ``significant`` when its Benjamini-Hochberg
-        adjusted p-value is below ``1 - level``.
+        Confidence level of every interval; a difference is ``significant`` when its adjusted p-value is
+        below ``1 - level``.
 
     Returns
     -------
@@ -138,7 +141,7 @@ def compare_funnels(log: LogLike, steps: Iterable[str], *, by: str, baseline: An
     Customers are the units (each counts once per step, in its segment), so two segments are independent
     samples and each difference is one of two independent proportions: Newcombe's hybrid score interval
     (Newcombe 1998, method 10) and the p-value of :func:`journey.compare_proportions`. The
-    Benjamini-Hochberg adjustment (1995) runs over every tested row of the table, steps and overall.
+    adjustment (Benjamini-Hochberg 1995 by default) runs over every tested row of the table, steps and overall.
 
     Examples
     --------
@@ -154,7 +157,7 @@ def compare_funnels(log: LogLike, steps: Iterable[str], *, by: str, baseline: An
     >>> print(f"{row.conversion_rate:.2f} vs {row.baseline_rate:.2f}: {row.difference:+.2f}", row.significant)
     1.00 vs 0.50: +0.50 True
     """
-    level = check_level(level)
+    level, adjust = check_level(level), check_adjust(adjust)
     steps = list(steps)
     if by is None:
         raise JourneyError(f"compare_funnels compares segments: give {option('by')} (a segment column)")
@@ -195,8 +198,9 @@ def compare_funnels(log: LogLike, steps: Iterable[str], *, by: str, baseline: An
     with np.errstate(invalid="ignore", divide="ignore"):
         out["baseline_rate"] = np.where(n0 > 0, k0 / n0, np.nan)
     k_t, n_t = np.where(is_base, 0, k), np.where(is_base, 0, n)  # baseline rows are not compared with themselves
-    out = pd.concat([out, _differences(k_t, n_t, k0, n0, level)], axis=1)
-    return FunnelComparison(out, by=by, baseline=segment_value(base), steps=tuple(result.steps), level=level)
+    out = pd.concat([out, _differences(k_t, n_t, k0, n0, level, adjust)], axis=1)
+    return FunnelComparison(out, by=by, baseline=segment_value(base), steps=tuple(result.steps), level=level,
+                            adjust=adjust)
 
 
 class FunnelComparison(TableResult):
@@ -212,6 +216,8 @@ class FunnelComparison(TableResult):
         The funnel's steps.
     level : float
         Confidence level of the intervals; ``significant`` means adjusted p below ``1 - level``.
+    adjust : {"bh", "holm", "by"}
+        How the p-values were adjusted.
 
     Notes
     -----
@@ -221,7 +227,7 @@ class FunnelComparison(TableResult):
     ``next``, ``at_risk`` and ``converted`` (customers), ``conversion_rate`` with ``ci_low``/``ci_high``
     (Wilson), ``baseline_rate``, ``difference`` (this segment minus the baseline, a share), its
     ``difference_ci_low``/``difference_ci_high`` (Newcombe), ``p_value``, ``p_adjusted``
-    (Benjamini-Hochberg over the table) and ``significant``; the baseline's own rows have no difference.
+    (``adjust`` over the table) and ``significant``; the baseline's own rows have no difference.
     """
 
     _successes = "converted"
@@ -231,8 +237,10 @@ class FunnelComparison(TableResult):
         "baseline_rate": "share", "difference": "points", "difference_ci_low": "points",
         "difference_ci_high": "points", "p_value": "p", "p_adjusted": "p"}
 
-    def __init__(self, table: pd.DataFrame, *, by: str, baseline: Any, steps: tuple[str, ...], level: float):
+    def __init__(self, table: pd.DataFrame, *, by: str, baseline: Any, steps: tuple[str, ...], level: float,
+                 adjust: Adjustment = "bh"):
         self._table, self.by, self.baseline, self.steps, self.level = table, by, baseline, steps, level
+        self.adjust = adjust
 
     def _shown(self) -> pd.DataFrame:
         shown = self._table.copy()
@@ -244,7 +252,7 @@ class FunnelComparison(TableResult):
         tested = self._table[self._table["p_value"].notna()]
         flagged = tested[tested["significant"]]
         text = (f"{self.by}, baseline {self.baseline}: {len(flagged):,} of {len(tested):,} conversions differ "
-                f"(adjusted p < {1 - self.level:.2g}); funnel {format_value(self.steps)}")
+                f"({adjustment_label(self.adjust, self.level)}); funnel {format_value(self.steps)}")
         if len(tested):
             top = (flagged if len(flagged) else tested).loc[lambda t: t["difference"].abs().idxmax()]
             where = "overall" if top["measure"] == "overall" else f"{top['touchpoint']} → {top['next']}"
@@ -297,7 +305,7 @@ class FunnelComparison(TableResult):
 
 def compare_variants(log: LogLike, *, by: str, baseline: Any = None, top: int | None = 20,
                      collapse_repeats: bool = False, goal: Goal = None, unit: Unit = "user",
-                     gap: Duration = "30min", level: float = 0.95) -> VariantComparison:
+                     gap: Duration = "30min", adjust: Adjustment = "bh", level: float = 0.95) -> VariantComparison:
     """How often each common path is taken in each segment, against a baseline segment, with tests.
 
     Parameters
@@ -319,8 +327,12 @@ def compare_variants(log: LogLike, *, by: str, baseline: Any = None, top: int | 
         What one journey is.
     gap : str or pandas.Timedelta, default "30min"
         Inactivity that ends a session, with ``unit="session"``.
+    adjust : {"bh", "holm", "by"}, default "bh"
+        How the p-values of the table are adjusted for their number: Benjamini-Hochberg (the false
+        discovery rate), Holm (the family-wise error rate) or Benjamini-Yekutieli (the false discovery
+        rate under any dependence between the tests).
     level : float, default 0.95
-        Confidence level; ``significant`` means a Benjamini-Hochberg adjusted p-value below ``1 - level``.
+        Confidence level; ``significant`` means an adjusted p-value below ``1 - level``.
 
     Returns
     -------
@@ -345,7 +357,7 @@ def compare_variants(log: LogLike, *, by: str, baseline: Any = None, top: int | 
     -----
     Each journey follows exactly one variant, so a variant's share is a per-journey indicator and two
     segments are independent samples of journeys: Newcombe's hybrid score interval (1998) and the p-value
-    of :func:`journey.compare_proportions`, Benjamini-Hochberg over every tested row.
+    of :func:`journey.compare_proportions`, the adjustment over every tested row.
 
     Examples
     --------
@@ -360,7 +372,7 @@ def compare_variants(log: LogLike, *, by: str, baseline: Any = None, top: int | 
     0  (home, cart)    1.0             0.2         True
     1  (home, help)    0.0             0.8         True
     """
-    level = check_level(level)
+    level, adjust = check_level(level), check_adjust(adjust)
     if by is None:
         raise JourneyError(f"compare_variants compares segments: give {option('by')} (a segment column)")
     if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
@@ -401,8 +413,9 @@ def compare_variants(log: LogLike, *, by: str, baseline: Any = None, top: int | 
     k0 = np.array([in_base[q] for q in out["sequence"]], dtype=float)
     n0 = np.full(len(out), float(n_of[base]))
     out["baseline_share"] = k0 / n0
-    out = pd.concat([out, _differences(np.where(is_base, 0, k), np.where(is_base, 0, n), k0, n0, level)], axis=1)
-    return VariantComparison(out, by=by, baseline=segment_value(base), level=level)
+    out = pd.concat([out, _differences(np.where(is_base, 0, k), np.where(is_base, 0, n), k0, n0, level, adjust)],
+                    axis=1)
+    return VariantComparison(out, by=by, baseline=segment_value(base), level=level, adjust=adjust)
 
 
 class VariantComparison(TableResult):
@@ -416,6 +429,8 @@ class VariantComparison(TableResult):
         The baseline segment.
     level : float
         Confidence level of the intervals.
+    adjust : {"bh", "holm", "by"}
+        How the p-values were adjusted.
 
     Notes
     -----
@@ -433,8 +448,8 @@ class VariantComparison(TableResult):
         "conversions": "count", "conversion_rate": "share", "baseline_share": "share", "difference": "points",
         "difference_ci_low": "points", "difference_ci_high": "points", "p_value": "p", "p_adjusted": "p"}
 
-    def __init__(self, table: pd.DataFrame, *, by: str, baseline: Any, level: float):
-        self._table, self.by, self.baseline, self.level = table, by, baseline, level
+    def __init__(self, table: pd.DataFrame, *, by: str, baseline: Any, level: float, adjust: Adjustment = "bh"):
+        self._table, self.by, self.baseline, self.level, self.adjust = table, by, baseline, level, adjust
 
     def _shown(self) -> pd.DataFrame:
         shown = self._table.copy()
@@ -446,7 +461,7 @@ class VariantComparison(TableResult):
         tested = self._table[self._table["p_value"].notna()]
         flagged = tested[tested["significant"]]
         text = (f"{self.by}, baseline {self.baseline}: {len(flagged):,} of {len(tested):,} variant shares differ "
-                f"(adjusted p < {1 - self.level:.2g}, journeys as units)")
+                f"({adjustment_label(self.adjust, self.level)}; journeys as units)")
         if len(flagged):
             top = flagged.loc[flagged["difference"].abs().idxmax()]
             text += (f"; largest: {top[self.by]} {format_value(top['sequence'])} {top['difference'] * 100:+.1f} points "
@@ -525,7 +540,8 @@ class GraphDiffAnalysis(JourneyAnalysis):
 
 
 def compare_graphs(log: LogLike, *, by: str, baseline: Any = None, versus: Any = None, goal: Goal = None,
-                   unit: Unit = "user", gap: Duration = "30min", level: float = 0.95) -> JourneyDiff:
+                   unit: Unit = "user", gap: Duration = "30min", adjust: Adjustment = "bh",
+                   level: float = 0.95) -> JourneyDiff:
     """Where two segments' journeys differ: every touchpoint and transition, with its interval and test.
 
     Parameters
@@ -545,8 +561,12 @@ def compare_graphs(log: LogLike, *, by: str, baseline: Any = None, versus: Any =
         What one journey is.
     gap : str or pandas.Timedelta, default "30min"
         Inactivity that ends a session, with ``unit="session"``.
+    adjust : {"bh", "holm", "by"}, default "bh"
+        How the p-values of the table are adjusted for their number: Benjamini-Hochberg (the false
+        discovery rate), Holm (the family-wise error rate) or Benjamini-Yekutieli (the false discovery
+        rate under any dependence between the tests).
     level : float, default 0.95
-        Confidence level; ``significant`` means a Benjamini-Hochberg adjusted p-value below ``1 - level``.
+        Confidence level; ``significant`` means an adjusted p-value below ``1 - level``.
 
     Returns
     -------
@@ -574,7 +594,7 @@ def compare_graphs(log: LogLike, *, by: str, baseline: Any = None, versus: Any =
     journeys that begin at ``a``; ``a → END``: journeys that end at ``a``). A journey that loops through a
     transition ten times counts once, so the two segments are independent samples of journeys and each
     difference is one of two independent proportions: Newcombe's hybrid score interval (1998, method 10)
-    and the p-value of :func:`journey.compare_proportions`. Benjamini-Hochberg (1995) runs over every
+    and the p-value of :func:`journey.compare_proportions`. The adjustment (Benjamini-Hochberg 1995 by default) runs over every
     touchpoint and transition together. The graph attribute ``units`` states this.
 
     Examples
@@ -589,7 +609,7 @@ def compare_graphs(log: LogLike, *, by: str, baseline: Any = None, versus: Any =
     >>> print(f"{d['versus_share']:.2f} vs {d['baseline_share']:.2f}: {d['difference']:+.2f}", d["significant"])
     1.00 vs 0.20: +0.80 True
     """
-    level = check_level(level)
+    level, adjust = check_level(level), check_adjust(adjust)
     if by is None:
         raise JourneyError(f"compare_graphs compares segments: give {option('by')} (a segment column)")
     if baseline is not None and versus is not None and str(baseline) == str(versus):
@@ -613,7 +633,7 @@ def compare_graphs(log: LogLike, *, by: str, baseline: Any = None, versus: Any =
         if other is base:
             raise JourneyError(f"{option('versus', versus)} is the baseline too: compare two different segments")
     return JourneyDiff.from_graphs(graphs[base], graphs[other], by=by, baseline=segment_value(base),
-                                   versus=segment_value(other), level=level)
+                                   versus=segment_value(other), level=level, adjust=adjust)
 
 
 class JourneyDiff(Result, nx.DiGraph):
@@ -628,7 +648,7 @@ class JourneyDiff(Result, nx.DiGraph):
     Attributes
     ----------
     graph : dict
-        ``by``, ``baseline``, ``versus``, ``n_baseline`` and ``n_versus`` (journeys), ``level``, ``goal``,
+        ``by``, ``baseline``, ``versus``, ``n_baseline`` and ``n_versus`` (journeys), ``level``, ``adjust``, ``goal``,
         ``unit``, ``units`` (what the tests count) and, with a goal, ``conversion_difference``,
         ``conversion_ci_low``, ``conversion_ci_high`` and ``conversion_p_value`` (plain numbers, so the
         graph exports to GraphML, GEXF and JSON like any journey graph).
@@ -650,7 +670,7 @@ class JourneyDiff(Result, nx.DiGraph):
 
     @classmethod
     def from_graphs(cls, base: JourneyGraph, other: JourneyGraph, *, by: str, baseline: Any, versus: Any,
-                    level: float) -> JourneyDiff:
+                    level: float, adjust: Adjustment = "bh") -> JourneyDiff:
         n0, n1 = int(base.graph["n_journeys"]), int(other.graph["n_journeys"])
         nodes = [n for n in dict.fromkeys([*base.nodes, *other.nodes]) if n not in (START, END)]
         nodes.sort(key=str)
@@ -662,12 +682,12 @@ class JourneyDiff(Result, nx.DiGraph):
 
         k0 = np.r_[used(base, nodes, "node"), used(base, edges, "edge")]
         k1 = np.r_[used(other, nodes, "node"), used(other, edges, "edge")]
-        tests = _differences(k1, np.full(len(k1), n1), k0, np.full(len(k0), n0), level)
+        tests = _differences(k1, np.full(len(k1), n1), k0, np.full(len(k0), n0), level, adjust)
         tests["baseline_journeys"], tests["versus_journeys"] = k0.astype(int), k1.astype(int)
         tests["baseline_share"], tests["versus_share"] = k0 / max(n0, 1), k1 / max(n1, 1)
         diff = cls()
         goal = base.graph.get("goal")
-        diff.graph.update(by=by, baseline=baseline, versus=versus, n_baseline=n0, n_versus=n1, level=level,
+        diff.graph.update(by=by, baseline=baseline, versus=versus, n_baseline=n0, n_versus=n1, level=level, adjust=adjust,
                           goal=goal, unit=base.graph.get("unit"), kind="difference",
                           units="journeys: shares of each segment's journeys that use a touchpoint or transition")
         diff.conversion = None
@@ -732,7 +752,8 @@ class JourneyDiff(Result, nx.DiGraph):
         flagged_edges, flagged_nodes = int(edges["significant"].sum()), int(nodes["significant"].sum())
         text = (f"{g['by']} {g['versus']} ({g['n_versus']:,} journeys) against {g['baseline']} (baseline, "
                 f"{g['n_baseline']:,}): {flagged_edges:,} of {len(edges):,} transitions and {flagged_nodes:,} of "
-                f"{len(nodes):,} touchpoints differ (adjusted p < {1 - g['level']:.2g}, journeys as units)")
+                f"{len(nodes):,} touchpoints differ ({adjustment_label(g.get('adjust', 'bh'), g['level'])}; "
+                "journeys as units)")
         conversion = self.conversion
         if conversion is not None:
             low, high = conversion.confidence_interval()
