@@ -107,7 +107,7 @@ def test_retired_keywords_are_gone_from_every_public_signature():
         assert _uses(old) == {} and _uses(old, _methods) == {}, f"{old}= is now {new}="
     # "order" keeps one meaning, the order of a Markov chain; funnel steps and order ids have their own words.
     assert set(_uses("order")) == {"markov"}
-    assert set(_uses("step_order")) == {"funnel"}
+    assert set(_uses("step_order")) == {"funnel", "compare_funnels"}
     assert {"read_orders", "repeat_rate", "inter_purchase_times", "survival"} <= set(_uses("order_id"))
     # "event" is a column name of the input, only in readers.
     assert set(_uses("event")) == {"read_events"}
