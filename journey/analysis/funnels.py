@@ -39,7 +39,8 @@ def funnel(log: LogLike, steps: Iterable[str], *, within: Duration | None = None
         Two or more touchpoints, in funnel order.
     within : str or pandas.Timedelta, optional
         Conversion window from step 1 (``"7D"``, ``"24h"``): every later step must happen within this
-        time of the attempt's step-1 event. Without it the window never closes.
+        time of the attempt's step-1 event. Customers whose window is still open at the end of the data
+        are censored (see Notes). Without it the window never closes and nobody is censored.
     step_order : {"loose", "strict"}
         ``"loose"``: other events may come between two steps; ``"strict"``: each step must be the
         customer's very next event.
@@ -53,7 +54,7 @@ def funnel(log: LogLike, steps: Iterable[str], *, within: Duration | None = None
     -------
     Funnel
         The step table (see :class:`Funnel`) and ``overall``, the share of customers completing the
-        last step.
+        last step (censored customers left out, see Notes).
 
     Raises
     ------
@@ -78,14 +79,21 @@ def funnel(log: LogLike, steps: Iterable[str], *, within: Duration | None = None
     attempt's step 1. A customer counts once, with their deepest attempt (the earliest among equally
     deep ones).
 
-    A customer who stopped at step ``k`` while an attempt of that depth still has its window open at the
-    end of the data has not had the chance to go on: they are *censored* at step ``k``, left out of that
-    step's conversion rate rather than counted as a drop-off. Without ``within`` nobody is censored:
-    every journey is taken as it is at the end of the data.
+    *Censoring* with ``within``: an attempt whose step 1 is less than ``within`` before the end of the
+    data (the log's last event) has not had its whole window observed. Such an attempt is left out
+    whether or not it has already gone on, and a customer whose every attempt is still open is
+    *censored*: shown in ``entered`` and ``censored`` at each step their attempt has reached so far, but
+    left out of every rate (numerator and denominator), of ``overall`` and of the times to the next step.
+    Who is censored thus depends on the step-1 times alone, never on what the customer did next: when
+    customers behave alike whenever they start, each rate is an unbiased estimate of the chance of going
+    on within ``within`` (counting a customer whose window is open once they have converted, and leaving
+    them out until then, would bias it upward). Without ``within`` nobody is censored: every journey is
+    taken as it is at the end of the data.
 
-    The conversion rate of step ``k`` is ``converted / at_risk`` with ``at_risk = entered - censored``;
-    its interval is the Wilson score interval [1]_. ``overall`` is the number of customers who completed
-    the last step out of those who entered step 1 and were censored at no step.
+    The conversion rate of step ``k`` is ``converted / at_risk``, the uncensored customers reaching step
+    ``k + 1`` out of the uncensored customers reaching step ``k`` (``at_risk = entered - censored``); its
+    interval is the Wilson score interval [1]_. ``overall`` is the number of uncensored customers who
+    completed the last step out of the uncensored customers who entered step 1.
 
     References
     ----------
@@ -119,8 +127,8 @@ class Funnel(TableResult):
     steps : tuple of str
         The funnel's touchpoints, in order.
     overall : ProportionResult
-        Customers who completed the last step out of those who entered step 1 and were not censored
-        (over all segments).
+        Customers not censored who completed the last step, out of the customers not censored who entered
+        step 1 (over all segments).
     by : str or None
         The segment column, or None.
     level : float
@@ -133,11 +141,13 @@ class Funnel(TableResult):
     Notes
     -----
     :meth:`to_frame` has one row per step (and segment): [the ``by`` column], ``step`` (1, 2, ...),
-    ``touchpoint``, ``entered`` (customers reaching the step), ``censored`` (of those, stopped there
-    with their window still open), ``at_risk`` (``entered - censored``), ``converted`` (reaching the
-    next step), ``dropped`` (``at_risk - converted``), ``conversion_rate`` (``converted / at_risk``, a
-    share 0-1), ``ci_low``, ``ci_high`` (its Wilson interval) and ``median_seconds_to_next``. The last
-    step has no next step: its conversion columns are empty. Sorted by segment (missing last), then step.
+    ``touchpoint``, ``entered`` (customers reaching the step), ``censored`` (of those, customers whose every
+    attempt still has its window open at the end of the data, see :func:`funnel`), ``at_risk``
+    (``entered - censored``), ``converted`` (of those at risk, customers reaching the next step), ``dropped``
+    (``at_risk - converted``), ``conversion_rate`` (``converted / at_risk``, a share 0-1), ``ci_low``,
+    ``ci_high`` (its Wilson interval) and ``median_seconds_to_next`` (of the customers not censored). The
+    last step has no next step: its conversion columns are empty. Sorted by segment (missing last), then
+    step. The headline gives the number of censored customers when there are any.
 
     Examples
     --------
@@ -148,7 +158,7 @@ class Funnel(TableResult):
     Funnel: home → cart: 66.7% of customers reach the last step (95% CI 20.8% to 93.9%, n = 3)
      step touchpoint entered censored at_risk converted dropped conversion_rate ci_low ci_high median_seconds_to_next
         1       home       3        0       3         2       1           66.7%  20.8%   93.9%                  1h 00m
-        2       cart       2        –       –         –       –               –      –       –                       –
+        2       cart       2        0       –         –       –               –      –       –                       –
     """
 
     _table: pd.DataFrame
@@ -224,7 +234,7 @@ class Funnel(TableResult):
     def _headline(self) -> str:
         k, n = self.overall.k, self.overall.n
         low, high = wilson_interval([k], [n], self.level)
-        censored = int(self._table["censored"].sum())
+        censored = int(self._table.loc[self._table["step"] == 1, "censored"].sum())
         left_out = f"; {censored:,} censored (window still open)" if censored else ""
         return (f"{format_value(self.steps)}: {format_value(self.overall.proportion, 'share')} of customers "
                 f"reach the last step ({self.level * 100:g}% CI {format_value(low[0], 'share')} to "
@@ -295,27 +305,27 @@ class FunnelAnalysis(Analysis):
         codes = [names.get(step, -1) for step in self.steps]  # a step missing from this part matches nothing
         users, t = log.user_codes, log.time_ns
         window = None if self.within is None else int(self.within.value)
-        best = _best_attempts(_attempts(log.event_codes, users, t, codes, window, self.step_order == "strict"),
-                              users, t, window, facts.end_ns, n)
+        best = _counted_attempts(_attempts(log.event_codes, users, t, codes, window, self.step_order == "strict"),
+                                 users, t, window, facts.end_ns)
         segment = np.zeros(len(best["row"]), dtype=np.int64)
         index = pd.Index([_ALL], dtype=object)
         if self.by is not None:
             segment, index = span_codes(log.column(self.by)[best["row"]])
         depth, censored, rows = best["depth"], best["censored"], best["step_rows"]
         s = len(index)
+        reached = depth[:, None] >= np.arange(1, n + 1)[None, :]  # customer x step
+        cells = (np.broadcast_to(segment[:, None], reached.shape), np.broadcast_to(np.arange(n), reached.shape))
         entered = np.zeros((s, n), dtype=np.int64)
-        converted = np.zeros((s, n - 1), dtype=np.int64)
-        stopped = np.zeros((s, n - 1), dtype=np.int64)
-        np.add.at(entered, (segment[:, None], np.arange(n)[None, :]), depth[:, None] >= np.arange(1, n + 1)[None, :])
-        np.add.at(converted, (segment[:, None], np.arange(n - 1)[None, :]), depth[:, None] >= np.arange(2, n + 1)[None, :])
-        np.add.at(stopped, (segment[:, None], np.arange(n - 1)[None, :]),
-                  (depth[:, None] == np.arange(1, n)[None, :]) & censored[:, None])
-        # Times from each step to the next, keyed by (segment, step).
+        stopped = np.zeros((s, n), dtype=np.int64)
+        np.add.at(entered, cells, reached)
+        np.add.at(stopped, cells, reached & censored[:, None])
+        # Times from each step to the next, keyed by (segment, step), of the customers who are not censored:
+        # a censored customer's times so far are the quick ones only.
         keys = pd.Index([(v, k) for v in index for k in range(n - 1)], dtype=object, tupleize_cols=False)
-        went_on = rows[:, 1:] >= 0
+        went_on = (rows[:, 1:] >= 0) & ~censored[:, None]
         who, step = np.nonzero(went_on)
         gaps = t[rows[who, step + 1]] - t[rows[who, step]]
-        return Parts(counts=Keyed(index, {"entered": entered, "converted": converted, "censored": stopped}),
+        return Parts(counts=Keyed(index, {"entered": entered, "censored": stopped}),
                      times=timings(keys, segment[who] * (n - 1) + step, gaps, facts.exact))
 
     def finish(self, total: Parts, facts: Facts) -> Funnel:
@@ -323,18 +333,14 @@ class FunnelAnalysis(Analysis):
         n = len(self.steps) - 1
         wanted = pd.Index([(v, k) for v in counts.index for k in range(n)], dtype=object, tupleize_cols=False)
         medians = pd.Series(times.medians(), index=times.index).reindex(wanted).to_numpy().reshape(-1, n)
-        tables = []
-        for i, segment in enumerate(counts.index):
-            table = _step_table(self.steps, counts.values["entered"][i], counts.values["converted"][i],
-                                counts.values["censored"][i], medians[i], self.level)
-            if self.by is not None:
-                table.insert(0, self.by, segment_value(segment))
-            tables.append(table)
-        table = pd.concat(tables, ignore_index=True)
+        table = _step_table(self.steps, counts.values["entered"], counts.values["censored"], medians, self.level)
+        if self.by is not None:
+            segments = np.repeat(np.array([segment_value(v) for v in counts.index], dtype=object), len(self.steps))
+            table.insert(0, self.by, pd.Series(segments).infer_objects())
         if self.by is not None:
             table = table.sort_values([self.by, "step"], kind="stable", na_position="last", ignore_index=True)
-        entered, censored = counts.values["entered"], counts.values["censored"]
-        overall = ProportionResult(int(entered[:, -1].sum()), int(entered[:, 0].sum() - censored.sum()))
+        evaluable = counts.values["entered"].sum(axis=0) - counts.values["censored"].sum(axis=0)
+        overall = ProportionResult(int(evaluable[-1]), int(evaluable[0]))
         return Funnel(table, tuple(self.steps), overall, self.by, self.level, self.step_order, self.within)
 
 
@@ -365,37 +371,57 @@ def _attempts(events: np.ndarray, users: np.ndarray, t: np.ndarray, codes: list[
     return {"rows": step_rows, "depth": (step_rows >= 0).sum(axis=1)}
 
 
-def _best_attempts(attempts: dict[str, np.ndarray], users: np.ndarray, t: np.ndarray, window: int | None,
-                   data_end: int, n_steps: int) -> dict[str, np.ndarray]:
-    """Per customer: the deepest attempt (earliest among ties), and whether that depth is censored."""
+def _counted_attempts(attempts: dict[str, np.ndarray], users: np.ndarray, t: np.ndarray, window: int | None,
+                      data_end: int) -> dict[str, np.ndarray]:
+    """Per customer: the attempt that counts, and whether the customer is censored (see funnel's Notes).
+
+    With a window, an attempt is closed when its step-1 event is at least the window before the end of the
+    data, whatever happened after it. A customer with a closed attempt counts with the deepest closed one
+    (the earliest among ties); a customer with none is censored and shown with their deepest attempt so far.
+    Who counts depends on step-1 times only, never on what the customer did next.
+    """
     rows, depth = attempts["rows"], attempts["depth"]
     user = users[rows[:, 0]]
-    frame = pd.DataFrame({"user": user, "depth": depth})
-    deepest = frame.groupby("user", sort=False)["depth"].transform("max").to_numpy()
-    at_max = depth == deepest
-    first = pd.Series(np.arange(len(depth)))[at_max].groupby(user[at_max], sort=False).first().to_numpy()
     if window is None:
-        censored = np.zeros(len(first), dtype=bool)
+        closed = np.ones(len(depth), dtype=bool)
     else:
-        open_window = (t[rows[:, 0]] + window > data_end) & (depth < n_steps) & at_max
-        censored = pd.Series(open_window).groupby(user, sort=False).any().to_numpy()
-    return {"row": rows[first, 0], "depth": depth[first], "censored": censored, "step_rows": rows[first]}
+        closed = t[rows[:, 0]] + window <= data_end
+    frame = pd.DataFrame({"user": user, "closed": closed})
+    evaluable = frame.groupby("user", sort=False)["closed"].transform("any").to_numpy()
+    counts = closed | ~evaluable
+    ranked = np.where(counts, depth, -1)
+    deepest = pd.Series(ranked).groupby(user, sort=False).transform("max").to_numpy()
+    at_max = counts & (ranked == deepest)
+    first = pd.Series(np.arange(len(depth)))[at_max].groupby(user[at_max], sort=False).first().to_numpy()
+    return {"row": rows[first, 0], "depth": depth[first], "censored": ~evaluable[first], "step_rows": rows[first]}
 
 
-def _step_table(steps: list[str], entered: np.ndarray, converted: np.ndarray, censored: np.ndarray,
-                medians: np.ndarray, level: float) -> pd.DataFrame:
-    at_risk = entered[:-1] - censored
+def _step_table(steps: list[str], entered: np.ndarray, censored: np.ndarray, medians: np.ndarray,
+                level: float) -> pd.DataFrame:
+    """The step rows of every segment at once: ``entered``, ``censored`` are segment x step, ``medians``
+    segment x (step - 1); rows segment by segment, then step."""
+    s, n = entered.shape
+    at_risk = entered[:, :-1] - censored[:, :-1]
+    converted = entered[:, 1:] - censored[:, 1:]  # the customers at risk at a step who reached the next one
     low, high = wilson_interval(converted, at_risk, level)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(at_risk > 0, converted / np.maximum(at_risk, 1), np.nan)
+
+    def to_next(values: np.ndarray, dtype: str | None = None) -> Any:
+        """Per step, with nothing for the last step, which has no next one."""
+        padded = np.column_stack([values.astype(float), np.full(s, np.nan)]).ravel()
+        return padded if dtype is None else pd.array(padded, dtype=dtype)
+
     return pd.DataFrame({
-        "step": np.arange(1, len(steps) + 1),
-        "touchpoint": list(steps),
-        "entered": entered,
-        "censored": pd.array([*censored, pd.NA], dtype="Int64"),
-        "at_risk": pd.array([*at_risk, pd.NA], dtype="Int64"),
-        "converted": pd.array([*converted, pd.NA], dtype="Int64"),
-        "dropped": pd.array([*(at_risk - converted), pd.NA], dtype="Int64"),
-        "conversion_rate": np.append(np.where(at_risk > 0, converted / np.maximum(at_risk, 1), np.nan), np.nan),
-        "ci_low": np.append(low, np.nan),
-        "ci_high": np.append(high, np.nan),
-        "median_seconds_to_next": np.append(medians, np.nan),
+        "step": np.tile(np.arange(1, n + 1), s),
+        "touchpoint": np.tile(np.array(steps, dtype=object), s),
+        "entered": entered.ravel(),
+        "censored": censored.ravel(),
+        "at_risk": to_next(at_risk, "Int64"),
+        "converted": to_next(converted, "Int64"),
+        "dropped": to_next(at_risk - converted, "Int64"),
+        "conversion_rate": to_next(rate),
+        "ci_low": to_next(low),
+        "ci_high": to_next(high),
+        "median_seconds_to_next": to_next(medians),
     })
