@@ -277,9 +277,9 @@ def test_scorecard_statuses_and_probabilities():
     missed = journey.kpi("churn", (0.2, 0.18, 0.22), target=0.1, higher_is_better=False)
     unsure = journey.kpi("NPS", (10.0, -4.0, 24.0), target=12, kind="KGI")
     assert (met.status, missed.status, unsure.status) == ("met", "missed", "inconclusive")
-    # Normal approximation from the interval: se = 14 / 1.96, P(true > 12).
+    # A tuple is read as a normal interval about its midpoint (10): se = 14 / 1.96, one-sided confidence of > 12.
     from statistics import NormalDist
-    assert unsure.probability_met == pytest.approx(1 - NormalDist(10, 14 / 1.959964).cdf(12), abs=1e-6)
+    assert unsure.confidence_met == pytest.approx(1 - NormalDist(10, 14 / 1.959964).cdf(12), abs=1e-6)
     card = journey.scorecard([met, missed, unsure])
     assert card.to_frame()["indicator"].tolist() == ["NPS", "CSAT", "churn"]  # KGIs first
     assert "missed" in card._repr_html_() and "0x" not in repr(card)
