@@ -132,17 +132,20 @@ def duckdb_funnel_figures(rows) -> dict:
 
 
 def duckdb_drop_off(path: str):
-    # journey.drop_off: journeys through a touchpoint (distinct users visiting it), exits (users whose last
-    # event, by time then file row, is there and who never reached the goal), conversions (converted users
-    # visiting it); the goal itself is not listed.
+    # journey.drop_off: journeys cut at their first goal event (by time then file row); journeys through a
+    # touchpoint (distinct users visiting it before or without the goal), exits (users whose last event is
+    # there and who never reached the goal), conversions (converted users visiting it before the goal);
+    # the goal itself is not listed.
     return duckdb_connection().sql(f"""
-        WITH ev AS ({events_sql(path)}),
-        per_user AS (SELECT user_id, last(event ORDER BY t, rn) AS last_event, bool_or(event = '{GOAL}') AS converted
+        WITH ev AS (SELECT *, row_number() OVER (PARTITION BY user_id ORDER BY t, rn) AS pos FROM ({events_sql(path)})),
+        per_user AS (SELECT user_id, last(event ORDER BY pos) AS last_event,
+                            min(pos) FILTER (WHERE event = '{GOAL}') AS goal_pos
                      FROM ev GROUP BY user_id),
-        visits AS (SELECT DISTINCT user_id, event FROM ev)
+        visits AS (SELECT DISTINCT ev.user_id, ev.event FROM ev JOIN per_user u USING (user_id)
+                   WHERE u.goal_pos IS NULL OR ev.pos <= u.goal_pos)
         SELECT v.event, count(*) AS journeys,
-               count(*) FILTER (WHERE NOT u.converted AND u.last_event = v.event) AS exits,
-               count(*) FILTER (WHERE u.converted) AS conversions
+               count(*) FILTER (WHERE u.goal_pos IS NULL AND u.last_event = v.event) AS exits,
+               count(*) FILTER (WHERE u.goal_pos IS NOT NULL) AS conversions
         FROM visits v JOIN per_user u USING (user_id)
         WHERE v.event <> '{GOAL}' GROUP BY v.event""").fetchall()
 

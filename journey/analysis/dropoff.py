@@ -70,18 +70,29 @@ def drop_off(log: LogLike, *, goal: Goal, by: str | None = None, unit: Unit = "u
 
     Notes
     -----
-    At each touchpoint other than the goal:
+    Journeys are cut at their first goal event: what a journey does after converting (a help page, a
+    second purchase) counts nowhere, neither as a visit nor as an exit. At each touchpoint other than the
+    goal:
 
-    * ``journeys``: journeys that visit it at least once;
+    * ``journeys``: journeys that visit it at least once (before their first goal event);
     * ``exits``: journeys whose last event is at the touchpoint and that never reached the goal;
     * ``exit_rate = exits / journeys``, with the Wilson score interval [1]_;
-    * ``conversion_rate``: journeys through the touchpoint that reached the goal, out of ``journeys``,
-      with its Wilson interval;
-    * ``expected_lost_conversions = exits * conversions / (journeys - exits)``: the conversions the
-      exiting journeys would have brought had they gone on like the journeys that did not end there.
-      It ranks touchpoints by what their drop-off costs rather than its raw size: many exits from a
-      touchpoint whose other visitors rarely buy cost little. NaN when every journey through the
-      touchpoint ended there.
+    * ``conversions``: of those journeys, the ones that reached the goal; ``conversion_rate`` is
+      ``conversions / journeys``, with its Wilson interval;
+    * ``expected_lost_conversions = exits * conversions / (journeys - exits)``.
+
+    *Lost* is counterfactual: the conversions the exiting journeys would have brought had they gone on
+    from the touchpoint instead of ending there, and then converted as often as the journeys that did go
+    on from it (``journeys - exits``, among which are all the conversions, as an exit never converts).
+    It supposes that ending there says nothing about a journey's chances had it gone on; journeys that
+    leave may have been less likely to buy anyway, which makes it an upper figure. It ranks touchpoints by
+    what their drop-off costs rather than its size: many exits from a touchpoint whose other visitors
+    rarely buy cost little. It is 0 when no journey through the touchpoint converted, including when none
+    went on from it (no conversion has gone through it: its Markov removal effect is 0 as well).
+    ``expected_lost_conversions_ci_low`` and ``_ci_high`` are ``exits`` times the Wilson interval of the
+    continuers' conversion rate (``conversions`` of ``journeys - exits`` journeys, each counted once): the
+    exits are taken as they happened, and the interval is for what they would have brought. With nobody
+    going on, that rate is unknown: 0 to ``exits``.
 
     With ``by``, the test per touchpoint is Pearson's chi-square on the segments x (exit, no exit)
     table, or Fisher's exact test when an expected count is below 5; ``p_adjusted`` is the
@@ -136,7 +147,8 @@ class DropOff(TableResult):
     :meth:`to_frame` has one row per touchpoint (and segment): [the ``by`` column], ``touchpoint``,
     ``journeys``, ``exits``, ``exit_rate``, ``ci_low``, ``ci_high`` (the exit rate's interval),
     ``conversions``, ``conversion_rate``, ``conversion_ci_low``, ``conversion_ci_high``,
-    ``expected_lost_conversions``, and with ``by`` also ``p_value``, ``p_adjusted``, ``significant`` and
+    ``expected_lost_conversions`` with ``expected_lost_conversions_ci_low`` and
+    ``expected_lost_conversions_ci_high`` (its interval, see :func:`drop_off`), and with ``by`` also ``p_value``, ``p_adjusted``, ``significant`` and
     ``test`` (the same on every row of a touchpoint). Rates are shares (0-1). Sorted by expected lost
     conversions of the touchpoint over all segments, largest first (NaN last), then by touchpoint name,
     then by segment (missing last). :meth:`confidence_interval` is the exit rate's.
@@ -167,7 +179,9 @@ class DropOff(TableResult):
     _trials = "journeys"
     _formats = {"journeys": "count", "exits": "count", "conversions": "count", "exit_rate": "share",
                 "ci_low": "share", "ci_high": "share", "conversion_rate": "share", "conversion_ci_low": "share",
-                "conversion_ci_high": "share", "expected_lost_conversions": "decimal", "p_value": "p", "p_adjusted": "p"}
+                "conversion_ci_high": "share", "expected_lost_conversions": "decimal",
+                "expected_lost_conversions_ci_low": "decimal", "expected_lost_conversions_ci_high": "decimal", "p_value": "p",
+                "p_adjusted": "p"}
 
     def plot(self, ax: Axes | None = None, *, top: int = 15, **kwargs: Any) -> Axes:
         """The exit rates of the first ``top`` rows as ranked bars with their intervals.
@@ -285,11 +299,14 @@ class DropOffAnalysis(JourneyAnalysis):
 
     def partial(self, log: EventLog, facts: Facts) -> Parts:
         journeys, codes = self.journeys(log)
-        converted = journeys.converted(codes)
         if self.segment is None:
             labels, segments = np.zeros(journeys.n_journeys, dtype=np.int64), pd.Index([_ALL], dtype=object)
         else:
             labels, segments = span_codes(log.column(self.segment)[journeys.starts])
+        # What a journey does after converting is not a drop-off: cut it at its first goal event. Every
+        # journey keeps its first event, so journey j is still journey j (and keeps its segment).
+        journeys = journeys.until_first(codes)
+        converted = journeys.converted(codes)
         k, s = len(journeys.names), len(segments)
         visited = distinct_pairs(journeys.journey, journeys.events, k)
         cell = labels[visited // k] * k + visited % k
@@ -326,7 +343,8 @@ def _drop_off_table(table: pd.DataFrame, by: str | None, level: float) -> pd.Dat
 
 
 RATE_COLUMNS = ["touchpoint", "journeys", "exits", "exit_rate", "ci_low", "ci_high", "conversions",
-                "conversion_rate", "conversion_ci_low", "conversion_ci_high", "expected_lost_conversions"]
+                "conversion_rate", "conversion_ci_low", "conversion_ci_high", "expected_lost_conversions",
+                "expected_lost_conversions_ci_low", "expected_lost_conversions_ci_high"]
 
 
 def _with_rates(table: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -335,9 +353,14 @@ def _with_rates(table: pd.DataFrame, level: float) -> pd.DataFrame:
     table["ci_low"], table["ci_high"] = wilson_interval(exits, n, level)
     table["conversion_rate"] = conv / n
     table["conversion_ci_low"], table["conversion_ci_high"] = wilson_interval(conv, n, level)
-    stayed = n - exits
-    with np.errstate(invalid="ignore", divide="ignore"):
-        table["expected_lost_conversions"] = np.where(stayed > 0, exits * conv / np.maximum(stayed, 1), np.nan)
+    went_on = n - exits
+    # The continuers' conversion rate, and its Wilson interval; with nobody going on, no conversion went
+    # through the touchpoint (the estimate is 0) and the rate could be anything (0 to 1).
+    rate = np.where(went_on > 0, conv / np.maximum(went_on, 1), 0.0)
+    low, high = wilson_interval(conv, went_on, level)
+    table["expected_lost_conversions"] = exits * rate
+    table["expected_lost_conversions_ci_low"] = exits * np.where(went_on > 0, low, 0.0)
+    table["expected_lost_conversions_ci_high"] = exits * np.where(went_on > 0, high, 1.0)
     segment = [c for c in table.columns if c not in RATE_COLUMNS]
     return table[segment + RATE_COLUMNS]
 
