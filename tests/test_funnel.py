@@ -54,7 +54,7 @@ def test_window_and_censoring():
     assert f["conversion_rate"].iloc[0] == 0.5
     assert f["median_seconds_to_next"].iloc[0] == 3600.0  # d's hour; c's is censored with c
     assert (result.overall.k, result.overall.n) == (1, 2) and result.within == pd.Timedelta("1D")
-    assert "2 censored" in repr(result)
+    assert "2 censored" in repr(result) and result.n_censored == 2
     # With 3 days a's cart is in time and a converts; d's window (to 2025-01-07) is now open as well.
     wide = journey.funnel(log, ["home", "cart"], within="3D").to_frame()
     assert wide[["censored", "at_risk", "converted"]].iloc[0].tolist() == [3, 1, 1]
@@ -71,7 +71,7 @@ def test_a_customer_in_an_open_window_is_censored_whether_or_not_they_converted(
     table = f.to_frame()
     assert table["censored"].tolist() == [2, 1]  # c (converted) and d (not yet), both open at 10:00
     assert (table["converted"].iloc[0], table["at_risk"].iloc[0]) == (1, 2)
-    assert (f.overall.k, f.overall.n) == (1, 2)
+    assert (f.overall.k, f.overall.n) == (1, 2) and f.n_censored == 2
 
 
 def test_with_three_steps_a_censored_customer_is_left_out_of_every_step():

@@ -137,6 +137,9 @@ class Funnel(TableResult):
         How the steps had to follow each other.
     within : pandas.Timedelta or None
         The conversion window from step 1, or None.
+    n_censored : int
+        Customers censored because every attempt of theirs still has its window open at the end of the
+        data (all segments; 0 without ``within``): left out of every rate and of ``overall``.
 
     Notes
     -----
@@ -174,6 +177,11 @@ class Funnel(TableResult):
     _formats = {"entered": "count", "censored": "count", "at_risk": "count", "converted": "count",
                 "dropped": "count", "conversion_rate": "share", "ci_low": "share", "ci_high": "share",
                 "median_seconds_to_next": "seconds"}
+
+    @property
+    def n_censored(self) -> int:
+        """Customers censored (every attempt's window still open at the end of the data), all segments."""
+        return int(self._table.loc[self._table["step"] == 1, "censored"].sum())
 
     def confidence_interval(self, level: float | None = None, method: str | None = None) -> ConfidenceInterval:
         """Interval of each step's conversion rate, as arrays aligned with the rows of :meth:`to_frame`.
@@ -234,8 +242,7 @@ class Funnel(TableResult):
     def _headline(self) -> str:
         k, n = self.overall.k, self.overall.n
         low, high = wilson_interval([k], [n], self.level)
-        censored = int(self._table.loc[self._table["step"] == 1, "censored"].sum())
-        left_out = f"; {censored:,} censored (window still open)" if censored else ""
+        left_out = f"; {self.n_censored:,} censored (window still open)" if self.n_censored else ""
         return (f"{format_value(self.steps)}: {format_value(self.overall.proportion, 'share')} of customers "
                 f"reach the last step ({self.level * 100:g}% CI {format_value(low[0], 'share')} to "
                 f"{format_value(high[0], 'share')}, n = {n:,}){left_out}")
