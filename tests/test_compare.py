@@ -70,6 +70,19 @@ def test_compare_funnels_rows_agree_with_each_segments_own_funnel() -> None:
         assert (overall["converted"], overall["at_risk"]) == (alone.overall.k, alone.overall.n)
 
 
+def test_compare_funnels_leaves_censored_customers_out_of_the_overall_conversion() -> None:
+    log = _log({"A": [["home", "cart"]] * 3 + [["home"]] * 3, "B": [["home", "cart"]] * 2 + [["home"]] * 2})
+    late = pd.DataFrame({"user_id": ["B-late", "B-late", "z"], "event": ["home", "cart", "elsewhere"],
+                         "timestamp": [T0 + pd.Timedelta(hours=5), T0 + pd.Timedelta(hours=5, minutes=1),
+                                       T0 + pd.Timedelta(hours=5, minutes=30)], "variant": ["B", "B", None]})
+    # B-late bought within the hour, but its hour was still open when the data ended: censored, in neither
+    # the numerator nor the denominator of B's step or overall rate.
+    result = journey.compare_funnels(pd.concat([log, late], ignore_index=True), ["home", "cart"], by="variant",
+                                     within="1h", baseline="A")
+    b = result.to_frame().query("variant == 'B'")
+    assert b[["measure", "at_risk", "converted"]].values.tolist() == [["step", 4, 2], ["overall", 4, 2]]
+
+
 def test_compare_funnels_finds_the_planted_step_and_compares_periods() -> None:
     sample = journey.datasets.load_sample().events
     steps = ["product", "cart", "checkout", "payment", "purchase"]

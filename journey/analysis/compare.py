@@ -181,9 +181,10 @@ def compare_funnels(log: LogLike, steps: Iterable[str], *, by: str, baseline: An
                          "next": part.iloc[i + 1]["touchpoint"], "at_risk": int(row["at_risk"]),
                          "converted": int(row["converted"])})
         first_step, last_step = part.iloc[0], part.iloc[-1]
+        # Censored customers are out of every rate, the overall one too (funnel's Notes): out of both counts.
         rows.append({by: first_step[by], "measure": "overall", "step": pd.NA, "touchpoint": first_step["touchpoint"],
                      "next": last_step["touchpoint"], "at_risk": int(first_step["at_risk"]),
-                     "converted": int(last_step["entered"])})
+                     "converted": int(last_step["entered"] - last_step["censored"])})
     out = pd.DataFrame(rows)
     out["step"] = out["step"].astype("Int64")
     k, n = out["converted"].to_numpy(float), out["at_risk"].to_numpy(float)
