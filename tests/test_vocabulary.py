@@ -90,7 +90,7 @@ def test_period_is_a_calendar_period_with_the_same_options_everywhere():
 def test_adjust_is_how_many_p_values_are_adjusted_with_the_same_options_and_default_everywhere():
     uses = _uses("adjust")
     assert {"nps_by", "nps_by_touchpoint", "nps_by_outcome", "repeat_rate", "compare_funnels", "compare_graphs",
-            "compare_variants"} <= set(uses)
+            "compare_variants", "drop_off", "compare_paths"} <= set(uses)
     for name, parameter in uses.items():
         function = getattr(journey, name)
         # Only this parameter's annotation, resolved in its module (others may name types kept for checkers).

@@ -15,9 +15,9 @@ from ..errors import JourneyError, option
 from ..io.aliases import Duration, Goal, Unit
 from ..io.events import END, START, EventLog, LogLike
 from ..io.facts import Facts
-from ..stats.intervals import newcombe_interval, wilson_interval
+from ..stats.intervals import newcombe_interval, newcombe_pvalue, wilson_interval
 from ..stats.results import ConfidenceInterval, TableResult, check_level, format_value
-from ..stats.significance import adjust_pvalues, independence_test
+from ..stats.significance import Adjustment, adjust_pvalues, adjustment_label, check_adjust, independence_test
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -27,7 +27,7 @@ __all__ = ["drop_off", "DropOff", "plot_drop_off", "compare_paths", "PathCompari
 
 
 def drop_off(log: LogLike, *, goal: Goal, by: str | None = None, unit: Unit = "user", gap: Duration = "30min",
-             level: float = 0.95) -> DropOff:
+             adjust: Adjustment = "bh", level: float = 0.95) -> DropOff:
     """Rank touchpoints by the conversions lost where journeys end there, with exit rates and intervals.
 
     Parameters
@@ -45,6 +45,10 @@ def drop_off(log: LogLike, *, goal: Goal, by: str | None = None, unit: Unit = "u
         What one journey is: everything a user did, or one session.
     gap : str or pandas.Timedelta
         With ``unit="session"``, the inactivity that ends a session when the source has no session ids.
+    adjust : {"bh", "holm", "by"}
+        How the p-values are adjusted for their number: Benjamini-Hochberg (the false discovery rate, the
+        default), Holm (the family-wise error rate) or Benjamini-Yekutieli (the false discovery rate under
+        any dependence between the tests).
     level : float
         Confidence level of the intervals and of the ``significant`` flag, a share (0.95 for 95%).
 
@@ -95,8 +99,8 @@ def drop_off(log: LogLike, *, goal: Goal, by: str | None = None, unit: Unit = "u
     going on, that rate is unknown: 0 to ``exits``.
 
     With ``by``, the test per touchpoint is Pearson's chi-square on the segments x (exit, no exit)
-    table, or Fisher's exact test when an expected count is below 5; ``p_adjusted`` is the
-    Benjamini-Hochberg adjustment [2]_ across touchpoints and ``significant`` is
+    table, or Fisher's exact test when an expected count is below 5; ``p_adjusted`` is its adjustment
+    across touchpoints (``adjust``: Benjamini-Hochberg [2]_ by default) and ``significant`` is
     ``p_adjusted < 1 - level``. Journeys are the independent units: each counts once per touchpoint.
 
     References
@@ -120,7 +124,7 @@ def drop_off(log: LogLike, *, goal: Goal, by: str | None = None, unit: Unit = "u
     >>> d.n_journeys, d.n_converted
     (3, 1)
     """
-    return run(DropOffAnalysis(goal=goal, by=by, unit=unit, gap=gap, level=level), log)
+    return run(DropOffAnalysis(goal=goal, by=by, unit=unit, gap=gap, adjust=adjust, level=level), log)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -174,6 +178,7 @@ class DropOff(TableResult):
     level: float
     n_journeys: int
     n_converted: int
+    adjust: Adjustment = "bh"
 
     _successes = "exits"
     _trials = "journeys"
@@ -234,7 +239,8 @@ class DropOff(TableResult):
         if self.by is not None:
             tested = self._table.drop_duplicates("touchpoint")
             text += (f"; exit rates differ by {self.by} at {int(tested['significant'].sum()):,} of "
-                     f"{int(tested['p_value'].notna().sum()):,} tested touchpoints (adjusted p < {1 - self.level:.2g})")
+                     f"{int(tested['p_value'].notna().sum()):,} tested touchpoints "
+                     f"({adjustment_label(self.adjust, self.level)})")
         return text
 
 
@@ -287,11 +293,12 @@ class DropOffAnalysis(JourneyAnalysis):
 
     unit: Unit
 
-    def __init__(self, *, goal: Goal, by: str | None, unit: Unit, gap: Duration, level: float) -> None:
+    def __init__(self, *, goal: Goal, by: str | None, unit: Unit, gap: Duration, adjust: Adjustment,
+                 level: float) -> None:
         super().__init__(goal=goal, unit=unit, gap=gap)
         if not self.goals:
             raise JourneyError(f"drop_off needs a goal: name the conversion event(s) with {option('goal')}")
-        self.segment, self.level = by, check_level(level)
+        self.segment, self.level, self.adjust = by, check_level(level), check_adjust(adjust)
 
     def prepare(self, facts: Facts) -> None:
         facts.require_column(self.segment, "by", "segment")
@@ -327,18 +334,18 @@ class DropOffAnalysis(JourneyAnalysis):
         keys = ([self.segment] if self.segment else []) + ["touchpoint"]
         table = table.sort_values(keys, kind="stable", na_position="last")
         columns = keys + ["journeys", "exits", "conversions"]
-        table = _drop_off_table(table[columns].reset_index(drop=True), self.segment, self.level)
+        table = _drop_off_table(table[columns].reset_index(drop=True), self.segment, self.level, self.adjust)
         return DropOff(table, tuple(self.goals), self.segment, self.unit, self.level, int(total["n_journeys"]),
-                       int(total["n_converted"]))
+                       int(total["n_converted"]), self.adjust)
 
 
 _ALL = "all journeys"
 
 
-def _drop_off_table(table: pd.DataFrame, by: str | None, level: float) -> pd.DataFrame:
+def _drop_off_table(table: pd.DataFrame, by: str | None, level: float, adjust: Adjustment = "bh") -> pd.DataFrame:
     table = _with_rates(table, level)
     if by is not None:
-        table = _with_segment_tests(table, level)
+        table = _with_segment_tests(table, level, adjust)
     return _by_loss(table, by)
 
 
@@ -365,14 +372,14 @@ def _with_rates(table: pd.DataFrame, level: float) -> pd.DataFrame:
     return table[segment + RATE_COLUMNS]
 
 
-def _with_segment_tests(table: pd.DataFrame, level: float) -> pd.DataFrame:
+def _with_segment_tests(table: pd.DataFrame, level: float, adjust: Adjustment = "bh") -> pd.DataFrame:
     tests = {}
     for touchpoint, rows in table.groupby("touchpoint", sort=False):
         contingency = np.column_stack([rows["exits"], rows["journeys"] - rows["exits"]])
         tests[touchpoint] = independence_test(contingency)
     names = list(tests)
     pvalues = np.array([tests[t][0] for t in names])
-    adjusted = dict(zip(names, adjust_pvalues(pvalues)))
+    adjusted = dict(zip(names, adjust_pvalues(pvalues, adjust)))
     table["p_value"] = table["touchpoint"].map({t: tests[t][0] for t in names})
     table["p_adjusted"] = table["touchpoint"].map(adjusted)
     table["significant"] = (table["p_adjusted"] < 1 - level).fillna(False).astype(bool)
@@ -390,7 +397,7 @@ def _by_loss(table: pd.DataFrame, by: str | None) -> pd.DataFrame:
 
 
 def compare_paths(log: LogLike, *, goal: Goal, unit: Unit = "user", gap: Duration = "30min",
-                  level: float = 0.95) -> PathComparison:
+                  adjust: Adjustment = "bh", level: float = 0.95) -> PathComparison:
     """Transitions that converting journeys make more (or less) often than the other journeys.
 
     Parameters
@@ -403,6 +410,10 @@ def compare_paths(log: LogLike, *, goal: Goal, unit: Unit = "user", gap: Duratio
         What one journey is: everything a user did, or one session.
     gap : str or pandas.Timedelta
         With ``unit="session"``, the inactivity that ends a session when the source has no session ids.
+    adjust : {"bh", "holm", "by"}
+        How the p-values are adjusted for their number: Benjamini-Hochberg (the false discovery rate, the
+        default), Holm (the family-wise error rate) or Benjamini-Yekutieli (the false discovery rate under
+        any dependence between the tests).
     level : float
         Confidence level of the intervals and of the ``significant`` flag, a share (0.95 for 95%).
 
@@ -432,8 +443,9 @@ def compare_paths(log: LogLike, *, goal: Goal, unit: Unit = "user", gap: Duratio
     For each remaining transition, the share of converting journeys that make it at least once and the
     share of the other journeys that do, each with its Wilson score interval; their ``difference`` (in
     shares, -1 to 1) with Newcombe's hybrid score interval [1]_; their ``ratio``; a two-sided test that
-    the shares are equal (Pearson's chi-square, or Fisher's exact test when an expected count is below
-    5) and its Benjamini-Hochberg adjustment [2]_ across transitions. Journeys are the units: a journey
+    the shares are equal, the p-value that inverts Newcombe's interval (``p_adjusted < 1 - level`` exactly
+    when the interval excludes 0), and its adjustment across transitions (``adjust``, Benjamini-Hochberg
+    [2]_ by default). Journeys are the units: a journey
     that makes a transition twice counts once, so the tests are on independent journeys.
 
     References
@@ -456,7 +468,7 @@ def compare_paths(log: LogLike, *, goal: Goal, unit: Unit = "user", gap: Duratio
     1       ad    faq        -1.0            -1.0000         True
     2  [start]     ad         0.0            -0.1611        False
     """
-    return run(ComparePathsAnalysis(goal=goal, unit=unit, gap=gap, level=level), log)
+    return run(ComparePathsAnalysis(goal=goal, unit=unit, gap=gap, adjust=adjust, level=level), log)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -496,7 +508,7 @@ class PathComparison(TableResult):
     ...     timestamp=pd.date_range("2025-01-01", periods=len(rows), freq="min", tz="UTC"))
     >>> c = journey.compare_paths(df, goal="buy")
     >>> print(repr(c).splitlines()[0])
-    PathComparison: 20 converting and 20 other journeys (one per user); 2 of 2 transitions differ (adjusted p < 0.05); largest: ad → cart +100.0 points (95% CI +77.2 to +100.0)
+    PathComparison: 20 converting and 20 other journeys (one per user); 2 of 3 transitions differ (Benjamini-Hochberg, false discovery rate 5%); largest: ad → cart +100.0 points (95% CI +77.2 to +100.0)
     """
 
     _table: pd.DataFrame
@@ -505,6 +517,7 @@ class PathComparison(TableResult):
     level: float
     n_converted: int
     n_other: int
+    adjust: Adjustment = "bh"
 
     _formats = {"converted_share": "share", "converted_share_ci_low": "share", "converted_share_ci_high": "share",
                 "other_share": "share", "other_share_ci_low": "share", "other_share_ci_high": "share",
@@ -593,7 +606,7 @@ class PathComparison(TableResult):
         if not tested.any():
             return text + "; no transition could be compared"
         text += (f"; {int(self._table['significant'].sum()):,} of {int(tested.sum()):,} transitions differ "
-                 f"(adjusted p < {1 - self.level:.2g})")
+                 f"({adjustment_label(self.adjust, self.level)})")
         row = self._table.loc[self._table["difference"].abs().idxmax()]
         low, high = _points(row["difference_ci_low"]), _points(row["difference_ci_high"])
         return (text + f"; largest: {row['source']} → {row['target']} {_points(row['difference'])} points "
@@ -650,11 +663,11 @@ class ComparePathsAnalysis(JourneyAnalysis):
 
     unit: Unit
 
-    def __init__(self, *, goal: Goal, unit: Unit, gap: Duration, level: float) -> None:
+    def __init__(self, *, goal: Goal, unit: Unit, gap: Duration, adjust: Adjustment, level: float) -> None:
         super().__init__(goal=goal, unit=unit, gap=gap)
         if not self.goals:
             raise JourneyError(f"compare_paths needs a goal: name the conversion event(s) with {option('goal')}")
-        self.level = check_level(level)
+        self.level, self.adjust = check_level(level), check_adjust(adjust)
 
     def partial(self, log: EventLog, facts: Facts) -> Parts:
         journeys, goals = self.journeys(log)
@@ -684,11 +697,12 @@ class ComparePathsAnalysis(JourneyAnalysis):
         sources, targets = edges.index.get_level_values(0), edges.index.get_level_values(1)
         edges = edges.iloc[np.lexsort((targets.map(rank).to_numpy(), sources.map(rank).to_numpy()))]
         n_converted, n_other = int(total["n_converted"]), int(total["n_other"])
-        table = _compare_table(edges, n_converted, n_other, self.level)
-        return PathComparison(table, tuple(self.goals), self.unit, self.level, n_converted, n_other)
+        table = _compare_table(edges, n_converted, n_other, self.level, self.adjust)
+        return PathComparison(table, tuple(self.goals), self.unit, self.level, n_converted, n_other, self.adjust)
 
 
-def _compare_table(edges: pd.DataFrame, n_conv: int, n_other: int, level: float) -> pd.DataFrame:
+def _compare_table(edges: pd.DataFrame, n_conv: int, n_other: int, level: float,
+                   adjust: Adjustment = "bh") -> pd.DataFrame:
     k1, k2 = edges["converted"].to_numpy(), edges["other"].to_numpy()
     converted_low, converted_high = wilson_interval(k1, n_conv, level)
     other_low, other_high = wilson_interval(k2, n_other, level)
@@ -703,8 +717,9 @@ def _compare_table(edges: pd.DataFrame, n_conv: int, n_other: int, level: float)
         table["difference"] = table["converted_share"] - table["other_share"]
         table["difference_ci_low"], table["difference_ci_high"] = low, high
         table["ratio"] = table["converted_share"] / table["other_share"]
-    table["p_value"] = [independence_test([[a, n_conv - a], [b, n_other - b]])[0] for a, b in zip(k1, k2)]
-    table["p_adjusted"] = adjust_pvalues(table["p_value"])
+    # The p-value that inverts the Newcombe interval shown beside it: p < 1 - level exactly when it excludes 0.
+    table["p_value"] = newcombe_pvalue(k1, n_conv, k2, n_other)
+    table["p_adjusted"] = adjust_pvalues(table["p_value"], adjust)
     table["significant"] = (table["p_adjusted"] < 1 - level).fillna(False).astype(bool)
     table["direction"] = np.where(table["difference"] >= 0, "more", "less")
     table["converted_journeys"], table["other_journeys"] = k1, k2
