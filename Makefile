@@ -19,7 +19,7 @@ $(VENV): pyproject.toml
 	@touch $(VENV)
 
 demo: $(VENV)
-	$(BIN)/journey summary data/events.csv.gz
+	$(BIN)/journey summary journey/datasets/data/events.csv.gz
 	$(BIN)/journey report --out report
 	@mkdir -p docs && cp report/journey_map.png docs/journey_map.png
 
@@ -39,9 +39,10 @@ bench: $(VENV)
 notebooks: $(VENV)
 	$(BIN)/python notebooks/execute.py notebooks/*.ipynb
 
-# Regenerate the bundled sample data from its seeded generator.
+# Regenerate the bundled sample data from its seeded generator, in place in this checkout (the folder is
+# named: an installed package is never written to).
 data: $(VENV)
-	$(BIN)/python -m journey.datasets
+	$(BIN)/python -m journey.datasets journey/datasets/data
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

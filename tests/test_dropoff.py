@@ -141,7 +141,7 @@ def test_a_missing_segment_column_is_named():
 
 
 def test_the_sample_recovers_the_planted_mobile_payment_drop_off():
-    log = journey.read_events("data/events.csv.gz")
+    log = journey.read_events(journey.datasets.sample_path("events"))
     d = journey.drop_off(log, goal="purchase", by="device").to_frame()
     per_touchpoint = d.drop_duplicates("touchpoint").sort_values("p_value")
     assert per_touchpoint["touchpoint"].iloc[0] == "payment" and per_touchpoint["significant"].iloc[0]

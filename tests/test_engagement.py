@@ -382,7 +382,7 @@ def test_bad_arguments_are_named():
 
 
 def test_the_sample_gives_sane_engagement_figures():
-    log = journey.read_events("data/events.csv.gz")
+    log = journey.read_events(journey.datasets.sample_path("events"))
     s = journey.stickiness(log)
     assert 0.01 < s.confidence_interval().low < s.estimate < s.confidence_interval().high < 0.2
     c = journey.churn(log).to_frame()

@@ -41,7 +41,7 @@ def test_hand_computed_chain():
 
 
 def test_overall_conversion_equals_the_observed_share_exactly():
-    log = journey.read_events("data/events.csv.gz")
+    log = journey.read_events(journey.datasets.sample_path("events"))
     for by in ("user", "session"):
         m = journey.markov(log, goal="purchase", unit=by)
         g = journey.journey_graph(log, goal="purchase", unit=by)

@@ -132,7 +132,7 @@ def test_the_readme_map_is_up_to_date(tmp_path):
     from journey.cli import main
 
     out = tmp_path / "map.png"
-    assert main(["map", "data/events.csv.gz", "--goal", "purchase", "--min-share", "0.1", "--out", str(out)]) == 0
+    assert main(["map", str(journey.datasets.sample_path("events")), "--goal", "purchase", "--min-share", "0.1", "--out", str(out)]) == 0
     result = compare_images("docs/journey_map.png", str(out), tol=TOLERANCE)
     assert result is None, f"{result}: run `make demo` to refresh docs/journey_map.png"
 

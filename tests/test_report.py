@@ -60,7 +60,7 @@ def test_bad_input_stops_before_any_notebook_runs(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("journey: error: column 'timestamp'") and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
-    assert main(["report", "data/events.csv.gz", "--goal", "purchse", "--out", str(tmp_path / "o2")]) == 2
+    assert main(["report", str(journey.datasets.sample_path("events")), "--goal", "purchse", "--out", str(tmp_path / "o2")]) == 2
     assert "Did you mean 'purchase'" in capsys.readouterr().err
 
 

@@ -1,6 +1,9 @@
 """Bundled sample data: a seeded simulation of an online shop's customer journeys.
 
-The generative model (documented in ``data/README.md`` too) plants truths that the analyses must recover:
+The tables ship inside the package (``journey/datasets/data/``, described in its ``README.md``) and
+:func:`load_sample` reads them with :mod:`importlib.resources`, so an installed wheel has them too; nothing
+is simulated unless :func:`simulate` is called. The generative model plants truths that the analyses must
+recover:
 
 * **Mobile customers drop off at payment far more often**: from ``payment`` a desktop visit goes on to
   ``purchase`` with probability 0.85, a mobile visit with 0.55 (and exits with 0.11 vs 0.37).
@@ -18,7 +21,8 @@ Customers arrive uniformly over 180 days from 2025-01-06; observation ends on 20
 journeys, returns and survey answers after that are cut off (censored), as in a real export.
 
 Randomness comes only from :meth:`random.Random.random` with an integer seed, whose sequence Python
-guarantees across versions, so the files in ``data/`` are reproducible anywhere.
+guarantees across versions, so the shipped files are reproducible anywhere: ``make data`` (``python -m
+journey.datasets journey/datasets/data`` in a checkout) writes them again, identical to the byte.
 """
 
 from __future__ import annotations
@@ -27,17 +31,22 @@ import gzip
 import io
 import math
 import random
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import pandas as pd
 
-__all__ = ["simulate", "load_sample", "write_sample", "Sample", "DEFAULT_SEED", "DATA_DIR"]
+from ..errors import JourneyError, SourceError
+
+__all__ = ["simulate", "load_sample", "write_sample", "sample_path", "Sample", "DEFAULT_SEED", "FILES"]
 
 DEFAULT_SEED = 20250106
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+#: The file of each table, in the package's ``data`` folder (or a folder written by :func:`write_sample`).
 FILES = {"events": "events.csv.gz", "survey": "survey.csv.gz", "orders": "orders.csv.gz"}
+SampleTable = Literal["events", "survey", "orders"]
 
 FIRST_DAY = pd.Timestamp("2025-01-06", tz="UTC")
 ARRIVAL_DAYS = 180
@@ -74,7 +83,7 @@ DOUBLE_FIRE = 0.002
 
 
 class Sample(NamedTuple):
-    """The three tables of the sample, as they are stored in ``data/``."""
+    """The three tables of the sample, as they are stored in the package's ``data`` folder."""
 
     events: pd.DataFrame
     survey: pd.DataFrame
@@ -139,8 +148,35 @@ def simulate(n_customers: int = 20_000, seed: int = DEFAULT_SEED) -> Sample:
     return Sample(_events_table(events), _survey_table(survey), _orders_table(orders))
 
 
-def write_sample(directory: str | Path = DATA_DIR, n_customers: int = 20_000, seed: int = DEFAULT_SEED) -> list[Path]:
-    """Write the sample tables as gzip-compressed CSV with fixed gzip headers (no name, no time)."""
+def write_sample(directory: str | Path, n_customers: int = 20_000, seed: int = DEFAULT_SEED) -> list[Path]:
+    """Simulate the sample and write its tables to ``directory`` as gzip-compressed CSV.
+
+    The gzip headers are fixed (no file name, no time), so the same arguments give the same bytes.
+
+    Parameters
+    ----------
+    directory : str or path
+        Folder to write ``events.csv.gz``, ``survey.csv.gz`` and ``orders.csv.gz`` to (created if needed).
+        There is no default: the shipped files are regenerated in a checkout with ``make data``, never in
+        an installed package.
+    n_customers, seed : int
+        As for :func:`simulate`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in the order events, survey, orders.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from journey.datasets import load_sample, write_sample
+    >>> folder = tempfile.mkdtemp()
+    >>> [p.name for p in write_sample(folder, n_customers=30, seed=1)]
+    ['events.csv.gz', 'survey.csv.gz', 'orders.csv.gz']
+    >>> load_sample(folder).events["user_id"].nunique()
+    30
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
@@ -159,8 +195,70 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def _shipped(name: str) -> Traversable:
+    """A file of the package's ``data`` folder, wherever and however the package is installed."""
+    return resources.files(__name__).joinpath("data", FILES[name])
+
+
+def sample_path(table: SampleTable = "events") -> Path:
+    """The path of a shipped sample file, for functions and commands that take a file name.
+
+    Parameters
+    ----------
+    table : {"events", "survey", "orders"}
+        Which table's file.
+
+    Returns
+    -------
+    pathlib.Path
+        ``.../journey/datasets/data/events.csv.gz`` (or ``survey.csv.gz``, ``orders.csv.gz``) in the
+        installed package.
+
+    Raises
+    ------
+    JourneyError
+        ``table`` is not one of the three, or the package is not installed as files on disk (a zip
+        archive): use :func:`load_sample` then.
+
+    Examples
+    --------
+    >>> import journey
+    >>> from journey.datasets import sample_path
+    >>> sample_path("events").name
+    'events.csv.gz'
+    >>> journey.read_events(sample_path("events")).n_users
+    20000
+    """
+    if table not in FILES:
+        raise JourneyError(f"table must be one of {', '.join(map(repr, FILES))}, not {table!r}")
+    resource = _shipped(table)
+    if not isinstance(resource, Path):
+        raise SourceError(f"the sample file {FILES[table]} is inside an archive ({resource}), not on disk; "
+                          "read it with journey.datasets.load_sample()")
+    return resource
+
+
 def load_sample(directory: str | Path | None = None) -> Sample:
-    """The bundled sample as three DataFrames, read from ``data/`` (or simulated when it is absent).
+    """The sample as three DataFrames: the files shipped in the package, or those of ``directory``.
+
+    Nothing is simulated here: a missing file is an error (:func:`simulate` makes new tables).
+
+    Parameters
+    ----------
+    directory : str or path, optional
+        A folder written by :func:`write_sample`. By default the files shipped inside the package are
+        read (through :mod:`importlib.resources`, so an installed wheel reads its own copy).
+
+    Returns
+    -------
+    Sample
+        ``events``, ``survey`` and ``orders`` as :func:`simulate` describes them; ids are text, the
+        survey's ``nps`` and ``csat`` nullable integers (``Int64``).
+
+    Raises
+    ------
+    SourceError
+        One of the three files is missing (the message names every missing file).
 
     Examples
     --------
@@ -171,11 +269,21 @@ def load_sample(directory: str | Path | None = None) -> Sample:
     >>> log.n_users
     20000
     """
-    directory = DATA_DIR if directory is None else Path(directory)
-    if not all((directory / f).is_file() for f in FILES.values()):
-        return simulate()
-    tables = {name: pd.read_csv(directory / f, dtype={"user_id": "str", "customer_id": "str", "order_id": "str"})
-              for name, f in FILES.items()}
+    files: dict[str, Traversable | Path]
+    if directory is None:
+        files = {name: _shipped(name) for name in FILES}
+        where = "the installed package (journey/datasets/data); reinstall journey"
+    else:
+        files = {name: Path(directory) / f for name, f in FILES.items()}
+        where = f"{directory}; write them with journey.datasets.write_sample({str(directory)!r})"
+    missing = [FILES[name] for name, f in files.items() if not f.is_file()]
+    if missing:
+        raise SourceError(f"sample file{'s' if len(missing) > 1 else ''} {', '.join(missing)} not found in {where}")
+    tables = {}
+    for name, file in files.items():
+        with file.open("rb") as raw:
+            tables[name] = pd.read_csv(raw, compression="gzip",
+                                       dtype={"user_id": "str", "customer_id": "str", "order_id": "str"})
     for col in ("nps", "csat"):
         tables["survey"][col] = tables["survey"][col].astype("Int64")
     return Sample(**tables)

@@ -17,8 +17,6 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import JourneyError
-
 __all__ = ["run_report", "safe_csv", "TEMPLATE", "FORMULA_STARTS"]
 
 TEMPLATE = Path(__file__).parent / "templates" / "report.ipynb"
@@ -102,12 +100,9 @@ def run_report(events: str | os.PathLike[str] | None = None, *, survey: str | os
 
     out = Path(out)
     if events is None:
-        from ..datasets import DATA_DIR, FILES
+        from ..datasets import sample_path
 
-        folder = DATA_DIR if all((DATA_DIR / f).is_file() for f in FILES.values()) else None
-        if folder is None:
-            raise JourneyError("the bundled sample files are not installed here; pass an events file")
-        events, survey, orders = (str(folder / FILES[k]) for k in ("events", "survey", "orders"))
+        events, survey, orders = (str(sample_path(table)) for table in ("events", "survey", "orders"))
         goal = "purchase" if goal is None else goal
         user, time, event, score, orders_user = "user_id", "timestamp", "event", "nps", None
     log = read_events(events, user=user, time=time, event=event)  # validates: errors surface here, in one line
