@@ -37,7 +37,9 @@ _REMEMBERED = 4  # partitioned logs kept for plain Dask DataFrames given to anal
 
 def read_events_dask(source: Any, **options: Any) -> DaskEventLog:
     """A lazily read, validated :class:`DaskEventLog` of a Parquet or CSV path or glob, or a Dask DataFrame."""
-    import dask.dataframe as dd
+    from ..extras import require
+
+    dd = require("dask.dataframe", "dask", 'engine="dask"')
 
     if isinstance(source, (str, Path)):
         source = str(source)

@@ -91,12 +91,14 @@ def run_report(events: str | os.PathLike[str] | None = None, *, survey: str | os
     Raises
     ------
     JourneyError
-        Inputs are read and validated here first, so bad input raises before any notebook starts.
+        Inputs are read and validated here first, so bad input raises before any notebook starts; papermill
+        or nbconvert missing (the ``notebooks`` extra: ``pip install 'journey[notebooks]'``) is named in one line.
     """
-    import papermill
-    from nbconvert import HTMLExporter
-
+    from ..extras import require
     from ..io.events import read_events
+
+    papermill = require("papermill", "notebooks", "journey report")
+    HTMLExporter = require("nbconvert", "notebooks", "journey report").HTMLExporter
 
     out = Path(out)
     if events is None:
