@@ -1,5 +1,6 @@
 # Two commands matter: `make demo` (set up, then run the main job on the bundled data) and
 # `make test` (set up, then type-check and run every test: unit, property, doctests and notebooks).
+# `make docs` builds the documentation site (CONTRIBUTING.md).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,7 +9,7 @@ BIN    := $(VENV)/bin
 # changes); `-p journey.nbval_plugin` as well would register it twice.
 NBVAL  := --nbval --nbval-current-env --journey
 
-.PHONY: demo test bench notebooks data clean
+.PHONY: demo test docs bench notebooks data clean
 
 # The virtual environment: the package, editable, with every extra. Rebuilt when pyproject.toml changes.
 $(VENV): pyproject.toml
@@ -26,6 +27,11 @@ demo: $(VENV)
 test: $(VENV)
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest --doctest-modules journey tests $(NBVAL) notebooks --ignore=journey/report/templates
+
+# The documentation site, from docs/ (notebooks rendered from their stored outputs), into docs/_build/html.
+# Warnings are errors, all of them reported before the build fails.
+docs: $(VENV)
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
 bench: $(VENV)
 	$(BIN)/python benchmarks/read_events.py
@@ -45,4 +51,4 @@ data: $(VENV)
 	$(BIN)/python -m journey.datasets journey/datasets/data
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache build dist *.egg-info docs/_build docs/api/generated
