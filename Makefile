@@ -1,6 +1,6 @@
 # Two commands matter: `make demo` (set up, then run the main job on the bundled data) and
 # `make test` (set up, then type-check and run every test: unit, property, doctests and notebooks).
-# `make docs` builds the documentation site (CONTRIBUTING.md).
+# `make docs` builds the documentation site, `make lint` checks style and types (CONTRIBUTING.md).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 # changes); `-p journey.nbval_plugin` as well would register it twice.
 NBVAL  := --nbval --nbval-current-env --journey
 
-.PHONY: demo test docs bench notebooks data clean
+.PHONY: demo test lint docs bench notebooks data clean
 
 # The virtual environment: the package, editable, with every extra. Rebuilt when pyproject.toml changes.
 $(VENV): pyproject.toml
@@ -27,6 +27,12 @@ demo: $(VENV)
 test: $(VENV)
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest --doctest-modules journey tests $(NBVAL) notebooks --ignore=journey/report/templates
+
+# ruff (lint, and the format check: nothing is rewritten) and mypy, as .pre-commit-config.yaml runs them.
+lint: $(VENV)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy
 
 # The documentation site, from docs/ (notebooks rendered from their stored outputs), into docs/_build/html.
 # Warnings are errors, all of them reported before the build fails.

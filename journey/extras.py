@@ -21,14 +21,15 @@ def require(module: str, extra: str, feature: str) -> ModuleType:
     --------
     >>> require("json", "notebooks", "journey report").__name__
     'json'
-    >>> require("no_such_module", "notebooks", "journey report")
+    >>> require("no_such_module", "dask", 'engine="dask"')
     Traceback (most recent call last):
     ...
-    journey.errors.JourneyError: journey report needs no_such_module, which is not installed: pip install 'journey[notebooks]'
+    journey.errors.JourneyError: engine="dask" needs no_such_module, which is not installed: pip install 'journey[dask]'
     """
     try:
         return import_module(module)
     except ImportError as exc:  # a missing module, or one whose own dependency is missing (dask[dataframe])
         missing = exc.name or module
-        raise JourneyError(f"{feature} needs {missing}, which is not installed: "
-                           f"pip install 'journey[{extra}]'") from exc
+        raise JourneyError(
+            f"{feature} needs {missing}, which is not installed: pip install 'journey[{extra}]'"
+        ) from exc

@@ -8,9 +8,12 @@ import argparse
 
 from . import DEFAULT_SEED, write_sample
 
-parser = argparse.ArgumentParser(prog="python -m journey.datasets",
-                                 description="Write events.csv.gz, survey.csv.gz and orders.csv.gz to FOLDER.")
-parser.add_argument("folder", metavar="FOLDER", help="folder to write (journey/datasets/data regenerates the shipped files)")
+parser = argparse.ArgumentParser(
+    prog="python -m journey.datasets", description="Write events.csv.gz, survey.csv.gz and orders.csv.gz to FOLDER."
+)
+parser.add_argument(
+    "folder", metavar="FOLDER", help="folder to write (journey/datasets/data regenerates the shipped files)"
+)
 parser.add_argument("--customers", type=int, default=20_000, help="customers to simulate (default: 20000)")
 parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed of the generator (default: {DEFAULT_SEED})")
 args = parser.parse_args()
