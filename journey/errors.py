@@ -27,6 +27,7 @@ __all__ = [
     "MixedTimezoneError",
     "TimeUnitError",
     "UnknownEventError",
+    "RecordError",
     "option",
     "command_line",
 ]
@@ -135,6 +136,39 @@ class InvalidValuesError(JourneyError):
             f"column {column!r}: {reason} in {len(self.rows):,} row{'s' if len(self.rows) != 1 else ''}: "
             f"{quote_rows(self.rows, self.values)}.{(' ' + advice) if advice else ''}"
         )
+
+
+class RecordError(InvalidValuesError):
+    """Records of an export file that cannot be read: malformed JSON, a required field missing or unreadable.
+
+    The message names the file, the line (counted from 1, as editors do; ``record`` for Parquet rows, also
+    from 1) and the field. ``rows`` counts records across the whole source from 0, in reading order.
+
+    Attributes
+    ----------
+    file : str
+        The file (or archive member) holding the first offending record.
+    lines : list of int
+        Line (or record) numbers in ``file`` of the offending records, from 1.
+    field : str or None
+        The field, as the export names it (``event_timestamp``, ``properties.time``); None for a line that
+        is not JSON at all.
+    """
+
+    def __init__(self, file: str, lines: Sequence[int], field: str | None, reason: str, values: Sequence,
+                 rows: Sequence[int], noun: str = "line", advice: str = ""):
+        self.file, self.lines, self.field, self.noun = file, list(lines), field, noun
+        ValueError.__init__(self)  # the message is this class's own, not InvalidValuesError's
+        self.column, self.reason, self.rows, self.values = field or "", reason, list(rows), list(values)
+        where = f"field {field!r}: " if field else ""
+        shown = ", ".join(f"{noun} {n:,} ({_show(v)})" for n, v in zip(self.lines[:SHOWN_ROWS], self.values))
+        more = len(self.lines) - SHOWN_ROWS
+        count = f"{len(self.lines):,} {noun}{'s' if len(self.lines) != 1 else ''}"
+        self.args = (f"{file}: {where}{reason} in {count}: {shown}"
+                     f"{f' and {more:,} more' if more > 0 else ''}.{(' ' + advice) if advice else ''}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class MixedTimezoneError(InvalidValuesError):
