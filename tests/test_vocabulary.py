@@ -51,8 +51,16 @@ def _defaults(uses):
 def test_a_keyword_has_one_default_wherever_it_appears(keyword, default):
     # A picture of a result draws it at the result's own level unless told otherwise: None there.
     uses = {name: p for name, p in _uses(keyword).items() if not (name.startswith("plot_") and p.default is None)}
+    # read_events reads exports too: None there means "the format's own field", which for a tidy table is
+    # the default below (test_read_events_defaults_are_the_vocabulary_defaults_for_a_tidy_table).
     assert uses, f"no public function takes {keyword}="
+    uses = {name: p for name, p in uses.items() if not (name == "read_events" and p.default is None)}
     assert set(map(repr, _defaults(uses).values())) <= {repr(default)}, _defaults(uses)
+
+
+def test_read_events_defaults_are_the_vocabulary_defaults_for_a_tidy_table():
+    df = pd.DataFrame({"user_id": ["a"], "timestamp": ["2025-01-01T10:00Z"], "event": ["home"]})
+    assert journey.read_events(df).input_names == {"user": "user_id", "time": "timestamp", "event": "event"}
 
 
 def _options(parameter):

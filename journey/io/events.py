@@ -39,6 +39,8 @@ from .aliases import Duration, Period
 
 if TYPE_CHECKING:
     from .dask_log import DaskEventLog
+    from .formats.report import ReadReport
+    from .identities import Identities
 
 #: What every log analysis accepts: an :class:`EventLog`, a DataFrame with the default column names
 #: (validated on the way in), or a log on Dask (a DaskEventLog or a Dask DataFrame, see
@@ -75,27 +77,31 @@ def drop_advice(listed_in: str = "log.dropped") -> str:
 
 
 @overload
-def read_events(source: Source, *, user: str = ..., time: str = ..., event: str = ..., tz: str = ...,
-                time_unit: TimeUnit | None = ..., on_invalid: OnInvalid = ..., encoding: str = ...,
+def read_events(source: Source, *, format: str | None = ..., user: str | None = ..., time: str | None = ...,
+                event: str | None = ..., tz: str = ..., time_unit: TimeUnit | None = ..., on_invalid: OnInvalid = ...,
+                encoding: str = ..., identities: Identities | None = ...,
                 engine: Literal["pandas"] = ...) -> EventLog: ...
 
 
 @overload
-def read_events(source: Source, *, user: str = ..., time: str = ..., event: str = ..., tz: str = ...,
-                time_unit: TimeUnit | None = ..., on_invalid: OnInvalid = ..., encoding: str = ...,
+def read_events(source: Source, *, format: str | None = ..., user: str | None = ..., time: str | None = ...,
+                event: str | None = ..., tz: str = ..., time_unit: TimeUnit | None = ..., on_invalid: OnInvalid = ...,
+                encoding: str = ..., identities: Identities | None = ...,
                 engine: Literal["dask"]) -> DaskEventLog: ...
 
 
 def read_events(
     source: Source,
     *,
-    user: str = "user_id",
-    time: str = "timestamp",
-    event: str = "event",
+    format: str | None = None,
+    user: str | None = None,
+    time: str | None = None,
+    event: str | None = None,
     tz: str = "UTC",
     time_unit: TimeUnit | None = None,
     on_invalid: OnInvalid = "raise",
     encoding: str = "utf-8",
+    identities: Identities | None = None,
     engine: Literal["pandas", "dask"] = "pandas",
 ) -> EventLog | DaskEventLog:
     """Read an event log and validate it once, for every analysis that follows.
@@ -103,11 +109,19 @@ def read_events(
     Parameters
     ----------
     source : str, os.PathLike or pandas.DataFrame
-        A ``.csv``, ``.csv.gz`` or ``.parquet`` file, or a DataFrame (which is never modified).
-    user, time, event : str
-        Names of the columns holding the customer id, the timestamp and the touchpoint. When the
-        defaults are absent, pm4py's ``case:concept:name``, ``time:timestamp`` and ``concept:name``
-        are used if present.
+        A ``.csv``, ``.csv.gz`` or ``.parquet`` file, or a DataFrame (which is never modified). With
+        ``format=``, also a folder or glob of export files (``"exports/*.json.gz"``); gzip is read
+        transparently.
+    format : {"ga4", "segment", "amplitude", "mixpanel", "posthog"}, optional
+        The export the source is (see :mod:`journey.io.formats` for the list and for what becomes the
+        user, the time, the event and the session in each). None (default): a tidy table, one row per
+        event. An unknown name is a :class:`~journey.errors.SourceError` listing the formats.
+    user, time, event : str, optional
+        Names of the columns holding the customer id, the timestamp and the touchpoint. Defaults:
+        ``user_id``, ``timestamp`` and ``event`` for a tidy table (when they are absent, pm4py's
+        ``case:concept:name``, ``time:timestamp`` and ``concept:name`` are used if present); the
+        format's own fields with ``format=`` (GA4: ``user_pseudo_id``, or ``user="user_id"`` for
+        logged-in ids stitched to their devices).
     tz : str
         Time zone of timestamps that carry no offset (naive). Timestamps with an offset or ``Z`` are
         converted to UTC; the stored time is always timezone-aware UTC.
@@ -119,7 +133,12 @@ def read_events(
         :class:`~journey.errors.InvalidValuesError`. ``"drop"``: such rows are dropped with a
         :class:`~journey.errors.JourneyWarning`, and ``log.dropped`` lists each one and why.
     encoding : str
-        Text encoding of CSV files.
+        Text encoding of CSV (and JSON) files.
+    identities : pandas.DataFrame, pandas.Series or dict, optional
+        Links from anonymous ids to user ids: a two-column table (anonymous id, then user id), or a
+        mapping. Every event of a linked anonymous id is given to its user (see
+        :mod:`journey.io.identities`); links the export holds itself (Segment ``identify``, ...) are added
+        after these. ``log.report`` counts the events stitched.
     engine : {"pandas", "dask"}
         ``"dask"`` reads a path or glob (``"events/*.parquet"``) or a Dask DataFrame lazily as a
         :class:`~journey.io.dask_log.DaskEventLog`: each partition is validated the same way when first
@@ -130,12 +149,17 @@ def read_events(
     EventLog
         ``frame`` holds ``user``, ``time`` (UTC), ``event`` (categorical) and the other input columns
         unchanged, sorted by user then time; events of one user at the same instant keep input order.
-        With ``engine="dask"``, a :class:`~journey.io.dask_log.DaskEventLog`.
+        With ``engine="dask"``, a :class:`~journey.io.dask_log.DaskEventLog`. Read with ``format=``, the
+        log also holds the source's sessions in ``session`` where it defines them (``unit="session"``
+        journeys then follow them) and ``log.report`` says what was dropped, de-duplicated and stitched.
 
     Raises
     ------
     SourceError
         A file that does not exist or cannot be read, or a format journey does not read.
+    RecordError
+        With ``format=``: a malformed JSON line or a record missing a required field, naming the file, the
+        line (from 1) and the field (unless ``on_invalid="drop"``, which lists them in ``log.dropped``).
     MissingColumnError
         A user, time or event column that is not in the input (the message lists the columns and
         suggests the closest name).
@@ -170,25 +194,44 @@ def read_events(
     ['home', 'cart', 'home']
     >>> log.n_users
     2
+
+    An export is read the same way; its report accounts for every record:
+
+    >>> segment = pd.DataFrame({"type": ["page", "identify", "track"], "anonymousId": ["c1", "c1", "c1"],
+    ...                         "userId": [None, "ann", "ann"], "name": ["Home", None, None],
+    ...                         "event": [None, None, "Signed Up"], "messageId": ["m1", "m2", "m3"],
+    ...                         "timestamp": ["2025-01-01T10:00Z", "2025-01-01T10:01Z", "2025-01-01T10:02Z"]})
+    >>> log = journey.read_events(segment, format="segment")
+    >>> log.frame[["user", "event"]].values.tolist()
+    [['ann', 'page:Home'], ['ann', 'Signed Up']]
+    >>> log.report.not_events, log.report.stitched_events
+    ({'identify': 1}, 1)
     """
     if on_invalid not in ("raise", "drop"):
         raise JourneyError(f'on_invalid must be "raise" or "drop", not {on_invalid!r}')
+    from .formats.loading import DEFAULT_NAMES, check_format_options, dropped_rows, load_source, read_report, refuse
+
+    check_format_options(format, engine)
     if engine == "dask":
         from .dask_log import read_events_dask
 
-        return read_events_dask(source, user=user, time=time, event=event, tz=tz, time_unit=time_unit,
+        return read_events_dask(source, user=user or DEFAULT_NAMES["user"], time=time or DEFAULT_NAMES["time"],
+                                event=event or DEFAULT_NAMES["event"], tz=tz, time_unit=time_unit,
                                 on_invalid=on_invalid, encoding=encoding)
     if engine != "pandas":
         raise JourneyError(f'engine must be "pandas" or "dask", not {engine!r}')
     if time_unit is not None and time_unit not in TIME_UNITS:
         raise JourneyError(f"time_unit must be one of {', '.join(map(repr, TIME_UNITS))}, not {time_unit!r}")
     _check_tz(tz)
-    given = {"user": user, "time": time, "event": event}
-    raw, description = load_table(source, given, encoding)
+    loaded, stitching = load_source(source, format, {"user": user, "time": time, "event": event}, encoding,
+                                    on_invalid, identities)
+    raw, description, given = loaded.frame, loaded.description, loaded.names
+    time_unit = time_unit or loaded.time_unit  # type: ignore[assignment]
     _refuse_duplicate_columns(raw.columns, description)
     names = {role: resolve_column(role, name, raw.columns) for role, name in given.items()}
     if len(raw) == 0:
-        raise EmptyLogError(f"{description} holds no rows (columns: {', '.join(map(str, raw.columns))})")
+        lost = f" ({sum(len(p.records) for p in loaded.problems):,} records unreadable)" if loaded.problems else ""
+        raise EmptyLogError(f"{description} holds no rows{lost} (columns: {', '.join(map(str, raw.columns))})")
     check_clashes(names, raw.columns)
 
     problems: list[tuple[np.ndarray, str, str, pd.Series]] = []  # (rows, column, reason, values)
@@ -198,27 +241,34 @@ def read_events(
 
     keep = None
     dropped = empty_dropped()
-    if problems:
-        if on_invalid == "raise":
-            rows, column, reason, values = problems[0]
-            raise InvalidValuesError(column, reason, rows.tolist(), values.tolist(), drop_advice())
-        dropped = dropped_table(problems)
+    if problems or loaded.problems:
+        if problems and on_invalid == "raise":
+            raise refuse(loaded, *problems[0])
+        table = dropped_table(problems) if problems else empty_dropped()
         keep = np.ones(len(raw), dtype=bool)
-        keep[dropped["row"].to_numpy()] = False
+        keep[table["row"].to_numpy()] = False
+        dropped = dropped_rows(loaded, table)
         if not keep.any():
             raise EmptyLogError(f"{description}: every row was invalid; log.dropped would list all {len(raw):,}")
+        found = [(len(r), col, reason) for r, col, reason, _ in problems]
+        found += [(len(p.records), p.field or "(record)", p.reason) for p in loaded.problems]
+        unread = sum(len(p.records) for p in loaded.problems)
         warnings.warn(
-            f"dropped {len(raw) - int(keep.sum()):,} of {len(raw):,} rows of {description}: "
-            + "; ".join(f"{reason} in {col!r} ({len(r):,})" for r, col, reason, _ in problems)
+            f"dropped {len(raw) - int(keep.sum()) + unread:,} of "
+            f"{loaded.counts.records if loaded.format else len(raw):,} {'records' if loaded.format else 'rows'} of "
+            f"{description}: " + "; ".join(f"{reason} in {col!r} ({n:,})" for n, col, reason in found)
             + ". log.dropped lists each one.",
             JourneyWarning,
             stacklevel=2,
         )
 
     frame, user_codes = _canonical_frame(raw, names, users, times, events, keep)
-    order, user_codes = _sort_by_user_and_time(frame, user_codes)
+    tiebreak = tuple(k if keep is None else k[keep] for k in loaded.tiebreak)
+    order, user_codes = _sort_by_user_and_time(frame, user_codes, tiebreak)
+    n_invalid = 0 if keep is None else len(raw) - int(keep.sum())
+    report = read_report(loaded, stitching, len(frame), n_invalid, identities is not None)
     return EventLog(frame, dropped=dropped, source=description, input_names=names, _user_codes=user_codes,
-                    _order=order)
+                    _order=order, session_source=loaded.session_field, report=report)
 
 
 class EventLog:
@@ -241,11 +291,18 @@ class EventLog:
         Where the events came from.
     input_names : dict
         The input's names of the ``user``, ``time`` and ``event`` columns (``{"user": "user_id", ...}``).
+    session_source : str or None
+        The source's field that the ``session`` column holds (``"ga_session_id"``) when the source defines
+        sessions: ``unit="session"`` journeys then follow it, not the ``gap=`` rule. None otherwise.
+    report : ReadReport or None
+        For a log read with ``format=`` or ``identities=``: what reading did to the records (records
+        read, not events, duplicates dropped, unreadable, events stitched), with exact counts.
     """
 
     def __init__(self, frame: pd.DataFrame, *, dropped: pd.DataFrame | None = None, source: str = "DataFrame",
                  session_gap: pd.Timedelta | None = None, input_names: dict[str, str] | None = None,
-                 _user_codes: np.ndarray | None = None, _order: np.ndarray | None = None):
+                 _user_codes: np.ndarray | None = None, _order: np.ndarray | None = None,
+                 session_source: str | None = None, report: ReadReport | None = None):
         # ``frame`` is in input order and ``_order`` sorts it; None means it is sorted already.
         self._data, self._order = frame, _order
         self.dropped = empty_dropped() if dropped is None else dropped
@@ -253,6 +310,7 @@ class EventLog:
         self.session_gap = session_gap
         # The user's own names of the user, time and event columns, so messages speak in them.
         self.input_names = {"user": "user", "time": "time", "event": "event", **(input_names or {})}
+        self.session_source, self.report = session_source, report
         if _user_codes is not None:
             self.__dict__["user_codes"] = _user_codes
 
@@ -353,8 +411,20 @@ class EventLog:
 
     @cached_property
     def n_duplicates(self) -> int:
-        """Rows identical in every column to an earlier row (kept, never dropped)."""
-        return int(self._data.duplicated().sum())
+        """Rows identical in every column to an earlier row (kept, never dropped).
+
+        Columns of nested values (a GA4 event's ``items``, Arrow lists) are not compared.
+        """
+        flat = [c for c in self._data.columns
+                if not (isinstance(self._data[c].dtype, pd.ArrowDtype) and self._data[c].dtype.pyarrow_dtype.num_fields)]
+        return int(self._data[flat].duplicated().sum())
+
+    @cached_property
+    def n_sessions(self) -> int | None:
+        """Sessions defined by the source (``session_source``): journeys with ``unit="session"``; else None."""
+        if self.session_source is None or not len(self):
+            return None
+        return int(source_session_starts(self.user_codes, self.column("session")).sum())
 
     def summary(self) -> pd.Series:
         """The figures of the log as a Series: rows, users, event types, time span, duplicates, dropped.
@@ -385,10 +455,23 @@ class EventLog:
                 "events per user (max)": int(per_user.max()),
                 "exact duplicates (kept)": self.n_duplicates,
                 "rows dropped at read": len(self.dropped),
+                **self._read_figures(),
             },
             name=self.source,
             dtype=object,
         )
+
+    def _read_figures(self) -> dict[str, Any]:
+        """The figures of the read report and of the source's sessions, for :meth:`summary`."""
+        figures: dict[str, Any] = {}
+        if self.report is not None:
+            r = self.report
+            figures.update({"records read": r.records, "not events": sum(r.not_events.values()),
+                            "duplicates dropped": r.duplicates, "events stitched": r.stitched_events,
+                            "anonymous ids stitched": r.stitched_ids})
+        if self.session_source is not None:
+            figures[f"sessions (from {self.session_source})"] = self.n_sessions
+        return figures
 
     # -- derived logs ------------------------------------------------------------------------------
     def sessions(self, gap: str | pd.Timedelta = "30min") -> EventLog:
@@ -428,6 +511,12 @@ class EventLog:
         [1, 1, 2]
         """
         gap_ns = duration_ns(gap, "gap")
+        if self.session_source is not None:
+            raise JourneyError(
+                f"this log's sessions come from the source ({self.session_source!r}, in column 'session'), and "
+                f"unit='session' journeys follow them; to cut sessions at inactivity gaps instead, read it "
+                f"again and drop or rename that field first"
+            )
         if "session" in self._data.columns and self.session_gap is None:
             raise JourneyError(
                 "column 'session' is already in the log (from the input); rename it before calling "
@@ -443,7 +532,7 @@ class EventLog:
             session = in_input_order
         return EventLog(self._data.assign(session=session), dropped=self.dropped, source=self.source,
                         session_gap=pd.Timedelta(gap_ns), input_names=self.input_names, _user_codes=self.user_codes,
-                        _order=self._order)
+                        _order=self._order, report=self.report)
 
     def with_period(self, period: Period = "M", *, name: str = "period") -> EventLog:
         """The same events with a column naming each event's calendar period, to compare periods with ``by=``.
@@ -496,7 +585,7 @@ class EventLog:
         labels = period_labels(self._data["time"].array.as_unit("ns").asi8, period)
         return EventLog(self._data.assign(**{name: labels}), dropped=self.dropped, source=self.source,
                         session_gap=self.session_gap, input_names=self.input_names, _user_codes=self.user_codes,
-                        _order=self._order)
+                        _order=self._order, session_source=self.session_source, report=self.report)
 
     # -- display -----------------------------------------------------------------------------------
     def _summary_lines(self) -> list[tuple[str, str]]:
@@ -512,7 +601,23 @@ class EventLog:
             ("exact duplicates", f"{s['exact duplicates (kept)']:,} (kept)"),
             ("rows dropped at read", f"{s['rows dropped at read']:,}"),
             ("other columns", ", ".join(map(str, extra)) or "none"),
-        ] + ([("sessions", f"split at gaps > {self.session_gap}")] if self.session_gap is not None else [])
+        ] + ([("sessions", f"split at gaps > {self.session_gap}")] if self.session_gap is not None else []) + (
+            [("sessions", f"{self.n_sessions:,} from the source's {self.session_source}")]
+            if self.session_source is not None else []) + ([("read", self._read_line())] if self.report is not None else [])
+
+    def _read_line(self) -> str:
+        r = self.report
+        assert r is not None
+        parts = [f"{r.records:,} records"]
+        if r.not_events:
+            parts.append(f"{sum(r.not_events.values()):,} not events")
+        if r.duplicates:
+            parts.append(f"{r.duplicates:,} duplicates dropped ({r.duplicate_key})")
+        if r.unreadable:
+            parts.append(f"{r.unreadable:,} unreadable")
+        if r.stitched_events:
+            parts.append(f"{r.stitched_events:,} events stitched from {r.stitched_ids:,} anonymous ids")
+        return ", ".join(parts) + " (log.report has the details)"
 
     def __repr__(self) -> str:
         lines = self._summary_lines()
@@ -581,6 +686,23 @@ def session_starts(user_codes: np.ndarray, t_ns: np.ndarray, gap_ns: int) -> np.
     """Boolean mask of rows that open a session: a new user, or more than ``gap_ns`` since the last event."""
     starts = user_starts(user_codes)
     starts[1:] |= np.diff(t_ns) > gap_ns
+    return starts
+
+
+def source_session_starts(user_codes: np.ndarray, sessions: np.ndarray) -> np.ndarray:
+    """Rows that open a session when the source defines them: a new user, or another session id.
+
+    A row without a session id continues the session before it (GA4 leaves a few events without
+    ``ga_session_id``); at a user's start, such rows form a session of their own until the first id. A
+    session whose events interleave with another's (two devices of one stitched user at once) opens again
+    at each return to it: journeys are runs of rows in time order.
+    """
+    codes = pd.factorize(sessions)[0]
+    starts = user_starts(user_codes)
+    where = np.where((codes >= 0) | starts, np.arange(len(codes)), 0)
+    np.maximum.accumulate(where, out=where)
+    filled = codes[where]
+    starts[1:] |= filled[1:] != filled[:-1]
     return starts
 
 
@@ -953,13 +1075,16 @@ def _canonical_frame(raw: pd.DataFrame, names: dict[str, str], users: tuple, tim
     return frame, user_codes
 
 
-def _sort_by_user_and_time(frame: pd.DataFrame, codes: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+def _sort_by_user_and_time(frame: pd.DataFrame, codes: np.ndarray,
+                           tiebreak: tuple[np.ndarray, ...] = ()) -> tuple[np.ndarray | None, np.ndarray]:
     """The order that sorts ``frame`` by (user, time), ties in input order, and dense user codes in that order.
 
     ``codes`` rank users in sorted order. The frame itself is not reordered (the log keeps the order and
-    permutes only the arrays it needs); None when the rows are in order already.
+    permutes only the arrays it needs); None when the rows are in order already. ``tiebreak`` (int64
+    arrays, most significant first) orders a user's events at one instant before input order does: GA4's
+    batch numbers.
     """
-    order = _stable_order(codes, time_ns(frame["time"]))
+    order = _stable_order(codes, time_ns(frame["time"]), tiebreak)
     if order is not None:
         codes = codes[order]
     dense = np.zeros(len(codes), dtype=np.int64)
@@ -967,14 +1092,26 @@ def _sort_by_user_and_time(frame: pd.DataFrame, codes: np.ndarray) -> tuple[np.n
     return order, dense
 
 
-def _stable_order(codes: np.ndarray, t: np.ndarray) -> np.ndarray | None:
+def _stable_order(codes: np.ndarray, t: np.ndarray, tiebreak: tuple[np.ndarray, ...] = ()) -> np.ndarray | None:
     """Row order sorting by (code, t) with ties in input order; None when rows are in order already.
 
     When user code and time (in the coarsest unit that holds every timestamp exactly: s, ms, us or ns)
     pack into 63 bits, one argsort of the packed key does it (split by user across two threads for large
-    logs), and the rare runs of equal keys are put back in input order. Otherwise a stable argsort on time
-    ranks the rows and a sort of ``code << bits | rank`` orders them by user.
+    logs), and the rare runs of equal keys are put back in input order (by ``tiebreak`` first, when given).
+    Otherwise a stable argsort on time ranks the rows and a sort of ``code << bits | rank`` orders them by
+    user.
     """
+    if tiebreak:
+        if not len(t):
+            return None
+        # Ties are few: only their rows pay for the tiebreak, in stable_argsort or in this exact lexsort.
+        origin = int(t.min())
+        unit = common_unit(t)
+        relative = (t - origin) // unit
+        time_bits = max(int(relative.max()).bit_length(), 1)
+        if int(codes.max()).bit_length() + time_bits <= 63:
+            return stable_argsort((codes.astype(np.int64) << time_bits) | relative, codes, tiebreak)
+        return np.lexsort((np.arange(len(t)), *reversed(tiebreak), t, codes))
     same_user = codes[1:] == codes[:-1]
     if (codes[1:] >= codes[:-1]).all() and (~same_user | (t[1:] >= t[:-1])).all():
         return None
@@ -1010,11 +1147,12 @@ def common_unit(t: np.ndarray) -> int:
 PARALLEL_ROWS = 2_000_000
 
 
-def stable_argsort(key: np.ndarray, codes: np.ndarray) -> np.ndarray:
+def stable_argsort(key: np.ndarray, codes: np.ndarray, tiebreak: tuple[np.ndarray, ...] = ()) -> np.ndarray:
     """``np.argsort(key, kind="stable")`` for int64 keys whose high bits are the non-negative ``codes``.
 
     An unstable argsort is several times faster than a stable one; the few runs of equal keys (events of a
-    user at the same instant) are then put back in input order. Large inputs are split at a code into two
+    user at the same instant) are then put back in input order (ordered by the ``tiebreak`` arrays first,
+    most significant first, when given). Large inputs are split at a code into two
     halves sorted on two threads (numpy releases the GIL while sorting): every key of the first half is
     below every key of the second, so the halves simply follow each other.
     """
@@ -1036,7 +1174,8 @@ def stable_argsort(key: np.ndarray, codes: np.ndarray) -> np.ndarray:
         in_run[:-1] |= tie
         at = np.flatnonzero(in_run)
         run = np.cumsum(~np.r_[False, tie][at])  # a run starts where the key differs from the one before
-        order[at] = order[at][np.lexsort((order[at], run))]
+        rows = order[at]
+        order[at] = rows[np.lexsort((rows, *(k[rows] for k in reversed(tiebreak)), run))]
     return order
 
 
