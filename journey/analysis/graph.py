@@ -49,7 +49,8 @@ def journey_graph(log: LogLike, *, goal: Goal = None, unit: Unit = "user", gap: 
     unit : {"user", "session"}
         What one journey is: everything a user did, or one session (see :meth:`EventLog.sessions`).
     gap : str or pandas.Timedelta
-        Inactivity that ends a session, with ``unit="session"``.
+        Inactivity that ends a session, with ``unit="session"``, when the log has no sessions of its source
+        (a log read from a GA4, Amplitude or PostHog export follows their session ids instead).
 
     Returns
     -------
@@ -58,7 +59,8 @@ def journey_graph(log: LogLike, *, goal: Goal = None, unit: Unit = "user", gap: 
         :data:`journey.START` and :data:`journey.END`, with ``visits``, ``journeys``, ``entries``,
         ``exits``, ``conversions`` and ``kind`` ("start", "end", "goal", "touchpoint"). Edges: ``count``,
         ``journeys``, ``share`` (0-1), ``median_seconds``. Graph: ``n_journeys``, ``n_events``, ``goal``,
-        ``n_conversions``, ``n_transitions``, ``unit``, ``gap``.
+        ``n_conversions``, ``n_transitions``, ``unit``, ``gap``, ``sessions`` (the source field sessions
+        came from, such as ``ga_session_id``, or None).
 
     Raises
     ------
@@ -112,8 +114,11 @@ class GraphAnalysis(JourneyAnalysis):
 
     def finish(self, total: Parts, facts: Facts) -> JourneyGraph:
         graph = _graph(total, set(self.goals))
+        by_source = self.unit == "session" and facts.sessions is not None
         graph.graph.update(goal=self.goal if self.goal is None or isinstance(self.goal, (str, int, float))
-                           else list(self.goal), unit=self.unit, gap=str(self.gap) if self.unit == "session" else None)
+                           else list(self.goal), unit=self.unit,
+                           gap=str(self.gap) if self.unit == "session" and not by_source else None,
+                           sessions=facts.sessions if by_source else None)
         return graph
 
 
@@ -316,7 +321,8 @@ class JourneyGraph(Result, nx.DiGraph):
     def _headline(self) -> str:
         g = self.graph
         n_edges = sum(1 for a, b in self.edges if a != START and b != END)
-        unit = g.get("unit", "user") + (f" (gap {g['gap']})" if g.get("gap") else "")
+        unit = g.get("unit", "user") + (f" (gap {g['gap']})" if g.get("gap") else "") + (
+            f" (from {g['sessions']})" if g.get("sessions") else "")
         text = (f"{len(self.touchpoints()):,} touchpoints, {n_edges:,} transitions between them; "
                 f"{g.get('n_journeys', 0):,} journeys by {unit}, {g.get('n_events', 0):,} events")
         if g.get("goal") is not None:

@@ -98,7 +98,7 @@ def local_facts(log: EventLog) -> Facts:
     t = log.time_ns
     return Facts(columns=tuple(log.columns), touchpoints=tuple(log.events),
                  start_ns=int(t.min()) if len(t) else 0, end_ns=int(t.max()) if len(t) else 0, exact=True,
-                 input_names=getattr(log, "input_names", {}))
+                 input_names=getattr(log, "input_names", {}), sessions=getattr(log, "session_source", None))
 
 
 def orders_facts(orders: pd.DataFrame, exact: bool = True) -> Facts:

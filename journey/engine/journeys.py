@@ -2,6 +2,11 @@
 
 A journey is everything one user did (``unit="user"``) or one session of a user (``unit="session"``).
 Rows keep the EventLog order, so each journey is a contiguous run of rows in time order.
+
+Sessions come from the source when it defines them: a log read from a GA4, Amplitude or PostHog export
+keeps their ids in its ``session`` column (``log.session_source`` names the field, ``ga_session_id``), and
+``unit="session"`` journeys follow those ids; ``gap=`` is then not used. Otherwise a session ends after
+``gap`` of inactivity.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import pandas as pd
 
 from ..errors import JourneyError, UnknownEventError
 from .core import Analysis
-from ..io.events import EventLog, as_event_log, duration_ns, session_starts, user_starts
+from ..io.events import EventLog, as_event_log, duration_ns, session_starts, source_session_starts, user_starts
 from ..io.aliases import Goal
 from ..io.facts import Facts
 
@@ -96,11 +101,17 @@ class Journeys:
 
 
 def split_journeys(log: EventLog, unit: str = "user", gap: str | pd.Timedelta = "30min") -> Journeys:
-    """Cut ``log`` into journeys by user, or by session (a new one after ``gap`` of inactivity)."""
+    """Cut ``log`` into journeys by user, or by session: the source's sessions when the log has them
+    (``log.session_source``), else a new session after ``gap`` of inactivity."""
     check_unit(unit)
     t = log.time_ns
     codes = log.user_codes
-    begins = session_starts(codes, t, duration_ns(gap, "gap")) if unit == "session" else user_starts(codes)
+    if unit != "session":
+        begins = user_starts(codes)
+    elif getattr(log, "session_source", None) is not None:
+        begins = source_session_starts(codes, log.column("session"))
+    else:
+        begins = session_starts(codes, t, duration_ns(gap, "gap"))
     journey = np.cumsum(begins, dtype=np.int32 if len(begins) < 2**31 else np.int64) - 1
     return Journeys(events=log.event_codes, starts=np.flatnonzero(begins), journey=journey, time=t, names=log.events)
 

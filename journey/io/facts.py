@@ -33,6 +33,9 @@ class Facts:
     exact : bool
         True when the whole data is one part (the local path): medians are exact. On a distributed log
         they merge as log-spaced histograms with a stated error bound.
+    sessions : str or None
+        The source field that defines the log's sessions (``"ga_session_id"``), when ``unit="session"``
+        journeys follow the source rather than ``gap=``.
     """
 
     columns: tuple
@@ -42,6 +45,7 @@ class Facts:
     exact: bool = True
     argument: str = field(default="log", compare=False)
     input_names: dict = field(default_factory=dict, compare=False)
+    sessions: str | None = None
 
     def shown_columns(self) -> list[str]:
         """The columns as the user named them (``user_id`` rather than the canonical ``user``)."""
