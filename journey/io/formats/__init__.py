@@ -80,6 +80,7 @@ def _lazy(module: str, function: str) -> Reader:
 #: Format name -> reader. One line per format.
 READERS: dict[str, Reader] = {
     "ga4": _lazy("ga4", "read_ga4"),
+    "segment": _lazy("segment", "read_segment"),
 }
 
 
