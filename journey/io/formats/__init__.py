@@ -81,6 +81,7 @@ def _lazy(module: str, function: str) -> Reader:
 READERS: dict[str, Reader] = {
     "ga4": _lazy("ga4", "read_ga4"),
     "segment": _lazy("segment", "read_segment"),
+    "amplitude": _lazy("amplitude", "read_amplitude"),
 }
 
 
