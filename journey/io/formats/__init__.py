@@ -82,6 +82,7 @@ READERS: dict[str, Reader] = {
     "ga4": _lazy("ga4", "read_ga4"),
     "segment": _lazy("segment", "read_segment"),
     "amplitude": _lazy("amplitude", "read_amplitude"),
+    "mixpanel": _lazy("mixpanel", "read_mixpanel"),
 }
 
 
