@@ -83,6 +83,7 @@ READERS: dict[str, Reader] = {
     "segment": _lazy("segment", "read_segment"),
     "amplitude": _lazy("amplitude", "read_amplitude"),
     "mixpanel": _lazy("mixpanel", "read_mixpanel"),
+    "posthog": _lazy("posthog", "read_posthog"),
 }
 
 
