@@ -48,6 +48,8 @@ INTEGERS = ("event_timestamp", "event_previous_timestamp", "event_bundle_sequenc
             "ecommerce.total_item_quantity", "ecommerce.unique_items")
 TIEBREAK = ("batch_page_id", "batch_ordering_id", "batch_event_index")
 SESSION = "ga_session_id"
+#: Text that repeats, read from Parquet dictionary-encoded: parameter and property keys, event names.
+DICTIONARY = ("event_params.list.element.key", "user_properties.list.element.key", "event_name")
 
 
 def read_ga4(source: Any, request: Request) -> Loaded:
@@ -76,7 +78,7 @@ def read_ga4(source: Any, request: Request) -> Loaded:
     >>> journey.read_events(export, format="ga4").frame[["event", "session"]].values.tolist()
     [['session_start', 17], ['page_view', 17]]
     """
-    g = gather(source, request.on_invalid, KINDS, "GA4", _flat, request.encoding)
+    g = gather(source, request.on_invalid, KINDS, "GA4", _flat, request.encoding, dictionary=DICTIONARY)
     time = request.time or "event_timestamp"
     _require_column(g.table.column_names, time, "time")
     epoch_times(g, time, lambda values: np.zeros(len(values), dtype=np.int64) + 6)

@@ -48,23 +48,40 @@ def key_values(column: Any, n_rows: int, value_fields: Sequence[str]) -> dict[st
         return {}
     parents = pc.list_parent_indices(lists).to_numpy()
     names = flat.type.names
-    keys = flat.field(names.index("key")).dictionary_encode()
+    keys = flat.field(names.index("key"))
+    keys = keys if pa.types.is_dictionary(keys.type) else keys.dictionary_encode()
     codes = keys.indices.fill_null(-1).to_numpy(zero_copy_only=False)
     value = flat.field(names.index("value")) if "value" in names else None
     fields = {f: _numeric(value.field(f), f) for f in value_fields if value is not None and f in value.type.names}
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(keys.dictionary) + 1))
+    n_keys = len(keys.dictionary)
+    # Which value fields each key uses, counted once: only those are taken for it.
+    used = {f: np.bincount(codes[np.asarray(a.is_valid().to_numpy(zero_copy_only=False)) & (codes >= 0)],
+                           minlength=n_keys) for f, a in fields.items()}
+    entries = _entries_by_key(codes, n_keys)
     result: dict[str, Any] = {}
     for k, name in enumerate(keys.dictionary.to_pylist()):
-        chosen = order[bounds[k]:bounds[k + 1]]
+        chosen = entries(k)
         if not len(chosen) or name is None:
             continue
-        take = pa.array(chosen)
-        values = _one_type([a.take(take) for a in fields.values()])
+        # One take per field straight from the flat entries to the rows (a row without the key: null).
         where = np.full(n_rows, -1, dtype=np.int64)
-        where[parents[chosen]] = np.arange(len(chosen))
-        result[name] = values.take(pa.array(where, mask=where < 0))
+        where[parents[chosen]] = chosen
+        index = pa.array(where, mask=where < 0)
+        present = [a for f, a in fields.items() if used[f][k]] or list(fields.values())[:1]
+        result[name] = _one_type([a.take(index) for a in present]) if present else pa.nulls(n_rows, pa.string())
     return result
+
+
+def _entries_by_key(codes: np.ndarray, n_keys: int) -> Any:
+    """A function giving the entries (positions in ``codes``) of each key, in order.
+
+    Few keys (GA4 events carry a handful of parameters): one comparison pass per key. Many: one sort.
+    """
+    if n_keys <= 32:
+        return lambda k: np.flatnonzero(codes == k)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(n_keys + 1))
+    return lambda k: order[bounds[k]:bounds[k + 1]]
 
 
 def _numeric(array: Any, name: str) -> Any:

@@ -13,7 +13,7 @@ import gzip
 import json
 import os
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,17 +144,20 @@ def _accepted(kinds: Mapping[str, str]) -> str:
 
 
 def read_piece(piece: Piece, problems: Problems, first_record: int, encoding: str = "utf-8",
-               schema: Any = None) -> tuple[Any, Origin, int]:
+               schema: Any = None, dictionary: Sequence[str] = ()) -> tuple[Any, Origin, int]:
     """The Arrow table of one file, where each row was read, and how many records the file held.
 
     Malformed JSON lines are reported to ``problems`` (raised, or kept for ``log.dropped``) and skipped;
-    ``schema`` (a ``pyarrow.Schema``) fixes the type of the fields it names in JSON files.
+    ``schema`` (a ``pyarrow.Schema``) fixes the type of the fields it names in JSON files; Parquet columns
+    named in ``dictionary`` (paths such as ``event_params.list.element.key``) are read dictionary-encoded,
+    which spares decoding and hashing text that repeats.
     """
     if piece.kind == "parquet":
         import pyarrow.parquet as pq
 
         try:
-            table = pq.read_table(piece.path if piece.member is None else _buffer(piece.data()))
+            source = piece.path if piece.member is None else _buffer(piece.data())
+            table = pq.read_table(source, read_dictionary=list(dictionary) or None)
         except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
             raise SourceError(f"{piece.name}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
         lines = np.arange(1, table.num_rows + 1)
@@ -409,7 +412,7 @@ class Gathered:
 
 
 def gather(source: Any, on_invalid: str, kinds: Mapping[str, str], what: str, prepare: Any = None,
-           encoding: str = "utf-8", schema: Any = None) -> Gathered:
+           encoding: str = "utf-8", schema: Any = None, dictionary: Sequence[str] = ()) -> Gathered:
     """Read every file of ``source`` (or a DataFrame), ``prepare`` each table (flattening it), and concatenate.
 
     ``prepare(table)`` runs on each file's table before they are put together, so files whose nested
@@ -424,8 +427,9 @@ def gather(source: Any, on_invalid: str, kinds: Mapping[str, str], what: str, pr
     found = pieces(source, kinds, what)
     tables, origins, n = [], [], 0
     for piece in found:
-        table, origin, held = read_piece(piece, problems, n, encoding, schema)
+        table, origin, held = read_piece(piece, problems, n, encoding, schema, dictionary)
         tables.append(prepare(table))
+        del table  # the nested columns are not needed once flat
         origins.append(origin)
         n += held
     description = found[0].name if len(found) == 1 else f"{os.fspath(source)} ({len(found):,} files)"
