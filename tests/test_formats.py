@@ -200,6 +200,7 @@ def test_ga4_parameters_become_typed_columns_and_structs_dotted(tmp_path):
     purchase = frame.loc[frame["event"] == "purchase", "items"].iloc[0]
     assert [item["item_name"] for item in purchase] == ["Mug"]
     assert "ga_session_id" not in frame.columns and frame["session"].dtype.kind == "i"
+    assert log.n_duplicates == 0 and "items" in repr(log)  # nested lists are shown, not compared
 
 
 def test_ga4_bigquery_json_with_int64_as_text_reads_like_the_parquet(tmp_path):
@@ -575,9 +576,11 @@ def test_sources_that_hold_no_export_file_are_refused(tmp_path):
         journey.read_events(tmp_path / "nope.json", format="segment")
 
 
-def test_format_with_the_dask_engine_is_refused_for_now(tmp_path):
+def test_format_and_identities_with_the_dask_engine_are_refused_for_now(tmp_path):
     with pytest.raises(JourneyError, match="format='ga4' reads in memory"):
         journey.read_events(tmp_path, format="ga4", engine="dask")
+    with pytest.raises(JourneyError, match=r"identities=\.\.\. stitches in memory"):
+        journey.read_events(tmp_path, identities={"a": "b"}, engine="dask")
 
 
 def test_source_sessions_are_not_recut_by_gap():

@@ -53,7 +53,8 @@ def markov(log_or_graph: LogLike | nx.DiGraph, *, goal: Goal, order: int = 1, un
     unit : {"user", "session"}
         What one journey is (for a log), as in :func:`journey_graph`.
     gap : str or pandas.Timedelta
-        Inactivity that ends a session, with ``unit="session"``.
+        With ``unit="session"``, the inactivity that ends a session when the source has no session ids
+        (a log read from a GA4, Amplitude or PostHog export follows its own sessions).
     level : float
         Confidence level of the overall conversion's interval (0.95: 95%); also the default of
         :meth:`MarkovModel.bootstrap`.

@@ -46,7 +46,8 @@ def path_variants(log: LogLike, *, top: int | None = 20, collapse_repeats: bool 
     unit : {"user", "session"}
         What one journey is: everything a user did, or one session.
     gap : str or pandas.Timedelta
-        Inactivity that ends a session, with ``unit="session"``.
+        With ``unit="session"``, the inactivity that ends a session when the source has no session ids
+        (a log read from a GA4, Amplitude or PostHog export follows its own sessions).
     level : float
         Confidence level of the intervals (0.95: 95%).
 

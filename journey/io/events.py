@@ -124,7 +124,8 @@ def read_events(
         logged-in ids stitched to their devices).
     tz : str
         Time zone of timestamps that carry no offset (naive). Timestamps with an offset or ``Z`` are
-        converted to UTC; the stored time is always timezone-aware UTC.
+        converted to UTC; the stored time is always timezone-aware UTC. Exports (``format=``) write
+        their times in UTC, and are read so.
     time_unit : {"s", "ms", "us", "ns"}, optional
         Numeric timestamps are read as epoch times in this unit. Without it, numbers are refused:
         seconds and milliseconds are easy to confuse.
@@ -211,7 +212,7 @@ def read_events(
         raise JourneyError(f'on_invalid must be "raise" or "drop", not {on_invalid!r}')
     from .formats.loading import DEFAULT_NAMES, check_format_options, dropped_rows, load_source, read_report, refuse
 
-    check_format_options(format, engine)
+    check_format_options(format, engine, identities)
     if engine == "dask":
         from .dask_log import read_events_dask
 

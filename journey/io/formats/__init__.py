@@ -49,6 +49,21 @@ It returns a :class:`~journey.io.formats.reader.Loaded`:
     :class:`~journey.io.formats.report.ReadReport`.
 
 A new format is one module here with one reader function, and one line in :data:`READERS`.
+
+Writing a reader
+----------------
+The GA4, Segment, Amplitude, Mixpanel and PostHog readers are built from the same steps, which a new
+reader reuses rather than rewrites:
+
+- :func:`~journey.io.formats.sources.gather` expands the source, reads each file (Parquet, CSV or JSON
+  lines; a malformed JSON line is reported with its line), runs a per-file ``prepare`` (flattening with
+  :mod:`~journey.io.formats.nested`) and concatenates, keeping each row's :class:`Origin`;
+- :mod:`~journey.io.formats.records`: ``require`` (a field that must be there), ``duplicated`` (repeated
+  deliveries), ``utc_times`` / ``epoch_times``, ``identity_pairs`` (links for stitching), and ``loaded``,
+  which assembles the :class:`Loaded` result. Each drops refused rows together with their origin.
+
+A reader that does not read files (a database) builds :class:`Loaded` itself: ``origin`` may then be
+None, and invalid rows are reported by their row number as for a DataFrame.
 """
 
 from __future__ import annotations
@@ -58,9 +73,9 @@ from importlib import import_module
 from typing import Any
 
 from ...errors import SourceError, option
-from .reader import Loaded, Request
+from .reader import Loaded, Origin, Request
 
-__all__ = ["READERS", "Reader", "read_format", "known_formats"]
+__all__ = ["READERS", "Reader", "Loaded", "Origin", "Request", "read_format", "known_formats"]
 
 #: A reader: ``reader(source, request) -> Loaded`` (see the module docstring).
 Reader = Callable[[Any, Request], Loaded]
@@ -100,6 +115,6 @@ def read_format(format: str, source: Any, request: Request) -> Loaded:
 
         hint = _suggestion(str(format), known_formats())
         raise SourceError(f"{option('format', format)} is not a format journey reads.{hint} Formats: "
-                          f"{', '.join(map(repr, known_formats()))}, or format=None for a tidy table "
-                          f"(CSV, Parquet or DataFrame with one row per event)")
+                          f"{', '.join(map(repr, known_formats()))}; without {option('format')}, a tidy table "
+                          f"(CSV, Parquet or DataFrame, one row per event)")
     return reader(source, request)

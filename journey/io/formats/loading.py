@@ -17,7 +17,7 @@ from ..identities import Identities, Stitching, identity_table, stitch
 from .reader import Loaded, Problem, Request
 from .report import ReadReport
 
-__all__ = ["load_source", "refuse", "dropped_rows", "read_report", "DEFAULT_NAMES"]
+__all__ = ["load_source", "refuse", "dropped_rows", "read_report", "check_format_options", "DEFAULT_NAMES"]
 
 DEFAULT_NAMES = {"user": "user_id", "time": "timestamp", "event": "event"}
 
@@ -33,8 +33,9 @@ def load_source(source: Any, format: str | None, given: Mapping[str, str | None]
         raw, description = load_table(source, names, encoding)
         loaded = Loaded(raw, names, description)
     else:
-        loaded = read_format(format, source, Request(format, given.get("user"), given.get("time"),
-                                                      given.get("event"), encoding, on_invalid))  # type: ignore[arg-type]
+        request = Request(format, user=given.get("user"), time=given.get("time"), event=given.get("event"),
+                          encoding=encoding, on_invalid="drop" if on_invalid == "drop" else "raise")
+        loaded = read_format(format, source, request)
     links = ([identity_table(identities)] if identities is not None else [])
     links += [loaded.identities] if loaded.identities is not None else []
     user = loaded.names["user"]
@@ -96,8 +97,13 @@ def read_report(loaded: Loaded, stitching: Stitching, n_events: int, n_invalid: 
                       ambiguous_ids=stitching.ambiguous, session_field=loaded.session_field)
 
 
-def check_format_options(format: str | None, engine: str) -> None:
-    """Options that do not go together with ``format=``."""
-    if format is not None and engine == "dask":
+def check_format_options(format: str | None, engine: str, identities: Any) -> None:
+    """Options that do not go together (yet): exports and stitching are read in memory."""
+    if engine != "dask":
+        return
+    if format is not None:
         raise JourneyError(f"{option('format', format)} reads in memory; {option('engine', 'dask')} reads tidy "
                            f"Parquet or CSV files only (read the export once and write it as Parquet)")
+    if identities is not None:
+        raise JourneyError(f"{option('identities')} stitches in memory; with {option('engine', 'dask')}, map the "
+                           f"user column before reading")

@@ -85,7 +85,8 @@ class ReadReport(Result):
         kinds = ", ".join(f"{kind} {n:,}" for kind, n in sorted(self.not_events.items(), key=lambda kv: -kv[1]))
         where = f"{self.files:,} file{'s' if self.files != 1 else ''}" if self.files else "a DataFrame"
         linked = (f"{self.stitched_ids:,} anonymous id{'s' if self.stitched_ids != 1 else ''} given to "
-                  f"{self.stitched_users:,} user{'s' if self.stitched_users != 1 else ''}")
+                  f"{self.stitched_users:,} user{'s' if self.stitched_users != 1 else ''}"
+                  if self.stitched_ids else "no anonymous id linked to a user")
         if self.ambiguous_ids:
             linked += f"; {self.ambiguous_ids:,} linked to several users went to the first"
         rows = [
