@@ -587,4 +587,6 @@ def test_source_sessions_are_not_recut_by_gap():
     log = journey.read_events(pd.DataFrame(posthog_events()), format="posthog")
     with pytest.raises(JourneyError, match=r"sessions come from the source \('\$session_id'"):
         log.sessions("30min")
+    again = journey.read_events(log.frame.drop(columns="session"), user="user", time="time", event="event")
+    assert again.sessions("30min").frame["session"].tolist() == [1, 1, 1, 2, 1]  # what the message says works
     assert "sessions" in repr(log) and "3 from the source's $session_id" in repr(log)

@@ -515,8 +515,9 @@ class EventLog:
         if self.session_source is not None:
             raise JourneyError(
                 f"this log's sessions come from the source ({self.session_source!r}, in column 'session'), and "
-                f"unit='session' journeys follow them; to cut sessions at inactivity gaps instead, read it "
-                f"again and drop or rename that field first"
+                f"unit='session' journeys follow them; to cut sessions at inactivity gaps instead, read its frame "
+                f"without them: read_events(log.frame.drop(columns='session'), user='user', time='time', "
+                f"event='event')"
             )
         if "session" in self._data.columns and self.session_gap is None:
             raise JourneyError(
