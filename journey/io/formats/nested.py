@@ -40,26 +40,44 @@ def key_values(column: Any, n_rows: int, value_fields: Sequence[str]) -> dict[st
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    lists = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if isinstance(lists, pa.ChunkedArray):  # an empty chunked array combines to a chunked array
-        lists = pa.array([], type=column.type)
+    # Chunk by chunk as read (combining the chunks of a nested column would copy it): parent indices of a
+    # chunked list count from the start of the whole column, and the key dictionaries are unified once.
+    lists = column if isinstance(column, pa.ChunkedArray) else pa.chunked_array([column])
     flat = pc.list_flatten(lists)
     if len(flat) == 0:
         return {}
     parents = pc.list_parent_indices(lists).to_numpy()
     names = flat.type.names
-    keys = flat.field(names.index("key"))
-    keys = keys if pa.types.is_dictionary(keys.type) else keys.dictionary_encode()
-    codes = keys.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    value = flat.field(names.index("value")) if "value" in names else None
-    fields = {f: _numeric(value.field(f), f) for f in value_fields if value is not None and f in value.type.names}
-    n_keys = len(keys.dictionary)
-    # Which value fields each key uses, counted once: only those are taken for it.
-    used = {f: np.bincount(codes[np.asarray(a.is_valid().to_numpy(zero_copy_only=False)) & (codes >= 0)],
-                           minlength=n_keys) for f, a in fields.items()}
+
+    def child(name: str, within: Any = None) -> Any:
+        chunks = [(c if within is None else c.field(names.index(within))) for c in flat.chunks]
+        return pa.chunked_array([c.field(c.type.get_field_index(name)) for c in chunks])
+
+    keys = child("key")
+    if not pa.types.is_dictionary(keys.type):
+        keys = pc.dictionary_encode(keys)
+    keys = keys.unify_dictionaries()
+    dictionary = keys.chunk(0).dictionary if keys.num_chunks else pa.array([], pa.string())
+    codes = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in keys.chunks])
+    value_type = flat.type.field("value").type if "value" in names else None
+    fields = {f: _numeric(child(f, "value"), f) for f in value_fields
+              if value_type is not None and value_type.get_field_index(f) >= 0}
+    fields = {f: a for f, a in fields.items() if a.null_count < len(a)} or dict(list(fields.items())[:1])
+    n_keys = len(dictionary)
+    # Which value fields each key uses, counted in one hash aggregation: only those are taken for it.
+    used = {f: np.zeros(n_keys, dtype=np.int64) for f in fields}
+    if fields:
+        counted = pa.table({"k": pa.array(codes), **{f"v{i}": a for i, a in enumerate(fields.values())}}) \
+            .group_by("k").aggregate([(f"v{i}", "count") for i in range(len(fields))])
+        k_of = counted.column("k").to_numpy()
+        valid = k_of >= 0
+        for i, f in enumerate(fields):
+            used[f][k_of[valid]] = counted.column(f"v{i}_count").to_numpy()[valid]
+    # Arrow's take on a chunked array joins its chunks on every call: join each used field once.
+    fields = {f: _whole(a) for f, a in fields.items() if used[f].any()} or {f: _whole(a) for f, a in list(fields.items())[:1]}
     entries = _entries_by_key(codes, n_keys)
     result: dict[str, Any] = {}
-    for k, name in enumerate(keys.dictionary.to_pylist()):
+    for k, name in enumerate(dictionary.to_pylist()):
         chosen = entries(k)
         if not len(chosen) or name is None:
             continue
@@ -70,6 +88,13 @@ def key_values(column: Any, n_rows: int, value_fields: Sequence[str]) -> dict[st
         present = [a for f, a in fields.items() if used[f][k]] or list(fields.values())[:1]
         result[name] = _one_type([a.take(index) for a in present]) if present else pa.nulls(n_rows, pa.string())
     return result
+
+
+def _whole(array: Any) -> Any:
+    """One Arrow array of a chunked one (the columns built here are one chunk each)."""
+    import pyarrow as pa
+
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _entries_by_key(codes: np.ndarray, n_keys: int) -> Any:
