@@ -10,7 +10,7 @@ so the difference is the cost of the nesting; a second tidy file leaves out the 
 pandas turns into Python objects), the stricter reference. Both are read with the journey user, time and event columns
 and fully validated; each case runs in its own process.
 
-Run: ``python benchmarks/vendors.py [--rows 1000000] [--repeat 3]`` (the fastest run of each case is shown) (from a checkout that is not the installed one:
+Run: ``python benchmarks/vendors.py [--rows 1000000] [--repeat 3]`` (medians of the runs are shown) (from a checkout that is not the installed one:
 ``PYTHONPATH=. python benchmarks/vendors.py``, so the cases import this checkout's journey). Files go to
 ``benchmarks/out/`` (git-ignored).
 """
@@ -211,10 +211,17 @@ def flat_twin(export):
     return pa.Table.from_pandas(frame.take(rows), preserve_index=False).replace_schema_metadata(None)
 
 
+def _median(runs: list[dict]) -> dict:
+    seconds = [r["seconds"] for r in runs]
+    return {"seconds": float(np.median(seconds)), "min": min(seconds), "max": max(seconds),
+            "cpu_seconds": float(np.median([r["cpu_seconds"] for r in runs])),
+            "peak_mib": max(r["peak_mib"] for r in runs)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each case; the fastest is shown")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each case; the medians are shown")
     parser.add_argument("--case")
     parser.add_argument("path", nargs="?")
     args = parser.parse_args()
@@ -232,14 +239,17 @@ def main() -> None:
     for _ in range(args.repeat):  # interleaved, so a busy spell on the machine slows every case alike
         for label, case, path in cases:
             runs[label].append(run_case(script, case, str(path)))
-    results = [(label, min(runs[label], key=lambda r: r["seconds"])) for label, _, _ in cases]
-    print(f"read_events on {args.rows:,} GA4 events, fastest of {args.repeat} runs ({export.name}: {export.stat().st_size / 2**20:.0f} MiB, "
+    results = [(label, _median(runs[label])) for label, _, _ in cases]
+    print(f"read_events on {args.rows:,} GA4 events, median of {args.repeat} runs ({export.name}: {export.stat().st_size / 2**20:.0f} MiB, "
           f"{tidy.name}: {tidy.stat().st_size / 2**20:.0f} MiB)")
     # CPU seconds beside wall seconds: on a busy machine the wall clock also counts waiting for a core.
+    # Every figure is a median over the runs (wall and CPU each), min-max of the wall time in brackets.
     first = results[0][1]
-    print(f"{'case':<44}{'seconds':>9}{'cpu s':>8}{'peak MiB':>10}{'time / first':>14}{'cpu / first':>13}")
+    print(f"{'case':<44}{'seconds':>9}{'(min-max)':>14}{'cpu s':>8}{'peak MiB':>10}{'time / first':>14}"
+          f"{'cpu / first':>13}")
     for label, r in results:
-        print(f"{label:<44}{r['seconds']:>9.2f}{r['cpu_seconds']:>8.2f}{r['peak_mib']:>10.0f}"
+        spread = f"({r['min']:.2f}-{r['max']:.2f})"
+        print(f"{label:<44}{r['seconds']:>9.2f}{spread:>14}{r['cpu_seconds']:>8.2f}{r['peak_mib']:>10.0f}"
               f"{r['seconds'] / first['seconds']:>14.2f}{r['cpu_seconds'] / first['cpu_seconds']:>13.2f}")
     ga4, same, flat_only = (r[1]["seconds"] for r in (results[2], results[0], results[1]))
     print(f"GA4 export / tidy: {ga4 / same:.2f}x; / tidy without items: {ga4 / flat_only:.2f}x (target: at most 2x)")
