@@ -64,6 +64,8 @@ END = "[end]"
 # Column names of the XES/pm4py convention, recognised when the default names are absent.
 PM4PY_NAMES = {"user": "case:concept:name", "time": "time:timestamp", "event": "concept:name"}
 DEFAULT_NAMES = {"user": "user_id", "time": "timestamp", "event": "event"}
+#: Formats whose readers return a tidy table (journey.io.formats.read_report), then read as one.
+TIDY_FORMATS = ("xes", "ocel", "sql")
 TIME_UNITS = ("s", "ms", "us", "ns")
 FILE_KINDS = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -80,14 +82,16 @@ def drop_advice(listed_in: str = "log.dropped") -> str:
 def read_events(source: Source, *, format: str | None = ..., user: str | None = ..., time: str | None = ...,
                 event: str | None = ..., tz: str = ..., time_unit: TimeUnit | None = ..., on_invalid: OnInvalid = ...,
                 encoding: str = ..., identities: Identities | None = ...,
-                engine: Literal["pandas"] = ...) -> EventLog: ...
+                engine: Literal["pandas"] = ..., query: str | None = ..., table: str | None = ...,
+                **options: Any) -> EventLog: ...
 
 
 @overload
 def read_events(source: Source, *, format: str | None = ..., user: str | None = ..., time: str | None = ...,
                 event: str | None = ..., tz: str = ..., time_unit: TimeUnit | None = ..., on_invalid: OnInvalid = ...,
                 encoding: str = ..., identities: Identities | None = ...,
-                engine: Literal["dask"]) -> DaskEventLog: ...
+                engine: Literal["dask"], query: str | None = ..., table: str | None = ...,
+                **options: Any) -> DaskEventLog: ...
 
 
 def read_events(
@@ -103,6 +107,9 @@ def read_events(
     encoding: str = "utf-8",
     identities: Identities | None = None,
     engine: Literal["pandas", "dask"] = "pandas",
+    query: str | None = None,
+    table: str | None = None,
+    **options: Any,
 ) -> EventLog | DaskEventLog:
     """Read an event log and validate it once, for every analysis that follows.
 
@@ -144,6 +151,19 @@ def read_events(
         ``"dask"`` reads a path or glob (``"events/*.parquet"``) or a Dask DataFrame lazily as a
         :class:`~journey.io.dask_log.DaskEventLog`: each partition is validated the same way when first
         computed, and the first analysis shuffles it by user once for every later one.
+    format : {"xes", "ocel"}, optional
+        Read an export instead of a tidy table (the readers of ``journey.io.formats``): ``"xes"`` (IEEE 1849
+        XML, ``.xes.gz`` too; option ``classifier=``), ``"ocel"`` (OCEL 2.0 JSON, XML or SQLite; option
+        ``object_type=``, required: the objects that become the users). Their user, time and event are the
+        format's own (see each reader); ``user=``, ``time=`` or ``event=`` name another column of the
+        reader's frame instead.
+    query, table : str, optional
+        Read the result of an SQL query, or a whole table, from ``source``: a database URL
+        (``"postgresql://..."``, ``"sqlite:///events.db"``) or an SQLAlchemy Engine or Connection. Rows are
+        streamed in chunks (option ``chunksize=``, default 100,000) with progress on long reads (option
+        ``progress=``), and the columns returned are validated as a tidy table. Needs ``journey[sql]``.
+    **options
+        Options of the format reader (above); an option the reader does not take is refused.
 
     Returns
     -------
@@ -213,6 +233,9 @@ def read_events(
     from .formats.loading import DEFAULT_NAMES, check_format_options, dropped_rows, load_source, read_report, refuse
 
     check_format_options(format, engine, identities)
+    if engine == "dask" and (query is not None or table is not None):
+        raise JourneyError(f"{option('engine', 'dask')} does not read {option('query')} or {option('table')} yet; "
+                           "read with the default engine, then journey.partition_by_user(log)")
     if engine == "dask":
         from .dask_log import read_events_dask
 
@@ -224,8 +247,28 @@ def read_events(
     if time_unit is not None and time_unit not in TIME_UNITS:
         raise JourneyError(f"time_unit must be one of {', '.join(map(repr, TIME_UNITS))}, not {time_unit!r}")
     _check_tz(tz)
-    loaded, stitching = load_source(source, format, {"user": user, "time": time, "event": event}, encoding,
-                                    on_invalid, identities)
+    # XES, OCEL and SQL readers return a tidy frame with their own report (journey.io.formats.read_report);
+    # that frame is then read, stitched and validated as any tidy table is.
+    reader_report = None
+    if format in TIDY_FORMATS or query is not None or table is not None:
+        from dataclasses import replace
+
+        from .formats.read_report import read_source
+
+        named = {role: value or DEFAULT_NAMES[role] for role, value in {"user": user, "time": time,
+                                                                          "event": event}.items()}
+        tidy, tidy_description, tidy_names, reader_report = read_source(
+            source, format=format, query=query, table=table, options=options, given=named, tz=tz,
+            on_invalid=on_invalid)
+        loaded, stitching = load_source(tidy, None, tidy_names, encoding, on_invalid, identities)
+        loaded = replace(loaded, description=tidy_description, format=reader_report.format)
+    else:
+        if options:
+            from .formats.read_report import refuse_options
+
+            refuse_options(options)
+        loaded, stitching = load_source(source, format, {"user": user, "time": time, "event": event}, encoding,
+                                        on_invalid, identities)
     raw, description, given = loaded.frame, loaded.description, loaded.names
     time_unit = time_unit or loaded.time_unit  # type: ignore[assignment]
     _refuse_duplicate_columns(raw.columns, description)
@@ -239,6 +282,10 @@ def read_events(
     users = _labels(raw[names["user"]], names["user"], problems)
     events = _labels(raw[names["event"]], names["event"], problems, reserved=True)
     times = parse_times(raw[names["time"]], names["time"], tz, time_unit, problems)
+    if reader_report is not None:  # the reader's own problems, each row listed once
+        from .formats.read_report import merge_problems
+
+        problems = merge_problems(reader_report, problems)
 
     keep = None
     dropped = empty_dropped()
@@ -268,6 +315,10 @@ def read_events(
     order, user_codes = _sort_by_user_and_time(frame, user_codes, tiebreak)
     n_invalid = 0 if keep is None else len(raw) - int(keep.sum())
     report = read_report(loaded, stitching, len(frame), n_invalid, identities is not None)
+    if reader_report is not None:  # lines of dropped rows, and a warning for what a flattening changed
+        from .formats.read_report import finish
+
+        dropped = finish(reader_report, dropped)
     return EventLog(frame, dropped=dropped, source=description, input_names=names, _user_codes=user_codes,
                     _order=order, session_source=loaded.session_field, report=report)
 

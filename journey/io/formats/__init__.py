@@ -50,6 +50,17 @@ It returns a :class:`~journey.io.formats.reader.Loaded`:
 
 A new format is one module here with one reader function, and one line in :data:`READERS`.
 
+Formats read into a tidy table
+------------------------------
+The XES, OCEL 2.0 and SQL readers (:data:`TIDY_FORMATS`; ``xes.read``, ``ocel.read``, ``sql.read``) take
+``read(source, **options)`` and return a tidy DataFrame (columns ``user``, ``time``, ``event`` and the
+attributes) with a :class:`~journey.io.formats.read_report.ReaderReport` attached: what the reading changed
+(events an OCEL flattening repeated or left out), invalid rows found in lenient mode and the 1-based line of
+each row of an XML file. :func:`journey.read_events` reads that table as it reads any tidy table
+(stitching, validation, order), joins the reader's problems with its own and adds the lines to
+``log.dropped``. Their options (``object_type=``, ``classifier=``, ``query=``, ``table=``, ...) are
+keywords of ``read_events`` passed on to the reader; an option it does not take is refused by name.
+
 Writing a reader
 ----------------
 The GA4, Segment, Amplitude, Mixpanel and PostHog readers are built from the same steps, which a new
@@ -75,7 +86,8 @@ from typing import Any
 from ...errors import SourceError, option
 from .reader import Loaded, Origin, Request
 
-__all__ = ["READERS", "Reader", "Loaded", "Origin", "Request", "read_format", "known_formats"]
+__all__ = ["READERS", "TIDY_FORMATS", "Reader", "Loaded", "Origin", "Request", "read_format", "known_formats",
+           "tidy_reader"]
 
 #: A reader: ``reader(source, request) -> Loaded`` (see the module docstring).
 Reader = Callable[[Any, Request], Loaded]
@@ -102,9 +114,18 @@ READERS: dict[str, Reader] = {
 }
 
 
+#: Formats whose reader returns a tidy table with a ReaderReport (see "Formats read into a tidy table").
+TIDY_FORMATS = ("xes", "ocel", "sql")
+
+
+def tidy_reader(format: str) -> Callable[..., Any]:
+    """The ``read(source, **options)`` function of a tidy-table format, imported on first use."""
+    return getattr(import_module(f".{format}", __name__), "read")
+
+
 def known_formats() -> list[str]:
     """The format names :func:`journey.read_events` accepts, sorted."""
-    return sorted(READERS)
+    return sorted([*READERS, *TIDY_FORMATS])
 
 
 def read_format(format: str, source: Any, request: Request) -> Loaded:
