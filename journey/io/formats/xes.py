@@ -473,9 +473,10 @@ def write_xes(log: LogLike, path: str | os.PathLike[str]) -> Path:
     Examples
     --------
     >>> import pandas as pd, journey, tempfile, pathlib
+    >>> from journey.io.formats.xes import write_xes  # also journey.write_xes
     >>> df = pd.DataFrame({"user_id": ["a", "a"], "event": ["home", "cart"],
     ...                    "timestamp": ["2025-01-01T10:00:00.250Z", "2025-01-01T10:05:00Z"]})
-    >>> path = journey.write_xes(df, pathlib.Path(tempfile.mkdtemp()) / "log.xes")
+    >>> path = write_xes(df, pathlib.Path(tempfile.mkdtemp()) / "log.xes")
     >>> back = journey.read_events(path, format="xes")
     >>> back.frame["event"].tolist(), str(back.frame["time"].iloc[0])
     (['home', 'cart'], '2025-01-01 10:00:00.250000+00:00')
