@@ -53,7 +53,7 @@ import pandas as pd
 from ...errors import JourneyError, MixedTimezoneError, SourceError, option
 from ..events import parse_times
 from .read_report import Problem, ReadReport, attach
-from .xml_stream import check_file, open_source, stream_xml
+from .xml_stream import check_file, local_name, open_source, stream_xml
 
 __all__ = ["read"]
 
@@ -227,7 +227,7 @@ def _types(declared: Any) -> dict[str, dict[str, str]]:
 
 def _load_xml(path: Path) -> _Log:
     state = _XmlState(path)
-    stream_xml(path, state.start, state.end)
+    stream_xml(path, state, state.text.append)
     if not state.seen_log:
         raise SourceError(f"{path}: not an OCEL 2.0 XML log (no <log> element)")
     return _Log(path, "xml", _events_frame(state.events), [f"line {n}" for n in state.lines],
@@ -239,8 +239,11 @@ def _load_xml(path: Path) -> _Log:
 class _XmlState:
     """What one pass over an OCEL 2.0 XML file has read so far, and where it is."""
 
+    parser: Any  # expat's, set by stream_xml: its CurrentLineNumber is the line of the tag being read
+
     def __init__(self, path: Path):
         self.path = path
+        self.text: list[str] = []  # character data since the last tag
         self.seen_log = False
         self.stack: list[str] = []
         self.events: list[dict[str, Any]] = []
@@ -254,7 +257,10 @@ class _XmlState:
         self.declaring: dict[str, str] | None = None
         self.attribute: tuple[str, Any, int] | None = None  # name, time, line of the open <attribute>
 
-    def start(self, name: str, attrs: dict[str, str], line: int) -> None:
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        name = local_name(name)
+        line = self.parser.CurrentLineNumber
+        self.text.clear()
         parent = self.stack[-1] if self.stack else None
         self.stack.append(name)
         if parent is None:
@@ -287,9 +293,11 @@ class _XmlState:
             else:
                 self.o2o += 1
 
-    def end(self, name: str, text: str) -> None:
+    def end(self, name: str) -> None:
+        name = local_name(name)
         if name == "attribute" and self.attribute is not None:
             attribute, when, _ = self.attribute
+            text = "".join(self.text)
             if self._inside("event", 2):
                 self.events[-1][f"a:{attribute}"] = text
             elif self._inside("object", 2):

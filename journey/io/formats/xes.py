@@ -50,7 +50,7 @@ import pandas as pd
 from ...errors import InvalidValuesError, JourneyError, MixedTimezoneError, SourceError, option
 from ..events import EventLog, LogLike, as_event_log, common_unit, parse_times
 from .read_report import Problem, ReadReport, attach
-from .xml_stream import check_file, stream_xml
+from .xml_stream import check_file, local_name, stream_xml
 
 __all__ = ["read", "write_xes", "STANDARD_EXTENSIONS"]
 
@@ -69,6 +69,7 @@ STANDARD_EXTENSIONS = {
 _PREFIX_OF_URI = {uri.rsplit("/", 1)[-1]: prefix for prefix, (_, uri) in STANDARD_EXTENSIONS.items()}
 
 _SCALARS = {"string", "date", "int", "float", "boolean", "id"}
+_TEXTS = {"string", "id", "date"}  # kept as written (dates are parsed a column at a time, afterwards)
 _COLLECTIONS = {"list", "container"}
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
 _ROLE_KEYS = {"trace": {"concept:name"}, "event": {"concept:name", "time:timestamp"}}
@@ -128,7 +129,7 @@ def read(source: str | os.PathLike[str], *, classifier: str | None = None, tz: s
     """
     path = check_file(source, "XES")
     parsed = _Parser(path, on_invalid)
-    stream_xml(path, parsed.start, parsed.end)
+    stream_xml(path, parsed)
     if not parsed.seen_log:
         raise SourceError(f"{path}: not an XES file (no <log> element)")
     return parsed.frame(classifier, tz)
@@ -136,6 +137,8 @@ def read(source: str | os.PathLike[str], *, classifier: str | None = None, tz: s
 
 class _Parser:
     """The state of one pass over an XES file: what is open, and what has been read so far."""
+
+    parser: Any  # expat's, set by stream_xml: its CurrentLineNumber is the line of the tag being read
 
     def __init__(self, path: Path, on_invalid: str):
         self.path, self.strict = path, on_invalid == "raise"
@@ -150,62 +153,85 @@ class _Parser:
         self.events: list[dict[str, Any]] = []
         self.event_lines: list[int] = []
         self.event_trace: list[int] = []
-        self.dates: dict[str, set[str]] = {"trace": set(), "event": set()}
+        self.dates: dict[str, set[str]] = {"trace": set(), "event": set(), "log": set()}
         self.bad: list[tuple[str, int, str, str, Any]] = []  # (scope, index, key, reason, raw value)
+        # The open log/trace/event/global elements: (scope whose dates a <date> joins, its record).
         self.scopes: list[tuple[str, dict[str, Any]]] = []
-        self.attributes: list[tuple[str | None, list | None]] = []  # (key path, list being filled)
+        self.scope, self.record = "", self.log_attributes  # the innermost of them
+        self.attributes: list[tuple[str | None, list | None]] = []  # open attributes: (key path, list filled)
         self.trace = -1
         self._keys: dict[str, str] = {}
 
-    # -- expat callbacks ---------------------------------------------------------------------------
-    def start(self, name: str, attrs: dict[str, str], line: int) -> None:
-        if not self.seen_log:
-            if name != "log":
-                raise SourceError(f"{self.path}, line {line}: not an XES file (the root element is <{name}>, "
-                                  f"not <log>)")
-            self.seen_log = True
+    # -- expat callbacks: the hot path of the reader, kept flat ---------------------------------------
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if ":" in name:
+            name = local_name(name)
+        if name in _SCALARS and not self.attributes and self.scopes:
+            key, raw = attrs.get("key"), attrs.get("value")
+            if key is not None and raw is not None:  # a plain attribute of a log, trace, event or global
+                if self.prefixes:
+                    key = self._key(key)
+                if name == "date":
+                    self.dates[self.scope].add(key)
+                self.record[key] = raw if name in _TEXTS else self._convert(name, key, raw)
+                self.attributes.append((key, None))
+                return
         if name in _SCALARS or name in _COLLECTIONS:
-            self._attribute(name, attrs, line)
+            self._attribute(name, attrs)
         elif name == "event":
             record: dict[str, Any] = {}
             self.events.append(record)
-            self.event_lines.append(line)
+            self.event_lines.append(self.parser.CurrentLineNumber)
             self.event_trace.append(self.trace)
-            self.scopes.append(("event", record))
+            self._enter("event", record)
         elif name == "trace":
             record = {}
             self.trace = len(self.traces)
             self.traces.append(record)
-            self.trace_lines.append(line)
-            self.scopes.append(("trace", record))
+            self.trace_lines.append(self.parser.CurrentLineNumber)
+            self._enter("trace", record)
         elif name == "log":
-            self.scopes.append(("log", self.log_attributes))
+            if self.seen_log:
+                self._fail("a <log> inside the log")
+            self.seen_log = True
+            self._enter("log", self.log_attributes)
+        elif not self.seen_log:
+            raise SourceError(f"{self.path}, line {self.parser.CurrentLineNumber}: not an XES file (the root "
+                              f"element is <{name}>, not <log>)")
         elif name == "global":
             scope = attrs.get("scope", "event")
             if scope not in self.globals:
-                self._fail(line, f"<global scope={scope!r}>: the scope must be 'trace' or 'event'")
-            self.scopes.append(("global", self.globals[scope]))
+                self._fail(f"<global scope={scope!r}>: the scope must be 'trace' or 'event'")
+            self._enter(scope, self.globals[scope])
         elif name == "extension":
-            self._extension(attrs, line)
+            self._extension(attrs)
         elif name == "classifier":
             keys = attrs.get("keys")
             if keys is None or "name" not in attrs:
-                self._fail(line, "<classifier> needs a name and keys")
-            self.classifiers[attrs["name"]] = [self._key(a or b) for a, b in _CLASSIFIER_KEYS.findall(keys or "")]
+                self._fail("<classifier> needs a name and keys")
+            self.classifiers[attrs["name"]] = [self._key(a or b) for a, b in _CLASSIFIER_KEYS.findall(keys)]
 
-    def end(self, name: str, text: str) -> None:
+    def end(self, name: str) -> None:
+        if ":" in name:
+            name = local_name(name)
         if name in _SCALARS or name in _COLLECTIONS:
             self.attributes.pop()
         elif name in ("event", "trace", "log", "global"):
             self.scopes.pop()
+            self.scope, self.record = self.scopes[-1] if self.scopes else ("", self.log_attributes)
             if name == "trace":
                 self.trace = -1
 
     # -- pieces -----------------------------------------------------------------------------------
-    def _attribute(self, tag: str, attrs: dict[str, str], line: int) -> None:
+    def _enter(self, scope: str, record: dict[str, Any]) -> None:
+        self.scopes.append((scope, record))
+        self.scope, self.record = scope, record
+
+    def _attribute(self, tag: str, attrs: dict[str, str]) -> None:
+        """An attribute inside another (a meta-attribute or a list element), a list, or a faulty one."""
         key = attrs.get("key")
         if key is None:
-            self._fail(line, f"<{tag}> without a key attribute")
+            self._fail(f"<{tag}> without a key attribute")
         key = self._key(key)
         value: Any
         if tag in _COLLECTIONS:
@@ -213,46 +239,42 @@ class _Parser:
         else:
             raw = attrs.get("value")
             if raw is None:
-                self._fail(line, f"<{tag} key={key!r}> without a value attribute")
-            value = self._convert(tag, key, raw, line)
+                self._fail(f"<{tag} key={key!r}> without a value attribute")
+            value = raw if tag in _TEXTS else self._convert(tag, key, raw)
         outer_key, outer_list = self.attributes[-1] if self.attributes else (None, None)
         if outer_list is not None:  # an element of a list: its key only orders it
             outer_list.append(value)
             self.attributes.append((None, value if tag in _COLLECTIONS else None))
             return
-        path = key if outer_key is None else f"{outer_key}.{key}"
         if not self.scopes:
-            self._fail(line, f"<{tag} key={key!r}> outside the log")
-        scope, record = self.scopes[-1]
-        record[path] = value
-        if tag == "date" and scope in ("trace", "event"):
-            self.dates[scope].add(path)
-        elif tag == "date" and scope == "global":
-            self.dates["event" if record is self.globals["event"] else "trace"].add(path)
+            self._fail(f"<{tag} key={key!r}> outside the log")
+        path = key if outer_key is None else f"{outer_key}.{key}"
+        self.record[path] = value
+        if tag == "date":
+            self.dates[self.scope].add(path)
         self.attributes.append((path, value if tag in _COLLECTIONS else None))
 
-    def _convert(self, tag: str, key: str, raw: str, line: int) -> Any:
+    def _convert(self, tag: str, key: str, raw: str) -> Any:
         try:
             if tag == "int":
                 return int(raw)
             if tag == "float":
                 return float(raw)
-            if tag == "boolean":
-                return _BOOLEANS[raw.strip().lower()]
+            return _BOOLEANS[raw.strip().lower()]
         except (ValueError, KeyError):
             kind = {"int": "an integer", "float": "a number", "boolean": "true or false"}[tag]
-            reason = f"<{tag}> values that are not {kind}"
-            if self.strict or not self.scopes or self.scopes[-1][0] not in ("trace", "event"):
-                self._fail(line, f"<{tag} key={key!r} value={raw!r}>: the value is not {kind}")
-            scope = self.scopes[-1][0]
-            self.bad.append((scope, len(self.events if scope == "event" else self.traces) - 1, key, reason, raw))
+            scope = self.scopes[-1][0] if self.scopes else ""
+            if self.strict or self.record is not (self.events[-1] if scope == "event" else
+                                                  self.traces[-1] if scope == "trace" else None):
+                self._fail(f"<{tag} key={key!r} value={raw!r}>: the value is not {kind}")
+            self.bad.append((scope, len(self.events if scope == "event" else self.traces) - 1, key,
+                             f"<{tag}> values that are not {kind}", raw))
             return None
-        return raw
 
-    def _extension(self, attrs: dict[str, str], line: int) -> None:
+    def _extension(self, attrs: dict[str, str]) -> None:
         prefix, uri = attrs.get("prefix"), attrs.get("uri", "")
         if prefix is None:
-            self._fail(line, "<extension> without a prefix attribute")
+            self._fail("<extension> without a prefix attribute")
         self.extensions[prefix] = uri
         standard = _PREFIX_OF_URI.get(uri.rstrip("/").rsplit("/", 1)[-1])
         if standard is not None and standard != prefix:
@@ -267,8 +289,8 @@ class _Parser:
             self._keys[key] = known
         return known
 
-    def _fail(self, line: int, what: str) -> NoReturn:
-        raise JourneyError(f"{self.path}, line {line}: {what}")
+    def _fail(self, what: str) -> NoReturn:
+        raise JourneyError(f"{self.path}, line {self.parser.CurrentLineNumber}: {what}")
 
     # -- the frame --------------------------------------------------------------------------------
     def frame(self, classifier: str | None, tz: str) -> pd.DataFrame:

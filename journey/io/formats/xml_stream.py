@@ -2,7 +2,10 @@
 
 The file is fed to expat (the parser beneath :mod:`xml.etree.ElementTree`) in blocks and no tree is built,
 so memory stays flat whatever the file's size, and every start tag is reported with its 1-based line, which
-is what an error message about a bad element must name. Gzipped files are read transparently (by their
+is what an error message about a bad element must name. (``ElementTree.iterparse`` builds, and must be
+told to clear, an element per tag, and cannot say on which line a tag is; expat's own callbacks build
+nothing and know the line of every tag. Measured on a 200,000-event XES file, the whole XES reader takes
+about 1.3 to 1.6 times what a bare iterparse loop that extracts nothing takes.) Gzipped files are read transparently (by their
 magic bytes, not their name). External entities are never fetched.
 """
 
@@ -12,17 +15,22 @@ import gzip
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, Protocol, cast
 from xml.parsers import expat
 
 from ...errors import SourceError
 
-__all__ = ["stream_xml", "open_source", "local_name", "check_file"]
+__all__ = ["stream_xml", "Handler", "open_source", "local_name", "check_file"]
 
-#: Called at each start tag with the element's local name, its attributes and the line of the tag.
-StartHandler = Callable[[str, dict[str, str], int], None]
-#: Called at each end tag with the element's local name and the text it holds (stripped of nothing).
-EndHandler = Callable[[str, str], None]
+class Handler(Protocol):
+    """What :func:`stream_xml` drives: ``start`` and ``end`` per element, with the parser at hand for lines."""
+
+    parser: Any
+
+    def start(self, name: str, attrs: dict[str, str]) -> None: ...
+
+    def end(self, name: str) -> None: ...
+
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _BLOCK = 1 << 20
@@ -51,8 +59,12 @@ def local_name(name: str) -> str:
     return name.rpartition(":")[2]
 
 
-def stream_xml(path: Path, start: StartHandler, end: EndHandler) -> None:
-    """Parse ``path`` with expat, calling ``start`` and ``end`` for every element.
+def stream_xml(path: Path, handler: Handler, text: Callable[[str], None] | None = None) -> None:
+    """Parse ``path`` with expat, calling ``handler.start(name, attrs)`` and ``handler.end(name)`` per element.
+
+    The handlers are expat's own callbacks (no layer between): names arrive as written, with any prefix
+    (:func:`local_name` strips it), and ``handler.parser.CurrentLineNumber`` is the line of the tag being
+    reported. ``text``, when given, receives the character data (expat's buffered blocks).
 
     Raises
     ------
@@ -62,22 +74,14 @@ def stream_xml(path: Path, start: StartHandler, end: EndHandler) -> None:
     """
     parser = expat.ParserCreate()
     parser.buffer_text = True
-    text: list[str] = []
-
-    def on_start(name: str, attrs: dict[str, str]) -> None:
-        text.clear()
-        start(local_name(name), attrs, parser.CurrentLineNumber)
-
-    def on_end(name: str) -> None:
-        end(local_name(name), "".join(text))
-        text.clear()
-
-    parser.StartElementHandler = on_start
-    parser.EndElementHandler = on_end
-    parser.CharacterDataHandler = text.append
+    handler.parser = parser
+    parser.StartElementHandler = handler.start
+    parser.EndElementHandler = handler.end
+    if text is not None:
+        parser.CharacterDataHandler = text
     try:
-        with open_source(path) as handle:
-            while block := handle.read(_BLOCK):
+        with open_source(path) as stream:
+            while block := stream.read(_BLOCK):
                 parser.Parse(block, False)
             parser.Parse(b"", True)
     except expat.ExpatError as exc:
