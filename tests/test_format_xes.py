@@ -257,3 +257,18 @@ def test_control_characters_are_refused_naming_the_column_and_row(tmp_path):
     with pytest.raises(InvalidValuesError, match=r"row 0 \('null\\x00'\)"):
         write_xes(TIDY.assign(note=["null\x00"] + ["x"] * 5), tmp_path / "bad.xes")
     assert not (tmp_path / "bad.xes").exists()  # refused before a byte is written
+
+
+def test_an_event_outside_any_trace_has_no_case_and_is_named_by_its_line(write):
+    text = xes_document().replace("</log>", "<event>" + attribute("string", "concept:name", "stray")
+                                  + attribute("date", "time:timestamp", "2025-03-04T00:00:00Z") + "</event>\n</log>")
+    with pytest.raises(JourneyError, match=r"line 18 \(an <event>; 1 such events in all\): case:concept:name is missing"):
+        xes.read(write(text))
+    with pytest.warns(journey.JourneyWarning, match="dropped 1 of 7 rows"):
+        log = journey.read_events(write(text), format="xes", on_invalid="drop")
+    assert log.dropped[["row", "line", "column"]].values.tolist() == [[6, 18, "case:concept:name"]]
+
+
+def test_formats_are_read_by_the_default_engine_only_for_now(write):
+    with pytest.raises(JourneyError, match=r"engine='dask' does not read format=\.\.\."):
+        journey.read_events(write(xes_document()), format="xes", engine="dask")
