@@ -14,7 +14,6 @@ validation's, :func:`finish` adds lines to ``log.dropped`` and warns about what 
 from __future__ import annotations
 
 import inspect
-import os
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -108,11 +107,6 @@ def report_of(frame: pd.DataFrame) -> ReadReport | None:
     """
     report = frame.attrs.get(ATTRS_KEY)
     return report if isinstance(report, ReadReport) else None
-
-
-def describe(source: Any) -> str:
-    """A file path as text for messages (other sources are described by their reader)."""
-    return os.fspath(source) if isinstance(source, (str, os.PathLike)) else type(source).__name__
 
 
 # ---------------------------------------------------------------------------------------------------

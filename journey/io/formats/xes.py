@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import InvalidValuesError, JourneyError, MixedTimezoneError, SourceError, option
-from ..events import EventLog, LogLike, as_event_log, common_unit, parse_times
+from ..events import EventLog, LogLike, as_event_log, common_unit, parse_times, user_starts
 from .read_report import Problem, ReadReport, attach
 from .xml_stream import check_file, local_name, stream_xml
 
@@ -512,9 +512,9 @@ def write_xes(log: LogLike, path: str | os.PathLike[str]) -> Path:
     _refuse_unwritable(pd.Series([str(k) for k in keys], dtype=object), "the column names", list(range(len(keys))),
                        "(column names)")
 
-    starts = np.flatnonzero(np.r_[True, log.user_codes[1:] != log.user_codes[:-1]]) if len(frame) else np.array([])
+    starts = np.flatnonzero(user_starts(log.user_codes))  # log.user_codes number the users 0, 0, 1, ...
     head = _trace_heads(frame, starts, trace_keys, log)
-    body = _event_lines(frame, event_keys, log)
+    body = _event_lines(frame, event_keys)
     prefixes = {str(k).split(":", 1)[0] for k in keys if ":" in str(k)} | {"concept", "time"}
     prefixes |= {str(k)[5:].split(":", 1)[0] for k in trace_keys if ":" in str(k)[5:]}
     opener: Any = gzip.open if target.name.endswith(".gz") else open
@@ -542,27 +542,26 @@ def _trace_heads(frame: pd.DataFrame, starts: np.ndarray, trace_keys: list, log:
     """``<trace>`` and its attributes, one string per trace."""
     users = frame["user"].iloc[starts].reset_index(drop=True) if len(starts) else frame["user"].iloc[:0]
     lines = np.full(len(starts), "\t<trace>\n", dtype=object)
-    lines = lines + _attribute_column(users.astype(str), "concept:name", "\t\t", "user", log, rows=starts)
-    trace_of = np.cumsum(np.r_[True, log.user_codes[1:] != log.user_codes[:-1]]) - 1 if len(frame) else np.array([])
+    lines = lines + _attribute_column(users.astype(str), "concept:name", "\t\t", "user", rows=starts)
     for key in trace_keys:
         values = frame[key]
-        first = values.groupby(trace_of).first()  # the first value present in each trace
-        lines = lines + _attribute_column(first.reset_index(drop=True), str(key)[5:], "\t\t", str(key), log,
+        first = values.groupby(log.user_codes).first()  # the first value present in each trace
+        lines = lines + _attribute_column(first.reset_index(drop=True), str(key)[5:], "\t\t", str(key),
                                           rows=starts)
     return lines.tolist()
 
 
-def _event_lines(frame: pd.DataFrame, event_keys: list, log: EventLog) -> list[str]:
+def _event_lines(frame: pd.DataFrame, event_keys: list) -> list[str]:
     """``<event>...</event>`` for every event, in log order."""
     lines = np.full(len(frame), "\t\t<event>\n", dtype=object)
-    lines = lines + _attribute_column(frame["event"].astype(str), "concept:name", "\t\t\t", "event", log)
+    lines = lines + _attribute_column(frame["event"].astype(str), "concept:name", "\t\t\t", "event")
     lines = lines + _dates(frame["time"], "time:timestamp", "\t\t\t")
     for key in event_keys:
-        lines = lines + _attribute_column(frame[key], str(key), "\t\t\t", str(key), log)
+        lines = lines + _attribute_column(frame[key], str(key), "\t\t\t", str(key))
     return (lines + "\t\t</event>\n").tolist()
 
 
-def _attribute_column(values: pd.Series, key: str, indent: str, column: str, log: EventLog,
+def _attribute_column(values: pd.Series, key: str, indent: str, column: str,
                       rows: np.ndarray | None = None) -> np.ndarray:
     """One XES attribute element per value (an empty string where the value is missing)."""
     values = values.reset_index(drop=True)
@@ -581,7 +580,7 @@ def _attribute_column(values: pd.Series, key: str, indent: str, column: str, log
         kinds = pd.api.types.infer_dtype(values, skipna=True)
         if kinds in ("integer", "floating", "boolean", "datetime"):
             return _attribute_column(pd.Series(values.dropna().tolist(), index=values.dropna().index)
-                                     .reindex(values.index).infer_objects(), key, indent, column, log, rows)
+                                     .reindex(values.index).infer_objects(), key, indent, column, rows)
     codes, uniques = pd.factorize(values)
     texts = pd.Series(np.asarray(uniques, dtype=object)).map(str)
     bad = texts.map(lambda t: _NOT_XML.search(t) is not None).to_numpy(dtype=bool)
