@@ -45,6 +45,7 @@ _LAZY = {
     "compare_graphs": "analysis.compare", "JourneyDiff": "analysis.compare",
     "compare_variants": "analysis.compare", "VariantComparison": "analysis.compare",
     "power": "stats.sample_sizes", "sample_size_two_groups": "stats.sample_sizes",
+    "write_xes": "io.formats.xes", "ReadReport": "io.formats.report",
 }
 
 __all__ = ["read_events", "EventLog", "START", "END", *_LAZY, "JourneyError", "JourneyWarning", "__version__"]

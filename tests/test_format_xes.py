@@ -270,5 +270,7 @@ def test_an_event_outside_any_trace_has_no_case_and_is_named_by_its_line(write):
 
 
 def test_formats_are_read_by_the_default_engine_only_for_now(write):
-    with pytest.raises(JourneyError, match=r"engine='dask' does not read format=\.\.\."):
+    with pytest.raises(JourneyError, match=r"format='xes' reads in memory; engine='dask' reads tidy Parquet"):
         journey.read_events(write(xes_document()), format="xes", engine="dask")
+    with pytest.raises(JourneyError, match=r"engine='dask' does not read query=\.\.\. or table=\.\.\. yet"):
+        journey.read_events("sqlite://", query="select 1", engine="dask")

@@ -495,9 +495,11 @@ def test_identities_of_another_shape_are_refused():
 
 def test_an_unknown_format_is_an_error_listing_the_known_ones():
     with pytest.raises(SourceError, match=r"format='ga5' is not a format journey reads\. Did you mean 'ga4'\? "
-                                          r"Formats: 'amplitude', 'ga4', 'mixpanel', 'posthog', 'segment'"):
+                                          r"Formats: 'amplitude', 'ga4', 'mixpanel', 'ocel', 'posthog', 'segment', 'sql', 'xes'"):
         journey.read_events(pd.DataFrame(), format="ga5")
-    assert set(known_formats()) <= set(READERS)
+    from journey.io.formats import TIDY_FORMATS
+
+    assert set(known_formats()) == set(READERS) | set(TIDY_FORMATS)
 
 
 def test_a_malformed_json_line_names_the_file_and_the_line(tmp_path):

@@ -119,7 +119,7 @@ def read_events(
         A ``.csv``, ``.csv.gz`` or ``.parquet`` file, or a DataFrame (which is never modified). With
         ``format=``, also a folder or glob of export files (``"exports/*.json.gz"``); gzip is read
         transparently.
-    format : {"ga4", "segment", "amplitude", "mixpanel", "posthog"}, optional
+    format : {"ga4", "segment", "amplitude", "mixpanel", "posthog", "xes", "ocel"}, optional
         The export the source is (see :mod:`journey.io.formats` for the list and for what becomes the
         user, the time, the event and the session in each). None (default): a tidy table, one row per
         event. An unknown name is a :class:`~journey.errors.SourceError` listing the formats.
@@ -151,8 +151,8 @@ def read_events(
         ``"dask"`` reads a path or glob (``"events/*.parquet"``) or a Dask DataFrame lazily as a
         :class:`~journey.io.dask_log.DaskEventLog`: each partition is validated the same way when first
         computed, and the first analysis shuffles it by user once for every later one.
-    format : {"xes", "ocel"}, optional
-        Read an export instead of a tidy table (the readers of ``journey.io.formats``): ``"xes"`` (IEEE 1849
+    format : "xes" or "ocel" (process-mining logs), as well
+        Read a process-mining log (the readers of ``journey.io.formats``): ``"xes"`` (IEEE 1849
         XML, ``.xes.gz`` too; option ``classifier=``), ``"ocel"`` (OCEL 2.0 JSON, XML or SQLite; option
         ``object_type=``, required: the objects that become the users). Their user, time and event are the
         format's own (see each reader); ``user=``, ``time=`` or ``event=`` name another column of the
@@ -261,7 +261,7 @@ def read_events(
             source, format=format, query=query, table=table, options=options, given=named, tz=tz,
             on_invalid=on_invalid)
         loaded, stitching = load_source(tidy, None, tidy_names, encoding, on_invalid, identities)
-        loaded = replace(loaded, description=tidy_description, format=reader_report.format)
+        loaded = replace(loaded, description=tidy_description)
     else:
         if options:
             from .formats.read_report import refuse_options
@@ -292,10 +292,10 @@ def read_events(
     if problems or loaded.problems:
         if problems and on_invalid == "raise":
             raise refuse(loaded, *problems[0])
-        table = dropped_table(problems) if problems else empty_dropped()
+        invalid = dropped_table(problems) if problems else empty_dropped()
         keep = np.ones(len(raw), dtype=bool)
-        keep[table["row"].to_numpy()] = False
-        dropped = dropped_rows(loaded, table)
+        keep[invalid["row"].to_numpy()] = False
+        dropped = dropped_rows(loaded, invalid)
         if not keep.any():
             raise EmptyLogError(f"{description}: every row was invalid; log.dropped would list all {len(raw):,}")
         found = [(len(r), col, reason) for r, col, reason, _ in problems]

@@ -22,7 +22,7 @@ object attributes                      a column ``case:<name>`` holding the obje
 
 What the flattening changes, in the report
 ------------------------------------------
-The frame carries a :class:`~journey.io.formats.read_report.ReadReport` as ``frame.attrs["journey_read"]``:
+The frame carries a :class:`~journey.io.formats.read_report.ReaderReport` as ``frame.attrs["journey_read"]``:
 ``records`` (events in the file), ``duplicated`` (events related to several objects of the type: they are
 repeated, once per object), ``extra_rows`` (the rows that repetition added), ``dropped`` (events related to no
 object of the type: left out), ``details`` (``serialisation``, ``object_types`` with their object counts,
@@ -52,7 +52,7 @@ import pandas as pd
 
 from ...errors import JourneyError, MixedTimezoneError, SourceError, option
 from ..events import parse_times
-from .read_report import Problem, ReadReport, attach
+from .read_report import Problem, ReaderReport, attach
 from .xml_stream import check_file, local_name, open_source, stream_xml
 
 __all__ = ["read"]
@@ -104,7 +104,7 @@ def read(source: str | os.PathLike[str], *, object_type: str | None = None, tz: 
     pandas.DataFrame
         ``user``, ``time`` (UTC), ``event``, ``ocel:eid``, ``ocel:qualifier``, the event attributes, then
         the ``case:`` object attributes; in file order of the events. ``frame.attrs["journey_read"]`` is
-        the :class:`ReadReport` (duplicated and dropped events).
+        the :class:`ReaderReport` (duplicated and dropped events).
 
     Raises
     ------
@@ -462,7 +462,7 @@ def _flatten(log: _Log, object_type: str | None, tz: str, strict: bool) -> pd.Da
     frame = pd.DataFrame(data)
     _object_attributes(frame, log, ids, object_type, tz)
 
-    report = ReadReport(
+    report = ReaderReport(
         source=str(log.path), format="ocel", records=len(log.events), rows=len(frame),
         duplicated=int((per_event > 1).sum()), extra_rows=int(np.maximum(per_event - 1, 0).sum()),
         dropped=int((per_event == 0).sum()), problems=problems,

@@ -1,7 +1,7 @@
-"""What a format reader tells :func:`journey.read_events` beside its tidy frame: the :class:`ReadReport`.
+"""What a format reader tells :func:`journey.read_events` beside its tidy frame: the :class:`ReaderReport`.
 
 A reader (``journey.io.formats.xes.read``, ``...ocel.read``, ``...sql.read``) returns a pandas DataFrame and
-attaches a :class:`ReadReport` to it as ``frame.attrs["journey_read"]`` (:func:`report_of` fetches it). The
+attaches a :class:`ReaderReport` to it as ``frame.attrs["journey_read"]`` (:func:`report_of` fetches it). The
 report counts what was read and what the reading changed (events duplicated or left out by a flattening),
 carries the row-level problems found in lenient mode (``on_invalid="drop"``) in the shape ``read_events``
 validates with, and, for line-based files, the 1-based line where each row's element starts.
@@ -25,7 +25,7 @@ import pandas as pd
 
 from ...errors import JourneyError, JourneyWarning, SourceError, option
 
-__all__ = ["ReadReport", "Problem", "report_of", "attach", "read_source", "merge_problems", "finish", "refuse_options",
+__all__ = ["ReaderReport", "Problem", "report_of", "attach", "read_source", "merge_problems", "finish", "refuse_options",
            "ROLE_NAMES"]
 
 #: Key of the report in ``frame.attrs``.
@@ -40,7 +40,7 @@ _DEFAULT_GIVEN = {"user": "user_id", "time": "timestamp", "event": "event"}
 
 
 @dataclass(eq=False)
-class ReadReport:
+class ReaderReport:
     """What a format reader read and what it changed on the way to a tidy frame.
 
     Attributes
@@ -86,18 +86,18 @@ class ReadReport:
         changed = (f", duplicated={self.duplicated:,} (+{self.extra_rows:,} rows), dropped={self.dropped:,}"
                    if self.duplicated or self.dropped else "")
         invalid = sum(len(rows) for rows, *_ in self.problems)
-        return (f"ReadReport({self.format} from {self.source}: records={self.records:,}, rows={self.rows:,}"
+        return (f"ReaderReport({self.format} from {self.source}: records={self.records:,}, rows={self.rows:,}"
                 f"{changed}, invalid rows={invalid:,})")
 
 
-def attach(frame: pd.DataFrame, report: ReadReport) -> pd.DataFrame:
+def attach(frame: pd.DataFrame, report: ReaderReport) -> pd.DataFrame:
     """Attach ``report`` to ``frame`` (in place) and return the frame."""
     frame.attrs[ATTRS_KEY] = report
     return frame
 
 
-def report_of(frame: pd.DataFrame) -> ReadReport | None:
-    """The :class:`ReadReport` a format reader attached to ``frame``, or None.
+def report_of(frame: pd.DataFrame) -> ReaderReport | None:
+    """The :class:`ReaderReport` a format reader attached to ``frame``, or None.
 
     Examples
     --------
@@ -106,7 +106,7 @@ def report_of(frame: pd.DataFrame) -> ReadReport | None:
     True
     """
     report = frame.attrs.get(ATTRS_KEY)
-    return report if isinstance(report, ReadReport) else None
+    return report if isinstance(report, ReaderReport) else None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def report_of(frame: pd.DataFrame) -> ReadReport | None:
 
 def read_source(source: Any, *, format: str | None, query: str | None, table: str | None,
                 options: Mapping[str, Any], given: Mapping[str, str], tz: str,
-                on_invalid: str) -> tuple[pd.DataFrame, str, dict[str, str], ReadReport]:
+                on_invalid: str) -> tuple[pd.DataFrame, str, dict[str, str], ReaderReport]:
     """Read ``source`` with the reader ``format``, ``query`` or ``table`` ask for.
 
     Returns the frame to validate, its description for messages, the column names of the user, time and
@@ -162,7 +162,7 @@ def _call(reader: Any, format: str, source: Any, options: dict[str, Any]) -> pd.
     return reader(source, **{name: value for name, value in options.items() if name in accepted})
 
 
-def merge_problems(report: ReadReport, problems: list) -> list:
+def merge_problems(report: ReaderReport, problems: list) -> list:
     """The reader's problems, then the validation's on rows the reader has not reported already.
 
     A row the reader found unreadable (a date that is not a date) reaches the validation as missing; it is
@@ -181,7 +181,7 @@ def merge_problems(report: ReadReport, problems: list) -> list:
     return merged
 
 
-def finish(report: ReadReport, dropped: pd.DataFrame) -> pd.DataFrame:
+def finish(report: ReaderReport, dropped: pd.DataFrame) -> pd.DataFrame:
     """``log.dropped`` with the line of each dropped row (XML sources); warns about what a flattening changed."""
     if report.duplicated or report.dropped:
         kind = report.details.get("object_type", "the chosen type")

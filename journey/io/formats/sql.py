@@ -13,7 +13,7 @@ is held in memory, as every EventLog is.
 
 The report
 ----------
-The frame returned carries a :class:`~journey.io.formats.read_report.ReadReport` as
+The frame returned carries a :class:`~journey.io.formats.read_report.ReaderReport` as
 ``frame.attrs["journey_read"]``: ``records`` and ``rows`` (rows read), ``source`` (the URL without its
 password), ``details["query"]`` (the SQL sent) and ``details["chunks"]``. Nothing is duplicated or dropped
 by the reader; invalid rows are the validation's to drop (``on_invalid="drop"``).
@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from ...errors import JourneyError, SourceError, option
-from .read_report import ReadReport, attach
+from .read_report import ReaderReport, attach
 
 __all__ = ["read"]
 
@@ -113,7 +113,7 @@ def read(source: Any, *, query: str | None = None, table: str | None = None, chu
             connection.close()
             if isinstance(source, str):
                 engine.dispose()
-    report = ReadReport(source=where, format="sql", records=len(frame), rows=len(frame),
+    report = ReaderReport(source=where, format="sql", records=len(frame), rows=len(frame),
                         details={"query": sql, "chunks": chunks})
     return attach(frame, report)
 

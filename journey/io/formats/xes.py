@@ -28,7 +28,7 @@ listed in ``report.details["classifiers"]`` and chosen with ``classifier=``.
 
 The report
 ----------
-The frame returned carries a :class:`~journey.io.formats.read_report.ReadReport` as
+The frame returned carries a :class:`~journey.io.formats.read_report.ReaderReport` as
 ``frame.attrs["journey_read"]``: ``records`` (events read), ``lines`` (the line of each event's ``<event>``
 tag), ``problems`` (invalid events, with ``on_invalid="drop"``) and ``details`` (``traces``, ``classifiers``,
 ``extensions``, ``log_attributes``). Nothing is duplicated or dropped by design.
@@ -49,7 +49,7 @@ import pandas as pd
 
 from ...errors import InvalidValuesError, JourneyError, MixedTimezoneError, SourceError, option
 from ..events import EventLog, LogLike, as_event_log, common_unit, parse_times, user_starts
-from .read_report import Problem, ReadReport, attach
+from .read_report import Problem, ReaderReport, attach
 from .xml_stream import check_file, local_name, stream_xml
 
 __all__ = ["read", "write_xes", "STANDARD_EXTENSIONS"]
@@ -98,7 +98,7 @@ def read(source: str | os.PathLike[str], *, classifier: str | None = None, tz: s
     -------
     pandas.DataFrame
         ``user``, ``time`` (UTC), ``event``, then the event attributes and the ``case:`` trace attributes,
-        in file order; ``frame.attrs["journey_read"]`` is the :class:`ReadReport`.
+        in file order; ``frame.attrs["journey_read"]`` is the :class:`ReaderReport`.
 
     Raises
     ------
@@ -330,7 +330,7 @@ class _Parser:
             spread = values.take(np.maximum(trace_of, 0)).reset_index(drop=True)
             data[f"case:{key}"] = spread.where(pd.Series(inside)).array if not inside.all() else spread.array
         frame = pd.DataFrame(data, index=pd.RangeIndex(n))
-        report = ReadReport(
+        report = ReaderReport(
             source=str(self.path), format="xes", records=n, rows=n, problems=problems, lines=lines,
             names={"user": "case:concept:name", "time": "time:timestamp",
                    "event": "concept:name" if classifier is None else classifier},
