@@ -31,8 +31,11 @@ def _line(text: str, position: int) -> int:
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
-def test_examples_run_and_quote_the_results_the_code_gives(page: Path) -> None:
+def test_examples_run_and_quote_the_results_the_code_gives(page: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import matplotlib
+
+    monkeypatch.chdir(tmp_path)  # examples that write files (graph.graphml, map.png) write them here
 
     matplotlib.use("Agg")
     text = page.read_text(encoding="utf-8")
