@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["drop_off", "DropOff", "plot_drop_off", "compare_paths", "PathComparison", "plot_compare_paths",
-           "DropOffAnalysis", "ComparePathsAnalysis"]
+           "DropOffAnalysis", "ComparePathsAnalysis", "expected_lost_conversions"]
 
 
 def drop_off(log: LogLike, *, goal: Goal, by: str | None = None, unit: Unit = "user", gap: Duration = "30min",
@@ -360,16 +360,33 @@ def _with_rates(table: pd.DataFrame, level: float) -> pd.DataFrame:
     table["ci_low"], table["ci_high"] = wilson_interval(exits, n, level)
     table["conversion_rate"] = conv / n
     table["conversion_ci_low"], table["conversion_ci_high"] = wilson_interval(conv, n, level)
+    low, high = wilson_interval(conv, n - exits, level)
     went_on = n - exits
-    # The continuers' conversion rate, and its Wilson interval; with nobody going on, no conversion went
-    # through the touchpoint (the estimate is 0) and the rate could be anything (0 to 1).
-    rate = np.where(went_on > 0, conv / np.maximum(went_on, 1), 0.0)
-    low, high = wilson_interval(conv, went_on, level)
-    table["expected_lost_conversions"] = exits * rate
+    # The continuers' conversion rate's Wilson interval; with nobody going on, no conversion went through
+    # the touchpoint (the estimate is 0) and the rate could be anything (0 to 1).
+    table["expected_lost_conversions"] = expected_lost_conversions(exits, conv, n)
     table["expected_lost_conversions_ci_low"] = exits * np.where(went_on > 0, low, 0.0)
     table["expected_lost_conversions_ci_high"] = exits * np.where(went_on > 0, high, 1.0)
     segment = [c for c in table.columns if c not in RATE_COLUMNS]
     return table[segment + RATE_COLUMNS]
+
+
+def expected_lost_conversions(exits: Any, conversions: Any, journeys: Any) -> np.ndarray:
+    """Conversions the exiting journeys would have brought had they gone on like those that did not exit.
+
+    ``exits * conversions / (journeys - exits)``, element-wise: the exits times the conversion rate of the
+    journeys that went on (see the Notes of :func:`drop_off` for the counterfactual). 0 where no conversion
+    went through the touchpoint, including where every journey exited there. :func:`journey.experience_map`
+    ranks its pain points by the same figure.
+
+    Examples
+    --------
+    >>> expected_lost_conversions([2, 1, 3], [2, 2, 0], [4, 5, 3]).tolist()
+    [2.0, 0.5, 0.0]
+    """
+    exits, conversions, journeys = (np.asarray(x, dtype=float) for x in (exits, conversions, journeys))
+    went_on = journeys - exits
+    return exits * np.where(went_on > 0, conversions / np.maximum(went_on, 1), 0.0)
 
 
 def _with_segment_tests(table: pd.DataFrame, level: float, adjust: Adjustment = "bh") -> pd.DataFrame:
