@@ -130,6 +130,19 @@ class Samples:
         """Median seconds per key (mean of the two middle values), NaN for a key without values."""
         return group_medians(self.group, self.values, len(self.index)) / 1e9
 
+    def sizes(self) -> np.ndarray:
+        """Values per key."""
+        return np.bincount(self.group, minlength=len(self.index))
+
+    def values_at(self, ranks: np.ndarray) -> np.ndarray:
+        """Seconds of each key's ``ranks[key]``-th smallest value (from 1); NaN where the rank is outside 1..count."""
+        counts = self.sizes()
+        ordered = self.values[np.lexsort((self.values, self.group))]
+        inside = (ranks >= 1) & (ranks <= counts)
+        out = np.full(len(self.index), np.nan)
+        out[inside] = ordered[(np.cumsum(counts) - counts + ranks - 1)[inside]] / 1e9
+        return out
+
 
 @dataclass
 class LogHistogram:
@@ -174,6 +187,21 @@ class LogHistogram:
         low = bins[np.searchsorted(running, before + (total[has] + 1) // 2, side="left")]
         high = bins[np.searchsorted(running, before + total[has] // 2 + 1, side="left")]
         out[has] = (_bin_middle(low) + _bin_middle(high)) / 2
+        return out
+
+    def sizes(self) -> np.ndarray:
+        """Values per key."""
+        return np.bincount(self.cells // N_TIME_BINS, weights=self.counts, minlength=len(self.index)).astype(np.int64)
+
+    def values_at(self, ranks: np.ndarray) -> np.ndarray:
+        """Seconds of each key's ``ranks[key]``-th smallest value (from 1), read from its bin (within
+        :data:`MEDIAN_RELATIVE_ERROR`); NaN where the rank is outside 1..count."""
+        total = self.sizes()
+        inside = (ranks >= 1) & (ranks <= total)
+        out = np.full(len(self.index), np.nan)
+        before = (np.cumsum(total) - total)[inside]
+        at = np.searchsorted(np.cumsum(self.counts), before + ranks[inside], side="left")
+        out[inside] = _bin_middle(self.cells[at] % N_TIME_BINS)
         return out
 
 

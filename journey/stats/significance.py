@@ -10,7 +10,7 @@ from scipy.stats import chi2_contingency, false_discovery_control, fisher_exact
 
 from ..errors import JourneyError, option
 
-__all__ = ["independence_test", "adjust_pvalues", "Adjustment", "ADJUSTMENTS", "check_adjust", "adjustment_label"]
+__all__ = ["independence_test", "two_by_two_tests", "adjust_pvalues", "Adjustment", "ADJUSTMENTS", "check_adjust", "adjustment_label"]
 
 #: How the p-values of many comparisons are adjusted (``adjust=``): Benjamini-Hochberg (``"bh"``, the false
 #: discovery rate, the default), Holm (``"holm"``, the family-wise error rate) or Benjamini-Yekutieli
@@ -75,6 +75,36 @@ def independence_test(table: Any) -> tuple[float, str]:
             return exact, "fisher"
     result = chi2_contingency(table, correction=False)
     return float(result.pvalue), "chi-square" + (" (small expected counts)" if small else "")
+
+
+def two_by_two_tests(k1: Any, n1: Any, k2: Any, n2: Any) -> np.ndarray:
+    """:func:`independence_test` p-values of many 2x2 tables ``[[k1, n1 - k1], [k2, n2 - k2]]`` at once.
+
+    The same test as :func:`independence_test` table by table (Pearson's chi-square without continuity
+    correction, Fisher's exact test when an expected count is below 5, NaN when a row or a column is
+    empty), with the chi-square tables computed together: a map of thousands of touchpoints tests fast.
+
+    Examples
+    --------
+    >>> two_by_two_tests([30, 3, 0], [100, 4, 0], [50, 1, 5], [100, 4, 9]).round(4).tolist()
+    [0.0039, 0.4857, nan]
+    """
+    k1, n1, k2, n2 = (np.atleast_1d(np.asarray(x, dtype=np.int64)) for x in (k1, n1, k2, n2))
+    table = np.stack([k1, n1 - k1, k2, n2 - k2], axis=-1).reshape(-1, 2, 2).astype(float)
+    rows, columns = table.sum(axis=2), table.sum(axis=1)
+    total = rows.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = rows[:, :, None] * columns[:, None, :] / total[:, None, None]
+        statistic = ((table - expected) ** 2 / expected).sum(axis=(1, 2))
+    from scipy.stats import chi2
+
+    pvalues = chi2.sf(statistic, 1)
+    empty = (rows == 0).any(axis=1) | (columns == 0).any(axis=1)
+    small = ~empty & (expected < SMALL_EXPECTED).any(axis=(1, 2))
+    for i in np.flatnonzero(small):
+        pvalues[i] = independence_test(table[i])[0]
+    pvalues[empty] = np.nan
+    return pvalues
 
 
 def _fisher_rows_by_two(table: np.ndarray) -> float | None:
