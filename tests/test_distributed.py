@@ -313,3 +313,22 @@ def test_compare_graphs_on_dask_equals_pandas(client, sample):
     with pytest.raises(journey.JourneyError, match="versus='desktop' is the baseline too"):
         journey.compare_graphs(dd.from_pandas(sample, npartitions=2), by="device", baseline="desktop",
                                versus="desktop")
+
+
+def test_experience_map_on_dask_equals_pandas(client):
+    from test_experience import STAGES, simulate
+
+    events, survey = simulate(1500, seed=3)
+    local = journey.experience_map(events, stages=STAGES, survey=survey, goal="purchase")
+    remote = journey.experience_map(dd.from_pandas(events, npartitions=4, sort=False), stages=STAGES, survey=survey,
+                                    goal="purchase")
+    times = ["median_seconds", "median_seconds_ci_low", "median_seconds_ci_high"]
+    pd.testing.assert_frame_equal(local.to_frame().drop(columns=times), remote.to_frame().drop(columns=times))
+    np.testing.assert_allclose(remote.to_frame()[times], local.to_frame()[times], rtol=MEDIAN_RELATIVE_ERROR + 1e-9,
+                               atol=1e-3)
+    pd.testing.assert_frame_equal(local.comparisons, remote.comparisons)
+    pd.testing.assert_frame_equal(local.touchpoints, remote.touchpoints)
+    assert (local.n_customers, local.n_answers, local.n_unplaced) == (remote.n_customers, remote.n_answers,
+                                                                      remote.n_unplaced)
+    with pytest.raises(journey.JourneyError, match="Did you mean 'support'"):
+        journey.experience_map(dd.from_pandas(events, npartitions=2), stages={"service": ["suport"]})
