@@ -47,19 +47,22 @@ def true_nps(pain=True):
     return nps
 
 
-def simulate(n=3000, seed=0, pain=True, prefix="c"):
+def simulate(n=3000, seed=0, pain=True, prefix="c", leak=None):
+    """Events and survey answers of ``n`` customers; customers at the touchpoint ``leak`` go on 40% less often."""
     rng = np.random.default_rng(seed)
     stage = np.where(rng.random(n) < START_IN_DISCOVER, 0, 1)
     alive = np.ones(n, dtype=bool)
     t = rng.uniform(0, 30 * 86400, n)
     events, answers = [], []
     users = np.array([f"{prefix}{i:05d}" for i in range(n)], dtype=object)
+    current = np.full(n, "", dtype=object)
     while alive.any():
         who = np.flatnonzero(alive)
         for s in np.unique(stage[who]):
             here = who[stage[who] == s]
             options = STAGES[NAMES[s]]
             touchpoint = np.array(options, dtype=object)[rng.integers(0, len(options), len(here))]
+            current[here] = touchpoint
             events.append(pd.DataFrame({"user_id": users[here], "event": touchpoint, "seconds": t[here]}))
             answering = rng.random(len(here)) < ANSWER
             hurt = (touchpoint == "support") & pain
@@ -71,7 +74,7 @@ def simulate(n=3000, seed=0, pain=True, prefix="c"):
             csat = np.where(satisfied, rng.integers(4, 6, len(here)), rng.integers(1, 4, len(here)))
             answers.append(pd.DataFrame({"user_id": users[here], "score": score, "csat": csat,
                                          "seconds": t[here] + 300})[answering])
-        u = rng.random(n)
+        u = rng.random(n) / np.where(current == leak, 0.6, 1.0)  # a leaky touchpoint: every move 40% rarer
         nxt = np.full(n, -1)
         for s, moves in NEXT.items():
             edge = 0.0
@@ -169,13 +172,32 @@ def test_the_planted_pain_shows_at_support_and_only_there(shop):
     assert pain[["stage", "touchpoint", "measure"]].values.tolist() == [["service", "support", "NPS"]]
     row = pain.iloc[0]
     assert row["difference"] < -50 and row["difference_ci_high"] < 0 and row["p_adjusted"] < 1e-6
-    assert row["compared_with"] == "rest of the map" and row["expected_lost_conversions"] >= 0
+    assert row["compared_with"] == "rest of the map" and np.isnan(row["expected_lost_conversions"])  # after buying
     assert "1 pain point: support (NPS)" in repr(result)
     # Every touchpoint of a stage of two or more has its exit test, NPS tests for all: one BH family.
     tests = result.comparisons
     assert set(tests.loc[tests["measure"] == "exit rate", "touchpoint"]) == set(sum(
         (ts for ts in STAGES.values() if len(ts) > 1), []))
     assert set(tests.loc[tests["measure"] == "NPS", "touchpoint"]) == set(sum(STAGES.values(), []))
+
+
+def test_without_a_planted_pain_nothing_is_flagged():
+    events, survey = simulate(pain=False, seed=1)
+    result = experience_map(events, stages=STAGES, survey=survey, goal="purchase")
+    assert len(result.pain_points) == 0 and len(result.comparisons) == 23  # 11 exit tests, 12 NPS tests
+    assert "no pain point (adjusted p < 0.05)" in repr(result)
+
+
+def test_a_touchpoint_customers_leave_from_is_an_exit_pain_point_with_its_lost_conversions():
+    events, survey = simulate(seed=2, leak="reviews")
+    pain = experience_map(events, stages=STAGES, survey=survey, goal="purchase").pain_points
+    assert sorted(map(tuple, pain[["touchpoint", "measure"]].values.tolist())) == [("reviews", "exit rate"),
+                                                                                   ("support", "NPS")]
+    row = pain.set_index("touchpoint").loc["reviews"]
+    # Reviews' visitors leave 70% of the time (1 - 0.5 x 0.6), product's 50%.
+    assert row["compared_with"] == "rest of the stage" and row["difference_ci_low"] > 0
+    assert row["value"] == pytest.approx(0.7, abs=0.04) and row["other_value"] == pytest.approx(0.5, abs=0.04)
+    assert row["expected_lost_conversions"] > 0
 
 
 def test_csat_comes_with_its_interval_when_the_survey_has_it(shop):

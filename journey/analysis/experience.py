@@ -126,15 +126,18 @@ def experience_map(log: LogLike, *, stages: Stages, survey: pd.DataFrame | None 
     p-values [4]_ across every test of the map:
 
     * exit rate, against the rest of the stage: the share of the touchpoint's visitors whose journey ends
-      there without the goal, against the share of the stage's other customers (who never visited it)
-      whose journey ends at another of its touchpoints; Newcombe's interval for the difference and
-      Pearson's chi-square (Fisher's exact test for small counts). Stages of one touchpoint have no such test;
+      there, against the share of the stage's other customers (who never visited it) whose journey ends at
+      another of its touchpoints; Newcombe's interval for the difference and Pearson's chi-square (Fisher's
+      exact test for small counts). Up to the goal's stage (see progression) a journey that reached the
+      goal has not exited, as in :func:`journey.drop_off`; after it every journey's end is an exit. Stages
+      of one touchpoint have no such test;
     * NPS, against the rest of the map: the answers belonging to the touchpoint (the customer's last
       staged touchpoint before answering) against every other answer of customers who gave none there;
       adjusted-Wald interval for the difference and its test.
 
     A row is a pain point when it is significant and worse (a higher exit rate, a lower NPS);
-    ``expected_lost_conversions`` is :func:`journey.drop_off`'s: exits x conversions / (visitors - exits).
+    ``expected_lost_conversions`` is :func:`journey.drop_off`'s: exits x conversions / (visitors - exits),
+    missing after the goal's stage (those customers have converted) and without a goal.
     Visiting a touchpoint is not assigned at random: a pain point says where the unhappy or leaving
     customers are, not that the touchpoint caused it.
 
@@ -153,13 +156,24 @@ def experience_map(log: LogLike, *, stages: Stages, survey: pd.DataFrame | None 
     ...         ("c", "search"), ("c", "product"), ("c", "buy"), ("d", "search")]
     >>> events = pd.DataFrame(rows, columns=["user_id", "event"]).assign(
     ...     timestamp=pd.date_range("2025-01-01", periods=len(rows), freq="h", tz="UTC"))
-    >>> m = journey.experience_map(events, goal="buy",
-    ...                            stages={"discover": ["ad", "search"], "consider": "product", "buy": "buy"})
+    >>> stages = {"discover": ["ad", "search"], "consider": "product", "buy": "buy"}
+    >>> survey = journey.read_survey(pd.DataFrame({"user_id": ["a", "b", "c"], "score": [10, 4, 9],
+    ...     "timestamp": ["2025-01-01T02:30Z", "2025-01-01T04:30Z", "2025-01-01T09:00Z"]}))
+    >>> m = journey.experience_map(events, stages=stages, survey=survey, goal="buy")
     >>> m.to_frame()[["stage", "reach", "reach_n", "progression", "progression_n"]]
           stage  reach  reach_n  progression  progression_n
     0  discover   1.00        4     0.750000              4
     1  consider   0.75        4     0.666667              3
     2       buy   0.50        4     1.000000              2
+
+    Answers belong to the stage of the customer's last touchpoint before them (b answered after product,
+    a and c after buy); a customer spends an hour in discover and in consider:
+
+    >>> m.to_frame()[["stage", "nps", "nps_n", "median_seconds"]]
+          stage    nps  nps_n  median_seconds
+    0  discover    NaN      0          3600.0
+    1  consider -100.0      1          3600.0
+    2       buy  100.0      2             0.0
     """
     return run(ExperienceAnalysis(stages=stages, survey=survey, goal=goal, level=level), log)
 
@@ -451,7 +465,8 @@ class ExperienceAnalysis(Analysis):
         visits = distinct_pairs(r_user, r_tp, k)
         visit_user, visit_tp = visits // k, visits % k
         last_tp, last_stage = tp[ends], stage[ends]
-        left = ~converted & (last_tp >= 0)
+        # Before the goal, a journey that ends without it is lost; after the goal's stage every end is an exit.
+        left = (last_tp >= 0) & (~converted | ~self.goal_counts[np.maximum(last_stage, 0)])
         left_in_own = left[visit_user] & (last_stage[visit_user] == self.stage_of[visit_tp])
         parts = Parts(
             n_customers=n_users,
@@ -602,6 +617,7 @@ class ExperienceAnalysis(Analysis):
         worse = np.where(table["measure"] == EXIT, table["difference"] > 0, table["difference"] < 0)
         table["pain"] = table["significant"] & worse
         lost = expected_lost_conversions(total["exits"], total["conversions"], total["visitors"])
+        lost[~self.goal_counts[self.stage_of]] = np.nan  # once customers converted, leaving loses no conversion
         table["expected_lost_conversions"] = (lost[table.pop("_tp").to_numpy(dtype=np.int64)] if self.goals
                                               else np.nan)
         return table

@@ -159,6 +159,18 @@ class CombinedLog(EventLog):
         they are; missing when the source had no identity table).
     dropped : pandas.DataFrame
         Rows the sources' readers dropped, with the ``channel`` of their source first.
+
+    Examples
+    --------
+    >>> import pandas as pd, journey
+    >>> web = pd.DataFrame({"user_id": ["a", "b"], "event": ["home", "cart"],
+    ...                     "timestamp": ["2025-01-01T10:00Z", "2025-01-01T11:00Z"]})
+    >>> orders = pd.DataFrame({"user_id": ["b"], "event": ["order"], "timestamp": ["2025-01-01T11:30Z"]})
+    >>> log = journey.combine_logs({"web": web, "orders": orders})
+    >>> journey.drop_off(log, goal="order", by="channel").to_frame()[["channel", "touchpoint", "exits"]]
+      channel touchpoint  exits
+    0     web       cart      0
+    1     web       home      1
     """
 
     _sources: pd.DataFrame
