@@ -216,16 +216,29 @@ def test_csat_comes_with_its_interval_when_the_survey_has_it(shop):
 
 def test_answers_belong_to_the_stage_of_the_last_touchpoint_before_them():
     events = paths_log([["ad", "product", "buy"], ["ad"]])  # u0 at 0h, 1h, 2h; u1 at 3h
-    at = pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta([0.5, 1.0, 1.2, -1, 4], unit="h")
-    survey = journey.read_survey(pd.DataFrame({"user_id": ["u0", "u0", "u0", "u0", "u1"], "score": [10, 0, 3, 9, 9],
-                                               "timestamp": at}))
+    at = pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta([0.5, 1.0, 1.2, 1.5, -1, 4], unit="h")
+    survey = journey.read_survey(pd.DataFrame({"user_id": ["u0", "u0", "u0", "u0", "u0", "u1"],
+                                               "score": [10, 2, 0, 3, 9, 9], "timestamp": at}))
     result = experience_map(events, stages={"discover": "ad", "consider": "product", "buy": "buy"}, survey=survey)
     table = result.to_frame().set_index("stage")
-    # u0's answer at 0.5h is in discover; at 1h (the instant of product) and 1.2h in consider, the latest (3)
-    # counts; the answer before any touchpoint belongs to no stage; u1's at 4h is in discover.
+    # u0's answers at 0.5h and at 1h (the instant of product, which comes after it) are in discover, the
+    # latest (2) counting; at 1.2h and 1.5h in consider, the latest (3) counting; the answer before any
+    # touchpoint belongs to no stage; u1's at 4h is in discover.
     assert table["nps_n"].tolist() == [2, 1, 0]
-    assert table.loc["discover", "nps"] == 100.0 and table.loc["consider", "nps"] == -100.0
+    assert table.loc["discover", "nps"] == 0.0 and table.loc["consider", "nps"] == -100.0
     assert (result.n_answers, result.n_unplaced) == (3, 1)
+
+
+def test_answers_kept_in_the_log_as_events_do_not_claim_themselves():
+    events = paths_log([["ad", "product"]])  # u0 at 0h and 1h
+    answered = pd.Timestamp("2025-01-01T01:30Z")
+    survey = journey.read_survey(pd.DataFrame({"user_id": ["u0"], "score": [3], "timestamp": [answered]}))
+    web = journey.read_events(events)
+    answers = journey.read_events(pd.DataFrame({"user_id": ["u0"], "event": ["survey answer"], "timestamp": [answered]}))
+    log = journey.combine_logs({"web": web, "survey": answers})
+    stages = {"discover": "ad", "consider": "product", "feedback": "survey answer"}
+    table = experience_map(log, stages=stages, survey=survey).to_frame()
+    assert table["nps_n"].tolist() == [0, 1, 0]
 
 
 def test_respondents_missing_from_the_log_are_left_out_with_a_warning():

@@ -117,10 +117,13 @@ def experience_map(log: LogLike, *, stages: Stages, survey: pd.DataFrame | None 
       the stage, with the distribution-free interval between two order statistics whose ranks come from
       the binomial(n, 1/2) distribution [2]_ (at least the level; missing below 6 customers at 95%). On
       a Dask log the times merge as log-spaced histograms, within 0.5% of the exact values;
-    * **sentiment**: an answer belongs to the stage of the customer's last staged touchpoint at or before
-      the answer (answers before any staged touchpoint belong to none). Each customer's latest answer in
-      a stage counts, so respondents are independent; ``nps`` is in points with the adjusted-Wald
-      interval [3]_, ``csat`` the share of ratings 4-5 with the Wilson interval.
+    * **sentiment**: an answer belongs to the stage of the customer's last staged touchpoint before the
+      answer (strictly: a touchpoint at the answer's instant comes after it; answers before any staged
+      touchpoint belong to none). When the answers are in the log as events too (from
+      :func:`journey.combine_logs`), leave their touchpoint out of the stages, or a customer's second
+      answer would belong to their first. Each customer's latest answer in a stage counts, so respondents
+      are independent; ``nps`` is in points with the adjusted-Wald interval [3]_, ``csat`` the share of
+      ratings 4-5 with the Wilson interval.
 
     **Pain points** are touchpoints where it hurts, tested two ways, with Benjamini-Hochberg adjusted
     p-values [4]_ across every test of the map:
@@ -738,14 +741,15 @@ def _max_from(values: np.ndarray, user: np.ndarray) -> np.ndarray:
 
 def _last_before(row_user: np.ndarray, row_time: np.ndarray, answer_user: np.ndarray,
                  answer_time: np.ndarray) -> np.ndarray:
-    """For each answer, the last row (index into the rows) of its user at or before its time; -1 if none."""
+    """For each answer, the last row (index into the rows) of its user before its time; -1 if none."""
     found = np.full(len(answer_user), -1, dtype=np.int64)
     if not len(answer_user) or not len(row_user):
         return found
     n = len(row_user)
     users = np.r_[row_user, answer_user]
-    # At the same instant a row comes first: an answer given as a touchpoint happens belongs to it.
-    order = np.lexsort((np.r_[np.zeros(n), np.ones(len(answer_user))], np.r_[row_time, answer_time], users))
+    # At the same instant the answer comes first: a survey answer kept in the log as an event (from
+    # combine_logs) does not claim itself.
+    order = np.lexsort((np.r_[np.ones(n), np.zeros(len(answer_user))], np.r_[row_time, answer_time], users))
     is_row = order < n
     last = np.maximum.accumulate(np.where(is_row, np.arange(len(order)), -1))
     at = np.flatnonzero(~is_row)
