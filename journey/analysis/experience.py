@@ -551,7 +551,7 @@ class ExperienceAnalysis(Analysis):
         n = int(total["n_customers"])
         table = self._stage_table(total, n)
         touchpoints = self._touchpoint_table(total)
-        main = touchpoints.groupby("stage", sort=False)["touchpoint"].agg(lambda t: ", ".join(t[:MAIN_TOUCHPOINTS]))
+        main = touchpoints.groupby("stage", sort=False)["touchpoint"].agg(lambda t: ", ".join(t.iloc[:MAIN_TOUCHPOINTS]))
         table["main_touchpoints"] = main.reindex(self.stage_names).to_numpy()
         comparisons = self._comparisons(total)
         n_answers, unplaced = 0, 0
@@ -567,7 +567,7 @@ class ExperienceAnalysis(Analysis):
     def _stage_table(self, total: Parts, n: int) -> pd.DataFrame:
         level = self.level
         reached, progressed = total["reached"], total["progressed"]
-        table = pd.DataFrame({"stage": self.stage_names, "reach": reached / max(n, 1) if n else np.nan})
+        table = pd.DataFrame({"stage": self.stage_names, "reach": reached / n})  # a log has customers
         table["reach_ci_low"], table["reach_ci_high"] = wilson_interval(reached, np.full(len(reached), n), level)
         table["reach_n"] = n
         with np.errstate(invalid="ignore", divide="ignore"):
