@@ -318,10 +318,12 @@ def test_compare_graphs_on_dask_equals_pandas(client, sample):
 def test_experience_map_on_dask_equals_pandas(client):
     from test_experience import STAGES, simulate
 
-    events, survey = simulate(1500, seed=3)
-    local = journey.experience_map(events, stages=STAGES, survey=survey, goal="purchase")
-    remote = journey.experience_map(dd.from_pandas(events, npartitions=4, sort=False), stages=STAGES, survey=survey,
-                                    goal="purchase")
+    from journey.analysis.experience import experience_map
+
+    events, survey = simulate(600, seed=3)
+    local = experience_map(events, stages=STAGES, survey=survey, goal="purchase")
+    remote = experience_map(dd.from_pandas(events, npartitions=4, sort=False), stages=STAGES, survey=survey,
+                            goal="purchase")
     times = ["median_seconds", "median_seconds_ci_low", "median_seconds_ci_high"]
     pd.testing.assert_frame_equal(local.to_frame().drop(columns=times), remote.to_frame().drop(columns=times))
     np.testing.assert_allclose(remote.to_frame()[times], local.to_frame()[times], rtol=MEDIAN_RELATIVE_ERROR + 1e-9,
@@ -331,4 +333,4 @@ def test_experience_map_on_dask_equals_pandas(client):
     assert (local.n_customers, local.n_answers, local.n_unplaced) == (remote.n_customers, remote.n_answers,
                                                                       remote.n_unplaced)
     with pytest.raises(journey.JourneyError, match="Did you mean 'support'"):
-        journey.experience_map(dd.from_pandas(events, npartitions=2), stages={"service": ["suport"]})
+        experience_map(dd.from_pandas(events, npartitions=2), stages={"service": ["suport"]})

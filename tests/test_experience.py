@@ -13,6 +13,7 @@ from matplotlib.collections import PolyCollection  # noqa: E402
 import journey  # noqa: E402
 from journey.analysis.experience import ExperienceMap, experience_map, median_interval_ranks  # noqa: E402
 from journey.errors import JourneyError, JourneyWarning, UnknownEventError  # noqa: E402
+from journey.io.combine import combine_logs  # noqa: E402
 
 # --- a simulated shop in six stages -------------------------------------------------------------------
 #
@@ -235,7 +236,7 @@ def test_answers_kept_in_the_log_as_events_do_not_claim_themselves():
     survey = journey.read_survey(pd.DataFrame({"user_id": ["u0"], "score": [3], "timestamp": [answered]}))
     web = journey.read_events(events)
     answers = journey.read_events(pd.DataFrame({"user_id": ["u0"], "event": ["survey answer"], "timestamp": [answered]}))
-    log = journey.combine_logs({"web": web, "survey": answers})
+    log = combine_logs({"web": web, "survey": answers})
     stages = {"discover": "ad", "consider": "product", "feedback": "survey answer"}
     table = experience_map(log, stages=stages, survey=survey).to_frame()
     assert table["nps_n"].tolist() == [0, 1, 0]
