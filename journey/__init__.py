@@ -46,6 +46,8 @@ _LAZY = {
     "compare_variants": "analysis.compare", "VariantComparison": "analysis.compare",
     "power": "stats.sample_sizes", "sample_size_two_groups": "stats.sample_sizes",
     "write_xes": "io.formats.xes", "ReadReport": "io.formats.report",
+    "combine_logs": "io.combine", "CombinedLog": "io.combine",
+    "experience_map": "analysis.experience", "ExperienceMap": "analysis.experience",
 }
 
 __all__ = ["read_events", "EventLog", "START", "END", *_LAZY, "JourneyError", "JourneyWarning", "__version__"]

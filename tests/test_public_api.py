@@ -125,6 +125,13 @@ def _analyses():
         "compare_proportions": journey.compare_proportions(3, 10, 5, 10),
         "kpi": journey.kpi("NPS", journey.nps(survey["score"]), target=0),
         "scorecard": journey.scorecard([journey.kpi("NPS", journey.nps(survey["score"]), target=0)]),
+        "compare_funnels": journey.compare_funnels(log, ["product", "cart", "purchase"], by="device"),
+        "compare_graphs": journey.compare_graphs(log, by="device", goal="purchase"),
+        "compare_variants": journey.compare_variants(log, by="device", top=5),
+        "experience_map": journey.experience_map(log, stages={"arrive": ["ad_click", "search", "email_click"],
+                                                              "browse": ["home", "category", "product"],
+                                                              "buy": ["cart", "checkout", "payment", "purchase"]},
+                                                 survey=survey, goal="purchase"),
     }
 
 
