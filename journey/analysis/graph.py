@@ -187,8 +187,7 @@ class JourneyEdges:
     def broken_share(self, kept: set) -> float:
         """Share of journeys that use at least one edge outside ``kept`` (a set of (source, target))."""
         n_edges = len(self.index)
-        keep = np.zeros(n_edges, dtype=bool)
-        keep[[i for i, edge in enumerate(self.index) if edge in kept]] = True
+        keep = np.asarray(self.index.isin(list(kept)), dtype=bool)
         broken = np.zeros(len(self.first), dtype=bool)
         broken[self.inner[~keep[self.inner % n_edges]] // n_edges] = True
         broken |= ~keep[self.first] | ~keep[self.last]
@@ -459,7 +458,8 @@ def prune(graph: nx.DiGraph, *, min_count: int | None = None, min_share: float |
     ``keep`` touchpoint, the dropped touchpoints on the widest path to it). Touchpoints that could only
     be reached through dropped ones are dropped. This is the simplification of process-mining tools
     (Günther and van der Aalst 2007, "Fuzzy mining: adaptive process simplification based on
-    multi-perspective metrics", BPM 2007), restricted to keeping the graph connected.
+    multi-perspective metrics", BPM 2007), restricted to keeping the graph connected. It costs a sort of the
+    edges and one heap operation per edge, so graphs of thousands of touchpoints prune in about a second.
 
     Examples
     --------
@@ -486,57 +486,87 @@ def prune(graph: nx.DiGraph, *, min_count: int | None = None, min_share: float |
 
     nodes = {n for n, d in graph.nodes(data=True)
              if n in protected or min_count is None or d.get("visits", 0) >= min_count}
-    ranked = sorted(((a, b) for a, b in graph.edges if a in nodes and b in nodes), key=_edge_rank(graph))
-    chosen = [e for e in ranked
-              if (min_count is None or graph.edges[e]["count"] >= min_count)
-              and (min_share is None or graph.edges[e]["share"] >= min_share)]
+    rank = _edge_ranks(graph)
+    chosen = [(a, b) for a, b in rank  # in rank order
+              if a in nodes and b in nodes and (min_count is None or graph[a][b]["count"] >= min_count)
+              and (min_share is None or graph[a][b]["share"] >= min_share)]
     if top_edges is not None:
         chosen = chosen[:top_edges]
-    kept = _reconnect(graph, nodes, set(chosen), protected)
+    kept = _reconnect(graph, nodes, set(chosen), protected, rank)
     return _pruned_graph(graph, kept)
 
 
-def _edge_rank(graph):
-    return lambda e: (-graph.edges[e]["count"], str(e[0]), str(e[1]))
+def _edge_ranks(graph: nx.DiGraph) -> dict:
+    """Each edge's position when the most frequent come first (ties by source, then target name), in that order."""
+    keys = sorted((-count, str(a), str(b), i) for i, (a, b, count) in enumerate(graph.edges(data="count")))
+    edges = list(graph.edges)
+    return {edges[key[-1]]: position for position, key in enumerate(keys)}
 
 
-def _reconnect(graph: nx.DiGraph, nodes: set, edges: set, protected: set) -> set:
+def _reconnect(graph: nx.DiGraph, nodes: set, edges: set, protected: set, rank: dict) -> set:
     """Add back the most frequent edges needed so every kept node lies on a START-to-END path."""
     for forward in (True, False):
-        source = START if forward else END
-        step = graph.successors if forward else graph.predecessors
-        while True:
-            edges = {e for e in edges if e[0] in nodes and e[1] in nodes}
-            reached = _reach(source, edges, forward)
-            missing = nodes - reached
-            if not missing:
-                break
-            # The most frequent edge from the connected part to a kept node that is cut off.
-            best = min(((a, b) if forward else (b, a) for a in reached for b in step(a) if b in missing),
-                       key=_edge_rank(graph), default=None)
-            if best is not None:
-                edges.add(best)
-            elif missing & protected:
-                path = _widest_path(graph, reached, missing & protected, forward)
-                nodes |= set(path)
-                edges |= {(a, b) if forward else (b, a) for a, b in zip(path, path[1:])}
-            else:  # reachable only through dropped touchpoints
-                nodes -= missing
+        edges = _connect(graph, nodes, edges, protected, rank, forward)
     return edges
 
 
-def _reach(source: Any, edges: set, forward: bool) -> set:
-    adjacency: dict = {}
-    for a, b in edges:
-        frm, to = (a, b) if forward else (b, a)
-        adjacency.setdefault(frm, []).append(to)
-    seen, stack = {source}, [source]
-    while stack:
-        for nxt in adjacency.get(stack.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return seen
+def _connect(graph: nx.DiGraph, nodes: set, edges: set, protected: set, rank: dict, forward: bool) -> set:
+    """Edges that connect every node of ``nodes`` from START (``forward``) or to END; ``nodes`` is updated.
+
+    The reached set grows as in Prim's algorithm: a heap holds the graph edges leaving it, most frequent
+    first, and the best one that leads to a kept node not yet reached is put back, so every edge is ranked
+    once and every node reached once (rescanning the reached set for each edge put back was quadratic).
+    Nodes that can only be reached through dropped ones leave ``nodes``, except goals and ``keep``
+    touchpoints, which the widest path through dropped touchpoints reconnects.
+    """
+    step = graph.successors if forward else graph.predecessors
+    edges = {e for e in edges if e[0] in nodes and e[1] in nodes}
+    along: dict = {}  # the kept edges, in the direction of travel
+    reached: set = set()
+    frontier: list = []
+
+    def add(edge: tuple) -> None:
+        edges.add(edge)
+        frm, to = edge if forward else edge[::-1]
+        along.setdefault(frm, []).append(to)
+
+    def grow(starts: Iterable) -> None:
+        stack = [n for n in starts if n not in reached]
+        reached.update(stack)
+        while stack:
+            here = stack.pop()
+            for there in along.get(here, ()):
+                if there not in reached:
+                    reached.add(there)
+                    stack.append(there)
+            for there in step(here):  # a node joining ``nodes`` later does so on a path, reached
+                if there in nodes and there not in reached:
+                    edge = (here, there) if forward else (there, here)
+                    heapq.heappush(frontier, (rank[edge], edge))
+
+    for edge in edges.copy():
+        add(edge)
+    grow([START if forward else END])
+    while len(reached) < len(nodes):
+        best = None
+        while frontier and best is None:
+            edge = heapq.heappop(frontier)[1]
+            target = edge[1] if forward else edge[0]
+            best = edge if target in nodes and target not in reached else None
+        if best is not None:
+            add(best)
+            grow([best[1] if forward else best[0]])
+            continue
+        missing = nodes - reached
+        if not missing & protected:  # reachable only through dropped touchpoints
+            nodes -= missing
+            return {e for e in edges if e[0] in nodes and e[1] in nodes}
+        path = _widest_path(graph, reached, missing & protected, forward)
+        nodes |= set(path)
+        for a, b in zip(path, path[1:]):
+            add((a, b) if forward else (b, a))
+        grow(path)
+    return edges
 
 
 def _widest_path(graph: nx.DiGraph, reached: set, targets: set, forward: bool) -> list:
