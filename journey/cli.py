@@ -121,6 +121,8 @@ def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tz", default="UTC", help="time zone of timestamps without an offset (default: UTC)")
     parser.add_argument("--time-unit", choices=["s", "ms", "us", "ns"], help="unit of numeric epoch timestamps")
     parser.add_argument("--encoding", default="utf-8", help="text encoding of CSV files (default: utf-8)")
+    parser.add_argument("--sep", type=_delimiter,
+                        help="CSV delimiter, e.g. ';' or tab (default: recognised from the header: , ; tab |)")
     parser.add_argument("--drop-invalid", action="store_true",
                         help="drop rows with a missing user or event or an unreadable time, and list them")
 
@@ -135,7 +137,12 @@ def _read(args: argparse.Namespace) -> EventLog:
         warnings.simplefilter("ignore", JourneyWarning)  # the dropped rows are printed below instead
         return read_events(args.file, user=args.user, time=args.time, event=args.event, tz=args.tz,
                            time_unit=args.time_unit, encoding=args.encoding,
-                           on_invalid="drop" if args.drop_invalid else "raise")
+                           sep=args.sep, on_invalid="drop" if args.drop_invalid else "raise")
+
+
+def _delimiter(text: str) -> str:
+    """A delimiter as typed in a shell: ``;``, or ``tab`` / ``\\t`` for a tab (hard to type as such)."""
+    return "\t" if text in ("tab", "\\t") else text
 
 
 def _summary(args: argparse.Namespace) -> int:

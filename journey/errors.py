@@ -30,6 +30,7 @@ __all__ = [
     "RecordError",
     "option",
     "command_line",
+    "shorten",
 ]
 
 #: How many offending rows a message quotes before it says "and N more".
@@ -105,11 +106,11 @@ class MissingColumnError(JourneyError):
 
     def __init__(self, keyword: str, name: str, available: Sequence[str], role: str | None = None):
         self.keyword, self.role, self.column, self.available = keyword, role or keyword, name, list(available)
-        hint = _suggestion(name, self.available)
-        shown = ", ".join(repr(c) for c in self.available[:20])
+        hint = _suggestion(name, self.available) + _delimiter_hint(self.available)
+        shown = ", ".join(shorten(c) for c in self.available[:20])
         more = f" and {len(self.available) - 20} more" if len(self.available) > 20 else ""
         super().__init__(
-            f"column {name!r} (the {self.role} column) is not in the input; available columns: "
+            f"column {shorten(name)} (the {self.role} column) is not in the input; available columns: "
             f"{shown}{more}.{hint} Name it with {option(keyword)}."
         )
 
@@ -185,9 +186,9 @@ class UnknownEventError(JourneyError):
     def __init__(self, argument: str, name: Any, available: Sequence[str]):
         self.argument, self.event = argument, name
         hint = _suggestion(str(name), [str(a) for a in available])
-        shown = ", ".join(repr(a) for a in list(available)[:20])
+        shown = ", ".join(shorten(a) for a in list(available)[:20])
         more = f" and {len(available) - 20:,} more" if len(available) > 20 else ""
-        super().__init__(f"event {name!r} ({option(argument, name)}) does not occur in the log.{hint} "
+        super().__init__(f"event {shorten(name)} ({option(argument, name)}) does not occur in the log.{hint} "
                          f"Events: {shown}{more}.")
 
 
@@ -211,9 +212,36 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def shorten(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to about ``limit`` characters: a name quoted in a message stays a name.
+
+    Examples
+    --------
+    >>> shorten("event"), shorten("x" * 100, limit=12)
+    ("'event'", "'xxxxxxx...' (100 characters)")
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f" ({len(value):,} characters)" if isinstance(value, str) else ""
+    return text[:limit - 4] + "..." + text[0] + size
+
+
+def _delimiter_hint(columns: Sequence[str]) -> str:
+    """When a CSV header was read as one column, the character that seems to separate its names."""
+    if len(columns) != 1 or not isinstance(columns[0], str):
+        return ""
+    separators = [c for c in columns[0][:10_000] if not (c.isalnum() or c in "_ -.:'\"")]
+    if not separators:
+        return ""
+    found = max(sorted(set(separators)), key=separators.count)
+    return (f" The header was read as one column: its names seem separated by {found!r}; pass "
+            f"{option('sep', found)} if that is the file's delimiter.")
+
+
 def _suggestion(name: str, candidates: Sequence[str]) -> str:
     folded = {c.casefold(): c for c in candidates}
     if name.casefold() in folded:
-        return f" Did you mean {folded[name.casefold()]!r}?"
+        return f" Did you mean {shorten(folded[name.casefold()])}?"
     close = get_close_matches(name, candidates, n=1, cutoff=0.6)
-    return f" Did you mean {close[0]!r}?" if close else ""
+    return f" Did you mean {shorten(close[0])}?" if close else ""

@@ -56,3 +56,25 @@ def test_an_output_folder_that_does_not_exist_is_one_line_and_status_2(capsys, t
     assert main(["graph", str(path), "--out", str(tmp_path / "nodir" / "g.graphml")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("journey: error:") and err.count("\n") == 1 and "nodir" in err
+
+
+def test_a_truncated_gzip_file_is_one_line_and_status_2_without_a_traceback(tmp_path):
+    import gzip
+
+    path = tmp_path / "e.csv.gz"
+    packed = gzip.compress(("user_id,timestamp,event\n" + "a,2025-01-01T10:00Z,home\n" * 2000).encode())
+    path.write_bytes(packed[: len(packed) // 2])
+    done = subprocess.run([sys.executable, "-m", "journey.cli", "summary", str(path)], capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+    assert done.stderr.startswith(f"journey: error: {path}: the gzip data ends early")
+
+
+def test_sep_reads_a_file_with_an_unusual_delimiter(capsys, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("user_id#timestamp#event\na#2025-01-01T10:00Z#home\n")
+    assert main(["summary", str(path)]) == 2
+    assert "pass --sep #" in capsys.readouterr().err
+    assert main(["summary", str(path), "--sep", "#"]) == 0
+    tabs = tmp_path / "t.csv"
+    tabs.write_text("user_id\ttimestamp\tevent\na\t2025-01-01T10:00Z\thome\n")
+    assert main(["summary", str(tabs), "--sep", "tab"]) == 0 and main(["summary", str(tabs)]) == 0

@@ -317,3 +317,78 @@ def test_duplicate_column_names_are_refused():
     df.columns = ["user_id", "timestamp", "event", "event"]
     with pytest.raises(JourneyError, match="more than once: 'event'"):
         journey.read_events(df)
+
+
+# --- damaged files, odd CSV dialects and dates in disguise (issue 18) -------------------------------
+
+def _gzip_csv(tmp_path, damage):
+    body = "user_id,timestamp,event\n" + "".join(f"u{i % 7},2025-01-01T10:{i % 60:02d}Z,e{i % 5}\n" for i in range(3000))
+    packed = gzip.compress(body.encode())
+    path = tmp_path / "events.csv.gz"
+    path.write_bytes({"truncated": packed[: len(packed) // 2], "corrupt": packed[:20] + b"\0" * 50 + packed[70:],
+                      "not gzip": body.encode()}[damage])
+    return path
+
+
+@pytest.mark.parametrize("damage, says", [("truncated", "truncated"), ("corrupt", "not a readable gzip file"),
+                                          ("not gzip", "not a readable gzip file")])
+def test_a_truncated_or_damaged_gzip_file_is_a_source_error_naming_it(tmp_path, damage, says):
+    path = _gzip_csv(tmp_path, damage)
+    with pytest.raises(SourceError, match=f"events.csv.gz: .*{says}"):
+        journey.read_events(path)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_a_line_break_inside_a_quoted_field_is_part_of_the_field(tmp_path, newline):
+    path = tmp_path / "e.csv"
+    rows = ["user_id,timestamp,event", 'a,2025-01-01T10:00Z,"\r=2+2"', 'a,2025-01-01T10:01Z,"two\r\nlines"',
+            "a,2025-01-01T10:02Z,home"]
+    path.write_bytes((newline.join(rows) + newline).encode())
+    assert journey.read_events(path).frame["event"].tolist() == ["\r=2+2", "two\r\nlines", "home"]
+
+
+def test_na_words_are_ids_and_touchpoints_in_csv_and_only_an_empty_cell_is_missing(tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("user_id,timestamp,event,device\nNA,2025-01-01T10:00Z,None,NA\nnull,2025-01-01T10:01Z,N/A,web\n"
+                    "None,2025-01-01T10:02Z,NULL,\n")
+    log = journey.read_events(path)
+    assert sorted(log.frame["user"]) == ["NA", "None", "null"] and log.events == ["N/A", "NULL", "None"]
+    assert log.frame["device"].isna().tolist() == [True, True, False]  # other columns keep pandas' words
+    path.write_text("user_id,timestamp,event\n,2025-01-01T10:00Z,home\n")
+    with pytest.raises(InvalidValuesError, match="'user_id': missing values in 1 row"):
+        journey.read_events(path)
+
+
+def test_a_csv_header_naming_a_column_twice_is_refused_not_renamed(tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("user_id,timestamp,event,event\na,2025-01-01T10:00Z,home,cart\n")
+    with pytest.raises(JourneyError, match="e.csv: column names appear more than once: 'event'"):
+        journey.read_events(path)
+
+
+def test_a_huge_header_gives_a_short_message(tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text('user_id,timestamp,"' + "x" * 5_000_000 + '"\na,2025-01-01T10:00Z,home\n')
+    with pytest.raises(MissingColumnError) as caught:
+        journey.read_events(path)
+    assert len(str(caught.value)) < 500 and "(5,000,000 characters)" in str(caught.value)
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_semicolon_tab_and_pipe_delimited_files_are_recognised_from_their_header(tmp_path, sep):
+    path = tmp_path / "e.csv"
+    path.write_text(sep.join(["user_id", "timestamp", "event", "amount"]) + "\n"
+                    + sep.join(["a", "2025-01-01T10:00Z", "home", "1,5"]) + "\n")
+    log = journey.read_events(path)
+    assert log.events == ["home"] and log.frame["amount"].tolist() == ["1,5"]
+    assert journey.read_events(path, sep=sep).events == ["home"]
+
+
+def test_a_header_read_as_one_column_says_which_delimiter_it_seems_to_use(tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("user_id#timestamp#event\na#2025-01-01T10:00Z#home\n")
+    with pytest.raises(MissingColumnError, match="read as one column: its names seem separated by '#'; pass sep='#'"):
+        journey.read_events(path)
+    assert journey.read_events(path, sep="#").events == ["home"]
+    with pytest.raises(JourneyError, match="sep must be one character"):
+        journey.read_events(path, sep="##")

@@ -15,6 +15,7 @@ in one partition and none in another is not caught (each partition alone is cons
 
 from __future__ import annotations
 
+import glob
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import JourneyError
-from .events import EventLog, check_clashes, read_events, resolve_column
+from .events import EventLog, check_clashes, csv_errors, csv_options, read_events, resolve_column
 
 __all__ = ["DaskEventLog", "DaskOrders", "read_events_dask", "as_dask_log", "as_dask_orders", "event_log_of"]
 
@@ -44,9 +45,7 @@ def read_events_dask(source: Any, **options: Any) -> DaskEventLog:
     if isinstance(source, (str, Path)):
         source = str(source)
         parquet = source.lower().endswith((".parquet", ".pq")) or Path(source).is_dir()
-        # In CSV only the named columns are read as text (ids stay "007"); the others keep their types.
-        named = {options.get(role, default): "str" for role, default in DEFAULTS}
-        raw = dd.read_parquet(source, split_row_groups=True) if parquet else dd.read_csv(source, dtype=named)
+        raw = dd.read_parquet(source, split_row_groups=True) if parquet else _read_csv(source, options)
     elif _is_dask_frame(source):
         raw = source
     else:
@@ -56,6 +55,21 @@ def read_events_dask(source: Any, **options: Any) -> DaskEventLog:
     check_clashes(names, raw.columns)
     canonical = raw.map_partitions(_canonical, options, meta=_canonical(raw._meta, options))
     return DaskEventLog(canonical, input_names=names)
+
+
+def _read_csv(source: str, options: dict) -> Any:
+    """A lazy CSV read with the options of the pandas reader (delimiter, text ids, missing values), taken
+    from the first file of the glob when it is local."""
+    import dask.dataframe as dd
+
+    given = {role: options.get(role, default) for role, default in DEFAULTS}
+    encoding, sep = options.get("encoding", "utf-8"), options.get("sep")
+    first = next(iter(sorted(glob.glob(source))), None)
+    if first is None:  # a remote or missing path: Dask says what it is
+        # In CSV only the named columns are read as text (ids stay "007"); the others keep their types.
+        return dd.read_csv(source, dtype=dict.fromkeys(given.values(), "str"), sep=sep or ",", encoding=encoding)
+    with csv_errors(first, encoding):
+        return dd.read_csv(source, encoding=encoding, **csv_options(Path(first), given, encoding, sep))
 
 
 def _is_dask_frame(obj: Any) -> bool:

@@ -11,11 +11,15 @@ Ingestion validates once; analyses trust the EventLog and do not validate again.
 
 from __future__ import annotations
 
+import csv
+import gzip
 import html
 import os
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
@@ -32,8 +36,10 @@ from ..errors import (
     MissingColumnError,
     MixedTimezoneError,
     SourceError,
+    SHOWN_ROWS,
     TimeUnitError,
     option,
+    shorten,
 )
 from .aliases import Duration, Period
 
@@ -81,7 +87,7 @@ def drop_advice(listed_in: str = "log.dropped") -> str:
 @overload
 def read_events(source: Source, *, format: str | None = ..., user: str | None = ..., time: str | None = ...,
                 event: str | None = ..., tz: str = ..., time_unit: TimeUnit | None = ..., on_invalid: OnInvalid = ...,
-                encoding: str = ..., identities: Identities | None = ...,
+                encoding: str = ..., sep: str | None = ..., identities: Identities | None = ...,
                 engine: Literal["pandas"] = ..., query: str | None = ..., table: str | None = ...,
                 **options: Any) -> EventLog: ...
 
@@ -89,7 +95,7 @@ def read_events(source: Source, *, format: str | None = ..., user: str | None = 
 @overload
 def read_events(source: Source, *, format: str | None = ..., user: str | None = ..., time: str | None = ...,
                 event: str | None = ..., tz: str = ..., time_unit: TimeUnit | None = ..., on_invalid: OnInvalid = ...,
-                encoding: str = ..., identities: Identities | None = ...,
+                encoding: str = ..., sep: str | None = ..., identities: Identities | None = ...,
                 engine: Literal["dask"], query: str | None = ..., table: str | None = ...,
                 **options: Any) -> DaskEventLog: ...
 
@@ -105,6 +111,7 @@ def read_events(
     time_unit: TimeUnit | None = None,
     on_invalid: OnInvalid = "raise",
     encoding: str = "utf-8",
+    sep: str | None = None,
     identities: Identities | None = None,
     engine: Literal["pandas", "dask"] = "pandas",
     query: str | None = None,
@@ -147,6 +154,10 @@ def read_events(
         mapping. Every event of a linked anonymous id is given to its user (see
         :mod:`journey.io.identities`); links the export holds itself (Segment ``identify``, ...) are added
         after these. ``log.report`` counts the events stitched.
+    sep : str, optional
+        Delimiter of CSV files. By default the one of ``","``, ``";"``, tab and ``"|"`` that splits the
+        header into the named columns (then into the most columns), so European Excel exports
+        (``;``) and tab-separated files are read as they are.
     engine : {"pandas", "dask"}
         ``"dask"`` reads a path or glob (``"events/*.parquet"``) or a Dask DataFrame lazily as a
         :class:`~journey.io.dask_log.DaskEventLog`: each partition is validated the same way when first
@@ -204,6 +215,10 @@ def read_events(
     each, a UTC time, sorted by user then time with ties in input order. Duplicated rows are kept and
     counted (``log.n_duplicates``): the same event sent twice is a question for the source.
 
+    In CSV files the user and event columns are text, and only an empty cell is missing there: a
+    customer id or touchpoint written ``NA``, ``None``, ``null`` or ``N/A`` is that text (other columns
+    keep pandas' missing-value words). A header that names a column twice is refused.
+
     Examples
     --------
     >>> import pandas as pd, journey
@@ -241,7 +256,7 @@ def read_events(
 
         return read_events_dask(source, user=user or DEFAULT_NAMES["user"], time=time or DEFAULT_NAMES["time"],
                                 event=event or DEFAULT_NAMES["event"], tz=tz, time_unit=time_unit,
-                                on_invalid=on_invalid, encoding=encoding)
+                                on_invalid=on_invalid, encoding=encoding, sep=sep)
     if engine != "pandas":
         raise JourneyError(f'engine must be "pandas" or "dask", not {engine!r}')
     if time_unit is not None and time_unit not in TIME_UNITS:
@@ -249,6 +264,8 @@ def read_events(
     _check_tz(tz)
     # XES, OCEL and SQL readers return a tidy frame with their own report (journey.io.formats.read_report);
     # that frame is then read, stitched and validated as any tidy table is.
+    if sep is not None and (not isinstance(sep, str) or len(sep) != 1):
+        raise JourneyError(f"sep must be one character, such as ',' or ';' or '\\t', not {sep!r}")
     reader_report = None
     if format in TIDY_FORMATS or query is not None or table is not None:
         from dataclasses import replace
@@ -260,7 +277,7 @@ def read_events(
         tidy, tidy_description, tidy_names, reader_report = read_source(
             source, format=format, query=query, table=table, options=options, given=named, tz=tz,
             on_invalid=on_invalid)
-        loaded, stitching = load_source(tidy, None, tidy_names, encoding, on_invalid, identities)
+        loaded, stitching = load_source(tidy, None, tidy_names, encoding, on_invalid, identities, sep)
         loaded = replace(loaded, description=tidy_description)
     else:
         if options:
@@ -268,14 +285,15 @@ def read_events(
 
             refuse_options(options)
         loaded, stitching = load_source(source, format, {"user": user, "time": time, "event": event}, encoding,
-                                        on_invalid, identities)
+                                        on_invalid, identities, sep)
     raw, description, given = loaded.frame, loaded.description, loaded.names
     time_unit = time_unit or loaded.time_unit  # type: ignore[assignment]
-    _refuse_duplicate_columns(raw.columns, description)
+    refuse_duplicate_columns(raw.columns, description)
     names = {role: resolve_column(role, name, raw.columns) for role, name in given.items()}
     if len(raw) == 0:
         lost = f" ({sum(len(p.records) for p in loaded.problems):,} records unreadable)" if loaded.problems else ""
-        raise EmptyLogError(f"{description} holds no rows{lost} (columns: {', '.join(map(str, raw.columns))})")
+        columns = _short_list(list(map(shorten, raw.columns)))
+        raise EmptyLogError(f"{description} holds no rows{lost} (columns: {columns})")
     check_clashes(names, raw.columns)
 
     problems: list[tuple[np.ndarray, str, str, pd.Series]] = []  # (rows, column, reason, values)
@@ -782,8 +800,13 @@ def duration_ns(value: Duration, argument: str) -> int:
 # loading
 
 
-def load_table(source: Source, given: Mapping[str, str | None], encoding: str) -> tuple[pd.DataFrame, str]:
-    """A DataFrame from a file or DataFrame, and a description of where it came from (for messages)."""
+def load_table(source: Source, given: Mapping[str, str | None], encoding: str,
+               sep: str | None = None) -> tuple[pd.DataFrame, str]:
+    """A DataFrame from a file or DataFrame, and a description of where it came from (for messages).
+
+    ``given`` maps roles to the column names the caller was given (None: not named); in CSV files those
+    columns are read as text, and the id columns (:data:`ID_ROLES`) without pandas' missing-value words.
+    """
     if isinstance(source, pd.DataFrame):
         return source, "DataFrame"
     if isinstance(source, EventLog):
@@ -803,7 +826,7 @@ def load_table(source: Source, given: Mapping[str, str | None], encoding: str) -
         raise SourceError(f"{path}: file {where} (working directory: {Path.cwd()})")
     if kind == "parquet":
         return _read_parquet(path, given), str(path)
-    return _read_csv(path, given, encoding), str(path)
+    return _read_csv(path, given, encoding, sep), str(path)
 
 
 def _read_parquet(path: Path, given: Mapping[str, str | None]) -> pd.DataFrame:
@@ -824,19 +847,82 @@ def _read_parquet(path: Path, given: Mapping[str, str | None]) -> pd.DataFrame:
         raise SourceError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
 
 
-def _read_csv(path: Path, given: Mapping[str, str | None], encoding: str) -> pd.DataFrame:
+#: Roles whose columns hold ids or names: in CSV, ``NA``, ``None``, ``null``... are text there, and only an
+#: empty cell is missing (the customer called "NA" and the touchpoint "None" exist).
+ID_ROLES = ("user", "event", "customer")
+#: The words pandas reads as missing by default (pandas.read_csv, ``na_values``): still missing elsewhere.
+PANDAS_NA_WORDS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                   "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+#: Delimiters recognised in a CSV header when ``sep`` is not given, comma first.
+DELIMITERS = (",", ";", "\t", "|")
+#: Characters of a file read to recognise its delimiter.
+_SNIFF_CHARS = 1 << 16
+
+
+def csv_options(path: Path, given: Mapping[str, str | None], encoding: str, sep: str | None) -> dict[str, Any]:
+    """The ``pandas.read_csv`` options for ``path``: its delimiter, text and missing values per column.
+
+    Raises a :class:`~journey.errors.JourneyError` naming a column that the header holds twice (pandas would
+    silently rename the second one ``event.1``).
+    """
+    if sep is None:
+        sep = sniff_delimiter(_first_line(path, encoding), given)
+    header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype="str", keep_default_na=False,
+                         encoding=encoding).iloc[0].tolist()
+    refuse_duplicate_columns(pd.Index([h for h in header if h != ""]), str(path))
+    # pandas names an empty header cell "Unnamed: <position>".
+    header = [h if h != "" else f"Unnamed: {i}" for i, h in enumerate(header)]
+    roles = {}
+    for role, name in given.items():
+        if name is not None:
+            try:
+                roles[resolve_column(role, name, header)] = role
+            except MissingColumnError:  # reported by the reader that knows its own fallbacks
+                continue
+    # Named columns are read as text (ids stay "007"); they are parsed and validated afterwards.
+    return {"sep": sep, "dtype": dict.fromkeys(roles, "str"), "keep_default_na": False,
+            "na_values": {c: [""] if roles.get(c) in ID_ROLES else list(PANDAS_NA_WORDS) for c in header}}
+
+
+def sniff_delimiter(line: str, given: Mapping[str, str | None]) -> str:
+    """The delimiter of a CSV header ``line``: of :data:`DELIMITERS`, the one that splits it into the most
+    of the named columns, then into the most columns; a comma when they tie.
+
+    Examples
+    --------
+    >>> given = {"user": "user_id", "event": "event"}
+    >>> sniff_delimiter("user_id;timestamp;event", given), sniff_delimiter("user_id,amount (EUR; net),event", given)
+    (';', ',')
+    >>> sniff_delimiter("customer\\tts\\taction", given)
+    '\\t'
+    """
+    wanted = {n for n in given.values() if n is not None} | set(PM4PY_NAMES.values())
+
+    def fit(delimiter: str) -> tuple[int, int]:
+        fields = next(csv.reader([line], delimiter=delimiter), [])
+        return len(wanted.intersection(fields)), len(fields)
+
+    return max(DELIMITERS, key=fit)
+
+
+def _first_line(path: Path, encoding: str) -> str:
+    """The first line of a text file (at most :data:`_SNIFF_CHARS` of it), gzip or not."""
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding=encoding, errors="replace", newline="") as f:
+        start = f.read(_SNIFF_CHARS)
+    return start.lstrip("\ufeff").splitlines()[0] if start.strip() else ""
+
+
+def _read_csv(path: Path, given: Mapping[str, str | None], encoding: str, sep: str | None) -> pd.DataFrame:
+    with csv_errors(path, encoding):
+        return pd.read_csv(path, encoding=encoding, **csv_options(path, given, encoding, sep))
+
+
+@contextmanager
+def csv_errors(path: Path | str, encoding: str) -> Iterator[None]:
+    """Within this block, what pandas and gzip raise on an unreadable CSV file becomes a JourneyError naming it."""
     try:
-        header = pd.read_csv(path, nrows=0, encoding=encoding).columns
-        # Named columns are read as text (ids stay "007"); they are parsed and validated afterwards, where a
-        # missing one is reported by the reader that knows its own fallbacks (orders' customer_id, ...).
-        as_text = {}
-        for role, name in given.items():
-            if name is not None:
-                try:
-                    as_text[resolve_column(role, name, header)] = "str"
-                except MissingColumnError:
-                    continue
-        return pd.read_csv(path, encoding=encoding, dtype=as_text)
+        yield
     except UnicodeDecodeError as exc:
         raise EncodingError(
             f"{path}: cannot be decoded as {encoding!r} (byte {exc.object[exc.start:exc.start + 1]!r} at offset "
@@ -848,7 +934,12 @@ def _read_csv(path: Path, given: Mapping[str, str | None], encoding: str) -> pd.
     except pd.errors.EmptyDataError:
         raise EmptyLogError(f"{path}: the file is empty (no header, no rows)") from None
     except pd.errors.ParserError as exc:
-        raise SourceError(f"{path}: not a well-formed CSV file ({str(exc).strip()})") from None
+        raise SourceError(f"{path}: not a well-formed CSV file ({shorten(str(exc).strip(), 200)})") from None
+    except EOFError:
+        raise SourceError(f"{path}: the gzip data ends early, so the file is truncated (copy or download it "
+                          f"again)") from None
+    except (zlib.error, gzip.BadGzipFile) as exc:
+        raise SourceError(f"{path}: not a readable gzip file, damaged or not gzip-compressed ({exc})") from None
 
 
 def resolve_column(role: str, name: str, columns: Iterable[Any], argument: str | None = None) -> str:
@@ -862,11 +953,13 @@ def resolve_column(role: str, name: str, columns: Iterable[Any], argument: str |
     raise MissingColumnError(argument or role, name, [str(c) for c in columns])
 
 
-def _refuse_duplicate_columns(columns: pd.Index, description: str) -> None:
+def refuse_duplicate_columns(columns: pd.Index, description: str) -> None:
+    """Two columns of one name would make every lookup of it ambiguous: refuse, naming the column."""
     duplicated = sorted({str(c) for c in columns[columns.duplicated()]})
     if duplicated:
-        raise JourneyError(f"{description}: column names appear more than once: {', '.join(map(repr, duplicated))}; "
-                           f"rename them so each column has its own name")
+        raise JourneyError(f"{description}: column names appear more than once: "
+                           f"{', '.join(map(shorten, duplicated[:SHOWN_ROWS]))}; rename them so each column "
+                           f"has its own name")
 
 
 def check_clashes(names: dict[str, str], columns: Iterable[Any]) -> None:

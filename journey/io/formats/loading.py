@@ -23,14 +23,14 @@ DEFAULT_NAMES = {"user": "user_id", "time": "timestamp", "event": "event"}
 
 
 def load_source(source: Any, format: str | None, given: Mapping[str, str | None], encoding: str,
-                on_invalid: str, identities: Identities | None) -> tuple[Loaded, Stitching]:
+                on_invalid: str, identities: Identities | None, sep: str | None = None) -> tuple[Loaded, Stitching]:
     """The source read by its format's reader (or as a tidy table), with identities stitched."""
     from ..events import load_table
     from . import read_format
 
     if format is None:
         names = {role: given.get(role) or default for role, default in DEFAULT_NAMES.items()}
-        raw, description = load_table(source, names, encoding)
+        raw, description = load_table(source, names, encoding, sep)
         loaded = Loaded(raw, names, description)
     else:
         request = Request(format, user=given.get("user"), time=given.get("time"), event=given.get("event"),
