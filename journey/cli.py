@@ -120,6 +120,8 @@ def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--event", default="event", help="column with the touchpoint (default: event)")
     parser.add_argument("--tz", default="UTC", help="time zone of timestamps without an offset (default: UTC)")
     parser.add_argument("--time-unit", choices=["s", "ms", "us", "ns"], help="unit of numeric epoch timestamps")
+    parser.add_argument("--time-format", help="format of timestamps that are not ISO 8601: a strptime format such "
+                                              "as %%Y%%m%%d or '%%d/%%m/%%Y %%H:%%M', or 'excel' for Excel serial days")
     parser.add_argument("--encoding", default="utf-8", help="text encoding of CSV files (default: utf-8)")
     parser.add_argument("--sep", type=_delimiter,
                         help="CSV delimiter, e.g. ';' or tab (default: recognised from the header: , ; tab |)")
@@ -136,7 +138,7 @@ def _read(args: argparse.Namespace) -> EventLog:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", JourneyWarning)  # the dropped rows are printed below instead
         return read_events(args.file, user=args.user, time=args.time, event=args.event, tz=args.tz,
-                           time_unit=args.time_unit, encoding=args.encoding,
+                           time_unit=args.time_unit, time_format=args.time_format, encoding=args.encoding,
                            sep=args.sep, on_invalid="drop" if args.drop_invalid else "raise")
 
 

@@ -78,3 +78,14 @@ def test_sep_reads_a_file_with_an_unusual_delimiter(capsys, tmp_path):
     tabs = tmp_path / "t.csv"
     tabs.write_text("user_id\ttimestamp\tevent\na\t2025-01-01T10:00Z\thome\n")
     assert main(["summary", str(tabs), "--sep", "tab"]) == 0 and main(["summary", str(tabs)]) == 0
+
+
+def test_time_format_reads_dates_written_yyyymmdd_which_time_unit_refuses(capsys, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("user_id;timestamp;event\na;20250101;home\nb;20250102;cart\n")
+    assert main(["summary", str(path), "--time-unit", "s"]) == 2
+    err = capsys.readouterr().err
+    assert "look like dates written YYYYMMDD" in err and "with --time-format %Y%m%d" in err and err.count("\n") == 1
+    assert main(["summary", str(path), "--time-format", "%Y%m%d"]) == 0
+    assert "2025-01-01 00:00:00 UTC → 2025-01-02" in capsys.readouterr().out
+

@@ -392,3 +392,60 @@ def test_a_header_read_as_one_column_says_which_delimiter_it_seems_to_use(tmp_pa
     assert journey.read_events(path, sep="#").events == ["home"]
     with pytest.raises(JourneyError, match="sep must be one character"):
         journey.read_events(path, sep="##")
+
+
+NEVER = {"ISO text": ["2025-01-01T10:00Z", "9999-12-31", "2025-01-01T11:00Z"],
+         "naive text": ["2025-01-01 10:00", "9999-12-31 00:00", "2025-01-01 11:00"],
+         "datetimes": pd.to_datetime(["2025-01-01 10:00", "9999-12-31 00:00", "2025-01-01 11:00"]).as_unit("s"),
+         "python datetimes": pd.Series([pd.Timestamp("2025-01-01 10:00").to_pydatetime(),
+                                        __import__("datetime").datetime(9999, 12, 31),
+                                        pd.Timestamp("2025-01-01 11:00").to_pydatetime()], dtype=object)}
+
+
+@pytest.mark.parametrize("kind", NEVER)
+def test_a_never_sentinel_date_is_a_bad_row_that_lenient_mode_drops(kind):
+    df = events(timestamp=NEVER[kind])
+    with pytest.raises(InvalidValuesError, match=r"'timestamp': timestamps outside the years 1677-2262.* row 1 "):
+        journey.read_events(df)
+    with pytest.warns(journey.JourneyWarning, match="dropped 1 of 3"):
+        log = journey.read_events(df, on_invalid="drop")
+    assert log.dropped["row"].tolist() == [1] and len(log) == 2
+
+
+def test_an_epoch_sentinel_beyond_2262_is_a_bad_row_and_a_wrong_unit_is_named():
+    df = events(timestamp=[1_735_725_600, 253_402_214_400, 1_735_725_660])  # the middle one is 9999-12-31
+    with pytest.raises(InvalidValuesError, match=r"outside the years 1677-2262 .* in 1 row: row 1 \(253402214400\)"):
+        journey.read_events(df, time_unit="s")
+    with pytest.warns(journey.JourneyWarning):
+        assert len(journey.read_events(df, time_unit="s", on_invalid="drop")) == 2
+    with pytest.raises(JourneyError, match="is time_unit='ns' right"):
+        journey.read_events(events(timestamp=[1e20] * 3), time_unit="ns")
+
+
+@pytest.mark.parametrize("values, advice", [(["20250101", "20250102", "20250103"], "YYYYMMDD.*time_format='%Y%m%d'"),
+                                            (["45658", "45658.5", "45659"], "Excel serial day.*time_format='excel'")])
+def test_dates_in_disguise_are_not_read_as_1970_epoch_times(tmp_path, values, advice):
+    path = tmp_path / "e.csv"
+    path.write_text("user_id,timestamp,event\n" + "".join(f"a,{v},home\n" for v in values))
+    with pytest.raises(TimeUnitError, match=f"'timestamp'.*{advice}"):
+        journey.read_events(path, time_unit="s")
+    with pytest.raises(TimeUnitError, match=advice):  # without a unit, the advice is the same
+        journey.read_events(events(timestamp=[float(v) for v in values]))
+
+
+def test_time_format_reads_yyyymmdd_and_excel_serial_days_in_tz():
+    log = journey.read_events(events(timestamp=[20250101, 20250102, 20250103]), time_format="%Y%m%d", tz="Europe/Paris")
+    assert log.frame["time"].iloc[0] == pd.Timestamp("2024-12-31 23:00", tz="UTC")
+    excel = journey.read_events(events(timestamp=["45658.5", "45658.75", "45659"]), time_format="excel")
+    assert excel.frame["time"].tolist()[:2] == [pd.Timestamp("2025-01-01 12:00", tz="UTC"),
+                                                 pd.Timestamp("2025-01-01 18:00", tz="UTC")]
+    with pytest.warns(journey.JourneyWarning, match="dropped 1 of 3"):
+        day_first = journey.read_events(events(timestamp=["31/01/2025 10:00", "01/02/2025 10:00", "x"]),
+                                        time_format="%d/%m/%Y %H:%M", on_invalid="drop")
+    assert day_first.frame["time"].dt.month.tolist() == [1, 2]
+    assert day_first.dropped["reason"].tolist() == ["values that do not match time_format='%d/%m/%Y %H:%M'"]
+
+
+def test_time_format_and_time_unit_exclude_each_other():
+    with pytest.raises(JourneyError, match="time_unit='s'.*time_format='excel'.*one of them"):
+        journey.read_events(events(timestamp=[45658] * 3), time_unit="s", time_format="excel")

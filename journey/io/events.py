@@ -86,7 +86,8 @@ def drop_advice(listed_in: str = "log.dropped") -> str:
 
 @overload
 def read_events(source: Source, *, format: str | None = ..., user: str | None = ..., time: str | None = ...,
-                event: str | None = ..., tz: str = ..., time_unit: TimeUnit | None = ..., on_invalid: OnInvalid = ...,
+                event: str | None = ..., tz: str = ..., time_unit: TimeUnit | None = ...,
+                time_format: str | None = ..., on_invalid: OnInvalid = ...,
                 encoding: str = ..., sep: str | None = ..., identities: Identities | None = ...,
                 engine: Literal["pandas"] = ..., query: str | None = ..., table: str | None = ...,
                 **options: Any) -> EventLog: ...
@@ -94,7 +95,8 @@ def read_events(source: Source, *, format: str | None = ..., user: str | None = 
 
 @overload
 def read_events(source: Source, *, format: str | None = ..., user: str | None = ..., time: str | None = ...,
-                event: str | None = ..., tz: str = ..., time_unit: TimeUnit | None = ..., on_invalid: OnInvalid = ...,
+                event: str | None = ..., tz: str = ..., time_unit: TimeUnit | None = ...,
+                time_format: str | None = ..., on_invalid: OnInvalid = ...,
                 encoding: str = ..., sep: str | None = ..., identities: Identities | None = ...,
                 engine: Literal["dask"], query: str | None = ..., table: str | None = ...,
                 **options: Any) -> DaskEventLog: ...
@@ -109,6 +111,7 @@ def read_events(
     event: str | None = None,
     tz: str = "UTC",
     time_unit: TimeUnit | None = None,
+    time_format: str | None = None,
     on_invalid: OnInvalid = "raise",
     encoding: str = "utf-8",
     sep: str | None = None,
@@ -142,7 +145,14 @@ def read_events(
         their times in UTC, and are read so.
     time_unit : {"s", "ms", "us", "ns"}, optional
         Numeric timestamps are read as epoch times in this unit. Without it, numbers are refused:
-        seconds and milliseconds are easy to confuse.
+        seconds and milliseconds are easy to confuse. Numbers that are dates in disguise (``20250101``,
+        Excel's ``45658``) are refused too: they need ``time_format``.
+    time_format : str, optional
+        Read timestamps with this format instead of as ISO 8601: a ``datetime.strptime`` format such as
+        ``"%Y%m%d"`` (for ``20250101``, text or number) or ``"%d/%m/%Y %H:%M"``, or ``"excel"`` for Excel
+        serial day numbers (days since 1899-12-30, the fraction the time of day; ``45658.5`` is
+        2025-01-01 12:00). Times without an offset are read in ``tz``. Values that do not match are
+        invalid rows. Not with ``time_unit``.
     on_invalid : {"raise", "drop"}
         ``"raise"`` (default): a missing user or event, or an unreadable timestamp, raises
         :class:`~journey.errors.InvalidValuesError`. ``"drop"``: such rows are dropped with a
@@ -196,10 +206,12 @@ def read_events(
         A user, time or event column that is not in the input (the message lists the columns and
         suggests the closest name).
     InvalidValuesError
-        Missing users or events, unreadable timestamps, reserved touchpoint names: every offending row is
-        counted and the first few are quoted with their values (unless ``on_invalid="drop"``).
+        Missing users or events, unreadable timestamps or ones outside the years 1677-2262 (a
+        ``9999-12-31`` "never" date), reserved touchpoint names: every offending row is counted and the
+        first few are quoted with their values (unless ``on_invalid="drop"``).
     TimeUnitError
-        Numeric timestamps without ``time_unit``.
+        Numeric timestamps without ``time_unit``, or numbers that look like dates (YYYYMMDD, Excel serial
+        days) with it.
     EmptyLogError
         No rows, or none left after dropping invalid ones.
 
@@ -256,11 +268,11 @@ def read_events(
 
         return read_events_dask(source, user=user or DEFAULT_NAMES["user"], time=time or DEFAULT_NAMES["time"],
                                 event=event or DEFAULT_NAMES["event"], tz=tz, time_unit=time_unit,
+                                time_format=time_format,
                                 on_invalid=on_invalid, encoding=encoding, sep=sep)
     if engine != "pandas":
         raise JourneyError(f'engine must be "pandas" or "dask", not {engine!r}')
-    if time_unit is not None and time_unit not in TIME_UNITS:
-        raise JourneyError(f"time_unit must be one of {', '.join(map(repr, TIME_UNITS))}, not {time_unit!r}")
+    check_time_options(time_unit, time_format)
     _check_tz(tz)
     # XES, OCEL and SQL readers return a tidy frame with their own report (journey.io.formats.read_report);
     # that frame is then read, stitched and validated as any tidy table is.
@@ -299,7 +311,7 @@ def read_events(
     problems: list[tuple[np.ndarray, str, str, pd.Series]] = []  # (rows, column, reason, values)
     users = _labels(raw[names["user"]], names["user"], problems)
     events = _labels(raw[names["event"]], names["event"], problems, reserved=True)
-    times = parse_times(raw[names["time"]], names["time"], tz, time_unit, problems)
+    times = parse_times(raw[names["time"]], names["time"], tz, time_unit, problems, time_format)
     if reader_report is not None:  # the reader's own problems, each row listed once
         from .formats.read_report import merge_problems
 
@@ -972,6 +984,17 @@ def check_clashes(names: dict[str, str], columns: Iterable[Any]) -> None:
             )
 
 
+def check_time_options(time_unit: str | None, time_format: str | None) -> None:
+    """``time_unit`` (epoch numbers) and ``time_format`` (dates written some way) exclude each other."""
+    if time_unit is not None and time_unit not in TIME_UNITS:
+        raise JourneyError(f"time_unit must be one of {', '.join(map(repr, TIME_UNITS))}, not {time_unit!r}")
+    if time_format is not None and not isinstance(time_format, str):
+        raise JourneyError(f"time_format must be a date format such as '%Y%m%d', or 'excel', not {time_format!r}")
+    if time_unit is not None and time_format is not None:
+        raise JourneyError(f"{option('time_unit', time_unit)} reads epoch numbers and "
+                           f"{option('time_format', time_format)} dates written another way: pass one of them")
+
+
 def _check_tz(tz: str) -> None:
     try:
         pd.Timestamp(0).tz_localize(tz)
@@ -1080,17 +1103,20 @@ def _record(bad: np.ndarray, values: pd.Series, column: str, reason: str, proble
         problems.append((rows, column, reason, values.iloc[rows]))
 
 
-def parse_times(values: pd.Series, column: str, tz: str, time_unit: str | None, problems: list) -> pd.Series:
+def parse_times(values: pd.Series, column: str, tz: str, time_unit: str | None, problems: list,
+                time_format: str | None = None) -> pd.Series:
     """Parse a timestamp column to UTC; record unparseable rows in ``problems``. NaT marks bad rows."""
     missing = values.isna().to_numpy()
     if isinstance(values.dtype, pd.CategoricalDtype):
         values = values.astype(values.cat.categories.dtype)
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
+    if pd.api.types.is_bool_dtype(values.dtype):
+        raise InvalidValuesError(column, "true/false values instead of timestamps", [0], [values.iloc[0]])
+    if time_format is not None:
+        parsed = _with_format(values, column, tz, time_format, missing, problems)
+    elif isinstance(values.dtype, pd.DatetimeTZDtype):
         parsed = values.dt.tz_convert("UTC")
     elif pd.api.types.is_datetime64_dtype(values.dtype):
         parsed = _localize(values, column, tz, missing, problems)
-    elif pd.api.types.is_bool_dtype(values.dtype):
-        raise InvalidValuesError(column, "true/false values instead of timestamps", [0], [values.iloc[0]])
     elif pd.api.types.is_numeric_dtype(values.dtype):
         parsed = _from_epoch(values, column, time_unit, missing, problems)
     else:
@@ -1119,10 +1145,27 @@ def _flag_missing(parsed: pd.Series, values: pd.Series, column: str, missing: np
     if missing.any():
         rows = np.flatnonzero(missing)
         problems.append((rows, column, "missing values", values.iloc[rows]))
-    try:
-        return parsed.dt.as_unit("ns")
-    except (pd.errors.OutOfBoundsDatetime, OverflowError):
-        raise JourneyError(f"column {column!r}: timestamps fall outside the years 1677-2262") from None
+    return _outside_range(parsed, values, column, problems)[0].dt.as_unit("ns")
+
+
+#: The times journey holds: pandas' nanosecond range, 1677-09-21 to 2262-04-11 (UTC).
+EARLIEST, LATEST = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
+OUTSIDE_RANGE = "timestamps outside the years 1677-2262 (a 'never' date such as 9999-12-31?)"
+
+
+def _outside_range(parsed: pd.Series, values: pd.Series, column: str,
+                   problems: list) -> tuple[pd.Series, np.ndarray]:
+    """``parsed`` with times outside :data:`EARLIEST`-:data:`LATEST` recorded in ``problems`` and made NaT,
+    and the mask of those rows."""
+    if parsed.dt.unit == "ns":  # a nanosecond time is in range by construction
+        return parsed, np.zeros(len(parsed), dtype=bool)
+    low, high = (EARLIEST, LATEST) if parsed.dt.tz is not None else (pd.Timestamp.min, pd.Timestamp.max)
+    first, last = parsed.min(), parsed.max()
+    if pd.isna(first) or (first >= low and last <= high):  # two reductions: the common case costs no mask
+        return parsed, np.zeros(len(parsed), dtype=bool)
+    outside = ((parsed < low) | (parsed > high)).to_numpy(dtype=bool)
+    _record(outside, values, column, OUTSIDE_RANGE, problems)
+    return parsed.where(~outside), outside
 
 
 def _from_iso(text: pd.Series, column: str, tz: str, missing: np.ndarray, problems: list) -> pd.Series:
@@ -1132,6 +1175,8 @@ def _from_iso(text: pd.Series, column: str, tz: str, missing: np.ndarray, proble
     if bad.any():
         rows = np.flatnonzero(bad)
         problems.append((rows, column, "values not readable as ISO-8601 timestamps", text.iloc[rows]))
+    parsed, outside = _outside_range(parsed, text, column, problems)
+    bad |= outside  # a 'never' sentinel written without an offset is out of range, not naive
     if not has_offset.any():
         return _localize(parsed, column, tz, missing | bad, problems)
     naive = ~has_offset & ~missing & ~bad
@@ -1165,14 +1210,91 @@ def _from_epoch(numbers: pd.Series, column: str, time_unit: str | None, missing:
         raise TimeUnitError(
             f"column {column!r} holds numbers ({', '.join(map(str, sample))}, ...), not timestamps; if they are "
             f"epoch times, say their unit with {option('time_unit', 's')} or {option('time_unit', 'ms')} (or us, ns)"
+            + _date_numbers_advice(numbers[~missing], column, None)
         )
+    advice = _date_numbers_advice(numbers[~missing], column, time_unit)
+    if advice:
+        raise TimeUnitError(advice.strip())
+    # A number beyond pandas' range (a 'never' sentinel) is a bad row, unless every number is: then the
+    # unit is what is wrong.
+    ns = numbers.to_numpy(dtype=float, na_value=np.nan) * _UNIT_NS[time_unit]
+    outside = ~missing & ~((ns >= EARLIEST.value) & (ns <= LATEST.value))
+    wrong_unit = JourneyError(f"column {column!r}: epoch numbers in unit {time_unit!r} fall outside the years "
+                              f"1677-2262; is {option('time_unit', time_unit)} right?")
+    if outside.any():
+        if not (~missing & ~outside).any():
+            raise wrong_unit
+        _record(outside, numbers, column, OUTSIDE_RANGE, problems)
+        numbers = numbers.where(~outside)
     try:
         return pd.to_datetime(numbers, unit=time_unit, utc=True)
     except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
-        raise JourneyError(
-            f"column {column!r}: epoch numbers in unit {time_unit!r} fall outside the years 1677-2262; "
-            f"is {option('time_unit', time_unit)} right?"
-        ) from None
+        raise wrong_unit from None
+
+
+_UNIT_NS = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+#: Excel serial day numbers of 1950-01-01 and 2100-01-01: numbers that are all in between are dates.
+_EXCEL_DAYS = (18_264, 73_051)
+
+
+def _date_numbers_advice(numbers: pd.Series, column: str, time_unit: str | None) -> str:
+    """Advice when every number is a date in disguise (YYYYMMDD, Excel serial days), which as epoch times
+    would all fall in 1970; empty otherwise."""
+    values = numbers.to_numpy(dtype=float, na_value=np.nan)
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return ""
+    given = f"; read with {option('time_unit', time_unit)} they would all fall in 1970" if time_unit else ""
+    whole = (values == np.round(values)).all()
+    month, day = (values // 100) % 100, values % 100
+    if whole and ((values >= 1900_01_01) & (values <= 2100_12_31) & (month >= 1) & (month <= 12)
+                  & (day >= 1) & (day <= 31)).all():
+        return (f" Column {column!r}: the numbers ({_number(values[0])}, ...) look like dates written YYYYMMDD{given}; "
+                f"read them with {option('time_format', '%Y%m%d')}.")
+    if ((values >= _EXCEL_DAYS[0]) & (values <= _EXCEL_DAYS[1])).all():
+        return (f" Column {column!r}: the numbers ({_number(values[0])}, ...) look like Excel serial day numbers "
+                f"(45658 is 2025-01-01){given}; read them with {option('time_format', 'excel')}.")
+    return ""
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)
+
+
+#: Day 0 of Excel's (Windows, 1900) date system, right for every date from 1900-03-01.
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _with_format(values: pd.Series, column: str, tz: str, time_format: str, missing: np.ndarray,
+                 problems: list) -> pd.Series:
+    """Times read with ``time_format``: a strftime format such as ``"%Y%m%d"``, or ``"excel"`` for serial days."""
+    if time_format == "excel":
+        days = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+        bad = np.isnan(days) & ~missing
+        reason = f"values that are not Excel serial day numbers ({option('time_format', 'excel')})"
+        low, high = ((bound.value - EXCEL_EPOCH.value) / _DAY_NS for bound in (EARLIEST, LATEST))
+        outside = ~np.isnan(days) & ((days < low) | (days > high))
+        _record(outside, values, column, OUTSIDE_RANGE, problems)
+        days[outside] = np.nan
+        naive = pd.Series(EXCEL_EPOCH + pd.to_timedelta(days, unit="D"), index=values.index)
+    else:
+        text = values
+        if pd.api.types.is_numeric_dtype(values.dtype):  # 20250101 read as a number: back to its digits
+            whole = values.dropna()
+            text = (values.astype("Int64") if (whole == np.round(whole)).all() else values).astype("str")
+        zone = "%z" in time_format or "%Z" in time_format
+        try:
+            naive = pd.to_datetime(text, format=time_format, errors="coerce", utc=zone)
+        except ValueError as exc:
+            raise JourneyError(f"{option('time_format', time_format)} is not a date format pandas reads ({exc}); "
+                               f"write it as for datetime.strptime, e.g. '%Y%m%d' or '%d/%m/%Y %H:%M'") from None
+        bad = naive.isna().to_numpy() & ~missing
+        reason = f"values that do not match {option('time_format', time_format)}"
+        if zone:
+            _record(bad, values, column, reason, problems)
+            return naive
+    _record(bad, values, column, reason, problems)
+    return _localize(naive, column, tz, missing | bad, problems)
 
 
 def _from_objects(values: pd.Series, column: str, tz: str, missing: np.ndarray, problems: list) -> pd.Series:
