@@ -46,6 +46,19 @@ def test_orders_name_missing_columns_with_the_keyword_to_pass():
         read_orders(orders_of([("a", "2025-01-01T00:00Z")], user="someone else"))
 
 
+@pytest.mark.parametrize("columns", [["customer_id", "timestamp", "timestamp"], ["customer_id", "timestamp", "x", "x"]])
+def test_orders_naming_a_column_twice_are_refused_naming_it(columns):
+    o = pd.DataFrame([["a", "2025-01-01T00:00Z", "2025-01-01T00:00Z", 1][: len(columns)]], columns=columns)
+    with pytest.raises(JourneyError, match=f"more than once: '{columns[-1]}'"):
+        read_orders(o)
+
+
+def test_customer_ids_in_a_csv_file_stay_text_even_when_they_read_like_missing(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id,timestamp\n007,2025-01-01T10:00Z\nNA,2025-01-02T10:00Z\n")
+    assert read_orders(path)["user"].tolist() == ["007", "NA"]
+
+
 def test_orders_refuse_mixed_ids_and_unreadable_times():
     with pytest.raises(InvalidValuesError, match="customer_id"):
         journey.repeat_rate(orders_of([(1, "2025-01-01T00:00Z"), ("1", "2025-01-02T00:00Z")]))

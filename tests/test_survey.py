@@ -175,3 +175,35 @@ def test_nps_by_outcome_orders_converted_first():
     assert o.loc[0, "difference"] == pytest.approx(-o.loc[1, "difference"])  # the two halves against each other
     assert o.set_index("outcome").loc["left at support", "nps"] < -80
     assert result.overall.n == o.loc[0, "n"] + o.loc[1, "n"]
+
+
+# --- hostile inputs (issue 18) ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("columns", [["user_id", "score", "score"], ["user_id", "score", "plan", "plan"]])
+def test_a_survey_naming_a_column_twice_is_refused_naming_it(columns):
+    answers = pd.DataFrame([["a", 9, 9, 9][: len(columns)]], columns=columns)
+    with pytest.raises(JourneyError, match=f"more than once: '{columns[-1]}'"):
+        journey.read_survey(answers)
+
+
+def test_true_and_false_are_not_scores():
+    with pytest.raises(InvalidValuesError, match=r"'score': values that are not whole numbers .* row 0 \(True\)"):
+        journey.read_survey(pd.DataFrame({"user_id": ["a", "b"], "score": [True, False]}))
+    with pytest.raises(InvalidValuesError, match=r"row 1 \(True\)"):
+        journey.nps([9, True, 10])
+    with pytest.raises(InvalidValuesError, match="2 rows"):
+        journey.nps(np.array([True, True]))
+
+
+def test_nps_of_a_table_of_scores_asks_for_one_column():
+    with pytest.raises(JourneyError, match=r"one answer per respondent .* shape \(2, 2\)"):
+        journey.nps(np.array([[9, 10], [1, 2]]))
+    with pytest.raises(JourneyError, match="one answer per respondent"):
+        journey.nps(pd.DataFrame({"a": [9, 10], "b": [1, 2]}))
+
+
+def test_na_words_are_survey_respondents_in_csv(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("user_id,score\nNA,9\nnull,NA\n")
+    answers = journey.read_survey(path)
+    assert answers["user"].tolist() == ["NA", "null"] and pd.isna(answers["score"].iloc[1])

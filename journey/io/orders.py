@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidValuesError, JourneyError, MissingColumnError
-from .events import load_table, parse_times, refuse_mixed_types, resolve_column
+from .events import load_table, parse_times, refuse_duplicate_columns, refuse_mixed_types, resolve_column
 
 __all__ = ["read_orders", "user_column"]
 
@@ -83,8 +83,11 @@ def read_orders(orders: pd.DataFrame | str, *, user: str = "user_id", time: str 
     1    a 2025-01-03 08:00:00+00:00     7.5          0
     2    b 2025-01-02 10:00:00+00:00     5.0          1
     """
-    given = {"user": user, "time": time, "event": order_id}
-    raw, _ = load_table(orders, given, "utf-8")
+    # The fallback customer column is named too, so that a CSV file's customer ids are read as text.
+    given = {"user": user, "time": time, "event": order_id,
+             "customer": CUSTOMER_FALLBACK if user == "user_id" else None}
+    raw, description = load_table(orders, given, "utf-8")
+    refuse_duplicate_columns(raw.columns, description)
     names = {"user": user_column(user, raw.columns), "time": resolve_column("time", time, raw.columns, "time")}
     if order_id is not None:
         names["order"] = resolve_column("event", order_id, raw.columns, "order_id")

@@ -12,7 +12,8 @@ import pandas as pd
 from ..errors import (EmptyLogError, InvalidValuesError, JourneyError, JourneyWarning, MissingColumnError, option,
                       quote_rows)
 from ..stats.proportions import check_scores, score_reason
-from .events import DEFAULT_NAMES, dropped_table, empty_dropped, load_table, parse_times, resolve_column
+from .events import (DEFAULT_NAMES, dropped_table, empty_dropped, load_table, parse_times, refuse_duplicate_columns,
+                     resolve_column)
 
 __all__ = ["read_survey", "survey_problems"]
 
@@ -153,6 +154,7 @@ def _validated(source: SurveySource, user: str, score: str, time: str | None, tz
     """(input, its description, role -> input column, the answers with bad values blanked, the problems)."""
     # The time column is optional, so it is resolved after loading, not by the loader that insists on it.
     raw, description = load_table(source, {"user": user, "score": score, "time": None}, encoding)
+    refuse_duplicate_columns(raw.columns, description)
     names = {"user": resolve_column("user", user, raw.columns), "score": resolve_column("score", score, raw.columns)}
     chosen = _time_column(time, raw.columns)
     if chosen is not None:

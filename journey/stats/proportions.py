@@ -435,6 +435,10 @@ def whole_scores(values: Iterable[Any], low: int, high: int, name: str) -> tuple
     Accepts numbers and numeric text; refuses fractions, values off the scale and non-numbers, naming each
     with its position under the column or argument ``name``. Nothing is clipped or rounded.
     """
+    shape = getattr(values, "shape", ())
+    if len(shape) > 1:
+        raise JourneyError(f"{name} must hold one answer per respondent (one dimension), not an array of shape "
+                           f"{shape}: pass one column or row")
     series, numbers, bad, missing = check_scores(values, low, high)
     if bad.any():
         rows = np.flatnonzero(bad)
@@ -449,6 +453,11 @@ def check_scores(values: Iterable[Any], low: int, high: int) -> tuple[pd.Series,
     missing = series.isna().to_numpy()
     numbers = pd.to_numeric(series.where(~missing), errors="coerce").to_numpy(dtype=float)
     bad = ~missing & (np.isnan(numbers) | (numbers != np.round(numbers)) | (numbers < low) | (numbers > high))
+    # True and False are no answers on a scale, though pandas would count them as 1 and 0.
+    if pd.api.types.is_bool_dtype(series.dtype):
+        bad |= ~missing
+    elif series.dtype == object:
+        bad |= series.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy(dtype=bool)
     return series, numbers, bad, missing
 
 
