@@ -394,6 +394,14 @@ def test_a_header_read_as_one_column_says_which_delimiter_it_seems_to_use(tmp_pa
         journey.read_events(path, sep="##")
 
 
+def test_a_carriage_return_in_a_field_of_a_file_with_lf_line_ends_is_part_of_the_field(tmp_path):
+    # pandas' to_csv writes a lone carriage return unquoted; read as a line break it split the row in two.
+    path = tmp_path / "e.csv"
+    events(event=["\r=2+2", "x\ry", "home"]).to_csv(path, index=False)
+    assert b'\r=2+2' in path.read_bytes() and b'"' not in path.read_bytes()
+    assert journey.read_events(path).frame["event"].tolist() == ["\r=2+2", "x\ry", "home"]
+
+
 NEVER = {"ISO text": ["2025-01-01T10:00Z", "9999-12-31", "2025-01-01T11:00Z"],
          "naive text": ["2025-01-01 10:00", "9999-12-31 00:00", "2025-01-01 11:00"],
          "datetimes": pd.to_datetime(["2025-01-01 10:00", "9999-12-31 00:00", "2025-01-01 11:00"]).as_unit("s"),

@@ -872,15 +872,21 @@ _SNIFF_CHARS = 1 << 16
 
 
 def csv_options(path: Path, given: Mapping[str, str | None], encoding: str, sep: str | None) -> dict[str, Any]:
-    """The ``pandas.read_csv`` options for ``path``: its delimiter, text and missing values per column.
+    """The ``pandas.read_csv`` options for ``path``: its delimiter and line ends, text and missing values
+    per column.
 
-    Raises a :class:`~journey.errors.JourneyError` naming a column that the header holds twice (pandas would
-    silently rename the second one ``event.1``).
+    In a file whose lines end in LF, a carriage return is text, not a line break: pandas' own ``to_csv``
+    writes one unquoted inside a field. Raises a :class:`~journey.errors.JourneyError` naming a column that
+    the header holds twice (pandas would silently rename the second one ``event.1``).
     """
-    if sep is None:
-        sep = sniff_delimiter(_first_line(path, encoding), given)
+    start = _start(path, encoding)
+    line = start.splitlines()[0] if start.strip() else ""
+    sep = sniff_delimiter(line, given) if sep is None else sep
+    breaks = start[len(line):len(line) + 2]
+    lf_only = breaks[:1] == "\n" and "\r\n" not in start
+    lines = {"lineterminator": "\n"} if lf_only else {}  # CRLF and CR files: pandas' default
     header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype="str", keep_default_na=False,
-                         encoding=encoding).iloc[0].tolist()
+                         encoding=encoding, **lines).iloc[0].tolist()
     refuse_duplicate_columns(pd.Index([h for h in header if h != ""]), str(path))
     # pandas names an empty header cell "Unnamed: <position>".
     header = [h if h != "" else f"Unnamed: {i}" for i, h in enumerate(header)]
@@ -892,7 +898,7 @@ def csv_options(path: Path, given: Mapping[str, str | None], encoding: str, sep:
             except MissingColumnError:  # reported by the reader that knows its own fallbacks
                 continue
     # Named columns are read as text (ids stay "007"); they are parsed and validated afterwards.
-    return {"sep": sep, "dtype": dict.fromkeys(roles, "str"), "keep_default_na": False,
+    return {"sep": sep, **lines, "dtype": dict.fromkeys(roles, "str"), "keep_default_na": False,
             "na_values": {c: [""] if roles.get(c) in ID_ROLES else list(PANDAS_NA_WORDS) for c in header}}
 
 
@@ -917,12 +923,11 @@ def sniff_delimiter(line: str, given: Mapping[str, str | None]) -> str:
     return max(DELIMITERS, key=fit)
 
 
-def _first_line(path: Path, encoding: str) -> str:
-    """The first line of a text file (at most :data:`_SNIFF_CHARS` of it), gzip or not."""
+def _start(path: Path, encoding: str) -> str:
+    """The first :data:`_SNIFF_CHARS` characters of a text file, gzip or not, line ends as written."""
     opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rt", encoding=encoding, errors="replace", newline="") as f:
-        start = f.read(_SNIFF_CHARS)
-    return start.lstrip("\ufeff").splitlines()[0] if start.strip() else ""
+        return f.read(_SNIFF_CHARS).lstrip("\ufeff")
 
 
 def _read_csv(path: Path, given: Mapping[str, str | None], encoding: str, sep: str | None) -> pd.DataFrame:
