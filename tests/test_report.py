@@ -1,5 +1,7 @@
 """`journey report`: the standard analysis on bundled or own data, and safe output."""
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -37,19 +39,21 @@ def test_report_on_a_log_with_other_column_names_and_goal(tmp_path):
 
 
 def test_hostile_names_are_escaped_in_html_and_neutralised_in_csv(tmp_path):
-    events = pd.DataFrame({"user_id": ["a", "a", "b", "b", "c"],
-                           "event": [HOSTILE, '=HYPERLINK("http://x")', HOSTILE, "buy", "@SUM(1)"],
-                           "timestamp": pd.date_range("2025-01-01", periods=5, freq="h", tz="UTC")})
+    events = pd.DataFrame({"user_id": ["a", "a", "b", "b", "c", "c", "d"],
+                           "event": [HOSTILE, '=HYPERLINK("http://x")', HOSTILE, "buy", "@SUM(1)", "\r=2+2",
+                                     "x\r=3+3"],
+                           "timestamp": pd.date_range("2025-01-01", periods=7, freq="h", tz="UTC")})
     path = tmp_path / "hostile.csv"
     events.to_csv(path, index=False)
     assert main(["report", str(path), "--goal", "buy", "--out", str(tmp_path / "out")]) == 0
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
-    for table in ("nodes.csv", "edges.csv", "path_variants.csv", "drop_off.csv"):
-        text = (tmp_path / "out" / table).read_text(encoding="utf-8")
-        for line in text.splitlines()[1:]:
+    for table in ("nodes.csv", "edges.csv", "path_variants.csv", "drop_off.csv", "markov.csv"):
+        text = (tmp_path / "out" / table).read_bytes().decode("utf-8")
+        for line in re.split("[\r\n]", text):  # as a reader that splits at carriage returns sees it
             for cell in line.split(","):
-                assert not cell.startswith(("=", "@", "+")), (table, cell)
+                assert not cell.lstrip('"').startswith(("=", "@", "+")), (table, cell)
+    assert {"'\r'=2+2", "x\r'=3+3"} <= set(pd.read_csv(tmp_path / "out" / "nodes.csv")["touchpoint"])
     assert "'=HYPERLINK" in (tmp_path / "out" / "nodes.csv").read_text(encoding="utf-8")
 
 
@@ -68,3 +72,14 @@ def test_safe_csv_leaves_numbers_and_ordinary_text_alone(tmp_path):
     path = safe_csv(pd.DataFrame({"a": ["-x", "+1", "ok", "\tTAB"], "n": [-1.5, 2, 3, 4]}), tmp_path / "t.csv")
     back = pd.read_csv(path)
     assert back["a"].tolist() == ["'-x", "'+1", "ok", "'\tTAB"] and back["n"].tolist() == [-1.5, 2, 3, 4]
+
+
+def test_safe_csv_neutralises_every_line_of_a_cell_headers_index_and_categories(tmp_path):
+    frame = pd.DataFrame({"=name": pd.Categorical(["=1+1", "ok"]), "path": ["a\n@SUM(1)", "b\r\n-2"]},
+                         index=pd.Index(["+x", "y"], name="@where"))
+    text = safe_csv(frame, tmp_path / "t.csv").read_bytes().decode("utf-8")
+    assert not any(line.lstrip('"').startswith(("=", "+", "-", "@")) for line in re.split("[\r\n]", text))
+    back = pd.read_csv(tmp_path / "t.csv", index_col=0)
+    assert back.index.name == "'@where" and back.index.tolist() == ["'+x", "y"] and list(back.columns) == ["'=name", "path"]
+    assert back["'=name"].tolist() == ["'=1+1", "ok"] and back["path"].tolist() == ["a\n'@SUM(1)", "b\r\n'-2"]
+

@@ -5,13 +5,13 @@ A template notebook shipped in the package (``journey/report/templates/report.ip
 code hidden and pictures embedded. The notebook writes ``journey_map.png`` and the main tables as CSV.
 
 Output is safe to open: names are escaped in HTML (every table and display escapes its text), and CSV
-cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a
-carriage return) are prefixed with ``'`` so they are shown as text.
+cells that a spreadsheet would run as a formula are neutralised (see :func:`safe_csv`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,33 +24,56 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write ``frame`` as CSV with text cells that look like spreadsheet formulas neutralised (``'`` first).
+    r"""Write ``frame`` as CSV that no spreadsheet or line-based reader takes for a formula.
 
-    Numbers are left alone (a negative number is data, not a formula); text columns and the index are
-    checked.
+    A text cell, column name or index label whose text starts with one of :data:`FORMULA_STARTS` (``=``,
+    ``+``, ``-``, ``@``, a tab, a carriage return) gets a ``'`` in front, as OWASP advises; so does each
+    line inside a cell, since a reader that splits at carriage returns would start a row there. Text and
+    categorical columns are checked; numbers are left alone (a negative number is data, not a formula).
+    Lines end in CRLF (RFC 4180), so that a cell holding a line break of either kind is quoted.
+
+    To read a name back exactly, remove the ``'`` before a formula character at the start of the cell or
+    just after a line break in it.
 
     Examples
     --------
     >>> import pandas as pd, tempfile, pathlib
-    >>> path = safe_csv(pd.DataFrame({"name": ["=HYPERLINK(1)", "home"], "x": [-1, 2]}),
+    >>> path = safe_csv(pd.DataFrame({"name": ["=HYPERLINK(1)", "home", "a\r=2+2"], "x": [-1, 2, 3]}),
     ...                 pathlib.Path(tempfile.mkdtemp()) / "t.csv")
-    >>> path.read_text().splitlines()
-    ['name,x', "'=HYPERLINK(1),-1", 'home,2']
+    >>> path.read_bytes().split(b"\r\n")
+    [b'name,x', b"'=HYPERLINK(1),-1", b'home,2', b'"a\r\'=2+2",3', b'']
     """
     path = Path(path)
     safe = frame.copy()
     for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column].dtype):
-            safe[column] = safe[column].map(_neutralise)
-    if not isinstance(safe.index, pd.RangeIndex):
-        safe.index = safe.index.map(_neutralise)
-    safe.to_csv(path, index=not isinstance(safe.index, pd.RangeIndex), lineterminator="\n")
+        values = safe[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            safe[column] = values.map(_neutralise)
+    safe.columns = _neutral_index(safe.columns)
+    keep_index = not isinstance(safe.index, pd.RangeIndex)
+    if keep_index:
+        safe.index = _neutral_index(safe.index)
+    safe.to_csv(path, index=keep_index, lineterminator="\r\n")
     return path
 
 
+def _neutral_index(index: pd.Index) -> pd.Index:
+    """Labels and names of an index (or of the columns) neutralised like cells."""
+    if isinstance(index, pd.MultiIndex):
+        return pd.MultiIndex.from_tuples([tuple(map(_neutralise, labels)) for labels in index],
+                                         names=[_neutralise(n) for n in index.names])
+    return pd.Index([_neutralise(v) for v in index], name=_neutralise(index.name), tupleize_cols=False)
+
+
+# A formula character at the start of the text or just after a line break inside it.
+_FORMULA_AT_LINE_START = re.compile("(^|[\r\n])(?=[" + re.escape("".join(FORMULA_STARTS)) + "])")
+
+
 def _neutralise(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        return _FORMULA_AT_LINE_START.sub(r"\1'", value)
     if isinstance(value, tuple):
         return _neutralise(" > ".join(map(str, value)))
     return value
