@@ -89,3 +89,13 @@ def test_time_format_reads_dates_written_yyyymmdd_which_time_unit_refuses(capsys
     assert main(["summary", str(path), "--time-format", "%Y%m%d"]) == 0
     assert "2025-01-01 00:00:00 UTC → 2025-01-02" in capsys.readouterr().out
 
+
+
+def test_graph_out_writes_xml_that_parses_whatever_the_names(capsys, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"user_id,timestamp,event\na,2025-01-01T10:00Z,home\x01\na,2025-01-01T10:01Z,\x1bbuy\n")
+    for name in ("g.graphml", "g.gexf"):
+        assert main(["graph", str(path), "--out", str(tmp_path / name)]) == 0
+        ET.parse(tmp_path / name)

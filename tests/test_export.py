@@ -7,6 +7,8 @@ import pytest
 
 import journey
 from journey import END, START
+from journey.errors import JourneyError
+from journey.io import export
 from test_graph import log_of
 
 
@@ -47,3 +49,50 @@ def test_node_link_json_is_strict_json_with_null_for_missing_times(graph, tmp_pa
     assert start_edge["median_seconds"] is None
     assert any(n["id"] == "Café <b>" for n in data["nodes"])
     assert nx.node_link_graph(data, edges="edges").number_of_edges() == graph.number_of_edges()
+
+
+# --- names that XML or UTF-8 cannot hold (issue 18) -------------------------------------------------
+
+CONTROLS = [chr(c) for c in range(32)] + ["\x7f"]
+
+
+@pytest.fixture
+def control_graph():
+    names = [f"p{c}" for c in CONTROLS]  # every C0 control character, and DEL
+    rows = [("u1", f"10:00:{i:02d}", name) for i, name in enumerate(names)] + [("u1", "10:01:00", "buy\r")]
+    return journey.journey_graph(log_of(rows), goal="buy\r")
+
+
+@pytest.mark.parametrize("writer, reader", [(journey.write_graphml, nx.read_graphml),
+                                            (journey.write_gexf, nx.read_gexf)])
+def test_control_characters_give_valid_xml_with_visible_names(control_graph, tmp_path, writer, reader):
+    import xml.etree.ElementTree as ET
+
+    path = writer(control_graph, tmp_path / "g.xml")
+    ET.parse(path)  # well-formed XML 1.0
+    back = reader(path)
+    expected = {export.xml_text(n) for n in control_graph}
+    assert set(back.nodes) == expected and len(back) == len(control_graph)
+    assert {"p\t", "p\n", "p\r", "p\x7f", "p\u2401", "p\u2400", "buy\r"} <= set(back.nodes)  # kept or made visible
+    assert back.number_of_edges() == control_graph.number_of_edges()
+
+
+def test_a_carriage_return_in_graphml_attribute_text_is_read_back_as_written(control_graph, tmp_path):
+    back = nx.read_graphml(journey.write_graphml(control_graph, tmp_path / "g.graphml"))
+    assert back.graph["goal"] == "buy\r"
+
+
+def test_names_that_only_differ_by_characters_xml_cannot_hold_are_refused(tmp_path):
+    graph = journey.journey_graph(log_of([("u1", "10:00:00", "x\x01"), ("u2", "10:00:00", "x\u2401")]))
+    with pytest.raises(JourneyError, match=r"touchpoints 'x\\x01' and 'x␁' differ only by characters XML"):
+        journey.write_gexf(graph, tmp_path / "g.gexf")
+
+
+def test_a_lone_surrogate_is_escaped_in_node_link_json_and_read_back(graph, tmp_path):
+    odd = nx.relabel_nodes(graph, {"home": "home\ud800"})
+    path = journey.write_node_link(odd, tmp_path / "g.json")
+    path.read_bytes().decode("utf-8")  # valid UTF-8
+    back = nx.node_link_graph(json.loads(path.read_text(encoding="utf-8")), edges="edges")
+    assert set(back.nodes) == set(odd.nodes)
+    assert export.xml_text("home\ud800") == "home\ufffd" and "home\ufffd" in nx.read_graphml(
+        journey.write_graphml(odd, tmp_path / "g.graphml"))

@@ -2,21 +2,56 @@
 
 Numeric attributes stay numeric in every format: counts are written as integers, shares and times as
 floating-point numbers, so Gephi and yEd can size and colour by them.
+
+Names are written as they are, except where a format cannot hold a character: XML 1.0 (GraphML, GEXF)
+forbids most control characters, and no UTF-8 file can hold a lone surrogate (half of a UTF-16 pair,
+which Python strings may carry after ``errors="surrogateescape"``). See :func:`xml_text` and
+:func:`write_node_link`.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import pandas as pd
 
+from ..errors import JourneyError, shorten
 from .events import END, START
 
-__all__ = ["to_frames", "write_graphml", "write_gexf", "to_node_link", "write_node_link"]
+__all__ = ["to_frames", "write_graphml", "write_gexf", "to_node_link", "write_node_link", "xml_text"]
+
+# What XML 1.0 cannot hold: C0 controls but tab, LF and CR; surrogates; U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: Control Pictures: U+2400 + code shows a C0 control character (U+2401 for U+0001).
+CONTROL_PICTURES = 0x2400
+
+
+def xml_text(text: str) -> str:
+    """``text`` with the characters XML 1.0 cannot hold replaced by visible ones, so the file stays valid.
+
+    A C0 control character becomes its Unicode control picture (``"\\x01"`` becomes ``"\u2401"``, shown as
+    ␁), which :func:`chr` ``(ord(c) - 0x2400)`` reverses; tab, line feed and carriage return are kept (XML
+    holds them). A lone surrogate, U+FFFE and U+FFFF, which are not characters, become U+FFFD (�): that
+    step is not reversible.
+
+    Examples
+    --------
+    >>> xml_text("home\\x01"), xml_text("a\\tb")
+    ('home␁', 'a\\tb')
+    """
+    return _NOT_XML.sub(_visible, text)
+
+
+def _visible(match: re.Match) -> str:
+    char = match.group()
+    return chr(CONTROL_PICTURES + ord(char)) if char < " " else "\ufffd"
 
 
 def to_frames(graph: nx.DiGraph) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -77,10 +112,18 @@ def write_graphml(graph: nx.DiGraph, path: str | Path) -> Path:
     --------
     write_gexf, write_node_link : the other formats.
 
+    Raises
+    ------
+    JourneyError
+        Two touchpoints whose names differ only by characters XML cannot hold (see :func:`xml_text`)
+        would become one node.
+
     Notes
     -----
     Missing values (the median time of START and END edges) are left out, as GraphML has no NaN; lists
-    (several goals) are written as comma-separated text. Nodes are named by their touchpoint.
+    (several goals) are written as comma-separated text. Nodes are named by their touchpoint, with the
+    characters XML 1.0 forbids made visible by :func:`xml_text`; carriage returns in attribute text are
+    written as ``&#13;``, which XML readers keep (a raw one would be read as a line feed).
 
     Examples
     --------
@@ -93,9 +136,7 @@ def write_graphml(graph: nx.DiGraph, path: str | Path) -> Path:
     >>> nx.read_graphml(path).edges["home", "cart"]["count"]
     1
     """
-    path = Path(path)
-    nx.write_graphml(_portable(graph), path)
-    return path
+    return _write_xml(nx.write_graphml, _portable(graph), Path(path))
 
 
 def write_gexf(graph: nx.DiGraph, path: str | Path) -> Path:
@@ -113,9 +154,19 @@ def write_gexf(graph: nx.DiGraph, path: str | Path) -> Path:
     pathlib.Path
         The file written.
 
+    Raises
+    ------
+    JourneyError
+        Two touchpoints whose names differ only by characters XML cannot hold would become one node.
+
     See Also
     --------
     write_graphml, write_node_link : the other formats.
+
+    Notes
+    -----
+    Names are written as for :func:`write_graphml` (characters XML 1.0 forbids made visible by
+    :func:`xml_text`).
 
     Examples
     --------
@@ -128,12 +179,10 @@ def write_gexf(graph: nx.DiGraph, path: str | Path) -> Path:
     >>> sorted(nx.read_gexf(path).nodes)
     ['[end]', '[start]', 'cart', 'home']
     """
-    path = Path(path)
     portable = _portable(graph)
     for node, data in portable.nodes(data=True):
         data["label"] = str(node)
-    nx.write_gexf(portable, path)
-    return path
+    return _write_xml(nx.write_gexf, portable, Path(path))
 
 
 def to_node_link(graph: nx.DiGraph) -> dict:
@@ -169,6 +218,10 @@ def to_node_link(graph: nx.DiGraph) -> dict:
 def write_node_link(graph: nx.DiGraph, path: str | Path) -> Path:
     """Write node-link JSON (UTF-8, names as written; see :func:`to_node_link`).
 
+    A lone surrogate in a name, which UTF-8 cannot hold, is written as its ``\\uXXXX`` escape, which
+    ``json.load`` reads back as it was (a high and a low surrogate in a row are read as the character
+    they pair into).
+
     Parameters
     ----------
     graph : networkx.DiGraph
@@ -193,16 +246,38 @@ def write_node_link(graph: nx.DiGraph, path: str | Path) -> Path:
     3
     """
     path = Path(path)
-    path.write_text(json.dumps(to_node_link(graph), ensure_ascii=False, indent=1), encoding="utf-8")
+    text = json.dumps(to_node_link(graph), ensure_ascii=False, indent=1)
+    # Surrogates only occur inside JSON strings, where an escape stands for any character.
+    path.write_text(_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text), encoding="utf-8")
+    return path
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _write_xml(writer: Callable[[nx.DiGraph, Any], None], graph: nx.DiGraph, path: Path) -> Path:
+    buffer = io.BytesIO()
+    writer(graph, buffer)
+    # Raw CRs are only in text nodes (attributes escape theirs): as &#13; they survive XML line-end handling.
+    path.write_bytes(buffer.getvalue().replace(b"\r", b"&#13;"))
     return path
 
 
 def _portable(graph: nx.DiGraph) -> nx.DiGraph:
-    """A plain copy whose attributes every writer accepts: no None, no lists, NaN left out."""
+    """A plain copy every writer accepts: names and text XML can hold, no None, no lists, NaN left out."""
+    names = {n: xml_text(str(n)) for n in graph.nodes}
+    if len(set(names.values())) < len(names):
+        by_name: dict = {}
+        for node, name in names.items():
+            by_name.setdefault(name, []).append(node)
+        clash = next(nodes for nodes in by_name.values() if len(nodes) > 1)
+        raise JourneyError(f"touchpoints {' and '.join(map(shorten, clash[:2]))} differ only by characters XML "
+                           f"cannot hold, so they would be one node; rename one of them, or export node-link "
+                           f"JSON (a .json file), which keeps every name")
     copy = nx.DiGraph()
-    copy.graph.update({k: _scalar(v) for k, v in graph.graph.items() if _scalar(v) is not None})
-    copy.add_nodes_from((str(n), _clean(d)) for n, d in graph.nodes(data=True))
-    copy.add_edges_from((str(a), str(b), _clean(d)) for a, b, d in graph.edges(data=True))
+    copy.graph.update(_clean(graph.graph))
+    copy.add_nodes_from((names[n], _clean(d)) for n, d in graph.nodes(data=True))
+    copy.add_edges_from((names[a], names[b], _clean(d)) for a, b, d in graph.edges(data=True))
     return copy
 
 
@@ -214,7 +289,9 @@ def _scalar(value: Any) -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, (list, tuple, set)):
-        return ", ".join(map(str, value))
+        return xml_text(", ".join(map(str, value)))
+    if isinstance(value, str):
+        return xml_text(value)
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return value
