@@ -457,3 +457,16 @@ def test_time_format_reads_yyyymmdd_and_excel_serial_days_in_tz():
 def test_time_format_and_time_unit_exclude_each_other():
     with pytest.raises(JourneyError, match="time_unit='s'.*time_format='excel'.*one of them"):
         journey.read_events(events(timestamp=[45658] * 3), time_unit="s", time_format="excel")
+
+
+def test_a_lone_surrogate_in_a_user_or_touchpoint_is_a_bad_row_and_in_another_column_an_error():
+    df = pd.DataFrame({"user_id": pd.Series(["a\ud800", "a", "b"], dtype=object),
+                       "event": pd.Series(["home", "cart\udcff", "home"], dtype=object),
+                       "timestamp": ["2025-01-01T10:00Z"] * 3})
+    with pytest.raises(InvalidValuesError, match=r"'user_id': text holding a lone surrogate.* row 0 \('a\\ud800'\)"):
+        journey.read_events(df)
+    with pytest.warns(journey.JourneyWarning, match="dropped 2 of 3"):
+        log = journey.read_events(df, on_invalid="drop")
+    assert log.events == ["home"] and log.dropped[["row", "column"]].values.tolist() == [[0, "user_id"], [1, "event"]]
+    with pytest.raises(JourneyError, match="column 'note' holds text with a lone surrogate"):
+        journey.read_events(events(note=pd.Series(["ok", "n\ud800", "x"], dtype=object)))

@@ -1031,13 +1031,41 @@ def _labels(values: pd.Series, column: str, problems: list, reserved: bool = Fal
         # Touchpoint names are text: 3 and "3" are one touchpoint.
         codes, uniques = factorize_sorted(values.astype("str").where(values.notna()))
     _record(codes == -1, values, column, "missing values", problems)
-    text = pd.Series(np.asarray(uniques, dtype=object))
+    if values.dtype == object:
+        uniques = _refuse_lone_surrogates(codes, uniques, values, column, problems)
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
     if pd.api.types.infer_dtype(text, skipna=True) == "string":
         _record_codes(codes, np.flatnonzero(text.str.strip() == ""), values, column, "blank values", problems)
         if reserved:
             _record_codes(codes, np.flatnonzero(text.isin([START, END])), values, column,
                           f"names journey reserves for its own use ({START!r}, {END!r})", problems)
     return codes, uniques
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_surrogate(values: Any) -> bool:
+    return any(isinstance(v, str) and _SURROGATE.search(v) for v in values)
+
+
+def _refuse_lone_surrogates(codes: np.ndarray, uniques: pd.Index, values: pd.Series, column: str,
+                            problems: list) -> pd.Index:
+    """Record the rows whose text holds a lone surrogate, which no text column (nor UTF-8) can hold.
+
+    Python text decoded with ``errors="surrogateescape"`` carries them. Their distinct values are replaced
+    by their ASCII spelling in the returned ``uniques``, so that the log's touchpoint names stay text;
+    the rows themselves are refused or dropped.
+    """
+    bad = [i for i, v in enumerate(uniques) if isinstance(v, str) and not v.isascii() and _SURROGATE.search(v)]
+    if not bad:
+        return uniques
+    _record_codes(codes, np.array(bad), values, column,
+                  "text holding a lone surrogate, which is not a character (bytes decoded with "
+                  "errors='surrogateescape'?)", problems)
+    spelled = np.asarray(uniques, dtype=object).copy()
+    spelled[bad] = [ascii(v) for v in spelled[bad]]
+    return pd.Index(spelled, dtype=object)
 
 
 def factorize_sorted(values: Any) -> tuple[np.ndarray, pd.Index]:
@@ -1339,9 +1367,14 @@ def _canonical_frame(raw: pd.DataFrame, names: dict[str, str], users: tuple, tim
     data = {"user": raw[names["user"]].array, "time": times.array,
             "event": pd.Categorical.from_codes(event_codes, events[1].astype("str"))}
     data.update({c: raw[c].array for c in raw.columns if c not in names.values()})
-    frame = pd.DataFrame(data, copy=False)
-    if keep is not None:
-        frame, user_codes = frame[keep].reset_index(drop=True), user_codes[keep]
+    if keep is not None:  # before the frame is made: a refused value may be one it could not hold
+        data, user_codes = {c: values[keep] for c, values in data.items()}, user_codes[keep]
+    try:
+        frame = pd.DataFrame(data, copy=False)
+    except UnicodeEncodeError:  # pandas' text columns cannot hold a lone surrogate: say where it is
+        column = next(c for c, values in data.items() if _has_surrogate(values))
+        raise JourneyError(f"column {shorten(column)} holds text with a lone surrogate, which is not a character "
+                           f"(bytes decoded with errors='surrogateescape'?); fix or drop that column") from None
     used = np.bincount(frame["event"].cat.codes.to_numpy() + 1, minlength=len(frame["event"].cat.categories) + 1)[1:]
     if not used.all():  # categorical input may carry unused categories
         frame["event"] = frame["event"].cat.remove_unused_categories()
