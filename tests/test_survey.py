@@ -207,3 +207,30 @@ def test_na_words_are_survey_respondents_in_csv(tmp_path):
     path.write_text("user_id,score\nNA,9\nnull,NA\n")
     answers = journey.read_survey(path)
     assert answers["user"].tolist() == ["NA", "null"] and pd.isna(answers["score"].iloc[1])
+
+
+def test_nps_by_touchpoint_never_holds_a_touchpoints_by_journeys_matrix(monkeypatch):
+    import tracemalloc
+
+    from journey.analysis import survey_links
+
+    k, n = 4000, 10_000  # the matrix would be 40 MB
+    rng = np.random.default_rng(0)
+    log = journey.read_events(pd.DataFrame({
+        "user_id": np.repeat([f"u{i}" for i in range(n)], 2), "event": [f"p{i}" for i in rng.integers(0, k, 2 * n)],
+        "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.tile([0, 60], n), unit="s")}))
+    survey = pd.DataFrame({"user": [f"u{i}" for i in range(n)], "score": rng.integers(0, 11, n)})
+    row = survey_links._row(np.arange(n) < n // 2, rng.integers(0, 11, n).astype(float), 0.95)
+    seen = []
+    monkeypatch.setattr(survey_links, "_row", lambda inside, scores, level: seen.append(int(inside.sum())) or row)
+    tracemalloc.start()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            journey.nps_by_touchpoint(log, survey)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < k * n / 4
+    visits = log.frame.drop_duplicates(["user", "event"])["event"].value_counts()
+    assert sorted(seen) == sorted(visits.reindex(log.events, fill_value=0).tolist())  # each touchpoint's visitors

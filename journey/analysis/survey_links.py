@@ -6,12 +6,13 @@ The definitions (latest answer, respondents, response rate) are in the Notes of 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..engine.journeys import distinct_pairs, goal_codes, split_journeys
+from ..engine.journeys import Journeys, distinct_pairs, goal_codes, split_journeys
 from ..errors import JourneyError, JourneyWarning, MissingColumnError
 from ..io.aliases import Goal
 from ..io.events import EventLog, as_event_log
@@ -62,6 +63,21 @@ def _row(inside: np.ndarray, scores: np.ndarray, level: float) -> dict[str, Any]
     return {"customers": int(inside.sum()), **group_row(a, b),
             "response_rate": answered[inside].mean() if inside.any() else np.nan,
             "other_response_rate": answered[~inside].mean() if (~inside).any() else np.nan}
+
+
+def _visitors(journeys: Journeys, k: int) -> Iterator[np.ndarray]:
+    """For each touchpoint in turn, which journeys visit it: one journey-long mask (the same array, valid
+    until the next one), never the touchpoints x journeys matrix (50,000 pages x 1M customers: 50 GB)."""
+    pairs = distinct_pairs(journeys.journey, journeys.events, k)
+    touchpoint = pairs % k
+    order = np.argsort(touchpoint, kind="stable")
+    pairs, bounds = pairs[order], np.searchsorted(touchpoint[order], np.arange(k + 1))
+    inside = np.zeros(journeys.n_journeys, dtype=bool)
+    for i in range(k):
+        who = pairs[bounds[i]:bounds[i + 1]] // k
+        inside[who] = True
+        yield inside
+        inside[who] = False
 
 
 def nps_by_touchpoint(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, level: float = 0.95,
@@ -135,10 +151,8 @@ def nps_by_touchpoint(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, lev
     scores = _answers(log, survey)
     journeys = split_journeys(log, unit="user")
     k = len(journeys.names)
-    pairs = distinct_pairs(journeys.journey, journeys.events, k)
-    visited = np.zeros((k, journeys.n_journeys), dtype=bool)
-    visited[pairs % k, pairs // k] = True
-    rows = [{"touchpoint": name, **_row(visited[i], scores, level)} for i, name in enumerate(journeys.names)]
+    rows = [{"touchpoint": name, **_row(inside, scores, level)}
+            for name, inside in zip(journeys.names, _visitors(journeys, k))]
     table = nps_table(rows, ["touchpoint", *COLUMNS], group="touchpoint", level=level,
                       overall=_nps_of(scores, level),
                       description="customers who visited each touchpoint against those who did not", adjust=adjust)
