@@ -33,6 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # an output path that cannot be written (missing folder, no permission, ...)
         print(f"journey: error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
         return 2
+    except MemoryError:  # what check_memory did not foresee: still one line and what to do
+        print("journey: error: out of memory; analyse fewer touchpoints (--min-share, or group rare pages into one "
+              "event) or a sample of customers", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("journey: interrupted", file=sys.stderr)
         return 130

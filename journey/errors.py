@@ -10,6 +10,7 @@ line after the header), which is also the position in the DataFrame pandas would
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -28,9 +29,11 @@ __all__ = [
     "TimeUnitError",
     "UnknownEventError",
     "RecordError",
+    "TooLargeError",
     "option",
     "command_line",
     "shorten",
+    "check_memory",
 ]
 
 #: How many offending rows a message quotes before it says "and N more".
@@ -190,6 +193,45 @@ class UnknownEventError(JourneyError):
         more = f" and {len(available) - 20:,} more" if len(available) > 20 else ""
         super().__init__(f"event {shorten(name)} ({option(argument, name)}) does not occur in the log.{hint} "
                          f"Events: {shown}{more}.")
+
+
+class TooLargeError(JourneyError):
+    """A computation would need more memory than the machine has free; the message says what to reduce."""
+
+
+def check_memory(n_bytes: float, what: str, advice: str) -> None:
+    """Raise :class:`TooLargeError` before allocating ``n_bytes`` for ``what`` if the machine has not that free.
+
+    A refusal that says what to do (``advice``) instead of a ``MemoryError`` deep inside numpy, or the
+    kernel killing the process.
+
+    Examples
+    --------
+    >>> check_memory(8 * 1000**2, "a 1,000 x 1,000 matrix", "use fewer touchpoints")  # 8 MB: fine
+    """
+    free = available_memory()
+    if free is not None and n_bytes > free:
+        raise TooLargeError(f"{what} would need {_bytes(n_bytes)} of memory, more than the {_bytes(free)} free on "
+                            f"this machine; {advice}")
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux ``MemAvailable``, else free pages), or None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _bytes(n: float) -> str:
+    return f"{n / 2**30:,.1f} GiB" if n >= 2**30 else f"{n / 2**20:,.1f} MiB"
 
 
 def quote_rows(rows: Sequence[int], values: Sequence[Any]) -> str:

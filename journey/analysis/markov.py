@@ -20,7 +20,7 @@ from scipy.sparse.linalg import splu
 from ..engine.core import run
 from ..engine.journeys import JourneyAnalysis, Journeys, goal_codes, goal_list
 from ..engine.partials import Keyed
-from ..errors import JourneyError, UnknownEventError
+from ..errors import JourneyError, UnknownEventError, available_memory, check_memory
 from ..io.aliases import Duration, Goal, Unit
 from ..io.events import END, START, LogLike
 from ..io.facts import Facts
@@ -359,6 +359,9 @@ class _Factorised:
     def __init__(self, p: sparse.csr_matrix):
         t = p.shape[0]
         self.lu = splu(sparse.identity(t, format="csc") - p[:, :t].tocsc())
+        # Dense factors pay when they are mostly filled anyway, and if memory holds them (else: slower).
+        free = available_memory()
+        self._dense = self.lu.nnz >= max(_DENSE_MIN, _DENSE_FILL * t * t) and (free is None or 8 * t * t < free / 2)
 
     def solve(self, b: np.ndarray) -> np.ndarray:
         """``A^-1 b`` for a vector or a few columns."""
@@ -367,7 +370,7 @@ class _Factorised:
     def columns(self, cols: np.ndarray) -> np.ndarray:
         """Columns ``cols`` of ``A^-1``, as a dense (T, len(cols)) array."""
         t = self.lu.shape[0]
-        if self.lu.nnz < max(_DENSE_MIN, _DENSE_FILL * t * t):
+        if not self._dense:
             # One column at a time: given a block, SuperLU calls multithreaded BLAS-3 kernels whose start-up
             # dominates on small systems (a bootstrap on 51 states ran 3x slower on a busy machine).
             out, unit = np.empty((t, len(cols))), np.zeros(t)
@@ -512,6 +515,8 @@ class MarkovModel(Result):
         Dense, (states + absorbing)² numbers: built on first use, so fitting a wide chain never allocates it.
         """
         t, a = len(self._chain.labels), len(self._chain.absorbing)
+        check_memory(8 * (t + a) ** 2, f"the transition matrix of {t + a:,} states",
+                     "read the results per touchpoint (to_frame(), removal_effect), or model fewer touchpoints")
         matrix = np.zeros((t + a, t + a))
         matrix[:t] = self._p.toarray()
         matrix[t:, t:] = np.eye(a)

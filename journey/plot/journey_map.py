@@ -23,7 +23,7 @@ from typing import Any
 
 import networkx as nx
 
-from ..errors import JourneyError
+from ..errors import JourneyError, check_memory, option
 from .figures import axes_for
 
 __all__ = ["draw_journey_map", "draw_diff_map", "layout", "COLOR_BY", "WIDTH_BY", "LABELS"]
@@ -48,6 +48,9 @@ def layout(graph: nx.DiGraph) -> dict[Any, tuple[float, float]]:
     nodes = list(graph.nodes)
     index = {n: i for i, n in enumerate(nodes)}
     size = len(nodes)
+    check_memory(3 * 8 * size * size, f"the layout of a journey map of {size:,} nodes",
+                 f"draw fewer touchpoints: a smaller {option('max_nodes')}, or journey.prune(graph, min_share=...) "
+                 f"first")
     # position(v) = sum_u w(u->v) (position(u) + 1) / sum_u w(u->v), position(START) = 0.
     a = np.eye(size)
     b = np.zeros(size)

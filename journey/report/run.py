@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["run_report", "safe_csv", "TEMPLATE", "FORMULA_STARTS"]
+from ..errors import JourneyError
+
+__all__ = ["run_report", "safe_csv", "ReportError", "TEMPLATE", "FORMULA_STARTS"]
 
 TEMPLATE = Path(__file__).parent / "templates" / "report.ipynb"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -116,12 +119,16 @@ def run_report(events: str | os.PathLike[str] | None = None, *, survey: str | os
     JourneyError
         Inputs are read and validated here first, so bad input raises before any notebook starts; papermill
         or nbconvert missing (the ``notebooks`` extra: ``pip install 'journey[notebooks]'``) is named in one line.
+    ReportError
+        A cell of the notebook failed (or its kernel died): the message names the cell and the error,
+        and the notebook written so far shows the traceback.
     """
     from ..extras import require
     from ..io.events import read_events
 
     papermill = require("papermill", "notebooks", "journey report")
     HTMLExporter = require("nbconvert", "notebooks", "journey report").HTMLExporter
+    from nbclient.exceptions import DeadKernelError  # installed with nbconvert and papermill
 
     out = Path(out)
     if events is None:
@@ -148,12 +155,35 @@ def run_report(events: str | os.PathLike[str] | None = None, *, survey: str | os
                   "orders_path": _resolved(orders), "goal": goal, "user": user, "time": time, "event": event,
                   "score": score, "orders_user": orders_user or user, "out_dir": str(out.resolve())}
     notebook = out / "report.ipynb"
-    papermill.execute_notebook(str(TEMPLATE), str(notebook), parameters=parameters, kernel_name="python3",
-                               progress_bar=progress, cwd=str(out.resolve()))
+    try:
+        papermill.execute_notebook(str(TEMPLATE), str(notebook), parameters=parameters, kernel_name="python3",
+                                   progress_bar=progress, cwd=str(out.resolve()))
+    except papermill.PapermillExecutionError as exc:  # a cell failed: its error, not the kernel's traceback
+        raise ReportError(_stopped(exc, notebook)) from None
+    except DeadKernelError:  # the kernel was killed, most often for lack of memory
+        raise ReportError(f"the report's Python kernel died while running {notebook} (out of memory?); "
+                          f"{_LIGHTER}") from None
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_filename(str(notebook))
     (out / "report.html").write_text(body, encoding="utf-8")
     return out
+
+
+class ReportError(JourneyError):
+    """The report notebook stopped: which cell, why, and what to do."""
+
+
+_LIGHTER = ("analyse fewer touchpoints (group rare pages into one event) or a sample of customers, or run the "
+            "analyses one by one in Python")
+
+
+def _stopped(exc: Any, notebook: Path) -> str:
+    """One line for a failed report cell: where, the error, what to do (a JourneyError already says it)."""
+    first = next((line for line in str(exc.source).splitlines() if line.strip() and not line.startswith("#")), "")
+    where = f"the report stopped at cell {exc.exec_count} ({textwrap.shorten(first, 80)}) of {notebook}"
+    if exc.ename == "MemoryError":
+        return f"{where}: out of memory; {_LIGHTER}"
+    return f"{where}: {exc.ename}: {textwrap.shorten(str(exc.evalue), 400)}"
 
 
 def _resolved(path: str | os.PathLike[str] | None) -> str | None:
