@@ -96,3 +96,8 @@ def test_a_lone_surrogate_is_escaped_in_node_link_json_and_read_back(graph, tmp_
     assert set(back.nodes) == set(odd.nodes)
     assert export.xml_text("home\ud800") == "home\ufffd" and "home\ufffd" in nx.read_graphml(
         journey.write_graphml(odd, tmp_path / "g.graphml"))
+
+
+def test_to_frames_refuses_a_lone_surrogate_naming_the_touchpoint(graph):
+    with pytest.raises(JourneyError, match=r"touchpoint 'home\\ud800' holds a lone surrogate"):
+        journey.to_frames(nx.relabel_nodes(graph, {"home": "home\ud800"}))

@@ -83,3 +83,8 @@ def test_safe_csv_neutralises_every_line_of_a_cell_headers_index_and_categories(
     assert back.index.name == "'@where" and back.index.tolist() == ["'+x", "y"] and list(back.columns) == ["'=name", "path"]
     assert back["'=name"].tolist() == ["'=1+1", "ok"] and back["path"].tolist() == ["a\n'@SUM(1)", "b\r\n'-2"]
 
+
+
+def test_safe_csv_writes_a_lone_surrogate_as_the_replacement_character(tmp_path):
+    path = safe_csv(pd.DataFrame({"name": pd.Series(["x\ud800", "ok"], dtype=object)}), tmp_path / "t.csv")
+    assert pd.read_csv(path)["name"].tolist() == ["x\ufffd", "ok"]

@@ -69,6 +69,11 @@ def to_frames(graph: nx.DiGraph) -> tuple[pd.DataFrame, pd.DataFrame]:
     edges : pandas.DataFrame
         ``source``, ``target`` and every edge attribute, by ``count`` (descending), then source and target.
 
+    Raises
+    ------
+    JourneyError
+        A touchpoint name holding a lone surrogate (not a character), which pandas text cannot hold.
+
     See Also
     --------
     JourneyGraph.to_frame : the edges alone.
@@ -82,6 +87,10 @@ def to_frames(graph: nx.DiGraph) -> tuple[pd.DataFrame, pd.DataFrame]:
     >>> edges[["source", "target", "count"]].values.tolist()
     [['[start]', 'home', 1], ['cart', '[end]', 1], ['home', 'cart', 1]]
     """
+    odd = next((n for n in graph if isinstance(n, str) and _SURROGATE.search(n)), None)
+    if odd is not None:  # pandas' text columns cannot hold one
+        raise JourneyError(f"touchpoint {shorten(odd)} holds a lone surrogate, which is not a character and no "
+                           f"table can hold; rename it (write_node_link keeps such names)")
     nodes = pd.DataFrame([{"touchpoint": n, **d} for n, d in graph.nodes(data=True)])
     rank = nodes["touchpoint"].map({START: 0, END: 2}).fillna(1)
     order = pd.DataFrame({"rank": rank, "visits": -nodes.get("visits", 0), "name": nodes["touchpoint"].astype(str)})

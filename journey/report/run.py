@@ -36,7 +36,8 @@ def safe_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     Lines end in CRLF (RFC 4180), so that a cell holding a line break of either kind is quoted.
 
     To read a name back exactly, remove the ``'`` before a formula character at the start of the cell or
-    just after a line break in it.
+    just after a line break in it. A lone surrogate (not a character; UTF-8 cannot hold it) is written as
+    U+FFFD.
 
     Examples
     --------
@@ -70,13 +71,15 @@ def _neutral_index(index: pd.Index) -> pd.Index:
     return pd.Index([_neutralise(v) for v in index], name=_neutralise(index.name), tupleize_cols=False)
 
 
+# Half of a UTF-16 pair, which UTF-8 cannot hold: written as U+FFFD.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # A formula character at the start of the text or just after a line break inside it.
 _FORMULA_AT_LINE_START = re.compile("(^|[\r\n])(?=[" + re.escape("".join(FORMULA_STARTS)) + "])")
 
 
 def _neutralise(value: Any) -> Any:
     if isinstance(value, str):
-        return _FORMULA_AT_LINE_START.sub(r"\1'", value)
+        return _SURROGATE.sub("\ufffd", _FORMULA_AT_LINE_START.sub(r"\1'", value))
     if isinstance(value, tuple):
         return _neutralise(" > ".join(map(str, value)))
     return value
