@@ -189,6 +189,19 @@ def test_csv_on_dask_keeps_extra_column_types(client, tmp_path, sample):
     assert remote["tier"].tolist() == local["tier"].tolist() and isinstance(remote["tier"].iloc[0], (int, np.integer))
 
 
+def test_csv_on_dask_reads_like_the_local_reader_delimiter_and_na_words_included(client, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("user_id;timestamp;event;device\nNA;2025-01-01T10:00Z;home;NA\nNA;2025-01-01T10:01Z;None;web\n"
+                    "b;2025-01-01T10:00Z;home;\n")
+    local = journey.journey_graph(journey.read_events(path))
+    remote = journey.journey_graph(journey.read_events(str(path), engine="dask"))
+    assert set(remote.edges) == set(local.edges) and "None" in remote
+    twice = tmp_path / "twice.csv"
+    twice.write_text("user_id,timestamp,event,event\na,2025-01-01T10:00Z,home,x\n")
+    with pytest.raises(journey.JourneyError, match="more than once: 'event'"):
+        journey.read_events(str(twice), engine="dask")
+
+
 def test_medians_below_a_millisecond_stay_within_the_bound(client):
     rows = [("a", "2025-01-01T10:00:00.000000Z", "home"), ("a", "2025-01-01T10:00:00.000100Z", "cart"),
             ("b", "2025-01-01T11:00:00.000000Z", "home"), ("b", "2025-01-01T11:00:00.000300Z", "cart")]
