@@ -88,3 +88,11 @@ def test_safe_csv_neutralises_every_line_of_a_cell_headers_index_and_categories(
 def test_safe_csv_writes_a_lone_surrogate_as_the_replacement_character(tmp_path):
     path = safe_csv(pd.DataFrame({"name": pd.Series(["x\ud800", "ok"], dtype=object)}), tmp_path / "t.csv")
     assert pd.read_csv(path)["name"].tolist() == ["x\ufffd", "ok"]
+
+
+def test_report_on_a_log_whose_goal_starts_every_journey(tmp_path):
+    path = tmp_path / "goal_first.csv"
+    path.write_text("user_id,timestamp,event\na,2025-01-01T10:00Z,buy\na,2025-01-01T10:05Z,home\n"
+                    "b,2025-01-02T10:00Z,buy\n")
+    assert main(["report", str(path), "--goal", "buy", "--out", str(tmp_path / "out")]) == 0
+    assert "every journey reaches the goal at its first event" in (tmp_path / "out" / "report.html").read_text("utf-8")
