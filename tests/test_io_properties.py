@@ -6,10 +6,8 @@ of the format) or stops with a :class:`journey.JourneyError`; any other exceptio
 """
 
 import csv
-import io
 import json
 import re
-import warnings
 import xml.etree.ElementTree as ET
 
 import networkx as nx

@@ -1,19 +1,17 @@
 """Large allocations are refused with what to do, or avoided, never a bare MemoryError (issue 18)."""
 
 import matplotlib
+import numpy as np
+import pytest
+from scipy import sparse
+from test_markov import HAND, log_from_paths
+
+import journey
+from journey import errors
+from journey.analysis import markov
+from journey.errors import JourneyError, TooLargeError
 
 matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from scipy import sparse  # noqa: E402
-
-import journey  # noqa: E402
-from journey import errors  # noqa: E402
-from journey.analysis import markov  # noqa: E402
-from journey.errors import JourneyError, TooLargeError  # noqa: E402
-from test_markov import HAND, log_from_paths  # noqa: E402
 
 
 @pytest.fixture
@@ -34,7 +32,7 @@ def test_a_dense_transition_matrix_too_large_for_memory_is_refused_with_advice(l
     wide = journey.markov(log_from_paths([[f"p{i}", "buy"] for i in range(400)]), goal="buy")
     assert len(wide.to_frame()) == 400  # the model itself is sparse and fits
     with pytest.raises(TooLargeError, match="transition matrix of 403 states.*to_frame"):
-        wide.transition_matrix
+        _ = wide.transition_matrix
     assert journey.markov(log_from_paths(HAND), goal="buy").transition_matrix.shape == (6, 6)  # small: fine
 
 

@@ -25,7 +25,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import JourneyError
-from .events import EventLog, check_clashes, csv_errors, csv_options, read_events, resolve_column
+from .events import (
+    EventLog,
+    check_clashes,
+    csv_errors,
+    csv_options,
+    read_events,
+    resolve_column,
+)
 
 __all__ = ["DaskEventLog", "DaskOrders", "read_events_dask", "as_dask_log", "as_dask_orders", "event_log_of"]
 

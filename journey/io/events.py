@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import (
+    SHOWN_ROWS,
     EmptyLogError,
     EncodingError,
     InvalidValuesError,
@@ -36,7 +37,6 @@ from ..errors import (
     MissingColumnError,
     MixedTimezoneError,
     SourceError,
-    SHOWN_ROWS,
     TimeUnitError,
     option,
     shorten,

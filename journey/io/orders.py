@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidValuesError, JourneyError, MissingColumnError
-from .events import load_table, parse_times, refuse_duplicate_columns, refuse_mixed_types, resolve_column
+from .events import (
+    load_table,
+    parse_times,
+    refuse_duplicate_columns,
+    refuse_mixed_types,
+    resolve_column,
+)
 
 __all__ = ["read_orders", "user_column"]
 
