@@ -187,7 +187,7 @@ def test_an_unknown_table_lists_the_tables(database_url):
 
 
 def test_an_empty_result_is_an_empty_log_naming_the_columns(database_url):
-    with pytest.raises(EmptyLogError, match=r"holds no rows \(columns: user_id, timestamp, event, amount\)"):
+    with pytest.raises(EmptyLogError, match=r"holds no rows \(columns: 'user_id', 'timestamp', 'event', 'amount'\)"):
         journey.read_events(database_url, query="select * from events where event = 'never'")
 
 
