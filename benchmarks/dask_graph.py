@@ -15,12 +15,10 @@ import argparse
 import json
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import psutil
-
 from measure import OUT
 
 FILE_ROWS = 5_000_000
@@ -70,19 +68,31 @@ def run_watched(command: list[str]) -> dict:
     output = child.stdout.read().strip().splitlines()
     if child.returncode != 0 or not output:
         raise RuntimeError(f"{command} failed with status {child.returncode}; see {OUT / 'dask_graph.stderr.log'}")
-    return {**json.loads(output[-1]), "wall_seconds": round(time.perf_counter() - start, 1),
-            "peak_tree_gib": round(peak / 2**30, 2)}
+    return {
+        **json.loads(output[-1]),
+        "wall_seconds": round(time.perf_counter() - start, 1),
+        "peak_tree_gib": round(peak / 2**30, 2),
+    }
 
 
 def dask_case(folder: str, worker_memory: str) -> None:
-    from dask.distributed import Client, LocalCluster
     import logging
+
+    from dask.distributed import Client, LocalCluster
 
     import journey
 
     steps = ["touchpoint_00", "touchpoint_01", "touchpoint_02"]
-    with LocalCluster(n_workers=2, threads_per_worker=1, memory_limit=worker_memory, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster):
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            memory_limit=worker_memory,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster),
+    ):
         start = time.perf_counter()
         log = journey.partition_by_user(journey.read_events(f"{folder}/*.parquet", engine="dask"))
         shuffled = time.perf_counter()
@@ -92,11 +102,21 @@ def dask_case(folder: str, worker_memory: str) -> None:
         dropped = time.perf_counter()
         steps_table = journey.funnel(log, steps)
         done = time.perf_counter()
-    print(json.dumps({"partition_seconds": round(shuffled - start, 1), "graph_seconds": round(graphed - shuffled, 1),
-                      "drop_off_seconds": round(dropped - graphed, 1), "funnel_seconds": round(done - dropped, 1),
-                      "graph_seconds_total": round(done - start, 1), "events": graph.graph["n_events"],
-                      "journeys": graph.graph["n_journeys"], "drop_off_rows": len(drop),
-                      "funnel_entered": int(steps_table.to_frame()["entered"].iloc[0])}))
+    print(
+        json.dumps(
+            {
+                "partition_seconds": round(shuffled - start, 1),
+                "graph_seconds": round(graphed - shuffled, 1),
+                "drop_off_seconds": round(dropped - graphed, 1),
+                "funnel_seconds": round(done - dropped, 1),
+                "graph_seconds_total": round(done - start, 1),
+                "events": graph.graph["n_events"],
+                "journeys": graph.graph["n_journeys"],
+                "drop_off_rows": len(drop),
+                "funnel_entered": int(steps_table.to_frame()["entered"].iloc[0]),
+            }
+        )
+    )
 
 
 def local_case(folder: str, rows: int) -> None:
@@ -108,8 +128,15 @@ def local_case(folder: str, rows: int) -> None:
     start = time.perf_counter()
     frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
     graph = journey.journey_graph(journey.read_events(frame))
-    print(json.dumps({"graph_seconds": round(time.perf_counter() - start, 1), "events": graph.graph["n_events"],
-                      "journeys": graph.graph["n_journeys"]}))
+    print(
+        json.dumps(
+            {
+                "graph_seconds": round(time.perf_counter() - start, 1),
+                "events": graph.graph["n_events"],
+                "journeys": graph.graph["n_journeys"],
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -127,14 +154,18 @@ def main() -> None:
     folder = make_dataset(args.rows)
     script = str(Path(__file__))
     local = run_watched([sys.executable, script, "--case", "local", str(folder), str(args.local_rows)])
-    print(f"single machine, {local['events']:,} events: {local['wall_seconds']} s wall "
-          f"(graph {local['graph_seconds']} s), peak {local['peak_tree_gib']} GiB")
+    print(
+        f"single machine, {local['events']:,} events: {local['wall_seconds']} s wall "
+        f"(graph {local['graph_seconds']} s), peak {local['peak_tree_gib']} GiB"
+    )
     distributed = run_watched([sys.executable, script, "--case", "dask", str(folder), args.worker_memory])
     d = distributed
-    print(f"Dask LocalCluster (2 workers x {args.worker_memory}), {d['events']:,} events: {d['wall_seconds']} s wall; "
-          f"partition by user once {d['partition_seconds']} s, then graph {d['graph_seconds']} s, drop_off "
-          f"{d['drop_off_seconds']} s, funnel {d['funnel_seconds']} s; peak {d['peak_tree_gib']} GiB for the whole "
-          f"process tree (target < 4 GB)")
+    print(
+        f"Dask LocalCluster (2 workers x {args.worker_memory}), {d['events']:,} events: {d['wall_seconds']} s wall; "
+        f"partition by user once {d['partition_seconds']} s, then graph {d['graph_seconds']} s, drop_off "
+        f"{d['drop_off_seconds']} s, funnel {d['funnel_seconds']} s; peak {d['peak_tree_gib']} GiB for the whole "
+        f"process tree (target < 4 GB)"
+    )
 
 
 if __name__ == "__main__":

@@ -54,7 +54,8 @@ TOLERANCE = 1e-6  # seconds, for medians
 
 def make_log(rows: int) -> Path:
     """Path of the seeded GA4-shaped log of ``rows`` events, written on first use by a child process
-    (Linux carries a parent's peak memory into the children it starts: the driver must stay small)."""
+    (Linux carries a parent's peak memory into the children it starts: the driver must stay small).
+    """
     path = OUT / f"ga4_{rows}.parquet"
     if not path.exists():
         OUT.mkdir(parents=True, exist_ok=True)
@@ -78,8 +79,11 @@ def journey_graph_figures(graph) -> dict:
     import journey
 
     ends = (journey.START, journey.END)
-    edges = [[a, b, d["count"], d["journeys"], d["median_seconds"]] for a, b, d in graph.edges(data=True)
-             if a not in ends and b not in ends]
+    edges = [
+        [a, b, d["count"], d["journeys"], d["median_seconds"]]
+        for a, b, d in graph.edges(data=True)
+        if a not in ends and b not in ends
+    ]
     nodes = [[n, d["entries"], d["exits"]] for n, d in graph.nodes(data=True) if n not in ends]
     return {"edges": edges, "nodes": sorted(nodes)}
 
@@ -94,8 +98,14 @@ def journey_funnel_figures(result) -> dict:
     import pandas as pd
 
     table = result.to_frame()
-    return {"steps": [[e, int(n), None if pd.isna(c) else int(c), None if pd.isna(m) else float(m)] for e, n, c, m in
-                      table[["touchpoint", "entered", "converted", "median_seconds_to_next"]].itertuples(index=False)]}
+    return {
+        "steps": [
+            [e, int(n), None if pd.isna(c) else int(c), None if pd.isna(m) else float(m)]
+            for e, n, c, m in table[["touchpoint", "entered", "converted", "median_seconds_to_next"]].itertuples(
+                index=False
+            )
+        ]
+    }
 
 
 def journey_drop_off(path: str):
@@ -106,8 +116,12 @@ def journey_drop_off(path: str):
 
 def journey_drop_off_figures(result) -> dict:
     table = result.to_frame()
-    return {"rows": sorted([str(t), int(j), int(e), int(c)] for t, j, e, c in
-                           table[["touchpoint", "journeys", "exits", "conversions"]].itertuples(index=False))}
+    return {
+        "rows": sorted(
+            [str(t), int(j), int(e), int(c)]
+            for t, j, e, c in table[["touchpoint", "journeys", "exits", "conversions"]].itertuples(index=False)
+        )
+    }
 
 
 def journey_path_variants(path: str):
@@ -118,8 +132,12 @@ def journey_path_variants(path: str):
 
 def journey_path_variants_figures(result) -> dict:
     table = result.to_frame()
-    return {"rows": [[",".join(s), int(j), float(m)] for s, j, m in
-                     table[["sequence", "journeys", "median_seconds"]].itertuples(index=False)]}
+    return {
+        "rows": [
+            [",".join(s), int(j), float(m)]
+            for s, j, m in table[["sequence", "journeys", "median_seconds"]].itertuples(index=False)
+        ]
+    }
 
 
 def journey_retention(path: str):
@@ -139,23 +157,35 @@ def journey_retention_figures(result) -> dict:
     return {"sizes": {f"{c:%Y-%m}": int(n) for c, n in result.sizes.items()}, "counts": cells}
 
 
-JOURNEY_CASES = {name: (globals()[f"journey_{name}"], globals()[f"journey_{name}_figures"])
-                 for name in ("graph", "funnel", "drop_off", "path_variants", "retention")}
+JOURNEY_CASES = {
+    name: (globals()[f"journey_{name}"], globals()[f"journey_{name}_figures"])
+    for name in ("graph", "funnel", "drop_off", "path_variants", "retention")
+}
 
 # (label, runner, case name) per analysis; runner "journey" is this interpreter, "peers" the peers' venv.
 PLAN = {
-    "graph": [("journey read_events + journey_graph", "journey", "graph"),
-              (f"DuckDB SQL ({THREADS} threads)", "peers", "duckdb-graph"),
-              (f"Polars lazy ({THREADS} threads)", "peers", "polars-graph"),
-              ("pm4py format_dataframe + discover_dfg", "peers", "pm4py-graph")],
-    "funnel": [("journey read_events + funnel", "journey", "funnel"),
-               (f"DuckDB SQL ({THREADS} threads)", "peers", "duckdb-funnel")],
-    "drop_off": [("journey read_events + drop_off", "journey", "drop_off"),
-                 (f"DuckDB SQL ({THREADS} threads)", "peers", "duckdb-drop_off")],
-    "path_variants": [(f"journey read_events + path_variants(top={TOP})", "journey", "path_variants"),
-                      (f"DuckDB SQL ({THREADS} threads)", "peers", "duckdb-path_variants")],
-    "retention": [("journey read_events + retention", "journey", "retention"),
-                  (f"DuckDB SQL ({THREADS} threads)", "peers", "duckdb-retention")],
+    "graph": [
+        ("journey read_events + journey_graph", "journey", "graph"),
+        (f"DuckDB SQL ({THREADS} threads)", "peers", "duckdb-graph"),
+        (f"Polars lazy ({THREADS} threads)", "peers", "polars-graph"),
+        ("pm4py format_dataframe + discover_dfg", "peers", "pm4py-graph"),
+    ],
+    "funnel": [
+        ("journey read_events + funnel", "journey", "funnel"),
+        (f"DuckDB SQL ({THREADS} threads)", "peers", "duckdb-funnel"),
+    ],
+    "drop_off": [
+        ("journey read_events + drop_off", "journey", "drop_off"),
+        (f"DuckDB SQL ({THREADS} threads)", "peers", "duckdb-drop_off"),
+    ],
+    "path_variants": [
+        (f"journey read_events + path_variants(top={TOP})", "journey", "path_variants"),
+        (f"DuckDB SQL ({THREADS} threads)", "peers", "duckdb-path_variants"),
+    ],
+    "retention": [
+        ("journey read_events + retention", "journey", "retention"),
+        (f"DuckDB SQL ({THREADS} threads)", "peers", "duckdb-retention"),
+    ],
 }
 
 
@@ -184,7 +214,8 @@ def children_seconds() -> float:
 
 def run_once(runner: str, case: str, path: Path) -> dict:
     """One fresh subprocess of one case: its seconds, CPU seconds, peak MiB and figures, and ``others``:
-    the share of the machine's cores that other processes kept busy while it ran (0: a quiet machine)."""
+    the share of the machine's cores that other processes kept busy while it ran (0: a quiet machine).
+    """
     args, env = command(runner, case, path)
     busy, mine, start = busy_seconds(), children_seconds(), time.perf_counter()
     done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=SCRIPT.parent)
@@ -198,7 +229,8 @@ def run_once(runner: str, case: str, path: Path) -> dict:
 
 def run_plan(plan: list[tuple[str, str, str]], path: Path, runs: int) -> list[tuple[str, dict]]:
     """Every tool of one analysis, ``runs`` rounds interleaved (so a busy moment of the machine hits all the
-    tools alike, not one); per tool the fastest run."""
+    tools alike, not one); per tool the fastest run.
+    """
     best: dict[str, dict] = {}
     others = 0.0
     for _ in range(runs):
@@ -218,23 +250,33 @@ def close(a, b) -> bool:
 
 def compare(reference: dict, other: dict) -> list[str]:
     """Differences between journey's figures and a peer's (empty: they agree). Only the figures the peer
-    computes are compared (pm4py: counts of transitions between touchpoints)."""
+    computes are compared (pm4py: counts of transitions between touchpoints).
+    """
     problems = []
     if "edges" in other:
         ours = {(a, b): rest for a, b, *rest in reference["edges"]}
         theirs = {(a, b): rest for a, b, *rest in other["edges"]}
         if ours.keys() != theirs.keys():
-            problems.append(f"transitions only in journey: {sorted(ours.keys() - theirs.keys())[:5]}, "
-                            f"only in the peer: {sorted(theirs.keys() - ours.keys())[:5]}")
+            problems.append(
+                f"transitions only in journey: {sorted(ours.keys() - theirs.keys())[:5]}, "
+                f"only in the peer: {sorted(theirs.keys() - ours.keys())[:5]}"
+            )
         for key in sorted(ours.keys() & theirs.keys()):
             (n, users, median), (n2, users2, median2) = ours[key], theirs[key]
-            if n != n2 or (users2 is not None and users != users2) or (median2 is not None and not close(median, median2)):
+            if (
+                n != n2
+                or (users2 is not None and users != users2)
+                or (median2 is not None and not close(median, median2))
+            ):
                 problems.append(f"{key}: journey {ours[key]}, peer {theirs[key]}")
     if "nodes" in other:
         ours = {n: rest for n, *rest in reference["nodes"]}
         theirs = {n: rest for n, *rest in other["nodes"]}
-        diff = [(n, ours.get(n, [0, 0]), theirs.get(n, [0, 0])) for n in sorted({*ours, *theirs})
-                if ours.get(n, [0, 0]) != theirs.get(n, [0, 0])]
+        diff = [
+            (n, ours.get(n, [0, 0]), theirs.get(n, [0, 0]))
+            for n in sorted({*ours, *theirs})
+            if ours.get(n, [0, 0]) != theirs.get(n, [0, 0])
+        ]
         if diff:
             problems.append(f"entries/exits (journey, peer) differ at {len(diff)} touchpoints, e.g. {diff[:3]}")
     if "steps" in other:
@@ -245,13 +287,19 @@ def compare(reference: dict, other: dict) -> list[str]:
         if len(reference["rows"]) != len(other["rows"]):
             problems.append(f"{len(reference['rows'])} rows in journey, {len(other['rows'])} in the peer")
         for a, b in zip(reference["rows"], other["rows"]):
-            if a[:-1] != b[:-1] or (isinstance(a[-1], float) and not close(a[-1], b[-1])) or \
-                    (not isinstance(a[-1], float) and a[-1] != b[-1]):
+            if (
+                a[:-1] != b[:-1]
+                or (isinstance(a[-1], float) and not close(a[-1], b[-1]))
+                or (not isinstance(a[-1], float) and a[-1] != b[-1])
+            ):
                 problems.append(f"journey {a}, peer {b}")
     for key in ("sizes", "counts"):
         if key in other and other[key] != reference[key]:
-            diff = {k: (reference[key].get(k), other[key].get(k)) for k in {*reference[key], *other[key]}
-                    if reference[key].get(k) != other[key].get(k)}
+            diff = {
+                k: (reference[key].get(k), other[key].get(k))
+                for k in {*reference[key], *other[key]}
+                if reference[key].get(k) != other[key].get(k)
+            }
             problems.append(f"{key} differ (journey, peer): {dict(sorted(diff.items())[:6])}")
     return problems
 
@@ -260,19 +308,28 @@ def table(rows: list[tuple[str, dict]]) -> str:
     j = rows[0][1]
     lines = [f"  {'tool':<46}{'seconds':>9}{'CPU s':>8}{'peak MiB':>10}{'time / journey':>16}{'MiB / journey':>15}"]
     for label, r in rows:
-        lines.append(f"  {label:<46}{r['seconds']:>9.2f}{r['cpu_seconds']:>8.1f}{r['peak_mib']:>10.0f}"
-                     f"{r['seconds'] / j['seconds']:>16.2f}{r['peak_mib'] / j['peak_mib']:>15.2f}")
+        lines.append(
+            f"  {label:<46}{r['seconds']:>9.2f}{r['cpu_seconds']:>8.1f}{r['peak_mib']:>10.0f}"
+            f"{r['seconds'] / j['seconds']:>16.2f}{r['peak_mib'] / j['peak_mib']:>15.2f}"
+        )
     return "\n".join(lines)
 
 
 def describe(path: Path) -> str:
-    code = (f"import pyarrow.parquet as pq, pyarrow.compute as pc; t = pq.read_table({str(path)!r}); "
-            f"print(t.num_rows, pc.count_distinct(t['user_id']).as_py(), pc.count_distinct(t['event']).as_py(), "
-            f"pc.min(t['timestamp']), pc.max(t['timestamp']), sep='|')")
-    rows, users, events, first, last = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                                      check=True).stdout.strip().split("|")
-    return (f"{int(rows):,} events, {int(users):,} users, {events} touchpoints, {first} to {last} "
-            f"({path.name}, {path.stat().st_size / 2**20:.0f} MiB)")
+    code = (
+        f"import pyarrow.parquet as pq, pyarrow.compute as pc; t = pq.read_table({str(path)!r}); "
+        f"print(t.num_rows, pc.count_distinct(t['user_id']).as_py(), pc.count_distinct(t['event']).as_py(), "
+        f"pc.min(t['timestamp']), pc.max(t['timestamp']), sep='|')"
+    )
+    rows, users, events, first, last = (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        .stdout.strip()
+        .split("|")
+    )
+    return (
+        f"{int(rows):,} events, {int(users):,} users, {events} touchpoints, {first} to {last} "
+        f"({path.name}, {path.stat().st_size / 2**20:.0f} MiB)"
+    )
 
 
 def main() -> None:
@@ -292,13 +349,23 @@ def main() -> None:
     started = time.perf_counter()
     path = make_log(args.rows)
     python = peers_python()
-    versions = subprocess.run([python, "-c", "import duckdb, polars, importlib.metadata as m; "
-                               "print(duckdb.__version__, polars.__version__, m.version('pm4py'))"],
-                              capture_output=True, text=True, check=True).stdout.split()
+    versions = subprocess.run(
+        [
+            python,
+            "-c",
+            "import duckdb, polars, importlib.metadata as m; "
+            "print(duckdb.__version__, polars.__version__, m.version('pm4py'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     print(f"log: {describe(path)}")
-    print(f"journey with {sys.executable}; peers with {python}: DuckDB {versions[0]}, Polars {versions[1]}, "
-          f"pm4py {versions[2]}; best of {args.runs} interleaved runs, each case in its own process; "
-          f"CPU s: user + system time of all threads")
+    print(
+        f"journey with {sys.executable}; peers with {python}: DuckDB {versions[0]}, Polars {versions[1]}, "
+        f"pm4py {versions[2]}; best of {args.runs} interleaved runs, each case in its own process; "
+        f"CPU s: user + system time of all threads"
+    )
     results: dict[str, list[tuple[str, dict]]] = {}
     all_agree = True
     for name in args.cases:
@@ -306,7 +373,9 @@ def main() -> None:
         results[name] = rows
         reference = rows[0][1]
         others = max(r["others"] for _, r in rows)
-        print(f"\n{name}  (other processes kept at most {others:.0%} of the {os.cpu_count()} cores busy during these runs)")
+        print(
+            f"\n{name}  (other processes kept at most {others:.0%} of the {os.cpu_count()} cores busy during these runs)"
+        )
         print(table(rows))
         for label, r in rows[1:]:
             problems = compare(reference, r)
@@ -318,22 +387,28 @@ def main() -> None:
 
     print(f"\ntargets of issue 12 ({args.rows:,} events)")
     if "graph" in results:
-        g = dict((label.split()[0], r) for label, r in results["graph"])
+        g = {label.split()[0]: r for label, r in results["graph"]}
         j = g["journey"]
         for peer in ("DuckDB", "Polars"):
             ok = j["seconds"] < g[peer]["seconds"]
-            print(f"  graph: journey faster than {peer}: {j['seconds']:.2f} s vs {g[peer]['seconds']:.2f} s "
-                  f"({g[peer]['seconds'] / j['seconds']:.2f}x) -> {'met' if ok else 'NOT met'}")
+            print(
+                f"  graph: journey faster than {peer}: {j['seconds']:.2f} s vs {g[peer]['seconds']:.2f} s "
+                f"({g[peer]['seconds'] / j['seconds']:.2f}x) -> {'met' if ok else 'NOT met'}"
+            )
         ratio = g["pm4py"]["seconds"] / j["seconds"]
         print(f"  graph: journey at least 10x faster than pm4py: {ratio:.1f}x -> {'met' if ratio >= 10 else 'NOT met'}")
         mib = GB / 2**20
-        print(f"  graph: journey peak memory at most 3 GB ({mib:,.0f} MiB): {j['peak_mib']:,.0f} MiB -> "
-              f"{'met' if j['peak_mib'] <= mib else 'NOT met'}")
+        print(
+            f"  graph: journey peak memory at most 3 GB ({mib:,.0f} MiB): {j['peak_mib']:,.0f} MiB -> "
+            f"{'met' if j['peak_mib'] <= mib else 'NOT met'}"
+        )
     for name in ("funnel", "drop_off", "path_variants", "retention"):
         if name in results:
             (_, j), (_, d) = results[name]
-            print(f"  {name}: journey / DuckDB time = {j['seconds'] / d['seconds']:.2f} "
-                  f"({j['seconds']:.2f} s vs {d['seconds']:.2f} s; peak {j['peak_mib']:,.0f} vs {d['peak_mib']:,.0f} MiB)")
+            print(
+                f"  {name}: journey / DuckDB time = {j['seconds'] / d['seconds']:.2f} "
+                f"({j['seconds']:.2f} s vs {d['seconds']:.2f} s; peak {j['peak_mib']:,.0f} vs {d['peak_mib']:,.0f} MiB)"
+            )
     print(f"\nall figures agree: {all_agree}  (whole run {time.perf_counter() - started:.0f} s)")
 
 

@@ -23,15 +23,49 @@ import numpy as np
 
 TOUCHPOINTS = [
     # entry channels
-    "ad_search", "ad_social", "ad_display", "email_open", "email_click", "push_open", "affiliate", "organic_search",
+    "ad_search",
+    "ad_social",
+    "ad_display",
+    "email_open",
+    "email_click",
+    "push_open",
+    "affiliate",
+    "organic_search",
     # browsing
-    "home", "search", "category", "product", "reviews", "size_guide", "compare", "wishlist", "promo",
-    "blog", "store_locator",
+    "home",
+    "search",
+    "category",
+    "product",
+    "reviews",
+    "size_guide",
+    "compare",
+    "wishlist",
+    "promo",
+    "blog",
+    "store_locator",
     # shop funnel
-    "cart", "coupon", "login", "signup", "checkout", "shipping_info", "payment", "payment_error", "purchase",
+    "cart",
+    "coupon",
+    "login",
+    "signup",
+    "checkout",
+    "shipping_info",
+    "payment",
+    "payment_error",
+    "purchase",
     # after purchase and service
-    "order_status", "returns", "faq", "help_center", "chat", "contact", "account", "newsletter", "survey",
-    "app_install", "referral", "unsubscribe",
+    "order_status",
+    "returns",
+    "faq",
+    "help_center",
+    "chat",
+    "contact",
+    "account",
+    "newsletter",
+    "survey",
+    "app_install",
+    "referral",
+    "unsubscribe",
 ]
 assert len(TOUCHPOINTS) == 40 and len(set(TOUCHPOINTS)) == 40
 IX = {name: i for i, name in enumerate(TOUCHPOINTS)}
@@ -58,8 +92,16 @@ def transition_matrix() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         "home": {"category": 6, "search": 4, "promo": 2, "login": 1, "account": 1},
         "search": {"product": 6, "search": 2, "category": 2},
         "category": {"product": 8, "category": 3, "search": 1, "compare": 1},
-        "product": {"product": 4, "category": 3, "reviews": 2, "cart": 2.2, "size_guide": 1, "wishlist": 1,
-                    "compare": 1, "search": 1},
+        "product": {
+            "product": 4,
+            "category": 3,
+            "reviews": 2,
+            "cart": 2.2,
+            "size_guide": 1,
+            "wishlist": 1,
+            "compare": 1,
+            "search": 1,
+        },
         "reviews": {"product": 5, "cart": 1},
         "size_guide": {"product": 4, "cart": 1},
         "compare": {"product": 5},
@@ -94,16 +136,44 @@ def transition_matrix() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             p[IX[a], IX[b]] += w
     p /= p.sum(axis=1, keepdims=True)
     first = np.full(k, 0.05)
-    for name, w in {"ad_search": 8, "ad_social": 5, "ad_display": 3, "email_open": 3, "email_click": 2,
-                    "push_open": 2, "affiliate": 2, "organic_search": 7, "home": 10, "product": 6, "category": 2,
-                    "blog": 2, "search": 1}.items():
+    for name, w in {
+        "ad_search": 8,
+        "ad_social": 5,
+        "ad_display": 3,
+        "email_open": 3,
+        "email_click": 2,
+        "push_open": 2,
+        "affiliate": 2,
+        "organic_search": 7,
+        "home": 10,
+        "product": 6,
+        "category": 2,
+        "blog": 2,
+        "search": 1,
+    }.items():
         first[IX[name]] += w
     first /= first.sum()
     leave = np.full(k, 0.10)
-    for name, q in {"purchase": 0.35, "product": 0.09, "cart": 0.14, "checkout": 0.16, "payment": 0.10,
-                    "payment_error": 0.35, "home": 0.10, "blog": 0.30, "faq": 0.30, "contact": 0.40,
-                    "unsubscribe": 0.7, "survey": 0.5, "order_status": 0.25, "ad_display": 0.45,
-                    "ad_social": 0.30, "email_open": 0.25, "store_locator": 0.5, "help_center": 0.2}.items():
+    for name, q in {
+        "purchase": 0.35,
+        "product": 0.09,
+        "cart": 0.14,
+        "checkout": 0.16,
+        "payment": 0.10,
+        "payment_error": 0.35,
+        "home": 0.10,
+        "blog": 0.30,
+        "faq": 0.30,
+        "contact": 0.40,
+        "unsubscribe": 0.7,
+        "survey": 0.5,
+        "order_status": 0.25,
+        "ad_display": 0.45,
+        "ad_social": 0.30,
+        "email_open": 0.25,
+        "store_locator": 0.5,
+        "help_center": 0.2,
+    }.items():
         leave[IX[name]] = q
     return first, p, 0.7 * leave
 
@@ -168,12 +238,15 @@ def generate(rows: int, seed: int = 0):
 
     shuffle = rng.permutation(rows)
     user, event, t = user[shuffle], event[shuffle], t[shuffle]
-    return pa.table({
-        "user_id": pa.DictionaryArray.from_arrays(pa.array(user.astype(np.int32)), dictionary).cast(pa.string()),
-        "timestamp": pa.array(t, type=pa.timestamp("us", tz="UTC")),
-        "event": pa.DictionaryArray.from_arrays(pa.array(event.astype(np.int32)),
-                                                pa.array(TOUCHPOINTS)).cast(pa.string()),
-    })
+    return pa.table(
+        {
+            "user_id": pa.DictionaryArray.from_arrays(pa.array(user.astype(np.int32)), dictionary).cast(pa.string()),
+            "timestamp": pa.array(t, type=pa.timestamp("us", tz="UTC")),
+            "event": pa.DictionaryArray.from_arrays(pa.array(event.astype(np.int32)), pa.array(TOUCHPOINTS)).cast(
+                pa.string()
+            ),
+        }
+    )
 
 
 def write(rows: int, path: str) -> None:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from measure import make_parquet, measure, run_case, table
 
 import journey
-from measure import make_parquet, measure, run_case, table
 
 
 def bare_numpy(path: str) -> dict:
@@ -32,8 +32,11 @@ def bare_numpy(path: str) -> dict:
     same = users[1:] == users[:-1]
     k = len(names)
     counts = np.bincount(events[:-1][same] * k + events[1:][same], minlength=k * k)
-    return {"transitions": int(counts.sum()), "pairs": int((counts > 0).sum()),
-            "input_mib": round(df.memory_usage(deep=True).sum() / 2**20, 1)}
+    return {
+        "transitions": int(counts.sum()),
+        "pairs": int((counts > 0).sum()),
+        "input_mib": round(df.memory_usage(deep=True).sum() / 2**20, 1),
+    }
 
 
 def pandas_idiom(path: str) -> dict:
@@ -49,8 +52,12 @@ def with_journey(path: str) -> dict:
     middle = time.perf_counter()
     graph = journey.journey_graph(log)  # loads networkx on first use: that counts here too
     real = [d["count"] for a, b, d in graph.edges(data=True) if a != journey.START and b != journey.END]
-    return {"transitions": int(sum(real)), "pairs": len(real), "read_seconds": round(middle - start, 3),
-            "graph_seconds": round(time.perf_counter() - middle, 3)}
+    return {
+        "transitions": int(sum(real)),
+        "pairs": len(real),
+        "read_seconds": round(middle - start, 3),
+        "graph_seconds": round(time.perf_counter() - middle, 3),
+    }
 
 
 CASES = {"numpy": bare_numpy, "pandas": pandas_idiom, "journey": with_journey}
@@ -74,15 +81,20 @@ def main() -> None:
         agree = len({(r["transitions"], r["pairs"]) for r in results.values()}) == 1
         j, n, p = results["journey"], results["numpy"], results["pandas"]
         print(f"\n{size:,} events: directly-follows counts agree across all cases: {agree}")
-        rows = [("bare numpy directly-follows count", n), ("pandas sort + groupby().shift()", p),
-                ("journey read_events + journey_graph", j)]
+        rows = [
+            ("bare numpy directly-follows count", n),
+            ("pandas sort + groupby().shift()", p),
+            ("journey read_events + journey_graph", j),
+        ]
         if "pm4py" in results:
             rows.append(("pm4py format_dataframe + discover_dfg", results["pm4py"]))
         print(table(rows, reference="bare numpy directly-follows count"))
-        print(f"journey: read_events {j['read_seconds']:.2f} s + journey_graph {j['graph_seconds']:.2f} s; "
-              f"{p['seconds'] / j['seconds']:.1f}x faster than the pandas idiom; memory for the work "
-              f"{j['work_mib'] / n['input_mib']:.1f}x the input frame of {n['input_mib']:.0f} MiB "
-              f"(bare numpy: {n['work_mib'] / n['input_mib']:.1f}x; whole-process peak {j['peak_mib'] / n['input_mib']:.1f}x)")
+        print(
+            f"journey: read_events {j['read_seconds']:.2f} s + journey_graph {j['graph_seconds']:.2f} s; "
+            f"{p['seconds'] / j['seconds']:.1f}x faster than the pandas idiom; memory for the work "
+            f"{j['work_mib'] / n['input_mib']:.1f}x the input frame of {n['input_mib']:.0f} MiB "
+            f"(bare numpy: {n['work_mib'] / n['input_mib']:.1f}x; whole-process peak {j['peak_mib'] / n['input_mib']:.1f}x)"
+        )
         if "pm4py" in results:
             print(f"journey is {results['pm4py']['seconds'] / j['seconds']:.1f}x faster than pm4py")
 

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "out"
+
+
 def make_parquet(rows: int, touchpoints: int = 20) -> Path:
     """Path of a synthetic log (seeded), made on first use: shuffled rows, ~10 events per user, uniform
     touchpoints named ``touchpoint_00``, ``touchpoint_01``, ..., times over 90 days.
@@ -34,12 +36,14 @@ def write_parquet(rows: int, touchpoints: int, path: str) -> None:
     rng = np.random.default_rng(0)
     users = rng.integers(0, rows // 10, rows)
     seconds = rng.integers(0, 90 * 86_400, rows)
-    pd.DataFrame({
-        "user_id": pd.Series(users).map("u{:07d}".format),
-        "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(seconds, unit="s"),
-        "event": pd.Categorical.from_codes(rng.integers(0, touchpoints, rows), names).astype(str),
-        "value": rng.random(rows),
-    }).to_parquet(path, index=False)
+    pd.DataFrame(
+        {
+            "user_id": pd.Series(users).map("u{:07d}".format),
+            "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(seconds, unit="s"),
+            "event": pd.Categorical.from_codes(rng.integers(0, touchpoints, rows), names).astype(str),
+            "value": rng.random(rows),
+        }
+    ).to_parquet(path, index=False)
 
 
 def run_case(script: Path, case: str, *args: str, python: str = sys.executable) -> dict:
@@ -70,8 +74,11 @@ def measure(work, *args) -> None:
     figures = work(*args) or {}
     seconds = time.perf_counter() - start
     peak = peak_mib()
-    print(json.dumps({"seconds": round(seconds, 3), "peak_mib": round(peak, 1),
-                      "work_mib": round(peak - before, 1), **figures}))
+    print(
+        json.dumps(
+            {"seconds": round(seconds, 3), "peak_mib": round(peak, 1), "work_mib": round(peak - before, 1), **figures}
+        )
+    )
 
 
 def table(rows: list[tuple[str, dict]], reference: str | None = None) -> str:
@@ -104,5 +111,14 @@ def measure_split(compute, extract, *args) -> None:
     seconds, cpu_seconds = time.perf_counter() - start, cpu() - cpu_start
     peak = peak_mib()
     figures = extract(result) or {}
-    print(json.dumps({"seconds": round(seconds, 3), "cpu_seconds": round(cpu_seconds, 3), "peak_mib": round(peak, 1),
-                      "work_mib": round(peak - before, 1), **figures}))
+    print(
+        json.dumps(
+            {
+                "seconds": round(seconds, 3),
+                "cpu_seconds": round(cpu_seconds, 3),
+                "peak_mib": round(peak, 1),
+                "work_mib": round(peak - before, 1),
+                **figures,
+            }
+        )
+    )

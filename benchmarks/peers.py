@@ -23,13 +23,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from measure import OUT, measure_split
 
 VENV = OUT / "peers-venv"
 # Pinned so that a re-run measures the same peers; bump deliberately.
-REQUIREMENTS = ["duckdb==2.0.1", "polars==2.1.0", "pm4py==2.7.23.11", "pyarrow==26.0.1"]  # pyarrow: pandas.read_parquet for pm4py
+REQUIREMENTS = [
+    "duckdb==2.0.1",
+    "polars==2.1.0",
+    "pm4py==2.7.23.11",
+    "pyarrow==26.0.1",
+]  # pyarrow: pandas.read_parquet for pm4py
 THREADS = 2  # both cores: DuckDB `SET threads`, Polars POLARS_MAX_THREADS
 
 
@@ -53,8 +57,6 @@ def peer_environment() -> dict:
     return {**os.environ, "POLARS_MAX_THREADS": str(THREADS)}
 
 
-
-
 # ---------------------------------------------------------------------------------------------------
 # DuckDB: one in-memory connection per case, both cores, UTC calendar for months.
 
@@ -72,14 +74,18 @@ def duckdb_connection():
 
 def events_sql(path: str) -> str:
     """The log with its Parquet row number (file order, for ties) and the time in epoch microseconds."""
-    return (f"SELECT user_id, event, epoch_us(timestamp) AS t, file_row_number AS rn "
-            f"FROM read_parquet('{path}', file_row_number = true)")
+    return (
+        f"SELECT user_id, event, epoch_us(timestamp) AS t, file_row_number AS rn "
+        f"FROM read_parquet('{path}', file_row_number = true)"
+    )
 
 
 def duckdb_graph(path: str):
     # One window pass: the next event of the same user (by time, ties in file order), whether the row is the
     # user's first; one aggregation by (event, next event) gives transitions, and with next = NULL the exits.
-    return duckdb_connection().sql(f"""
+    return (
+        duckdb_connection()
+        .sql(f"""
         WITH ev AS ({events_sql(path)}),
         steps AS (
             SELECT user_id, event,
@@ -91,7 +97,9 @@ def duckdb_graph(path: str):
                count(DISTINCT user_id) FILTER (WHERE next_event IS NOT NULL) AS users,
                median(dt) / 1e6 AS median_seconds,
                count(*) FILTER (WHERE is_first) AS entries
-        FROM steps GROUP BY event, next_event""").fetchall()
+        FROM steps GROUP BY event, next_event""")
+        .fetchall()
+    )
 
 
 def duckdb_graph_figures(rows) -> dict:
@@ -111,13 +119,15 @@ def duckdb_funnel(path: str):
     # the first `product`, then the first `cart` after it, the first `checkout` after that, and so on.
     # "After" is by position in the user's (time, file row) order, so a tie in file order counts as after.
     steps = ", ".join(f"'{s}'" for s in STEPS)
-    ctes = [f"""f AS (SELECT user_id, event, t, row_number() OVER (PARTITION BY user_id ORDER BY t, rn) AS pos
+    ctes = [
+        f"""f AS (SELECT user_id, event, t, row_number() OVER (PARTITION BY user_id ORDER BY t, rn) AS pos
                       FROM ({events_sql(path)}) WHERE event IN ({steps}))""",
-            f"s1 AS (SELECT user_id, min(pos) AS p1, arg_min(t, pos) AS t1 FROM f WHERE event = '{STEPS[0]}' GROUP BY user_id)"]
+        f"s1 AS (SELECT user_id, min(pos) AS p1, arg_min(t, pos) AS t1 FROM f WHERE event = '{STEPS[0]}' GROUP BY user_id)",
+    ]
     for k, step in enumerate(STEPS[1:], start=2):
         ctes.append(f"""s{k} AS (SELECT f.user_id, min(f.pos) AS p{k}, arg_min(f.t, f.pos) AS t{k}, any_value(t{k - 1}) AS t{k - 1}
                     FROM f JOIN s{k - 1} USING (user_id) WHERE f.event = '{step}' AND f.pos > p{k - 1} GROUP BY f.user_id)""")
-    selects = [f"SELECT 1 AS step, count(*) AS entered, NULL::DOUBLE AS median_from_previous FROM s1"]
+    selects = ["SELECT 1 AS step, count(*) AS entered, NULL::DOUBLE AS median_from_previous FROM s1"]
     selects += [f"SELECT {k}, count(*), median(t{k} - t{k - 1}) / 1e6 FROM s{k}" for k in range(2, len(STEPS) + 1)]
     return duckdb_connection().sql("WITH " + ",\n".join(ctes) + "\n" + "\nUNION ALL ".join(selects)).fetchall()
 
@@ -136,7 +146,9 @@ def duckdb_drop_off(path: str):
     # touchpoint (distinct users visiting it before or without the goal), exits (users whose last event is
     # there and who never reached the goal), conversions (converted users visiting it before the goal);
     # the goal itself is not listed.
-    return duckdb_connection().sql(f"""
+    return (
+        duckdb_connection()
+        .sql(f"""
         WITH ev AS (SELECT *, row_number() OVER (PARTITION BY user_id ORDER BY t, rn) AS pos FROM ({events_sql(path)})),
         per_user AS (SELECT user_id, last(event ORDER BY pos) AS last_event,
                             min(pos) FILTER (WHERE event = '{GOAL}') AS goal_pos
@@ -147,7 +159,9 @@ def duckdb_drop_off(path: str):
                count(*) FILTER (WHERE u.goal_pos IS NULL AND u.last_event = v.event) AS exits,
                count(*) FILTER (WHERE u.goal_pos IS NOT NULL) AS conversions
         FROM visits v JOIN per_user u USING (user_id)
-        WHERE v.event <> '{GOAL}' GROUP BY v.event""").fetchall()
+        WHERE v.event <> '{GOAL}' GROUP BY v.event""")
+        .fetchall()
+    )
 
 
 def duckdb_drop_off_figures(rows) -> dict:
@@ -157,12 +171,16 @@ def duckdb_drop_off_figures(rows) -> dict:
 def duckdb_path_variants(path: str, top: int = 20):
     # journey.path_variants: a user's whole sequence (time, then file row), counted; ties in count broken by
     # the sequence text (',' sorts below every character of the touchpoint names, as journey's "\x00" does).
-    return duckdb_connection().sql(f"""
+    return (
+        duckdb_connection()
+        .sql(f"""
         WITH ev AS ({events_sql(path)}),
         j AS (SELECT string_agg(event, ',' ORDER BY t, rn) AS sequence, (max(t) - min(t)) / 1e6 AS seconds
               FROM ev GROUP BY user_id)
         SELECT sequence, count(*) AS journeys, median(seconds) AS median_seconds
-        FROM j GROUP BY sequence ORDER BY journeys DESC, sequence LIMIT {top}""").fetchall()
+        FROM j GROUP BY sequence ORDER BY journeys DESC, sequence LIMIT {top}""")
+        .fetchall()
+    )
 
 
 def duckdb_path_variants_figures(rows) -> dict:
@@ -179,7 +197,9 @@ def duckdb_retention(path: str):
         active AS (SELECT DISTINCT user_id, m FROM ev)
         SELECT strftime(cohort, '%Y-%m') AS cohort, datediff('month', cohort, m) AS k, count(*) AS users
         FROM active JOIN firsts USING (user_id) GROUP BY ALL""").fetchall()
-    end = con.execute(f"SELECT strftime(max(timestamp), '%Y-%m-%d %H:%M:%S.%f') FROM read_parquet('{path}')").fetchone()[0]
+    end = con.execute(
+        f"SELECT strftime(max(timestamp), '%Y-%m-%d %H:%M:%S.%f') FROM read_parquet('{path}')"
+    ).fetchone()[0]
     return cells, end
 
 
@@ -193,9 +213,12 @@ def duckdb_retention_figures(result) -> dict:
     counts = {(c, k): n for c, k, n in cells}
     cohorts = sorted({c for c, _ in counts})
     first, last_cohort, end_month = month_number(cohorts[0]), month_number(cohorts[-1]), month_number(end)
+
     # A cell is observable when its month has finished by the end of the data (the last event): month c + k
     # lies before the month of the last event. Unobservable cells are None (journey: NA, never 0).
-    label = lambda m: f"{m // 12:04d}-{m % 12 + 1:02d}"
+    def label(m: int) -> str:
+        return f"{m // 12:04d}-{m % 12 + 1:02d}"
+
     grid = {}
     for c in range(first, last_cohort + 1):
         for k in range(end_month - first + 1):
@@ -211,14 +234,22 @@ def duckdb_retention_figures(result) -> dict:
 def polars_graph(path: str):
     import polars as pl
 
-    ordered = (pl.scan_parquet(path).with_row_index("rn")  # file order, taken before any sort
-               .sort(["user_id", "timestamp", "rn"])
-               .with_columns(next_event=pl.col("event").shift(-1),
-                             same=(pl.col("user_id").shift(-1) == pl.col("user_id")).fill_null(False),
-                             first=(pl.col("user_id").shift(1) != pl.col("user_id")).fill_null(True),
-                             dt=(pl.col("timestamp").shift(-1) - pl.col("timestamp")).dt.total_microseconds()))
-    edges = (ordered.filter("same").group_by("event", "next_event")
-             .agg(n=pl.len(), users=pl.col("user_id").n_unique(), median_seconds=pl.col("dt").median() / 1e6))
+    ordered = (
+        pl.scan_parquet(path)
+        .with_row_index("rn")  # file order, taken before any sort
+        .sort(["user_id", "timestamp", "rn"])
+        .with_columns(
+            next_event=pl.col("event").shift(-1),
+            same=(pl.col("user_id").shift(-1) == pl.col("user_id")).fill_null(False),
+            first=(pl.col("user_id").shift(1) != pl.col("user_id")).fill_null(True),
+            dt=(pl.col("timestamp").shift(-1) - pl.col("timestamp")).dt.total_microseconds(),
+        )
+    )
+    edges = (
+        ordered.filter("same")
+        .group_by("event", "next_event")
+        .agg(n=pl.len(), users=pl.col("user_id").n_unique(), median_seconds=pl.col("dt").median() / 1e6)
+    )
     entries = ordered.filter("first").group_by("event").agg(entries=pl.len())
     exits = ordered.filter(~pl.col("same")).group_by("event").agg(exits=pl.len())
     return pl.collect_all([edges, entries, exits])
@@ -227,8 +258,10 @@ def polars_graph(path: str):
 def polars_graph_figures(frames) -> dict:
     edges, entries, exits = frames
     entries, exits = dict(entries.iter_rows()), dict(exits.iter_rows())
-    return {"edges": [list(r) for r in edges.iter_rows()],
-            "nodes": [[e, entries.get(e, 0), exits.get(e, 0)] for e in sorted({*entries, *exits})]}
+    return {
+        "edges": [list(r) for r in edges.iter_rows()],
+        "nodes": [[e, entries.get(e, 0), exits.get(e, 0)] for e in sorted({*entries, *exits})],
+    }
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -239,8 +272,9 @@ def pm4py_graph(path: str):
     import pandas as pd
     import pm4py
 
-    df = pm4py.format_dataframe(pd.read_parquet(path), case_id="user_id", activity_key="event",
-                                timestamp_key="timestamp")  # sorts by case, time, then input order
+    df = pm4py.format_dataframe(
+        pd.read_parquet(path), case_id="user_id", activity_key="event", timestamp_key="timestamp"
+    )  # sorts by case, time, then input order
     dfg, _, _ = pm4py.discover_dfg(df)
     return dfg
 

@@ -8,13 +8,13 @@ import sys
 
 import pandas as pd
 import pm4py
-
 from measure import measure
 
 
 def pm4py_dfg(path: str) -> dict:
-    df = pm4py.format_dataframe(pd.read_parquet(path), case_id="user_id", activity_key="event",
-                                timestamp_key="timestamp")
+    df = pm4py.format_dataframe(
+        pd.read_parquet(path), case_id="user_id", activity_key="event", timestamp_key="timestamp"
+    )
     dfg, _, _ = pm4py.discover_dfg(df)
     return {"transitions": int(sum(dfg.values())), "pairs": len(dfg)}
 

@@ -10,9 +10,10 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
+from measure import make_parquet, measure, run_case, table
 
 import journey
-from measure import make_parquet, measure, run_case, table
+
 
 def with_journey(path: str) -> dict:
     return {"rows": len(journey.read_events(path))}
@@ -36,8 +37,10 @@ def main() -> None:
     path = make_parquet(args.rows)
     script = Path(__file__)
     baseline = "pandas.read_parquet + stable sort_values"
-    rows = [(baseline, run_case(script, "pandas", str(path))),
-            ("journey.read_events (validate, UTC, sort)", run_case(script, "journey", str(path)))]
+    rows = [
+        (baseline, run_case(script, "pandas", str(path))),
+        ("journey.read_events (validate, UTC, sort)", run_case(script, "journey", str(path))),
+    ]
     print(f"read_events on {args.rows:,} rows of Parquet ({path.name})")
     print(table(rows, reference=baseline))
 

@@ -22,7 +22,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
 from measure import OUT, measure_split, run_case
 
 TIDY_NAMES = {"user": "user_pseudo_id", "time": "event_timestamp", "event": "event_name"}
@@ -49,7 +48,8 @@ CASES = {"ga4": with_ga4, "tidy": with_tidy}
 
 def files(rows: int) -> tuple[Path, Path, Path]:
     """The export, its tidy twin and the twin without ``items``, made on first use (in a child process, so
-    this one stays small)."""
+    this one stays small).
+    """
     export, tidy, flat = (OUT / f"ga4_{kind}_{rows}.parquet" for kind in ("export", "tidy", "flat"))
     if not (export.exists() and tidy.exists() and flat.exists()):
         import subprocess
@@ -75,7 +75,6 @@ def ga4_export(rows: int, seed: int = 15):
     """A pyarrow Table of ``rows`` events in the shape of GA4's BigQuery export schema."""
     import pyarrow as pa
     import pyarrow.compute as pc
-
     from ga4_log import generate
 
     walk = generate(rows)  # user_id (pseudo ids), timestamp (us, UTC), event; rows shuffled
@@ -110,8 +109,18 @@ def ga4_export(rows: int, seed: int = 15):
     n_params = int(offsets[-1])
     row_of = np.repeat(np.arange(rows), k)
     slot = np.arange(n_params) - offsets[:-1][row_of]
-    keys = np.array(["ga_session_id", "ga_session_number", "page_location", "page_title", "engagement_time_msec",
-                     "value", "currency"], dtype=object)[slot]
+    keys = np.array(
+        [
+            "ga_session_id",
+            "ga_session_number",
+            "page_location",
+            "page_title",
+            "engagement_time_msec",
+            "value",
+            "currency",
+        ],
+        dtype=object,
+    )[slot]
     path_id = rng.integers(0, 2000, rows)
     locations = pc.binary_join_element_wise("https://shop.example/", names, pc.cast(pa.array(path_id), pa.string()), "")
     text = np.full(n_params, None, dtype=object)
@@ -127,68 +136,120 @@ def ga4_export(rows: int, seed: int = 15):
     doubles[slot == 5] = revenue[row_of[slot == 5]]
     is_int, is_double = np.isin(slot, (0, 1, 4)), slot == 5
     value = pa.StructArray.from_arrays(
-        [pa.array(text, pa.string()), pa.array(integers, pa.int64(), mask=~is_int),
-         pa.nulls(n_params, pa.float64()), pa.array(doubles, pa.float64(), mask=~is_double)],
-        names=["string_value", "int_value", "float_value", "double_value"])
-    params = pa.ListArray.from_arrays(pa.array(offsets), pa.StructArray.from_arrays(
-        [pa.array(keys, pa.string()), value], names=["key", "value"]))
+        [
+            pa.array(text, pa.string()),
+            pa.array(integers, pa.int64(), mask=~is_int),
+            pa.nulls(n_params, pa.float64()),
+            pa.array(doubles, pa.float64(), mask=~is_double),
+        ],
+        names=["string_value", "int_value", "float_value", "double_value"],
+    )
+    params = pa.ListArray.from_arrays(
+        pa.array(offsets), pa.StructArray.from_arrays([pa.array(keys, pa.string()), value], names=["key", "value"])
+    )
 
     plans = np.array(["free", "plus", "pro"], dtype=object)[rng.integers(0, 3, n_users)][user_code]
     one = np.arange(rows + 1, dtype=np.int32)
     user_value = pa.StructArray.from_arrays(
-        [pa.array(plans, pa.string()), pa.nulls(rows, pa.int64()), pa.nulls(rows, pa.float64()),
-         pa.nulls(rows, pa.float64()), pa.array(t, pa.int64())],
-        names=["string_value", "int_value", "float_value", "double_value", "set_timestamp_micros"])
-    user_properties = pa.ListArray.from_arrays(pa.array(one), pa.StructArray.from_arrays(
-        [pa.array(np.full(rows, "plan", dtype=object), pa.string()), user_value], names=["key", "value"]))
+        [
+            pa.array(plans, pa.string()),
+            pa.nulls(rows, pa.int64()),
+            pa.nulls(rows, pa.float64()),
+            pa.nulls(rows, pa.float64()),
+            pa.array(t, pa.int64()),
+        ],
+        names=["string_value", "int_value", "float_value", "double_value", "set_timestamp_micros"],
+    )
+    user_properties = pa.ListArray.from_arrays(
+        pa.array(one),
+        pa.StructArray.from_arrays(
+            [pa.array(np.full(rows, "plan", dtype=object), pa.string()), user_value], names=["key", "value"]
+        ),
+    )
 
     def pick(choices: list[str], codes: np.ndarray) -> pa.Array:
         return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), pa.array(choices)).cast(pa.string())
 
     per_user = rng.integers(0, 1 << 30, n_users)
-    device = pa.StructArray.from_arrays([
-        pick(["mobile", "desktop", "tablet"], per_user[user_code] % 3),
-        pick(["Android", "iOS", "Windows", "Macintosh"], per_user[user_code] % 4),
-        pa.StructArray.from_arrays([pick(["Chrome", "Safari", "Firefox", "Edge"], per_user[user_code] // 7 % 4),
-                                    pa.array(np.full(rows, "shop.example", dtype=object), pa.string())],
-                                   names=["browser", "hostname"])],
-        names=["category", "operating_system", "web_info"])
-    geo = pa.StructArray.from_arrays([pick(["France", "Germany", "Spain", "Italy", "United States"], per_user[user_code] % 5),
-                                      pick(["Paris", "Lyon", "Berlin", "Madrid", "Rome", "Boston"], per_user[user_code] % 6)],
-                                     names=["country", "city"])
-    traffic = pa.StructArray.from_arrays([pick(["(direct)", "spring_sale", "newsletter"], per_user[user_code] % 3),
-                                          pick(["(none)", "cpc", "email"], per_user[user_code] % 3),
-                                          pick(["(direct)", "google", "mailchimp"], per_user[user_code] % 3)],
-                                         names=["name", "medium", "source"])
+    device = pa.StructArray.from_arrays(
+        [
+            pick(["mobile", "desktop", "tablet"], per_user[user_code] % 3),
+            pick(["Android", "iOS", "Windows", "Macintosh"], per_user[user_code] % 4),
+            pa.StructArray.from_arrays(
+                [
+                    pick(["Chrome", "Safari", "Firefox", "Edge"], per_user[user_code] // 7 % 4),
+                    pa.array(np.full(rows, "shop.example", dtype=object), pa.string()),
+                ],
+                names=["browser", "hostname"],
+            ),
+        ],
+        names=["category", "operating_system", "web_info"],
+    )
+    geo = pa.StructArray.from_arrays(
+        [
+            pick(["France", "Germany", "Spain", "Italy", "United States"], per_user[user_code] % 5),
+            pick(["Paris", "Lyon", "Berlin", "Madrid", "Rome", "Boston"], per_user[user_code] % 6),
+        ],
+        names=["country", "city"],
+    )
+    traffic = pa.StructArray.from_arrays(
+        [
+            pick(["(direct)", "spring_sale", "newsletter"], per_user[user_code] % 3),
+            pick(["(none)", "cpc", "email"], per_user[user_code] % 3),
+            pick(["(direct)", "google", "mailchimp"], per_user[user_code] % 3),
+        ],
+        names=["name", "medium", "source"],
+    )
     ecommerce = pa.StructArray.from_arrays(
-        [pa.array(np.where(purchase, "T", None), pa.string()), pa.array(revenue, pa.float64(), mask=~purchase),
-         pa.array(np.full(rows, 1), pa.int64(), mask=~purchase)],
-        names=["transaction_id", "purchase_revenue", "total_item_quantity"], mask=pa.array(~purchase))
+        [
+            pa.array(np.where(purchase, "T", None), pa.string()),
+            pa.array(revenue, pa.float64(), mask=~purchase),
+            pa.array(np.full(rows, 1), pa.int64(), mask=~purchase),
+        ],
+        names=["transaction_id", "purchase_revenue", "total_item_quantity"],
+        mask=pa.array(~purchase),
+    )
     item_offsets = np.r_[0, np.cumsum(purchase)].astype(np.int32)
     n_items = int(purchase.sum())
-    items = pa.ListArray.from_arrays(pa.array(item_offsets), pa.StructArray.from_arrays(
-        [pa.array(np.full(n_items, "sku", dtype=object), pa.string()), pa.array(revenue[purchase], pa.float64()),
-         pa.array(np.ones(n_items, np.int64))], names=["item_id", "price", "quantity"]))
+    items = pa.ListArray.from_arrays(
+        pa.array(item_offsets),
+        pa.StructArray.from_arrays(
+            [
+                pa.array(np.full(n_items, "sku", dtype=object), pa.string()),
+                pa.array(revenue[purchase], pa.float64()),
+                pa.array(np.ones(n_items, np.int64)),
+            ],
+            names=["item_id", "price", "quantity"],
+        ),
+    )
     logged_in = (per_user % 5 == 0)[user_code]  # a fifth of users log in
-    return pa.table({
-        "event_date": pa.array(np.datetime_as_string(t.astype("datetime64[us]"), unit="D")).cast(pa.string()),
-        "event_timestamp": pa.array(t, pa.int64()),
-        "event_name": names,
-        "event_params": params,
-        "event_bundle_sequence_id": pa.array(rng.integers(1, 10**6, rows), pa.int64()),
-        "user_id": pa.array(np.where(logged_in, np.char.add("c", (per_user[user_code] % 100_000).astype("U6")).astype(object),
-                                     None), pa.string()),
-        "user_pseudo_id": pseudo,
-        "user_properties": user_properties,
-        "device": device, "geo": geo, "traffic_source": traffic,
-        "stream_id": pa.array(np.full(rows, "4178521913", dtype=object), pa.string()),
-        "platform": pa.array(np.full(rows, "WEB", dtype=object), pa.string()),
-        "ecommerce": ecommerce,
-        "items": items,
-        "batch_event_index": pa.array(index, pa.int64()),
-        "batch_ordering_id": pa.array(ordering, pa.int64()),
-        "batch_page_id": pa.array(np.ones(rows, np.int64)),
-    })
+    return pa.table(
+        {
+            "event_date": pa.array(np.datetime_as_string(t.astype("datetime64[us]"), unit="D")).cast(pa.string()),
+            "event_timestamp": pa.array(t, pa.int64()),
+            "event_name": names,
+            "event_params": params,
+            "event_bundle_sequence_id": pa.array(rng.integers(1, 10**6, rows), pa.int64()),
+            "user_id": pa.array(
+                np.where(
+                    logged_in, np.char.add("c", (per_user[user_code] % 100_000).astype("U6")).astype(object), None
+                ),
+                pa.string(),
+            ),
+            "user_pseudo_id": pseudo,
+            "user_properties": user_properties,
+            "device": device,
+            "geo": geo,
+            "traffic_source": traffic,
+            "stream_id": pa.array(np.full(rows, "4178521913", dtype=object), pa.string()),
+            "platform": pa.array(np.full(rows, "WEB", dtype=object), pa.string()),
+            "ecommerce": ecommerce,
+            "items": items,
+            "batch_event_index": pa.array(index, pa.int64()),
+            "batch_ordering_id": pa.array(ordering, pa.int64()),
+            "batch_page_id": pa.array(np.ones(rows, np.int64)),
+        }
+    )
 
 
 def flat_twin(export):
@@ -203,8 +264,9 @@ def flat_twin(export):
     pq.write_table(export, scratch)
     log = journey.read_events(scratch, format="ga4")
     scratch.unlink()
-    frame = log.frame.rename(columns={"user": "user_pseudo_id", "time": "event_timestamp", "event": "event_name",
-                                      "session": "ga_session_id"})
+    frame = log.frame.rename(
+        columns={"user": "user_pseudo_id", "time": "event_timestamp", "event": "event_name", "session": "ga_session_id"}
+    )
     frame["event_name"] = frame["event_name"].astype(str)
     rows = np.random.default_rng(1).permutation(len(frame))  # no order, like the export
     # Without pandas' metadata: pandas cannot read back its own note of an Arrow-backed list column.
@@ -213,9 +275,13 @@ def flat_twin(export):
 
 def _median(runs: list[dict]) -> dict:
     seconds = [r["seconds"] for r in runs]
-    return {"seconds": float(np.median(seconds)), "min": min(seconds), "max": max(seconds),
-            "cpu_seconds": float(np.median([r["cpu_seconds"] for r in runs])),
-            "peak_mib": max(r["peak_mib"] for r in runs)}
+    return {
+        "seconds": float(np.median(seconds)),
+        "min": min(seconds),
+        "max": max(seconds),
+        "cpu_seconds": float(np.median([r["cpu_seconds"] for r in runs])),
+        "peak_mib": max(r["peak_mib"] for r in runs),
+    }
 
 
 def main() -> None:
@@ -233,24 +299,33 @@ def main() -> None:
     export, tidy, flat = files(args.rows)
     script = Path(__file__)
     reference = "tidy Parquet, same events and columns"
-    cases = [(reference, "tidy", tidy), ("tidy Parquet without the items lists", "tidy", flat),
-             ("GA4 export, nested Parquet (format='ga4')", "ga4", export)]
+    cases = [
+        (reference, "tidy", tidy),
+        ("tidy Parquet without the items lists", "tidy", flat),
+        ("GA4 export, nested Parquet (format='ga4')", "ga4", export),
+    ]
     runs: dict[str, list[dict]] = {label: [] for label, _, _ in cases}
     for _ in range(args.repeat):  # interleaved, so a busy spell on the machine slows every case alike
         for label, case, path in cases:
             runs[label].append(run_case(script, case, str(path)))
     results = [(label, _median(runs[label])) for label, _, _ in cases]
-    print(f"read_events on {args.rows:,} GA4 events, median of {args.repeat} runs ({export.name}: {export.stat().st_size / 2**20:.0f} MiB, "
-          f"{tidy.name}: {tidy.stat().st_size / 2**20:.0f} MiB)")
+    print(
+        f"read_events on {args.rows:,} GA4 events, median of {args.repeat} runs ({export.name}: {export.stat().st_size / 2**20:.0f} MiB, "
+        f"{tidy.name}: {tidy.stat().st_size / 2**20:.0f} MiB)"
+    )
     # CPU seconds beside wall seconds: on a busy machine the wall clock also counts waiting for a core.
     # Every figure is a median over the runs (wall and CPU each), min-max of the wall time in brackets.
     first = results[0][1]
-    print(f"{'case':<44}{'seconds':>9}{'(min-max)':>14}{'cpu s':>8}{'peak MiB':>10}{'time / first':>14}"
-          f"{'cpu / first':>13}")
+    print(
+        f"{'case':<44}{'seconds':>9}{'(min-max)':>14}{'cpu s':>8}{'peak MiB':>10}{'time / first':>14}"
+        f"{'cpu / first':>13}"
+    )
     for label, r in results:
         spread = f"({r['min']:.2f}-{r['max']:.2f})"
-        print(f"{label:<44}{r['seconds']:>9.2f}{spread:>14}{r['cpu_seconds']:>8.2f}{r['peak_mib']:>10.0f}"
-              f"{r['seconds'] / first['seconds']:>14.2f}{r['cpu_seconds'] / first['cpu_seconds']:>13.2f}")
+        print(
+            f"{label:<44}{r['seconds']:>9.2f}{spread:>14}{r['cpu_seconds']:>8.2f}{r['peak_mib']:>10.0f}"
+            f"{r['seconds'] / first['seconds']:>14.2f}{r['cpu_seconds'] / first['cpu_seconds']:>13.2f}"
+        )
     ga4, same, flat_only = (r[1]["seconds"] for r in (results[2], results[0], results[1]))
     print(f"GA4 export / tidy: {ga4 / same:.2f}x; / tidy without items: {ga4 / flat_only:.2f}x (target: at most 2x)")
 

@@ -28,11 +28,14 @@ def make_wide(rows: int, touchpoints: int) -> Path:
     popularity = 1 / np.arange(1, touchpoints + 1)
     pages = rng.choice(touchpoints, size=rows, p=popularity / popularity.sum())
     pages[:touchpoints] = np.arange(touchpoints)  # every URL occurs at least once
-    pd.DataFrame({
-        "user_id": pd.Series(rng.integers(0, rows // 10, rows)).map("u{:07d}".format),
-        "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 90 * 86_400, rows), unit="s"),
-        "event": pd.Series(pages).map("/products/item-{:05d}".format),
-    }).sample(frac=1, random_state=0).to_parquet(path, index=False)
+    pd.DataFrame(
+        {
+            "user_id": pd.Series(rng.integers(0, rows // 10, rows)).map("u{:07d}".format),
+            "timestamp": pd.Timestamp("2025-01-01", tz="UTC")
+            + pd.to_timedelta(rng.integers(0, 90 * 86_400, rows), unit="s"),
+            "event": pd.Series(pages).map("/products/item-{:05d}".format),
+        }
+    ).sample(frac=1, random_state=0).to_parquet(path, index=False)
     return path
 
 
@@ -43,8 +46,12 @@ def graph(path: str) -> dict:
     log = journey.read_events(path)
     middle = time.perf_counter()
     g = journey.journey_graph(log)
-    return {"read_seconds": round(middle - start, 3), "graph_seconds": round(time.perf_counter() - middle, 3),
-            "touchpoints": len(log.events), "edges": g.number_of_edges()}
+    return {
+        "read_seconds": round(middle - start, 3),
+        "graph_seconds": round(time.perf_counter() - middle, 3),
+        "touchpoints": len(log.events),
+        "edges": g.number_of_edges(),
+    }
 
 
 def main() -> None:
@@ -59,9 +66,11 @@ def main() -> None:
     path = str(make_wide(args.rows, args.touchpoints))
     result = run_case(Path(__file__), "graph", path)
     print(table([(f"read_events + journey_graph, {args.touchpoints:,} tp", result)]))
-    print(f"{args.rows:,} events, {result['touchpoints']:,} touchpoints, {result['edges']:,} edges: "
-          f"read {result['read_seconds']:.2f} s + graph {result['graph_seconds']:.2f} s; whole-process peak "
-          f"{result['peak_mib']:.0f} MiB (target: <= 3 s and <= 1,500 MiB)")
+    print(
+        f"{args.rows:,} events, {result['touchpoints']:,} touchpoints, {result['edges']:,} edges: "
+        f"read {result['read_seconds']:.2f} s + graph {result['graph_seconds']:.2f} s; whole-process peak "
+        f"{result['peak_mib']:.0f} MiB (target: <= 3 s and <= 1,500 MiB)"
+    )
 
 
 if __name__ == "__main__":

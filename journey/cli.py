@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-
 from typing import TYPE_CHECKING
 
 from .errors import JourneyError, command_line
@@ -34,8 +33,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"journey: error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
         return 2
     except MemoryError:  # what check_memory did not foresee: still one line and what to do
-        print("journey: error: out of memory; analyse fewer touchpoints (--min-share, or group rare pages into one "
-              "event) or a sample of customers", file=sys.stderr)
+        print(
+            "journey: error: out of memory; analyse fewer touchpoints (--min-share, or group rare pages into one "
+            "event) or a sample of customers",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("journey: interrupted", file=sys.stderr)
@@ -53,37 +55,60 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"journey {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
-    summary = commands.add_parser("summary", help="print the summary of an event log",
-                                  description="Read an event log, validate it and print its summary.")
+    summary = commands.add_parser(
+        "summary",
+        help="print the summary of an event log",
+        description="Read an event log, validate it and print its summary.",
+    )
     _add_source_arguments(summary)
     summary.set_defaults(run=_summary)
 
-    graph = commands.add_parser("graph", help="build the journey graph, print its summary, optionally export it",
-                                description="Build the journey graph of an event log and print its summary. "
-                                            "--out writes it as GraphML (.graphml), GEXF (.gexf) or node-link JSON (.json).")
+    graph = commands.add_parser(
+        "graph",
+        help="build the journey graph, print its summary, optionally export it",
+        description="Build the journey graph of an event log and print its summary. "
+        "--out writes it as GraphML (.graphml), GEXF (.gexf) or node-link JSON (.json).",
+    )
     _add_source_arguments(graph)
     graph.add_argument("--goal", action="append", help="conversion event (repeat for several)")
-    graph.add_argument("--unit", choices=["user", "session"], default="user", help="what one journey is (default: user)")
-    graph.add_argument("--gap", default="30min", help="inactivity that ends a session with --unit session (default: 30min)")
+    graph.add_argument(
+        "--unit", choices=["user", "session"], default="user", help="what one journey is (default: user)"
+    )
+    graph.add_argument(
+        "--gap", default="30min", help="inactivity that ends a session with --unit session (default: 30min)"
+    )
     graph.add_argument("--min-share", type=float, help="prune transitions below this share of their source's out-flow")
     graph.add_argument("--out", help="write the graph to this .graphml, .gexf or .json file")
     graph.set_defaults(run=_graph)
 
-    drawing = commands.add_parser("map", help="draw the journey map of an event log to an image",
-                                  description="Draw the journey map (matplotlib, no graphviz) to a .png, .svg or .pdf file.")
+    drawing = commands.add_parser(
+        "map",
+        help="draw the journey map of an event log to an image",
+        description="Draw the journey map (matplotlib, no graphviz) to a .png, .svg or .pdf file.",
+    )
     _add_source_arguments(drawing)
     drawing.add_argument("--out", required=True, help="image file to write: .png, .svg or .pdf")
     drawing.add_argument("--goal", action="append", help="conversion event (repeat for several)")
-    drawing.add_argument("--unit", choices=["user", "session"], default="user", help="what one journey is (default: user)")
-    drawing.add_argument("--gap", default="30min", help="inactivity that ends a session with --unit session (default: 30min)")
-    drawing.add_argument("--min-share", type=float, help="leave out transitions below this share of their source's out-flow")
-    drawing.add_argument("--max-nodes", type=int, default=40, help="simplify larger graphs to about this many touchpoints")
+    drawing.add_argument(
+        "--unit", choices=["user", "session"], default="user", help="what one journey is (default: user)"
+    )
+    drawing.add_argument(
+        "--gap", default="30min", help="inactivity that ends a session with --unit session (default: 30min)"
+    )
+    drawing.add_argument(
+        "--min-share", type=float, help="leave out transitions below this share of their source's out-flow"
+    )
+    drawing.add_argument(
+        "--max-nodes", type=int, default=40, help="simplify larger graphs to about this many touchpoints"
+    )
     drawing.set_defaults(run=_map)
 
     report = commands.add_parser(
-        "report", help="run the standard analysis and write a notebook, HTML, the map and CSV tables",
+        "report",
+        help="run the standard analysis and write a notebook, HTML, the map and CSV tables",
         description="Run the standard journey analysis on your files (or, with no EVENTS, on the bundled sample) "
-                    "and write report.ipynb, report.html, journey_map.png and CSV tables to --out.")
+        "and write report.ipynb, report.html, journey_map.png and CSV tables to --out.",
+    )
     report.add_argument("events", nargs="?", metavar="EVENTS", help="event log: .csv, .csv.gz or .parquet")
     report.add_argument("--survey", help="survey answers (0-10 scores) file")
     report.add_argument("--orders", help="orders file")
@@ -92,24 +117,37 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--time", default="timestamp", help="column with the timestamp (default: timestamp)")
     report.add_argument("--event", default="event", help="column with the touchpoint (default: event)")
     report.add_argument("--score", default="nps", help="survey column with the 0-10 score (default: nps)")
-    report.add_argument("--orders-user", help="orders column with the customer id (default: as --user; "
-                                              "customer_id is recognised when user_id is absent)")
+    report.add_argument(
+        "--orders-user",
+        help="orders column with the customer id (default: as --user; "
+        "customer_id is recognised when user_id is absent)",
+    )
     report.add_argument("--out", default="report", help="folder to write (default: report)")
     report.set_defaults(run=_report)
 
     ci = commands.add_parser(
-        "notebook-ci", help="write a CI workflow that validates your notebooks, pictures included",
+        "notebook-ci",
+        help="write a CI workflow that validates your notebooks, pictures included",
         description="Write a GitHub Actions (or GitLab CI) workflow that installs your project, runs "
-                    "'pytest --nbval --journey' on your notebooks (text compared, pictures compared at a "
-                    "tolerance) and uploads the failing pictures. Commit the notebooks with their outputs.")
-    ci.add_argument("notebooks", nargs="*", default=["notebooks"], metavar="NOTEBOOKS",
-                    help="notebook files or folders, relative to --project (default: notebooks)")
+        "'pytest --nbval --journey' on your notebooks (text compared, pictures compared at a "
+        "tolerance) and uploads the failing pictures. Commit the notebooks with their outputs.",
+    )
+    ci.add_argument(
+        "notebooks",
+        nargs="*",
+        default=["notebooks"],
+        metavar="NOTEBOOKS",
+        help="notebook files or folders, relative to --project (default: notebooks)",
+    )
     ci.add_argument("--ci", choices=["github", "gitlab"], default="github", help="CI system (default: github)")
     ci.add_argument("--project", default=".", help="the repository's root folder (default: .)")
     ci.add_argument("--out", help="workflow file (default: .github/workflows/notebooks.yml or .gitlab-ci.yml)")
     ci.add_argument("--python", default="3.12", help="Python version CI runs (default: 3.12)")
-    ci.add_argument("--install", help="pip install arguments of your dependencies, quoted (default: "
-                                      "-r requirements.txt, else the project itself)")
+    ci.add_argument(
+        "--install",
+        help="pip install arguments of your dependencies, quoted (default: "
+        "-r requirements.txt, else the project itself)",
+    )
     ci.add_argument("--tolerance", type=float, default=2.0, help="RMS a picture may differ by, 0-255 (default: 2.0)")
     ci.add_argument("--results", default="nbval-images", help="folder of failing pictures (default: nbval-images)")
     ci.add_argument("--force", action="store_true", help="overwrite an existing workflow file")
@@ -124,26 +162,42 @@ def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--event", default="event", help="column with the touchpoint (default: event)")
     parser.add_argument("--tz", default="UTC", help="time zone of timestamps without an offset (default: UTC)")
     parser.add_argument("--time-unit", choices=["s", "ms", "us", "ns"], help="unit of numeric epoch timestamps")
-    parser.add_argument("--time-format", help="format of timestamps that are not ISO 8601: a strptime format such "
-                                              "as %%Y%%m%%d or '%%d/%%m/%%Y %%H:%%M', or 'excel' for Excel serial days")
+    parser.add_argument(
+        "--time-format",
+        help="format of timestamps that are not ISO 8601: a strptime format such "
+        "as %%Y%%m%%d or '%%d/%%m/%%Y %%H:%%M', or 'excel' for Excel serial days",
+    )
     parser.add_argument("--encoding", default="utf-8", help="text encoding of CSV files (default: utf-8)")
-    parser.add_argument("--sep", type=_delimiter,
-                        help="CSV delimiter, e.g. ';' or tab (default: recognised from the header: , ; tab |)")
-    parser.add_argument("--drop-invalid", action="store_true",
-                        help="drop rows with a missing user or event or an unreadable time, and list them")
+    parser.add_argument(
+        "--sep", type=_delimiter, help="CSV delimiter, e.g. ';' or tab (default: recognised from the header: , ; tab |)"
+    )
+    parser.add_argument(
+        "--drop-invalid",
+        action="store_true",
+        help="drop rows with a missing user or event or an unreadable time, and list them",
+    )
 
 
 def _read(args: argparse.Namespace) -> EventLog:
     import warnings
 
-    from .io.events import read_events
     from .errors import JourneyWarning
+    from .io.events import read_events
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", JourneyWarning)  # the dropped rows are printed below instead
-        return read_events(args.file, user=args.user, time=args.time, event=args.event, tz=args.tz,
-                           time_unit=args.time_unit, time_format=args.time_format, encoding=args.encoding,
-                           sep=args.sep, on_invalid="drop" if args.drop_invalid else "raise")
+        return read_events(
+            args.file,
+            user=args.user,
+            time=args.time,
+            event=args.event,
+            tz=args.tz,
+            time_unit=args.time_unit,
+            time_format=args.time_format,
+            encoding=args.encoding,
+            sep=args.sep,
+            on_invalid="drop" if args.drop_invalid else "raise",
+        )
 
 
 def _delimiter(text: str) -> str:
@@ -161,8 +215,8 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _graph(args: argparse.Namespace) -> int:
-    from .io import export
     from .analysis.graph import journey_graph, prune
+    from .io import export
 
     writers = {".graphml": export.write_graphml, ".gexf": export.write_gexf, ".json": export.write_node_link}
     if args.out and not any(args.out.endswith(ext) for ext in writers):
@@ -182,9 +236,8 @@ def _map(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
+    from .analysis.graph import journey_graph, plot_journey_map, prune
     from .plot.figures import save_figure
-    from .analysis.graph import journey_graph, prune
-    from .analysis.graph import plot_journey_map
 
     if not any(args.out.lower().endswith(ext) for ext in (".png", ".svg", ".pdf")):
         raise JourneyError(f"--out {args.out!r}: use a .png, .svg or .pdf file name")
@@ -200,8 +253,18 @@ def _map(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from .report.run import run_report
 
-    out = run_report(args.events, survey=args.survey, orders=args.orders, goal=args.goal, user=args.user,
-                     time=args.time, event=args.event, score=args.score, orders_user=args.orders_user, out=args.out)
+    out = run_report(
+        args.events,
+        survey=args.survey,
+        orders=args.orders,
+        goal=args.goal,
+        user=args.user,
+        time=args.time,
+        event=args.event,
+        score=args.score,
+        orders_user=args.orders_user,
+        out=args.out,
+    )
     print(f"wrote {out / 'report.html'}, {out / 'report.ipynb'}, {out / 'journey_map.png'} and CSV tables in {out}")
     return 0
 
@@ -212,8 +275,17 @@ def _notebook_ci(args: argparse.Namespace) -> int:
     from .notebook_ci import write_workflow
 
     install = None if args.install is None else shlex.split(args.install)
-    workflow = write_workflow(args.notebooks, ci=args.ci, project=args.project, out=args.out, python=args.python,
-                              install=install, tolerance=args.tolerance, results=args.results, force=args.force)
+    workflow = write_workflow(
+        args.notebooks,
+        ci=args.ci,
+        project=args.project,
+        out=args.out,
+        python=args.python,
+        install=install,
+        tolerance=args.tolerance,
+        results=args.results,
+        force=args.force,
+    )
     print(workflow)
     return 0
 

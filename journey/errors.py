@@ -44,8 +44,11 @@ SHOWN_ROWS = 5
 _INTERFACE: ContextVar[str] = ContextVar("journey_interface", default="python")
 
 #: Command-line spellings that are not the keyword with dashes followed by its value.
-CLI_SPELLINGS = {("on_invalid", "drop"): "--drop-invalid", ("on_invalid", "raise"): "(without --drop-invalid)",
-                 ("force", True): "--force"}
+CLI_SPELLINGS = {
+    ("on_invalid", "drop"): "--drop-invalid",
+    ("on_invalid", "raise"): "(without --drop-invalid)",
+    ("force", True): "--force",
+}
 
 
 def option(keyword: str, value: Any = None) -> str:
@@ -159,8 +162,17 @@ class RecordError(InvalidValuesError):
         is not JSON at all.
     """
 
-    def __init__(self, file: str, lines: Sequence[int], field: str | None, reason: str, values: Sequence,
-                 rows: Sequence[int], noun: str = "line", advice: str = ""):
+    def __init__(
+        self,
+        file: str,
+        lines: Sequence[int],
+        field: str | None,
+        reason: str,
+        values: Sequence,
+        rows: Sequence[int],
+        noun: str = "line",
+        advice: str = "",
+    ):
         self.file, self.lines, self.field, self.noun = file, list(lines), field, noun
         ValueError.__init__(self)  # the message is this class's own, not InvalidValuesError's
         self.column, self.reason, self.rows, self.values = field or "", reason, list(rows), list(values)
@@ -168,8 +180,10 @@ class RecordError(InvalidValuesError):
         shown = ", ".join(f"{noun} {n:,} ({_show(v)})" for n, v in zip(self.lines[:SHOWN_ROWS], self.values))
         more = len(self.lines) - SHOWN_ROWS
         count = f"{len(self.lines):,} {noun}{'s' if len(self.lines) != 1 else ''}"
-        self.args = (f"{file}: {where}{reason} in {count}: {shown}"
-                     f"{f' and {more:,} more' if more > 0 else ''}.{(' ' + advice) if advice else ''}",)
+        self.args = (
+            f"{file}: {where}{reason} in {count}: {shown}"
+            f"{f' and {more:,} more' if more > 0 else ''}.{(' ' + advice) if advice else ''}",
+        )
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -191,8 +205,9 @@ class UnknownEventError(JourneyError):
         hint = _suggestion(str(name), [str(a) for a in available])
         shown = ", ".join(shorten(a) for a in list(available)[:20])
         more = f" and {len(available) - 20:,} more" if len(available) > 20 else ""
-        super().__init__(f"event {shorten(name)} ({option(argument, name)}) does not occur in the log.{hint} "
-                         f"Events: {shown}{more}.")
+        super().__init__(
+            f"event {shorten(name)} ({option(argument, name)}) does not occur in the log.{hint} Events: {shown}{more}."
+        )
 
 
 class TooLargeError(JourneyError):
@@ -211,8 +226,10 @@ def check_memory(n_bytes: float, what: str, advice: str) -> None:
     """
     free = available_memory()
     if free is not None and n_bytes > free:
-        raise TooLargeError(f"{what} would need {_bytes(n_bytes)} of memory, more than the {_bytes(free)} free on "
-                            f"this machine; {advice}")
+        raise TooLargeError(
+            f"{what} would need {_bytes(n_bytes)} of memory, more than the {_bytes(free)} free on "
+            f"this machine; {advice}"
+        )
 
 
 def available_memory() -> int | None:
@@ -266,7 +283,7 @@ def shorten(value: Any, limit: int = 60) -> str:
     if len(text) <= limit:
         return text
     size = f" ({len(value):,} characters)" if isinstance(value, str) else ""
-    return text[:limit - 4] + "..." + text[0] + size
+    return text[: limit - 4] + "..." + text[0] + size
 
 
 def _delimiter_hint(columns: Sequence[str]) -> str:
@@ -277,8 +294,10 @@ def _delimiter_hint(columns: Sequence[str]) -> str:
     if not separators:
         return ""
     found = max(sorted(set(separators)), key=separators.count)
-    return (f" The header was read as one column: its names seem separated by {found!r}; pass "
-            f"{option('sep', found)} if that is the file's delimiter.")
+    return (
+        f" The header was read as one column: its names seem separated by {found!r}; pass "
+        f"{option('sep', found)} if that is the file's delimiter."
+    )
 
 
 def _suggestion(name: str, candidates: Sequence[str]) -> str:

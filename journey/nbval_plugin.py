@@ -61,8 +61,11 @@ DEFAULT_RESULTS = "nbval-images"
 _VARYING = {
     "a temporary path": re.compile(r"""(?<![\w.])(?:/tmp/|/private/var/folders/|/var/folders/)[^\s'"<>;,)]+"""),
     "a memory address": re.compile(r"\b0x[0-9a-fA-F]{8,}\b"),
-    "a timing": re.compile(r"\btook \d+(?:\.\d+)? ?(?:s|ms|µs|us|seconds?|minutes?)\b|\bWall time\b"
-                           r"|\bCPU times\b", re.IGNORECASE),
+    "a timing": re.compile(
+        r"\btook \d+(?:\.\d+)? ?(?:s|ms|µs|us|seconds?|minutes?)\b|\bWall time\b"
+        r"|\bCPU times\b",
+        re.IGNORECASE,
+    ),
 }
 # Output fields whose text an analyst reads; base64 pictures and metadata are not scanned.
 _TEXT_FIELDS = ("text", "text/plain", "text/html", "text/markdown", "text/latex")
@@ -129,15 +132,25 @@ def varying_output(text: str) -> list[str]:
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Add ``--journey``, ``--journey-tolerance`` and ``--journey-results`` (see the module docstring)."""
     group = parser.getgroup("journey", "journey: notebook pictures and sanitizer for nbval")
-    group.addoption("--journey", action="store_true", default=False,
-                    help="with --nbval: apply journey's sanitizer, compare image/png outputs, warn about "
-                         "outputs that vary")
-    group.addoption("--journey-tolerance", type=float, default=DEFAULT_TOLERANCE, metavar="RMS",
-                    help=f"largest RMS pixel difference (0-255) a picture may show (default "
-                         f"{DEFAULT_TOLERANCE})")
-    group.addoption("--journey-results", default=DEFAULT_RESULTS, metavar="DIR",
-                    help=f"folder for failing pictures' expected, actual and diff images (default "
-                         f"{DEFAULT_RESULTS})")
+    group.addoption(
+        "--journey",
+        action="store_true",
+        default=False,
+        help="with --nbval: apply journey's sanitizer, compare image/png outputs, warn about outputs that vary",
+    )
+    group.addoption(
+        "--journey-tolerance",
+        type=float,
+        default=DEFAULT_TOLERANCE,
+        metavar="RMS",
+        help=f"largest RMS pixel difference (0-255) a picture may show (default {DEFAULT_TOLERANCE})",
+    )
+    group.addoption(
+        "--journey-results",
+        default=DEFAULT_RESULTS,
+        metavar="DIR",
+        help=f"folder for failing pictures' expected, actual and diff images (default {DEFAULT_RESULTS})",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -145,8 +158,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("journey"):
         return
     if not (_option(config, "nbval") or _option(config, "nbval_lax")):
-        raise pytest.UsageError("--journey extends nbval: give it with --nbval or --nbval-lax "
-                                "(pip install nbval)")
+        raise pytest.UsageError("--journey extends nbval: give it with --nbval or --nbval-lax (pip install nbval)")
 
 
 @pytest.hookimpl(trylast=True)
@@ -173,6 +185,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # of its notebook (IPyNbFile) and cell (IPyNbCell) items. Each is wrapped on the collected instance, so
 # classes are untouched, plain `pytest --nbval` runs are unaffected, and nbval's own comparison still
 # decides the text before pictures are looked at.
+
 
 def _extend_sanitizer(notebook: Any) -> None:
     given: Callable[[], list[str]] = notebook.get_sanitize_files
@@ -210,8 +223,9 @@ def _name(cell: Any) -> str:
 
 
 def _pngs(outputs: Iterable[Any]) -> list[bytes]:
-    return [base64.b64decode(output["data"]["image/png"]) for output in outputs
-            if "image/png" in output.get("data", {})]
+    return [
+        base64.b64decode(output["data"]["image/png"]) for output in outputs if "image/png" in output.get("data", {})
+    ]
 
 
 def _texts(outputs: Iterable[Any]) -> Iterable[str]:
@@ -227,13 +241,16 @@ def _texts(outputs: Iterable[Any]) -> Iterable[str]:
 def _warn_varying(cell: Any, outputs: list[Any]) -> None:
     found = [kind for text in _texts(outputs) for kind in varying_output(cell.sanitize(text))]
     if found:
-        warnings.warn(VaryingOutputWarning(
-            f"{_name(cell)} prints what varies between runs: {'; '.join(dict.fromkeys(found))}. Print "
-            f"stable text, or add a section to a --nbval-sanitize-with file."), stacklevel=2)
+        warnings.warn(
+            VaryingOutputWarning(
+                f"{_name(cell)} prints what varies between runs: {'; '.join(dict.fromkeys(found))}. Print "
+                f"stable text, or add a section to a --nbval-sanitize-with file."
+            ),
+            stacklevel=2,
+        )
 
 
-def _compare_pictures(name: str, expected: list[bytes], actual: list[bytes],
-                      settings: _Settings) -> list[str]:
+def _compare_pictures(name: str, expected: list[bytes], actual: list[bytes], settings: _Settings) -> list[str]:
     if len(expected) != len(actual):
         return [f"journey: {name}: {len(expected)} stored picture(s), {len(actual)} fresh"]
     failures = []
@@ -261,8 +278,9 @@ def _compare_picture(name: str, expected: bytes, actual: bytes, settings: _Setti
             problem = f"fresh size {pixels.shape[1]}x{pixels.shape[0]} pixels, stored {width}x{height}"
         else:
             try:
-                result = compare_images(str(paths["expected"]), str(paths["actual"]), settings.tolerance,
-                                        in_decorator=True)
+                result = compare_images(
+                    str(paths["expected"]), str(paths["actual"]), settings.tolerance, in_decorator=True
+                )
             except ImageComparisonFailure as error:  # colour channels that cannot be compared
                 result = {"problem": str(error)}
             if result is None:

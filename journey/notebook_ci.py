@@ -48,15 +48,25 @@ class Workflow:
         if self.without_outputs:
             names = ", ".join(str(p) for p in self.without_outputs[:5])
             more = f" and {len(self.without_outputs) - 5:,} more" if len(self.without_outputs) > 5 else ""
-            lines.append(f"note: {len(self.without_outputs):,} notebook(s) have no stored outputs, so nbval has "
-                         f"nothing to compare: {names}{more}. Execute them and commit their outputs.")
+            lines.append(
+                f"note: {len(self.without_outputs):,} notebook(s) have no stored outputs, so nbval has "
+                f"nothing to compare: {names}{more}. Execute them and commit their outputs."
+            )
         return "\n".join(lines)
 
 
-def write_workflow(notebooks: Sequence[str | Path] = ("notebooks",), *, ci: CI = "github",
-                   project: str | Path = ".", out: str | Path | None = None, python: str = "3.12",
-                   install: Sequence[str] | None = None, tolerance: float = DEFAULT_TOLERANCE,
-                   results: str = DEFAULT_RESULTS, force: bool = False) -> Workflow:
+def write_workflow(
+    notebooks: Sequence[str | Path] = ("notebooks",),
+    *,
+    ci: CI = "github",
+    project: str | Path = ".",
+    out: str | Path | None = None,
+    python: str = "3.12",
+    install: Sequence[str] | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+    results: str = DEFAULT_RESULTS,
+    force: bool = False,
+) -> Workflow:
     """Write a CI workflow that runs ``pytest --nbval --journey`` on ``notebooks`` and keeps failing pictures.
 
     Parameters
@@ -123,14 +133,21 @@ def write_workflow(notebooks: Sequence[str | Path] = ("notebooks",), *, ci: CI =
     target = (root / DEFAULT_PATHS[ci]) if out is None else Path(out)
     target = target if target.is_absolute() else root / target
     if target.exists() and not force:
-        raise JourneyError(f"{target} exists already: give {option('force', True)} to overwrite it"
-                           + (" (or include the job in your own .gitlab-ci.yml)" if ci == "gitlab" else ""))
+        raise JourneyError(
+            f"{target} exists already: give {option('force', True)} to overwrite it"
+            + (" (or include the job in your own .gitlab-ci.yml)" if ci == "gitlab" else "")
+        )
     pip = tuple(install) if install is not None else _default_install(root)
     pip = pip + _tools(root, pip)
     relative = [p.relative_to(root).as_posix() or "." for p in given]
-    command = " ".join(["python -m pytest --nbval --nbval-current-env --journey",
-                        f"--journey-tolerance {float(tolerance)}", f"--journey-results {shlex.quote(results)}",
-                        *map(shlex.quote, relative)])
+    command = " ".join(
+        [
+            "python -m pytest --nbval --nbval-current-env --journey",
+            f"--journey-tolerance {float(tolerance)}",
+            f"--journey-results {shlex.quote(results)}",
+            *map(shlex.quote, relative),
+        ]
+    )
     text = (_github if ci == "github" else _gitlab)(python, pip, command, results)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
@@ -148,7 +165,9 @@ def _given(root: Path, notebooks: Sequence[str | Path]) -> list[Path]:
         if not path.exists():
             raise JourneyError(f"notebooks: {str(entry)!r} does not exist in {root}")
         if not path.is_relative_to(root):
-            raise JourneyError(f"notebooks: {str(entry)!r} is outside the project {root}; CI checks out the project only")
+            raise JourneyError(
+                f"notebooks: {str(entry)!r} is outside the project {root}; CI checks out the project only"
+            )
         paths.append(path)
     return paths
 
@@ -186,7 +205,7 @@ def _default_install(root: Path) -> tuple[str, ...]:
 
 
 def _tools(root: Path, pip: tuple[str, ...]) -> tuple[str, ...]:
-    """journey (unless the project's own requirements name it), nbval and a kernel for the notebooks."""
+    """Journey (unless the project's own requirements name it), nbval and a kernel for the notebooks."""
     from . import __version__
 
     named = [" ".join(pip)]
@@ -212,14 +231,18 @@ def _pip(pip: Sequence[str]) -> str:
 def _header() -> str:
     from . import __version__
 
-    return (f"# Written by `journey notebook-ci` (journey {__version__}). It validates the notebooks with\n"
-            "# `pytest --nbval --journey`: each cell is run again, its text must match the stored output and its\n"
-            "# pictures must match within the tolerance. Failing pictures (expected, actual, diff) are uploaded.\n"
-            "# Re-execute and commit a notebook after an intended change. Edit this file freely.\n")
+    return (
+        f"# Written by `journey notebook-ci` (journey {__version__}). It validates the notebooks with\n"
+        "# `pytest --nbval --journey`: each cell is run again, its text must match the stored output and its\n"
+        "# pictures must match within the tolerance. Failing pictures (expected, actual, diff) are uploaded.\n"
+        "# Re-execute and commit a notebook after an intended change. Edit this file freely.\n"
+    )
 
 
 def _github(python: str, pip: Sequence[str], command: str, results: str) -> str:
-    return _header() + f"""name: notebooks
+    return (
+        _header()
+        + f"""name: notebooks
 on:
   push:
   pull_request:
@@ -246,10 +269,13 @@ jobs:
           path: {results}/
           if-no-files-found: ignore
 """
+    )
 
 
 def _gitlab(python: str, pip: Sequence[str], command: str, results: str) -> str:
-    return _header() + f"""notebooks:
+    return (
+        _header()
+        + f"""notebooks:
   image: python:{python}
   script:
     - python -m pip install --upgrade pip
@@ -260,3 +286,4 @@ def _gitlab(python: str, pip: Sequence[str], command: str, results: str) -> str:
     paths:
       - {results}/
 """
+    )

@@ -31,16 +31,18 @@ def test_drop_invalid_lists_the_dropped_rows(capsys, tmp_path):
 
 
 def test_the_console_script_runs_without_a_traceback(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "journey.cli", "summary", str(tmp_path / "missing.csv")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "journey.cli", "summary", str(tmp_path / "missing.csv")], capture_output=True, text=True
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr and "does not exist" in done.stderr
     assert subprocess.run([sys.executable, "-m", "journey.cli", "--help"], capture_output=True).returncode == 0
 
 
 def test_graph_prints_the_summary_and_writes_the_file(capsys, tmp_path):
     path = tmp_path / "e.csv"
-    path.write_text("user_id,timestamp,event\na,2025-01-01T10:00Z,home\na,2025-01-01T10:01Z,buy\n"
-                    "b,2025-01-01T10:00Z,home\n")
+    path.write_text(
+        "user_id,timestamp,event\na,2025-01-01T10:00Z,home\na,2025-01-01T10:01Z,buy\nb,2025-01-01T10:00Z,home\n"
+    )
     out_file = tmp_path / "g.graphml"
     assert main(["graph", str(path), "--goal", "buy", "--out", str(out_file)]) == 0
     out = capsys.readouterr().out
@@ -64,8 +66,9 @@ def test_a_truncated_gzip_file_is_one_line_and_status_2_without_a_traceback(tmp_
     path = tmp_path / "e.csv.gz"
     packed = gzip.compress(("user_id,timestamp,event\n" + "a,2025-01-01T10:00Z,home\n" * 2000).encode())
     path.write_bytes(packed[: len(packed) // 2])
-    done = subprocess.run([sys.executable, "-m", "journey.cli", "summary", str(path)], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "journey.cli", "summary", str(path)], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1
     assert done.stderr.startswith(f"journey: error: {path}: the gzip data ends early")
 
@@ -89,7 +92,6 @@ def test_time_format_reads_dates_written_yyyymmdd_which_time_unit_refuses(capsys
     assert "look like dates written YYYYMMDD" in err and "with --time-format %Y%m%d" in err and err.count("\n") == 1
     assert main(["summary", str(path), "--time-format", "%Y%m%d"]) == 0
     assert "2025-01-01 00:00:00 UTC → 2025-01-02" in capsys.readouterr().out
-
 
 
 def test_graph_out_writes_xml_that_parses_whatever_the_names(capsys, tmp_path):

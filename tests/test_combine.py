@@ -14,17 +14,35 @@ def frame(rows):
     return pd.DataFrame(rows, columns=["user_id", "event", "timestamp"])
 
 
-WEB = frame([("a", "home", "2025-01-01T10:00Z"), ("a", "cart", "2025-01-01T10:05Z"),
-             ("b", "home", "2025-01-02T09:00Z"), ("d", "home", "2025-01-04T09:00Z")])
-ORDERS = pd.DataFrame({"customer_id": ["a", "b"], "order_id": ["o1", "o2"], "amount": [30.0, 12.5],
-                       "timestamp": ["2025-01-01T10:05Z", "2025-01-02T09:30Z"]})
+WEB = frame(
+    [
+        ("a", "home", "2025-01-01T10:00Z"),
+        ("a", "cart", "2025-01-01T10:05Z"),
+        ("b", "home", "2025-01-02T09:00Z"),
+        ("d", "home", "2025-01-04T09:00Z"),
+    ]
+)
+ORDERS = pd.DataFrame(
+    {
+        "customer_id": ["a", "b"],
+        "order_id": ["o1", "o2"],
+        "amount": [30.0, 12.5],
+        "timestamp": ["2025-01-01T10:05Z", "2025-01-02T09:30Z"],
+    }
+)
 TICKETS = frame([("T1", "support", "2025-01-01T11:00Z"), ("T2", "support", "2025-01-03T08:00Z")])
 
 
 def three_sources(**options):
     orders = journey.read_events(ORDERS.assign(event="order"), user="customer_id")
-    return combine_logs(WEB, orders, TICKETS, channel=["web", "orders", "support"],
-                        identities={"support": {"T1": "a", "T2": "c"}}, **options)
+    return combine_logs(
+        WEB,
+        orders,
+        TICKETS,
+        channel=["web", "orders", "support"],
+        identities={"support": {"T1": "a", "T2": "c"}},
+        **options,
+    )
 
 
 def test_sources_become_one_log_with_a_channel_column_and_common_ids():
@@ -32,8 +50,16 @@ def test_sources_become_one_log_with_a_channel_column_and_common_ids():
     assert isinstance(log, CombinedLog) and isinstance(log, journey.EventLog)
     shown = log.frame[["user", "event", "channel"]].astype(str).values.tolist()
     # a's cart (web) and order (orders) share an instant: the sources' order decides, web first.
-    assert shown == [["a", "home", "web"], ["a", "cart", "web"], ["a", "order", "orders"], ["a", "support", "support"],
-                     ["b", "home", "web"], ["b", "order", "orders"], ["c", "support", "support"], ["d", "home", "web"]]
+    assert shown == [
+        ["a", "home", "web"],
+        ["a", "cart", "web"],
+        ["a", "order", "orders"],
+        ["a", "support", "support"],
+        ["b", "home", "web"],
+        ["b", "order", "orders"],
+        ["c", "support", "support"],
+        ["d", "home", "web"],
+    ]
     assert log.frame.loc[2, "amount"] == 30.0 and pd.isna(log.frame.loc[0, "amount"])  # columns of one source only
     assert log.n_users == 4 and log.source == "combine_logs(web, orders, support)"
 
@@ -61,11 +87,14 @@ def test_a_dict_of_sources_names_the_channels_in_its_order():
     pd.testing.assert_frame_equal(by_list.sources, by_dict.sources)
 
 
-@pytest.mark.parametrize("table", [
-    {"T1": "a", "T2": "c"},
-    pd.Series({"T1": "a", "T2": "c"}),
-    pd.DataFrame({"ticket_user": ["T1", "T2", "T2"], "user_id": ["a", "c", "c"]}),  # repeated rows agree: fine
-])
+@pytest.mark.parametrize(
+    "table",
+    [
+        {"T1": "a", "T2": "c"},
+        pd.Series({"T1": "a", "T2": "c"}),
+        pd.DataFrame({"ticket_user": ["T1", "T2", "T2"], "user_id": ["a", "c", "c"]}),  # repeated rows agree: fine
+    ],
+)
 def test_identities_take_a_dict_a_series_or_a_two_column_frame(table):
     log = combine_logs(WEB, TICKETS, channel=["web", "support"], identities={"support": table})
     support = log.frame[log.frame["channel"] == "support"]
@@ -73,7 +102,9 @@ def test_identities_take_a_dict_a_series_or_a_two_column_frame(table):
 
 
 def test_ids_missing_from_an_identity_table_are_kept_with_a_warning():
-    with pytest.warns(JourneyWarning, match=r"channel 'support': 1 of its 2 customer ids are not in identities\['support'\]"):
+    with pytest.warns(
+        JourneyWarning, match=r"channel 'support': 1 of its 2 customer ids are not in identities\['support'\]"
+    ):
         log = combine_logs(WEB, TICKETS, channel=["web", "support"], identities={"support": {"T1": "a"}})
     assert sorted(log.frame["user"].unique()) == ["T2", "a", "b", "d"]
     assert log.sources["unmapped_ids"].tolist()[1] == 1
@@ -92,50 +123,84 @@ def test_analyses_take_a_combined_log_and_compare_its_channels():
 def test_rows_dropped_by_a_sources_reader_are_listed_with_their_channel():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", JourneyWarning)
-        web = journey.read_events(pd.concat([WEB, frame([("e", "home", "not a time")])], ignore_index=True),
-                                  on_invalid="drop")
+        web = journey.read_events(
+            pd.concat([WEB, frame([("e", "home", "not a time")])], ignore_index=True), on_invalid="drop"
+        )
     log = combine_logs(web, TICKETS, channel=["web", "support"])
     assert log.dropped["channel"].tolist() == ["web"] and log.dropped["row"].tolist() == [4]
 
 
 # --- errors name the source by its channel, and the column ------------------------------------------
 
+
 def test_invalid_values_in_a_source_name_its_channel_its_column_and_rows():
     bad = TICKETS.assign(timestamp=["2025-01-01T11:00Z", "yesterday"])
-    with pytest.raises(InvalidValuesError, match=r"channel 'support': column 'timestamp': .* row 1 \('yesterday'\)") as err:
+    with pytest.raises(
+        InvalidValuesError, match=r"channel 'support': column 'timestamp': .* row 1 \('yesterday'\)"
+    ) as err:
         combine_logs(WEB, bad, channel=["web", "support"])
     assert err.value.column == "timestamp" and err.value.rows == [1]
 
 
 def test_a_missing_column_names_the_channel_and_says_how_to_read_the_source():
-    with pytest.raises(MissingColumnError, match="channel 'orders': column 'user_id'.*read this source with journey.read_events"):
+    with pytest.raises(
+        MissingColumnError, match="channel 'orders': column 'user_id'.*read this source with journey.read_events"
+    ):
         combine_logs(WEB, ORDERS.assign(event="order"), channel=["web", "orders"])
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: combine_logs(WEB, TICKETS), "name each source's channel with channel="),
-    (lambda: combine_logs(WEB, TICKETS, channel=["web"]), "names 1 channel for 2 sources"),
-    (lambda: combine_logs(WEB, TICKETS, channel=["web", "web"]), "channel 'web' names two sources"),
-    (lambda: combine_logs(WEB, TICKETS, channel=["web", " "]), "non-blank"),
-    (lambda: combine_logs({"web": WEB}, channel=["web"]), "leave out channel="),
-    (lambda: combine_logs(channel=[]), "at least one source"),
-    (lambda: combine_logs(WEB, 3, channel=["web", "x"]), "channel 'x': a source is an EventLog"),
-    (lambda: combine_logs(WEB, TICKETS, channel=["web", "support"], identities={"suport": {}}),
-     "channel 'suport', which is not one of the sources .*Did you mean 'support'"),
-    (lambda: combine_logs(WEB.assign(channel="ad"), channel=["web"]), "channel 'web': the source has a column 'channel'"),
-    (lambda: combine_logs(WEB, TICKETS.assign(user_id=[1, 2]), channel=["web", "support"]),
-     "text in 'web', whole numbers in 'support'"),
-    (lambda: combine_logs(WEB, TICKETS, channel=["web", "support"], identities={"support": {"T1": "a", "T2": None}}),
-     r"identities\['support'\]: 1 ids map to no customer"),
-    (lambda: combine_logs(WEB, TICKETS, channel=["web", "support"],
-                          identities={"support": pd.DataFrame({"t": ["T1", "T1"], "u": ["a", "b"]})}),
-     r"identities\['support'\]: 1 ids map to more than one customer, e.g. 'T1' to 'a', 'b'"),
-    (lambda: combine_logs(WEB, TICKETS, channel=["web", "support"], identities={"support": {1: "a"}}),
-     "channel 'support': none of its 2 customer ids are in identities"),
-    (lambda: combine_logs(WEB, TICKETS, channel=["web", "support"],
-                          identities={"support": pd.DataFrame({"a": [1], "b": [2], "c": [3]})}),
-     "has two columns"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: combine_logs(WEB, TICKETS), "name each source's channel with channel="),
+        (lambda: combine_logs(WEB, TICKETS, channel=["web"]), "names 1 channel for 2 sources"),
+        (lambda: combine_logs(WEB, TICKETS, channel=["web", "web"]), "channel 'web' names two sources"),
+        (lambda: combine_logs(WEB, TICKETS, channel=["web", " "]), "non-blank"),
+        (lambda: combine_logs({"web": WEB}, channel=["web"]), "leave out channel="),
+        (lambda: combine_logs(channel=[]), "at least one source"),
+        (lambda: combine_logs(WEB, 3, channel=["web", "x"]), "channel 'x': a source is an EventLog"),
+        (
+            lambda: combine_logs(WEB, TICKETS, channel=["web", "support"], identities={"suport": {}}),
+            "channel 'suport', which is not one of the sources .*Did you mean 'support'",
+        ),
+        (
+            lambda: combine_logs(WEB.assign(channel="ad"), channel=["web"]),
+            "channel 'web': the source has a column 'channel'",
+        ),
+        (
+            lambda: combine_logs(WEB, TICKETS.assign(user_id=[1, 2]), channel=["web", "support"]),
+            "text in 'web', whole numbers in 'support'",
+        ),
+        (
+            lambda: combine_logs(
+                WEB, TICKETS, channel=["web", "support"], identities={"support": {"T1": "a", "T2": None}}
+            ),
+            r"identities\['support'\]: 1 ids map to no customer",
+        ),
+        (
+            lambda: combine_logs(
+                WEB,
+                TICKETS,
+                channel=["web", "support"],
+                identities={"support": pd.DataFrame({"t": ["T1", "T1"], "u": ["a", "b"]})},
+            ),
+            r"identities\['support'\]: 1 ids map to more than one customer, e.g. 'T1' to 'a', 'b'",
+        ),
+        (
+            lambda: combine_logs(WEB, TICKETS, channel=["web", "support"], identities={"support": {1: "a"}}),
+            "channel 'support': none of its 2 customer ids are in identities",
+        ),
+        (
+            lambda: combine_logs(
+                WEB,
+                TICKETS,
+                channel=["web", "support"],
+                identities={"support": pd.DataFrame({"a": [1], "b": [2], "c": [3]})},
+            ),
+            "has two columns",
+        ),
+    ],
+)
 def test_mistakes_are_errors_that_say_which_source(call, message):
     with pytest.raises(JourneyError, match=message):
         call()

@@ -41,7 +41,11 @@ def test_compare_funnels_by_hand() -> None:
     assert result.baseline == "A"  # more customers enter step 1
     table = result.to_frame()
     assert table[["variant", "measure", "at_risk", "converted"]].values.tolist() == [
-        ["A", "step", 10, 5], ["A", "overall", 10, 5], ["B", "step", 8, 6], ["B", "overall", 8, 6]]
+        ["A", "step", 10, 5],
+        ["A", "overall", 10, 5],
+        ["B", "step", 8, 6],
+        ["B", "overall", 8, 6],
+    ]
     b = table[table["variant"] == "B"]
     low, high = newcombe_interval([6], [8], [5], [10])
     assert b["difference"].tolist() == pytest.approx([0.25, 0.25])
@@ -72,13 +76,23 @@ def test_compare_funnels_rows_agree_with_each_segments_own_funnel() -> None:
 
 def test_compare_funnels_leaves_censored_customers_out_of_the_overall_conversion() -> None:
     log = _log({"A": [["home", "cart"]] * 3 + [["home"]] * 3, "B": [["home", "cart"]] * 2 + [["home"]] * 2})
-    late = pd.DataFrame({"user_id": ["B-late", "B-late", "z"], "event": ["home", "cart", "elsewhere"],
-                         "timestamp": [T0 + pd.Timedelta(hours=5), T0 + pd.Timedelta(hours=5, minutes=1),
-                                       T0 + pd.Timedelta(hours=5, minutes=30)], "variant": ["B", "B", None]})
+    late = pd.DataFrame(
+        {
+            "user_id": ["B-late", "B-late", "z"],
+            "event": ["home", "cart", "elsewhere"],
+            "timestamp": [
+                T0 + pd.Timedelta(hours=5),
+                T0 + pd.Timedelta(hours=5, minutes=1),
+                T0 + pd.Timedelta(hours=5, minutes=30),
+            ],
+            "variant": ["B", "B", None],
+        }
+    )
     # B-late bought within the hour, but its hour was still open when the data ended: censored, in neither
     # the numerator nor the denominator of B's step or overall rate.
-    result = journey.compare_funnels(pd.concat([log, late], ignore_index=True), ["home", "cart"], by="variant",
-                                     within="1h", baseline="A")
+    result = journey.compare_funnels(
+        pd.concat([log, late], ignore_index=True), ["home", "cart"], by="variant", within="1h", baseline="A"
+    )
     b = result.to_frame().query("variant == 'B'")
     assert b[["measure", "at_risk", "converted"]].values.tolist() == [["step", 4, 2], ["overall", 4, 2]]
 
@@ -90,16 +104,21 @@ def test_compare_funnels_finds_the_planted_step_and_compares_periods() -> None:
     flagged = result.to_frame().query("significant")
     # The bundled sample's mobile payment step is broken (a planted bug): that step and the overall.
     assert flagged[["device", "measure", "touchpoint"]].values.tolist() == [
-        ["mobile", "step", "payment"], ["mobile", "overall", "product"]]
+        ["mobile", "step", "payment"],
+        ["mobile", "overall", "product"],
+    ]
     months = journey.compare_funnels(journey.read_events(sample).with_period("M"), steps, by="period")
     assert months.by == "period" and months.to_frame()["period"].nunique() == 9
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"by": "colour"}, "colour"),
-    ({"by": "variant", "baseline": "C"}, r"baseline='C': no journey has variant = 'C'; the segments are 'A', 'B'"),
-    ({"by": None}, "give by="),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"by": "colour"}, "colour"),
+        ({"by": "variant", "baseline": "C"}, r"baseline='C': no journey has variant = 'C'; the segments are 'A', 'B'"),
+        ({"by": None}, "give by="),
+    ],
+)
 def test_compare_funnels_errors(kwargs: dict, message: str) -> None:
     log = _log({"A": [["home", "cart"]], "B": [["home"]]})
     with pytest.raises(JourneyError, match=message):
@@ -143,9 +162,14 @@ def simulate(n: int, rng: np.random.Generator, detour: float = 0.1, segment: str
         state[idx] = np.maximum(nxt, 0)
         alive[idx[nxt < 0]] = False
     user, step, event = (np.concatenate(x) for x in (users, steps, events))
-    return pd.DataFrame({"user_id": [f"{segment}{u}" for u in user],
-                         "timestamp": T0 + pd.to_timedelta(step, unit="min"),
-                         "event": np.array(names)[event], "variant": segment})
+    return pd.DataFrame(
+        {
+            "user_id": [f"{segment}{u}" for u in user],
+            "timestamp": T0 + pd.to_timedelta(step, unit="min"),
+            "event": np.array(names)[event],
+            "variant": segment,
+        }
+    )
 
 
 def _pair(n: int, seed: int, detour_b: float = 0.1) -> pd.DataFrame:
@@ -245,14 +269,20 @@ def test_compare_graphs_errors_name_the_segments() -> None:
 
 
 def test_compare_variants_by_hand() -> None:
-    log = _log({"A": [["home", "cart"]] * 3 + [["home"]] * 7, "B": [["home", "cart"]] * 6 + [["home"]] * 2
-                + [["help"]] * 2})
+    log = _log(
+        {"A": [["home", "cart"]] * 3 + [["home"]] * 7, "B": [["home", "cart"]] * 6 + [["home"]] * 2 + [["help"]] * 2}
+    )
     result = journey.compare_variants(log, by="variant", goal="cart")
     table = result.to_frame()
     assert result.baseline == "A"  # ten journeys each: the first in sort order
     assert table[["variant", "sequence", "journeys", "n", "conversions"]].values.tolist() == [
-        ["A", ("home",), 7, 10, 0], ["A", ("home", "cart"), 3, 10, 3], ["A", ("help",), 0, 10, 0],
-        ["B", ("home",), 2, 10, 0], ["B", ("home", "cart"), 6, 10, 6], ["B", ("help",), 2, 10, 0]]
+        ["A", ("home",), 7, 10, 0],
+        ["A", ("home", "cart"), 3, 10, 3],
+        ["A", ("help",), 0, 10, 0],
+        ["B", ("home",), 2, 10, 0],
+        ["B", ("home", "cart"), 6, 10, 6],
+        ["B", ("help",), 2, 10, 0],
+    ]
     b = table[table["variant"] == "B"]
     assert b["difference"].tolist() == pytest.approx([-0.5, 0.3, 0.2])
     low, high = newcombe_interval([2, 6, 2], [10] * 3, [7, 3, 0], [10] * 3)
@@ -283,8 +313,10 @@ def test_holm_and_by_adjust_the_same_p_values() -> None:
 
     sample = journey.datasets.load_sample().events
     steps = ["product", "cart", "checkout", "payment", "purchase"]
-    tables = {a: journey.compare_funnels(sample, steps, by="channel", baseline="search", adjust=a).to_frame()
-              for a in ("bh", "holm", "by")}
+    tables = {
+        a: journey.compare_funnels(sample, steps, by="channel", baseline="search", adjust=a).to_frame()
+        for a in ("bh", "holm", "by")
+    }
     p = tables["bh"]["p_value"]
     for method, table in tables.items():
         assert table["p_value"].equals(p)

@@ -23,8 +23,9 @@ def test_bundled_files_are_byte_identical_to_the_generator_output(generated, nam
     # The CSV bytes inside the gzip container are compared: the container's compressed bytes depend on
     # the zlib build, the content does not.
     stored = gzip.decompress(datasets.sample_path(name).read_bytes())
-    assert stored == datasets.csv_bytes(getattr(generated, name)), \
+    assert stored == datasets.csv_bytes(getattr(generated, name)), (
         f"run `make data` to regenerate journey/datasets/data/{datasets.FILES[name]}"
+    )
 
 
 def test_bundled_data_stays_small():
@@ -55,8 +56,9 @@ def test_a_folder_without_the_files_is_an_error_naming_them(tmp_path):
 def test_write_sample_writes_where_it_is_told_and_load_sample_reads_it_back(tmp_path):
     written = datasets.write_sample(tmp_path / "new", n_customers=40, seed=3)
     assert [p.parent for p in written] == [tmp_path / "new"] * 3
-    pd.testing.assert_frame_equal(datasets.load_sample(tmp_path / "new").orders,
-                                  datasets.simulate(40, seed=3).orders, check_dtype=False)
+    pd.testing.assert_frame_equal(
+        datasets.load_sample(tmp_path / "new").orders, datasets.simulate(40, seed=3).orders, check_dtype=False
+    )
 
 
 def test_regenerating_needs_a_folder_so_an_installed_package_is_never_written_to():

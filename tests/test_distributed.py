@@ -29,7 +29,10 @@ def sample():
 
 
 def as_dict(graph):
-    nodes = {n: {k: d[k] for k in ("visits", "journeys", "entries", "exits", "conversions")} for n, d in graph.nodes(data=True)}
+    nodes = {
+        n: {k: d[k] for k in ("visits", "journeys", "entries", "exits", "conversions")}
+        for n, d in graph.nodes(data=True)
+    }
     edges = {(a, b): (d["count"], d["journeys"]) for a, b, d in graph.edges(data=True)}
     return nodes, edges, dict(graph.graph)
 
@@ -86,8 +89,11 @@ def test_drop_off_on_dask_equals_pandas(client, sample):
     pd.testing.assert_frame_equal(local.to_frame(), remote.to_frame(), check_dtype=False)
     assert (local.n_journeys, local.n_converted) == (remote.n_journeys, remote.n_converted)
     sessions = journey.drop_off(dd.from_pandas(sample, npartitions=5, sort=False), goal="purchase", unit="session")
-    pd.testing.assert_frame_equal(journey.drop_off(journey.read_events(sample), goal="purchase", unit="session").to_frame(),
-                                  sessions.to_frame(), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        journey.drop_off(journey.read_events(sample), goal="purchase", unit="session").to_frame(),
+        sessions.to_frame(),
+        check_dtype=False,
+    )
     with pytest.raises(journey.JourneyError, match="purchse"):
         journey.drop_off(dd.from_pandas(sample, npartitions=2, sort=False), goal="purchse")
 
@@ -99,7 +105,10 @@ def test_churn_on_dask_equals_pandas(client, sample, inactive_after):
     pd.testing.assert_frame_equal(local.to_frame(), remote.to_frame(), check_dtype=False)
     assert local.overall.confidence_interval() == remote.overall.confidence_interval()  # the same clusters
     assert (local.overall.lost, local.overall.at_start, local.overall.n) == (
-        remote.overall.lost, remote.overall.at_start, remote.overall.n)
+        remote.overall.lost,
+        remote.overall.at_start,
+        remote.overall.n,
+    )
 
 
 @pytest.mark.parametrize("mode, touchpoint", [("on", None), ("on_or_after", None), ("on", "purchase")])
@@ -111,7 +120,9 @@ def test_retention_on_dask_equals_pandas(client, sample, mode, touchpoint):
     pd.testing.assert_series_equal(local.sizes, remote.sizes, check_dtype=False)
 
 
-@pytest.mark.parametrize("options", [{}, {"within": "90D"}, {"by": "device"}, {"start": "2025-03-01", "end": "2025-06-01"}])
+@pytest.mark.parametrize(
+    "options", [{}, {"within": "90D"}, {"by": "device"}, {"start": "2025-03-01", "end": "2025-06-01"}]
+)
 def test_repeat_rate_on_dask_equals_pandas(client, sample, options):
     sample_orders = journey.datasets.load_sample().orders
     devices = sample.drop_duplicates("user_id")[["user_id", "device"]].rename(columns={"user_id": "customer_id"})
@@ -137,8 +148,9 @@ def test_funnel_on_dask_equals_pandas(client, sample, options):
     local_result = journey.funnel(journey.read_events(sample), steps, **options)
     remote_result = journey.funnel(dd.from_pandas(sample, npartitions=5, sort=False), steps, **options)
     local, remote = local_result.to_frame(), remote_result.to_frame()
-    pd.testing.assert_frame_equal(local.drop(columns="median_seconds_to_next"), remote.drop(columns="median_seconds_to_next"),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        local.drop(columns="median_seconds_to_next"), remote.drop(columns="median_seconds_to_next"), check_dtype=False
+    )
     assert (local_result.overall.k, local_result.overall.n) == (remote_result.overall.k, remote_result.overall.n)
     both = pd.concat([local["median_seconds_to_next"], remote["median_seconds_to_next"]], axis=1).dropna()
     assert ((both.iloc[:, 1] / both.iloc[:, 0] - 1).abs() <= MEDIAN_RELATIVE_ERROR + 1e-9).all() and len(both) > 0
@@ -148,8 +160,9 @@ def test_funnel_on_dask_equals_pandas(client, sample, options):
 def test_path_variants_on_dask_equal_pandas(client, sample, options):
     local = journey.path_variants(journey.read_events(sample), **options).to_frame()
     remote = journey.path_variants(dd.from_pandas(sample, npartitions=5, sort=False), **options).to_frame()
-    pd.testing.assert_frame_equal(local.drop(columns="median_seconds"), remote.drop(columns="median_seconds"),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        local.drop(columns="median_seconds"), remote.drop(columns="median_seconds"), check_dtype=False
+    )
     exact, approx = local["median_seconds"].to_numpy(), remote["median_seconds"].to_numpy()
     positive = exact > 0
     assert np.allclose(approx[positive], exact[positive], rtol=MEDIAN_RELATIVE_ERROR + 1e-9)
@@ -166,8 +179,13 @@ def test_stickiness_on_dask_equals_pandas(client, sample):
 
 
 def test_a_raw_frame_whose_columns_happen_to_be_called_user_time_event_is_read_not_trusted(client):
-    raw = pd.DataFrame({"user": ["a", "a", "b"], "time": ["2025-01-01T10:00Z", "2025-01-01T11:00Z", "2025-01-02T10:00Z"],
-                        "event": ["home", "cart", "home"]})
+    raw = pd.DataFrame(
+        {
+            "user": ["a", "a", "b"],
+            "time": ["2025-01-01T10:00Z", "2025-01-01T11:00Z", "2025-01-02T10:00Z"],
+            "event": ["home", "cart", "home"],
+        }
+    )
     with pytest.raises(journey.errors.MissingColumnError, match="'user_id'"):
         journey.journey_graph(dd.from_pandas(raw, npartitions=2))
     with pytest.raises(journey.errors.MissingColumnError, match="'user_id'"):
@@ -191,8 +209,10 @@ def test_csv_on_dask_keeps_extra_column_types(client, tmp_path, sample):
 
 def test_csv_on_dask_reads_like_the_local_reader_delimiter_and_na_words_included(client, tmp_path):
     path = tmp_path / "e.csv"
-    path.write_text("user_id;timestamp;event;device\nNA;2025-01-01T10:00Z;home;NA\nNA;2025-01-01T10:01Z;None;web\n"
-                    "b;2025-01-01T10:00Z;home;\n")
+    path.write_text(
+        "user_id;timestamp;event;device\nNA;2025-01-01T10:00Z;home;NA\nNA;2025-01-01T10:01Z;None;web\n"
+        "b;2025-01-01T10:00Z;home;\n"
+    )
     local = journey.journey_graph(journey.read_events(path))
     remote = journey.journey_graph(journey.read_events(str(path), engine="dask"))
     assert set(remote.edges) == set(local.edges) and "None" in remote
@@ -203,8 +223,12 @@ def test_csv_on_dask_reads_like_the_local_reader_delimiter_and_na_words_included
 
 
 def test_medians_below_a_millisecond_stay_within_the_bound(client):
-    rows = [("a", "2025-01-01T10:00:00.000000Z", "home"), ("a", "2025-01-01T10:00:00.000100Z", "cart"),
-            ("b", "2025-01-01T11:00:00.000000Z", "home"), ("b", "2025-01-01T11:00:00.000300Z", "cart")]
+    rows = [
+        ("a", "2025-01-01T10:00:00.000000Z", "home"),
+        ("a", "2025-01-01T10:00:00.000100Z", "cart"),
+        ("b", "2025-01-01T11:00:00.000000Z", "home"),
+        ("b", "2025-01-01T11:00:00.000300Z", "cart"),
+    ]
     df = pd.DataFrame(rows, columns=["user_id", "timestamp", "event"])
     local = journey.journey_graph(df).edges["home", "cart"]["median_seconds"]
     remote = journey.journey_graph(dd.from_pandas(df, npartitions=2)).edges["home", "cart"]["median_seconds"]
@@ -223,11 +247,19 @@ def test_markov_on_dask_equals_pandas_and_so_does_its_bootstrap(client, sample):
     remote = journey.markov(dd.from_pandas(sample, npartitions=5, sort=False), goal="purchase")
     pd.testing.assert_frame_equal(local.to_frame(), remote.to_frame(), rtol=0, atol=1e-12)
     assert local.n_journeys == remote.n_journeys
-    pd.testing.assert_frame_equal(local.bootstrap(n_boot=20, seed=3).to_frame(),
-                                  remote.bootstrap(n_boot=20, seed=3).to_frame(), rtol=0, atol=1e-12)
+    pd.testing.assert_frame_equal(
+        local.bootstrap(n_boot=20, seed=3).to_frame(),
+        remote.bootstrap(n_boot=20, seed=3).to_frame(),
+        rtol=0,
+        atol=1e-12,
+    )
     second = journey.markov(dd.from_pandas(sample, npartitions=5, sort=False), goal="purchase", order=2)
-    pd.testing.assert_frame_equal(journey.markov(journey.read_events(sample), goal="purchase", order=2).to_frame(),
-                                  second.to_frame(), rtol=0, atol=1e-12)
+    pd.testing.assert_frame_equal(
+        journey.markov(journey.read_events(sample), goal="purchase", order=2).to_frame(),
+        second.to_frame(),
+        rtol=0,
+        atol=1e-12,
+    )
 
 
 def test_compare_paths_on_dask_equals_pandas(client, sample):
@@ -244,8 +276,9 @@ def test_survival_on_dask_equals_pandas(client, sample, inactive_after):
     pd.testing.assert_frame_equal(local.to_frame(), remote.to_frame())
     orders = journey.datasets.load_sample().orders
     local = journey.survival(orders, outcome="next_purchase", order_id="order_id")
-    remote = journey.survival(dd.from_pandas(orders, npartitions=4, sort=False), outcome="next_purchase",
-                              order_id="order_id")
+    remote = journey.survival(
+        dd.from_pandas(orders, npartitions=4, sort=False), outcome="next_purchase", order_id="order_id"
+    )
     pd.testing.assert_frame_equal(local.to_frame(), remote.to_frame())
 
 
@@ -255,8 +288,9 @@ def test_one_shuffle_serves_every_later_analysis(client, sample):
     journey.journey_graph(log, goal="purchase"), journey.drop_off(log, goal="purchase"), journey.churn(log)
     assert log.partitions() is parts  # partitioned and persisted once, reused
     local = journey.read_events(sample)
-    pd.testing.assert_frame_equal(journey.drop_off(local, goal="purchase").to_frame(),
-                                  journey.drop_off(log, goal="purchase").to_frame())
+    pd.testing.assert_frame_equal(
+        journey.drop_off(local, goal="purchase").to_frame(), journey.drop_off(log, goal="purchase").to_frame()
+    )
 
 
 def test_partitions_that_split_every_user_give_the_same_answers(client, sample):
@@ -264,22 +298,29 @@ def test_partitions_that_split_every_user_give_the_same_answers(client, sample):
     rows = sample.assign(_part=np.arange(len(sample)) % 6).sort_values("_part", kind="stable").drop(columns="_part")
     ddf = dd.from_pandas(rows, npartitions=6, sort=False)
     local = journey.read_events(sample)
-    pd.testing.assert_frame_equal(journey.path_variants(local, goal="purchase").to_frame().drop(columns="median_seconds"),
-                                  journey.path_variants(ddf, goal="purchase").to_frame().drop(columns="median_seconds"),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        journey.path_variants(local, goal="purchase").to_frame().drop(columns="median_seconds"),
+        journey.path_variants(ddf, goal="purchase").to_frame().drop(columns="median_seconds"),
+        check_dtype=False,
+    )
     steps = ["product", "cart", "purchase"]
-    pd.testing.assert_frame_equal(journey.funnel(local, steps).to_frame().drop(columns="median_seconds_to_next"),
-                                  journey.funnel(ddf, steps).to_frame().drop(columns="median_seconds_to_next"),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        journey.funnel(local, steps).to_frame().drop(columns="median_seconds_to_next"),
+        journey.funnel(ddf, steps).to_frame().drop(columns="median_seconds_to_next"),
+        check_dtype=False,
+    )
 
 
-@pytest.mark.parametrize("call", [
-    lambda log: journey.journey_graph(log, goal="purchse"),
-    lambda log: journey.markov(log, goal="purchse"),
-    lambda log: journey.funnel(log, ["product", "crat"]),
-    lambda log: journey.drop_off(log, goal="purchase", by="devise"),
-    lambda log: journey.retention(log, touchpoint="purchse"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda log: journey.journey_graph(log, goal="purchse"),
+        lambda log: journey.markov(log, goal="purchse"),
+        lambda log: journey.funnel(log, ["product", "crat"]),
+        lambda log: journey.drop_off(log, goal="purchase", by="devise"),
+        lambda log: journey.retention(log, touchpoint="purchse"),
+    ],
+)
 def test_argument_errors_are_raised_before_any_analysis_task_runs(client, sample, call):
     log = journey.partition_by_user(dd.from_pandas(sample, npartitions=3, sort=False))
     started = []
@@ -324,8 +365,7 @@ def test_compare_graphs_on_dask_equals_pandas(client, sample):
     pd.testing.assert_frame_equal(nodes, local_nodes)
     pd.testing.assert_frame_equal(edges, local_edges)
     with pytest.raises(journey.JourneyError, match="versus='desktop' is the baseline too"):
-        journey.compare_graphs(dd.from_pandas(sample, npartitions=2), by="device", baseline="desktop",
-                               versus="desktop")
+        journey.compare_graphs(dd.from_pandas(sample, npartitions=2), by="device", baseline="desktop", versus="desktop")
 
 
 def test_experience_map_on_dask_equals_pandas(client):
@@ -335,15 +375,20 @@ def test_experience_map_on_dask_equals_pandas(client):
 
     events, survey = simulate(600, seed=3)
     local = experience_map(events, stages=STAGES, survey=survey, goal="purchase")
-    remote = experience_map(dd.from_pandas(events, npartitions=4, sort=False), stages=STAGES, survey=survey,
-                            goal="purchase")
+    remote = experience_map(
+        dd.from_pandas(events, npartitions=4, sort=False), stages=STAGES, survey=survey, goal="purchase"
+    )
     times = ["median_seconds", "median_seconds_ci_low", "median_seconds_ci_high"]
     pd.testing.assert_frame_equal(local.to_frame().drop(columns=times), remote.to_frame().drop(columns=times))
-    np.testing.assert_allclose(remote.to_frame()[times], local.to_frame()[times], rtol=MEDIAN_RELATIVE_ERROR + 1e-9,
-                               atol=1e-3)
+    np.testing.assert_allclose(
+        remote.to_frame()[times], local.to_frame()[times], rtol=MEDIAN_RELATIVE_ERROR + 1e-9, atol=1e-3
+    )
     pd.testing.assert_frame_equal(local.comparisons, remote.comparisons)
     pd.testing.assert_frame_equal(local.touchpoints, remote.touchpoints)
-    assert (local.n_customers, local.n_answers, local.n_unplaced) == (remote.n_customers, remote.n_answers,
-                                                                      remote.n_unplaced)
+    assert (local.n_customers, local.n_answers, local.n_unplaced) == (
+        remote.n_customers,
+        remote.n_answers,
+        remote.n_unplaced,
+    )
     with pytest.raises(journey.JourneyError, match="Did you mean 'support'"):
         experience_map(dd.from_pandas(events, npartitions=2), stages={"service": ["suport"]})

@@ -31,8 +31,9 @@ def _line(text: str, position: int) -> int:
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
-def test_examples_run_and_quote_the_results_the_code_gives(page: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_examples_run_and_quote_the_results_the_code_gives(
+    page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import matplotlib
 
     monkeypatch.chdir(tmp_path)  # examples that write files (graph.graphml, map.png) write them here
@@ -83,6 +84,8 @@ def test_examples_run_and_quote_the_results_the_code_gives(page: Path, tmp_path:
                 lines = [line for output in shown for line in output.splitlines()]
                 if quoted not in lines:
                     near = next((line for line in lines if line.split(":")[0] == quoted.split(":")[0]), "(nothing)")
-                    problems.append(f"{page.relative_to(DOCS)}:{_line(text, following[2])}: the page quotes\n"
-                                    f"  {quoted}\nbut the code gives\n  {near}")
+                    problems.append(
+                        f"{page.relative_to(DOCS)}:{_line(text, following[2])}: the page quotes\n"
+                        f"  {quoted}\nbut the code gives\n  {near}"
+                    )
     assert not problems, "\n".join(problems)

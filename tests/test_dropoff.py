@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import beta, binomtest
+from test_markov import log_from_paths
 
 import journey
 from journey.analysis.dropoff import DropOff, PathComparison
 from journey.errors import JourneyError, MissingColumnError
 from journey.stats.significance import adjust_pvalues, independence_test
-from test_markov import log_from_paths
 
 PATHS = [["home", "cart", "buy"], ["home", "cart"], ["home", "cart"], ["home"], ["home", "cart", "buy", "home"]]
 
@@ -52,8 +52,13 @@ def test_visits_after_the_goal_count_nowhere():
     after_only = journey.drop_off(log_from_paths([["home", "buy", "faq"], ["home"]]), goal="buy").to_frame()
     assert after_only["touchpoint"].tolist() == ["home"]
     # A journey that converts and comes back is not an exit at the page it comes back to.
-    back = journey.drop_off(log_from_paths([["home", "cart", "buy", "cart"], ["home", "cart"], ["home", "cart", "buy"]]),
-                            goal="buy").to_frame().set_index("touchpoint")
+    back = (
+        journey.drop_off(
+            log_from_paths([["home", "cart", "buy", "cart"], ["home", "cart"], ["home", "cart", "buy"]]), goal="buy"
+        )
+        .to_frame()
+        .set_index("touchpoint")
+    )
     assert back.loc["cart", ["journeys", "exits", "conversions"]].tolist() == [3, 1, 2]
     assert back.loc["cart", "expected_lost_conversions"] == 1.0
 
@@ -65,8 +70,9 @@ def test_expected_lost_conversions_interval_is_the_exits_times_the_continuers_wi
         ci = binomtest(k, n).proportion_ci(0.9, method="wilson")
         row = d.loc[touchpoint]
         assert row["expected_lost_conversions"] == pytest.approx(exits * k / n)
-        assert (row["expected_lost_conversions_ci_low"], row["expected_lost_conversions_ci_high"]) == \
-            pytest.approx((exits * ci.low, exits * ci.high))
+        assert (row["expected_lost_conversions_ci_low"], row["expected_lost_conversions_ci_high"]) == pytest.approx(
+            (exits * ci.low, exits * ci.high)
+        )
 
 
 def test_expected_lost_conversions_is_unbiased_and_its_interval_covers_a_planted_truth():
@@ -83,8 +89,14 @@ def test_expected_lost_conversions_is_unbiased_and_its_interval_covers_a_planted
     length = depth + back
     events = np.array(["a", "b", "c", "buy", "a"], dtype=object)[np.concatenate([np.arange(m) for m in length])]
     user = np.repeat(np.arange(n), length)
-    df = pd.DataFrame({"user_id": user, "event": events, "rep": user // 100,
-                       "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.arange(len(user)), unit="s")})
+    df = pd.DataFrame(
+        {
+            "user_id": user,
+            "event": events,
+            "rep": user // 100,
+            "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.arange(len(user)), unit="s"),
+        }
+    )
     d = journey.drop_off(df, goal="buy", by="rep").to_frame()
     measured = {}
     for touchpoint, chance in [("a", 0.375), ("b", 0.5)]:
@@ -92,8 +104,9 @@ def test_expected_lost_conversions_is_unbiased_and_its_interval_covers_a_planted
         truth = rows["exits"].to_numpy() * chance
         error = rows["expected_lost_conversions"].to_numpy() - truth
         monte_carlo_error = error.std(ddof=1) / np.sqrt(len(error))
-        coverage = ((rows["expected_lost_conversions_ci_low"] <= truth)
-                    & (truth <= rows["expected_lost_conversions_ci_high"])).mean()
+        coverage = (
+            (rows["expected_lost_conversions_ci_low"] <= truth) & (truth <= rows["expected_lost_conversions_ci_high"])
+        ).mean()
         measured[touchpoint] = (error.mean(), monte_carlo_error, coverage)
         assert len(rows) == 2000 and abs(error.mean()) < 3 * monte_carlo_error, measured
         assert 0.93 <= coverage <= 0.97, measured
@@ -108,7 +121,8 @@ def test_wilson_exit_rate_intervals_cover_the_true_exit_probability():
             path = ["a"] if rng.random() < 0.3 else (["a", "b"] if rng.random() < 0.5 else ["a", "b", "buy"])
             rows += [(f"r{rep}-{j}", e, rep) for e in path]
     df = pd.DataFrame(rows, columns=["user_id", "event", "rep"]).assign(
-        timestamp=pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.arange(len(rows)), unit="s"))
+        timestamp=pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.arange(len(rows)), unit="s")
+    )
     d = journey.drop_off(df, goal="buy", by="rep").to_frame()
     for touchpoint, truth in [("a", 0.3), ("b", 0.5)]:
         rows = d[d["touchpoint"] == touchpoint]
@@ -117,9 +131,14 @@ def test_wilson_exit_rate_intervals_cover_the_true_exit_probability():
 
 
 def test_segments_get_tests_with_bh_adjustment():
-    paths = [["home", "pay", "buy"]] * 40 + [["home", "pay"]] * 10 + [["home", "pay", "buy"]] * 20 + [["home", "pay"]] * 30
-    log = journey.read_events(log_from_paths(paths).frame.rename(columns={"user": "user_id", "time": "timestamp"}).assign(
-        device=lambda f: np.where(f["user_id"].str[1:].astype(int) < 50, "desktop", "mobile")))
+    paths = (
+        [["home", "pay", "buy"]] * 40 + [["home", "pay"]] * 10 + [["home", "pay", "buy"]] * 20 + [["home", "pay"]] * 30
+    )
+    log = journey.read_events(
+        log_from_paths(paths)
+        .frame.rename(columns={"user": "user_id", "time": "timestamp"})
+        .assign(device=lambda f: np.where(f["user_id"].str[1:].astype(int) < 50, "desktop", "mobile"))
+    )
     result = journey.drop_off(log, goal="buy", by="device")
     d = result.to_frame()
     assert list(d.columns[:2]) == ["device", "touchpoint"] and result.by == "device"
@@ -182,8 +201,14 @@ def test_fisher_on_more_than_two_segments_is_exact_and_repeatable():
 
 
 def test_drop_off_with_three_tiny_segments():
-    df = pd.DataFrame({"user_id": list("aabc"), "event": ["home", "buy", "home", "home"], "seg": list("xxyz"),
-                       "timestamp": pd.date_range("2025-01-01", periods=4, freq="min", tz="UTC")})
+    df = pd.DataFrame(
+        {
+            "user_id": list("aabc"),
+            "event": ["home", "buy", "home", "home"],
+            "seg": list("xxyz"),
+            "timestamp": pd.date_range("2025-01-01", periods=4, freq="min", tz="UTC"),
+        }
+    )
     d = journey.drop_off(df, goal="buy", by="seg").to_frame()
     assert d["test"].iloc[0] == "fisher" and 0 <= d["p_value"].iloc[0] <= 1
 
@@ -193,14 +218,26 @@ def test_the_result_is_a_drop_off_with_its_journeys_and_conversions():
     assert isinstance(d, DropOff) and len(d) == 2
     assert d.goal == ("buy",) and d.by is None and d.unit == "user" and d.level == 0.95
     assert (d.n_journeys, d.n_converted) == (5, 2)
-    assert list(d.to_frame().columns) == ["touchpoint", "journeys", "exits", "exit_rate", "ci_low", "ci_high",
-                                          "conversions", "conversion_rate", "conversion_ci_low", "conversion_ci_high",
-                                          "expected_lost_conversions", "expected_lost_conversions_ci_low",
-                                          "expected_lost_conversions_ci_high"]
+    assert list(d.to_frame().columns) == [
+        "touchpoint",
+        "journeys",
+        "exits",
+        "exit_rate",
+        "ci_low",
+        "ci_high",
+        "conversions",
+        "conversion_rate",
+        "conversion_ci_low",
+        "conversion_ci_high",
+        "expected_lost_conversions",
+        "expected_lost_conversions_ci_low",
+        "expected_lost_conversions_ci_high",
+    ]
     ci = binomtest(2, 4).proportion_ci(0.95, method="wilson")
     assert repr(d).splitlines()[0] == (
         f"DropOff: 5 journeys (one per user), 2 reach buy; most lost at cart: exit rate 50.0% "
-        f"(95% CI {ci.low:.1%} to {ci.high:.1%}, n = 4)")
+        f"(95% CI {ci.low:.1%} to {ci.high:.1%}, n = 4)"
+    )
 
 
 def test_level_sets_the_intervals_and_confidence_interval_recomputes_them():
@@ -217,10 +254,17 @@ def test_level_sets_the_intervals_and_confidence_interval_recomputes_them():
 
 
 def test_unit_session_makes_each_session_a_journey():
-    rows = [("a", "10:00", "home"), ("a", "10:01", "cart"), ("a", "12:00", "home"), ("a", "12:01", "buy"),
-            ("b", "10:00", "home"), ("b", "10:05", "cart")]
+    rows = [
+        ("a", "10:00", "home"),
+        ("a", "10:01", "cart"),
+        ("a", "12:00", "home"),
+        ("a", "12:01", "buy"),
+        ("b", "10:00", "home"),
+        ("b", "10:05", "cart"),
+    ]
     df = pd.DataFrame(rows, columns=["user_id", "timestamp", "event"]).assign(
-        timestamp=lambda f: pd.to_datetime("2025-01-01 " + f["timestamp"], utc=True))
+        timestamp=lambda f: pd.to_datetime("2025-01-01 " + f["timestamp"], utc=True)
+    )
     by_user = journey.drop_off(df, goal="buy").to_frame().set_index("touchpoint")
     # By user: a converts (its last event is the goal); b exits at cart.
     assert by_user.loc["cart", ["journeys", "exits", "conversions"]].tolist() == [2, 1, 1]
@@ -232,8 +276,9 @@ def test_unit_session_makes_each_session_a_journey():
     assert table.loc["cart", ["journeys", "exits", "conversions"]].tolist() == [2, 2, 0]
     assert table.loc["home", ["journeys", "exits", "conversions"]].tolist() == [3, 0, 1]
     # Every session through cart ended there: nothing known to be lost, as much as its 2 exits at most.
-    assert table.loc["cart", ["expected_lost_conversions", "expected_lost_conversions_ci_low",
-                              "expected_lost_conversions_ci_high"]].tolist() == [0.0, 0.0, 2.0]
+    assert table.loc[
+        "cart", ["expected_lost_conversions", "expected_lost_conversions_ci_low", "expected_lost_conversions_ci_high"]
+    ].tolist() == [0.0, 0.0, 2.0]
     assert "one per session" in repr(sessions)
     with pytest.raises(JourneyError, match="unit"):
         journey.drop_off(df, goal="buy", unit="device")
@@ -250,8 +295,14 @@ def test_a_drop_off_without_a_goal_or_with_a_bad_level_is_refused():
 
 
 def test_drop_off_repr_has_no_address_and_html_escapes_names():
-    df = pd.DataFrame({"user_id": list("aab"), "event": ["<b>home", "buy", "<b>home"], "seg": ["<b>x", "<b>x", "y"],
-                       "timestamp": pd.date_range("2025-01-01", periods=3, freq="min", tz="UTC")})
+    df = pd.DataFrame(
+        {
+            "user_id": list("aab"),
+            "event": ["<b>home", "buy", "<b>home"],
+            "seg": ["<b>x", "<b>x", "y"],
+            "timestamp": pd.date_range("2025-01-01", periods=3, freq="min", tz="UTC"),
+        }
+    )
     d = journey.drop_off(df, goal="buy", by="seg")
     assert "0x" not in repr(d) and "<b>home" in repr(d)
     page = d._repr_html_()
@@ -264,8 +315,12 @@ def errorbar_spans(ax, axis):
     """(low, high) of every interval drawn on ``ax``, along ``axis`` (0: x, 1: y), in drawing order."""
     from matplotlib.container import ErrorbarContainer
 
-    spans = [(s[0][axis], s[1][axis]) for c in ax.containers if isinstance(c, ErrorbarContainer)
-             for s in c.lines[2][0].get_segments()]
+    spans = [
+        (s[0][axis], s[1][axis])
+        for c in ax.containers
+        if isinstance(c, ErrorbarContainer)
+        for s in c.lines[2][0].get_segments()
+    ]
     return np.array(spans).reshape(-1, 2)
 
 
@@ -298,11 +353,18 @@ def test_drop_off_plot_labels_segments():
 
     plt.close("all")
     paths = [["home", "pay", "buy"], ["home", "pay"]] * 3
-    df = log_from_paths(paths).frame.rename(columns={"user": "user_id", "time": "timestamp"}).assign(
-        device=lambda f: np.where(f["user_id"].str[1:].astype(int) % 2, "mobile", "desktop"))
+    df = (
+        log_from_paths(paths)
+        .frame.rename(columns={"user": "user_id", "time": "timestamp"})
+        .assign(device=lambda f: np.where(f["user_id"].str[1:].astype(int) % 2, "mobile", "desktop"))
+    )
     ax = journey.drop_off(df, goal="buy", by="device").plot()
-    assert {t.get_text() for t in ax.get_yticklabels()} == {"pay · desktop", "pay · mobile", "home · desktop",
-                                                            "home · mobile"}
+    assert {t.get_text() for t in ax.get_yticklabels()} == {
+        "pay · desktop",
+        "pay · mobile",
+        "home · desktop",
+        "home · mobile",
+    }
     plt.close("all")
 
 
@@ -319,11 +381,28 @@ def newcombe_by_hand(k1, n1, k2, n2, level):
 def test_compare_paths_columns_intervals_and_headline():
     result = journey.compare_paths(log_from_paths(SPLIT), goal="buy")
     c = result.to_frame()
-    assert list(c.columns) == ["source", "target", "converted_share", "converted_share_ci_low",
-                               "converted_share_ci_high", "other_share", "other_share_ci_low", "other_share_ci_high",
-                               "difference", "difference_ci_low", "difference_ci_high", "ratio", "p_value",
-                               "p_adjusted", "significant", "direction", "converted_journeys", "other_journeys",
-                               "n_converted", "n_other"]
+    assert list(c.columns) == [
+        "source",
+        "target",
+        "converted_share",
+        "converted_share_ci_low",
+        "converted_share_ci_high",
+        "other_share",
+        "other_share_ci_low",
+        "other_share_ci_high",
+        "difference",
+        "difference_ci_low",
+        "difference_ci_high",
+        "ratio",
+        "p_value",
+        "p_adjusted",
+        "significant",
+        "direction",
+        "converted_journeys",
+        "other_journeys",
+        "n_converted",
+        "n_other",
+    ]
     row = c.set_index(["source", "target"]).loc[("ad", "cart")]
     other = binomtest(5, 40).proportion_ci(0.95, "wilson")
     assert (row["other_share_ci_low"], row["other_share_ci_high"]) == pytest.approx((other.low, other.high))
@@ -346,10 +425,17 @@ def test_compare_paths_confidence_interval_is_newcombe_at_any_level():
 
 
 def test_compare_paths_by_session():
-    rows = [("a", "10:00", "ad"), ("a", "10:01", "cart"), ("a", "12:00", "ad"), ("a", "12:01", "buy"),
-            ("b", "10:00", "ad"), ("b", "10:05", "faq")]
+    rows = [
+        ("a", "10:00", "ad"),
+        ("a", "10:01", "cart"),
+        ("a", "12:00", "ad"),
+        ("a", "12:01", "buy"),
+        ("b", "10:00", "ad"),
+        ("b", "10:05", "faq"),
+    ]
     df = pd.DataFrame(rows, columns=["user_id", "timestamp", "event"]).assign(
-        timestamp=lambda f: pd.to_datetime("2025-01-01 " + f["timestamp"], utc=True))
+        timestamp=lambda f: pd.to_datetime("2025-01-01 " + f["timestamp"], utc=True)
+    )
     counts = ["converted_journeys", "other_journeys", "n_converted", "n_other"]
     by_user = journey.compare_paths(df, goal="buy").to_frame().set_index(["source", "target"])
     assert by_user.loc[("ad", "cart"), counts].tolist() == [1, 0, 1, 1]

@@ -4,18 +4,24 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.container import ErrorbarContainer  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from scipy.special import beta as beta_function  # noqa: E402
-from scipy.stats import beta, binomtest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.container import ErrorbarContainer
+from scipy.special import beta as beta_function
+from scipy.stats import beta, binomtest
 
-import journey  # noqa: E402
-from journey.analysis.engagement import (  # noqa: E402
-    ActiveUsers, Churn, ChurnRate, Retention, Stickiness, _design_effect, _PoissonWeights)
-from journey.errors import JourneyError, UnknownEventError  # noqa: E402
+import journey
+from journey.analysis.engagement import (
+    ActiveUsers,
+    Churn,
+    ChurnRate,
+    Retention,
+    _design_effect,
+    _PoissonWeights,
+)
+from journey.errors import JourneyError, UnknownEventError
 
 
 def log_at(rows, event="visit"):
@@ -25,7 +31,10 @@ def log_at(rows, event="visit"):
 def wilson(k, n, z=1.959963984540054):
     """The Wilson score interval written out (Wilson 1927), for any k and n, even fractional."""
     p = k / n
-    centre, half = (p + z * z / (2 * n)) / (1 + z * z / n), z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    centre, half = (
+        (p + z * z / (2 * n)) / (1 + z * z / n),
+        z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)),
+    )
     return centre - half, centre + half
 
 
@@ -33,8 +42,13 @@ def wilson(k, n, z=1.959963984540054):
 
 
 def test_monthly_active_users_respect_utc_month_boundaries_and_flag_the_unfinished_month():
-    log = log_at([("a", "2025-01-31T23:30:00-02:00"),   # 2025-02-01 01:30 UTC: February
-                  ("b", "2025-01-31T23:30:00Z"), ("a", "2025-03-02T00:00Z")])
+    log = log_at(
+        [
+            ("a", "2025-01-31T23:30:00-02:00"),  # 2025-02-01 01:30 UTC: February
+            ("b", "2025-01-31T23:30:00Z"),
+            ("a", "2025-03-02T00:00Z"),
+        ]
+    )
     mau = journey.active_users(log, period="M")
     frame = mau.to_frame()
     assert isinstance(mau, ActiveUsers) and list(frame.columns) == ["period", "active_users", "complete"]
@@ -58,11 +72,13 @@ def test_rolling_window_counts_a_user_for_the_days_of_the_window():
 
 
 def test_active_users_display_and_picture():
-    log = log_at([("a", "2025-01-01T10:00Z"), ("b", "2025-01-02T10:00Z"), ("a", "2025-01-02T11:00Z"),
-                  ("b", "2025-01-03T10:00Z")])
+    log = log_at(
+        [("a", "2025-01-01T10:00Z"), ("b", "2025-01-02T10:00Z"), ("a", "2025-01-02T11:00Z"), ("b", "2025-01-03T10:00Z")]
+    )
     result = journey.active_users(log)
-    assert repr(result).startswith("ActiveUsers: daily active users: 2 on the latest complete day (2025-01-02); "
-                                   "mean 1.5 over 2 complete days")
+    assert repr(result).startswith(
+        "ActiveUsers: daily active users: 2 on the latest complete day (2025-01-02); mean 1.5 over 2 complete days"
+    )
     assert "0x" not in repr(result) and "<table" in result._repr_html_()
     plt.close("all")
     _, ax = plt.subplots()
@@ -161,13 +177,28 @@ def test_stickiness_picture_draws_the_daily_intervals_and_the_average():
 
 
 def test_churn_by_period_with_an_unfinished_last_month():
-    log = log_at([("a", "2025-01-10T00:00Z"), ("b", "2025-01-20T00:00Z"), ("c", "2025-01-25T00:00Z"),
-                  ("a", "2025-02-05T00:00Z"), ("b", "2025-02-06T00:00Z"),
-                  ("a", "2025-03-03T00:00Z"), ("d", "2025-03-04T00:00Z")])  # d: active only in the unfinished month
+    log = log_at(
+        [
+            ("a", "2025-01-10T00:00Z"),
+            ("b", "2025-01-20T00:00Z"),
+            ("c", "2025-01-25T00:00Z"),
+            ("a", "2025-02-05T00:00Z"),
+            ("b", "2025-02-06T00:00Z"),
+            ("a", "2025-03-03T00:00Z"),
+            ("d", "2025-03-04T00:00Z"),
+        ]
+    )  # d: active only in the unfinished month
     c = journey.churn(log)
     frame = c.to_frame()
-    assert isinstance(c, Churn) and list(frame.columns) == ["period", "customers_at_start", "lost", "churn_rate",
-                                                            "ci_low", "ci_high", "complete"]
+    assert isinstance(c, Churn) and list(frame.columns) == [
+        "period",
+        "customers_at_start",
+        "lost",
+        "churn_rate",
+        "ci_low",
+        "ci_high",
+        "complete",
+    ]
     assert frame["customers_at_start"].tolist() == [0, 3, 2] and frame["lost"].tolist() == [0, 1, 1]
     assert frame["complete"].tolist() == [True, True, False] and frame.attrs == {}
     assert frame.loc[1, "churn_rate"] == pytest.approx(1 / 3)
@@ -176,8 +207,15 @@ def test_churn_by_period_with_an_unfinished_last_month():
 
 
 def test_churn_by_inactivity_window():
-    log = log_at([("a", "2025-01-01T08:00Z"), ("a", "2025-01-20T00:00Z"), ("b", "2025-01-02T00:00Z"),
-                  ("c", "2025-02-25T00:00Z"), ("c", "2025-04-10T00:00Z")])
+    log = log_at(
+        [
+            ("a", "2025-01-01T08:00Z"),
+            ("a", "2025-01-20T00:00Z"),
+            ("b", "2025-01-02T00:00Z"),
+            ("c", "2025-02-25T00:00Z"),
+            ("c", "2025-04-10T00:00Z"),
+        ]
+    )
     c = journey.churn(log, inactive_after="30D").to_frame()
     # a: active from Jan 1 08:00, lapses Feb 19 (30 days after Jan 20). b: lapses at Feb 1 00:00 exactly, so is
     # not active at the start of February and was never at the start of a period: never counted.
@@ -202,8 +240,11 @@ def test_churn_rows_have_wilson_intervals_at_any_level():
 def test_overall_churn_counts_customers_as_clusters():
     # a is lost three times (Feb, Apr, Jun), b never (at the start of Feb..Jun), c once (at the start of Feb, Mar).
     months = lambda *ms: [f"2025-{m:02d}-10T00:00Z" for m in ms]  # noqa: E731
-    log = log_at([("a", t) for t in months(1, 3, 5)] + [("b", t) for t in months(1, 2, 3, 4, 5, 6, 7)]
-                 + [("c", t) for t in months(1, 2)])
+    log = log_at(
+        [("a", t) for t in months(1, 3, 5)]
+        + [("b", t) for t in months(1, 2, 3, 4, 5, 6, 7)]
+        + [("c", t) for t in months(1, 2)]
+    )
     overall = journey.churn(log).overall
     assert (overall.lost, overall.at_start, overall.n) == (4, 10, 3)
     # Ratio 0.4; residuals l - 0.4 s: a 1.8, b -2.0, c 0.2; clustered variance 3/2 * 7.28 / 10^2 = 0.1092
@@ -216,8 +257,11 @@ def test_overall_churn_counts_customers_as_clusters():
 
 def test_with_each_customer_once_the_overall_interval_is_wilsons_with_n_minus_one():
     # Eight customers at the start of February only, three of them lost.
-    log = log_at([(f"u{i}", "2025-01-10T00:00Z") for i in range(8)] + [(f"u{i}", "2025-02-10T00:00Z") for i in range(5)]
-                 + [("z", "2025-03-02T00:00Z")])
+    log = log_at(
+        [(f"u{i}", "2025-01-10T00:00Z") for i in range(8)]
+        + [(f"u{i}", "2025-02-10T00:00Z") for i in range(5)]
+        + [("z", "2025-03-02T00:00Z")]
+    )
     overall = journey.churn(log).overall
     assert (overall.lost, overall.at_start) == (3, 8) and overall.design_effect == pytest.approx(8 / 7)
     assert overall.confidence_interval() == pytest.approx(wilson(3 / 8 * 7, 7))
@@ -259,8 +303,10 @@ def test_overall_churn_of_simulated_logs_covers_its_estimand_with_customers_as_c
         return total
 
     density = beta_law(1, 3).pdf
-    truth = (integrate.quad(lambda q: q * at_start(q) * density(q), 0, 1)[0]
-             / integrate.quad(lambda q: at_start(q) * density(q), 0, 1)[0])
+    truth = (
+        integrate.quad(lambda q: q * at_start(q) * density(q), 0, 1)[0]
+        / integrate.quad(lambda q: at_start(q) * density(q), 0, 1)[0]
+    )
     assert truth == pytest.approx(0.2107, abs=1e-4)
     when = pd.date_range("2025-01-01", periods=months + 1, freq="MS", tz="UTC") + pd.Timedelta(days=9)  # the 10th
     # One more customer on 2026-02-09 ends the data there: January 2026 is complete, February is not.
@@ -300,8 +346,14 @@ def test_churn_picture_draws_every_period_with_its_interval():
 # -- retention ---------------------------------------------------------------------------------------------------
 
 
-RETENTION_ROWS = [("a", "2025-01-05T00:00Z"), ("b", "2025-01-20T00:00Z"), ("a", "2025-02-03T00:00Z"),
-                  ("b", "2025-03-03T00:00Z"), ("c", "2025-02-10T00:00Z"), ("d", "2025-03-28T00:00Z")]
+RETENTION_ROWS = [
+    ("a", "2025-01-05T00:00Z"),
+    ("b", "2025-01-20T00:00Z"),
+    ("a", "2025-02-03T00:00Z"),
+    ("b", "2025-03-03T00:00Z"),
+    ("c", "2025-02-10T00:00Z"),
+    ("d", "2025-03-28T00:00Z"),
+]
 
 
 def test_retention_triangle_by_hand_with_unobservable_cells():
@@ -318,14 +370,25 @@ def test_retention_triangle_by_hand_with_unobservable_cells():
 
 def test_retention_table_holds_the_observable_cells_sorted_by_cohort_then_period():
     frame = journey.retention(log_at(RETENTION_ROWS)).to_frame()
-    assert list(frame.columns) == ["cohort", "periods_after", "cohort_size", "retained", "retention", "ci_low", "ci_high"]
+    assert list(frame.columns) == [
+        "cohort",
+        "periods_after",
+        "cohort_size",
+        "retained",
+        "retention",
+        "ci_low",
+        "ci_high",
+    ]
     assert list(zip(frame["cohort"].dt.month, frame["periods_after"])) == [(1, 0), (1, 1), (2, 0)]
     assert frame["retained"].tolist() == [2, 1, 1] and frame["retention"].tolist() == [1.0, 0.5, 1.0]
 
 
 def test_retention_intervals_follow_the_rows_at_any_level():
-    log = log_at([(f"u{i}", "2025-01-05T00:00Z") for i in range(20)] + [(f"u{i}", "2025-02-05T00:00Z") for i in range(5)]
-                 + [("z", "2025-03-05T00:00Z")])
+    log = log_at(
+        [(f"u{i}", "2025-01-05T00:00Z") for i in range(20)]
+        + [(f"u{i}", "2025-02-05T00:00Z") for i in range(5)]
+        + [("z", "2025-03-05T00:00Z")]
+    )
     r = journey.retention(log)
     frame = r.to_frame()
     low, high = r.confidence_interval()
@@ -337,9 +400,15 @@ def test_retention_intervals_follow_the_rows_at_any_level():
 
 
 def test_retention_of_one_touchpoint_with_weekly_periods_in_monthly_cohorts():
-    rows = [("a", "2025-01-06T10:00Z", "buy"), ("a", "2025-01-14T10:00Z", "buy"), ("a", "2025-01-15T10:00Z", "view"),
-            ("b", "2025-01-08T10:00Z", "view"), ("b", "2025-01-09T10:00Z", "buy"), ("b", "2025-01-29T10:00Z", "buy"),
-            ("c", "2025-02-20T10:00Z", "view")]
+    rows = [
+        ("a", "2025-01-06T10:00Z", "buy"),
+        ("a", "2025-01-14T10:00Z", "buy"),
+        ("a", "2025-01-15T10:00Z", "view"),
+        ("b", "2025-01-08T10:00Z", "view"),
+        ("b", "2025-01-09T10:00Z", "buy"),
+        ("b", "2025-01-29T10:00Z", "buy"),
+        ("c", "2025-02-20T10:00Z", "view"),
+    ]
     log = journey.read_events(pd.DataFrame(rows, columns=["user_id", "timestamp", "event"]))
     r = journey.retention(log, period="W", cohort_period="M", touchpoint="buy")
     # One January cohort of buyers {a, b}; weeks from the week of Jan 1 (Mon Dec 30): a buys in weeks 1 and 2,
@@ -356,8 +425,9 @@ def test_retention_picture_writes_each_share_with_its_interval():
     _, ax = plt.subplots()
     assert journey.plot_retention(r, ax=ax) is ax
     low, high = r.confidence_interval()
-    assert [t.get_text() for t in ax.texts] == [f"{v:.0%}\n{lo * 100:.0f}–{hi * 100:.0f}" for v, lo, hi in
-                                                zip(r.to_frame()["retention"], low, high)]
+    assert [t.get_text() for t in ax.texts] == [
+        f"{v:.0%}\n{lo * 100:.0f}–{hi * 100:.0f}" for v, lo, hi in zip(r.to_frame()["retention"], low, high)
+    ]
     with pytest.raises(JourneyError, match="journey.retention"):
         journey.plot_retention(r.shares)
 
@@ -387,6 +457,8 @@ def test_the_sample_gives_sane_engagement_figures():
     assert 0.01 < s.confidence_interval().low < s.estimate < s.confidence_interval().high < 0.2
     c = journey.churn(log).to_frame()
     complete = c[c["complete"] & (c["customers_at_start"] > 0)]
-    assert len(complete) >= 6 and ((complete["ci_low"] <= complete["churn_rate"])
-                                   & (complete["churn_rate"] <= complete["ci_high"])).all()
+    assert (
+        len(complete) >= 6
+        and ((complete["ci_low"] <= complete["churn_rate"]) & (complete["churn_rate"] <= complete["ci_high"])).all()
+    )
     assert not c["complete"].iloc[-1]

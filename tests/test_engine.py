@@ -12,11 +12,11 @@ import journey
 from journey import END, START
 from journey.engine import partials
 from journey.engine.core import Analysis, is_distributed, run
-from journey.engine.partials import Keyed, LogHistogram, MEDIAN_RELATIVE_ERROR, Parts, Samples, group_medians
+from journey.engine.partials import MEDIAN_RELATIVE_ERROR, Keyed, LogHistogram, Parts, Samples, group_medians
 from journey.io import events as events_module
 
-
 # --- partials ------------------------------------------------------------------------------------------
+
 
 def test_keyed_counts_add_by_name_whatever_the_order_of_the_keys():
     a = Keyed(pd.Index(["cart", "home"], dtype=object), {"n": np.array([1, 2])})
@@ -67,10 +67,16 @@ def test_exact_group_medians_at_any_resolution(rows):
 
 # --- the order of a log --------------------------------------------------------------------------------
 
+
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 5), st.sampled_from([1, 1000, 10**6, 10**9])),
-                min_size=2, max_size=200),
-       st.booleans())
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 5), st.sampled_from([1, 1000, 10**6, 10**9])),
+        min_size=2,
+        max_size=200,
+    ),
+    st.booleans(),
+)
 def test_the_sort_by_user_and_time_is_stable_and_exact(rows, threaded):
     codes = np.array([u for u, _, _ in rows], dtype=np.int64)
     t = np.array([s * unit for _, s, unit in rows], dtype=np.int64) + 1_700_000_000 * 10**9
@@ -85,6 +91,7 @@ def test_the_sort_by_user_and_time_is_stable_and_exact(rows, threaded):
 
 
 # --- the sparse graph against a naive count --------------------------------------------------------------
+
 
 def naive_graph(paths):
     edges, journeys, visits = Counter(), Counter(), Counter()
@@ -105,7 +112,8 @@ def test_graph_with_up_to_ten_thousand_touchpoints_equals_a_naive_count(n_touchp
     paths = [[f"p{int(x)}" for x in rng.integers(0, n_touchpoints, size)] for size in lengths]
     rows = [(f"u{i:04d}", e) for i, p in enumerate(paths) for e in p]
     frame = pd.DataFrame(rows, columns=["user_id", "event"]).assign(
-        timestamp=pd.date_range("2025-01-01", periods=len(rows), freq="s", tz="UTC"))
+        timestamp=pd.date_range("2025-01-01", periods=len(rows), freq="s", tz="UTC")
+    )
     graph = journey.journey_graph(frame.sample(frac=1, random_state=seed % 1000))  # rows in any order
     edges, journeys, visits = naive_graph(paths)
     assert {(a, b): d["count"] for a, b, d in graph.edges(data=True)} == dict(edges)
@@ -117,9 +125,13 @@ def test_a_wide_clickstream_never_allocates_touchpoints_squared():
     # 30,000 page URLs: a dense edge array would be 9e8 cells; the sparse graph holds the observed ones.
     rng = np.random.default_rng(0)
     n = 60_000
-    frame = pd.DataFrame({"user_id": rng.integers(0, 6_000, n).astype(str),
-                          "event": np.char.add("/page/", rng.integers(0, 30_000, n).astype(str)),
-                          "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 10**7, n), "s")})
+    frame = pd.DataFrame(
+        {
+            "user_id": rng.integers(0, 6_000, n).astype(str),
+            "event": np.char.add("/page/", rng.integers(0, 30_000, n).astype(str)),
+            "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 10**7, n), "s"),
+        }
+    )
     import tracemalloc
 
     log = journey.read_events(frame)
@@ -133,6 +145,7 @@ def test_a_wide_clickstream_never_allocates_touchpoints_squared():
 
 
 # --- dispatch ----------------------------------------------------------------------------------------------
+
 
 def test_the_local_path_is_the_one_part_case():
     class Count(Analysis):

@@ -4,16 +4,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.collections import PolyCollection  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection
 
-import journey  # noqa: E402
-from journey.analysis.experience import ExperienceMap, experience_map, median_interval_ranks  # noqa: E402
-from journey.errors import JourneyError, JourneyWarning, UnknownEventError  # noqa: E402
-from journey.io.combine import combine_logs  # noqa: E402
+import journey
+from journey.analysis.experience import ExperienceMap, experience_map, median_interval_ranks
+from journey.errors import JourneyError, JourneyWarning, UnknownEventError
+from journey.io.combine import combine_logs
 
 # --- a simulated shop in six stages -------------------------------------------------------------------
 #
@@ -22,8 +22,14 @@ from journey.io.combine import combine_logs  # noqa: E402
 # same exit rate. After each touchpoint a customer answers the survey with probability 0.3, five minutes
 # later; with the planted pain, answers right after support are mostly detractors (NPS -60, else +30).
 
-STAGES = {"discover": ["ad_click", "search", "social"], "consider": ["product", "reviews"], "buy": ["purchase"],
-          "delivery": ["shipped", "tracking"], "service": ["support", "faq"], "advocacy": ["review", "referral"]}
+STAGES = {
+    "discover": ["ad_click", "search", "social"],
+    "consider": ["product", "reviews"],
+    "buy": ["purchase"],
+    "delivery": ["shipped", "tracking"],
+    "service": ["support", "faq"],
+    "advocacy": ["review", "referral"],
+}
 NAMES = list(STAGES)
 #: Next stage, by a uniform draw: (stage, probability) in order; what is left over ends the journey.
 NEXT = {0: [(1, 0.7)], 1: [(2, 0.5)], 2: [(3, 0.95)], 3: [(4, 0.35), (5, 0.35)], 4: [(5, 0.3)], 5: []}
@@ -69,12 +75,16 @@ def simulate(n=3000, seed=0, pain=True, prefix="c", leak=None):
             hurt = (touchpoint == "support") & pain
             shares = np.where(hurt[:, None], np.array(HURT)[None, :], np.array(BASE)[None, :])
             category = (rng.random(len(here))[:, None] > np.cumsum(shares, axis=1)).sum(axis=1)
-            score = np.choose(category, [rng.integers(9, 11, len(here)), rng.integers(7, 9, len(here)),
-                                         rng.integers(0, 7, len(here))])
+            score = np.choose(
+                category, [rng.integers(9, 11, len(here)), rng.integers(7, 9, len(here)), rng.integers(0, 7, len(here))]
+            )
             satisfied = rng.random(len(here)) < np.where(hurt, 0.3, 0.8)
             csat = np.where(satisfied, rng.integers(4, 6, len(here)), rng.integers(1, 4, len(here)))
-            answers.append(pd.DataFrame({"user_id": users[here], "score": score, "csat": csat,
-                                         "seconds": t[here] + 300})[answering])
+            answers.append(
+                pd.DataFrame({"user_id": users[here], "score": score, "csat": csat, "seconds": t[here] + 300})[
+                    answering
+                ]
+            )
         u = rng.random(n) / np.where(current == leak, 0.6, 1.0)  # a leaky touchpoint: every move 40% rarer
         nxt = np.full(n, -1)
         for s, moves in NEXT.items():
@@ -102,14 +112,22 @@ def shop():
 
 # --- what the map says ---------------------------------------------------------------------------------
 
+
 def paths_log(paths, hours=1):
     rows = [(f"u{i}", event) for i, path in enumerate(paths) for event in path]
     return pd.DataFrame(rows, columns=["user_id", "event"]).assign(
-        timestamp=pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.arange(len(rows)) * hours, unit="h"))
+        timestamp=pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.arange(len(rows)) * hours, unit="h")
+    )
 
 
-HAND = [["ad", "product", "buy"], ["ad", "product"], ["search", "product", "buy", "ship"], ["search"],
-        ["product", "ad"], ["faq"]]
+HAND = [
+    ["ad", "product", "buy"],
+    ["ad", "product"],
+    ["search", "product", "buy", "ship"],
+    ["search"],
+    ["product", "ad"],
+    ["faq"],
+]
 HAND_STAGES = {"discover": ["ad", "search"], "consider": "product", "buy": ["buy"], "delivery": "ship"}
 
 
@@ -178,7 +196,8 @@ def test_the_planted_pain_shows_at_support_and_only_there(shop):
     # Every touchpoint of a stage of two or more has its exit test, NPS tests for all: one BH family.
     tests = result.comparisons
     assert set(tests.loc[tests["measure"] == "exit rate", "touchpoint"]) == {
-        t for ts in STAGES.values() if len(ts) > 1 for t in ts}
+        t for ts in STAGES.values() if len(ts) > 1 for t in ts
+    }
     assert set(tests.loc[tests["measure"] == "NPS", "touchpoint"]) == {t for ts in STAGES.values() for t in ts}
 
 
@@ -192,8 +211,10 @@ def test_without_a_planted_pain_nothing_is_flagged():
 def test_a_touchpoint_customers_leave_from_is_an_exit_pain_point_with_its_lost_conversions():
     events, survey = simulate(seed=2, leak="reviews")
     pain = experience_map(events, stages=STAGES, survey=survey, goal="purchase").pain_points
-    assert sorted(map(tuple, pain[["touchpoint", "measure"]].values.tolist())) == [("reviews", "exit rate"),
-                                                                                   ("support", "NPS")]
+    assert sorted(map(tuple, pain[["touchpoint", "measure"]].values.tolist())) == [
+        ("reviews", "exit rate"),
+        ("support", "NPS"),
+    ]
     row = pain.set_index("touchpoint").loc["reviews"]
     # Reviews' visitors leave 70% of the time (1 - 0.5 x 0.6), product's 50%.
     assert row["compared_with"] == "rest of the stage" and row["difference_ci_low"] > 0
@@ -205,10 +226,28 @@ def test_csat_comes_with_its_interval_when_the_survey_has_it(shop):
     _, survey, result = shop
     table = result.to_frame()
     assert list(table.columns[:21]) == [
-        "stage", "reach", "reach_ci_low", "reach_ci_high", "reach_n", "progression", "progression_ci_low",
-        "progression_ci_high", "progression_n", "nps", "nps_ci_low", "nps_ci_high", "nps_n", "csat", "csat_ci_low",
-        "csat_ci_high", "csat_n", "median_seconds", "median_seconds_ci_low", "median_seconds_ci_high",
-        "median_seconds_n"]
+        "stage",
+        "reach",
+        "reach_ci_low",
+        "reach_ci_high",
+        "reach_n",
+        "progression",
+        "progression_ci_low",
+        "progression_ci_high",
+        "progression_n",
+        "nps",
+        "nps_ci_low",
+        "nps_ci_high",
+        "nps_n",
+        "csat",
+        "csat_ci_low",
+        "csat_ci_high",
+        "csat_n",
+        "median_seconds",
+        "median_seconds_ci_low",
+        "median_seconds_ci_high",
+        "median_seconds_n",
+    ]
     service = table.set_index("stage").loc["service"]
     assert service["csat"] < table.set_index("stage").drop(index="service")["csat"].min()
     without = experience_map(shop[0], stages=STAGES, survey=survey.drop(columns="csat"), goal="purchase").to_frame()
@@ -218,8 +257,9 @@ def test_csat_comes_with_its_interval_when_the_survey_has_it(shop):
 def test_answers_belong_to_the_stage_of_the_last_touchpoint_before_them():
     events = paths_log([["ad", "product", "buy"], ["ad"]])  # u0 at 0h, 1h, 2h; u1 at 3h
     at = pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta([0.5, 1.0, 1.2, 1.5, -1, 4], unit="h")
-    survey = journey.read_survey(pd.DataFrame({"user_id": ["u0", "u0", "u0", "u0", "u0", "u1"],
-                                               "score": [10, 2, 0, 3, 9, 9], "timestamp": at}))
+    survey = journey.read_survey(
+        pd.DataFrame({"user_id": ["u0", "u0", "u0", "u0", "u0", "u1"], "score": [10, 2, 0, 3, 9, 9], "timestamp": at})
+    )
     result = experience_map(events, stages={"discover": "ad", "consider": "product", "buy": "buy"}, survey=survey)
     table = result.to_frame().set_index("stage")
     # u0's answers at 0.5h and at 1h (the instant of product, which comes after it) are in discover, the
@@ -235,7 +275,9 @@ def test_answers_kept_in_the_log_as_events_do_not_claim_themselves():
     answered = pd.Timestamp("2025-01-01T01:30Z")
     survey = journey.read_survey(pd.DataFrame({"user_id": ["u0"], "score": [3], "timestamp": [answered]}))
     web = journey.read_events(events)
-    answers = journey.read_events(pd.DataFrame({"user_id": ["u0"], "event": ["survey answer"], "timestamp": [answered]}))
+    answers = journey.read_events(
+        pd.DataFrame({"user_id": ["u0"], "event": ["survey answer"], "timestamp": [answered]})
+    )
     log = combine_logs({"web": web, "survey": answers})
     stages = {"discover": "ad", "consider": "product", "feedback": "survey answer"}
     table = experience_map(log, stages=stages, survey=survey).to_frame()
@@ -244,8 +286,9 @@ def test_answers_kept_in_the_log_as_events_do_not_claim_themselves():
 
 def test_respondents_missing_from_the_log_are_left_out_with_a_warning():
     events = paths_log([["ad"]])
-    survey = journey.read_survey(pd.DataFrame({"user_id": ["u0", "zz"], "score": [9, 1],
-                                               "timestamp": pd.Timestamp("2025-02-01", tz="UTC")}))
+    survey = journey.read_survey(
+        pd.DataFrame({"user_id": ["u0", "zz"], "score": [9, 1], "timestamp": pd.Timestamp("2025-02-01", tz="UTC")})
+    )
     with pytest.warns(JourneyWarning, match="1 survey respondents have no events"):
         result = experience_map(events, stages={"discover": "ad"}, survey=survey)
     assert result.to_frame()["nps_n"].tolist() == [1]
@@ -262,6 +305,7 @@ def test_the_median_interval_uses_the_published_order_statistics():
 
 # --- coverage -------------------------------------------------------------------------------------------
 
+
 def test_reach_and_stage_nps_intervals_cover_the_truth_by_simulation():
     # One log of 40,000 customers, each put at random in one of 250 groups whose six stages have touchpoints
     # of their own ("support@17"): the 1,500 stages are 1,500 replicates in one call. A customer reaches a
@@ -272,8 +316,9 @@ def test_reach_and_stage_nps_intervals_cover_the_truth_by_simulation():
     group = np.random.default_rng(8).integers(0, groups, events["user_id"].nunique())
     codes = events["user_id"].str[1:].astype(int).to_numpy()
     events["event"] = events["event"] + "@" + group[codes].astype(str)
-    stages = {f"{name}@{g}": [f"{t}@{g}" for t in touchpoints] for g in range(groups)
-              for name, touchpoints in STAGES.items()}
+    stages = {
+        f"{name}@{g}": [f"{t}@{g}" for t in touchpoints] for g in range(groups) for name, touchpoints in STAGES.items()
+    }
     table = experience_map(events, stages=stages, survey=survey).to_frame()
     reach, nps = np.tile(true_reach() / groups, groups), np.tile(true_nps(), groups)
     covered = (table["reach_ci_low"] <= reach) & (reach <= table["reach_ci_high"])
@@ -286,16 +331,27 @@ def test_reach_and_stage_nps_intervals_cover_the_truth_by_simulation():
 
 # --- arguments ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("stages, error, message", [
-    ({"discover": ["ad", "serch"]}, UnknownEventError, r"event 'serch' \(stages\['discover'\]='serch'\).*Did you mean 'search'"),
-    ({"discover": ["ad", "product"], "consider": ["product"]}, JourneyError,
-     "touchpoint 'product' is in two stages, 'discover' and 'consider'"),
-    ({"discover": []}, JourneyError, "stage 'discover' has no touchpoints"),
-    ({}, JourneyError, "not an empty mapping"),
-    (["ad", "product"], JourneyError, "maps each stage name, in order, to its touchpoints"),
-    ({"discover": 3.5}, JourneyError, "give its touchpoints as a name or a list of names"),
-    ({" ": ["ad"]}, JourneyError, "non-blank"),
-])
+
+@pytest.mark.parametrize(
+    "stages, error, message",
+    [
+        (
+            {"discover": ["ad", "serch"]},
+            UnknownEventError,
+            r"event 'serch' \(stages\['discover'\]='serch'\).*Did you mean 'search'",
+        ),
+        (
+            {"discover": ["ad", "product"], "consider": ["product"]},
+            JourneyError,
+            "touchpoint 'product' is in two stages, 'discover' and 'consider'",
+        ),
+        ({"discover": []}, JourneyError, "stage 'discover' has no touchpoints"),
+        ({}, JourneyError, "not an empty mapping"),
+        (["ad", "product"], JourneyError, "maps each stage name, in order, to its touchpoints"),
+        ({"discover": 3.5}, JourneyError, "give its touchpoints as a name or a list of names"),
+        ({" ": ["ad"]}, JourneyError, "non-blank"),
+    ],
+)
 def test_stages_are_checked_before_any_work(stages, error, message):
     with pytest.raises(error, match=message):
         experience_map(paths_log(HAND), stages=stages)
@@ -329,14 +385,20 @@ def test_the_result_follows_the_protocol(shop):
 
 # --- the swimlane picture ---------------------------------------------------------------------------------
 
+
 def test_the_swimlane_picture_has_its_columns_lanes_band_and_pain(shop):
     _, _, result = shop
     fig, ax = plt.subplots(figsize=(14, 7))
     assert result.plot(ax=ax) is ax
     assert ax.get_title().startswith("Customer journey map: 3,000 customers")
     assert [t.get_text() for t in ax.get_xticklabels()] == NAMES
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["Reach and progression", "Main touchpoints",
-                                                           "Time in stage", "Emotion (NPS)", "Pain points"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "Reach and progression",
+        "Main touchpoints",
+        "Time in stage",
+        "Emotion (NPS)",
+        "Pain points",
+    ]
     bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
     assert len(bands) == 1 and "95% interval" in bands[0].get_label()
     curve = [line for line in ax.get_lines() if line.get_label().startswith("NPS of the answers")]

@@ -4,20 +4,27 @@ import json
 
 import networkx as nx
 import pytest
+from test_graph import log_of
 
 import journey
 from journey import END, START
 from journey.errors import JourneyError
 from journey.io import export
-from test_graph import log_of
 
 
 @pytest.fixture
 def graph():
-    return journey.journey_graph(log_of([
-        ("u1", "10:00:00", "home"), ("u1", "10:00:30", "Café <b>"), ("u1", "10:01:00", "buy"),
-        ("u2", "10:00:00", "home"),
-    ]), goal="buy")
+    return journey.journey_graph(
+        log_of(
+            [
+                ("u1", "10:00:00", "home"),
+                ("u1", "10:00:30", "Café <b>"),
+                ("u1", "10:01:00", "buy"),
+                ("u2", "10:00:00", "home"),
+            ]
+        ),
+        goal="buy",
+    )
 
 
 def test_to_frames_holds_every_node_and_edge_with_its_attributes(graph):
@@ -30,9 +37,15 @@ def test_to_frames_holds_every_node_and_edge_with_its_attributes(graph):
     assert edges["count"].is_monotonic_decreasing
 
 
-@pytest.mark.parametrize("writer, reader", [(journey.write_graphml, nx.read_graphml),
-                                            (journey.write_gexf, nx.read_gexf)])
-def test_files_read_back_with_numeric_attributes(graph, tmp_path, writer, reader, ):
+@pytest.mark.parametrize(
+    "writer, reader", [(journey.write_graphml, nx.read_graphml), (journey.write_gexf, nx.read_gexf)]
+)
+def test_files_read_back_with_numeric_attributes(
+    graph,
+    tmp_path,
+    writer,
+    reader,
+):
     path = writer(graph, tmp_path / "g.out")
     back = reader(path)
     edge = back.edges["home", "Café <b>"]
@@ -63,8 +76,9 @@ def control_graph():
     return journey.journey_graph(log_of(rows), goal="buy\r")
 
 
-@pytest.mark.parametrize("writer, reader", [(journey.write_graphml, nx.read_graphml),
-                                            (journey.write_gexf, nx.read_gexf)])
+@pytest.mark.parametrize(
+    "writer, reader", [(journey.write_graphml, nx.read_graphml), (journey.write_gexf, nx.read_gexf)]
+)
 def test_control_characters_give_valid_xml_with_visible_names(control_graph, tmp_path, writer, reader):
     import xml.etree.ElementTree as ET
 
@@ -95,7 +109,8 @@ def test_a_lone_surrogate_is_escaped_in_node_link_json_and_read_back(graph, tmp_
     back = nx.node_link_graph(json.loads(path.read_text(encoding="utf-8")), edges="edges")
     assert set(back.nodes) == set(odd.nodes)
     assert export.xml_text("home\ud800") == "home\ufffd" and "home\ufffd" in nx.read_graphml(
-        journey.write_graphml(odd, tmp_path / "g.graphml"))
+        journey.write_graphml(odd, tmp_path / "g.graphml")
+    )
 
 
 def test_to_frames_refuses_a_lone_surrogate_naming_the_touchpoint(graph):

@@ -16,14 +16,23 @@ from journey.io.formats import ocel
 from journey.io.formats.read_report import report_of
 
 # One shop, written from the OCEL 2.0 metamodel: three orders, two items, one customer.
-EVENT_TYPES = {"place order": {"total": "float"}, "pick item": {}, "pay order": {"method": "string"},
-               "ship order": {"parcels": "integer", "express": "boolean"}}
+EVENT_TYPES = {
+    "place order": {"total": "float"},
+    "pick item": {},
+    "pay order": {"method": "string"},
+    "ship order": {"parcels": "integer", "express": "boolean"},
+}
 OBJECT_TYPES = {"order": {"status": "string"}, "item": {"weight": "float"}, "customer": {}}
 OBJECTS = [("o1", "order"), ("o2", "order"), ("o3", "order"), ("i1", "item"), ("i2", "item"), ("c1", "customer")]
 # (id, type, time, attributes, relationships)
 EVENTS = [
-    ("e1", "place order", "2025-01-01T10:00:00Z", {"total": 30.5},
-     [("o1", "placed"), ("i1", "contains"), ("i2", "contains"), ("c1", "by")]),
+    (
+        "e1",
+        "place order",
+        "2025-01-01T10:00:00Z",
+        {"total": 30.5},
+        [("o1", "placed"), ("i1", "contains"), ("i2", "contains"), ("c1", "by")],
+    ),
     ("e2", "place order", "2025-01-01T10:30:00Z", {"total": 12.0}, [("o2", "placed"), ("c1", "by")]),
     ("e3", "pick item", "2025-01-01T11:00:00Z", {}, [("i1", "picked")]),
     ("e4", "pay order", "2025-01-01T12:00:00Z", {"method": "card"}, [("o1", "paid"), ("o2", "paid"), ("c1", "by")]),
@@ -31,32 +40,60 @@ EVENTS = [
     ("e6", "place order", "2025-01-01T09:00:00Z", {"total": 5.0}, [("o3", "placed")]),
 ]
 # Dynamic object attributes: (object, name, time, value).
-CHANGES = [("o1", "status", "1970-01-01T00:00:00Z", "open"), ("o1", "status", "2025-01-01T12:00:00Z", "paid"),
-           ("o2", "status", "1970-01-01T00:00:00Z", "open"), ("i1", "weight", "1970-01-01T00:00:00Z", 1.5)]
+CHANGES = [
+    ("o1", "status", "1970-01-01T00:00:00Z", "open"),
+    ("o1", "status", "2025-01-01T12:00:00Z", "paid"),
+    ("o2", "status", "1970-01-01T00:00:00Z", "open"),
+    ("i1", "weight", "1970-01-01T00:00:00Z", 1.5),
+]
 O2O = [("o1", "c1", "ordered by")]
 
 # The same journeys, one row per order and event, as an analyst would write them by hand.
-TIDY_ORDERS = pd.DataFrame({
-    "user_id": ["o1", "o2", "o1", "o2", "o1", "o3"],
-    "timestamp": ["2025-01-01T10:00:00Z", "2025-01-01T10:30:00Z", "2025-01-01T12:00:00Z", "2025-01-01T12:00:00Z",
-                  "2025-01-01T13:00:00Z", "2025-01-01T09:00:00Z"],
-    "event": ["place order", "place order", "pay order", "pay order", "ship order", "place order"],
-})
+TIDY_ORDERS = pd.DataFrame(
+    {
+        "user_id": ["o1", "o2", "o1", "o2", "o1", "o3"],
+        "timestamp": [
+            "2025-01-01T10:00:00Z",
+            "2025-01-01T10:30:00Z",
+            "2025-01-01T12:00:00Z",
+            "2025-01-01T12:00:00Z",
+            "2025-01-01T13:00:00Z",
+            "2025-01-01T09:00:00Z",
+        ],
+        "event": ["place order", "place order", "pay order", "pay order", "ship order", "place order"],
+    }
+)
 
 
 def ocel_json(events=EVENTS):
     return {
-        "eventTypes": [{"name": n, "attributes": [{"name": a, "type": t} for a, t in attrs.items()]}
-                       for n, attrs in EVENT_TYPES.items()],
-        "objectTypes": [{"name": n, "attributes": [{"name": a, "type": t} for a, t in attrs.items()]}
-                        for n, attrs in OBJECT_TYPES.items()],
-        "events": [{"id": i, "type": k, "time": t, "attributes": [{"name": a, "value": v} for a, v in attrs.items()],
-                    "relationships": [{"objectId": o, "qualifier": q} for o, q in rels]}
-                   for i, k, t, attrs, rels in events],
-        "objects": [{"id": o, "type": k,
-                     "attributes": [{"name": n, "time": t, "value": v} for oo, n, t, v in CHANGES if oo == o],
-                     "relationships": [{"objectId": b, "qualifier": q} for a, b, q in O2O if a == o]}
-                    for o, k in OBJECTS],
+        "eventTypes": [
+            {"name": n, "attributes": [{"name": a, "type": t} for a, t in attrs.items()]}
+            for n, attrs in EVENT_TYPES.items()
+        ],
+        "objectTypes": [
+            {"name": n, "attributes": [{"name": a, "type": t} for a, t in attrs.items()]}
+            for n, attrs in OBJECT_TYPES.items()
+        ],
+        "events": [
+            {
+                "id": i,
+                "type": k,
+                "time": t,
+                "attributes": [{"name": a, "value": v} for a, v in attrs.items()],
+                "relationships": [{"objectId": o, "qualifier": q} for o, q in rels],
+            }
+            for i, k, t, attrs, rels in events
+        ],
+        "objects": [
+            {
+                "id": o,
+                "type": k,
+                "attributes": [{"name": n, "time": t, "value": v} for oo, n, t, v in CHANGES if oo == o],
+                "relationships": [{"objectId": b, "qualifier": q} for a, b, q in O2O if a == o],
+            }
+            for o, k in OBJECTS
+        ],
     }
 
 
@@ -66,27 +103,41 @@ def _xml_value(value):
 
 def ocel_xml(events=EVENTS):
     def declare(kind, types):
-        return "".join(f"<{kind} name={quoteattr(n)}><attributes>"
-                       + "".join(f"<attribute name={quoteattr(a)} type={quoteattr(t)}/>" for a, t in attrs.items())
-                       + f"</attributes></{kind}>" for n, attrs in types.items())
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<log>",
-             f"<event-types>{declare('event-type', EVENT_TYPES)}</event-types>",
-             f"<object-types>{declare('object-type', OBJECT_TYPES)}</object-types>", "<events>"]
+        return "".join(
+            f"<{kind} name={quoteattr(n)}><attributes>"
+            + "".join(f"<attribute name={quoteattr(a)} type={quoteattr(t)}/>" for a, t in attrs.items())
+            + f"</attributes></{kind}>"
+            for n, attrs in types.items()
+        )
+
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        "<log>",
+        f"<event-types>{declare('event-type', EVENT_TYPES)}</event-types>",
+        f"<object-types>{declare('object-type', OBJECT_TYPES)}</object-types>",
+        "<events>",
+    ]
     for i, k, t, attrs, rels in events:
-        lines.append(f"<event id={quoteattr(i)} type={quoteattr(k)} time={quoteattr(t)}><attributes>"
-                     + "".join(f"<attribute name={quoteattr(a)}>{_xml_value(v)}</attribute>" for a, v in attrs.items())
-                     + "</attributes><objects>"
-                     + "".join(f"<relationship object-id={quoteattr(o)} qualifier={quoteattr(q)}/>" for o, q in rels)
-                     + "</objects></event>")
+        lines.append(
+            f"<event id={quoteattr(i)} type={quoteattr(k)} time={quoteattr(t)}><attributes>"
+            + "".join(f"<attribute name={quoteattr(a)}>{_xml_value(v)}</attribute>" for a, v in attrs.items())
+            + "</attributes><objects>"
+            + "".join(f"<relationship object-id={quoteattr(o)} qualifier={quoteattr(q)}/>" for o, q in rels)
+            + "</objects></event>"
+        )
     lines.append("</events><objects>")
     for o, k in OBJECTS:
-        lines.append(f"<object id={quoteattr(o)} type={quoteattr(k)}><attributes>"
-                     + "".join(f"<attribute name={quoteattr(n)} time={quoteattr(t)}>{v}</attribute>"
-                               for oo, n, t, v in CHANGES if oo == o)
-                     + "</attributes><objects>"
-                     + "".join(f"<relationship object-id={quoteattr(b)} qualifier={quoteattr(q)}/>"
-                               for a, b, q in O2O if a == o)
-                     + "</objects></object>")
+        lines.append(
+            f"<object id={quoteattr(o)} type={quoteattr(k)}><attributes>"
+            + "".join(
+                f"<attribute name={quoteattr(n)} time={quoteattr(t)}>{v}</attribute>"
+                for oo, n, t, v in CHANGES
+                if oo == o
+            )
+            + "</attributes><objects>"
+            + "".join(f"<relationship object-id={quoteattr(b)} qualifier={quoteattr(q)}/>" for a, b, q in O2O if a == o)
+            + "</objects></object>"
+        )
     lines.append("</objects></log>")
     return "\n".join(lines)
 
@@ -116,15 +167,18 @@ def ocel_sqlite(path, events=EVENTS):
         names = list(EVENT_TYPES[k])
         values = [attrs.get(n) for n in names]
         marks = ", ".join("?" * (2 + len(names)))
-        db.execute(f'insert into "event_{k.title().replace(" ", "")}" values ({marks})',
-                   (i, t.replace("T", " ").rstrip("Z"), *values))
+        db.execute(
+            f'insert into "event_{k.title().replace(" ", "")}" values ({marks})',
+            (i, t.replace("T", " ").rstrip("Z"), *values),
+        )
         db.executemany("insert into event_object values (?, ?, ?)", [(i, o, q) for o, q in rels])
     for o, k in OBJECTS:
         db.execute("insert into object values (?, ?)", (o, k))
         mine = [c for c in CHANGES if c[0] == o]
         for n, (_, name, t, v) in enumerate(mine):
-            row = [o, t.replace("T", " ").rstrip("Z"), None if n == 0 else name] + [v if a == name else None
-                                                                                   for a in OBJECT_TYPES[k]]
+            row = [o, t.replace("T", " ").rstrip("Z"), None if n == 0 else name] + [
+                v if a == name else None for a in OBJECT_TYPES[k]
+            ]
             db.execute(f'insert into "object_{k.title()}" values ({", ".join("?" * len(row))})', row)
     db.executemany("insert into object_object values (?, ?, ?)", O2O)
     db.commit()
@@ -156,14 +210,23 @@ def edges(log):
 
 # --- flattening -------------------------------------------------------------------------------------
 
+
 def test_flattened_on_orders_the_log_gives_the_journeys_of_its_tidy_equivalent(shop):
-    with pytest.warns(journey.JourneyWarning, match=r"1 events related to several 'order' objects were repeated "
-                                                    r"once per object \(\+1 rows\), 1 events related to no 'order'"):
+    with pytest.warns(
+        journey.JourneyWarning,
+        match=r"1 events related to several 'order' objects were repeated "
+        r"once per object \(\+1 rows\), 1 events related to no 'order'",
+    ):
         log = journey.read_events(shop, format="ocel", object_type="order")
     pd.testing.assert_frame_equal(edges(log), edges(journey.read_events(TIDY_ORDERS)))
     assert log.frame[["user", "event"]].values.tolist() == [
-        ["o1", "place order"], ["o1", "pay order"], ["o1", "ship order"], ["o2", "place order"], ["o2", "pay order"],
-        ["o3", "place order"]]
+        ["o1", "place order"],
+        ["o1", "pay order"],
+        ["o1", "ship order"],
+        ["o2", "place order"],
+        ["o2", "pay order"],
+        ["o3", "place order"],
+    ]
 
 
 def test_the_report_counts_the_events_repeated_and_left_out_by_the_flattening(shop):
@@ -206,9 +269,13 @@ def test_the_same_event_and_object_listed_twice_make_one_row_with_both_qualifier
 
 # --- object_type ----------------------------------------------------------------------------------
 
+
 def test_object_type_is_required_and_the_error_lists_the_types(shop):
-    with pytest.raises(JourneyError, match=r"object_type='order'.*'order' \(3 objects\), 'item' \(2 objects\), "
-                                           r"'customer' \(1 objects\)"):
+    with pytest.raises(
+        JourneyError,
+        match=r"object_type='order'.*'order' \(3 objects\), 'item' \(2 objects\), "
+        r"'customer' \(1 objects\)",
+    ):
         journey.read_events(shop, format="ocel")
 
 
@@ -218,6 +285,7 @@ def test_an_unknown_object_type_is_refused_with_a_suggestion(shop):
 
 
 # --- bad input ------------------------------------------------------------------------------------
+
 
 def test_malformed_json_names_the_line_and_column(tmp_path):
     path = tmp_path / "bad.json"
@@ -237,8 +305,9 @@ def test_a_json_event_without_its_id_is_named_by_its_place(tmp_path):
 
 def test_an_xml_element_without_a_required_attribute_names_its_line(tmp_path):
     path = tmp_path / "log.xml"
-    path.write_text(ocel_xml().replace('<relationship object-id="o2" qualifier="placed"/>',
-                                       '<relationship qualifier="placed"/>'))
+    path.write_text(
+        ocel_xml().replace('<relationship object-id="o2" qualifier="placed"/>', '<relationship qualifier="placed"/>')
+    )
     with pytest.raises(JourneyError, match=r"log\.xml, line 7: <relationship> without its 'object-id' attribute"):
         ocel.read(path, object_type="order")
     path.write_text(ocel_xml().replace("</events>", "</event>", 1))
@@ -266,13 +335,16 @@ def test_a_bad_time_or_attribute_raises_naming_the_event(tmp_path):
 
 
 def test_lenient_mode_drops_the_rows_of_bad_events_and_lists_them_with_their_lines(tmp_path):
-    events = [EVENTS[0][:2] + ("soon",) + EVENTS[0][3:]] + EVENTS[1:3] + [EVENTS[3][:1] + ("REMOVED",) + EVENTS[3][2:]] \
+    events = (
+        [EVENTS[0][:2] + ("soon",) + EVENTS[0][3:]]
+        + EVENTS[1:3]
+        + [EVENTS[3][:1] + ("REMOVED",) + EVENTS[3][2:]]
         + EVENTS[4:]
+    )
     path = write_shop(tmp_path, "xml", events)
     path.write_text(path.read_text().replace(' type="REMOVED"', ""))
     with pytest.warns(journey.JourneyWarning):
         log = journey.read_events(path, format="ocel", object_type="order", on_invalid="drop")
-    assert log.dropped[["row", "line", "column"]].values.tolist() == [
-        [0, 6, "time"], [2, 9, "type"], [3, 9, "type"]]
+    assert log.dropped[["row", "line", "column"]].values.tolist() == [[0, 6, "time"], [2, 9, "type"], [3, 9, "type"]]
     assert log.dropped["value"].iloc[0] == "soon"
     assert log.n_events == 3

@@ -25,17 +25,44 @@ if IN_CI and importlib.util.find_spec("sqlalchemy") is None:  # CI installs the 
 sa = pytest.importorskip("sqlalchemy", reason="the SQL reader needs the sql extra (SQLAlchemy 2)")
 
 # Twelve events of four users, with the tie and the offsets the tidy reader must handle.
-TIDY = pd.DataFrame({
-    "user_id": ["u1", "u1", "u1", "u2", "u2", "u3", "u3", "u3", "u4", "u4", "u1", "u2"],
-    "timestamp": pd.to_datetime([
-        "2025-02-01T09:00:00Z", "2025-02-01T09:05:00Z", "2025-02-01T09:05:00Z", "2025-02-01T10:00:00Z",
-        "2025-02-01T10:10:00.123456Z", "2025-02-02T08:00:00Z", "2025-02-02T08:01:00Z", "2025-02-02T08:30:00Z",
-        "2025-02-03T12:00:00Z", "2025-02-03T12:00:01Z", "2025-02-04T09:00:00Z", "2025-02-04T09:30:00Z"],
-        format="ISO8601", utc=True),
-    "event": ["home", "search", "product", "home", "product", "home", "search", "cart", "home", "cart",
-              "purchase", "purchase"],
-    "amount": [None, None, 19.5, None, 5.0, None, None, 7.25, None, 3.0, 19.5, 5.0],
-})
+TIDY = pd.DataFrame(
+    {
+        "user_id": ["u1", "u1", "u1", "u2", "u2", "u3", "u3", "u3", "u4", "u4", "u1", "u2"],
+        "timestamp": pd.to_datetime(
+            [
+                "2025-02-01T09:00:00Z",
+                "2025-02-01T09:05:00Z",
+                "2025-02-01T09:05:00Z",
+                "2025-02-01T10:00:00Z",
+                "2025-02-01T10:10:00.123456Z",
+                "2025-02-02T08:00:00Z",
+                "2025-02-02T08:01:00Z",
+                "2025-02-02T08:30:00Z",
+                "2025-02-03T12:00:00Z",
+                "2025-02-03T12:00:01Z",
+                "2025-02-04T09:00:00Z",
+                "2025-02-04T09:30:00Z",
+            ],
+            format="ISO8601",
+            utc=True,
+        ),
+        "event": [
+            "home",
+            "search",
+            "product",
+            "home",
+            "product",
+            "home",
+            "search",
+            "cart",
+            "home",
+            "cart",
+            "purchase",
+            "purchase",
+        ],
+        "amount": [None, None, 19.5, None, 5.0, None, None, 7.25, None, 3.0, 19.5, 5.0],
+    }
+)
 
 
 def edges(log):
@@ -47,14 +74,23 @@ def load(engine, frame=TIDY, name="events"):
     with engine.begin() as connection:
         connection.exec_driver_sql(f"drop table if exists {name}")
         stamp = "timestamptz" if engine.dialect.name in ("postgresql", "duckdb") else "text"
-        connection.exec_driver_sql(f"create table {name} (user_id text, timestamp {stamp}, event text, "
-                                   f"amount numeric(10, 2))")
-        rows = [dict(user_id=r.user_id, timestamp=r.timestamp.isoformat() if stamp == "text" else r.timestamp,
-                     event=r.event, amount=None if pd.isna(r.amount) else r.amount) for r in frame.itertuples()]
+        connection.exec_driver_sql(
+            f"create table {name} (user_id text, timestamp {stamp}, event text, amount numeric(10, 2))"
+        )
+        rows = [
+            {
+                "user_id": r.user_id,
+                "timestamp": r.timestamp.isoformat() if stamp == "text" else r.timestamp,
+                "event": r.event,
+                "amount": None if pd.isna(r.amount) else r.amount,
+            }
+            for r in frame.itertuples()
+        ]
         connection.execute(sa.text(f"insert into {name} values (:user_id, :timestamp, :event, :amount)"), rows)
 
 
 # --- the databases ----------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def sqlite_url(tmp_path):
@@ -85,8 +121,11 @@ def _unavailable(reason):
 def _postgres_binaries():
     found = shutil.which("pg_ctl")
     candidates = [Path(found).resolve().parent] if found else []
-    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name)
-                         if p.parent.name.isdigit() else 0, reverse=True)
+    candidates += sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+        reverse=True,
+    )
     return next((d for d in candidates if (d / "initdb").is_file() and (d / "pg_ctl").is_file()), None)
 
 
@@ -124,11 +163,22 @@ def postgres_url():
             return f"{' '.join(command[:1])} failed: {done.stderr.strip() or done.stdout.strip()} {log[-2000:]}"
         return None
 
-    failure = run([str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                   "--no-locale"])
-    failure = failure or run(pg_ctl + ["-l", str(root / "server.log"), "-w", "-t", "60", "-o",
-                                       f"-p {port} -h 127.0.0.1 -k {root} -c fsync=off -c full_page_writes=off",
-                                       "start"])
+    failure = run(
+        [str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"]
+    )
+    failure = failure or run(
+        pg_ctl
+        + [
+            "-l",
+            str(root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {port} -h 127.0.0.1 -k {root} -c fsync=off -c full_page_writes=off",
+            "start",
+        ]
+    )
     if failure:
         shutil.rmtree(root, ignore_errors=True)
         _unavailable(f"the PostgreSQL server did not start: {failure}")
@@ -145,11 +195,13 @@ def postgres_url():
 
 @pytest.fixture(params=["sqlite", "duckdb", "postgresql"])
 def database_url(request):
-    return request.getfixturevalue({"sqlite": "sqlite_url", "duckdb": "duckdb_url",
-                                    "postgresql": "postgres_url"}[request.param])
+    return request.getfixturevalue(
+        {"sqlite": "sqlite_url", "duckdb": "duckdb_url", "postgresql": "postgres_url"}[request.param]
+    )
 
 
 # --- every database: the tidy table's journeys ------------------------------------------------------
+
 
 def test_a_table_gives_the_journeys_of_the_same_events_as_a_dataframe(database_url):
     log = journey.read_events(database_url, table="events")
@@ -160,9 +212,14 @@ def test_a_table_gives_the_journeys_of_the_same_events_as_a_dataframe(database_u
 
 def test_a_query_is_read_in_chunks_with_progress_and_validated_on_the_columns_it_returns(database_url):
     seen = []
-    log = journey.read_events(database_url, query="select user_id as customer, timestamp as at, event, amount "
-                                                  "from events where event <> 'home'",
-                              user="customer", time="at", chunksize=3, progress=seen.append)
+    log = journey.read_events(
+        database_url,
+        query="select user_id as customer, timestamp as at, event, amount from events where event <> 'home'",
+        user="customer",
+        time="at",
+        chunksize=3,
+        progress=seen.append,
+    )
     assert seen == [3, 6, 8] and log.n_events == 8
     assert log.input_names["user"] == "customer"
     assert sorted(log.frame["amount"].dropna().astype(float).tolist()) == [3.0, 5.0, 5.0, 7.25, 19.5, 19.5]
@@ -181,8 +238,11 @@ def test_a_failing_query_is_a_source_error_quoting_the_query(database_url):
 
 
 def test_an_unknown_table_lists_the_tables(database_url):
-    with pytest.raises(SourceError, match=r"table='event' is not a table of the database; tables: 'events'\. "
-                                          r"Did you mean 'events'\?"):
+    with pytest.raises(
+        SourceError,
+        match=r"table='event' is not a table of the database; tables: 'events'\. "
+        r"Did you mean 'events'\?",
+    ):
         journey.read_events(database_url, table="event")
 
 
@@ -192,6 +252,7 @@ def test_an_empty_result_is_an_empty_log_naming_the_columns(database_url):
 
 
 # --- engines, connections, options --------------------------------------------------------------------
+
 
 def test_an_engine_or_an_open_connection_is_accepted_and_a_connection_stays_open(sqlite_url):
     engine = sa.create_engine(sqlite_url)
@@ -243,15 +304,21 @@ def test_a_long_read_shows_its_progress_on_standard_error(sqlite_url, capsys):
 
 # --- PostgreSQL's own SQL ------------------------------------------------------------------------------
 
+
 def test_postgres_sql_is_sent_as_written_and_naive_timestamps_read_in_tz(postgres_url):
-    query = ("select user_id, (timestamp at time zone 'Europe/Paris')::timestamp as local_time, event, "
-             "'100%' as share from events")
+    query = (
+        "select user_id, (timestamp at time zone 'Europe/Paris')::timestamp as local_time, event, "
+        "'100%' as share from events"
+    )
     log = journey.read_events(postgres_url, query=query, time="local_time", tz="Europe/Paris", chunksize=4)
     assert log.frame["time"].tolist() == journey.read_events(TIDY).frame["time"].tolist()
     assert set(log.frame["share"]) == {"100%"}
 
 
 def test_postgres_errors_are_the_servers_own_words(postgres_url):
-    with pytest.raises(SourceError, match=r"postgresql\+psycopg://postgres@127\.0\.0\.1:\d+/postgres: the query "
-                                          r"failed: 'select missing from events' \(column \"missing\" does not exist"):
+    with pytest.raises(
+        SourceError,
+        match=r"postgresql\+psycopg://postgres@127\.0\.0\.1:\d+/postgres: the query "
+        r"failed: 'select missing from events' \(column \"missing\" does not exist",
+    ):
         journey.read_events(postgres_url, query="select missing from events")

@@ -15,12 +15,20 @@ from journey.io.formats.read_report import report_of
 from journey.io.formats.xes import write_xes  # journey.write_xes once exported
 
 # The tidy equivalent of every fixture below: three cases, one with a repeated step.
-TIDY = pd.DataFrame({
-    "user_id": ["c1", "c1", "c1", "c2", "c2", "c3"],
-    "timestamp": ["2025-03-01T09:00:00.000Z", "2025-03-01T09:05:00.250Z", "2025-03-01T09:07:00.000Z",
-                  "2025-03-02T10:00:00.000Z", "2025-03-02T10:30:00.000Z", "2025-03-03T08:00:00.000Z"],
-    "event": ["register", "check", "check", "register", "approve", "register"],
-})
+TIDY = pd.DataFrame(
+    {
+        "user_id": ["c1", "c1", "c1", "c2", "c2", "c3"],
+        "timestamp": [
+            "2025-03-01T09:00:00.000Z",
+            "2025-03-01T09:05:00.250Z",
+            "2025-03-01T09:07:00.000Z",
+            "2025-03-02T10:00:00.000Z",
+            "2025-03-02T10:30:00.000Z",
+            "2025-03-03T08:00:00.000Z",
+        ],
+        "event": ["register", "check", "check", "register", "approve", "register"],
+    }
+)
 
 
 def attribute(tag, key, value):
@@ -29,16 +37,23 @@ def attribute(tag, key, value):
 
 def xes_document(frame=TIDY, header="", event_extra=None, trace_extra=None, prefix="concept"):
     """An XES file written by hand from the standard's schema (not by journey): one trace per user."""
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<log xes.version="1849-2016" xes.features="nested-attributes" xmlns="http://www.xes-standard.org/">',
-             f'<extension name="Concept" prefix="{prefix}" uri="http://www.xes-standard.org/concept.xesext"/>',
-             '<extension name="Time" prefix="time" uri="http://www.xes-standard.org/time.xesext"/>', header]
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<log xes.version="1849-2016" xes.features="nested-attributes" xmlns="http://www.xes-standard.org/">',
+        f'<extension name="Concept" prefix="{prefix}" uri="http://www.xes-standard.org/concept.xesext"/>',
+        '<extension name="Time" prefix="time" uri="http://www.xes-standard.org/time.xesext"/>',
+        header,
+    ]
     for user, rows in frame.groupby("user_id", sort=False):
         parts.append(f"<trace>{attribute('string', f'{prefix}:name', user)}{(trace_extra or {}).get(user, '')}")
         for i, row in rows.iterrows():
-            parts.append("<event>" + attribute("string", f"{prefix}:name", row["event"])
-                         + attribute("date", "time:timestamp", row["timestamp"])
-                         + (event_extra or {}).get(i, "") + "</event>")
+            parts.append(
+                "<event>"
+                + attribute("string", f"{prefix}:name", row["event"])
+                + attribute("date", "time:timestamp", row["timestamp"])
+                + (event_extra or {}).get(i, "")
+                + "</event>"
+            )
         parts.append("</trace>")
     parts.append("</log>")
     return "\n".join(parts)
@@ -54,6 +69,7 @@ def write(tmp_path):
         else:
             path.write_text(text, encoding="utf-8")
         return path
+
     return write
 
 
@@ -62,6 +78,7 @@ def edges(log):
 
 
 # --- the same journeys as the tidy table ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["log.xes", "log.xes.gz"])
 def test_an_xes_file_gives_the_journey_graph_of_its_tidy_equivalent(write, name):
@@ -72,16 +89,35 @@ def test_an_xes_file_gives_the_journey_graph_of_its_tidy_equivalent(write, name)
 
 
 def test_typed_trace_and_event_attributes_become_columns_of_their_type(write):
-    extra = {0: attribute("int", "cost", 12) + attribute("float", "share", 0.25) + attribute("boolean", "ok", "true")
-             + attribute("id", "ref", "A-1") + attribute("date", "due", "2025-04-01T00:00:00+02:00")
-             + attribute("string", "org:resource", "Ann") + attribute("string", "lifecycle:transition", "complete")}
-    extra.update({i: attribute("int", "cost", i) + attribute("float", "share", 1) + attribute("boolean", "ok", "false")
-                  + attribute("id", "ref", f"B-{i}") + attribute("date", "due", "2025-04-02T00:00:00Z")
-                  + attribute("string", "org:resource", "Bob") + attribute("string", "lifecycle:transition", "start")
-                  for i in range(1, 6)})
-    frame = xes.read(write(xes_document(event_extra=extra,
-                                        trace_extra={"c1": attribute("string", "segment", "vip"),
-                                                     "c2": attribute("string", "segment", "new")})))
+    extra = {
+        0: attribute("int", "cost", 12)
+        + attribute("float", "share", 0.25)
+        + attribute("boolean", "ok", "true")
+        + attribute("id", "ref", "A-1")
+        + attribute("date", "due", "2025-04-01T00:00:00+02:00")
+        + attribute("string", "org:resource", "Ann")
+        + attribute("string", "lifecycle:transition", "complete")
+    }
+    extra.update(
+        {
+            i: attribute("int", "cost", i)
+            + attribute("float", "share", 1)
+            + attribute("boolean", "ok", "false")
+            + attribute("id", "ref", f"B-{i}")
+            + attribute("date", "due", "2025-04-02T00:00:00Z")
+            + attribute("string", "org:resource", "Bob")
+            + attribute("string", "lifecycle:transition", "start")
+            for i in range(1, 6)
+        }
+    )
+    frame = xes.read(
+        write(
+            xes_document(
+                event_extra=extra,
+                trace_extra={"c1": attribute("string", "segment", "vip"), "c2": attribute("string", "segment", "new")},
+            )
+        )
+    )
     assert frame["cost"].tolist() == [12, 1, 2, 3, 4, 5] and frame["cost"].dtype == np.int64
     assert frame["share"].dtype == np.float64 and frame["ok"].tolist() == [True] + [False] * 5
     assert frame["ref"].iloc[0] == "A-1" and frame["org:resource"].iloc[0] == "Ann"
@@ -92,8 +128,10 @@ def test_typed_trace_and_event_attributes_become_columns_of_their_type(write):
 
 
 def test_nested_attributes_are_dotted_columns_and_lists_are_tuples(write):
-    nested = ('<float key="cost:total" value="10.5"><string key="currency" value="EUR"/></float>'
-              '<list key="items"><values><string key="item" value="pen"/><int key="item" value="2"/></values></list>')
+    nested = (
+        '<float key="cost:total" value="10.5"><string key="currency" value="EUR"/></float>'
+        '<list key="items"><values><string key="item" value="pen"/><int key="item" value="2"/></values></list>'
+    )
     frame = xes.read(write(xes_document(event_extra={0: nested})))
     assert frame["cost:total"].iloc[0] == 10.5 and frame["cost:total.currency"].iloc[0] == "EUR"
     assert frame["items"].iloc[0] == ("pen", 2) and pd.isna(frame["items"].iloc[1])
@@ -106,11 +144,13 @@ def test_a_standard_extension_under_another_prefix_is_read_under_its_standard_pr
 
 
 def test_globals_fill_missing_attributes_but_never_invent_a_name_or_a_time(write):
-    header = ('<global scope="event"><string key="lifecycle:transition" value="complete"/>'
-              '<string key="concept:name" value="__INVALID__"/>'
-              '<date key="time:timestamp" value="1970-01-01T00:00:00Z"/></global>'
-              '<global scope="trace"><string key="concept:name" value="__INVALID__"/>'
-              '<string key="channel" value="web"/></global>')
+    header = (
+        '<global scope="event"><string key="lifecycle:transition" value="complete"/>'
+        '<string key="concept:name" value="__INVALID__"/>'
+        '<date key="time:timestamp" value="1970-01-01T00:00:00Z"/></global>'
+        '<global scope="trace"><string key="concept:name" value="__INVALID__"/>'
+        '<string key="channel" value="web"/></global>'
+    )
     extra = {0: attribute("string", "lifecycle:transition", "start")}
     frame = xes.read(write(xes_document(header=header, event_extra=extra)))
     assert frame["lifecycle:transition"].tolist() == ["start"] + ["complete"] * 5
@@ -127,7 +167,8 @@ def test_a_classifier_of_the_file_names_the_events(write):
     assert log.frame["event"].tolist()[:2] == ["register+complete", "check+start"]
     assert log.frame["concept:name"].tolist()[:2] == ["register", "check"]
     assert report_of(xes.read(path)).details["classifiers"] == {
-        "Activity and transition": ["concept:name", "lifecycle:transition"]}
+        "Activity and transition": ["concept:name", "lifecycle:transition"]
+    }
     with pytest.raises(JourneyError, match=r"classifier='Resource'.*'Activity and transition'"):
         xes.read(path, classifier="Resource")
 
@@ -147,6 +188,7 @@ def test_user_time_and_event_may_name_other_columns_of_the_reader(write):
 
 
 # --- bad input: file, line and field named ------------------------------------------------------------
+
 
 def test_malformed_xml_names_the_file_line_and_column(write):
     text = xes_document().replace("<event>", "<event", 1)
@@ -181,7 +223,9 @@ def test_missing_names_and_times_name_the_line_of_the_element(write):
     with pytest.raises(JourneyError, match=r"line 13: an <event> without time:timestamp"):
         xes.read(write(no_time))
     bad_time = xes_document().replace(TIDY["timestamp"][5], "tomorrow")
-    with pytest.raises(JourneyError, match=r"line 16: <date key='time:timestamp' value='tomorrow'>: not an xs:dateTime"):
+    with pytest.raises(
+        JourneyError, match=r"line 16: <date key='time:timestamp' value='tomorrow'>: not an xs:dateTime"
+    ):
         xes.read(write(bad_time))
     naive = xes_document().replace(TIDY["timestamp"][5], "2025-03-03T08:00:00")
     with pytest.raises(MixedTimezoneError, match=r"line 16 of .*log\.xes is the first"):
@@ -189,28 +233,37 @@ def test_missing_names_and_times_name_the_line_of_the_element(write):
 
 
 def test_lenient_mode_drops_bad_events_and_lists_them_with_their_lines(write):
-    text = (xes_document(event_extra={3: attribute("int", "cost", "twelve")})
-            .replace(TIDY["timestamp"][5], "tomorrow")
-            .replace(attribute("string", "concept:name", "approve"), ""))
+    text = (
+        xes_document(event_extra={3: attribute("int", "cost", "twelve")})
+        .replace(TIDY["timestamp"][5], "tomorrow")
+        .replace(attribute("string", "concept:name", "approve"), "")
+    )
     with pytest.warns(journey.JourneyWarning, match="dropped 3 of 6 rows"):
         log = journey.read_events(write(text), format="xes", on_invalid="drop")
     assert log.n_events == 3
     dropped = log.dropped
     assert dropped[["row", "line", "column"]].values.tolist() == [
-        [3, 12, "cost"], [4, 13, "concept:name"], [5, 16, "time:timestamp"]]
+        [3, 12, "cost"],
+        [4, 13, "concept:name"],
+        [5, 16, "time:timestamp"],
+    ]
     assert dropped["value"].tolist()[::2] == ["twelve", "tomorrow"]  # as written in the file, listed once
 
 
 # --- writing ------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def rich_log():
     df = TIDY.assign(
         timestamp=pd.to_datetime(TIDY["timestamp"], format="ISO8601"),
-        amount=[1, 2, 3, 4, 5, 6], share=[0.5, np.nan, 1e-300, 2.0, np.inf, 3.25], ok=[True, False] * 3,
-        note=['tab\there', "line\nbreak & <tag>", 'quote "x"', "é ü 😀", None, "   spaced  "],
+        amount=[1, 2, 3, 4, 5, 6],
+        share=[0.5, np.nan, 1e-300, 2.0, np.inf, 3.25],
+        ok=[True, False] * 3,
+        note=["tab\there", "line\nbreak & <tag>", 'quote "x"', "é ü 😀", None, "   spaced  "],
         due=pd.to_datetime(["2025-04-01", None, "2025-04-02", None, None, "2025-04-03"], utc=True),
-        **{"case:segment": ["vip"] * 3 + ["new"] * 2 + [None]})
+        **{"case:segment": ["vip"] * 3 + ["new"] * 2 + [None]},
+    )
     return journey.read_events(df)
 
 
@@ -241,9 +294,11 @@ def test_written_xes_is_xml_that_elementtree_parses_as_the_standard_describes(ri
 
 
 def test_times_are_written_to_the_precision_the_log_holds(tmp_path):
-    for stamp, written in [("2025-01-01T10:00:00Z", "10:00:00.000+00:00"),
-                           ("2025-01-01T10:00:00.123456Z", "10:00:00.123456+00:00"),
-                           ("2025-01-01T10:00:00.123456789Z", "10:00:00.123456789+00:00")]:
+    for stamp, written in [
+        ("2025-01-01T10:00:00Z", "10:00:00.000+00:00"),
+        ("2025-01-01T10:00:00.123456Z", "10:00:00.123456+00:00"),
+        ("2025-01-01T10:00:00.123456789Z", "10:00:00.123456789+00:00"),
+    ]:
         log = journey.read_events(pd.DataFrame({"user_id": ["a"], "event": ["x"], "timestamp": [stamp]}))
         path = write_xes(log, tmp_path / "t.xes")
         assert written in path.read_text()
@@ -260,9 +315,16 @@ def test_control_characters_are_refused_naming_the_column_and_row(tmp_path):
 
 
 def test_an_event_outside_any_trace_has_no_case_and_is_named_by_its_line(write):
-    text = xes_document().replace("</log>", "<event>" + attribute("string", "concept:name", "stray")
-                                  + attribute("date", "time:timestamp", "2025-03-04T00:00:00Z") + "</event>\n</log>")
-    with pytest.raises(JourneyError, match=r"line 18 \(an <event>; 1 such events in all\): case:concept:name is missing"):
+    text = xes_document().replace(
+        "</log>",
+        "<event>"
+        + attribute("string", "concept:name", "stray")
+        + attribute("date", "time:timestamp", "2025-03-04T00:00:00Z")
+        + "</event>\n</log>",
+    )
+    with pytest.raises(
+        JourneyError, match=r"line 18 \(an <event>; 1 such events in all\): case:concept:name is missing"
+    ):
         xes.read(write(text))
     with pytest.warns(journey.JourneyWarning, match="dropped 1 of 7 rows"):
         log = journey.read_events(write(text), format="xes", on_invalid="drop")

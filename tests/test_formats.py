@@ -39,9 +39,15 @@ def edges(log, **options):
 
 def tidy(rows):
     """rows: (user, epoch microseconds, event) -> a tidy log."""
-    return journey.read_events(pd.DataFrame({"user_id": [r[0] for r in rows],
-                                             "timestamp": pd.to_datetime([r[1] for r in rows], unit="us", utc=True),
-                                             "event": [r[2] for r in rows]}))
+    return journey.read_events(
+        pd.DataFrame(
+            {
+                "user_id": [r[0] for r in rows],
+                "timestamp": pd.to_datetime([r[1] for r in rows], unit="us", utc=True),
+                "event": [r[2] for r in rows],
+            }
+        )
+    )
 
 
 def write_lines(path, records, compress=False):
@@ -53,69 +59,157 @@ def write_lines(path, records, compress=False):
 # ---------------------------------------------------------------------------------------------------
 # GA4 BigQuery export
 
+
 def param(key, value):
     """An event_params entry: the value in the typed field the export uses for its Python type."""
     field = {str: "string_value", int: "int_value", float: "double_value"}[type(value)]
     return {"key": key, "value": {field: value}}
 
 
-PARAM = pa.struct([("key", pa.string()), ("value", pa.struct([("string_value", pa.string()), ("int_value", pa.int64()),
-                                                                ("float_value", pa.float64()), ("double_value", pa.float64())]))])
-USER_PROPERTY = pa.struct([("key", pa.string()), ("value", pa.struct([
-    ("string_value", pa.string()), ("int_value", pa.int64()), ("float_value", pa.float64()),
-    ("double_value", pa.float64()), ("set_timestamp_micros", pa.int64())]))])
-GA4_SCHEMA = pa.schema([
-    ("event_date", pa.string()), ("event_timestamp", pa.int64()), ("event_name", pa.string()),
-    ("event_params", pa.list_(PARAM)), ("event_previous_timestamp", pa.int64()),
-    ("event_bundle_sequence_id", pa.int64()), ("user_id", pa.string()), ("user_pseudo_id", pa.string()),
-    ("user_properties", pa.list_(USER_PROPERTY)), ("user_first_touch_timestamp", pa.int64()),
-    ("device", pa.struct([("category", pa.string()), ("operating_system", pa.string()),
-                          ("web_info", pa.struct([("browser", pa.string()), ("hostname", pa.string())]))])),
-    ("geo", pa.struct([("country", pa.string()), ("city", pa.string())])),
-    ("traffic_source", pa.struct([("name", pa.string()), ("medium", pa.string()), ("source", pa.string())])),
-    ("stream_id", pa.string()), ("platform", pa.string()),
-    ("ecommerce", pa.struct([("transaction_id", pa.string()), ("purchase_revenue", pa.float64()),
-                             ("total_item_quantity", pa.int64())])),
-    ("items", pa.list_(pa.struct([("item_id", pa.string()), ("item_name", pa.string()), ("price", pa.float64()),
-                                  ("quantity", pa.int64())]))),
-    ("batch_event_index", pa.int64()), ("batch_page_id", pa.int64()), ("batch_ordering_id", pa.int64()),
-])
+PARAM = pa.struct(
+    [
+        ("key", pa.string()),
+        (
+            "value",
+            pa.struct(
+                [
+                    ("string_value", pa.string()),
+                    ("int_value", pa.int64()),
+                    ("float_value", pa.float64()),
+                    ("double_value", pa.float64()),
+                ]
+            ),
+        ),
+    ]
+)
+USER_PROPERTY = pa.struct(
+    [
+        ("key", pa.string()),
+        (
+            "value",
+            pa.struct(
+                [
+                    ("string_value", pa.string()),
+                    ("int_value", pa.int64()),
+                    ("float_value", pa.float64()),
+                    ("double_value", pa.float64()),
+                    ("set_timestamp_micros", pa.int64()),
+                ]
+            ),
+        ),
+    ]
+)
+GA4_SCHEMA = pa.schema(
+    [
+        ("event_date", pa.string()),
+        ("event_timestamp", pa.int64()),
+        ("event_name", pa.string()),
+        ("event_params", pa.list_(PARAM)),
+        ("event_previous_timestamp", pa.int64()),
+        ("event_bundle_sequence_id", pa.int64()),
+        ("user_id", pa.string()),
+        ("user_pseudo_id", pa.string()),
+        ("user_properties", pa.list_(USER_PROPERTY)),
+        ("user_first_touch_timestamp", pa.int64()),
+        (
+            "device",
+            pa.struct(
+                [
+                    ("category", pa.string()),
+                    ("operating_system", pa.string()),
+                    ("web_info", pa.struct([("browser", pa.string()), ("hostname", pa.string())])),
+                ]
+            ),
+        ),
+        ("geo", pa.struct([("country", pa.string()), ("city", pa.string())])),
+        ("traffic_source", pa.struct([("name", pa.string()), ("medium", pa.string()), ("source", pa.string())])),
+        ("stream_id", pa.string()),
+        ("platform", pa.string()),
+        (
+            "ecommerce",
+            pa.struct(
+                [
+                    ("transaction_id", pa.string()),
+                    ("purchase_revenue", pa.float64()),
+                    ("total_item_quantity", pa.int64()),
+                ]
+            ),
+        ),
+        (
+            "items",
+            pa.list_(
+                pa.struct(
+                    [
+                        ("item_id", pa.string()),
+                        ("item_name", pa.string()),
+                        ("price", pa.float64()),
+                        ("quantity", pa.int64()),
+                    ]
+                )
+            ),
+        ),
+        ("batch_event_index", pa.int64()),
+        ("batch_page_id", pa.int64()),
+        ("batch_ordering_id", pa.int64()),
+    ]
+)
 
 #: (pseudo id, logged-in id or None, seconds after T0, extra µs, event, ga_session_id, batch ordering, batch index)
 GA4_EVENTS = [
     ("p1", None, 0, 7, "session_start", 100, 1, 1),
-    ("p1", None, 0, 7, "page_view", 100, 1, 2),       # same microsecond as session_start: GA4 batch order
+    ("p1", None, 0, 7, "page_view", 100, 1, 2),  # same microsecond as session_start: GA4 batch order
     ("p1", None, 30, 1, "view_item", 100, 2, 1),
     ("p1", "ann", 60, 2, "login", 100, 3, 1),
     ("p1", "ann", 90, 3, "purchase", 100, 3, 2),
-    ("p1", "ann", 300, 4, "page_view", 200, 1, 1),    # a new ga_session_id only 3.5 minutes later
+    ("p1", "ann", 300, 4, "page_view", 200, 1, 1),  # a new ga_session_id only 3.5 minutes later
     ("p2", None, 10, 0, "session_start", 300, 1, 1),
     ("p2", None, 10, 0, "page_view", 300, 1, 2),
     ("p2", None, 10 + 3600, 5, "page_view", 300, 2, 1),  # the same ga_session_id an hour later
-    ("p3", "ann", 5000, 0, "page_view", 400, 1, 1),      # ann on a second device
+    ("p3", "ann", 5000, 0, "page_view", 400, 1, 1),  # ann on a second device
 ]
 
 
 def ga4_rows(events=GA4_EVENTS, shuffle=True):
     rows = []
     for i, (pseudo, user, sec, extra, name, session, ordering, index) in enumerate(events):
-        params = [param("ga_session_id", session), param("page_location", f"https://shop.example/{name}"),
-                  param("engagement_time_msec", 100 + i), param("value", 1.5 if i % 2 else 2)]
-        rows.append({
-            "event_date": "20250101", "event_timestamp": us(sec, extra), "event_name": name, "event_params": params,
-            "event_previous_timestamp": None, "event_bundle_sequence_id": i, "user_id": user, "user_pseudo_id": pseudo,
-            "user_properties": [{"key": "plan", "value": {"string_value": "pro", "set_timestamp_micros": us(0)}}],
-            "user_first_touch_timestamp": us(0),
-            "device": {"category": "mobile" if pseudo == "p1" else "desktop", "operating_system": "Android",
-                       "web_info": {"browser": "Chrome", "hostname": "shop.example"}},
-            "geo": {"country": "France", "city": "Lyon"},
-            "traffic_source": {"name": "(direct)", "medium": "(none)", "source": "(direct)"},
-            "stream_id": "123", "platform": "WEB",
-            "ecommerce": {"transaction_id": "T1", "purchase_revenue": 42.5, "total_item_quantity": 2}
-            if name == "purchase" else None,
-            "items": [{"item_id": "sku1", "item_name": "Mug", "price": 21.25, "quantity": 2}] if name == "purchase" else [],
-            "batch_event_index": index, "batch_page_id": 1, "batch_ordering_id": ordering,
-        })
+        params = [
+            param("ga_session_id", session),
+            param("page_location", f"https://shop.example/{name}"),
+            param("engagement_time_msec", 100 + i),
+            param("value", 1.5 if i % 2 else 2),
+        ]
+        rows.append(
+            {
+                "event_date": "20250101",
+                "event_timestamp": us(sec, extra),
+                "event_name": name,
+                "event_params": params,
+                "event_previous_timestamp": None,
+                "event_bundle_sequence_id": i,
+                "user_id": user,
+                "user_pseudo_id": pseudo,
+                "user_properties": [{"key": "plan", "value": {"string_value": "pro", "set_timestamp_micros": us(0)}}],
+                "user_first_touch_timestamp": us(0),
+                "device": {
+                    "category": "mobile" if pseudo == "p1" else "desktop",
+                    "operating_system": "Android",
+                    "web_info": {"browser": "Chrome", "hostname": "shop.example"},
+                },
+                "geo": {"country": "France", "city": "Lyon"},
+                "traffic_source": {"name": "(direct)", "medium": "(none)", "source": "(direct)"},
+                "stream_id": "123",
+                "platform": "WEB",
+                "ecommerce": {"transaction_id": "T1", "purchase_revenue": 42.5, "total_item_quantity": 2}
+                if name == "purchase"
+                else None,
+                "items": [{"item_id": "sku1", "item_name": "Mug", "price": 21.25, "quantity": 2}]
+                if name == "purchase"
+                else [],
+                "batch_event_index": index,
+                "batch_page_id": 1,
+                "batch_ordering_id": ordering,
+            }
+        )
     if shuffle:  # BigQuery exports rows in no particular order
         rows = [rows[i] for i in np.random.default_rng(3).permutation(len(rows))]
     return rows
@@ -139,8 +233,10 @@ def bigquery_json(row):
 
 def ga4_tidy(user="pseudo"):
     stitched = {"p1": "ann", "p3": "ann"}
-    rows = [((stitched.get(p, p) if user == "user_id" else p), us(sec, extra), name)
-            for p, _, sec, extra, name, *_ in GA4_EVENTS]
+    rows = [
+        ((stitched.get(p, p) if user == "user_id" else p), us(sec, extra), name)
+        for p, _, sec, extra, name, *_ in GA4_EVENTS
+    ]
     return tidy(rows)
 
 
@@ -158,8 +254,8 @@ def test_ga4_events_at_one_microsecond_keep_the_batch_order_and_times_stay_exact
     assert p1["event"].tolist()[:2] == ["session_start", "page_view"]
     assert log.time_ns[:2].tolist() == [us(0, 7) * 1000] * 2
     assert (log.frame["time"].astype("int64") // 1000).tolist() == sorted(
-        us(sec, extra) for p, _, sec, extra, *_ in GA4_EVENTS if p == "p1") + sorted(
-        us(sec, extra) for p, _, sec, extra, *_ in GA4_EVENTS if p != "p1")
+        us(sec, extra) for p, _, sec, extra, *_ in GA4_EVENTS if p == "p1"
+    ) + sorted(us(sec, extra) for p, _, sec, extra, *_ in GA4_EVENTS if p != "p1")
 
 
 def test_ga4_ties_without_batch_fields_keep_the_export_order():
@@ -184,7 +280,7 @@ def test_ga4_session_journeys_follow_ga_session_id_not_the_gap_rule(tmp_path):
     assert edges(by_gap, unit="session").query(ends)["count"].item() == 4
     session_edges = {(a, b) for a, b in graph.edges}
     assert ("purchase", "page_view") not in session_edges  # the new session starts at that page_view
-    assert ("page_view", "page_view") in session_edges      # p2's hour-long gap stays in one session
+    assert ("page_view", "page_view") in session_edges  # p2's hour-long gap stays in one session
 
 
 def test_ga4_parameters_become_typed_columns_and_structs_dotted(tmp_path):
@@ -237,13 +333,21 @@ def test_ga4_folders_and_globs_of_daily_shards(tmp_path):
 # ---------------------------------------------------------------------------------------------------
 # Segment
 
+
 def segment_messages():
     """A visitor browses anonymously, signs up (identify), logs in on a second device (alias), and one
     message arrives twice (same messageId)."""
+
     def message(kind, i, anonymous, user, seconds, **fields):
-        body = {"type": kind, "messageId": f"m{i}", "anonymousId": anonymous, "userId": user,
-                "timestamp": iso(us(seconds)), "receivedAt": iso(us(seconds + 1)),
-                "context": {"page": {"path": "/"}, "library": {"name": "analytics.js"}}}
+        body = {
+            "type": kind,
+            "messageId": f"m{i}",
+            "anonymousId": anonymous,
+            "userId": user,
+            "timestamp": iso(us(seconds)),
+            "receivedAt": iso(us(seconds + 1)),
+            "context": {"page": {"path": "/"}, "library": {"name": "analytics.js"}},
+        }
         body.update(fields)
         return {k: v for k, v in body.items() if v is not None}
 
@@ -253,7 +357,7 @@ def segment_messages():
         message("track", 2, "a1", None, 10, event="Product Viewed", properties={"product_id": "p9", "price": 9.5}),
         message("identify", 3, "a1", "u1", 20, traits={"email": "ann@example.com"}),
         message("track", 4, "a1", "u1", 30, event="Order Completed", properties={"revenue": 19.0}),
-        message("page", 5, "a2", None, 100, name=None),   # a second device, anonymous...
+        message("page", 5, "a2", None, 100, name=None),  # a second device, anonymous...
         message("alias", 6, None, "u1", 110, previousId="a2"),  # ...linked by an alias call
         message("screen", 7, None, "u1", 120, name="Cart"),
         message("track", 8, "a3", None, 50, event="Product Viewed"),  # never identified
@@ -261,13 +365,20 @@ def segment_messages():
     ]
 
 
-SEGMENT_TIDY = [("u1", us(0), "page:Home"), ("u1", us(10), "Product Viewed"), ("u1", us(30), "Order Completed"),
-                ("u1", us(100), "page"), ("u1", us(120), "screen:Cart"), ("a3", us(50), "Product Viewed")]
+SEGMENT_TIDY = [
+    ("u1", us(0), "page:Home"),
+    ("u1", us(10), "Product Viewed"),
+    ("u1", us(30), "Order Completed"),
+    ("u1", us(100), "page"),
+    ("u1", us(120), "screen:Cart"),
+    ("a3", us(50), "Product Viewed"),
+]
 
 
 def test_segment_reads_into_the_same_graph_as_its_tidy_equivalent(tmp_path):
-    log = journey.read_events(write_lines(tmp_path / "segment.json.gz", segment_messages(), compress=True),
-                              format="segment")
+    log = journey.read_events(
+        write_lines(tmp_path / "segment.json.gz", segment_messages(), compress=True), format="segment"
+    )
     pd.testing.assert_frame_equal(edges(log), edges(tidy(SEGMENT_TIDY)))
 
 
@@ -306,14 +417,26 @@ def test_segment_anonymous_ids_read_as_they_are_on_request(tmp_path):
 # ---------------------------------------------------------------------------------------------------
 # Amplitude
 
+
 def amplitude_events():
     def event(i, kind, device, user, seconds, session, insert=None, **properties):
-        return {"$insert_id": insert or f"ins{i}", "event_type": kind, "device_id": device, "user_id": user,
-                "event_time": pd.Timestamp(us(seconds), unit="us").strftime("%Y-%m-%d %H:%M:%S.%f"),
-                "client_event_time": pd.Timestamp(us(seconds), unit="us").strftime("%Y-%m-%d %H:%M:%S.%f"),
-                "session_id": session, "amplitude_id": 1000 + (device == "d2"), "uuid": f"uuid-{i}",
-                "event_properties": properties, "user_properties": {"plan": "free"}, "platform": "Web",
-                "country": "France", "data": {}, "groups": {}}
+        return {
+            "$insert_id": insert or f"ins{i}",
+            "event_type": kind,
+            "device_id": device,
+            "user_id": user,
+            "event_time": pd.Timestamp(us(seconds), unit="us").strftime("%Y-%m-%d %H:%M:%S.%f"),
+            "client_event_time": pd.Timestamp(us(seconds), unit="us").strftime("%Y-%m-%d %H:%M:%S.%f"),
+            "session_id": session,
+            "amplitude_id": 1000 + (device == "d2"),
+            "uuid": f"uuid-{i}",
+            "event_properties": properties,
+            "user_properties": {"plan": "free"},
+            "platform": "Web",
+            "country": "France",
+            "data": {},
+            "groups": {},
+        }
 
     return [
         event(1, "Viewed Home", "d1", None, 0, us(0) // 1000),
@@ -322,7 +445,7 @@ def amplitude_events():
         event(3, "$identify", "d1", "ann", 25, -1),
         event(4, "Purchased", "d1", "ann", 40, us(0) // 1000, price=12.5),
         event(5, "Viewed Home", "d1", "ann", 5000, us(5000) // 1000),
-        event(6, "Viewed Home", "d2", None, 10, -1),     # no session
+        event(6, "Viewed Home", "d2", None, 10, -1),  # no session
         event(7, "Viewed Item", "d2", None, 30, -1),
     ]
 
@@ -338,8 +461,16 @@ def amplitude_zip(path, events):
 
 def test_amplitude_export_zip_reads_into_the_same_graph_as_its_tidy_equivalent(tmp_path):
     log = journey.read_events(amplitude_zip(tmp_path / "export.zip", amplitude_events()), format="amplitude")
-    expected = tidy([("ann", us(0), "Viewed Home"), ("ann", us(20), "Viewed Item"), ("ann", us(40), "Purchased"),
-                     ("ann", us(5000), "Viewed Home"), ("d2", us(10), "Viewed Home"), ("d2", us(30), "Viewed Item")])
+    expected = tidy(
+        [
+            ("ann", us(0), "Viewed Home"),
+            ("ann", us(20), "Viewed Item"),
+            ("ann", us(40), "Purchased"),
+            ("ann", us(5000), "Viewed Home"),
+            ("d2", us(10), "Viewed Home"),
+            ("d2", us(30), "Viewed Item"),
+        ]
+    )
     pd.testing.assert_frame_equal(edges(log), edges(expected))
     report = log.report
     assert (report.records, report.duplicates, report.not_events, report.events) == (8, 1, {"$identify": 1}, 6)
@@ -368,12 +499,21 @@ def test_amplitude_insert_id_duplicates_are_per_device(tmp_path):
 # ---------------------------------------------------------------------------------------------------
 # Mixpanel
 
+
 def mixpanel_export():
     seconds = T0 // 1_000_000
 
     def event(name, distinct, t, insert, **properties):
-        return {"event": name, "properties": {"time": t, "distinct_id": distinct, "$insert_id": insert,
-                                              "mp_processing_time_ms": (seconds + 5) * 1000, **properties}}
+        return {
+            "event": name,
+            "properties": {
+                "time": t,
+                "distinct_id": distinct,
+                "$insert_id": insert,
+                "mp_processing_time_ms": (seconds + 5) * 1000,
+                **properties,
+            },
+        }
 
     return [
         event("Viewed", "$device:d1", seconds, "i1", **{"$device_id": "d1", "$browser": "Firefox"}),
@@ -388,8 +528,15 @@ def mixpanel_export():
 
 def test_mixpanel_reads_into_the_same_graph_as_its_tidy_equivalent_with_seconds_and_milliseconds(tmp_path):
     log = journey.read_events(write_lines(tmp_path / "export.json", mixpanel_export()), format="mixpanel")
-    expected = tidy([("ann", us(0), "Viewed"), ("ann", us(1), "Viewed"), ("ann", us(30), "Signed Up"),
-                     ("bob", us(35), "Viewed"), ("bob", us(50), "Paid")])
+    expected = tidy(
+        [
+            ("ann", us(0), "Viewed"),
+            ("ann", us(1), "Viewed"),
+            ("ann", us(30), "Signed Up"),
+            ("bob", us(35), "Viewed"),
+            ("bob", us(50), "Paid"),
+        ]
+    )
     pd.testing.assert_frame_equal(edges(log), edges(expected))
     assert log.frame.loc[log.frame["event"] == "Signed Up", "time"].item() == pd.Timestamp(us(30), unit="us", tz="UTC")
 
@@ -407,12 +554,18 @@ def test_mixpanel_deduplication_and_stitching_are_counted_exactly(tmp_path):
 # ---------------------------------------------------------------------------------------------------
 # PostHog
 
+
 def posthog_events():
     def event(i, name, distinct, person, seconds, session, **properties):
-        return {"uuid": f"0190-{i}", "event": name, "distinct_id": distinct, "person_id": person,
-                "timestamp": pd.Timestamp(us(seconds), unit="us", tz="UTC").strftime("%Y-%m-%d %H:%M:%S.%f"),
-                "properties": json.dumps({"$session_id": session, **properties}) if session else json.dumps(properties),
-                "elements_chain": ""}
+        return {
+            "uuid": f"0190-{i}",
+            "event": name,
+            "distinct_id": distinct,
+            "person_id": person,
+            "timestamp": pd.Timestamp(us(seconds), unit="us", tz="UTC").strftime("%Y-%m-%d %H:%M:%S.%f"),
+            "properties": json.dumps({"$session_id": session, **properties}) if session else json.dumps(properties),
+            "elements_chain": "",
+        }
 
     return [
         event(1, "$pageview", "anon1", "P1", 0, "s1", **{"$current_url": "https://example.com/"}),
@@ -425,8 +578,13 @@ def posthog_events():
     ]
 
 
-POSTHOG_TIDY = [("P1", us(0), "$pageview"), ("P1", us(15), "$pageview"), ("P1", us(25), "signed_up"),
-                ("P1", us(4000), "$pageview"), ("visitor", us(10), "$pageview")]
+POSTHOG_TIDY = [
+    ("P1", us(0), "$pageview"),
+    ("P1", us(15), "$pageview"),
+    ("P1", us(25), "signed_up"),
+    ("P1", us(4000), "$pageview"),
+    ("visitor", us(10), "$pageview"),
+]
 
 
 @pytest.mark.parametrize("kind", ["csv", "jsonl", "parquet"])
@@ -456,9 +614,15 @@ def test_posthog_distinct_ids_are_stitched_by_identify_events():
 # ---------------------------------------------------------------------------------------------------
 # identities=, for any format
 
+
 def test_identities_stitch_a_tidy_table():
-    df = pd.DataFrame({"user_id": ["c1", "c1", "ann", "c2"], "event": ["home", "cart", "buy", "home"],
-                       "timestamp": ["2025-01-01T10:00Z", "2025-01-01T10:01Z", "2025-01-01T10:05Z", "2025-01-01T11:00Z"]})
+    df = pd.DataFrame(
+        {
+            "user_id": ["c1", "c1", "ann", "c2"],
+            "event": ["home", "cart", "buy", "home"],
+            "timestamp": ["2025-01-01T10:00Z", "2025-01-01T10:01Z", "2025-01-01T10:05Z", "2025-01-01T11:00Z"],
+        }
+    )
     links = pd.DataFrame({"cookie": ["c1", "c9"], "customer": ["ann", "zoe"]})
     log = journey.read_events(df, identities=links)
     assert log.frame["user"].tolist() == ["ann", "ann", "ann", "c2"]
@@ -475,8 +639,13 @@ def test_identities_given_come_before_the_sources_links(tmp_path):
 
 
 def test_an_anonymous_id_linked_to_two_users_goes_to_the_first_link_in_time():
-    links = pd.DataFrame({"anonymous": ["c1", "c1"], "user": ["bob", "ann"],
-                          "time": pd.to_datetime(["2025-01-02", "2025-01-01"], utc=True)})
+    links = pd.DataFrame(
+        {
+            "anonymous": ["c1", "c1"],
+            "user": ["bob", "ann"],
+            "time": pd.to_datetime(["2025-01-02", "2025-01-01"], utc=True),
+        }
+    )
     df = pd.DataFrame({"user_id": ["c1"], "event": ["home"], "timestamp": ["2025-01-01T10:00Z"]})
     log = journey.read_events(df, identities=links)
     assert log.frame["user"].tolist() == ["ann"] and log.report.ambiguous_ids == 1
@@ -493,9 +662,13 @@ def test_identities_of_another_shape_are_refused():
 # ---------------------------------------------------------------------------------------------------
 # bad input
 
+
 def test_an_unknown_format_is_an_error_listing_the_known_ones():
-    with pytest.raises(SourceError, match=r"format='ga5' is not a format journey reads\. Did you mean 'ga4'\? "
-                                          r"Formats: 'amplitude', 'ga4', 'mixpanel', 'ocel', 'posthog', 'segment', 'sql', 'xes'"):
+    with pytest.raises(
+        SourceError,
+        match=r"format='ga5' is not a format journey reads\. Did you mean 'ga4'\? "
+        r"Formats: 'amplitude', 'ga4', 'mixpanel', 'ocel', 'posthog', 'segment', 'sql', 'xes'",
+    ):
         journey.read_events(pd.DataFrame(), format="ga5")
     from journey.io.formats import TIDY_FORMATS
 
@@ -531,7 +704,9 @@ def test_lenient_mode_lists_each_unreadable_record_in_log_dropped(tmp_path):
         log = journey.read_events(path, format="segment", on_invalid="drop")
     dropped = log.dropped
     assert dropped[["file", "line", "column", "reason"]].values.tolist() == [
-        [str(path), 2, "event", "missing values"], [str(path), 4, None, "malformed JSON"]]
+        [str(path), 2, "event", "missing values"],
+        [str(path), 4, None, "malformed JSON"],
+    ]
     assert dropped["row"].tolist() == [1, 3]
     assert log.report.unreadable == 2 and log.report.records == 11
     # The dropped track was the first delivery of m2; the second delivery is now the one kept.
@@ -542,13 +717,19 @@ def test_a_missing_required_field_names_file_line_and_field(tmp_path):
     rows = [bigquery_json(r) for r in ga4_rows(shuffle=False)]
     rows[4].pop("event_timestamp")
     path = write_lines(tmp_path / "events_20250101.json", rows)
-    with pytest.raises(RecordError, match=r"events_20250101\.json: field 'event_timestamp': missing values in 1 line: "
-                                          r"line 5 \(missing\)"):
+    with pytest.raises(
+        RecordError,
+        match=r"events_20250101\.json: field 'event_timestamp': missing values in 1 line: "
+        r"line 5 \(missing\)",
+    ):
         journey.read_events(path, format="ga4")
     rows[4]["event_timestamp"] = "soon"
     write_lines(path, rows)
-    with pytest.raises(RecordError, match=r"field 'event_timestamp': values that are not epoch numbers in 1 line: "
-                                          r"line 5 \('soon'\)"):
+    with pytest.raises(
+        RecordError,
+        match=r"field 'event_timestamp': values that are not epoch numbers in 1 line: "
+        r"line 5 \('soon'\)",
+    ):
         journey.read_events(path, format="ga4")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", journey.JourneyWarning)

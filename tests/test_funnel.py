@@ -6,21 +6,28 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import binomtest
+from test_graph import event_logs, log_of
 
 import journey
 from journey.analysis.funnels import Funnel
 from journey.errors import JourneyError, MissingColumnError, UnknownEventError
-from test_graph import event_logs, log_of
 
 
 @pytest.fixture
 def log():
-    return log_of([
-        ("a", "10:00:00", "home"), ("a", "10:01:00", "faq"), ("a", "10:02:00", "cart"), ("a", "10:05:00", "buy"),
-        ("b", "10:00:00", "home"), ("b", "10:00:30", "cart"),
-        ("c", "10:00:00", "cart"), ("c", "10:01:00", "home"),
-        ("d", "10:00:00", "home"),
-    ])
+    return log_of(
+        [
+            ("a", "10:00:00", "home"),
+            ("a", "10:01:00", "faq"),
+            ("a", "10:02:00", "cart"),
+            ("a", "10:05:00", "buy"),
+            ("b", "10:00:00", "home"),
+            ("b", "10:00:30", "cart"),
+            ("c", "10:00:00", "cart"),
+            ("c", "10:01:00", "home"),
+            ("d", "10:00:00", "home"),
+        ]
+    )
 
 
 def test_loose_funnel_known_answer(log):
@@ -40,10 +47,17 @@ def test_strict_funnel_needs_the_very_next_event(log):
 
 
 def test_window_and_censoring():
-    log = log_of([("a", "2025-01-01T10:00:00Z", "home"), ("a", "2025-01-03T10:00:00Z", "cart"),
-                  ("b", "2025-01-05T10:00:00Z", "home"), ("c", "2025-01-05T11:00:00Z", "home"),
-                  ("c", "2025-01-05T12:00:00Z", "cart"), ("d", "2025-01-04T09:00:00Z", "home"),
-                  ("d", "2025-01-04T10:00:00Z", "cart")])
+    log = log_of(
+        [
+            ("a", "2025-01-01T10:00:00Z", "home"),
+            ("a", "2025-01-03T10:00:00Z", "cart"),
+            ("b", "2025-01-05T10:00:00Z", "home"),
+            ("c", "2025-01-05T11:00:00Z", "home"),
+            ("c", "2025-01-05T12:00:00Z", "cart"),
+            ("d", "2025-01-04T09:00:00Z", "home"),
+            ("d", "2025-01-04T10:00:00Z", "cart"),
+        ]
+    )
     result = journey.funnel(log, ["home", "cart"], within="1D")
     f = result.to_frame()
     # The data end at 2025-01-05 12:00. a: cart came after 2 days, too late (window closed): dropped.
@@ -63,10 +77,17 @@ def test_window_and_censoring():
 def test_a_customer_in_an_open_window_is_censored_whether_or_not_they_converted():
     # The regression: censoring used to leave out only the customers of an open window who had not
     # converted yet, so every such log reported 100% here instead of the 1 in 2 of the closed windows.
-    log = log_of([("a", "2025-01-01T10:00:00Z", "home"), ("a", "2025-01-01T10:30:00Z", "cart"),
-                  ("b", "2025-01-01T10:00:00Z", "home"),
-                  ("c", "2025-01-02T09:00:00Z", "home"), ("c", "2025-01-02T09:30:00Z", "cart"),
-                  ("d", "2025-01-02T09:40:00Z", "home"), ("e", "2025-01-02T10:00:00Z", "x")])
+    log = log_of(
+        [
+            ("a", "2025-01-01T10:00:00Z", "home"),
+            ("a", "2025-01-01T10:30:00Z", "cart"),
+            ("b", "2025-01-01T10:00:00Z", "home"),
+            ("c", "2025-01-02T09:00:00Z", "home"),
+            ("c", "2025-01-02T09:30:00Z", "cart"),
+            ("d", "2025-01-02T09:40:00Z", "home"),
+            ("e", "2025-01-02T10:00:00Z", "x"),
+        ]
+    )
     f = journey.funnel(log, ["home", "cart"], within="2h")
     table = f.to_frame()
     assert table["censored"].tolist() == [2, 1]  # c (converted) and d (not yet), both open at 10:00
@@ -75,11 +96,18 @@ def test_a_customer_in_an_open_window_is_censored_whether_or_not_they_converted(
 
 
 def test_with_three_steps_a_censored_customer_is_left_out_of_every_step():
-    log = log_of([("a", "2025-01-01T10:00:00Z", "home"), ("a", "2025-01-01T10:10:00Z", "cart"),
-                  ("a", "2025-01-01T10:20:00Z", "buy"),
-                  ("b", "2025-01-01T10:00:00Z", "home"), ("b", "2025-01-01T10:10:00Z", "cart"),
-                  ("c", "2025-01-01T11:50:00Z", "home"), ("c", "2025-01-01T11:55:00Z", "cart"),
-                  ("z", "2025-01-01T12:00:00Z", "x")])
+    log = log_of(
+        [
+            ("a", "2025-01-01T10:00:00Z", "home"),
+            ("a", "2025-01-01T10:10:00Z", "cart"),
+            ("a", "2025-01-01T10:20:00Z", "buy"),
+            ("b", "2025-01-01T10:00:00Z", "home"),
+            ("b", "2025-01-01T10:10:00Z", "cart"),
+            ("c", "2025-01-01T11:50:00Z", "home"),
+            ("c", "2025-01-01T11:55:00Z", "cart"),
+            ("z", "2025-01-01T12:00:00Z", "x"),
+        ]
+    )
     table = journey.funnel(log, ["home", "cart", "buy"], within="1h").to_frame()
     # c reached cart but its window (to 12:50) is open: out of home -> cart and of cart -> buy alike.
     assert table["entered"].tolist() == [3, 3, 1] and table["censored"].tolist() == [1, 1, 0]
@@ -88,24 +116,40 @@ def test_with_three_steps_a_censored_customer_is_left_out_of_every_step():
 
 
 def test_a_later_attempt_that_goes_deeper_counts():
-    log = log_of([("a", "2025-01-01T10:00:00Z", "home"), ("a", "2025-01-03T10:00:00Z", "home"),
-                  ("a", "2025-01-03T10:05:00Z", "cart"), ("b", "2025-01-04T10:00:00Z", "x")])
+    log = log_of(
+        [
+            ("a", "2025-01-01T10:00:00Z", "home"),
+            ("a", "2025-01-03T10:00:00Z", "home"),
+            ("a", "2025-01-03T10:05:00Z", "cart"),
+            ("b", "2025-01-04T10:00:00Z", "x"),
+        ]
+    )
     assert journey.funnel(log, ["home", "cart"], within="1h").to_frame()["converted"].iloc[0] == 1
 
 
 def test_a_later_attempt_still_open_does_not_count_for_a_customer_with_a_closed_one():
     # a's first window closed without a cart; the second opened 5 minutes before the end and has a cart
     # already. Counting it only because it went on would be the outcome-dependent censoring again.
-    log = log_of([("a", "2025-01-01T10:00:00Z", "home"), ("a", "2025-01-03T10:00:00Z", "home"),
-                  ("a", "2025-01-03T10:05:00Z", "cart")])
+    log = log_of(
+        [
+            ("a", "2025-01-01T10:00:00Z", "home"),
+            ("a", "2025-01-03T10:00:00Z", "home"),
+            ("a", "2025-01-03T10:05:00Z", "cart"),
+        ]
+    )
     table = journey.funnel(log, ["home", "cart"], within="1h").to_frame()
     assert table[["entered", "censored", "at_risk", "converted"]].iloc[0].tolist() == [1, 0, 1, 0]
 
 
 def test_segments_by_a_column():
-    df = pd.DataFrame({"user_id": list("aabbc"), "event": ["home", "cart", "home", "cart", "home"],
-                       "timestamp": pd.date_range("2025-01-01", periods=5, freq="min", tz="UTC"),
-                       "device": ["mobile", "mobile", "desktop", "desktop", None]})
+    df = pd.DataFrame(
+        {
+            "user_id": list("aabbc"),
+            "event": ["home", "cart", "home", "cart", "home"],
+            "timestamp": pd.date_range("2025-01-01", periods=5, freq="min", tz="UTC"),
+            "device": ["mobile", "mobile", "desktop", "desktop", None],
+        }
+    )
     result = journey.funnel(df, ["home", "cart"], by="device")
     f = result.to_frame()
     assert list(f.columns[:3]) == ["device", "step", "touchpoint"] and result.by == "device"
@@ -140,10 +184,22 @@ def test_the_result_is_a_funnel_with_its_overall_conversion(log):
     assert f.steps == ("home", "cart", "buy") and f.by is None and f.level == 0.95 and f.within is None
     # a alone goes home -> cart -> buy; four customers start at home and none is censored.
     assert (f.overall.k, f.overall.n) == (1, 4) and f.overall.proportion == 0.25
-    assert list(f.to_frame().columns) == ["step", "touchpoint", "entered", "censored", "at_risk", "converted", "dropped",
-                                          "conversion_rate", "ci_low", "ci_high", "median_seconds_to_next"]
-    assert repr(f).splitlines()[0] == ("Funnel: home → cart → buy: 25.0% of customers reach the last step "
-                                       "(95% CI 4.6% to 69.9%, n = 4)")
+    assert list(f.to_frame().columns) == [
+        "step",
+        "touchpoint",
+        "entered",
+        "censored",
+        "at_risk",
+        "converted",
+        "dropped",
+        "conversion_rate",
+        "ci_low",
+        "ci_high",
+        "median_seconds_to_next",
+    ]
+    assert repr(f).splitlines()[0] == (
+        "Funnel: home → cart → buy: 25.0% of customers reach the last step (95% CI 4.6% to 69.9%, n = 4)"
+    )
     ci = binomtest(1, 4).proportion_ci(0.95, method="wilson")
     assert (f"{ci.low:.1%}", f"{ci.high:.1%}") == ("4.6%", "69.9%")
 
@@ -164,8 +220,14 @@ def test_level_sets_the_intervals_and_confidence_interval_recomputes_them(log):
 
 
 def test_repr_has_no_address_and_html_escapes_names():
-    df = pd.DataFrame({"user_id": list("aab"), "event": ["<b>home", "cart", "<b>home"], "seg": ["<b>x", "<b>x", "y"],
-                       "timestamp": pd.date_range("2025-01-01", periods=3, freq="min", tz="UTC")})
+    df = pd.DataFrame(
+        {
+            "user_id": list("aab"),
+            "event": ["<b>home", "cart", "<b>home"],
+            "seg": ["<b>x", "<b>x", "y"],
+            "timestamp": pd.date_range("2025-01-01", periods=3, freq="min", tz="UTC"),
+        }
+    )
     f = journey.funnel(df, ["<b>home", "cart"], by="seg")
     assert "0x" not in repr(f) and "<b>home" in repr(f)
     page = f._repr_html_()
@@ -208,8 +270,14 @@ def reference_funnel(log, steps, within, strict):
             depth, here = 1, start
             for step in steps[1:]:
                 candidates = [here + 1] if strict else range(here + 1, len(ev))
-                found = next((i for i in candidates if i < len(ev) and ev[i] == step
-                              and (within is None or t[i] <= t[start] + pd.Timedelta(within))), None)
+                found = next(
+                    (
+                        i
+                        for i in candidates
+                        if i < len(ev) and ev[i] == step and (within is None or t[i] <= t[start] + pd.Timedelta(within))
+                    ),
+                    None,
+                )
                 if found is None:
                     break
                 depth, here = depth + 1, found
@@ -222,8 +290,12 @@ def reference_funnel(log, steps, within, strict):
     return np.array(depths, dtype=int), np.array(censored, dtype=bool)
 
 
-@given(event_logs(), st.lists(st.sampled_from(["a", "b", "c"]), min_size=2, max_size=3),
-       st.sampled_from([None, "10min", "1h"]), st.booleans())
+@given(
+    event_logs(),
+    st.lists(st.sampled_from(["a", "b", "c"]), min_size=2, max_size=3),
+    st.sampled_from([None, "10min", "1h"]),
+    st.booleans(),
+)
 def test_funnel_agrees_with_its_definition(log, steps, within, strict):
     steps = [s for s in steps if s in log.events]
     if len(steps) < 2:
@@ -261,11 +333,18 @@ def simulated_funnel_log(seed, customers, days, steps, chances, mean_delays):
         times.append(np.where(going_on, times[-1] + rng.exponential(mean, n), np.inf))
     t, user = np.concatenate(times), np.tile(np.arange(n), len(steps))
     seen = t <= days
-    frame = pd.DataFrame({"user_id": user[seen], "event": np.repeat(steps, n)[seen],
-                          "timestamp": DAY_START + pd.to_timedelta(t[seen], unit="D"), "replicate": user[seen] // customers})
+    frame = pd.DataFrame(
+        {
+            "user_id": user[seen],
+            "event": np.repeat(steps, n)[seen],
+            "timestamp": DAY_START + pd.to_timedelta(t[seen], unit="D"),
+            "replicate": user[seen] // customers,
+        }
+    )
     # One unrelated event fixes the end of the data at the end of the period.
-    end = pd.DataFrame({"user_id": [-1], "event": ["elsewhere"], "timestamp": [DAY_START + pd.Timedelta(days=days)],
-                        "replicate": [-1]})
+    end = pd.DataFrame(
+        {"user_id": [-1], "event": ["elsewhere"], "timestamp": [DAY_START + pd.Timedelta(days=days)], "replicate": [-1]}
+    )
     return journey.read_events(pd.concat([frame, end], ignore_index=True))
 
 

@@ -16,29 +16,45 @@ from journey.errors import JourneyError, UnknownEventError
 
 def log_of(rows):
     """rows: (user, 'HH:MM:SS' on 2025-01-01 UTC or full ISO, event)."""
-    return journey.read_events(pd.DataFrame(
-        [(u, t if "T" in t else f"2025-01-01T{t}Z", e) for u, t, e in rows],
-        columns=["user_id", "timestamp", "event"]))
+    return journey.read_events(
+        pd.DataFrame(
+            [(u, t if "T" in t else f"2025-01-01T{t}Z", e) for u, t, e in rows],
+            columns=["user_id", "timestamp", "event"],
+        )
+    )
 
 
 @pytest.fixture
 def hand_log():
-    return log_of([
-        ("u1", "10:00:00", "home"), ("u1", "10:00:10", "product"), ("u1", "10:00:40", "product"),  # self-loop
-        ("u1", "10:01:00", "buy"), ("u1", "10:02:00", "home"),                                     # goal mid-journey
-        ("u2", "09:00:00", "home"), ("u2", "09:00:20", "product"),
-        ("u3", "08:00:00", "café ☕"),                                                             # single event, unicode
-        ("u4", "07:00:00", "home"), ("u4", "07:00:00", "product"),                                # tie: input order
-    ])
+    return log_of(
+        [
+            ("u1", "10:00:00", "home"),
+            ("u1", "10:00:10", "product"),
+            ("u1", "10:00:40", "product"),  # self-loop
+            ("u1", "10:01:00", "buy"),
+            ("u1", "10:02:00", "home"),  # goal mid-journey
+            ("u2", "09:00:00", "home"),
+            ("u2", "09:00:20", "product"),
+            ("u3", "08:00:00", "café ☕"),  # single event, unicode
+            ("u4", "07:00:00", "home"),
+            ("u4", "07:00:00", "product"),  # tie: input order
+        ]
+    )
 
 
 def test_hand_built_log_gives_the_known_graph(hand_log):
     g = journey.journey_graph(hand_log, goal="buy")
     edges = {(a, b): (d["count"], d["journeys"]) for a, b, d in g.edges(data=True)}
     assert edges == {
-        (START, "home"): (3, 3), (START, "café ☕"): (1, 1),
-        ("home", "product"): (3, 3), ("product", "product"): (1, 1), ("product", "buy"): (1, 1),
-        ("buy", "home"): (1, 1), ("home", END): (1, 1), ("product", END): (2, 2), ("café ☕", END): (1, 1),
+        (START, "home"): (3, 3),
+        (START, "café ☕"): (1, 1),
+        ("home", "product"): (3, 3),
+        ("product", "product"): (1, 1),
+        ("product", "buy"): (1, 1),
+        ("buy", "home"): (1, 1),
+        ("home", END): (1, 1),
+        ("product", END): (2, 2),
+        ("café ☕", END): (1, 1),
     }
     home = g.nodes["home"]
     assert (home["visits"], home["journeys"], home["entries"], home["exits"], home["conversions"]) == (4, 3, 3, 1, 1)
@@ -64,8 +80,13 @@ def test_a_loop_repeated_in_one_journey_counts_once_in_journeys():
 
 
 def test_sessions_across_midnight_make_one_journey_and_a_long_gap_two():
-    log = log_of([("u", "2025-01-01T23:50:00Z", "home"), ("u", "2025-01-02T00:10:00Z", "cart"),
-                  ("u", "2025-01-02T09:00:00Z", "home")])
+    log = log_of(
+        [
+            ("u", "2025-01-01T23:50:00Z", "home"),
+            ("u", "2025-01-02T00:10:00Z", "cart"),
+            ("u", "2025-01-02T09:00:00Z", "home"),
+        ]
+    )
     g = journey.journey_graph(log, unit="session", gap="30min")
     assert g.graph["n_journeys"] == 2 and g.graph["unit"] == "session" and g.graph["gap"] == "30min"
     assert g.edges["home", "cart"]["count"] == 1 and not g.has_edge("cart", "home")
@@ -84,8 +105,9 @@ def test_an_unknown_goal_is_an_error_with_a_suggestion(hand_log):
 
 
 def test_a_dataframe_is_read_with_the_default_columns_and_other_input_is_refused():
-    df = pd.DataFrame({"user_id": ["a", "a"], "timestamp": ["2025-01-01T10:00Z", "2025-01-01T10:01Z"],
-                       "event": ["x", "y"]})
+    df = pd.DataFrame(
+        {"user_id": ["a", "a"], "timestamp": ["2025-01-01T10:00Z", "2025-01-01T10:01Z"], "event": ["x", "y"]}
+    )
     assert journey.journey_graph(df).edges["x", "y"]["count"] == 1
     with pytest.raises(JourneyError, match="EventLog"):
         journey.journey_graph([1, 2, 3])
@@ -117,6 +139,7 @@ def test_the_html_display_escapes_touchpoint_names():
 
 
 # --- invariants for any log -------------------------------------------------------------------------
+
 
 @st.composite
 def event_logs(draw):
@@ -155,7 +178,9 @@ def test_edges_equal_the_directly_follows_relation_computed_naively(log, by):
 
 @given(event_logs(), st.sampled_from(["user", "session"]), st.data())
 def test_flow_is_conserved_and_counts_are_consistent(log, by, data):
-    goal = data.draw(st.one_of(st.none(), st.sampled_from(log.events), st.lists(st.sampled_from(log.events), min_size=1)))
+    goal = data.draw(
+        st.one_of(st.none(), st.sampled_from(log.events), st.lists(st.sampled_from(log.events), min_size=1))
+    )
     g = journey.journey_graph(log, unit=by, goal=goal)
     n = g.graph["n_journeys"]
     for node in g.touchpoints():
@@ -168,15 +193,20 @@ def test_flow_is_conserved_and_counts_are_consistent(log, by, data):
     assert sum(d["count"] for *_, d in g.out_edges(START, data=True)) == n
     assert sum(d["count"] for *_, d in g.in_edges(END, data=True)) == n
     assert sum(g.nodes[t]["visits"] for t in g.touchpoints()) == g.graph["n_events"] == len(log)
-    for a, b, d in g.edges(data=True):
+    for *_, d in g.edges(data=True):
         assert 1 <= d["journeys"] <= d["count"]
     for node in [START, *g.touchpoints()]:
         assert sum(d["share"] for *_, d in g.out_edges(node, data=True)) == pytest.approx(1.0)
 
 
 def test_numeric_event_names_can_be_named_as_numbers():
-    df = pd.DataFrame({"user_id": ["a"] * 3, "event": [1, 2, 3],
-                       "timestamp": pd.date_range("2025-01-01", periods=3, freq="min", tz="UTC")})
+    df = pd.DataFrame(
+        {
+            "user_id": ["a"] * 3,
+            "event": [1, 2, 3],
+            "timestamp": pd.date_range("2025-01-01", periods=3, freq="min", tz="UTC"),
+        }
+    )
     assert journey.journey_graph(df, goal=3).graph["n_conversions"] == 1
     assert journey.funnel(df, [2, 3]).to_frame()["entered"].tolist() == [1, 1]
     assert journey.funnel(df, (s for s in ["1", "2"])).to_frame()["entered"].tolist() == [1, 1]

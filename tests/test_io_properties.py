@@ -21,13 +21,34 @@ from journey.errors import JourneyError
 from journey.io.export import xml_text
 
 NA_WORDS = ["NA", "N/A", "None", "null", "NULL", "nan", "NaN", "#N/A", "<NA>", "n/a", "-nan"]
-TRICKY = ["=1+1", "\r=2+2", "+x", "-1", "@SUM(A1)", '"quoted"', "a,b", "a;b", "a\tb", "line\nbreak", "cr\rlf",
-          " padded ", "007", "1e3", "\x00nul", "[start]", "", " "]
+TRICKY = [
+    "=1+1",
+    "\r=2+2",
+    "+x",
+    "-1",
+    "@SUM(A1)",
+    '"quoted"',
+    "a,b",
+    "a;b",
+    "a\tb",
+    "line\nbreak",
+    "cr\rlf",
+    " padded ",
+    "007",
+    "1e3",
+    "\x00nul",
+    "[start]",
+    "",
+    " ",
+]
 characters = st.characters(exclude_categories=())  # every code point, surrogates and controls included
 odd = st.characters(categories=["Cc", "Cs", "Zs", "Zl"])  # controls, lone surrogates, spaces, line separators
-names = st.one_of(st.sampled_from(NA_WORDS + TRICKY), st.text(characters, min_size=1, max_size=6),
-                  st.text(odd, min_size=1, max_size=3),
-                  st.builds(lambda a, b: a + b, st.sampled_from(NA_WORDS + TRICKY), st.text(odd, max_size=2)))
+names = st.one_of(
+    st.sampled_from(NA_WORDS + TRICKY),
+    st.text(characters, min_size=1, max_size=6),
+    st.text(odd, min_size=1, max_size=3),
+    st.builds(lambda a, b: a + b, st.sampled_from(NA_WORDS + TRICKY), st.text(odd, max_size=2)),
+)
 text_names = names.filter(lambda s: not re.search("[\ud800-\udfff]", s))  # what a UTF-8 file can hold
 
 pytestmark = pytest.mark.filterwarnings("ignore::journey.JourneyWarning")
@@ -39,9 +60,13 @@ def frames(draw, label=names):
     n = draw(st.integers(1, 8))
     users = draw(st.lists(label, min_size=1, max_size=3, unique=True))
     events = draw(st.lists(label, min_size=1, max_size=4, unique=True))
-    return pd.DataFrame({"user_id": pd.Series([draw(st.sampled_from(users)) for _ in range(n)], dtype=object),
-                         "timestamp": [f"2025-01-01T10:{i:02d}:00Z" for i in range(n)],
-                         "event": pd.Series([draw(st.sampled_from(events)) for _ in range(n)], dtype=object)})
+    return pd.DataFrame(
+        {
+            "user_id": pd.Series([draw(st.sampled_from(users)) for _ in range(n)], dtype=object),
+            "timestamp": [f"2025-01-01T10:{i:02d}:00Z" for i in range(n)],
+            "event": pd.Series([draw(st.sampled_from(events)) for _ in range(n)], dtype=object),
+        }
+    )
 
 
 def read_or_refuse(source, **options):
@@ -65,6 +90,7 @@ def assert_same_events(df, log):
 
 
 # --- ingestion -------------------------------------------------------------------------------------
+
 
 @few
 @given(frames())
@@ -105,6 +131,7 @@ def test_a_file_that_is_not_utf8_is_an_encoding_error_or_reads(tmp_path_factory,
 
 # --- exports -----------------------------------------------------------------------------------------
 
+
 @st.composite
 def graphs(draw):
     """A journey graph whose touchpoints are then renamed with hostile names (lone surrogates too)."""
@@ -112,8 +139,9 @@ def graphs(draw):
     paths = draw(st.lists(st.lists(st.integers(0, k - 1), min_size=1, max_size=4), min_size=1, max_size=5))
     rows = [(f"u{u}", f"2025-01-01T10:{i:02d}:00Z", f"t{e}") for u, p in enumerate(paths) for i, e in enumerate(p)]
     graph = journey.journey_graph(pd.DataFrame(rows, columns=["user_id", "timestamp", "event"]))
-    hostile = draw(st.lists(names.filter(lambda s: s not in (journey.START, journey.END)), min_size=k, max_size=k,
-                            unique=True))
+    hostile = draw(
+        st.lists(names.filter(lambda s: s not in (journey.START, journey.END)), min_size=k, max_size=k, unique=True)
+    )
     return nx.relabel_nodes(graph, {f"t{i}": hostile[i] for i in range(k)})
 
 

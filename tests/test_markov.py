@@ -17,8 +17,11 @@ from journey.errors import JourneyError
 
 def log_from_paths(paths, start="2025-01-01"):
     rows = [(f"u{i:05d}", e) for i, p in enumerate(paths) for e in p]
-    return journey.read_events(pd.DataFrame(rows, columns=["user_id", "event"]).assign(
-        timestamp=pd.date_range(start, periods=len(rows), freq="s", tz="UTC")))
+    return journey.read_events(
+        pd.DataFrame(rows, columns=["user_id", "event"]).assign(
+            timestamp=pd.date_range(start, periods=len(rows), freq="s", tz="UTC")
+        )
+    )
 
 
 HAND = [["ad", "buy"], ["ad", "cart", "buy"], ["ad"], ["email", "cart"]]
@@ -73,8 +76,10 @@ def brute_force_removal(paths, goal, touchpoint):
 def test_removal_effects_agree_with_brute_force_on_small_random_chains(seed):
     rng = np.random.default_rng(seed)
     touchpoints = ["a", "b", "c", "d"]
-    paths = [list(rng.choice(touchpoints, size=rng.integers(1, 6))) + (["buy"] if rng.random() < 0.4 else [])
-             for _ in range(60)]
+    paths = [
+        list(rng.choice(touchpoints, size=rng.integers(1, 6))) + (["buy"] if rng.random() < 0.4 else [])
+        for _ in range(60)
+    ]
     m = journey.markov(log_from_paths(paths), goal="buy")
     for t in m.touchpoints:
         assert m.removal_effect[t] == pytest.approx(max(0.0, brute_force_removal(paths, "buy", t)), abs=1e-12)
@@ -158,8 +163,13 @@ def test_bootstrap_is_identical_for_the_same_seed_and_brackets_the_estimate():
 def test_bootstrap_reports_each_touchpoints_journeys_and_warns_below_20_naming_them():
     # ad: 10 journeys of ["ad", "buy"] + 10 of ["ad", "ad", "cart", "buy"] (counted once each) + 10 of ["ad"];
     # cart: those 10 + 10 of ["email", "cart"]; email: 10; help only after the goal: not a touchpoint at all.
-    paths = ([["ad", "buy", "help"]] * 10 + [["ad", "ad", "cart", "buy"]] * 10 + [["ad"]] * 10
-             + [["email", "cart"]] * 10 + [["faq", "buy"]] * 3)
+    paths = (
+        [["ad", "buy", "help"]] * 10
+        + [["ad", "ad", "cart", "buy"]] * 10
+        + [["ad"]] * 10
+        + [["email", "cart"]] * 10
+        + [["faq", "buy"]] * 3
+    )
     m = journey.markov(log_from_paths(paths), goal="buy")
     with pytest.warns(journey.JourneyWarning) as caught:
         boot = m.bootstrap(n_boot=20, seed=1)
@@ -214,6 +224,7 @@ def test_the_bootstrap_plot_draws_every_removal_effect_with_its_interval():
 
 
 # --- degenerate chains and other input ---------------------------------------------------------------
+
 
 def test_a_goal_never_reached_is_a_clear_error():
     # From a log a goal always occurs (an absent one is refused as a typo); a graph can hold a goal no path reaches.
@@ -277,13 +288,16 @@ def test_journeys_going_straight_to_the_goal():
     assert m.overall_conversion == pytest.approx(2 / 3) and list(m.removal_effect.index) == ["ad"]
     only_goal = journey.markov(log_from_paths([["buy"]]), goal="buy")
     assert only_goal.overall_conversion == 1.0 and only_goal.removal_effect.empty
-    assert repr(only_goal) == ("MarkovModel: first-order, goal 'buy', 1 journeys: overall conversion 100.0% "
-                               "(95% CI 20.7% to 100.0%); no touchpoints: every journey reaches the goal at its "
-                               "first event")
+    assert repr(only_goal) == (
+        "MarkovModel: first-order, goal 'buy', 1 journeys: overall conversion 100.0% "
+        "(95% CI 20.7% to 100.0%); no touchpoints: every journey reaches the goal at its "
+        "first event"
+    )
     assert "no touchpoints" in only_goal._repr_html_() and "<table" not in only_goal._repr_html_()
 
 
 # --- wide chains: the sparse solver against direct solves with the touchpoint removed ----------------
+
 
 def wide_paths(n_touchpoints, n_journeys, links, seed):
     """Seeded journeys over ``p0000, p0001, ...`` as numpy arrays: event codes, journey of each row, and
@@ -309,9 +323,15 @@ def wide_log(codes, journey_of, converts):
     ends = np.flatnonzero(np.r_[journey_of[1:] != journey_of[:-1], True])
     events = np.insert(names[codes], ends[converts] + 1, "buy")
     users = np.insert(journey_of, ends[converts] + 1, np.flatnonzero(converts))
-    return journey.read_events(pd.DataFrame({
-        "user_id": pd.Series(users).map("u{:06d}".format), "event": events,
-        "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.arange(len(users)), unit="s")}))
+    return journey.read_events(
+        pd.DataFrame(
+            {
+                "user_id": pd.Series(users).map("u{:06d}".format),
+                "event": events,
+                "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.arange(len(users)), unit="s"),
+            }
+        )
+    )
 
 
 def direct_conversion(codes, journey_of, converts, removed=None):
@@ -359,8 +379,8 @@ def test_wide_chain_removal_effects_equal_direct_solves(links, route, monkeypatc
     assert effects.max() > 0.001  # the sample holds touchpoints that matter, not only zeros
 
 
-
 # --- orders 2 and 3 against a plain-Python chain -----------------------------------------------------
+
 
 def brute_force_chain(paths, goal, order):
     """Transition counts of the order-k chain, in plain Python: a state is the tuple of the last k
@@ -431,8 +451,11 @@ def test_higher_orders_agree_with_brute_force_on_small_random_logs(order, seed):
 
 
 @settings(max_examples=60)
-@given(st.lists(st.lists(st.sampled_from(["a", "b", "c", "buy"]), min_size=1, max_size=6), min_size=1,
-                max_size=25).filter(lambda paths: any("buy" in p for p in paths)))
+@given(
+    st.lists(st.lists(st.sampled_from(["a", "b", "c", "buy"]), min_size=1, max_size=6), min_size=1, max_size=25).filter(
+        lambda paths: any("buy" in p for p in paths)
+    )
+)
 def test_first_order_overall_conversion_is_the_observed_share_of_converting_journeys(paths):
     m = journey.markov(log_from_paths(paths), goal="buy")
     assert m.overall_conversion == pytest.approx(sum("buy" in p for p in paths) / len(paths), abs=1e-12)
@@ -444,8 +467,10 @@ def test_bootstrap_percentiles_equal_refits_of_the_resampled_journeys(order):
     """The fast bootstrap (variant counts, the fitted sparsity pattern, one factorisation per replicate)
     gives the percentiles of plain refits on logs of the same resampled journeys."""
     rng = np.random.default_rng(4)
-    paths = [list(rng.choice(["a", "b", "c"], size=rng.integers(1, 5))) + (["buy"] if rng.random() < 0.5 else [])
-             for _ in range(150)]
+    paths = [
+        list(rng.choice(["a", "b", "c"], size=rng.integers(1, 5))) + (["buy"] if rng.random() < 0.5 else [])
+        for _ in range(150)
+    ]
     m = journey.markov(log_from_paths(paths), goal="buy", order=order)
     boot = m.bootstrap(n_boot=20, seed=9, level=0.8)
     table = boot.to_frame()
@@ -453,13 +478,18 @@ def test_bootstrap_percentiles_equal_refits_of_the_resampled_journeys(order):
     held = sorted(paths)  # the model holds journeys by their path (the same order on every backend)
     conversion, removal, overall = [], [], []
     for _ in range(20):
-        again = journey.markov(log_from_paths([held[i] for i in draws.integers(0, len(held), len(held))]),
-                               goal="buy", order=order)
+        again = journey.markov(
+            log_from_paths([held[i] for i in draws.integers(0, len(held), len(held))]), goal="buy", order=order
+        )
         conversion.append(again.conversion_probability.reindex(table["touchpoint"]))
         removal.append(again.removal_effect.reindex(table["touchpoint"]))
         overall.append(again.overall_conversion)
-    for column, values, q in [("ci_low", conversion, 10), ("ci_high", conversion, 90),
-                              ("removal_ci_low", removal, 10), ("removal_ci_high", removal, 90)]:
+    for column, values, q in [
+        ("ci_low", conversion, 10),
+        ("ci_high", conversion, 90),
+        ("removal_ci_low", removal, 10),
+        ("removal_ci_high", removal, 90),
+    ]:
         expected = np.percentile(np.array(values), q, axis=0)
         np.testing.assert_allclose(table[column].to_numpy(), expected, rtol=0, atol=1e-12)
     np.testing.assert_allclose(boot.overall_interval, np.percentile(overall, [10, 90]), rtol=0, atol=1e-12)

@@ -22,8 +22,11 @@ def little_memory(monkeypatch):
 
 
 def test_check_memory_says_how_much_and_what_to_do(little_memory):
-    with pytest.raises(TooLargeError, match=r"a big table would need 1.0 GiB of memory, more than the 1.0 MiB free on "
-                                            r"this machine; make it smaller"):
+    with pytest.raises(
+        TooLargeError,
+        match=r"a big table would need 1.0 GiB of memory, more than the 1.0 MiB free on "
+        r"this machine; make it smaller",
+    ):
         errors.check_memory(2**30, "a big table", "make it smaller")
     assert issubclass(TooLargeError, JourneyError)
 
@@ -77,10 +80,13 @@ def test_a_report_cell_that_fails_is_one_line_naming_the_cell(monkeypatch, tmp_p
 
     from journey.report import run
 
-    template = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
-                                                                 "display_name": "Python 3"}})
-    template.cells = [nbformat.v4.new_code_cell("events_path = None", metadata={"tags": ["parameters"]}),
-                      nbformat.v4.new_code_cell("# the analysis\nbig = bytearray(2**62)")]
+    template = nbformat.v4.new_notebook(
+        metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}}
+    )
+    template.cells = [
+        nbformat.v4.new_code_cell("events_path = None", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("# the analysis\nbig = bytearray(2**62)"),
+    ]
     nbformat.write(template, tmp_path / "t.ipynb")
     monkeypatch.setattr(run, "TEMPLATE", tmp_path / "t.ipynb")
     path = tmp_path / "e.csv"
@@ -90,5 +96,7 @@ def test_a_report_cell_that_fails_is_one_line_naming_the_cell(monkeypatch, tmp_p
     errors_shown = [line for line in err.splitlines() if "journey: error" in line]
     assert len(errors_shown) == 1 and "Traceback" not in err  # cell 3: papermill adds the parameters
     assert "journey: error: the report stopped at cell 3 (big = bytearray(2**62))" in errors_shown[0]
-    assert errors_shown[0].endswith("out of memory; analyse fewer touchpoints (group rare pages into one event) or a "
-                                    "sample of customers, or run the analyses one by one in Python")
+    assert errors_shown[0].endswith(
+        "out of memory; analyse fewer touchpoints (group rare pages into one event) or a "
+        "sample of customers, or run the analyses one by one in Python"
+    )

@@ -21,7 +21,7 @@ import journey.nbval_plugin  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
-DRAW = '''\
+DRAW = """\
 import io
 import matplotlib
 matplotlib.use("Agg")
@@ -38,7 +38,7 @@ def show(colour, blank=False):
     fig.savefig(buffer, format="png", dpi=50)
     plt.close(fig)
     display(Image(data=buffer.getvalue()))
-'''
+"""
 
 Notebook = Callable[..., Path]
 
@@ -53,16 +53,28 @@ def _plugin_args() -> list[str]:
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     # The plugin is imported already (see above), so pytest warns it cannot rewrite its asserts.
-    return pytester.runpytest("--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
-                              "-W", "ignore::pytest.PytestAssertRewriteWarning", *_plugin_args(), *args)
+    return pytester.runpytest(
+        "--nbval",
+        "--nbval-current-env",
+        "-p",
+        "no:cacheprovider",
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+        *_plugin_args(),
+        *args,
+    )
 
 
 @pytest.fixture
 def notebook(pytester: pytest.Pytester) -> Notebook:
     """Write, execute and store ``cells``, then replace sources by ``edit`` (index -> new source)."""
 
-    def make(*cells: str, edit: dict[int, str] | None = None, tags: dict[int, list[str]] | None = None,
-             name: str = "figures.ipynb") -> Path:
+    def make(
+        *cells: str,
+        edit: dict[int, str] | None = None,
+        tags: dict[int, list[str]] | None = None,
+        name: str = "figures.ipynb",
+    ) -> Path:
         nb = nbformat.v4.new_notebook()
         nb.cells = [nbformat.v4.new_code_cell(DRAW), *(nbformat.v4.new_code_cell(c) for c in cells)]
         for index, cell_tags in (tags or {}).items():
@@ -85,14 +97,18 @@ def test_a_stored_figure_that_matches_passes(pytester: pytest.Pytester, notebook
 
 
 def test_a_changed_picture_fails_naming_the_cell_and_writes_three_images(
-        pytester: pytest.Pytester, notebook: Notebook) -> None:
+    pytester: pytest.Pytester, notebook: Notebook
+) -> None:
     notebook('show("tab:blue")', edit={0: 'show("tab:red")'})
     result = run(pytester, "--journey", "--journey-results", "pictures")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*journey: figures.ipynb, Cell 1, picture 1: RMS * exceeds tolerance 2;*"])
     written = sorted(p.name for p in (pytester.path / "pictures").iterdir())
-    assert written == ["figures-cell-1-picture-1-actual.png", "figures-cell-1-picture-1-diff.png",
-                       "figures-cell-1-picture-1-expected.png"]
+    assert written == [
+        "figures-cell-1-picture-1-actual.png",
+        "figures-cell-1-picture-1-diff.png",
+        "figures-cell-1-picture-1-expected.png",
+    ]
 
 
 def test_the_tolerance_is_an_option(pytester: pytest.Pytester, notebook: Notebook) -> None:
@@ -107,8 +123,7 @@ def test_a_blank_fresh_figure_fails(pytester: pytest.Pytester, notebook: Noteboo
     result.stdout.fnmatch_lines(["*Cell 1, picture 1: the fresh picture is blank*"])
 
 
-def test_a_cell_tagged_journey_skip_image_keeps_its_picture_out(
-        pytester: pytest.Pytester, notebook: Notebook) -> None:
+def test_a_cell_tagged_journey_skip_image_keeps_its_picture_out(pytester: pytest.Pytester, notebook: Notebook) -> None:
     notebook('show("tab:blue")', edit={0: 'show("tab:red")'}, tags={0: ["journey-skip-image"]})
     run(pytester, "--journey").assert_outcomes(passed=2)
 
@@ -118,8 +133,7 @@ def test_pictures_are_not_compared_without_journey(pytester: pytest.Pytester, no
     run(pytester).assert_outcomes(passed=2)
 
 
-def test_a_text_difference_fails_exactly_as_plain_nbval(
-        pytester: pytest.Pytester, notebook: Notebook) -> None:
+def test_a_text_difference_fails_exactly_as_plain_nbval(pytester: pytest.Pytester, notebook: Notebook) -> None:
     notebook('print("conversion 12.5%")', edit={0: 'print("conversion 12.6%")'})
     plain, journey = run(pytester), run(pytester, "--journey")
     plain.assert_outcomes(passed=1, failed=1)
@@ -141,13 +155,16 @@ def test_journeys_sanitizer_is_applied(pytester: pytest.Pytester, notebook: Note
     run(pytester, "--journey").assert_outcomes(passed=2)
 
 
-def test_output_that_varies_between_runs_is_warned_about(
-        pytester: pytest.Pytester, notebook: Notebook) -> None:
+def test_output_that_varies_between_runs_is_warned_about(pytester: pytest.Pytester, notebook: Notebook) -> None:
     notebook('print("saved /tmp/tmpq1w2/map.png; took 1.23 s")')
     result = run(pytester, "--journey")
     result.assert_outcomes(passed=2, warnings=1)
-    result.stdout.fnmatch_lines(["*VaryingOutputWarning: figures.ipynb, Cell 1 prints what varies between "
-                                 "runs: a temporary path '/tmp/tmpq1w2/map.png'; a timing 'took 1.23 s'*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*VaryingOutputWarning: figures.ipynb, Cell 1 prints what varies between "
+            "runs: a temporary path '/tmp/tmpq1w2/map.png'; a timing 'took 1.23 s'*"
+        ]
+    )
 
 
 def test_journey_needs_nbval(pytester: pytest.Pytester) -> None:
@@ -156,8 +173,7 @@ def test_journey_needs_nbval(pytester: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(["*--journey extends nbval*"])
 
 
-def test_pictures_are_compared_by_pixels_not_by_png_encoding(
-        pytester: pytest.Pytester, notebook: Notebook) -> None:
+def test_pictures_are_compared_by_pixels_not_by_png_encoding(pytester: pytest.Pytester, notebook: Notebook) -> None:
     import base64
     import io
 

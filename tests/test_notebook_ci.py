@@ -56,8 +56,13 @@ def _run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     assert args[:3] == ["python", "-m", "pytest"]
     installed = any(ep.value == "journey.nbval_plugin" for ep in importlib.metadata.entry_points(group="pytest11"))
     plugin = [] if installed else ["-p", "journey.nbval_plugin"]
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *plugin, *args[3:]],
-                          cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *plugin, *args[3:]],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def _inverted(picture: str) -> str:
@@ -76,10 +81,21 @@ def test_the_github_workflow_installs_runs_the_plugin_and_uploads_the_failing_pi
     steps = _steps(workflow.path)
     assert steps[1]["with"]["python-version"] == "3.12"
     install = steps[2]["run"].splitlines()[-1]
-    assert shlex.split(install) == ["python", "-m", "pip", "install", "-r", "requirements.txt", "journey>=0.1.0",
-                                    "nbval", "ipykernel"]
-    assert steps[3]["run"] == ("python -m pytest --nbval --nbval-current-env --journey --journey-tolerance 3.0 "
-                               "--journey-results failed-pictures analysis")
+    assert shlex.split(install) == [
+        "python",
+        "-m",
+        "pip",
+        "install",
+        "-r",
+        "requirements.txt",
+        "journey>=0.1.0",
+        "nbval",
+        "ipykernel",
+    ]
+    assert steps[3]["run"] == (
+        "python -m pytest --nbval --nbval-current-env --journey --journey-tolerance 3.0 "
+        "--journey-results failed-pictures analysis"
+    )
     assert steps[4]["if"] == "failure()" and steps[4]["with"]["path"] == "failed-pictures/"
     assert workflow.notebooks == (Path("analysis/funnel.ipynb"),) and workflow.without_outputs == ()
 
@@ -106,7 +122,9 @@ def test_the_written_command_passes_on_committed_notebooks_and_keeps_a_changed_p
 
 def test_the_gitlab_job_runs_the_same_command_and_keeps_the_pictures_on_failure(tmp_path: Path) -> None:
     project = _project(tmp_path, requirements=None)
-    (project / "pyproject.toml").write_text('[project]\nname = "shop-analysis"\ndependencies = ["journey[dask]>=0.1"]\n')
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "shop-analysis"\ndependencies = ["journey[dask]>=0.1"]\n'
+    )
     workflow = write_workflow(["analysis/funnel.ipynb"], ci="gitlab", project=project, python="3.11")
     job = yaml.safe_load(workflow.path.read_text())["notebooks"]
     assert workflow.path == project / ".gitlab-ci.yml"
@@ -117,12 +135,15 @@ def test_the_gitlab_job_runs_the_same_command_and_keeps_the_pictures_on_failure(
     assert job["artifacts"] == {"when": "on_failure", "paths": ["nbval-images/"]}
 
 
-@pytest.mark.parametrize(("requirements", "added"), [
-    ("journey[notebooks]>=0.1\n", False),
-    ("pandas\njourney==0.1.0  # pinned\n", False),
-    ("customer-journey-tools\npandas\n", True),
-    ("journey_helpers\n", True),
-])
+@pytest.mark.parametrize(
+    ("requirements", "added"),
+    [
+        ("journey[notebooks]>=0.1\n", False),
+        ("pandas\njourney==0.1.0  # pinned\n", False),
+        ("customer-journey-tools\npandas\n", True),
+        ("journey_helpers\n", True),
+    ],
+)
 def test_journey_is_added_unless_the_requirements_name_it(tmp_path: Path, requirements: str, added: bool) -> None:
     project = _project(tmp_path, executed=False, requirements=requirements)
     workflow = write_workflow(["analysis"], project=project)
@@ -152,15 +173,18 @@ def test_an_existing_workflow_is_kept_unless_forced(tmp_path: Path, capsys: pyte
     assert "journey --journey-tolerance" in target.read_text()
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"notebooks": ["missing"]}, "'missing' does not exist"),
-    ({"notebooks": [".."]}, "outside the project"),
-    ({"notebooks": ["requirements.txt"]}, "is not a notebook"),
-    ({"ci": "jenkins"}, "ci='jenkins'"),
-    ({"tolerance": -1}, "tolerance=-1"),
-    ({"python": "latest"}, "python='latest'"),
-    ({"results": "../up"}, "results='../up'"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"notebooks": ["missing"]}, "'missing' does not exist"),
+        ({"notebooks": [".."]}, "outside the project"),
+        ({"notebooks": ["requirements.txt"]}, "is not a notebook"),
+        ({"ci": "jenkins"}, "ci='jenkins'"),
+        ({"tolerance": -1}, "tolerance=-1"),
+        ({"python": "latest"}, "python='latest'"),
+        ({"results": "../up"}, "results='../up'"),
+    ],
+)
 def test_bad_arguments_name_themselves(tmp_path: Path, kwargs: dict, message: str) -> None:
     project = _project(tmp_path, executed=False)
     (project / "empty").mkdir()

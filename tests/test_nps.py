@@ -8,7 +8,7 @@ import pytest
 
 import journey
 from journey.errors import InvalidValuesError, JourneyError, JourneyWarning, MissingColumnError
-from journey.stats.net_promoter import NPSDifference, NPSResult, NPSTable, nps_coverage, nps_interval
+from journey.stats.net_promoter import NPSDifference, NPSTable, nps_coverage, nps_interval
 from journey.stats.results import ConfidenceInterval, Result, TableResult
 
 
@@ -126,8 +126,10 @@ def test_percentile_bootstrap_falls_short_of_its_level_at_small_n_by_exact_enume
 def test_bootstrap_intervals_below_30_answers_warn_naming_the_groups_and_their_n():
     with pytest.warns(JourneyWarning, match=r"rests on 12 answers, fewer than 30"):
         journey.nps_from_counts(promoters=6, passives=3, detractors=3).confidence_interval(method="bootstrap")
-    small, large = journey.nps_from_counts(promoters=6, passives=3, detractors=3), journey.nps_from_counts(
-        promoters=60, passives=30, detractors=30)
+    small, large = (
+        journey.nps_from_counts(promoters=6, passives=3, detractors=3),
+        journey.nps_from_counts(promoters=60, passives=30, detractors=30),
+    )
     with pytest.warns(JourneyWarning, match=r"1 of 2 groups have fewer than 30 answers: 'b' \(n = 12\)"):
         journey.nps_compare(large, small).confidence_interval(method="bootstrap")
     df = pd.DataFrame({"score": [10] * 40 + [3] * 5, "plan": ["basic"] * 40 + ["pro"] * 5})
@@ -157,10 +159,13 @@ def test_compare_two_groups():
         p, a_, dt = p + 0.75, a_ + 1.5, dt + 0.75
         n = p + a_ + dt
         return (p - dt) / n, ((p + dt) / n - ((p - dt) / n) ** 2) / n
+
     (ca, va), (cb, vb) = adjusted(60, 20, 20), adjusted(30, 30, 40)
     assert d.pvalue == pytest.approx(2 * (1 - norm.cdf(abs(ca - cb) / np.sqrt(va + vb))))
     low, high = d.confidence_interval()
-    assert low < 50 < high and d.confidence_interval(method="bootstrap", seed=3) == d.confidence_interval(method="bootstrap", seed=3)
+    assert low < 50 < high and d.confidence_interval(method="bootstrap", seed=3) == d.confidence_interval(
+        method="bootstrap", seed=3
+    )
     with pytest.raises(JourneyError):
         journey.nps_compare(a, journey.nps_from_counts(promoters=0, passives=0, detractors=0))
 
@@ -192,7 +197,10 @@ def test_level_is_stored_and_is_the_default_of_the_interval():
     p, d = 45.75 / 103, 25.75 / 103
     half = 1.6448536 * np.sqrt((p + d - (p - d) ** 2) / 103)
     assert r.level == 0.9 and r.confidence_interval() == pytest.approx((100 * (p - d - half), 100 * (p - d + half)))
-    assert r.confidence_interval(0.95) == journey.nps_from_counts(promoters=45, passives=30, detractors=25).confidence_interval()
+    assert (
+        r.confidence_interval(0.95)
+        == journey.nps_from_counts(promoters=45, passives=30, detractors=25).confidence_interval()
+    )
     assert journey.nps([10, 9, 0], level=0.8).level == 0.8
     assert repr(r).startswith("NPSResult: NPS +20.0 points (90% CI +6.3 to +32.5, n = 100):")
 
@@ -211,14 +219,31 @@ def test_nps_results_follow_the_protocol():
     assert isinstance(r, Result) and r.estimate == r.score == 25.0 and r.unit == "points"
     assert isinstance(r.confidence_interval(), ConfidenceInterval)
     frame = r.to_frame()
-    assert list(frame.columns) == ["n", "n_missing", "promoters", "passives", "detractors", "nps", "standard_error",
-                                   "ci_low", "ci_high"]
+    assert list(frame.columns) == [
+        "n",
+        "n_missing",
+        "promoters",
+        "passives",
+        "detractors",
+        "nps",
+        "standard_error",
+        "ci_low",
+        "ci_high",
+    ]
     assert frame.loc[0, ["n", "n_missing", "nps"]].tolist() == [4, 1, 25.0]
     d = journey.nps_compare(r, journey.nps([0, 0, 10]), level=0.9)
     assert isinstance(d, NPSDifference) and d.estimate == d.difference and d.unit == "points" and d.level == 0.9
     assert d.confidence_interval() == d.confidence_interval(0.9) != d.confidence_interval(0.95)
-    assert list(d.to_frame().columns) == ["n", "nps", "other_n", "other_nps", "difference", "difference_ci_low",
-                                          "difference_ci_high", "p_value"]
+    assert list(d.to_frame().columns) == [
+        "n",
+        "nps",
+        "other_n",
+        "other_nps",
+        "difference",
+        "difference_ci_low",
+        "difference_ci_high",
+        "p_value",
+    ]
 
 
 def test_difference_interval_by_hand_at_another_level():
@@ -229,6 +254,7 @@ def test_difference_interval_by_hand_at_another_level():
         p, a_, dt = p + 0.75, a_ + 1.5, dt + 0.75
         n = p + a_ + dt
         return (p - dt) / n, ((p + dt) / n - ((p - dt) / n) ** 2) / n
+
     (ca, va), (cb, vb) = adjusted(60, 20, 20), adjusted(30, 30, 40)
     half = 2.5758293 * np.sqrt(va + vb)
     expected = (100 * (ca - cb - half), 100 * (ca - cb + half))
@@ -237,8 +263,12 @@ def test_difference_interval_by_hand_at_another_level():
 
 
 def segments():
-    return pd.DataFrame({"score": [10] * 30 + [0] * 10 + [10] * 10 + [0] * 30 + [8] * 20 + [None] * 3,
-                         "plan": ["pro"] * 40 + ["free"] * 40 + [None] * 20 + ["pro"] * 3})
+    return pd.DataFrame(
+        {
+            "score": [10] * 30 + [0] * 10 + [10] * 10 + [0] * 30 + [8] * 20 + [None] * 3,
+            "plan": ["pro"] * 40 + ["free"] * 40 + [None] * 20 + ["pro"] * 3,
+        }
+    )
 
 
 def test_nps_by_segment_against_the_rest_with_bh():
@@ -246,9 +276,25 @@ def test_nps_by_segment_against_the_rest_with_bh():
     assert isinstance(t, NPSTable) and isinstance(t, TableResult) and t.group == "plan" and len(t) == 3
     frame = t.to_frame()
     assert frame["plan"].tolist()[:2] == ["free", "pro"] and pd.isna(frame["plan"].iloc[2])  # sorted, missing last
-    assert list(frame.columns) == ["plan", "n", "n_missing", "promoters", "passives", "detractors", "nps", "ci_low",
-                                   "ci_high", "other_n", "other_nps", "difference", "difference_ci_low",
-                                   "difference_ci_high", "p_value", "p_adjusted", "significant"]
+    assert list(frame.columns) == [
+        "plan",
+        "n",
+        "n_missing",
+        "promoters",
+        "passives",
+        "detractors",
+        "nps",
+        "ci_low",
+        "ci_high",
+        "other_n",
+        "other_nps",
+        "difference",
+        "difference_ci_low",
+        "difference_ci_high",
+        "p_value",
+        "p_adjusted",
+        "significant",
+    ]
     pro = frame.iloc[1]
     assert (pro["n"], pro["n_missing"], pro["nps"]) == (40, 3, 50.0)
     # The rest of "pro": 10 promoters, 20 passives, 30 detractors: NPS -33.3.
@@ -288,8 +334,10 @@ def test_nps_by_names_the_users_columns_in_errors():
 def test_nps_table_display():
     t = journey.nps_by(segments().assign(plan=lambda f: f["plan"].replace("pro", "<b>pro</b>")), by="plan")
     text = repr(t)
-    assert text.startswith("NPSTable: NPS by plan, each value of 'plan' against the rest: 2 of 3 differ from the rest "
-                           "(Benjamini-Hochberg, false discovery rate 5%); overall NPS +0.0 points")
+    assert text.startswith(
+        "NPSTable: NPS by plan, each value of 'plan' against the rest: 2 of 3 differ from the rest "
+        "(Benjamini-Hochberg, false discovery rate 5%); overall NPS +0.0 points"
+    )
     assert "0x" not in text and "<b>pro</b>" in text
     assert "&lt;b&gt;pro&lt;/b&gt;" in t._repr_html_() and "<b>pro</b>" not in t._repr_html_()
 
@@ -304,9 +352,13 @@ def test_no_answers_give_no_interval_and_no_difference():
 
 def test_bad_levels_and_methods_are_refused():
     r = journey.nps([10, 3])
-    for call in (lambda: journey.nps([10], level=95), lambda: journey.nps_from_counts(promoters=1, passives=0,
-                 detractors=0, level=0.0), lambda: journey.nps_compare(r, r, level=2),
-                 lambda: journey.nps_by(segments(), by="plan", level=-1), lambda: r.confidence_interval(1.0)):
+    for call in (
+        lambda: journey.nps([10], level=95),
+        lambda: journey.nps_from_counts(promoters=1, passives=0, detractors=0, level=0.0),
+        lambda: journey.nps_compare(r, r, level=2),
+        lambda: journey.nps_by(segments(), by="plan", level=-1),
+        lambda: r.confidence_interval(1.0),
+    ):
         with pytest.raises(JourneyError, match="level"):
             call()
     with pytest.raises(JourneyError, match="method"):
@@ -329,22 +381,35 @@ def test_sample_sizes_match_the_published_textbook_figures():
 def test_sample_size_and_margin_are_inverse():
     for margin in (1, 2.5, 4, 7):
         n = journey.sample_size(margin, metric="nps", level=0.9)
-        assert journey.margin_of_error(n, metric="nps", level=0.9) <= margin < journey.margin_of_error(n - 1, metric="nps", level=0.9)
+        assert (
+            journey.margin_of_error(n, metric="nps", level=0.9)
+            <= margin
+            < journey.margin_of_error(n - 1, metric="nps", level=0.9)
+        )
 
 
 def test_sample_size_refuses_bad_arguments():
-    for call in (lambda: journey.sample_size(0), lambda: journey.sample_size(5, metric="csat"),
-                 lambda: journey.sample_size(5, p=1.5), lambda: journey.sample_size(5, metric="nps", shares=(0.5, 0.5, 0.5)),
-                 lambda: journey.margin_of_error(0), lambda: journey.sample_size(5, level=95)):
+    for call in (
+        lambda: journey.sample_size(0),
+        lambda: journey.sample_size(5, metric="csat"),
+        lambda: journey.sample_size(5, p=1.5),
+        lambda: journey.sample_size(5, metric="nps", shares=(0.5, 0.5, 0.5)),
+        lambda: journey.margin_of_error(0),
+        lambda: journey.sample_size(5, level=95),
+    ):
         with pytest.raises(JourneyError):
             call()
 
 
 def test_answers_without_variance_get_an_error_instead_of_a_sample_size_of_0():
     # p = 0 made Cochran's n = z^2 p (1 - p) / d^2 equal 0: "no answers needed".
-    for call in (lambda: journey.sample_size(5, p=0), lambda: journey.sample_size(5, p=1),
-                 lambda: journey.sample_size(5, metric="nps", shares=(0.0, 1.0, 0.0)),
-                 lambda: journey.margin_of_error(100, p=0), lambda: journey.margin_of_error(100, metric="nps", shares=(1, 0, 0))):
+    for call in (
+        lambda: journey.sample_size(5, p=0),
+        lambda: journey.sample_size(5, p=1),
+        lambda: journey.sample_size(5, metric="nps", shares=(0.0, 1.0, 0.0)),
+        lambda: journey.margin_of_error(100, p=0),
+        lambda: journey.margin_of_error(100, metric="nps", shares=(1, 0, 0)),
+    ):
         with pytest.raises(JourneyError, match="every answer is the same"):
             call()
     # The advice: the exact one-sided bound 1 - 0.05^(1/n) with no success among n is below 5 points from

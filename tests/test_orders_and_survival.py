@@ -4,20 +4,20 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.container import ErrorbarContainer  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.collections import PolyCollection  # noqa: E402
-from scipy.stats import CensoredData, binomtest, ecdf  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.container import ErrorbarContainer
+from scipy.stats import CensoredData, binomtest, ecdf
 
-import journey  # noqa: E402
-from journey.analysis.repeat_purchase import RepeatRate  # noqa: E402
-from journey.errors import InvalidValuesError, JourneyError, MissingColumnError  # noqa: E402
-from journey.io.orders import read_orders  # noqa: E402
-from journey.stats.intervals import newcombe_interval  # noqa: E402
-from journey.stats.survival import SurvivalResult  # noqa: E402
+import journey
+from journey.analysis.repeat_purchase import RepeatRate
+from journey.errors import InvalidValuesError, JourneyError, MissingColumnError
+from journey.io.orders import read_orders
+from journey.stats.intervals import newcombe_interval
+from journey.stats.survival import SurvivalResult
 
 
 def orders_of(rows, **extra):
@@ -72,15 +72,18 @@ def test_orders_refuse_mixed_ids_and_unreadable_times():
 
 
 def test_repeat_rate_counts_orders_or_distinct_order_ids():
-    o = orders_of([("a", "2025-01-01T10:00Z"), ("a", "2025-01-01T10:00Z"), ("b", "2025-01-02T10:00Z")],
-                  order_id=["o1", "o1", "o2"])
+    o = orders_of(
+        [("a", "2025-01-01T10:00Z"), ("a", "2025-01-01T10:00Z"), ("b", "2025-01-02T10:00Z")],
+        order_id=["o1", "o1", "o2"],
+    )
     assert journey.repeat_rate(o).overall.k == 1  # rows: a has two
     assert journey.repeat_rate(o, order_id="order_id").overall.k == 0  # one order in two rows
 
 
 def test_repeat_rate_without_segments_is_one_row_for_all_customers():
-    o = orders_of([("a", "2025-01-01"), ("a", "2025-03-01"), ("b", "2025-01-05"), ("c", "2025-02-01"),
-                   ("c", "2025-02-10")])
+    o = orders_of(
+        [("a", "2025-01-01"), ("a", "2025-03-01"), ("b", "2025-01-05"), ("c", "2025-02-01"), ("c", "2025-02-10")]
+    )
     r = journey.repeat_rate(o, level=0.9)
     assert isinstance(r, RepeatRate) and len(r) == 1 and r.by is None
     frame = r.to_frame()
@@ -92,10 +95,16 @@ def test_repeat_rate_without_segments_is_one_row_for_all_customers():
 
 
 def test_repeat_rate_within_censors_customers_not_observed_long_enough():
-    o = orders_of([("a", "2025-01-01T00:00Z"), ("a", "2025-01-20T00:00Z"),   # repeats within 30 days
-                   ("b", "2025-01-05T00:00Z"), ("b", "2025-03-01T00:00Z"),   # repeats, but after 30 days
-                   ("c", "2025-03-20T00:00Z"),                               # first order 12 days before the end
-                   ("d", "2025-04-01T00:00Z")])
+    o = orders_of(
+        [
+            ("a", "2025-01-01T00:00Z"),
+            ("a", "2025-01-20T00:00Z"),  # repeats within 30 days
+            ("b", "2025-01-05T00:00Z"),
+            ("b", "2025-03-01T00:00Z"),  # repeats, but after 30 days
+            ("c", "2025-03-20T00:00Z"),  # first order 12 days before the end
+            ("d", "2025-04-01T00:00Z"),
+        ]
+    )
     r = journey.repeat_rate(o, within="30D").overall
     assert (r.k, r.n) == (1, 2)  # a yes, b no; c and d censored
     windowed = journey.repeat_rate(o, start="2025-01-03", end="2025-04-02").overall  # a's Jan 1 order is outside
@@ -108,7 +117,14 @@ def test_an_end_date_without_a_time_includes_that_whole_day():
     assert journey.repeat_rate(o, end="2025-01-31T00:00Z").overall.k == 0  # an instant is an instant
     import datetime as dt
 
-    for day in ("2025/01/31", "20250131", "2025-1-31", " 2025-01-31 ", dt.date(2025, 1, 31), np.datetime64("2025-01-31")):
+    for day in (
+        "2025/01/31",
+        "20250131",
+        "2025-1-31",
+        " 2025-01-31 ",
+        dt.date(2025, 1, 31),
+        np.datetime64("2025-01-31"),
+    ):
         assert journey.repeat_rate(o, end=day).overall.k == 1, day
     for instant in (pd.Timestamp("2025-01-31", tz="UTC"), np.datetime64("2025-01-31T00:00"), "2025-01-31 00:00"):
         assert journey.repeat_rate(o, end=instant).overall.k == 0, instant
@@ -119,27 +135,48 @@ def test_an_end_date_without_a_time_includes_that_whole_day():
 
 
 def test_repeat_rate_by_segment_compares_each_segment_with_the_other_customers():
-    o = orders_of([(c, f"2025-01-0{i}T00:00Z") for i, c in enumerate("aabbccd", start=1)],
-                  plan=["pro", "pro", "pro", "pro", "free", "free", "free"])
+    o = orders_of(
+        [(c, f"2025-01-0{i}T00:00Z") for i, c in enumerate("aabbccd", start=1)],
+        plan=["pro", "pro", "pro", "pro", "free", "free", "free"],
+    )
     r = journey.repeat_rate(o, by="plan")
     frame = r.to_frame()
     assert isinstance(r, RepeatRate) and r.by == "plan"
-    assert list(frame.columns) == ["plan", "customers", "repeaters", "repeat_rate", "ci_low", "ci_high", "difference",
-                                   "difference_ci_low", "difference_ci_high", "p_value", "p_adjusted", "significant"]
+    assert list(frame.columns) == [
+        "plan",
+        "customers",
+        "repeaters",
+        "repeat_rate",
+        "ci_low",
+        "ci_high",
+        "difference",
+        "difference_ci_low",
+        "difference_ci_high",
+        "p_value",
+        "p_adjusted",
+        "significant",
+    ]
     t = frame.set_index("plan")
     assert t.loc["pro", "repeat_rate"] == 1.0 and t.loc["free", "repeat_rate"] == 0.5
     # free (c repeats, d does not) against pro (a, b both repeat): 1/2 - 2/2.
     low, high = newcombe_interval([1], [2], [2], [2])
     assert t.loc["free", ["difference", "difference_ci_low", "difference_ci_high"]].tolist() == pytest.approx(
-        [-0.5, low[0], high[0]])
+        [-0.5, low[0], high[0]]
+    )
     assert not t["significant"].any() and (r.overall.k, r.overall.n) == (3, 4)
     assert "2 segments of plan" in repr(r)
 
 
 def test_segment_is_the_value_on_the_first_order_even_when_missing():
-    orders = pd.DataFrame({"customer_id": list("aabccd"), "channel": [np.nan, "web", "web", "shop", "shop", np.nan],
-                           "timestamp": pd.to_datetime(["2025-01-01", "2025-01-03", "2025-01-05", "2025-01-02",
-                                                        "2025-01-22", "2025-01-07"], utc=True)})
+    orders = pd.DataFrame(
+        {
+            "customer_id": list("aabccd"),
+            "channel": [np.nan, "web", "web", "shop", "shop", np.nan],
+            "timestamp": pd.to_datetime(
+                ["2025-01-01", "2025-01-03", "2025-01-05", "2025-01-02", "2025-01-22", "2025-01-07"], utc=True
+            ),
+        }
+    )
     t = journey.repeat_rate(orders, by="channel").to_frame()
     assert t["channel"].tolist()[:2] == ["shop", "web"] and pd.isna(t["channel"].iloc[2])  # missing last
     assert t["customers"].tolist() == [1, 1, 2]
@@ -168,8 +205,15 @@ def test_repeat_rate_picture_draws_each_segment_with_its_interval():
 
 
 def test_inter_purchase_times_in_days():
-    o = orders_of([("a", "2025-01-01T00:00Z"), ("a", "2025-01-03T12:00Z"), ("b", "2025-01-01T00:00Z"),
-                   ("a", "2025-01-04T12:00Z")], order_id=["1", "2", "3", "2"])
+    o = orders_of(
+        [
+            ("a", "2025-01-01T00:00Z"),
+            ("a", "2025-01-03T12:00Z"),
+            ("b", "2025-01-01T00:00Z"),
+            ("a", "2025-01-04T12:00Z"),
+        ],
+        order_id=["1", "2", "3", "2"],
+    )
     assert journey.inter_purchase_times(o).tolist() == [2.5, 1.0]
     assert journey.inter_purchase_times(o, order_id="order_id").tolist() == [2.5]  # order 2's second line
 
@@ -187,9 +231,38 @@ def test_the_sample_repeat_rate_and_interval():
 # Freireich EJ et al. (1963), 6-MP arm of the acute leukaemia remission trial (weeks in remission; + censored),
 # as tabulated with Kaplan-Meier estimates and Greenwood standard errors in Klein JP & Moeschberger ML (2003),
 # Survival Analysis, 2nd ed., Table 4.1A.
-SIX_MP = [6, 6, 6, 7, 10, 13, 16, 22, 23, (6,), (9,), (10,), (11,), (17,), (19,), (20,), (25,), (32,), (32,), (34,), (35,)]
-PUBLISHED = {6: (0.857, 0.0764), 7: (0.807, 0.0869), 10: (0.753, 0.0963), 13: (0.690, 0.1068),
-             16: (0.627, 0.1141), 22: (0.538, 0.1282), 23: (0.448, 0.1346)}
+SIX_MP = [
+    6,
+    6,
+    6,
+    7,
+    10,
+    13,
+    16,
+    22,
+    23,
+    (6,),
+    (9,),
+    (10,),
+    (11,),
+    (17,),
+    (19,),
+    (20,),
+    (25,),
+    (32,),
+    (32,),
+    (34,),
+    (35,),
+]
+PUBLISHED = {
+    6: (0.857, 0.0764),
+    7: (0.807, 0.0869),
+    10: (0.753, 0.0963),
+    13: (0.690, 0.1068),
+    16: (0.627, 0.1141),
+    22: (0.538, 0.1282),
+    23: (0.448, 0.1346),
+}
 DURATIONS = [x[0] if isinstance(x, tuple) else x for x in SIX_MP]
 OBSERVED = [not isinstance(x, tuple) for x in SIX_MP]
 
@@ -219,8 +292,11 @@ def test_the_median_and_its_interval_where_the_band_crosses_one_half():
 
 def test_intervals_at_another_level_or_method_are_scipys():
     km = journey.kaplan_meier(DURATIONS, OBSERVED, level=0.9, method="log-log")
-    reference = ecdf(CensoredData(uncensored=np.array(DURATIONS, float)[OBSERVED],
-                                  right=np.array(DURATIONS, float)[~np.array(OBSERVED)])).sf
+    reference = ecdf(
+        CensoredData(
+            uncensored=np.array(DURATIONS, float)[OBSERVED], right=np.array(DURATIONS, float)[~np.array(OBSERVED)]
+        )
+    ).sf
     ci = reference.confidence_interval(confidence_level=0.9, method="log-log")
     low, high = km.confidence_interval()
     assert low == pytest.approx(ci.low.probabilities) and high == pytest.approx(ci.high.probabilities)
@@ -255,8 +331,15 @@ def test_survival_picture_is_a_step_curve_with_its_band():
 
 
 def test_time_to_churn_censors_customers_still_active():
-    log = journey.read_events(pd.DataFrame({"user_id": ["a", "a", "b"], "event": "visit",
-                                            "timestamp": ["2025-01-01T00:00Z", "2025-01-11T00:00Z", "2025-02-25T00:00Z"]}))
+    log = journey.read_events(
+        pd.DataFrame(
+            {
+                "user_id": ["a", "a", "b"],
+                "event": "visit",
+                "timestamp": ["2025-01-01T00:00Z", "2025-01-11T00:00Z", "2025-02-25T00:00Z"],
+            }
+        )
+    )
     km = journey.survival(log, inactive_after="30D")
     # a: active from Jan 1, lapses Feb 10 (40 days, observed); b: lapse Mar 27 is after the data end (censored).
     assert isinstance(km, SurvivalResult) and km.outcome == "churn"
@@ -264,9 +347,17 @@ def test_time_to_churn_censors_customers_still_active():
 
 
 def test_time_to_next_purchase_with_order_lines():
-    o = orders_of([("a", "2025-01-01T00:00Z"), ("a", "2025-01-01T00:00Z"), ("a", "2025-01-11T00:00Z"),
-                   ("b", "2025-01-05T00:00Z"), ("c", "2025-01-02T00:00Z"), ("c", "2025-01-04T00:00Z")],
-                  order_id=["1", "1", "2", "3", "4", "5"])
+    o = orders_of(
+        [
+            ("a", "2025-01-01T00:00Z"),
+            ("a", "2025-01-01T00:00Z"),
+            ("a", "2025-01-11T00:00Z"),
+            ("b", "2025-01-05T00:00Z"),
+            ("c", "2025-01-02T00:00Z"),
+            ("c", "2025-01-04T00:00Z"),
+        ],
+        order_id=["1", "1", "2", "3", "4", "5"],
+    )
     km = journey.survival(o, outcome="next_purchase", order_id="order_id")
     # a: 10 days to the second order (its first order has two lines); b: censored at the data's end (6 days); c: 2.
     assert km.outcome == "next_purchase" and "time to next purchase" in repr(km)
@@ -292,11 +383,10 @@ def test_scorecard_statuses_and_probabilities():
     assert (met.status, missed.status, unsure.status) == ("met", "missed", "inconclusive")
     # A tuple is read as a normal interval about its midpoint (10): se = 14 / 1.96, one-sided confidence of > 12.
     from statistics import NormalDist
+
     assert unsure.confidence_met == pytest.approx(1 - NormalDist(10, 14 / 1.959964).cdf(12), abs=1e-6)
     card = journey.scorecard([met, missed, unsure])
     assert card.to_frame()["indicator"].tolist() == ["NPS", "CSAT", "churn"]  # KGIs first
     assert "missed" in card._repr_html_() and "0x" not in repr(card)
     with pytest.raises(JourneyError):
         journey.kpi("x", object(), target=1)
-
-

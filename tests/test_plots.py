@@ -12,14 +12,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.patches import FancyArrowPatch  # noqa: E402
-from matplotlib.testing.compare import compare_images  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.patches import FancyArrowPatch
+from matplotlib.testing.compare import compare_images
 
-import journey  # noqa: E402
+import journey
 
 BASELINE = Path(__file__).parent / "baseline"
 TOLERANCE = 6  # RMS on 0-255; absorbs small font-rendering differences between matplotlib builds
@@ -47,10 +47,14 @@ def cases():
     return {
         "journey_map": lambda ax=None: journey.plot_journey_map(graph, ax=ax),
         "sankey": lambda ax=None: journey.plot_sankey(journey.path_variants(log), steps=4, ax=ax),
-        "funnel": lambda ax=None: journey.plot_funnel(journey.funnel(log, ["product", "cart", "buy"], by="device"), ax=ax),
+        "funnel": lambda ax=None: journey.plot_funnel(
+            journey.funnel(log, ["product", "cart", "buy"], by="device"), ax=ax
+        ),
         "drop_off": lambda ax=None: journey.plot_drop_off(journey.drop_off(log, goal="buy"), ax=ax),
         "nps": lambda ax=None: journey.plot_nps(journey.nps_by(survey, by="plan"), ax=ax),
-        "retention": lambda ax=None: journey.plot_retention(journey.retention(log, cohort_period="W", period="W"), ax=ax),
+        "retention": lambda ax=None: journey.plot_retention(
+            journey.retention(log, cohort_period="W", period="W"), ax=ax
+        ),
         "active_users": lambda ax=None: journey.plot_active_users(journey.active_users(log, period="W"), ax=ax),
     }
 
@@ -98,7 +102,8 @@ def test_a_large_graph_is_simplified_and_the_title_says_so():
     plt.close("all")
     rows = [(f"u{i}", f"page {i % 60}") for i in range(600)] + [(f"u{i}", f"page {(i * 7) % 60}") for i in range(600)]
     df = pd.DataFrame(rows, columns=["user_id", "event"]).assign(
-        timestamp=pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.arange(len(rows)), unit="min"))
+        timestamp=pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.arange(len(rows)), unit="min")
+    )
     ax = journey.plot_journey_map(journey.journey_graph(df), max_nodes=20)
     assert "simplified" in ax.get_title() and "of 60 touchpoints" in ax.get_title()
 
@@ -108,8 +113,13 @@ NAMES = ["$5 off$", "a_b^c", "100% {x}", "<script>"]
 
 def test_labels_are_shown_literally_and_escaped_in_svg():
     plt.close("all")
-    df = pd.DataFrame({"user_id": ["u"] * 4 + ["v"] * 2, "event": NAMES + NAMES[:2],
-                       "timestamp": pd.date_range("2025-01-01", periods=6, freq="min", tz="UTC")})
+    df = pd.DataFrame(
+        {
+            "user_id": ["u"] * 4 + ["v"] * 2,
+            "event": NAMES + NAMES[:2],
+            "timestamp": pd.date_range("2025-01-01", periods=6, freq="min", tz="UTC"),
+        }
+    )
     log = journey.read_events(df)
     ax = journey.plot_journey_map(journey.journey_graph(log, goal="<script>"))
     shown = {t.get_text().split("\n")[0]: t for t in ax.texts}
@@ -132,7 +142,21 @@ def test_the_readme_map_is_up_to_date(tmp_path):
     from journey.cli import main
 
     out = tmp_path / "map.png"
-    assert main(["map", str(journey.datasets.sample_path("events")), "--goal", "purchase", "--min-share", "0.1", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "map",
+                str(journey.datasets.sample_path("events")),
+                "--goal",
+                "purchase",
+                "--min-share",
+                "0.1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     result = compare_images("docs/journey_map.png", str(out), tol=TOLERANCE)
     assert result is None, f"{result}: run `make demo` to refresh docs/journey_map.png"
 
@@ -153,10 +177,17 @@ if __name__ == "__main__":
 
 def test_a_segment_nobody_reaches_at_a_step_gets_an_empty_bar():
     plt.close("all")
-    df = pd.DataFrame({"user_id": ["a", "a", "a", "b"], "event": ["home", "cart", "buy", "home"], "seg": list("xxxy"),
-                       "timestamp": pd.date_range("2025-01-01", periods=4, freq="min", tz="UTC")})
+    df = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "a", "b"],
+            "event": ["home", "cart", "buy", "home"],
+            "seg": list("xxxy"),
+            "timestamp": pd.date_range("2025-01-01", periods=4, freq="min", tz="UTC"),
+        }
+    )
     ax = journey.plot_funnel(journey.funnel(df, ["home", "cart", "buy"], by="seg"))
     assert any(t.get_text() == "n=0" for t in ax.texts)
+
 
 def interval_segments(ax):
     """(x low, x high, y) of every horizontal interval drawn by errorbar on ``ax``."""
@@ -178,15 +209,20 @@ def test_plot_nps_draws_a_touchpoint_table_with_its_intervals():
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == [f"{t} (n={n:,})" for t, n in zip(frame["touchpoint"], frame["n"])]
     assert ax.get_title() == "NPS by touchpoint" and "95% CI" in ax.get_xlabel()
-    assert any(line.get_linestyle() == "--" and line.get_xdata()[0] == pytest.approx(table.overall.score)
-               for line in ax.get_lines())
+    assert any(
+        line.get_linestyle() == "--" and line.get_xdata()[0] == pytest.approx(table.overall.score)
+        for line in ax.get_lines()
+    )
 
 
 def test_plot_nps_draws_intervals_at_the_level_asked():
     plt.close("all")
-    table = journey.nps_by(pd.DataFrame({"score": [10, 9, 3, 8, 7, 0, 10, 6], "plan": ["pro"] * 4 + ["free"] * 4}),
-                           by="plan")
-    wide, narrow = (interval_segments(journey.plot_nps(table, ax=plt.subplots()[1], level=level)) for level in (0.99, 0.8))
+    table = journey.nps_by(
+        pd.DataFrame({"score": [10, 9, 3, 8, 7, 0, 10, 6], "plan": ["pro"] * 4 + ["free"] * 4}), by="plan"
+    )
+    wide, narrow = (
+        interval_segments(journey.plot_nps(table, ax=plt.subplots()[1], level=level)) for level in (0.99, 0.8)
+    )
     low, high = table.confidence_interval(0.8)
     assert np.allclose(sorted((lo, hi) for lo, hi, _ in narrow), sorted(zip(low, high)))
     assert all(w[1] - w[0] > n[1] - n[0] for w, n in zip(sorted(wide), sorted(narrow)))
@@ -208,18 +244,25 @@ def test_plot_nps_of_named_results_shows_names_literally():
 def test_plot_nps_takes_nps_results_only():
     table = journey.nps_by(pd.DataFrame({"score": [10, 3], "plan": ["a", "b"]}), by="plan")
     for wrong in (table.to_frame(), [journey.nps([10])], {"a": journey.proportion(1, 2)}, {}):
-        with pytest.raises(journey.JourneyError, match=r"plot_nps draws the result of journey\.nps_by\(\.\.\.\), "
-                                                       r"journey\.nps_by_touchpoint"):
+        with pytest.raises(
+            journey.JourneyError,
+            match=r"plot_nps draws the result of journey\.nps_by\(\.\.\.\), "
+            r"journey\.nps_by_touchpoint",
+        ):
             journey.plot_nps(wrong)
 
 
 def test_scorecard_plot_draws_each_interval_against_its_target():
     plt.close("all")
-    card = journey.scorecard([
-        journey.kpi("CSAT", journey.proportion(160, 200), target=0.7),
-        journey.kpi("$churn$", (0.2, 0.18, 0.22), target=0.1, higher_is_better=False),
-        journey.kpi("NPS", journey.nps_from_counts(promoters=50, passives=30, detractors=20), target=35, kind="KGI"),
-    ])
+    card = journey.scorecard(
+        [
+            journey.kpi("CSAT", journey.proportion(160, 200), target=0.7),
+            journey.kpi("$churn$", (0.2, 0.18, 0.22), target=0.1, higher_is_better=False),
+            journey.kpi(
+                "NPS", journey.nps_from_counts(promoters=50, passives=30, detractors=20), target=35, kind="KGI"
+            ),
+        ]
+    )
     _, given = plt.subplots()
     ax = card.plot(ax=given)
     assert ax is given and len(interval_segments(ax)) == 3

@@ -38,12 +38,15 @@ def test_two_nps_by_hand():
     expected = norm.cdf(0.1 / se - norm.ppf(0.975)) + norm.cdf(-0.1 / se - norm.ppf(0.975))
     assert journey.power(500, 10, n2=300, metric="nps", shares=(0.4, 0.3, 0.3)) == pytest.approx(expected)
     # The worst case by default: half promoters, half detractors (variance 1), about four times a proportion's n.
-    assert journey.sample_size_two_groups(10, metric="nps") == int(np.ceil(
-        (norm.ppf(0.975) + norm.ppf(0.8)) ** 2 * (1 + 1 - 0.1**2) / 0.1**2))
+    assert journey.sample_size_two_groups(10, metric="nps") == int(
+        np.ceil((norm.ppf(0.975) + norm.ppf(0.8)) ** 2 * (1 + 1 - 0.1**2) / 0.1**2)
+    )
 
 
-@pytest.mark.parametrize("difference, kw", [(5, {"p": 0.2}), (-8, {"p": 0.5, "power": 0.9}),
-                                            (15, {"metric": "nps", "shares": (0.3, 0.4, 0.3), "level": 0.9})])
+@pytest.mark.parametrize(
+    "difference, kw",
+    [(5, {"p": 0.2}), (-8, {"p": 0.5, "power": 0.9}), (15, {"metric": "nps", "shares": (0.3, 0.4, 0.3), "level": 0.9})],
+)
 def test_the_sample_size_is_the_smallest_that_reaches_the_power(difference, kw):
     target = kw.pop("power", 0.8)
     n = journey.sample_size_two_groups(difference, power=target, **kw)
@@ -82,21 +85,26 @@ def test_nps_power_matches_simulated_nps_compare():
     (ca, va), (cb, vb) = adjusted(a), adjusted(b)
     pvalues = 2 * norm.sf(np.abs(ca - cb) / np.sqrt(va + vb))
     for i in range(3):  # the same p-values as the package's
-        g = [journey.nps_from_counts(promoters=int(x[0]), passives=int(x[1]), detractors=int(x[2])) for x in (a[i], b[i])]
+        g = [
+            journey.nps_from_counts(promoters=int(x[0]), passives=int(x[1]), detractors=int(x[2])) for x in (a[i], b[i])
+        ]
         assert journey.nps_compare(*g).pvalue == pytest.approx(pvalues[i])
     formula = journey.power(n1, 10, n2=n2, metric="nps", shares=first)
     assert np.mean(pvalues < 0.05) == pytest.approx(formula, abs=0.012), (np.mean(pvalues < 0.05), formula)
 
 
 def test_bad_arguments_are_refused_with_their_keyword():
-    for call, words in [(lambda: journey.power(0, 5), "n must"), (lambda: journey.power(10, 5, n2=0), "n2 must"),
-                        (lambda: journey.power(10, 0), "non-zero"),
-                        (lambda: journey.power(10, 60, p=0.5), "outside 0-1"),
-                        (lambda: journey.power(10, 50, metric="nps", shares=(0.5, 0.3, 0.2)), "cannot be reached"),
-                        (lambda: journey.power(10, 5, metric="csat"), "metric"),
-                        (lambda: journey.power(10, 100, p=0.0), "variance"),
-                        (lambda: journey.sample_size_two_groups(5, power=0.03), "power must"),
-                        (lambda: journey.sample_size_two_groups(5, power=1.0), "power must"),
-                        (lambda: journey.sample_size_two_groups(5, level=95), "level")]:
+    for call, words in [
+        (lambda: journey.power(0, 5), "n must"),
+        (lambda: journey.power(10, 5, n2=0), "n2 must"),
+        (lambda: journey.power(10, 0), "non-zero"),
+        (lambda: journey.power(10, 60, p=0.5), "outside 0-1"),
+        (lambda: journey.power(10, 50, metric="nps", shares=(0.5, 0.3, 0.2)), "cannot be reached"),
+        (lambda: journey.power(10, 5, metric="csat"), "metric"),
+        (lambda: journey.power(10, 100, p=0.0), "variance"),
+        (lambda: journey.sample_size_two_groups(5, power=0.03), "power must"),
+        (lambda: journey.sample_size_two_groups(5, power=1.0), "power must"),
+        (lambda: journey.sample_size_two_groups(5, level=95), "level"),
+    ]:
         with pytest.raises(JourneyError, match=words):
             call()

@@ -9,8 +9,8 @@ import journey.stats.proportions as proportions
 from journey.errors import InvalidValuesError, JourneyError
 from journey.stats.intervals import newcombe_interval, newcombe_pvalue
 from journey.stats.proportions import DifferenceResult, ProportionResult, compare_proportions
-from journey.stats.significance import independence_test
 from journey.stats.results import ConfidenceInterval, Result
+from journey.stats.significance import independence_test
 
 # Newcombe RG (1998). Two-sided confidence intervals for the single proportion: comparison of seven methods.
 # Statistics in Medicine 17:857-872, Table I: method 3 (Wilson score) and method 5 (Clopper-Pearson exact).
@@ -117,11 +117,23 @@ def test_a_difference_keeps_its_level_and_names_its_columns_as_a_difference():
     d = journey.compare_proportions(56, 70, 48, 80, level=0.9)
     z = 1.6448536
     assert d.level == 0.9
-    assert d.confidence_interval(method="wald").high == pytest.approx(0.2 + z * np.sqrt(0.8 * 0.2 / 70 + 0.6 * 0.4 / 80))
+    assert d.confidence_interval(method="wald").high == pytest.approx(
+        0.2 + z * np.sqrt(0.8 * 0.2 / 70 + 0.6 * 0.4 / 80)
+    )
     assert d.confidence_interval() != d.confidence_interval(0.95)
     frame = d.to_frame()
-    assert list(frame.columns) == ["k1", "n1", "proportion1", "k2", "n2", "proportion2", "difference",
-                                   "difference_ci_low", "difference_ci_high", "p_value"]
+    assert list(frame.columns) == [
+        "k1",
+        "n1",
+        "proportion1",
+        "k2",
+        "n2",
+        "proportion2",
+        "difference",
+        "difference_ci_low",
+        "difference_ci_high",
+        "p_value",
+    ]
     assert tuple(frame.loc[0, ["difference_ci_low", "difference_ci_high"]]) == d.confidence_interval()
     assert repr(d).startswith("DifferenceResult: difference +20.0 percentage points (90% CI")
 
@@ -148,9 +160,12 @@ def test_bad_counts_levels_and_methods_are_refused():
         journey.proportion(1, 2).confidence_interval(method="agresti")
     with pytest.raises(JourneyError, match="method"):
         journey.compare_proportions(1, 2, 1, 3).confidence_interval(method="wilson")
-    for call in (lambda: journey.proportion(1, 2, level=95), lambda: journey.csat([5], level=0),
-                 lambda: journey.compare_proportions(1, 2, 1, 2, level=1.0),
-                 lambda: journey.proportion(1, 2).confidence_interval(1.5)):
+    for call in (
+        lambda: journey.proportion(1, 2, level=95),
+        lambda: journey.csat([5], level=0),
+        lambda: journey.compare_proportions(1, 2, 1, 2, level=1.0),
+        lambda: journey.proportion(1, 2).confidence_interval(1.5),
+    ):
         with pytest.raises(JourneyError, match="level"):
             call()
 

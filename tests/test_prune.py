@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_graph import event_logs, log_of
 
 import journey
 from journey import END, START
 from journey.errors import JourneyError, UnknownEventError
-from test_graph import event_logs, log_of
 
 
 @pytest.fixture
@@ -18,8 +18,14 @@ def shop():
     rows = []
     for i in range(6):
         rows += [(f"b{i}", "10:00:00", "home"), (f"b{i}", "10:01:00", "cart"), (f"b{i}", "10:02:00", "buy")]
-    rows += [("f1", "10:00:00", "home"), ("f1", "10:01:00", "faq"), ("f1", "10:02:00", "cart"),
-             ("f1", "10:03:00", "buy"), ("w1", "10:00:00", "home"), ("w1", "10:01:00", "wishlist")]
+    rows += [
+        ("f1", "10:00:00", "home"),
+        ("f1", "10:01:00", "faq"),
+        ("f1", "10:02:00", "cart"),
+        ("f1", "10:03:00", "buy"),
+        ("w1", "10:00:00", "home"),
+        ("w1", "10:01:00", "wishlist"),
+    ]
     return journey.journey_graph(log_of(rows), goal="buy")
 
 
@@ -75,8 +81,13 @@ def surviving_share_by_hand(log, pruned):
     return whole / log.n_users
 
 
-@given(event_logs(), st.one_of(st.none(), st.integers(0, 6)), st.one_of(st.none(), st.floats(0, 1)),
-       st.one_of(st.none(), st.integers(0, 10)), st.data())
+@given(
+    event_logs(),
+    st.one_of(st.none(), st.integers(0, 6)),
+    st.one_of(st.none(), st.floats(0, 1)),
+    st.one_of(st.none(), st.integers(0, 10)),
+    st.data(),
+)
 def test_any_pruning_keeps_goal_and_keep_connected_and_counts_survivors_exactly(log, min_count, min_share, top, data):
     goal = data.draw(st.sampled_from(log.events))
     keep = data.draw(st.lists(st.sampled_from(log.events), max_size=2))
@@ -110,8 +121,13 @@ def test_reconnecting_thousands_of_cut_off_touchpoints_looks_at_each_node_once_p
     # edge put back took 2,000 x 2,000 neighbour lists (30 s); growing it with a heap, one per node and pass.
     n = 2000
     t = pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.tile([0, 60], n), unit="s")
-    log = pd.DataFrame({"user_id": np.repeat([f"u{i}" for i in range(n)], 2), "timestamp": t,
-                        "event": np.array([["home", f"page{i:04d}"] for i in range(n)]).ravel()})
+    log = pd.DataFrame(
+        {
+            "user_id": np.repeat([f"u{i}" for i in range(n)], 2),
+            "timestamp": t,
+            "event": np.array([["home", f"page{i:04d}"] for i in range(n)]).ravel(),
+        }
+    )
     graph = CountingGraph(journey.journey_graph(log))
     CountingGraph.asked = 0
     small = journey.prune(graph, min_share=0.1)

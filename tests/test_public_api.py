@@ -32,6 +32,7 @@ def test_importing_journey_stays_light():
 
 # --- every public callable: typed, documented with an example ------------------------------------
 
+
 def _public_callables():
     """Every public function and class of ``journey``, and the public methods of its classes."""
     for name in journey.__all__:
@@ -48,8 +49,11 @@ def _public_callables():
 
 def _unannotated(function):
     signature = inspect.signature(function)
-    missing = [p.name for p in signature.parameters.values()
-               if p.name not in ("self", "cls") and p.annotation is inspect.Parameter.empty]
+    missing = [
+        p.name
+        for p in signature.parameters.values()
+        if p.name not in ("self", "cls") and p.annotation is inspect.Parameter.empty
+    ]
     if signature.return_annotation is inspect.Signature.empty and function.__name__ != "__init__":
         missing.append("return")
     return missing
@@ -91,6 +95,7 @@ def test_every_public_class_and_method_is_documented():
 
 # --- every analysis returns a result on the protocol ---------------------------------------------
 
+
 def _sample():
     from journey.datasets import load_sample
 
@@ -128,10 +133,16 @@ def _analyses():
         "compare_funnels": journey.compare_funnels(log, ["product", "cart", "purchase"], by="device"),
         "compare_graphs": journey.compare_graphs(log, by="device", goal="purchase"),
         "compare_variants": journey.compare_variants(log, by="device", top=5),
-        "experience_map": journey.experience_map(log, stages={"arrive": ["ad_click", "search", "email_click"],
-                                                              "browse": ["home", "category", "product"],
-                                                              "buy": ["cart", "checkout", "payment", "purchase"]},
-                                                 survey=survey, goal="purchase"),
+        "experience_map": journey.experience_map(
+            log,
+            stages={
+                "arrive": ["ad_click", "search", "email_click"],
+                "browse": ["home", "category", "product"],
+                "buy": ["cart", "checkout", "payment", "purchase"],
+            },
+            survey=survey,
+            goal="purchase",
+        ),
     }
 
 
@@ -156,9 +167,28 @@ def test_every_analysis_returns_a_result_with_a_table_and_displays_without_addre
 
 
 def test_every_result_with_a_rate_gives_its_interval_at_any_level(analyses):
-    rates = ["journey_graph", "path_variants", "funnel", "drop_off", "compare_paths", "markov", "markov.bootstrap",
-             "stickiness", "churn", "retention", "survival", "repeat_rate", "repeat_rate(by=)", "nps_by",
-             "nps_by_touchpoint", "nps_by_outcome", "nps", "csat", "proportion", "compare_proportions"]
+    rates = [
+        "journey_graph",
+        "path_variants",
+        "funnel",
+        "drop_off",
+        "compare_paths",
+        "markov",
+        "markov.bootstrap",
+        "stickiness",
+        "churn",
+        "retention",
+        "survival",
+        "repeat_rate",
+        "repeat_rate(by=)",
+        "nps_by",
+        "nps_by_touchpoint",
+        "nps_by_outcome",
+        "nps",
+        "csat",
+        "proportion",
+        "compare_proportions",
+    ]
     for name in rates:
         result = analyses[name]
         interval = result.confidence_interval()
@@ -169,14 +199,28 @@ def test_every_result_with_a_rate_gives_its_interval_at_any_level(analyses):
         if name != "markov.bootstrap":  # percentile intervals come from the replicates at their own level
             narrower = [np.atleast_1d(np.asarray(x, dtype=float)) for x in result.confidence_interval(0.8)]
             both = known & ~np.isnan(narrower[0])
-            assert (narrower[0][both] >= low[both] - 1e-12).all() and (narrower[1][both] <= high[both] + 1e-12).all(), name
+            assert (narrower[0][both] >= low[both] - 1e-12).all() and (narrower[1][both] <= high[both] + 1e-12).all(), (
+                name
+            )
 
 
 def test_every_result_with_a_picture_draws_it_on_the_axes_it_is_given(analyses):
     import matplotlib.pyplot as plt
 
-    for name in ["journey_graph", "path_variants", "funnel", "drop_off", "markov.bootstrap", "active_users", "churn",
-                 "retention", "survival", "nps_by", "nps_by_touchpoint", "nps_by_outcome"]:
+    for name in [
+        "journey_graph",
+        "path_variants",
+        "funnel",
+        "drop_off",
+        "markov.bootstrap",
+        "active_users",
+        "churn",
+        "retention",
+        "survival",
+        "nps_by",
+        "nps_by_touchpoint",
+        "nps_by_outcome",
+    ]:
         fig, ax = plt.subplots()
         assert analyses[name].plot(ax=ax) is ax, name
         assert ax.has_data() or ax.patches or ax.collections, name
@@ -184,8 +228,17 @@ def test_every_result_with_a_picture_draws_it_on_the_axes_it_is_given(analyses):
 
 
 def test_kpi_takes_any_result_with_an_estimate_through_the_protocol(analyses):
-    for name in ["journey_graph", "funnel", "markov", "churn", "repeat_rate", "repeat_rate(by=)", "nps", "csat",
-                 "proportion"]:
+    for name in [
+        "journey_graph",
+        "funnel",
+        "markov",
+        "churn",
+        "repeat_rate",
+        "repeat_rate(by=)",
+        "nps",
+        "csat",
+        "proportion",
+    ]:
         result = analyses[name]
         indicator = journey.kpi(name, result, target=0.5)
         headline = getattr(result, "overall", result)

@@ -27,13 +27,21 @@ def events(**columns):
 
 # --- what is kept and how it is ordered -----------------------------------------------------------
 
+
 def test_sorted_by_user_then_utc_time_with_ties_in_input_order():
-    df = pd.DataFrame({
-        "user_id": ["b", "a", "a", "a", "a"],
-        "timestamp": ["2025-01-01T09:00Z", "2025-01-01T12:00+02:00", "2025-01-01T10:00Z",
-                      "2025-01-01T09:00Z", "2025-01-01T10:00Z"],
-        "event": ["x", "first-at-10", "second-at-10", "at-9", "third-at-10"],
-    })
+    df = pd.DataFrame(
+        {
+            "user_id": ["b", "a", "a", "a", "a"],
+            "timestamp": [
+                "2025-01-01T09:00Z",
+                "2025-01-01T12:00+02:00",
+                "2025-01-01T10:00Z",
+                "2025-01-01T09:00Z",
+                "2025-01-01T10:00Z",
+            ],
+            "event": ["x", "first-at-10", "second-at-10", "at-9", "third-at-10"],
+        }
+    )
     log = journey.read_events(df)
     # 12:00+02:00 is 10:00 UTC: three events of "a" tie at 10:00 and keep input order.
     assert log.frame["event"].tolist() == ["at-9", "first-at-10", "second-at-10", "third-at-10", "x"]
@@ -41,12 +49,15 @@ def test_sorted_by_user_then_utc_time_with_ties_in_input_order():
 
 
 def test_offsets_are_converted_to_utc_and_stored_tz_aware():
-    log = journey.read_events(events(timestamp=["2025-03-01T10:00:00+01:00", "2025-03-01T10:00:00Z",
-                                                "2025-03-01T04:00:00-05:00"]))
+    log = journey.read_events(
+        events(timestamp=["2025-03-01T10:00:00+01:00", "2025-03-01T10:00:00Z", "2025-03-01T04:00:00-05:00"])
+    )
     assert str(log.frame["time"].dt.tz) == "UTC"
-    assert log.frame["time"].tolist() == [pd.Timestamp("2025-03-01 09:00", tz="UTC"),
-                                          pd.Timestamp("2025-03-01 10:00", tz="UTC"),
-                                          pd.Timestamp("2025-03-01 09:00", tz="UTC")]
+    assert log.frame["time"].tolist() == [
+        pd.Timestamp("2025-03-01 09:00", tz="UTC"),
+        pd.Timestamp("2025-03-01 10:00", tz="UTC"),
+        pd.Timestamp("2025-03-01 09:00", tz="UTC"),
+    ]
 
 
 def test_naive_timestamps_are_read_in_the_given_zone():
@@ -56,7 +67,9 @@ def test_naive_timestamps_are_read_in_the_given_zone():
 
 def test_naive_pandas_datetimes_are_read_in_the_given_zone_and_aware_ones_converted():
     naive = events(timestamp=pd.to_datetime(["2025-01-15 12:00"] * 3))
-    assert journey.read_events(naive, tz="America/New_York").frame["time"].iloc[0] == pd.Timestamp("2025-01-15 17:00", tz="UTC")
+    assert journey.read_events(naive, tz="America/New_York").frame["time"].iloc[0] == pd.Timestamp(
+        "2025-01-15 17:00", tz="UTC"
+    )
     aware = events(timestamp=pd.to_datetime(["2025-01-15 12:00"] * 3).tz_localize("Asia/Tokyo"))
     assert journey.read_events(aware).frame["time"].iloc[0] == pd.Timestamp("2025-01-15 03:00", tz="UTC")
 
@@ -68,8 +81,13 @@ def test_epoch_numbers_are_read_in_the_unit_given(unit, value):
 
 
 def test_pm4py_column_names_are_recognised_when_defaults_are_absent():
-    df = pd.DataFrame({"case:concept:name": ["c1", "c1"], "concept:name": ["register", "pay"],
-                       "time:timestamp": pd.to_datetime(["2025-01-01 10:00", "2025-01-01 11:00"], utc=True)})
+    df = pd.DataFrame(
+        {
+            "case:concept:name": ["c1", "c1"],
+            "concept:name": ["register", "pay"],
+            "time:timestamp": pd.to_datetime(["2025-01-01 10:00", "2025-01-01 11:00"], utc=True),
+        }
+    )
     log = journey.read_events(df)
     assert log.frame[["user", "event"]].astype(str).values.tolist() == [["c1", "register"], ["c1", "pay"]]
 
@@ -126,14 +144,22 @@ def test_html_repr_escapes_event_names():
 
 # --- sessions --------------------------------------------------------------------------------------
 
+
 def test_sessions_split_after_a_gap_longer_than_gap_and_number_per_user():
-    df = pd.DataFrame({
-        "user_id": ["a"] * 4 + ["b"] * 2,
-        "timestamp": ["2025-01-01T23:50Z", "2025-01-02T00:20Z",   # exactly 30 min later: same session
-                      "2025-01-02T00:50:01Z",                      # 30 min 1 s later: new session
-                      "2025-01-02T00:55Z", "2025-01-01T08:00Z", "2025-01-01T09:00Z"],
-        "event": list("pqrsxy"),
-    })
+    df = pd.DataFrame(
+        {
+            "user_id": ["a"] * 4 + ["b"] * 2,
+            "timestamp": [
+                "2025-01-01T23:50Z",
+                "2025-01-02T00:20Z",  # exactly 30 min later: same session
+                "2025-01-02T00:50:01Z",  # 30 min 1 s later: new session
+                "2025-01-02T00:55Z",
+                "2025-01-01T08:00Z",
+                "2025-01-01T09:00Z",
+            ],
+            "event": list("pqrsxy"),
+        }
+    )
     s = journey.read_events(df).sessions("30min").frame
     assert s["session"].tolist() == [1, 1, 2, 2, 1, 2]
 
@@ -153,6 +179,7 @@ def test_sessions_refuse_a_bad_gap_and_an_input_session_column():
 
 # --- bad input: each case names the column ----------------------------------------------------------
 
+
 def test_missing_column_lists_the_available_ones_and_suggests_a_close_match():
     with pytest.raises(MissingColumnError) as err:
         journey.read_events(events().rename(columns={"user_id": "userid"}))
@@ -160,22 +187,28 @@ def test_missing_column_lists_the_available_ones_and_suggests_a_close_match():
     assert "'user_id'" in message and "'userid'" in message and "Did you mean 'userid'?" in message
 
 
-@pytest.mark.parametrize("column, values, reason", [
-    ("user_id", ["a", None, "b"], "missing"),
-    ("user_id", ["a", "  ", "b"], "blank"),
-    ("event", ["home", None, "cart"], "missing"),
-    ("event", ["home", "", "cart"], "blank"),
-    ("event", ["home", journey.START, "cart"], "reserves"),
-    ("timestamp", ["2025-01-01T10:00Z", "yesterday", "2025-13-01T10:00Z"], "ISO-8601"),
-    ("timestamp", ["2025-01-01T10:00Z", None, "2025-01-01T10:00Z"], "missing"),
-])
+@pytest.mark.parametrize(
+    "column, values, reason",
+    [
+        ("user_id", ["a", None, "b"], "missing"),
+        ("user_id", ["a", "  ", "b"], "blank"),
+        ("event", ["home", None, "cart"], "missing"),
+        ("event", ["home", "", "cart"], "blank"),
+        ("event", ["home", journey.START, "cart"], "reserves"),
+        ("timestamp", ["2025-01-01T10:00Z", "yesterday", "2025-13-01T10:00Z"], "ISO-8601"),
+        ("timestamp", ["2025-01-01T10:00Z", None, "2025-01-01T10:00Z"], "missing"),
+    ],
+)
 def test_invalid_values_name_the_column_count_rows_and_values(column, values, reason):
     with pytest.raises(InvalidValuesError) as err:
         journey.read_events(events(**{column: values}))
     e = err.value
     assert e.column == column and f"column {column!r}" in str(e) and reason in str(e)
-    bad_rows = [i for i, v in enumerate(values) if v is None or str(v).strip() in ("", "yesterday", journey.START)
-                or v == "2025-13-01T10:00Z"]
+    bad_rows = [
+        i
+        for i, v in enumerate(values)
+        if v is None or str(v).strip() in ("", "yesterday", journey.START) or v == "2025-13-01T10:00Z"
+    ]
     assert e.rows == bad_rows and f"row {bad_rows[0]}" in str(e)
 
 
@@ -200,8 +233,9 @@ def test_numeric_text_timestamps_need_a_time_unit(tmp_path):
 def test_local_times_that_do_not_exist_are_reported():
     # 2025-03-30 02:30 does not exist in Paris: clocks jump from 02:00 to 03:00.
     with pytest.raises(InvalidValuesError, match="'timestamp'.*daylight-saving"):
-        journey.read_events(events(timestamp=["2025-03-30 02:30:00", "2025-03-30 01:00:00", "2025-03-30 04:00:00"]),
-                            tz="Europe/Paris")
+        journey.read_events(
+            events(timestamp=["2025-03-30 02:30:00", "2025-03-30 01:00:00", "2025-03-30 04:00:00"]), tz="Europe/Paris"
+        )
 
 
 def test_empty_file_and_header_only_file_are_refused(tmp_path):
@@ -245,10 +279,15 @@ def test_errors_are_value_errors():
 
 # --- lenient mode ----------------------------------------------------------------------------------
 
+
 def test_drop_mode_drops_warns_and_records_exactly_what_and_why():
-    df = pd.DataFrame({"user_id": ["a", None, "b", "c"],
-                       "timestamp": ["2025-01-01T10:00Z", "2025-01-01T10:00Z", "soon", "2025-01-01T10:00Z"],
-                       "event": ["home", "home", "cart", None]})
+    df = pd.DataFrame(
+        {
+            "user_id": ["a", None, "b", "c"],
+            "timestamp": ["2025-01-01T10:00Z", "2025-01-01T10:00Z", "soon", "2025-01-01T10:00Z"],
+            "event": ["home", "home", "cart", None],
+        }
+    )
     with pytest.warns(journey.JourneyWarning, match="dropped 3 of 4 rows"):
         log = journey.read_events(df, on_invalid="drop")
     assert log.frame["user"].tolist() == ["a"]
@@ -281,7 +320,9 @@ def test_a_gzip_csv_is_read(tmp_path):
 
 
 def test_a_user_column_mixing_numbers_and_text_is_refused():
-    with pytest.raises(InvalidValuesError, match=r"'user_id': values of type str among values of type int in 1 row: row 1 \('a'\)"):
+    with pytest.raises(
+        InvalidValuesError, match=r"'user_id': values of type str among values of type int in 1 row: row 1 \('a'\)"
+    ):
         journey.read_events(events(user_id=[1, "a", 2]))
 
 
@@ -307,7 +348,9 @@ def test_plain_dates_are_naive_and_read_in_tz():
 
 def test_drop_mode_keeps_good_epoch_rows():
     with pytest.warns(journey.JourneyWarning, match="dropped 1 of 3"):
-        log = journey.read_events(events(timestamp=["1735689600", "1735689700", "abc"]), time_unit="s", on_invalid="drop")
+        log = journey.read_events(
+            events(timestamp=["1735689600", "1735689700", "abc"]), time_unit="s", on_invalid="drop"
+        )
     assert len(log) == 2 and log.dropped["row"].tolist() == [2]
 
 
@@ -321,17 +364,27 @@ def test_duplicate_column_names_are_refused():
 
 # --- damaged files, odd CSV dialects and dates in disguise (issue 18) -------------------------------
 
+
 def _gzip_csv(tmp_path, damage):
-    body = "user_id,timestamp,event\n" + "".join(f"u{i % 7},2025-01-01T10:{i % 60:02d}Z,e{i % 5}\n" for i in range(3000))
+    body = "user_id,timestamp,event\n" + "".join(
+        f"u{i % 7},2025-01-01T10:{i % 60:02d}Z,e{i % 5}\n" for i in range(3000)
+    )
     packed = gzip.compress(body.encode())
     path = tmp_path / "events.csv.gz"
-    path.write_bytes({"truncated": packed[: len(packed) // 2], "corrupt": packed[:20] + b"\0" * 50 + packed[70:],
-                      "not gzip": body.encode()}[damage])
+    path.write_bytes(
+        {
+            "truncated": packed[: len(packed) // 2],
+            "corrupt": packed[:20] + b"\0" * 50 + packed[70:],
+            "not gzip": body.encode(),
+        }[damage]
+    )
     return path
 
 
-@pytest.mark.parametrize("damage, says", [("truncated", "truncated"), ("corrupt", "not a readable gzip file"),
-                                          ("not gzip", "not a readable gzip file")])
+@pytest.mark.parametrize(
+    "damage, says",
+    [("truncated", "truncated"), ("corrupt", "not a readable gzip file"), ("not gzip", "not a readable gzip file")],
+)
 def test_a_truncated_or_damaged_gzip_file_is_a_source_error_naming_it(tmp_path, damage, says):
     path = _gzip_csv(tmp_path, damage)
     with pytest.raises(SourceError, match=f"events.csv.gz: .*{says}"):
@@ -341,16 +394,22 @@ def test_a_truncated_or_damaged_gzip_file_is_a_source_error_naming_it(tmp_path, 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_a_line_break_inside_a_quoted_field_is_part_of_the_field(tmp_path, newline):
     path = tmp_path / "e.csv"
-    rows = ["user_id,timestamp,event", 'a,2025-01-01T10:00Z,"\r=2+2"', 'a,2025-01-01T10:01Z,"two\r\nlines"',
-            "a,2025-01-01T10:02Z,home"]
+    rows = [
+        "user_id,timestamp,event",
+        'a,2025-01-01T10:00Z,"\r=2+2"',
+        'a,2025-01-01T10:01Z,"two\r\nlines"',
+        "a,2025-01-01T10:02Z,home",
+    ]
     path.write_bytes((newline.join(rows) + newline).encode())
     assert journey.read_events(path).frame["event"].tolist() == ["\r=2+2", "two\r\nlines", "home"]
 
 
 def test_na_words_are_ids_and_touchpoints_in_csv_and_only_an_empty_cell_is_missing(tmp_path):
     path = tmp_path / "e.csv"
-    path.write_text("user_id,timestamp,event,device\nNA,2025-01-01T10:00Z,None,NA\nnull,2025-01-01T10:01Z,N/A,web\n"
-                    "None,2025-01-01T10:02Z,NULL,\n")
+    path.write_text(
+        "user_id,timestamp,event,device\nNA,2025-01-01T10:00Z,None,NA\nnull,2025-01-01T10:01Z,N/A,web\n"
+        "None,2025-01-01T10:02Z,NULL,\n"
+    )
     log = journey.read_events(path)
     assert sorted(log.frame["user"]) == ["NA", "None", "null"] and log.events == ["N/A", "NULL", "None"]
     assert log.frame["device"].isna().tolist() == [True, True, False]  # other columns keep pandas' words
@@ -377,8 +436,12 @@ def test_a_huge_header_gives_a_short_message(tmp_path):
 @pytest.mark.parametrize("sep", [";", "\t", "|"])
 def test_semicolon_tab_and_pipe_delimited_files_are_recognised_from_their_header(tmp_path, sep):
     path = tmp_path / "e.csv"
-    path.write_text(sep.join(["user_id", "timestamp", "event", "amount"]) + "\n"
-                    + sep.join(["a", "2025-01-01T10:00Z", "home", "1,5"]) + "\n")
+    path.write_text(
+        sep.join(["user_id", "timestamp", "event", "amount"])
+        + "\n"
+        + sep.join(["a", "2025-01-01T10:00Z", "home", "1,5"])
+        + "\n"
+    )
     log = journey.read_events(path)
     assert log.events == ["home"] and log.frame["amount"].tolist() == ["1,5"]
     assert journey.read_events(path, sep=sep).events == ["home"]
@@ -398,16 +461,23 @@ def test_a_carriage_return_in_a_field_of_a_file_with_lf_line_ends_is_part_of_the
     # pandas' to_csv writes a lone carriage return unquoted; read as a line break it split the row in two.
     path = tmp_path / "e.csv"
     events(event=["\r=2+2", "x\ry", "home"]).to_csv(path, index=False)
-    assert b'\r=2+2' in path.read_bytes() and b'"' not in path.read_bytes()
+    assert b"\r=2+2" in path.read_bytes() and b'"' not in path.read_bytes()
     assert journey.read_events(path).frame["event"].tolist() == ["\r=2+2", "x\ry", "home"]
 
 
-NEVER = {"ISO text": ["2025-01-01T10:00Z", "9999-12-31", "2025-01-01T11:00Z"],
-         "naive text": ["2025-01-01 10:00", "9999-12-31 00:00", "2025-01-01 11:00"],
-         "datetimes": pd.to_datetime(["2025-01-01 10:00", "9999-12-31 00:00", "2025-01-01 11:00"]).as_unit("s"),
-         "python datetimes": pd.Series([pd.Timestamp("2025-01-01 10:00").to_pydatetime(),
-                                        __import__("datetime").datetime(9999, 12, 31),
-                                        pd.Timestamp("2025-01-01 11:00").to_pydatetime()], dtype=object)}
+NEVER = {
+    "ISO text": ["2025-01-01T10:00Z", "9999-12-31", "2025-01-01T11:00Z"],
+    "naive text": ["2025-01-01 10:00", "9999-12-31 00:00", "2025-01-01 11:00"],
+    "datetimes": pd.to_datetime(["2025-01-01 10:00", "9999-12-31 00:00", "2025-01-01 11:00"]).as_unit("s"),
+    "python datetimes": pd.Series(
+        [
+            pd.Timestamp("2025-01-01 10:00").to_pydatetime(),
+            __import__("datetime").datetime(9999, 12, 31),
+            pd.Timestamp("2025-01-01 11:00").to_pydatetime(),
+        ],
+        dtype=object,
+    ),
+}
 
 
 @pytest.mark.parametrize("kind", NEVER)
@@ -430,8 +500,13 @@ def test_an_epoch_sentinel_beyond_2262_is_a_bad_row_and_a_wrong_unit_is_named():
         journey.read_events(events(timestamp=[1e20] * 3), time_unit="ns")
 
 
-@pytest.mark.parametrize("values, advice", [(["20250101", "20250102", "20250103"], "YYYYMMDD.*time_format='%Y%m%d'"),
-                                            (["45658", "45658.5", "45659"], "Excel serial day.*time_format='excel'")])
+@pytest.mark.parametrize(
+    "values, advice",
+    [
+        (["20250101", "20250102", "20250103"], "YYYYMMDD.*time_format='%Y%m%d'"),
+        (["45658", "45658.5", "45659"], "Excel serial day.*time_format='excel'"),
+    ],
+)
 def test_dates_in_disguise_are_not_read_as_1970_epoch_times(tmp_path, values, advice):
     path = tmp_path / "e.csv"
     path.write_text("user_id,timestamp,event\n" + "".join(f"a,{v},home\n" for v in values))
@@ -445,11 +520,16 @@ def test_time_format_reads_yyyymmdd_and_excel_serial_days_in_tz():
     log = journey.read_events(events(timestamp=[20250101, 20250102, 20250103]), time_format="%Y%m%d", tz="Europe/Paris")
     assert log.frame["time"].iloc[0] == pd.Timestamp("2024-12-31 23:00", tz="UTC")
     excel = journey.read_events(events(timestamp=["45658.5", "45658.75", "45659"]), time_format="excel")
-    assert excel.frame["time"].tolist()[:2] == [pd.Timestamp("2025-01-01 12:00", tz="UTC"),
-                                                 pd.Timestamp("2025-01-01 18:00", tz="UTC")]
+    assert excel.frame["time"].tolist()[:2] == [
+        pd.Timestamp("2025-01-01 12:00", tz="UTC"),
+        pd.Timestamp("2025-01-01 18:00", tz="UTC"),
+    ]
     with pytest.warns(journey.JourneyWarning, match="dropped 1 of 3"):
-        day_first = journey.read_events(events(timestamp=["31/01/2025 10:00", "01/02/2025 10:00", "x"]),
-                                        time_format="%d/%m/%Y %H:%M", on_invalid="drop")
+        day_first = journey.read_events(
+            events(timestamp=["31/01/2025 10:00", "01/02/2025 10:00", "x"]),
+            time_format="%d/%m/%Y %H:%M",
+            on_invalid="drop",
+        )
     assert day_first.frame["time"].dt.month.tolist() == [1, 2]
     assert day_first.dropped["reason"].tolist() == ["values that do not match time_format='%d/%m/%Y %H:%M'"]
 
@@ -460,9 +540,13 @@ def test_time_format_and_time_unit_exclude_each_other():
 
 
 def test_a_lone_surrogate_in_a_user_or_touchpoint_is_a_bad_row_and_in_another_column_an_error():
-    df = pd.DataFrame({"user_id": pd.Series(["a\ud800", "a", "b"], dtype=object),
-                       "event": pd.Series(["home", "cart\udcff", "home"], dtype=object),
-                       "timestamp": ["2025-01-01T10:00Z"] * 3})
+    df = pd.DataFrame(
+        {
+            "user_id": pd.Series(["a\ud800", "a", "b"], dtype=object),
+            "event": pd.Series(["home", "cart\udcff", "home"], dtype=object),
+            "timestamp": ["2025-01-01T10:00Z"] * 3,
+        }
+    )
     with pytest.raises(InvalidValuesError, match=r"'user_id': text holding a lone surrogate.* row 0 \('a\\ud800'\)"):
         journey.read_events(df)
     with pytest.warns(journey.JourneyWarning, match="dropped 2 of 3"):

@@ -8,7 +8,8 @@ import journey
 
 OFFSETS = ["Z", "+00:00", "+01:00", "-05:30", "+14:00"]
 labels = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=6).filter(
-    lambda s: s.strip() and s not in (journey.START, journey.END))
+    lambda s: s.strip() and s not in (journey.START, journey.END)
+)
 
 
 @st.composite
@@ -20,16 +21,23 @@ def valid_logs(draw):
         minute = draw(st.integers(0, 3))  # few instants: many ties
         offset = draw(st.sampled_from(OFFSETS))
         hour = 10 + draw(st.integers(0, 2))
-        rows.append({"user_id": draw(st.sampled_from(users)), "timestamp": f"2025-06-01T{hour:02d}:{minute:02d}:00{offset}",
-                     "event": draw(labels), "input_row": i})
+        rows.append(
+            {
+                "user_id": draw(st.sampled_from(users)),
+                "timestamp": f"2025-06-01T{hour:02d}:{minute:02d}:00{offset}",
+                "event": draw(labels),
+                "input_row": i,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 @given(valid_logs())
 def test_every_row_is_kept_and_ordered_as_a_stable_sort_by_user_and_utc_time(df):
     log = journey.read_events(df)
-    expected = (df.assign(utc=pd.to_datetime(df["timestamp"], format="ISO8601", utc=True))
-                  .sort_values(["user_id", "utc"], kind="stable"))
+    expected = df.assign(utc=pd.to_datetime(df["timestamp"], format="ISO8601", utc=True)).sort_values(
+        ["user_id", "utc"], kind="stable"
+    )
     assert log.frame["input_row"].tolist() == expected["input_row"].tolist()
     assert log.frame["user"].tolist() == expected["user_id"].tolist()
     assert log.frame["event"].astype(str).tolist() == expected["event"].tolist()
@@ -42,7 +50,9 @@ def test_the_order_of_the_input_rows_only_matters_for_ties(df, seed):
     a = journey.read_events(df).frame
     b = journey.read_events(shuffled).frame
     key = ["user", "time", "input_row"]
-    pd.testing.assert_frame_equal(a.sort_values(key, ignore_index=True)[key], b.sort_values(key, ignore_index=True)[key])
+    pd.testing.assert_frame_equal(
+        a.sort_values(key, ignore_index=True)[key], b.sort_values(key, ignore_index=True)[key]
+    )
     assert a["user"].tolist() == b["user"].tolist() and a["time"].tolist() == b["time"].tolist()
 
 

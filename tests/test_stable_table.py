@@ -25,14 +25,17 @@ def test_floats_summed_in_another_order_read_the_same() -> None:
 
 
 def test_every_kind_of_value_is_written_as_a_reader_expects() -> None:
-    frame = pd.DataFrame({
-        "path": [("home", "cart"), ("home",)],
-        "when": pd.to_datetime(["2025-01-31 00:00", "2025-02-01 13:05"]),
-        "users": [1234567, 8],
-        "rate": [0.123456, np.nan],
-        "converted": [True, False],
-        "p": [0.00042, 0.31],
-    }, index=pd.Index(["a", "b"], name="key"))
+    frame = pd.DataFrame(
+        {
+            "path": [("home", "cart"), ("home",)],
+            "when": pd.to_datetime(["2025-01-31 00:00", "2025-02-01 13:05"]),
+            "users": [1234567, 8],
+            "rate": [0.123456, np.nan],
+            "converted": [True, False],
+            "p": [0.00042, 0.31],
+        },
+        index=pd.Index(["a", "b"], name="key"),
+    )
     shown = journey.stable_table(frame, digits=3, formats={"p": "p"})
     assert shown.index.equals(frame.index) and list(shown.columns) == list(frame.columns)
     assert shown.loc["a"].tolist() == ["home → cart", "2025-01-31", "1,234,567", "0.123", "yes", "4.2e-04"]
@@ -57,10 +60,15 @@ def test_a_series_becomes_a_one_column_table() -> None:
     assert shown["share"].tolist() == ["33.3%", "66.7%"]
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"digits": 0}, "digits=0"), ({"digits": 2.5}, "digits=2.5"), ({"digits": True}, "digits=True"),
-    ({"formats": {"rate": "percent"}}, "unknown kind 'percent'"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"digits": 0}, "digits=0"),
+        ({"digits": 2.5}, "digits=2.5"),
+        ({"digits": True}, "digits=True"),
+        ({"formats": {"rate": "percent"}}, "unknown kind 'percent'"),
+    ],
+)
 def test_bad_arguments_say_what_to_give(kwargs: dict, message: str) -> None:
     with pytest.raises(JourneyError, match=message):
         journey.stable_table(pd.DataFrame({"rate": [0.5]}), **kwargs)

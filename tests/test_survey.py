@@ -5,26 +5,32 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from test_markov import log_from_paths
 
 import journey
 from journey.errors import InvalidValuesError, JourneyError, MissingColumnError
 from journey.io.survey import survey_problems
 from journey.stats.net_promoter import NPSTable, nps_interval
-from test_markov import log_from_paths
 
 
 def test_read_survey_keeps_missing_answers_as_missing_and_other_columns(tmp_path):
     path = tmp_path / "s.csv"
-    path.write_text("user_id,when,nps,plan\na,2025-01-01T10:00Z,9,pro\nb,2025-01-02T10:00Z,,free\nc,2025-01-03T10:00Z,0,pro\n")
+    path.write_text(
+        "user_id,when,nps,plan\na,2025-01-01T10:00Z,9,pro\nb,2025-01-02T10:00Z,,free\nc,2025-01-03T10:00Z,0,pro\n"
+    )
     s = journey.read_survey(path, score="nps", time="when")
     assert s["score"].tolist()[0] == 9 and pd.isna(s["score"].iloc[1]) and s["plan"].tolist() == ["pro", "free", "pro"]
     assert str(s["time"].dt.tz) == "UTC" and list(s.columns) == ["user", "score", "time", "plan"]
 
 
 def test_the_default_time_column_is_used_when_present_and_optional_when_absent():
-    with_time = pd.DataFrame({"user_id": ["a", "b"], "score": [9, 3], "timestamp": ["2025-01-02T00:00Z", "2025-01-01T00:00Z"]})
+    with_time = pd.DataFrame(
+        {"user_id": ["a", "b"], "score": [9, 3], "timestamp": ["2025-01-02T00:00Z", "2025-01-01T00:00Z"]}
+    )
     read = journey.read_survey(with_time)
-    assert list(read.columns) == ["user", "score", "time"] and read["time"].iloc[1] == pd.Timestamp("2025-01-01", tz="UTC")
+    assert list(read.columns) == ["user", "score", "time"] and read["time"].iloc[1] == pd.Timestamp(
+        "2025-01-01", tz="UTC"
+    )
     assert list(journey.read_survey(with_time.drop(columns="timestamp")).columns) == ["user", "score"]
     assert list(journey.read_survey(with_time, time=None).columns) == ["user", "score", "timestamp"]
     with pytest.raises(MissingColumnError, match=r"'answered_at' \(the time column\)"):
@@ -49,7 +55,9 @@ def test_a_column_named_like_a_stored_one_is_refused_not_overwritten():
 
 def test_read_survey_lenient_mode_drops_quotes_and_lists_without_attrs():
     answers = pd.DataFrame({"user_id": ["a", "b", "c", None], "score": [9, "ten", 3, 5]})
-    with pytest.warns(journey.JourneyWarning, match=r"dropped 2 of 4 rows.*'user_id': row 3 \(missing\).*'score': row 1 \('ten'\)"):
+    with pytest.warns(
+        journey.JourneyWarning, match=r"dropped 2 of 4 rows.*'user_id': row 3 \(missing\).*'score': row 1 \('ten'\)"
+    ):
         s = journey.read_survey(answers, on_invalid="drop")
     assert s["user"].tolist() == ["a", "c"] and s.index.tolist() == [0, 1] and s.attrs == {}
     problems = survey_problems(answers)
@@ -87,7 +95,9 @@ def test_nps_by_touchpoint_known_answer():
     low, high = nps_interval(0, 0, 2)
     assert (support["ci_low"], support["ci_high"]) == pytest.approx((low[0], high[0]))
     compared = journey.nps_compare(journey.nps([0, 2]), journey.nps([10, 9, 8]))
-    assert (support["difference_ci_low"], support["difference_ci_high"]) == pytest.approx(compared.confidence_interval())
+    assert (support["difference_ci_low"], support["difference_ci_high"]) == pytest.approx(
+        compared.confidence_interval()
+    )
     assert np.isnan(t.loc["home", "difference"]) and t.loc["home", "nps"] == 0.0  # nobody skipped home
     assert (result.overall.n, result.overall.score) == (5, 0.0)
 
@@ -96,10 +106,27 @@ def test_nps_by_touchpoint_columns_and_order():
     log = log_from_paths([["a", "b"], ["a", "c"], ["a"], ["a", "b", "c"]])
     survey = survey_for({"u00000": 0, "u00001": 10, "u00002": 9, "u00003": 3})
     frame = journey.nps_by_touchpoint(log, survey).to_frame()
-    assert list(frame.columns) == ["touchpoint", "customers", "n", "response_rate", "promoters", "passives",
-                                   "detractors", "nps", "ci_low", "ci_high", "other_response_rate", "other_n",
-                                   "other_nps", "difference", "difference_ci_low", "difference_ci_high", "p_value",
-                                   "p_adjusted", "significant"]
+    assert list(frame.columns) == [
+        "touchpoint",
+        "customers",
+        "n",
+        "response_rate",
+        "promoters",
+        "passives",
+        "detractors",
+        "nps",
+        "ci_low",
+        "ci_high",
+        "other_response_rate",
+        "other_n",
+        "other_nps",
+        "difference",
+        "difference_ci_low",
+        "difference_ci_high",
+        "p_value",
+        "p_adjusted",
+        "significant",
+    ]
     # b: visitors 0 and 3 (-100) vs 10 and 9 (+100), difference -200; c: 10 and 3 (0) vs 0 and 9 (0), difference 0;
     # everyone visited a, which has no difference and comes last.
     assert frame["touchpoint"].tolist() == ["b", "c", "a"] and frame["difference"].tolist()[:2] == [-200.0, 0.0]
@@ -111,16 +138,26 @@ def test_the_level_reaches_every_interval_and_is_recomputed_from_counts():
     t95, t80 = journey.nps_by_touchpoint(log, survey), journey.nps_by_touchpoint(log, survey, level=0.8)
     f95, f80 = t95.to_frame().set_index("touchpoint"), t80.to_frame().set_index("touchpoint")
     assert t80.level == 0.8
-    assert f80.loc["support", "ci_high"] - f80.loc["support", "ci_low"] < f95.loc["support", "ci_high"] - f95.loc["support", "ci_low"]
+    assert (
+        f80.loc["support", "ci_high"] - f80.loc["support", "ci_low"]
+        < f95.loc["support", "ci_high"] - f95.loc["support", "ci_low"]
+    )
     assert f80.loc["support", "difference_ci_low"] > f95.loc["support", "difference_ci_low"]
     low, high = t95.confidence_interval(0.8)
-    assert low == pytest.approx(t80.to_frame()["ci_low"].to_numpy()) and high == pytest.approx(t80.to_frame()["ci_high"].to_numpy())
+    assert low == pytest.approx(t80.to_frame()["ci_low"].to_numpy()) and high == pytest.approx(
+        t80.to_frame()["ci_high"].to_numpy()
+    )
 
 
 def test_each_customers_latest_answer_counts():
     log = log_from_paths([["a"], ["a", "b"]])
-    survey = pd.DataFrame({"user": ["u00000", "u00000", "u00001"], "score": pd.array([0, 10, 5], dtype="Int64"),
-                           "time": pd.to_datetime(["2025-01-02", "2025-01-01", "2025-01-01"], utc=True)})
+    survey = pd.DataFrame(
+        {
+            "user": ["u00000", "u00000", "u00001"],
+            "score": pd.array([0, 10, 5], dtype="Int64"),
+            "time": pd.to_datetime(["2025-01-02", "2025-01-01", "2025-01-01"], utc=True),
+        }
+    )
     t = journey.nps_by_touchpoint(log, survey).to_frame().set_index("touchpoint")
     assert t.loc["b", "nps"] == -100.0 and t.loc["b", "other_nps"] == -100.0  # u00000's latest answer is the 0
 
@@ -129,7 +166,9 @@ def test_a_raw_survey_is_read_with_the_defaults_and_otherwise_the_error_says_how
     log = log_from_paths([["a"], ["a", "b"]])
     raw = pd.DataFrame({"user_id": ["u00000", "u00001"], "score": [9, 3]})
     assert journey.nps_by_touchpoint(log, raw).to_frame().set_index("touchpoint").loc["b", "nps"] == -100.0
-    with pytest.raises(JourneyError, match=r"no 'score' column; read it with journey.read_survey\(\.\.\., score=\.\.\.\)"):
+    with pytest.raises(
+        JourneyError, match=r"no 'score' column; read it with journey.read_survey\(\.\.\., score=\.\.\.\)"
+    ):
         journey.nps_by_touchpoint(log, raw.rename(columns={"score": "nps"}))
 
 
@@ -159,15 +198,18 @@ def test_the_sample_shows_support_contact_lowers_nps():
     support = t.loc["support"]
     assert support["difference_ci_high"] < 0 and support["significant"] and support["ci_high"] < support["other_nps"]
     assert t["difference"].idxmin() == "support"
-    detractors = survey.assign(support=survey["user"].isin(sample.events.loc[sample.events["event"] == "support", "user_id"]))
+    detractors = survey.assign(
+        support=survey["user"].isin(sample.events.loc[sample.events["event"] == "support", "user_id"])
+    )
     share = detractors.dropna(subset=["score"]).assign(d=lambda f: f["score"] <= 6).groupby("support")["d"].mean()
     assert share[True] > share[False] + 0.2
 
 
 def test_nps_by_outcome_orders_converted_first():
     sample = journey.datasets.load_sample()
-    result = journey.nps_by_outcome(journey.read_events(sample.events), journey.read_survey(sample.survey, score="nps"),
-                                    goal="purchase")
+    result = journey.nps_by_outcome(
+        journey.read_events(sample.events), journey.read_survey(sample.survey, score="nps"), goal="purchase"
+    )
     assert isinstance(result, NPSTable) and result.group == "outcome"
     o = result.to_frame()
     assert o["outcome"].tolist()[:2] == ["converted", "not converted"]
@@ -178,6 +220,7 @@ def test_nps_by_outcome_orders_converted_first():
 
 
 # --- hostile inputs (issue 18) ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("columns", [["user_id", "score", "score"], ["user_id", "score", "plan", "plan"]])
 def test_a_survey_naming_a_column_twice_is_refused_naming_it(columns):
@@ -216,9 +259,15 @@ def test_nps_by_touchpoint_never_holds_a_touchpoints_by_journeys_matrix(monkeypa
 
     k, n = 4000, 10_000  # the matrix would be 40 MB
     rng = np.random.default_rng(0)
-    log = journey.read_events(pd.DataFrame({
-        "user_id": np.repeat([f"u{i}" for i in range(n)], 2), "event": [f"p{i}" for i in rng.integers(0, k, 2 * n)],
-        "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.tile([0, 60], n), unit="s")}))
+    log = journey.read_events(
+        pd.DataFrame(
+            {
+                "user_id": np.repeat([f"u{i}" for i in range(n)], 2),
+                "event": [f"p{i}" for i in rng.integers(0, k, 2 * n)],
+                "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.tile([0, 60], n), unit="s"),
+            }
+        )
+    )
     survey = pd.DataFrame({"user": [f"u{i}" for i in range(n)], "score": rng.integers(0, 11, n)})
     row = survey_links._row(np.arange(n) < n // 2, rng.integers(0, 11, n).astype(float), 0.95)
     seen = []

@@ -19,8 +19,12 @@ def test_kpi_reads_every_single_estimate_result_through_the_protocol():
     score = journey.nps_from_counts(promoters=50, passives=30, detractors=20)
     share = journey.proportion(81, 263)
     gap = journey.compare_proportions(56, 70, 48, 80)
-    for result, unit in ((score, "points"), (share, "share"), (gap, "share"),
-                         (journey.nps_compare(score, journey.nps([0, 10, 3])), "points")):
+    for result, unit in (
+        (score, "points"),
+        (share, "share"),
+        (gap, "share"),
+        (journey.nps_compare(score, journey.nps([0, 10, 3])), "points"),
+    ):
         k = journey.kpi("x", result, target=0, level=0.9)
         assert (k.estimate, k.unit, k.level) == (result.estimate, unit, 0.9)
         assert (k.low, k.high) == result.confidence_interval(0.9)
@@ -46,8 +50,11 @@ def test_anything_else_is_refused_naming_what_kpi_needs():
         def confidence_interval(self, level=0.95):
             return (0.0, 20.0)
 
-    with pytest.raises(JourneyError, match=r"kpi 'x' needs a result with estimate, unit and confidence_interval.*"
-                                           r"OldStyle has no estimate, unit"):
+    with pytest.raises(
+        JourneyError,
+        match=r"kpi 'x' needs a result with estimate, unit and confidence_interval.*"
+        r"OldStyle has no estimate, unit",
+    ):
         journey.kpi("x", OldStyle(), target=1)
     with pytest.raises(JourneyError, match=r"not its to_frame\(\) table.*not a DataFrame"):
         journey.kpi("x", pd.DataFrame({"estimate": [1]}), target=1)
@@ -102,7 +109,9 @@ def statuses(low, high, target, higher_is_better):
 
 def agreement(status, confidence, level):
     """Whether each confidence says what its status says: met at (1 + level) / 2 or more, missed below (1 - level) / 2."""
-    said = np.where(confidence >= (1 + level) / 2, "met", np.where(confidence < (1 - level) / 2, "missed", "inconclusive"))
+    said = np.where(
+        confidence >= (1 + level) / 2, "met", np.where(confidence < (1 - level) / 2, "missed", "inconclusive")
+    )
     return said == status
 
 
@@ -114,8 +123,9 @@ def test_status_and_confidence_agree_on_50_000_shares_and_scores():
             # Shares: 3,750 per level and direction; targets anywhere, at the ends and at the estimate.
             n = rng.integers(1, 300, 3750)
             k = rng.binomial(n, rng.uniform(0, 1, 3750))
-            target = np.where(rng.random(3750) < 0.8, rng.uniform(-0.02, 1.02, 3750),
-                              rng.choice([0.0, 1.0, -1.0, 2.0], 3750))
+            target = np.where(
+                rng.random(3750) < 0.8, rng.uniform(-0.02, 1.02, 3750), rng.choice([0.0, 1.0, -1.0, 2.0], 3750)
+            )
             target[:300] = k[:300] / n[:300]
             low, high = wilson_interval(k, n, level)
             status = statuses(low, high, target, higher_is_better)
@@ -123,8 +133,11 @@ def test_status_and_confidence_agree_on_50_000_shares_and_scores():
             assert agreement(status, confidence, level).all()
             # NPS: 2,500 per level and direction, targets in points.
             p, a, d = rng.multinomial(rng.integers(1, 400), rng.dirichlet([1, 1, 1]), 2500).T
-            target = np.where(rng.random(2500) < 0.8, rng.uniform(-105, 105, 2500),
-                              rng.choice([-100.0, 100.0, 0.0, -120.0, 120.0], 2500))
+            target = np.where(
+                rng.random(2500) < 0.8,
+                rng.uniform(-105, 105, 2500),
+                rng.choice([-100.0, 100.0, 0.0, -120.0, 120.0], 2500),
+            )
             low, high = nps_interval(p, a, d, level)
             status_nps = statuses(low, high, target, higher_is_better)
             confidence_nps = _points_confidence(p, a, d, target, higher_is_better)
@@ -155,10 +168,15 @@ def test_every_result_gets_the_confidence_of_its_own_interval():
     cases = []
     for _ in range(10):
         k1, k2 = rng.integers(0, 41, 2)
-        cases += [journey.proportion(int(k1), 40), journey.compare_proportions(int(k1), 40, int(k2), 50),
-                  journey.nps_from_counts(promoters=int(k1), passives=10, detractors=int(k2)),
-                  journey.nps_compare(journey.nps_from_counts(promoters=int(k1), passives=5, detractors=9),
-                                      journey.nps_from_counts(promoters=12, passives=5, detractors=int(k2)))]
+        cases += [
+            journey.proportion(int(k1), 40),
+            journey.compare_proportions(int(k1), 40, int(k2), 50),
+            journey.nps_from_counts(promoters=int(k1), passives=10, detractors=int(k2)),
+            journey.nps_compare(
+                journey.nps_from_counts(promoters=int(k1), passives=5, detractors=9),
+                journey.nps_from_counts(promoters=12, passives=5, detractors=int(k2)),
+            ),
+        ]
     for result in cases:
         low, high = result.confidence_interval(0.95)
         for target in (low, high, result.estimate, *rng.uniform(low - (high - low), high + (high - low), 3)):
@@ -174,7 +192,8 @@ def test_every_result_gets_the_confidence_of_its_own_interval():
         bounds = result.confidence_interval
         for target in (0.1, 0.5, 0.77):
             assert _inverted(bounds, target, True, 0.95) == pytest.approx(
-                float(_share_confidence(result.k, result.n, target, True)), abs=1e-9)
+                float(_share_confidence(result.k, result.n, target, True)), abs=1e-9
+            )
     gap = journey.compare_proportions(56, 70, 48, 80)  # Newcombe (1998): 0.0524 to 0.3339 at 95%
     assert journey.kpi("gap", gap, target=gap.confidence_interval(0.9).low).confidence_met == pytest.approx(0.95)
 
@@ -189,19 +208,34 @@ def test_a_kpi_is_a_result_holding_its_interval_at_its_level():
 
 
 def card():
-    return journey.scorecard([
-        journey.kpi("CSAT", journey.proportion(160, 200), target=0.7),
-        journey.kpi("churn", (0.2, 0.18, 0.22), target=0.1, higher_is_better=False),
-        journey.kpi("NPS", journey.nps_from_counts(promoters=50, passives=30, detractors=20), target=35, kind="KGI"),
-    ])
+    return journey.scorecard(
+        [
+            journey.kpi("CSAT", journey.proportion(160, 200), target=0.7),
+            journey.kpi("churn", (0.2, 0.18, 0.22), target=0.1, higher_is_better=False),
+            journey.kpi(
+                "NPS", journey.nps_from_counts(promoters=50, passives=30, detractors=20), target=35, kind="KGI"
+            ),
+        ]
+    )
 
 
 def test_scorecard_lists_kgis_first_with_stable_columns():
     c = card()
     assert isinstance(c, Scorecard) and isinstance(c, Result)
     frame = c.to_frame()
-    assert list(frame.columns) == ["kind", "indicator", "estimate", "ci_low", "ci_high", "level", "unit", "target",
-                                   "direction", "status", "confidence_met"]
+    assert list(frame.columns) == [
+        "kind",
+        "indicator",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "level",
+        "unit",
+        "target",
+        "direction",
+        "status",
+        "confidence_met",
+    ]
     assert frame["indicator"].tolist() == ["NPS", "CSAT", "churn"]
     assert frame["status"].tolist() == ["inconclusive", "met", "missed"]
     assert frame.loc[1, "estimate"] == 0.8 and frame.loc[0, "unit"] == "points"
@@ -221,6 +255,9 @@ def test_scorecard_display_shows_the_actual_level_and_coloured_statuses():
     at_90 = journey.scorecard([journey.kpi("<b>x</b>", (1.0, 0.0, 2.0), target=0.5, level=0.9)])
     assert "<th>90% CI</th>" in at_90._repr_html_() and "&lt;b&gt;x&lt;/b&gt;" in at_90._repr_html_()
     assert "<b>x</b>" not in at_90._repr_html_()
-    mixed = journey.scorecard([journey.kpi("a", (1.0, 0.0, 2.0), target=0.5, level=0.9),
-                               journey.kpi("b", (1.0, 0.0, 2.0), target=0.5)])
-    assert "CI (level)" in repr(mixed) and "0 to 2 (90%)" in repr(mixed) and not np.isnan(mixed.to_frame()["level"]).any()
+    mixed = journey.scorecard(
+        [journey.kpi("a", (1.0, 0.0, 2.0), target=0.5, level=0.9), journey.kpi("b", (1.0, 0.0, 2.0), target=0.5)]
+    )
+    assert (
+        "CI (level)" in repr(mixed) and "0 to 2 (90%)" in repr(mixed) and not np.isnan(mixed.to_frame()["level"]).any()
+    )

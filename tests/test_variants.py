@@ -1,35 +1,46 @@
 """path_variants: exact distinct paths, counted and ranked deterministically."""
 
 import matplotlib
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
 from scipy.stats import binomtest
+from test_graph import event_logs, log_of
 
 import journey
 from journey.errors import JourneyError
-from test_graph import event_logs, log_of
 
 matplotlib.use("Agg")
 
 
 @pytest.fixture
 def log():
-    return log_of([
-        ("a", "10:00:00", "home"), ("a", "10:00:10", "product"), ("a", "10:00:20", "product"), ("a", "10:01:00", "buy"),
-        ("b", "10:00:00", "home"), ("b", "10:00:30", "product"), ("b", "10:02:00", "buy"),
-        ("c", "10:00:00", "home"), ("c", "10:00:05", "product"),
-        ("d", "10:00:00", "home"), ("d", "10:00:15", "product"),
-    ])
+    return log_of(
+        [
+            ("a", "10:00:00", "home"),
+            ("a", "10:00:10", "product"),
+            ("a", "10:00:20", "product"),
+            ("a", "10:01:00", "buy"),
+            ("b", "10:00:00", "home"),
+            ("b", "10:00:30", "product"),
+            ("b", "10:02:00", "buy"),
+            ("c", "10:00:00", "home"),
+            ("c", "10:00:05", "product"),
+            ("d", "10:00:00", "home"),
+            ("d", "10:00:15", "product"),
+        ]
+    )
 
 
 def test_variants_are_counted_with_conversions_and_durations(log):
     result = journey.path_variants(log, goal="buy")
     assert isinstance(result, journey.PathVariants) and result.n_journeys == 4 and result.n_variants == 3
     v = result.to_frame()
-    assert v["sequence"].tolist() == [("home", "product"), ("home", "product", "buy"),
-                                      ("home", "product", "product", "buy")]
+    assert v["sequence"].tolist() == [
+        ("home", "product"),
+        ("home", "product", "buy"),
+        ("home", "product", "product", "buy"),
+    ]
     assert v["journeys"].tolist() == [2, 1, 1]
     assert v["share"].tolist() == [0.5, 0.25, 0.25]
     assert v["conversions"].tolist() == [0, 1, 1]
@@ -56,17 +67,26 @@ def test_intervals_at_another_level_or_method_are_recomputed_from_the_counts(log
 
 
 def test_by_counts_variants_within_each_segment_with_shares_of_the_segment():
-    log = journey.read_events(pd.DataFrame({
-        "user_id": ["a", "a", "b", "b", "c", "d"], "event": ["home", "buy", "home", "buy", "home", "home"],
-        "timestamp": pd.date_range("2025-01-01", periods=6, freq="min", tz="UTC"),
-        "platform": ["web", "web", "app", "app", "web", None]}))
+    log = journey.read_events(
+        pd.DataFrame(
+            {
+                "user_id": ["a", "a", "b", "b", "c", "d"],
+                "event": ["home", "buy", "home", "buy", "home", "home"],
+                "timestamp": pd.date_range("2025-01-01", periods=6, freq="min", tz="UTC"),
+                "platform": ["web", "web", "app", "app", "web", None],
+            }
+        )
+    )
     v = journey.path_variants(log, by="platform", goal="buy").to_frame()
     assert v.columns[0] == "platform"
     assert v["platform"].tolist()[:3] == ["app", "web", "web"] and pd.isna(v["platform"].iloc[3])
     assert v["sequence"].tolist() == [("home", "buy"), ("home",), ("home", "buy"), ("home",)]
     assert v["n"].tolist() == [1, 2, 2, 1] and v["share"].tolist() == [1.0, 0.5, 0.5, 1.0]
-    assert journey.path_variants(log, by="platform", top=1).to_frame()["sequence"].tolist() == \
-        [("home", "buy"), ("home",), ("home",)]
+    assert journey.path_variants(log, by="platform", top=1).to_frame()["sequence"].tolist() == [
+        ("home", "buy"),
+        ("home",),
+        ("home",),
+    ]
     with pytest.raises(JourneyError, match="'plattform'.*Did you mean 'platform'"):
         journey.path_variants(log, by="plattform")
     with pytest.raises(JourneyError, match="unit must be"):
@@ -75,8 +95,10 @@ def test_by_counts_variants_within_each_segment_with_shares_of_the_segment():
 
 def test_the_display_names_the_most_common_path_with_its_interval(log):
     result = journey.path_variants(log)
-    assert repr(result).startswith("PathVariants: 3 distinct paths of 4 journeys by user; the most common, "
-                                   "home → product, is taken by 50.0% (95% CI 15.0% to 85.0%)")
+    assert repr(result).startswith(
+        "PathVariants: 3 distinct paths of 4 journeys by user; the most common, "
+        "home → product, is taken by 50.0% (95% CI 15.0% to 85.0%)"
+    )
     assert "0x" not in repr(result) and "<table" in result._repr_html_()
 
 

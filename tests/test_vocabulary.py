@@ -45,9 +45,18 @@ def _defaults(uses):
     return {name: p.default for name, p in uses.items() if p.default is not inspect.Parameter.empty}
 
 
-@pytest.mark.parametrize("keyword, default", [
-    ("user", "user_id"), ("time", "timestamp"), ("event", "event"), ("unit", "user"), ("gap", "30min"),
-    ("level", 0.95), ("seed", 0)])
+@pytest.mark.parametrize(
+    "keyword, default",
+    [
+        ("user", "user_id"),
+        ("time", "timestamp"),
+        ("event", "event"),
+        ("unit", "user"),
+        ("gap", "30min"),
+        ("level", 0.95),
+        ("seed", 0),
+    ],
+)
 def test_a_keyword_has_one_default_wherever_it_appears(keyword, default):
     # A picture of a result draws it at the result's own level unless told otherwise: None there.
     uses = {name: p for name, p in _uses(keyword).items() if not (name.startswith("plot_") and p.default is None)}
@@ -97,8 +106,17 @@ def test_period_is_a_calendar_period_with_the_same_options_everywhere():
 
 def test_adjust_is_how_many_p_values_are_adjusted_with_the_same_options_and_default_everywhere():
     uses = _uses("adjust")
-    assert {"nps_by", "nps_by_touchpoint", "nps_by_outcome", "repeat_rate", "compare_funnels", "compare_graphs",
-            "compare_variants", "drop_off", "compare_paths"} <= set(uses)
+    assert {
+        "nps_by",
+        "nps_by_touchpoint",
+        "nps_by_outcome",
+        "repeat_rate",
+        "compare_funnels",
+        "compare_graphs",
+        "compare_variants",
+        "drop_off",
+        "compare_paths",
+    } <= set(uses)
     for name, parameter in uses.items():
         function = getattr(journey, name)
         # Only this parameter's annotation, resolved in its module (others may name types kept for checkers).
@@ -109,8 +127,7 @@ def test_adjust_is_how_many_p_values_are_adjusted_with_the_same_options_and_defa
 
 
 def test_retired_keywords_are_gone_from_every_public_signature():
-    retired = {"customer": "user", "freq": "period", "cohort": "cohort_period", "window": "rolling",
-               "what": "outcome"}
+    retired = {"customer": "user", "freq": "period", "cohort": "cohort_period", "window": "rolling", "what": "outcome"}
     for old, new in retired.items():
         assert _uses(old) == {} and _uses(old, _methods) == {}, f"{old}= is now {new}="
     # "order" keeps one meaning, the order of a Markov chain; funnel steps and order ids have their own words.
@@ -140,13 +157,17 @@ def test_interval_columns_follow_one_naming_everywhere():
         for column in table.columns:
             assert not column.startswith(("diff_", "conversion_low", "removal_low")), (name, column)
             if column.endswith("_ci_low"):
-                assert column.removesuffix("_ci_low") in table.columns or column == "difference_ci_low" \
-                    or column.removesuffix("_ci_low") + "_rate" in table.columns, (name, column)
+                assert (
+                    column.removesuffix("_ci_low") in table.columns
+                    or column == "difference_ci_low"
+                    or column.removesuffix("_ci_low") + "_rate" in table.columns
+                ), (name, column)
         if "ci_low" in table.columns:
             assert "ci_high" in table.columns, name
         if "difference" in table.columns:
-            assert {"difference_ci_low", "difference_ci_high", "p_value", "p_adjusted", "significant"} <= \
-                set(table.columns), name
+            assert {"difference_ci_low", "difference_ci_high", "p_value", "p_adjusted", "significant"} <= set(
+                table.columns
+            ), name
 
 
 def test_with_period_lets_every_by_analysis_compare_periods():
@@ -163,8 +184,14 @@ def test_with_period_lets_every_by_analysis_compare_periods():
 
 
 def test_errors_name_columns_as_the_user_named_them():
-    df = pd.DataFrame({"uid": ["a", "a"], "ts": ["2025-01-01T10:00Z", "2025-01-01T10:05Z"], "step": ["home", "buy"],
-                       "platform": ["web", "web"]})
+    df = pd.DataFrame(
+        {
+            "uid": ["a", "a"],
+            "ts": ["2025-01-01T10:00Z", "2025-01-01T10:05Z"],
+            "step": ["home", "buy"],
+            "platform": ["web", "web"],
+        }
+    )
     log = journey.read_events(df, user="uid", time="ts", event="step")
     with pytest.raises(MissingColumnError) as caught:
         journey.drop_off(log, goal="buy", by="plattform")

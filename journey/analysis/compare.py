@@ -35,17 +35,25 @@ from .variants import path_variants
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["compare_funnels", "FunnelComparison", "compare_graphs", "JourneyDiff", "compare_variants",
-           "VariantComparison"]
+__all__ = [
+    "compare_funnels",
+    "FunnelComparison",
+    "compare_graphs",
+    "JourneyDiff",
+    "compare_variants",
+    "VariantComparison",
+]
 
 COMPARISON_COLUMNS = ["difference", "difference_ci_low", "difference_ci_high", "p_value", "p_adjusted", "significant"]
 
 
-def _differences(k: np.ndarray, n: np.ndarray, k0: np.ndarray, n0: np.ndarray, level: float,
-                 adjust: Adjustment = "bh") -> pd.DataFrame:
+def _differences(
+    k: np.ndarray, n: np.ndarray, k0: np.ndarray, n0: np.ndarray, level: float, adjust: Adjustment = "bh"
+) -> pd.DataFrame:
     """``k/n - k0/n0`` per row with Newcombe's interval, the p-value that inverts it (as
     :func:`journey.compare_proportions` gives) and the ``adjust`` adjustment over the rows (NaN rows,
-    where a group has no journeys, are left out of it)."""
+    where a group has no journeys, are left out of it).
+    """
     k, n, k0, n0 = (np.asarray(x, dtype=float) for x in (k, n, k0, n0))
     tested = (n > 0) & (n0 > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -53,9 +61,16 @@ def _differences(k: np.ndarray, n: np.ndarray, k0: np.ndarray, n0: np.ndarray, l
     low, high = newcombe_interval(k, n, k0, n0, level)
     p = np.where(tested, newcombe_pvalue(k, n, k0, n0), np.nan)
     adjusted = adjust_pvalues(p, adjust)
-    return pd.DataFrame({"difference": difference, "difference_ci_low": np.where(tested, low, np.nan),
-                         "difference_ci_high": np.where(tested, high, np.nan), "p_value": p,
-                         "p_adjusted": adjusted, "significant": np.nan_to_num(adjusted, nan=1.0) < 1 - level})
+    return pd.DataFrame(
+        {
+            "difference": difference,
+            "difference_ci_low": np.where(tested, low, np.nan),
+            "difference_ci_high": np.where(tested, high, np.nan),
+            "p_value": p,
+            "p_adjusted": adjusted,
+            "significant": np.nan_to_num(adjusted, nan=1.0) < 1 - level,
+        }
+    )
 
 
 def _pick_baseline(keys: list, sizes: list[int], baseline: Any, by: str) -> Any:
@@ -67,8 +82,7 @@ def _pick_baseline(keys: list, sizes: list[int], baseline: Any, by: str) -> Any:
         if key is not MISSING and (key == baseline or str(key) == str(baseline)):
             return key
     shown = ", ".join(repr(segment_value(k)) if k is not MISSING else "(missing)" for k in keys)
-    raise JourneyError(f"{option('baseline', baseline)}: no journey has {by} = {baseline!r}; "
-                       f"the segments are {shown}")
+    raise JourneyError(f"{option('baseline', baseline)}: no journey has {by} = {baseline!r}; the segments are {shown}")
 
 
 def _same(key: Any, other: Any) -> bool:
@@ -86,9 +100,17 @@ def _label(key: Any) -> str:
 # funnels
 
 
-def compare_funnels(log: LogLike, steps: Iterable[str], *, by: str, baseline: Any = None,
-                    within: Duration | None = None, step_order: StepOrder = "loose",
-                    adjust: Adjustment = "bh", level: float = 0.95) -> FunnelComparison:
+def compare_funnels(
+    log: LogLike,
+    steps: Iterable[str],
+    *,
+    by: str,
+    baseline: Any = None,
+    within: Duration | None = None,
+    step_order: StepOrder = "loose",
+    adjust: Adjustment = "bh",
+    level: float = 0.95,
+) -> FunnelComparison:
     """Each segment's funnel against a baseline segment's: per step, the difference with its interval and test.
 
     Parameters
@@ -168,8 +190,10 @@ def compare_funnels(log: LogLike, steps: Iterable[str], *, by: str, baseline: An
     first = table[table["step"] == 1]
     sizes = [int(first.loc[key[first.index] == s, "entered"].sum()) for s in segments]
     if len(segments) < 2:
-        raise JourneyError(f"{option('by', by)}: every customer is in one segment "
-                           f"({_label(segments[0]) if segments else 'none'}); there is nothing to compare")
+        raise JourneyError(
+            f"{option('by', by)}: every customer is in one segment "
+            f"({_label(segments[0]) if segments else 'none'}); there is nothing to compare"
+        )
     base = _pick_baseline(segments, sizes, baseline, by)
     n_steps = len(result.steps)
     rows = []
@@ -177,14 +201,30 @@ def compare_funnels(log: LogLike, steps: Iterable[str], *, by: str, baseline: An
         part = table[key == segment].sort_values("step")
         for i in range(n_steps - 1):
             row = part.iloc[i]
-            rows.append({by: row[by], "measure": "step", "step": int(row["step"]), "touchpoint": row["touchpoint"],
-                         "next": part.iloc[i + 1]["touchpoint"], "at_risk": int(row["at_risk"]),
-                         "converted": int(row["converted"])})
+            rows.append(
+                {
+                    by: row[by],
+                    "measure": "step",
+                    "step": int(row["step"]),
+                    "touchpoint": row["touchpoint"],
+                    "next": part.iloc[i + 1]["touchpoint"],
+                    "at_risk": int(row["at_risk"]),
+                    "converted": int(row["converted"]),
+                }
+            )
         first_step, last_step = part.iloc[0], part.iloc[-1]
         # Censored customers are out of every rate, the overall one too (funnel's Notes): out of both counts.
-        rows.append({by: first_step[by], "measure": "overall", "step": pd.NA, "touchpoint": first_step["touchpoint"],
-                     "next": last_step["touchpoint"], "at_risk": int(first_step["at_risk"]),
-                     "converted": int(last_step["entered"] - last_step["censored"])})
+        rows.append(
+            {
+                by: first_step[by],
+                "measure": "overall",
+                "step": pd.NA,
+                "touchpoint": first_step["touchpoint"],
+                "next": last_step["touchpoint"],
+                "at_risk": int(first_step["at_risk"]),
+                "converted": int(last_step["entered"] - last_step["censored"]),
+            }
+        )
     out = pd.DataFrame(rows)
     out["step"] = out["step"].astype("Int64")
     k, n = out["converted"].to_numpy(float), out["at_risk"].to_numpy(float)
@@ -200,8 +240,9 @@ def compare_funnels(log: LogLike, steps: Iterable[str], *, by: str, baseline: An
         out["baseline_rate"] = np.where(n0 > 0, k0 / n0, np.nan)
     k_t, n_t = np.where(is_base, 0, k), np.where(is_base, 0, n)  # baseline rows are not compared with themselves
     out = pd.concat([out, _differences(k_t, n_t, k0, n0, level, adjust)], axis=1)
-    return FunnelComparison(out, by=by, baseline=segment_value(base), steps=tuple(result.steps), level=level,
-                            adjust=adjust)
+    return FunnelComparison(
+        out, by=by, baseline=segment_value(base), steps=tuple(result.steps), level=level, adjust=adjust
+    )
 
 
 class FunnelComparison(TableResult):
@@ -234,12 +275,29 @@ class FunnelComparison(TableResult):
     _successes = "converted"
     _trials = "at_risk"
     _formats: ClassVar[dict[str, str]] = {
-        "at_risk": "count", "converted": "count", "conversion_rate": "share", "ci_low": "share", "ci_high": "share",
-        "baseline_rate": "share", "difference": "points", "difference_ci_low": "points",
-        "difference_ci_high": "points", "p_value": "p", "p_adjusted": "p"}
+        "at_risk": "count",
+        "converted": "count",
+        "conversion_rate": "share",
+        "ci_low": "share",
+        "ci_high": "share",
+        "baseline_rate": "share",
+        "difference": "points",
+        "difference_ci_low": "points",
+        "difference_ci_high": "points",
+        "p_value": "p",
+        "p_adjusted": "p",
+    }
 
-    def __init__(self, table: pd.DataFrame, *, by: str, baseline: Any, steps: tuple[str, ...], level: float,
-                 adjust: Adjustment = "bh"):
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        *,
+        by: str,
+        baseline: Any,
+        steps: tuple[str, ...],
+        level: float,
+        adjust: Adjustment = "bh",
+    ):
         self._table, self.by, self.baseline, self.steps, self.level = table, by, baseline, steps, level
         self.adjust = adjust
 
@@ -252,14 +310,18 @@ class FunnelComparison(TableResult):
     def _headline(self) -> str:
         tested = self._table[self._table["p_value"].notna()]
         flagged = tested[tested["significant"]]
-        text = (f"{self.by}, baseline {self.baseline}: {len(flagged):,} of {len(tested):,} conversions differ "
-                f"({adjustment_label(self.adjust, self.level)}); funnel {format_value(self.steps)}")
+        text = (
+            f"{self.by}, baseline {self.baseline}: {len(flagged):,} of {len(tested):,} conversions differ "
+            f"({adjustment_label(self.adjust, self.level)}); funnel {format_value(self.steps)}"
+        )
         if len(tested):
             top = (flagged if len(flagged) else tested).loc[lambda t: t["difference"].abs().idxmax()]
             where = "overall" if top["measure"] == "overall" else f"{top['touchpoint']} → {top['next']}"
-            text += (f"; largest: {top[self.by]} {where} {top['difference'] * 100:+.1f} points "
-                     f"({self.level * 100:g}% CI {top['difference_ci_low'] * 100:+.1f} to "
-                     f"{top['difference_ci_high'] * 100:+.1f})")
+            text += (
+                f"; largest: {top[self.by]} {where} {top['difference'] * 100:+.1f} points "
+                f"({self.level * 100:g}% CI {top['difference_ci_low'] * 100:+.1f} to "
+                f"{top['difference_ci_high'] * 100:+.1f})"
+            )
         return text
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
@@ -290,23 +352,41 @@ class FunnelComparison(TableResult):
         from ..plot.intervals import difference_forest
 
         rows = self._table[self._table["p_value"].notna()]
-        labels = [f"{segment_value(s)}: " + ("overall" if m == "overall" else f"{t} → {n}")
-                  for s, m, t, n in zip(rows[self.by], rows["measure"], rows["touchpoint"], rows["next"])]
-        return difference_forest(labels, rows["difference"].to_numpy(float) * 100,
-                                 rows["difference_ci_low"].to_numpy(float) * 100,
-                                 rows["difference_ci_high"].to_numpy(float) * 100,
-                                 rows["significant"].to_numpy(bool), level=self.level,
-                                 xlabel=f"difference from {self.baseline}, percentage points",
-                                 title=f"Funnel by {self.by}: difference from {self.baseline}", ax=ax, **kwargs)
+        labels = [
+            f"{segment_value(s)}: " + ("overall" if m == "overall" else f"{t} → {n}")
+            for s, m, t, n in zip(rows[self.by], rows["measure"], rows["touchpoint"], rows["next"])
+        ]
+        return difference_forest(
+            labels,
+            rows["difference"].to_numpy(float) * 100,
+            rows["difference_ci_low"].to_numpy(float) * 100,
+            rows["difference_ci_high"].to_numpy(float) * 100,
+            rows["significant"].to_numpy(bool),
+            level=self.level,
+            xlabel=f"difference from {self.baseline}, percentage points",
+            title=f"Funnel by {self.by}: difference from {self.baseline}",
+            ax=ax,
+            **kwargs,
+        )
 
 
 # ---------------------------------------------------------------------------------------------------
 # path variants
 
 
-def compare_variants(log: LogLike, *, by: str, baseline: Any = None, top: int | None = 20,
-                     collapse_repeats: bool = False, goal: Goal = None, unit: Unit = "user",
-                     gap: Duration = "30min", adjust: Adjustment = "bh", level: float = 0.95) -> VariantComparison:
+def compare_variants(
+    log: LogLike,
+    *,
+    by: str,
+    baseline: Any = None,
+    top: int | None = 20,
+    collapse_repeats: bool = False,
+    goal: Goal = None,
+    unit: Unit = "user",
+    gap: Duration = "30min",
+    adjust: Adjustment = "bh",
+    level: float = 0.95,
+) -> VariantComparison:
     """How often each common path is taken in each segment, against a baseline segment, with tests.
 
     Parameters
@@ -378,29 +458,42 @@ def compare_variants(log: LogLike, *, by: str, baseline: Any = None, top: int | 
         raise JourneyError(f"compare_variants compares segments: give {option('by')} (a segment column)")
     if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
         raise JourneyError(f"{option('top', top)}: give a positive whole number of variants, or None for all")
-    variants = path_variants(log, top=None, collapse_repeats=collapse_repeats, goal=goal, by=by, unit=unit,
-                             gap=gap, level=level).to_frame()
+    variants = path_variants(
+        log, top=None, collapse_repeats=collapse_repeats, goal=goal, by=by, unit=unit, gap=gap, level=level
+    ).to_frame()
     key = variants[by].map(lambda v: MISSING if pd.isna(v) else v)
     segments = list(dict.fromkeys(key))
     if len(segments) < 2:
-        raise JourneyError(f"{option('by', by)}: every journey is in one segment "
-                           f"({_label(segments[0]) if segments else 'none'}); there is nothing to compare")
+        raise JourneyError(
+            f"{option('by', by)}: every journey is in one segment "
+            f"({_label(segments[0]) if segments else 'none'}); there is nothing to compare"
+        )
     n_of = {s: int(variants.loc[key == s, "n"].iloc[0]) for s in segments}
     base = _pick_baseline(segments, [n_of[s] for s in segments], baseline, by)
     pooled = variants.groupby("sequence", sort=False)["journeys"].sum()
-    order = pd.DataFrame({"sequence": pooled.index, "journeys": pooled.to_numpy(),
-                          "text": [format_value(s) for s in pooled.index]})
+    order = pd.DataFrame(
+        {"sequence": pooled.index, "journeys": pooled.to_numpy(), "text": [format_value(s) for s in pooled.index]}
+    )
     chosen = order.sort_values(["journeys", "text"], ascending=[False, True], kind="stable")["sequence"].tolist()
-    chosen = chosen if top is None else chosen[:int(top)]
+    chosen = chosen if top is None else chosen[: int(top)]
     conversions = variants["conversions"] if goal is not None else pd.Series(0, index=variants.index)
-    lookup = {(s, q): (int(j), int(c)) for s, q, j, c in zip(key, variants["sequence"], variants["journeys"], conversions)}
+    lookup = {
+        (s, q): (int(j), int(c)) for s, q, j, c in zip(key, variants["sequence"], variants["journeys"], conversions)
+    }
     rows = []
     for segment in segments:
         for sequence in chosen:
             journeys_, converted = lookup.get((segment, sequence), (0, 0))
-            rows.append({by: segment_value(segment), "sequence": sequence, "steps": len(sequence),
-                         "journeys": journeys_, "n": n_of[segment],
-                         **({"conversions": converted} if goal is not None else {})})
+            rows.append(
+                {
+                    by: segment_value(segment),
+                    "sequence": sequence,
+                    "steps": len(sequence),
+                    "journeys": journeys_,
+                    "n": n_of[segment],
+                    **({"conversions": converted} if goal is not None else {}),
+                }
+            )
     out = pd.DataFrame(rows)
     k, n = out["journeys"].to_numpy(float), out["n"].to_numpy(float)
     out["share"] = k / n
@@ -414,8 +507,9 @@ def compare_variants(log: LogLike, *, by: str, baseline: Any = None, top: int | 
     k0 = np.array([in_base[q] for q in out["sequence"]], dtype=float)
     n0 = np.full(len(out), float(n_of[base]))
     out["baseline_share"] = k0 / n0
-    out = pd.concat([out, _differences(np.where(is_base, 0, k), np.where(is_base, 0, n), k0, n0, level, adjust)],
-                    axis=1)
+    out = pd.concat(
+        [out, _differences(np.where(is_base, 0, k), np.where(is_base, 0, n), k0, n0, level, adjust)], axis=1
+    )
     return VariantComparison(out, by=by, baseline=segment_value(base), level=level, adjust=adjust)
 
 
@@ -445,9 +539,20 @@ class VariantComparison(TableResult):
     _successes = "journeys"
     _trials = "n"
     _formats: ClassVar[dict[str, str]] = {
-        "journeys": "count", "n": "count", "share": "share", "ci_low": "share", "ci_high": "share",
-        "conversions": "count", "conversion_rate": "share", "baseline_share": "share", "difference": "points",
-        "difference_ci_low": "points", "difference_ci_high": "points", "p_value": "p", "p_adjusted": "p"}
+        "journeys": "count",
+        "n": "count",
+        "share": "share",
+        "ci_low": "share",
+        "ci_high": "share",
+        "conversions": "count",
+        "conversion_rate": "share",
+        "baseline_share": "share",
+        "difference": "points",
+        "difference_ci_low": "points",
+        "difference_ci_high": "points",
+        "p_value": "p",
+        "p_adjusted": "p",
+    }
 
     def __init__(self, table: pd.DataFrame, *, by: str, baseline: Any, level: float, adjust: Adjustment = "bh"):
         self._table, self.by, self.baseline, self.level, self.adjust = table, by, baseline, level, adjust
@@ -461,13 +566,17 @@ class VariantComparison(TableResult):
     def _headline(self) -> str:
         tested = self._table[self._table["p_value"].notna()]
         flagged = tested[tested["significant"]]
-        text = (f"{self.by}, baseline {self.baseline}: {len(flagged):,} of {len(tested):,} variant shares differ "
-                f"({adjustment_label(self.adjust, self.level)}; journeys as units)")
+        text = (
+            f"{self.by}, baseline {self.baseline}: {len(flagged):,} of {len(tested):,} variant shares differ "
+            f"({adjustment_label(self.adjust, self.level)}; journeys as units)"
+        )
         if len(flagged):
             top = flagged.loc[flagged["difference"].abs().idxmax()]
-            text += (f"; largest: {top[self.by]} {format_value(top['sequence'])} {top['difference'] * 100:+.1f} points "
-                     f"({self.level * 100:g}% CI {top['difference_ci_low'] * 100:+.1f} to "
-                     f"{top['difference_ci_high'] * 100:+.1f})")
+            text += (
+                f"; largest: {top[self.by]} {format_value(top['sequence'])} {top['difference'] * 100:+.1f} points "
+                f"({self.level * 100:g}% CI {top['difference_ci_low'] * 100:+.1f} to "
+                f"{top['difference_ci_high'] * 100:+.1f})"
+            )
         return text
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
@@ -499,12 +608,18 @@ class VariantComparison(TableResult):
 
         rows = self._table[self._table["p_value"].notna()]
         labels = [f"{segment_value(s)}: {format_value(q)}" for s, q in zip(rows[self.by], rows["sequence"])]
-        return difference_forest(labels, rows["difference"].to_numpy(float) * 100,
-                                 rows["difference_ci_low"].to_numpy(float) * 100,
-                                 rows["difference_ci_high"].to_numpy(float) * 100,
-                                 rows["significant"].to_numpy(bool), level=self.level,
-                                 xlabel=f"difference in share of journeys from {self.baseline}, percentage points",
-                                 title=f"Path variants by {self.by}: difference from {self.baseline}", ax=ax, **kwargs)
+        return difference_forest(
+            labels,
+            rows["difference"].to_numpy(float) * 100,
+            rows["difference_ci_low"].to_numpy(float) * 100,
+            rows["difference_ci_high"].to_numpy(float) * 100,
+            rows["significant"].to_numpy(bool),
+            level=self.level,
+            xlabel=f"difference in share of journeys from {self.baseline}, percentage points",
+            title=f"Path variants by {self.by}: difference from {self.baseline}",
+            ax=ax,
+            **kwargs,
+        )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -526,23 +641,35 @@ class GraphDiffAnalysis(JourneyAnalysis):
         journeys, goals = self.journeys(log)
         codes, keys = span_codes(np.asarray(log.column(self.by))[journeys.starts])
         row_segment = codes[journeys.journey]
-        return BySegment({key: summarize(journeys.subset(row_segment == i), goals, exact=facts.exact)
-                          for i, key in enumerate(keys)})
+        return BySegment(
+            {key: summarize(journeys.subset(row_segment == i), goals, exact=facts.exact) for i, key in enumerate(keys)}
+        )
 
     def finish(self, total: BySegment, facts: Facts) -> dict[Any, JourneyGraph]:
         graphs = {}
         for key, parts in total.items():
             graph = _graph(parts, set(self.goals))
-            graph.graph.update(goal=self.goal if self.goal is None or isinstance(self.goal, (str, int, float))
-                               else list(self.goal), unit=self.unit,
-                               gap=str(self.gap) if self.unit == "session" else None)
+            graph.graph.update(
+                goal=self.goal if self.goal is None or isinstance(self.goal, (str, int, float)) else list(self.goal),
+                unit=self.unit,
+                gap=str(self.gap) if self.unit == "session" else None,
+            )
             graphs[key] = graph
         return graphs
 
 
-def compare_graphs(log: LogLike, *, by: str, baseline: Any = None, versus: Any = None, goal: Goal = None,
-                   unit: Unit = "user", gap: Duration = "30min", adjust: Adjustment = "bh",
-                   level: float = 0.95) -> JourneyDiff:
+def compare_graphs(
+    log: LogLike,
+    *,
+    by: str,
+    baseline: Any = None,
+    versus: Any = None,
+    goal: Goal = None,
+    unit: Unit = "user",
+    gap: Duration = "30min",
+    adjust: Adjustment = "bh",
+    level: float = 0.95,
+) -> JourneyDiff:
     """Where two segments' journeys differ: every touchpoint and transition, with its interval and test.
 
     Parameters
@@ -619,22 +746,33 @@ def compare_graphs(log: LogLike, *, by: str, baseline: Any = None, versus: Any =
     keys = list(graphs)
     keys = [keys[i] for i in np.argsort(segment_ranks(keys), kind="stable")]
     if len(keys) < 2:
-        raise JourneyError(f"{option('by', by)}: every journey is in one segment "
-                           f"({_label(keys[0]) if keys else 'none'}); there is nothing to compare")
+        raise JourneyError(
+            f"{option('by', by)}: every journey is in one segment "
+            f"({_label(keys[0]) if keys else 'none'}); there is nothing to compare"
+        )
     sizes = [graphs[k].graph["n_journeys"] for k in keys]
     if len(keys) > 2 and (baseline is None or versus is None):
         shown = ", ".join(_label(k) for k in keys)
-        raise JourneyError(f"{option('by', by)} has {len(keys)} segments ({shown}): give {option('baseline')} "
-                           f"and {option('versus')} to say which two to compare")
+        raise JourneyError(
+            f"{option('by', by)} has {len(keys)} segments ({shown}): give {option('baseline')} "
+            f"and {option('versus')} to say which two to compare"
+        )
     base = _pick_baseline(keys, sizes, baseline, by)
     if versus is None:
         other = next(k for k in keys if k is not base)
     else:
-        other = _pick_baseline([k for k in keys], sizes, versus, by)
+        other = _pick_baseline(list(keys), sizes, versus, by)
         if other is base:
             raise JourneyError(f"{option('versus', versus)} is the baseline too: compare two different segments")
-    return JourneyDiff.from_graphs(graphs[base], graphs[other], by=by, baseline=segment_value(base),
-                                   versus=segment_value(other), level=level, adjust=adjust)
+    return JourneyDiff.from_graphs(
+        graphs[base],
+        graphs[other],
+        by=by,
+        baseline=segment_value(base),
+        versus=segment_value(other),
+        level=level,
+        adjust=adjust,
+    )
 
 
 class JourneyDiff(Result, nx.DiGraph):
@@ -660,9 +798,16 @@ class JourneyDiff(Result, nx.DiGraph):
     """
 
     _formats: ClassVar[dict[str, str]] = {
-        "baseline_journeys": "count", "versus_journeys": "count", "baseline_share": "share",
-        "versus_share": "share", "difference": "points", "difference_ci_low": "points",
-        "difference_ci_high": "points", "p_value": "p", "p_adjusted": "p"}
+        "baseline_journeys": "count",
+        "versus_journeys": "count",
+        "baseline_share": "share",
+        "versus_share": "share",
+        "difference": "points",
+        "difference_ci_low": "points",
+        "difference_ci_high": "points",
+        "p_value": "p",
+        "p_adjusted": "p",
+    }
     baseline_graph: JourneyGraph
     versus_graph: JourneyGraph
     conversion: DifferenceResult | None = None
@@ -670,8 +815,17 @@ class JourneyDiff(Result, nx.DiGraph):
     __str__ = Result.__repr__
 
     @classmethod
-    def from_graphs(cls, base: JourneyGraph, other: JourneyGraph, *, by: str, baseline: Any, versus: Any,
-                    level: float, adjust: Adjustment = "bh") -> JourneyDiff:
+    def from_graphs(
+        cls,
+        base: JourneyGraph,
+        other: JourneyGraph,
+        *,
+        by: str,
+        baseline: Any,
+        versus: Any,
+        level: float,
+        adjust: Adjustment = "bh",
+    ) -> JourneyDiff:
         n0, n1 = int(base.graph["n_journeys"]), int(other.graph["n_journeys"])
         nodes = [n for n in dict.fromkeys([*base.nodes, *other.nodes]) if n not in (START, END)]
         nodes.sort(key=str)
@@ -688,16 +842,31 @@ class JourneyDiff(Result, nx.DiGraph):
         tests["baseline_share"], tests["versus_share"] = k0 / max(n0, 1), k1 / max(n1, 1)
         diff = cls()
         goal = base.graph.get("goal")
-        diff.graph.update(by=by, baseline=baseline, versus=versus, n_baseline=n0, n_versus=n1, level=level, adjust=adjust,
-                          goal=goal, unit=base.graph.get("unit"), kind="difference",
-                          units="journeys: shares of each segment's journeys that use a touchpoint or transition")
+        diff.graph.update(
+            by=by,
+            baseline=baseline,
+            versus=versus,
+            n_baseline=n0,
+            n_versus=n1,
+            level=level,
+            adjust=adjust,
+            goal=goal,
+            unit=base.graph.get("unit"),
+            kind="difference",
+            units="journeys: shares of each segment's journeys that use a touchpoint or transition",
+        )
         diff.conversion = None
         if goal is not None and n0 and n1:
-            diff.conversion = compare_proportions(int(other.graph["n_conversions"]), n1,
-                                                  int(base.graph["n_conversions"]), n0, level=level)
+            diff.conversion = compare_proportions(
+                int(other.graph["n_conversions"]), n1, int(base.graph["n_conversions"]), n0, level=level
+            )
             low, high = diff.conversion.confidence_interval()
-            diff.graph.update(conversion_difference=float(diff.conversion.estimate), conversion_ci_low=float(low),
-                              conversion_ci_high=float(high), conversion_p_value=float(diff.conversion.pvalue))
+            diff.graph.update(
+                conversion_difference=float(diff.conversion.estimate),
+                conversion_ci_low=float(low),
+                conversion_ci_high=float(high),
+                conversion_p_value=float(diff.conversion.pvalue),
+            )
         columns = ["baseline_journeys", "versus_journeys", "baseline_share", "versus_share", *COMPARISON_COLUMNS]
         records = tests[columns].to_dict("records")
 
@@ -706,14 +875,15 @@ class JourneyDiff(Result, nx.DiGraph):
             return "goal" if "goal" in kinds else "touchpoint"
 
         def total(node_or_edge: Any, field: str, view: str) -> int:
-            return sum(int(getattr(g, view)[node_or_edge][field]) for g in (base, other)
-                       if node_or_edge in getattr(g, view))
+            return sum(
+                int(getattr(g, view)[node_or_edge][field]) for g in (base, other) if node_or_edge in getattr(g, view)
+            )
 
         diff.add_node(START, kind="start", visits=n0 + n1)
-        for node, record in zip(nodes, records[:len(nodes)]):
+        for node, record in zip(nodes, records[: len(nodes)]):
             diff.add_node(node, kind=kind(node), visits=total(node, "visits", "nodes"), **_plain(record))
         diff.add_node(END, kind="end", visits=n0 + n1)
-        for (a, b), record in zip(edges, records[len(nodes):]):
+        for (a, b), record in zip(edges, records[len(nodes) :]):
             diff.add_edge(a, b, count=total((a, b), "count", "edges"), **_plain(record))
         diff.baseline_graph, diff.versus_graph = base, other
         return diff
@@ -729,10 +899,18 @@ class JourneyDiff(Result, nx.DiGraph):
             and ``significant``.
         """
         columns = ["baseline_journeys", "versus_journeys", "baseline_share", "versus_share", *COMPARISON_COLUMNS]
-        nodes = pd.DataFrame([{"touchpoint": n, **{c: d[c] for c in columns}} for n, d in self.nodes(data=True)
-                              if n not in (START, END)], columns=["touchpoint", *columns])
-        edges = pd.DataFrame([{"source": a, "target": b, **{c: d[c] for c in columns}}
-                              for a, b, d in self.edges(data=True)], columns=["source", "target", *columns])
+        nodes = pd.DataFrame(
+            [
+                {"touchpoint": n, **{c: d[c] for c in columns}}
+                for n, d in self.nodes(data=True)
+                if n not in (START, END)
+            ],
+            columns=["touchpoint", *columns],
+        )
+        edges = pd.DataFrame(
+            [{"source": a, "target": b, **{c: d[c] for c in columns}} for a, b, d in self.edges(data=True)],
+            columns=["source", "target", *columns],
+        )
         return _by_evidence(nodes, ["touchpoint"]), _by_evidence(edges, ["source", "target"])
 
     def to_frame(self) -> pd.DataFrame:
@@ -751,15 +929,19 @@ class JourneyDiff(Result, nx.DiGraph):
         g = self.graph
         nodes, edges = self.to_frames()
         flagged_edges, flagged_nodes = int(edges["significant"].sum()), int(nodes["significant"].sum())
-        text = (f"{g['by']} {g['versus']} ({g['n_versus']:,} journeys) against {g['baseline']} (baseline, "
-                f"{g['n_baseline']:,}): {flagged_edges:,} of {len(edges):,} transitions and {flagged_nodes:,} of "
-                f"{len(nodes):,} touchpoints differ ({adjustment_label(g.get('adjust', 'bh'), g['level'])}; "
-                "journeys as units)")
+        text = (
+            f"{g['by']} {g['versus']} ({g['n_versus']:,} journeys) against {g['baseline']} (baseline, "
+            f"{g['n_baseline']:,}): {flagged_edges:,} of {len(edges):,} transitions and {flagged_nodes:,} of "
+            f"{len(nodes):,} touchpoints differ ({adjustment_label(g.get('adjust', 'bh'), g['level'])}; "
+            "journeys as units)"
+        )
         conversion = self.conversion
         if conversion is not None:
             low, high = conversion.confidence_interval()
-            text += (f"; conversion {conversion.estimate * 100:+.1f} points ({g['level'] * 100:g}% CI "
-                     f"{low * 100:+.1f} to {high * 100:+.1f})")
+            text += (
+                f"; conversion {conversion.estimate * 100:+.1f} points ({g['level'] * 100:g}% CI "
+                f"{low * 100:+.1f} to {high * 100:+.1f})"
+            )
         return text
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:

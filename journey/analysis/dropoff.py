@@ -22,12 +22,29 @@ from ..stats.significance import Adjustment, adjust_pvalues, adjustment_label, c
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["drop_off", "DropOff", "plot_drop_off", "compare_paths", "PathComparison", "plot_compare_paths",
-           "DropOffAnalysis", "ComparePathsAnalysis", "expected_lost_conversions"]
+__all__ = [
+    "drop_off",
+    "DropOff",
+    "plot_drop_off",
+    "compare_paths",
+    "PathComparison",
+    "plot_compare_paths",
+    "DropOffAnalysis",
+    "ComparePathsAnalysis",
+    "expected_lost_conversions",
+]
 
 
-def drop_off(log: LogLike, *, goal: Goal, by: str | None = None, unit: Unit = "user", gap: Duration = "30min",
-             adjust: Adjustment = "bh", level: float = 0.95) -> DropOff:
+def drop_off(
+    log: LogLike,
+    *,
+    goal: Goal,
+    by: str | None = None,
+    unit: Unit = "user",
+    gap: Duration = "30min",
+    adjust: Adjustment = "bh",
+    level: float = 0.95,
+) -> DropOff:
     """Rank touchpoints by the conversions lost where journeys end there, with exit rates and intervals.
 
     Parameters
@@ -182,11 +199,22 @@ class DropOff(TableResult):
 
     _successes = "exits"
     _trials = "journeys"
-    _formats = {"journeys": "count", "exits": "count", "conversions": "count", "exit_rate": "share",
-                "ci_low": "share", "ci_high": "share", "conversion_rate": "share", "conversion_ci_low": "share",
-                "conversion_ci_high": "share", "expected_lost_conversions": "decimal",
-                "expected_lost_conversions_ci_low": "decimal", "expected_lost_conversions_ci_high": "decimal", "p_value": "p",
-                "p_adjusted": "p"}
+    _formats = {
+        "journeys": "count",
+        "exits": "count",
+        "conversions": "count",
+        "exit_rate": "share",
+        "ci_low": "share",
+        "ci_high": "share",
+        "conversion_rate": "share",
+        "conversion_ci_low": "share",
+        "conversion_ci_high": "share",
+        "expected_lost_conversions": "decimal",
+        "expected_lost_conversions_ci_low": "decimal",
+        "expected_lost_conversions_ci_high": "decimal",
+        "p_value": "p",
+        "p_adjusted": "p",
+    }
 
     def plot(self, ax: Axes | None = None, *, top: int = 15, **kwargs: Any) -> Axes:
         """The exit rates of the first ``top`` rows as ranked bars with their intervals.
@@ -226,21 +254,24 @@ class DropOff(TableResult):
 
     def _headline(self) -> str:
         unit = "user" if self.unit == "user" else "session"
-        text = (f"{self.n_journeys:,} journeys (one per {unit}), {self.n_converted:,} reach "
-                f"{' or '.join(self.goal)}")
+        text = f"{self.n_journeys:,} journeys (one per {unit}), {self.n_converted:,} reach {' or '.join(self.goal)}"
         if not len(self._table):
             return text + "; no touchpoint other than the goal"
         top = self._table[self._table["touchpoint"] == self._table["touchpoint"].iloc[0]]
         row = top.loc[top["expected_lost_conversions"].fillna(-1).idxmax()]
         where = "" if self.by is None else f" ({self.by} = {format_value(_segment_label(row[self.by]))})"
-        text += (f"; most lost at {row['touchpoint']}{where}: exit rate {format_value(row['exit_rate'], 'share')} "
-                 f"({self.level * 100:g}% CI {format_value(row['ci_low'], 'share')} to "
-                 f"{format_value(row['ci_high'], 'share')}, n = {int(row['journeys']):,})")
+        text += (
+            f"; most lost at {row['touchpoint']}{where}: exit rate {format_value(row['exit_rate'], 'share')} "
+            f"({self.level * 100:g}% CI {format_value(row['ci_low'], 'share')} to "
+            f"{format_value(row['ci_high'], 'share')}, n = {int(row['journeys']):,})"
+        )
         if self.by is not None:
             tested = self._table.drop_duplicates("touchpoint")
-            text += (f"; exit rates differ by {self.by} at {int(tested['significant'].sum()):,} of "
-                     f"{int(tested['p_value'].notna().sum()):,} tested touchpoints "
-                     f"({adjustment_label(self.adjust, self.level)})")
+            text += (
+                f"; exit rates differ by {self.by} at {int(tested['significant'].sum()):,} of "
+                f"{int(tested['p_value'].notna().sum()):,} tested touchpoints "
+                f"({adjustment_label(self.adjust, self.level)})"
+            )
         return text
 
 
@@ -293,8 +324,9 @@ class DropOffAnalysis(JourneyAnalysis):
 
     unit: Unit
 
-    def __init__(self, *, goal: Goal, by: str | None, unit: Unit, gap: Duration, adjust: Adjustment,
-                 level: float) -> None:
+    def __init__(
+        self, *, goal: Goal, by: str | None, unit: Unit, gap: Duration, adjust: Adjustment, level: float
+    ) -> None:
         super().__init__(goal=goal, unit=unit, gap=gap)
         if not self.goals:
             raise JourneyError(f"drop_off needs a goal: name the conversion event(s) with {option('goal')}")
@@ -335,8 +367,16 @@ class DropOffAnalysis(JourneyAnalysis):
         table = table.sort_values(keys, kind="stable", na_position="last")
         columns = keys + ["journeys", "exits", "conversions"]
         table = _drop_off_table(table[columns].reset_index(drop=True), self.segment, self.level, self.adjust)
-        return DropOff(table, tuple(self.goals), self.segment, self.unit, self.level, int(total["n_journeys"]),
-                       int(total["n_converted"]), self.adjust)
+        return DropOff(
+            table,
+            tuple(self.goals),
+            self.segment,
+            self.unit,
+            self.level,
+            int(total["n_journeys"]),
+            int(total["n_converted"]),
+            self.adjust,
+        )
 
 
 _ALL = "all journeys"
@@ -349,9 +389,21 @@ def _drop_off_table(table: pd.DataFrame, by: str | None, level: float, adjust: A
     return _by_loss(table, by)
 
 
-RATE_COLUMNS = ["touchpoint", "journeys", "exits", "exit_rate", "ci_low", "ci_high", "conversions",
-                "conversion_rate", "conversion_ci_low", "conversion_ci_high", "expected_lost_conversions",
-                "expected_lost_conversions_ci_low", "expected_lost_conversions_ci_high"]
+RATE_COLUMNS = [
+    "touchpoint",
+    "journeys",
+    "exits",
+    "exit_rate",
+    "ci_low",
+    "ci_high",
+    "conversions",
+    "conversion_rate",
+    "conversion_ci_low",
+    "conversion_ci_high",
+    "expected_lost_conversions",
+    "expected_lost_conversions_ci_low",
+    "expected_lost_conversions_ci_high",
+]
 
 
 def _with_rates(table: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -409,12 +461,22 @@ def _by_loss(table: pd.DataFrame, by: str | None) -> pd.DataFrame:
     order = table.assign(_loss=table["touchpoint"].map(loss).fillna(-1))
     keys = ["_loss", "touchpoint"] + ([by] if by else [])
     ascending = [False, True] + ([True] if by else [])
-    return order.sort_values(keys, ascending=ascending, kind="stable", na_position="last").drop(
-        columns="_loss").reset_index(drop=True)
+    return (
+        order.sort_values(keys, ascending=ascending, kind="stable", na_position="last")
+        .drop(columns="_loss")
+        .reset_index(drop=True)
+    )
 
 
-def compare_paths(log: LogLike, *, goal: Goal, unit: Unit = "user", gap: Duration = "30min",
-                  adjust: Adjustment = "bh", level: float = 0.95) -> PathComparison:
+def compare_paths(
+    log: LogLike,
+    *,
+    goal: Goal,
+    unit: Unit = "user",
+    gap: Duration = "30min",
+    adjust: Adjustment = "bh",
+    level: float = 0.95,
+) -> PathComparison:
     """Transitions that converting journeys make more (or less) often than the other journeys.
 
     Parameters
@@ -536,12 +598,23 @@ class PathComparison(TableResult):
     n_other: int
     adjust: Adjustment = "bh"
 
-    _formats = {"converted_share": "share", "converted_share_ci_low": "share", "converted_share_ci_high": "share",
-                "other_share": "share", "other_share_ci_low": "share", "other_share_ci_high": "share",
-                "difference": "share", "difference_ci_low": "share", "difference_ci_high": "share",
-                "p_value": "p", "p_adjusted": "p",
-                "converted_journeys": "count", "other_journeys": "count", "n_converted": "count",
-                "n_other": "count"}
+    _formats = {
+        "converted_share": "share",
+        "converted_share_ci_low": "share",
+        "converted_share_ci_high": "share",
+        "other_share": "share",
+        "other_share_ci_low": "share",
+        "other_share_ci_high": "share",
+        "difference": "share",
+        "difference_ci_low": "share",
+        "difference_ci_high": "share",
+        "p_value": "p",
+        "p_adjusted": "p",
+        "converted_journeys": "count",
+        "other_journeys": "count",
+        "n_converted": "count",
+        "n_other": "count",
+    }
 
     def confidence_interval(self, level: float | None = None, method: str | None = None) -> ConfidenceInterval:
         """Interval of each transition's difference in shares, as arrays aligned with :meth:`to_frame`.
@@ -576,8 +649,9 @@ class PathComparison(TableResult):
         if method not in (None, "newcombe"):
             raise JourneyError(f'{option("method")} must be "newcombe" for a difference of shares, not {method!r}')
         chosen = self.level if level is None else check_level(level)
-        low, high = newcombe_interval(self._table["converted_journeys"], self.n_converted,
-                                      self._table["other_journeys"], self.n_other, chosen)
+        low, high = newcombe_interval(
+            self._table["converted_journeys"], self.n_converted, self._table["other_journeys"], self.n_other, chosen
+        )
         return ConfidenceInterval(np.asarray(low, dtype=float), np.asarray(high, dtype=float))
 
     def plot(self, ax: Axes | None = None, *, top: int = 15, **kwargs: Any) -> Axes:
@@ -622,12 +696,16 @@ class PathComparison(TableResult):
         tested = self._table["p_value"].notna()
         if not tested.any():
             return text + "; no transition could be compared"
-        text += (f"; {int(self._table['significant'].sum()):,} of {int(tested.sum()):,} transitions differ "
-                 f"({adjustment_label(self.adjust, self.level)})")
+        text += (
+            f"; {int(self._table['significant'].sum()):,} of {int(tested.sum()):,} transitions differ "
+            f"({adjustment_label(self.adjust, self.level)})"
+        )
         row = self._table.loc[self._table["difference"].abs().idxmax()]
         low, high = _points(row["difference_ci_low"]), _points(row["difference_ci_high"])
-        return (text + f"; largest: {row['source']} → {row['target']} {_points(row['difference'])} points "
-                f"({self.level * 100:g}% CI {low} to {high})")
+        return (
+            text + f"; largest: {row['source']} → {row['target']} {_points(row['difference'])} points "
+            f"({self.level * 100:g}% CI {low} to {high})"
+        )
 
 
 def _points(share_difference: float) -> str:
@@ -670,8 +748,9 @@ def plot_compare_paths(result: PathComparison, *, ax: Axes | None = None, **kwar
     'Transitions converting journeys use more, or less'
     """
     if not isinstance(result, PathComparison):
-        raise JourneyError(f"plot_compare_paths draws the result of journey.compare_paths(...), "
-                           f"not a {type(result).__name__}")
+        raise JourneyError(
+            f"plot_compare_paths draws the result of journey.compare_paths(...), not a {type(result).__name__}"
+        )
     return result.plot(ax=ax, **kwargs)
 
 
@@ -693,19 +772,35 @@ class ComparePathsAnalysis(JourneyAnalysis):
         k = len(journeys.names)
         width = k + 2
         step = journeys.inner()[:-1]
-        edge = np.concatenate([journeys.events[:-1][step].astype(np.int64) * width + journeys.events[1:][step],
-                               k * width + journeys.events[journeys.starts].astype(np.int64)])
+        edge = np.concatenate(
+            [
+                journeys.events[:-1][step].astype(np.int64) * width + journeys.events[1:][step],
+                k * width + journeys.events[journeys.starts].astype(np.int64),
+            ]
+        )
         owner = np.concatenate([journeys.journey[:-1][step], np.arange(journeys.n_journeys)])
         observed, ids = observed_codes(edge, width * width)
         order = np.argsort(owner, kind="stable")
         pairs = distinct_pairs(owner[order], ids[order], len(observed))
         used_by, code = pairs // len(observed), pairs % len(observed)
         names = np.array([*journeys.names, START, END], dtype=object)
-        index = pd.MultiIndex(levels=[names, names], codes=[observed // width, observed % width],
-                              names=["source", "target"], verify_integrity=False)
-        return Parts(edges=Keyed(index, {"converted": np.bincount(code[converted[used_by]], minlength=len(observed)),
-                                         "other": np.bincount(code[~converted[used_by]], minlength=len(observed))}),
-                     n_converted=int(converted.sum()), n_other=int((~converted).sum()))
+        index = pd.MultiIndex(
+            levels=[names, names],
+            codes=[observed // width, observed % width],
+            names=["source", "target"],
+            verify_integrity=False,
+        )
+        return Parts(
+            edges=Keyed(
+                index,
+                {
+                    "converted": np.bincount(code[converted[used_by]], minlength=len(observed)),
+                    "other": np.bincount(code[~converted[used_by]], minlength=len(observed)),
+                },
+            ),
+            n_converted=int(converted.sum()),
+            n_other=int((~converted).sum()),
+        )
 
     def finish(self, total: Parts, facts: Facts) -> PathComparison:
         edges = total["edges"].frame()
@@ -718,19 +813,26 @@ class ComparePathsAnalysis(JourneyAnalysis):
         return PathComparison(table, tuple(self.goals), self.unit, self.level, n_converted, n_other, self.adjust)
 
 
-def _compare_table(edges: pd.DataFrame, n_conv: int, n_other: int, level: float,
-                   adjust: Adjustment = "bh") -> pd.DataFrame:
+def _compare_table(
+    edges: pd.DataFrame, n_conv: int, n_other: int, level: float, adjust: Adjustment = "bh"
+) -> pd.DataFrame:
     k1, k2 = edges["converted"].to_numpy(), edges["other"].to_numpy()
     converted_low, converted_high = wilson_interval(k1, n_conv, level)
     other_low, other_high = wilson_interval(k2, n_other, level)
     low, high = newcombe_interval(k1, n_conv, k2, n_other, level)
     with np.errstate(invalid="ignore", divide="ignore"):
-        table = pd.DataFrame({
-            "source": list(edges.index.get_level_values(0)), "target": list(edges.index.get_level_values(1)),
-            "converted_share": k1 / n_conv, "converted_share_ci_low": converted_low,
-            "converted_share_ci_high": converted_high,
-            "other_share": k2 / n_other, "other_share_ci_low": other_low, "other_share_ci_high": other_high,
-        })
+        table = pd.DataFrame(
+            {
+                "source": list(edges.index.get_level_values(0)),
+                "target": list(edges.index.get_level_values(1)),
+                "converted_share": k1 / n_conv,
+                "converted_share_ci_low": converted_low,
+                "converted_share_ci_high": converted_high,
+                "other_share": k2 / n_other,
+                "other_share_ci_low": other_low,
+                "other_share_ci_high": other_high,
+            }
+        )
         table["difference"] = table["converted_share"] - table["other_share"]
         table["difference_ci_low"], table["difference_ci_high"] = low, high
         table["ratio"] = table["converted_share"] / table["other_share"]
@@ -742,5 +844,8 @@ def _compare_table(edges: pd.DataFrame, n_conv: int, n_other: int, level: float,
     table["converted_journeys"], table["other_journeys"] = k1, k2
     table["n_converted"], table["n_other"] = n_conv, n_other
     order = table.assign(_size=-table["difference"].abs())
-    return order.sort_values(["p_adjusted", "_size", "source", "target"], kind="stable", na_position="last").drop(
-        columns="_size").reset_index(drop=True)
+    return (
+        order.sort_values(["p_adjusted", "_size", "source", "target"], kind="stable", na_position="last")
+        .drop(columns="_size")
+        .reset_index(drop=True)
+    )

@@ -33,8 +33,21 @@ from ..stats.results import ConfidenceInterval, Result, TableResult, check_level
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["active_users", "ActiveUsers", "plot_active_users", "stickiness", "Stickiness", "churn", "Churn",
-           "ChurnRate", "retention", "Retention", "plot_retention", "period_index", "period_start"]
+__all__ = [
+    "active_users",
+    "ActiveUsers",
+    "plot_active_users",
+    "stickiness",
+    "Stickiness",
+    "churn",
+    "Churn",
+    "ChurnRate",
+    "retention",
+    "Retention",
+    "plot_retention",
+    "period_index",
+    "period_start",
+]
 
 FREQS = ("D", "W", "M")
 DAY_NS = 86_400 * 10**9
@@ -167,9 +180,11 @@ class ActiveUsers(Result):
         if not len(done):
             return f"{self._what()}: no complete {word} yet ({int(self._table['active_users'].iloc[-1]):,} so far)"
         last = done.iloc[-1]
-        return (f"{self._what()}: {int(last['active_users']):,} on the latest complete {word} "
-                f"({_when(last['period'])}); mean {done['active_users'].mean():,.1f} over {len(done):,} complete "
-                f"{word}s")
+        return (
+            f"{self._what()}: {int(last['active_users']):,} on the latest complete {word} "
+            f"({_when(last['period'])}); mean {done['active_users'].mean():,.1f} over {len(done):,} complete "
+            f"{word}s"
+        )
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Active users over time; the stretch to the unfinished last period dashed.
@@ -188,8 +203,15 @@ class ActiveUsers(Result):
         from ..plot.engagement import draw_active_users
 
         table = self._table
-        return draw_active_users(table["period"], table["active_users"].to_numpy(), table["complete"].to_numpy(),
-                                 ax=ax, ylabel=self._what(), title=self._what().capitalize(), **kwargs)
+        return draw_active_users(
+            table["period"],
+            table["active_users"].to_numpy(),
+            table["complete"].to_numpy(),
+            ax=ax,
+            ylabel=self._what(),
+            title=self._what().capitalize(),
+            **kwargs,
+        )
 
 
 def active_users(log: LogLike, *, period: Period = "D", rolling: bool = False) -> ActiveUsers:
@@ -262,8 +284,13 @@ class ActiveUsersAnalysis(Analysis):
         freq = "D" if self.rolling else self.period
         first = int(period_index(np.array([facts.start_ns]), freq)[0])
         starts = period_start(np.arange(first, first + len(counts) + 1), freq)
-        table = pd.DataFrame({"period": starts[:-1], "active_users": counts.astype(np.int64),
-                              "complete": starts.asi8[1:] <= facts.end_ns})
+        table = pd.DataFrame(
+            {
+                "period": starts[:-1],
+                "active_users": counts.astype(np.int64),
+                "complete": starts.asi8[1:] <= facts.end_ns,
+            }
+        )
         return ActiveUsers(table, period=self.period, rolling=self.rolling)
 
 
@@ -285,7 +312,8 @@ def _spans(user: np.ndarray, day: np.ndarray, days: int) -> tuple[np.ndarray, np
 
 def _rolling(users: np.ndarray, t: np.ndarray, days: int, first: int, last: int) -> np.ndarray:
     """Per day from ``first`` to ``last`` (days since the epoch), users active on one of the ``days`` days
-    ending that day (merged windows, a difference array)."""
+    ending that day (merged windows, a difference array).
+    """
     n = last - first + 1
     _, starts, ends = _spans(*_active_days(users, t, first, n), days)
     delta = np.zeros(n + days + 1, dtype=np.int64)
@@ -329,8 +357,9 @@ def plot_active_users(result: ActiveUsers, *, ax: Axes | None = None, **kwargs: 
     'Daily active users'
     """
     if not isinstance(result, ActiveUsers):
-        raise JourneyError(f"plot_active_users takes what journey.active_users(...) returns, not "
-                           f"{type(result).__name__}")
+        raise JourneyError(
+            f"plot_active_users takes what journey.active_users(...) returns, not {type(result).__name__}"
+        )
     return result.plot(ax=ax, **kwargs)
 
 
@@ -382,8 +411,13 @@ class Stickiness(Result):
     _table: pd.DataFrame
 
     unit: ClassVar[str] = "share"
-    _formats: ClassVar[dict[str, str]] = {"dau": "count", "mau": "count", "stickiness": "share", "ci_low": "share",
-                                          "ci_high": "share"}
+    _formats: ClassVar[dict[str, str]] = {
+        "dau": "count",
+        "mau": "count",
+        "stickiness": "share",
+        "ci_low": "share",
+        "ci_high": "share",
+    }
 
     def confidence_interval(self, level: float | None = None, method: str | None = None) -> ConfidenceInterval:
         """Bootstrap percentile interval of the average DAU/MAU (floats, shares 0-1).
@@ -423,9 +457,11 @@ class Stickiness(Result):
 
     def _headline(self) -> str:
         low, high = self.confidence_interval()
-        return (f"DAU/MAU {format_value(self.estimate, 'share')} on average over {self.n_days:,} days "
-                f"({self.level:.0%} CI {format_value(low, 'share')} to {format_value(high, 'share')}, "
-                f"n = {self.n:,} users; MAU over {self.mau_days} days)")
+        return (
+            f"DAU/MAU {format_value(self.estimate, 'share')} on average over {self.n_days:,} days "
+            f"({self.level:.0%} CI {format_value(low, 'share')} to {format_value(high, 'share')}, "
+            f"n = {self.n:,} users; MAU over {self.mau_days} days)"
+        )
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """DAU/MAU per day with its band, and the average with its bootstrap interval.
@@ -445,16 +481,25 @@ class Stickiness(Result):
 
         table = self._table
         low, high = self.confidence_interval()
-        return draw_rate_series(table["day"], table["stickiness"].to_numpy(float), table["ci_low"].to_numpy(float),
-                                table["ci_high"].to_numpy(float), table["in_average"].to_numpy(), ax=ax,
-                                ylabel=f"DAU / MAU ({self.level:.0%} CI)",
-                                title=f"Stickiness: DAU / MAU, MAU over {self.mau_days} days",
-                                average=(self.estimate, low, high), average_label="average (bootstrap CI)",
-                                excluded_label="not in the average (partial window, unfinished day)", **kwargs)
+        return draw_rate_series(
+            table["day"],
+            table["stickiness"].to_numpy(float),
+            table["ci_low"].to_numpy(float),
+            table["ci_high"].to_numpy(float),
+            table["in_average"].to_numpy(),
+            ax=ax,
+            ylabel=f"DAU / MAU ({self.level:.0%} CI)",
+            title=f"Stickiness: DAU / MAU, MAU over {self.mau_days} days",
+            average=(self.estimate, low, high),
+            average_label="average (bootstrap CI)",
+            excluded_label="not in the average (partial window, unfinished day)",
+            **kwargs,
+        )
 
 
-def stickiness(log: LogLike, *, mau_days: int = 30, level: float = 0.95, n_boot: int = 1000,
-               seed: int = 0) -> Stickiness:
+def stickiness(
+    log: LogLike, *, mau_days: int = 30, level: float = 0.95, n_boot: int = 1000, seed: int = 0
+) -> Stickiness:
     """DAU / MAU per day and its average over days, with an interval that resamples users.
 
     Parameters
@@ -532,33 +577,56 @@ class StickinessAnalysis(Analysis):
         span_user, starts, ends = _spans(user, day, self.mau_days)
         weights = _PoissonWeights(log.column("user")[user_starts(log.user_codes)], self.n_boot, self.seed)
         boot_dau, boot_mau = weights.day_sums([(user, day, day + 1), (span_user, starts, ends)], n)
-        return Parts(users=log.n_users, dau=np.bincount(day, minlength=n), mau=_window_counts(starts, ends, n),
-                     boot_dau=boot_dau, boot_mau=boot_mau)
+        return Parts(
+            users=log.n_users,
+            dau=np.bincount(day, minlength=n),
+            mau=_window_counts(starts, ends, n),
+            boot_dau=boot_dau,
+            boot_mau=boot_mau,
+        )
 
     def finish(self, total: Parts, facts: Facts) -> Stickiness:
         first, _ = _day_span(facts)
         dau, mau = total["dau"], total["mau"]
         starts = period_start(np.arange(first, first + len(dau) + 1), "D")
         low, high = wilson_interval(dau, mau, self.level)
-        table = pd.DataFrame({"day": starts[:-1], "dau": dau, "mau": mau,
-                              "stickiness": np.where(mau > 0, dau / np.maximum(mau, 1), np.nan),
-                              "ci_low": low, "ci_high": high,
-                              "full_window": np.arange(len(dau)) >= self.mau_days - 1,
-                              "complete": starts.asi8[1:] <= facts.end_ns})
+        table = pd.DataFrame(
+            {
+                "day": starts[:-1],
+                "dau": dau,
+                "mau": mau,
+                "stickiness": np.where(mau > 0, dau / np.maximum(mau, 1), np.nan),
+                "ci_low": low,
+                "ci_high": high,
+                "full_window": np.arange(len(dau)) >= self.mau_days - 1,
+                "complete": starts.asi8[1:] <= facts.end_ns,
+            }
+        )
         table["in_average"] = table["full_window"] & table["complete"] & (table["mau"] > 0)
         used = table["in_average"].to_numpy()
         if not used.any():
-            raise JourneyError(f"stickiness needs a day with a full MAU window of {self.mau_days} days that ended "
-                               f"before the data did; the data cover {len(dau)} days. Pass a shorter "
-                               f"{option('mau_days')}")
+            raise JourneyError(
+                f"stickiness needs a day with a full MAU window of {self.mau_days} days that ended "
+                f"before the data did; the data cover {len(dau)} days. Pass a shorter "
+                f"{option('mau_days')}"
+            )
         with np.errstate(invalid="ignore", divide="ignore"):
             ratios = total["boot_dau"][:, used] / total["boot_mau"][:, used]
         # A replicate averages the days on which some weighted user is in the MAU window.
         valid = np.isfinite(ratios)
         days = valid.sum(axis=1)
         replicates = np.where(valid, ratios, 0.0).sum(axis=1)[days > 0] / days[days > 0]
-        return Stickiness(float(table.loc[used, "stickiness"].mean()), int(total["users"]), int(used.sum()),
-                          self.mau_days, self.level, self.n_boot, self.seed, replicates, table)
+        return Stickiness(
+            float(table.loc[used, "stickiness"].mean()),
+            int(total["users"]),
+            int(used.sum()),
+            self.mau_days,
+            self.level,
+            self.n_boot,
+            self.seed,
+            replicates,
+            table,
+        )
 
 
 def _whole(value: Any, keyword: str, least: int) -> int:
@@ -628,14 +696,15 @@ class _PoissonWeights:
 
     def day_sums(self, windows: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int) -> list[np.ndarray]:
         """For each (users, starts, ends) of [start, end) day windows (users sorted), the weighted count of
-        users per day: an (n_boot x n) array each."""
+        users per day: an (n_boot x n) array each.
+        """
         from scipy.sparse import csr_matrix
 
         totals = [np.zeros((n + 1, self.n_boot), dtype=np.int64) for _ in windows]
         distinct = np.unique(np.concatenate([users for users, _, _ in windows]))
         block = max(1, self.BLOCK_CELLS // self.n_boot)
         for lo in range(0, len(distinct), block):
-            chosen = distinct[lo: lo + block]
+            chosen = distinct[lo : lo + block]
             weights = self.of(chosen)
             for total, (users, starts, ends) in zip(totals, windows):
                 rows = slice(*np.searchsorted(users, [chosen[0], chosen[-1] + 1]))  # the users' rows are a slice
@@ -733,17 +802,31 @@ class ChurnRate(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """One row: ``lost``, ``at_start``, ``customers`` (n), ``design_effect``, ``effective_n``, ``churn_rate``
-        (share 0-1), ``ci_low``, ``ci_high``."""
+        (share 0-1), ``ci_low``, ``ci_high``.
+        """
         low, high = self.confidence_interval()
-        return pd.DataFrame([{"lost": self.lost, "at_start": self.at_start, "customers": self.n,
-                              "design_effect": self.design_effect, "effective_n": self.effective_n,
-                              "churn_rate": self.estimate, "ci_low": low, "ci_high": high}])
+        return pd.DataFrame(
+            [
+                {
+                    "lost": self.lost,
+                    "at_start": self.at_start,
+                    "customers": self.n,
+                    "design_effect": self.design_effect,
+                    "effective_n": self.effective_n,
+                    "churn_rate": self.estimate,
+                    "ci_low": low,
+                    "ci_high": high,
+                }
+            ]
+        )
 
     def _headline(self) -> str:
         low, high = self.confidence_interval()
-        return (f"churn {format_value(self.estimate, 'share')} on average over complete periods "
-                f"({self.level:.0%} CI {format_value(low, 'share')} to {format_value(high, 'share')}, "
-                f"n = {self.n:,} customers, {self.at_start:,} at the start of a period)")
+        return (
+            f"churn {format_value(self.estimate, 'share')} on average over complete periods "
+            f"({self.level:.0%} CI {format_value(low, 'share')} to {format_value(high, 'share')}, "
+            f"n = {self.n:,} customers, {self.at_start:,} at the start of a period)"
+        )
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -784,8 +867,13 @@ class Churn(TableResult):
 
     _successes = "lost"
     _trials = "customers_at_start"
-    _formats = {"customers_at_start": "count", "lost": "count", "churn_rate": "share", "ci_low": "share",
-                "ci_high": "share"}
+    _formats = {
+        "customers_at_start": "count",
+        "lost": "count",
+        "churn_rate": "share",
+        "ci_low": "share",
+        "ci_high": "share",
+    }
 
     def _what(self) -> str:
         rule = f" ({self.inactive_after} without an event)" if self.inactive_after is not None else ""
@@ -795,9 +883,11 @@ class Churn(TableResult):
         low, high = self.overall.confidence_interval(self.level)
         done = int(self._table["complete"].sum())
         unfinished = "; the last period is unfinished" if not self._table["complete"].iloc[-1] else ""
-        return (f"{self._what()} {format_value(self.overall.estimate, 'share')} on average over {done:,} complete "
-                f"{PERIOD_NAMES[self.period]}s ({self.level:.0%} CI {format_value(low, 'share')} to "
-                f"{format_value(high, 'share')}, n = {self.overall.n:,} customers){unfinished}")
+        return (
+            f"{self._what()} {format_value(self.overall.estimate, 'share')} on average over {done:,} complete "
+            f"{PERIOD_NAMES[self.period]}s ({self.level:.0%} CI {format_value(low, 'share')} to "
+            f"{format_value(high, 'share')}, n = {self.overall.n:,} customers){unfinished}"
+        )
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Churn per period with its interval (unfinished periods hollow) and the average with its interval.
@@ -817,15 +907,22 @@ class Churn(TableResult):
 
         table = self._table[self._table["customers_at_start"] > 0]
         low, high = self.overall.confidence_interval(self.level)
-        return draw_rate_series(table["period"], table["churn_rate"].to_numpy(float), table["ci_low"].to_numpy(float),
-                                table["ci_high"].to_numpy(float), table["complete"].to_numpy(), ax=ax,
-                                ylabel=f"churn: customers lost / at the start ({self.level:.0%} CI)",
-                                title=self._what().capitalize(), average=(self.overall.estimate, low, high),
-                                average_label="average over complete periods", **kwargs)
+        return draw_rate_series(
+            table["period"],
+            table["churn_rate"].to_numpy(float),
+            table["ci_low"].to_numpy(float),
+            table["ci_high"].to_numpy(float),
+            table["complete"].to_numpy(),
+            ax=ax,
+            ylabel=f"churn: customers lost / at the start ({self.level:.0%} CI)",
+            title=self._what().capitalize(),
+            average=(self.overall.estimate, low, high),
+            average_label="average over complete periods",
+            **kwargs,
+        )
 
 
-def churn(log: LogLike, *, period: Period = "M", inactive_after: Duration | None = None,
-          level: float = 0.95) -> Churn:
+def churn(log: LogLike, *, period: Period = "M", inactive_after: Duration | None = None, level: float = 0.95) -> Churn:
     """Churn per period: customers at the start, customers lost, and the rate with its interval.
 
     Parameters
@@ -914,8 +1011,9 @@ class ChurnAnalysis(Analysis):
             record = _churn_by_inactivity(users, t, self.window, starts_ns, end_ns)
         at_start, lost, per_user_start, per_user_lost = record.counts(last - first + 1, n_complete, log.n_users)
         s, k = per_user_start.astype(np.int64), per_user_lost.astype(np.int64)
-        return Parts(at_start=at_start, lost=lost, users=int(np.count_nonzero(s)), ss=int(s @ s), kk=int(k @ k),
-                     ks=int(k @ s))
+        return Parts(
+            at_start=at_start, lost=lost, users=int(np.count_nonzero(s)), ss=int(s @ s), kk=int(k @ k), ks=int(k @ s)
+        )
 
     def finish(self, total: Parts, facts: Facts) -> Churn:
         first, last, end_ns = self.span(facts)
@@ -925,12 +1023,25 @@ class ChurnAnalysis(Analysis):
         low, high = wilson_interval(lost, at_start, self.level)
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = np.where(at_start > 0, lost / np.maximum(at_start, 1), np.nan)
-        table = pd.DataFrame({"period": starts[:-1], "customers_at_start": at_start, "lost": lost, "churn_rate": rate,
-                              "ci_low": low, "ci_high": high, "complete": complete})
+        table = pd.DataFrame(
+            {
+                "period": starts[:-1],
+                "customers_at_start": at_start,
+                "lost": lost,
+                "churn_rate": rate,
+                "ci_low": low,
+                "ci_high": high,
+                "complete": complete,
+            }
+        )
         n_lost, n_start = int(lost[complete].sum()), int(at_start[complete].sum())
-        overall = ChurnRate(n_lost, n_start, int(total["users"]),
-                            _design_effect(n_lost, n_start, int(total["users"]), total["kk"], total["ks"], total["ss"]),
-                            self.level)
+        overall = ChurnRate(
+            n_lost,
+            n_start,
+            int(total["users"]),
+            _design_effect(n_lost, n_start, int(total["users"]), total["kk"], total["ks"], total["ss"]),
+            self.level,
+        )
         return Churn(table, overall, period=self.period, inactive_after=self.inactive_after, level=self.level)
 
 
@@ -958,8 +1069,12 @@ class _ChurnRecords:
     def counts(self, n_periods: int, n_complete: int, n_users: int) -> tuple[np.ndarray, ...]:
         """Per period: at the start, lost. Per user, over complete periods only: at the start, lost."""
         done = self.period < n_complete
-        return (np.bincount(self.period, minlength=n_periods), np.bincount(self.period[self.lost], minlength=n_periods),
-                np.bincount(self.user[done], minlength=n_users), np.bincount(self.user[done & self.lost], minlength=n_users))
+        return (
+            np.bincount(self.period, minlength=n_periods),
+            np.bincount(self.period[self.lost], minlength=n_periods),
+            np.bincount(self.user[done], minlength=n_users),
+            np.bincount(self.user[done & self.lost], minlength=n_users),
+        )
 
 
 def _churn_by_period(users: np.ndarray, idx: np.ndarray, n_periods: int) -> _ChurnRecords:
@@ -972,8 +1087,9 @@ def _churn_by_period(users: np.ndarray, idx: np.ndarray, n_periods: int) -> _Chu
     return _ChurnRecords(user[has_next], p[has_next] + 1, ~stays[has_next])
 
 
-def _churn_by_inactivity(users: np.ndarray, t: np.ndarray, window: int, starts_ns: np.ndarray,
-                         end_ns: int) -> _ChurnRecords:
+def _churn_by_inactivity(
+    users: np.ndarray, t: np.ndarray, window: int, starts_ns: np.ndarray, end_ns: int
+) -> _ChurnRecords:
     """Activity spells (events less than ``window`` apart) end ``window`` after their last event.
 
     ``users`` and ``t`` are in EventLog order (by user, then time).
@@ -1042,8 +1158,13 @@ class Retention(TableResult):
 
     _successes = "retained"
     _trials = "cohort_size"
-    _formats = {"cohort_size": "count", "retained": "count", "retention": "share", "ci_low": "share",
-                "ci_high": "share"}
+    _formats = {
+        "cohort_size": "count",
+        "retained": "count",
+        "retention": "share",
+        "ci_low": "share",
+        "ci_high": "share",
+    }
 
     @property
     def shares(self) -> pd.DataFrame:
@@ -1053,17 +1174,18 @@ class Retention(TableResult):
 
     def _headline(self) -> str:
         word = PERIOD_NAMES[self.period]
-        what = (f"{PERIOD_ADJECTIVES[self.cohort_period]} cohorts ({len(self.sizes):,}, "
-                f"{int(self.sizes.sum()):,} users)")
+        what = f"{PERIOD_ADJECTIVES[self.cohort_period]} cohorts ({len(self.sizes):,}, {int(self.sizes.sum()):,} users)"
         later = " or later" if self.mode == "on_or_after" else ""
         after = self._table[self._table["periods_after"] == 1]
         if not len(after):
             return f"retention of {what}: no cohort observable 1 {word} after joining yet"
         k, n = int(after["retained"].sum()), int(after["cohort_size"].sum())
         low, high = wilson_interval([k], [n], self.level)
-        return (f"retention of {what}: {format_value(k / n, 'share')} active 1 {word} after joining{later} "
-                f"({self.level:.0%} CI {format_value(low[0], 'share')} to {format_value(high[0], 'share')}, "
-                f"n = {n:,} users)")
+        return (
+            f"retention of {what}: {format_value(k / n, 'share')} active 1 {word} after joining{later} "
+            f"({self.level:.0%} CI {format_value(low[0], 'share')} to {format_value(high[0], 'share')}, "
+            f"n = {n:,} users)"
+        )
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """The retention triangle as a heatmap, each cell with its interval; cells not observable blank.
@@ -1081,17 +1203,35 @@ class Retention(TableResult):
         """
         from ..plot.engagement import draw_retention
 
-        low, high = wilson_interval(self.counts.astype("Float64").to_numpy(dtype=float, na_value=np.nan),
-                                    self.sizes.to_numpy()[:, None], self.level)
+        low, high = wilson_interval(
+            self.counts.astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+            self.sizes.to_numpy()[:, None],
+            self.level,
+        )
         cohorts = [pd.Timestamp(c).strftime("%Y-%m-%d") for c in self.counts.index]
-        return draw_retention(self.shares.to_numpy(), low, high, cohorts, list(self.counts.columns), ax=ax,
-                              title=f"Retention, {PERIOD_NAMES[self.period]}s after joining "
-                                    f"({self.level:.0%} CI under each share; blank: not observable yet)",
-                              xlabel=f"{PERIOD_NAMES[self.period]}s after joining", **kwargs)
+        return draw_retention(
+            self.shares.to_numpy(),
+            low,
+            high,
+            cohorts,
+            list(self.counts.columns),
+            ax=ax,
+            title=f"Retention, {PERIOD_NAMES[self.period]}s after joining "
+            f"({self.level:.0%} CI under each share; blank: not observable yet)",
+            xlabel=f"{PERIOD_NAMES[self.period]}s after joining",
+            **kwargs,
+        )
 
 
-def retention(log: LogLike, *, period: Period = "M", cohort_period: Period | None = None, mode: RetentionMode = "on",
-              touchpoint: str | None = None, level: float = 0.95) -> Retention:
+def retention(
+    log: LogLike,
+    *,
+    period: Period = "M",
+    cohort_period: Period | None = None,
+    mode: RetentionMode = "on",
+    touchpoint: str | None = None,
+    level: float = 0.95,
+) -> Retention:
     """Cohort retention: the share of each cohort's users active 0, 1, 2, ... periods after joining.
 
     Parameters
@@ -1145,8 +1285,16 @@ def retention(log: LogLike, *, period: Period = "M", cohort_period: Period | Non
     >>> journey.retention(df).to_frame()["retention"].tolist()
     [1.0, 0.5]
     """
-    return run(RetentionAnalysis(period=period, cohort_period=period if cohort_period is None else cohort_period,
-                                 mode=mode, touchpoint=touchpoint, level=level), log)
+    return run(
+        RetentionAnalysis(
+            period=period,
+            cohort_period=period if cohort_period is None else cohort_period,
+            mode=mode,
+            touchpoint=touchpoint,
+            level=level,
+        ),
+        log,
+    )
 
 
 class RetentionAnalysis(Analysis):
@@ -1156,8 +1304,9 @@ class RetentionAnalysis(Analysis):
     arrays of two parts have the same shape and add; ``finish`` trims what no user fills.
     """
 
-    def __init__(self, *, period: Period, cohort_period: Period, mode: RetentionMode, touchpoint: str | None,
-                 level: float):
+    def __init__(
+        self, *, period: Period, cohort_period: Period, mode: RetentionMode, touchpoint: str | None, level: float
+    ):
         _check_period(period)
         _check_period(cohort_period, "cohort_period")
         if mode not in ("on", "on_or_after"):
@@ -1186,14 +1335,24 @@ class RetentionAnalysis(Analysis):
             raise JourneyError("no user has an event to start a cohort with")
         lead = int(used[0])  # with touchpoint=, the first cohort is the first with that touchpoint
         n_k = _periods_after(first + lead, self.cohort, self.period, end_ns)
-        triangle, cohort_sizes = _triangle(counts[lead:, :n_k], sizes[lead:], self.cohort, self.period,
-                                           first + lead, end_ns)
-        return Retention(_cells(triangle, cohort_sizes, self.level), triangle, cohort_sizes, period=self.period,
-                         cohort_period=self.cohort, mode=self.mode, touchpoint=self.touchpoint, level=self.level)
+        triangle, cohort_sizes = _triangle(
+            counts[lead:, :n_k], sizes[lead:], self.cohort, self.period, first + lead, end_ns
+        )
+        return Retention(
+            _cells(triangle, cohort_sizes, self.level),
+            triangle,
+            cohort_sizes,
+            period=self.period,
+            cohort_period=self.cohort,
+            mode=self.mode,
+            touchpoint=self.touchpoint,
+            level=self.level,
+        )
 
 
-def _retention_counts(log: EventLog, cohort: str, period: str, mode: str, touchpoint: str | None,
-                      span: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+def _retention_counts(
+    log: EventLog, cohort: str, period: str, mode: str, touchpoint: str | None, span: tuple[int, int, int]
+) -> tuple[np.ndarray, np.ndarray]:
     """(cohorts x periods) counts of retained users and cohort sizes over ``span``; additive over users."""
     first_cohort, last_cohort, end_ns = span
     cohorts = np.arange(first_cohort, last_cohort + 1)
@@ -1210,8 +1369,11 @@ def _retention_counts(log: EventLog, cohort: str, period: str, mode: str, touchp
     pairs = np.unique((users.astype(np.int64) * len(cohorts) + row) * n_k + k)
     cell_row, cell_k, cell_user = (pairs // n_k) % len(cohorts), pairs % n_k, pairs // n_k // len(cohorts)
     if mode == "on_or_after":  # a user counts in every cell up to their last active one
-        last = pd.DataFrame({"user": cell_user, "row": cell_row, "k": cell_k}).groupby("user").agg(
-            row=("row", "first"), k=("k", "max"))
+        last = (
+            pd.DataFrame({"user": cell_user, "row": cell_row, "k": cell_k})
+            .groupby("user")
+            .agg(row=("row", "first"), k=("k", "max"))
+        )
         cell_row = np.repeat(last["row"].to_numpy(), last["k"].to_numpy() + 1)
         cell_k = _ranges(last["k"].to_numpy() + 1)
     np.add.at(counts, (cell_row, cell_k), 1)
@@ -1224,8 +1386,9 @@ def _periods_after(first_cohort: int, cohort: str, period: str, end_ns: int) -> 
     return int(period_index(np.array([end_ns]), period)[0] - base) + 1
 
 
-def _triangle(counts: np.ndarray, sizes: np.ndarray, cohort: str, period: str, first_cohort: int,
-              end_ns: int) -> tuple[pd.DataFrame, pd.Series]:
+def _triangle(
+    counts: np.ndarray, sizes: np.ndarray, cohort: str, period: str, first_cohort: int, end_ns: int
+) -> tuple[pd.DataFrame, pd.Series]:
     """Retained users per cohort and period number (missing where not observable) and the cohort sizes."""
     keep = len(sizes) - int(np.argmax(sizes[::-1] > 0))  # no empty cohorts after the last one with users
     counts, sizes = counts[:keep], sizes[:keep]

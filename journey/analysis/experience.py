@@ -49,8 +49,9 @@ EXIT, NPS = "exit rate", "NPS"
 REST_OF_STAGE, REST_OF_MAP = "rest of the stage", "rest of the map"
 
 
-def experience_map(log: LogLike, *, stages: Stages, survey: pd.DataFrame | None = None, goal: Goal = None,
-                   level: float = 0.95) -> ExperienceMap:
+def experience_map(
+    log: LogLike, *, stages: Stages, survey: pd.DataFrame | None = None, goal: Goal = None, level: float = 0.95
+) -> ExperienceMap:
     """The customer journey map in stages: reach, progression, touchpoints, time, emotion and pain points.
 
     Parameters
@@ -229,12 +230,28 @@ class ExperienceMap(TableResult):
     n_answers: int
     n_unplaced: int
 
-    _formats = {"reach": "share", "reach_ci_low": "share", "reach_ci_high": "share", "reach_n": "count",
-                "progression": "share", "progression_ci_low": "share", "progression_ci_high": "share",
-                "progression_n": "count", "nps": "points", "nps_ci_low": "points", "nps_ci_high": "points",
-                "nps_n": "count", "csat": "share", "csat_ci_low": "share", "csat_ci_high": "share", "csat_n": "count",
-                "median_seconds": "seconds", "median_seconds_ci_low": "seconds", "median_seconds_ci_high": "seconds",
-                "median_seconds_n": "count"}
+    _formats = {
+        "reach": "share",
+        "reach_ci_low": "share",
+        "reach_ci_high": "share",
+        "reach_n": "count",
+        "progression": "share",
+        "progression_ci_low": "share",
+        "progression_ci_high": "share",
+        "progression_n": "count",
+        "nps": "points",
+        "nps_ci_low": "points",
+        "nps_ci_high": "points",
+        "nps_n": "count",
+        "csat": "share",
+        "csat_ci_low": "share",
+        "csat_ci_high": "share",
+        "csat_n": "count",
+        "median_seconds": "seconds",
+        "median_seconds_ci_low": "seconds",
+        "median_seconds_ci_high": "seconds",
+        "median_seconds_n": "count",
+    }
 
     @property
     def touchpoints(self) -> pd.DataFrame:
@@ -296,8 +313,9 @@ class ExperienceMap(TableResult):
         0
         """
         pain = self._comparisons[self._comparisons["pain"]]
-        return pain.sort_values(["p_adjusted", "expected_lost_conversions"], ascending=[True, False], kind="stable",
-                                na_position="last").reset_index(drop=True)
+        return pain.sort_values(
+            ["p_adjusted", "expected_lost_conversions"], ascending=[True, False], kind="stable", na_position="last"
+        ).reset_index(drop=True)
 
     def confidence_interval(self, level: float | None = None, method: str | None = None) -> ConfidenceInterval:
         """Interval of each stage's reach, as arrays aligned with the rows of :meth:`to_frame`.
@@ -329,8 +347,12 @@ class ExperienceMap(TableResult):
         0.1209 0.8791
         """
         chosen = self.level if level is None else check_level(level)
-        low, high = proportion_interval(self._table["progression_n"].to_numpy(dtype=float),
-                                        self._table["reach_n"].to_numpy(dtype=float), chosen, method or "wilson")
+        low, high = proportion_interval(
+            self._table["progression_n"].to_numpy(dtype=float),
+            self._table["reach_n"].to_numpy(dtype=float),
+            chosen,
+            method or "wilson",
+        )
         return ConfidenceInterval(low, high)
 
     def plot(self, ax: Axes | None = None, *, top: int = MAIN_TOUCHPOINTS, **kwargs: Any) -> Axes:
@@ -367,33 +389,54 @@ class ExperienceMap(TableResult):
         """
         from ..plot.experience import draw_swimlane
 
-        title = (f"Customer journey map: {self.n_customers:,} customers"
-                 + (f", {self.n_answers:,} survey answers" if self.n_answers else ", no survey answers")
-                 + f" ({level_label(self.level)} intervals)")
-        return draw_swimlane(self._table, self._touchpoints, self.pain_points, level=self.level, top=top, ax=ax,
-                             title=title, **kwargs)
+        title = (
+            f"Customer journey map: {self.n_customers:,} customers"
+            + (f", {self.n_answers:,} survey answers" if self.n_answers else ", no survey answers")
+            + f" ({level_label(self.level)} intervals)"
+        )
+        return draw_swimlane(
+            self._table, self._touchpoints, self.pain_points, level=self.level, top=top, ax=ax, title=title, **kwargs
+        )
 
     def _shown(self) -> pd.DataFrame:
-        shown = ["stage", "reach", "reach_ci_low", "reach_ci_high", "progression", "progression_ci_low",
-                 "progression_ci_high", "nps", "nps_ci_low", "nps_ci_high", "nps_n", "csat", "median_seconds",
-                 "main_touchpoints"]
+        shown = [
+            "stage",
+            "reach",
+            "reach_ci_low",
+            "reach_ci_high",
+            "progression",
+            "progression_ci_low",
+            "progression_ci_high",
+            "nps",
+            "nps_ci_low",
+            "nps_ci_high",
+            "nps_n",
+            "csat",
+            "median_seconds",
+            "main_touchpoints",
+        ]
         return self._table[[c for c in shown if c in self._table.columns]]
 
     def _headline(self) -> str:
         table = self._table
-        text = (f"{len(table):,} stages, {self.n_customers:,} customers, "
-                + (f"{self.n_answers:,} survey answers in stages" if self.n_answers else "no survey"))
+        text = f"{len(table):,} stages, {self.n_customers:,} customers, " + (
+            f"{self.n_answers:,} survey answers in stages" if self.n_answers else "no survey"
+        )
         going = table.dropna(subset=["progression"])
         if len(going):
             row = going.loc[going["progression"].idxmin()]
-            text += (f"; largest drop after {row['stage']}: {format_value(row['progression'], 'share')} go on "
-                     f"({level_label(self.level)} CI {format_value(row['progression_ci_low'], 'share')} to "
-                     f"{format_value(row['progression_ci_high'], 'share')}, n = {int(row['progression_n']):,})")
+            text += (
+                f"; largest drop after {row['stage']}: {format_value(row['progression'], 'share')} go on "
+                f"({level_label(self.level)} CI {format_value(row['progression_ci_low'], 'share')} to "
+                f"{format_value(row['progression_ci_high'], 'share')}, n = {int(row['progression_n']):,})"
+            )
         felt = table.dropna(subset=["nps"])
         if len(felt):
             row = felt.loc[felt["nps"].idxmin()]
-            text += (f"; lowest NPS at {row['stage']}: {row['nps']:+.1f} ({level_label(self.level)} CI "
-                     f"{row['nps_ci_low']:+.1f} to {row['nps_ci_high']:+.1f}, n = {int(row['nps_n']):,})")
+            text += (
+                f"; lowest NPS at {row['stage']}: {row['nps']:+.1f} ({level_label(self.level)} CI "
+                f"{row['nps_ci_low']:+.1f} to {row['nps_ci_high']:+.1f}, n = {int(row['nps_n']):,})"
+            )
         pain = self.pain_points
         if not len(pain):
             return text + f"; no pain point (adjusted p < {1 - self.level:.2g})"
@@ -437,8 +480,11 @@ class ExperienceAnalysis(Analysis):
         # The goal counts as progress from the stages up to the last one holding a goal touchpoint (all of
         # them when a goal is in no stage): buying again after delivery is not moving on from delivery.
         owner = {t: i for i, (_, tps) in enumerate(self.stages) for t in tps}
-        last = len(self.stages) - 1 if any(g not in owner for g in self.goals) else max(
-            (owner[g] for g in self.goals), default=-1)
+        last = (
+            len(self.stages) - 1
+            if any(g not in owner for g in self.goals)
+            else max((owner[g] for g in self.goals), default=-1)
+        )
         self.goal_counts = np.arange(len(self.stages)) <= last
         self.answers = None if survey is None else _survey_answers(survey)
 
@@ -473,7 +519,8 @@ class ExperienceAnalysis(Analysis):
         left_in_own = left[visit_user] & (last_stage[visit_user] == self.stage_of[visit_tp])
         parts = Parts(
             n_customers=n_users,
-            reached=reached, progressed=progressed,
+            reached=reached,
+            progressed=progressed,
             stage_exits=np.bincount(last_stage[left], minlength=s),
             events=np.bincount(r_tp, minlength=k),
             visitors=np.bincount(visit_tp, minlength=k),
@@ -485,7 +532,9 @@ class ExperienceAnalysis(Analysis):
         parts.update(self._sentiment(log, rows, user, time, tp, starts))
         return parts
 
-    def _progressed(self, rows: np.ndarray, user: np.ndarray, stage: np.ndarray, goal: np.ndarray, s: int) -> np.ndarray:
+    def _progressed(
+        self, rows: np.ndarray, user: np.ndarray, stage: np.ndarray, goal: np.ndarray, s: int
+    ) -> np.ndarray:
         """Per stage, customers with a later stage's touchpoint, or the goal, from their first touchpoint of it on."""
         later_stage = _max_from(stage + 1, user)  # 0: nothing staged from here on; i + 1: stage i
         later_goal = _max_from(goal.astype(np.int64), user) > 0
@@ -495,8 +544,16 @@ class ExperienceAnalysis(Analysis):
         went_on = (later_stage[entry] > stage[entry] + 1) | (later_goal[entry] & self.goal_counts[stage[entry]])
         return np.bincount(stage[entry][went_on], minlength=s)
 
-    def _stays(self, rows: np.ndarray, user: np.ndarray, time: np.ndarray, stage: np.ndarray, ends: np.ndarray,
-               s: int, exact: bool) -> Samples | LogHistogram:
+    def _stays(
+        self,
+        rows: np.ndarray,
+        user: np.ndarray,
+        time: np.ndarray,
+        stage: np.ndarray,
+        ends: np.ndarray,
+        s: int,
+        exact: bool,
+    ) -> Samples | LogHistogram:
         """Each customer's time in each stage they reached (their stays there added up), by stage name."""
         index = pd.Index(self.stage_names, dtype=object)
         if not len(rows):
@@ -511,8 +568,9 @@ class ExperienceAnalysis(Analysis):
         np.add.at(total, where.reshape(-1), stay_end - stay_start)
         return timings(index, key % s, total, exact)
 
-    def _sentiment(self, log: EventLog, rows: np.ndarray, user: np.ndarray, time: np.ndarray, tp: np.ndarray,
-                   starts: np.ndarray) -> dict[str, Any]:
+    def _sentiment(
+        self, log: EventLog, rows: np.ndarray, user: np.ndarray, time: np.ndarray, tp: np.ndarray, starts: np.ndarray
+    ) -> dict[str, Any]:
         """Answers of this part's customers placed at their last staged touchpoint, as counts by stage and touchpoint."""
         s, k = len(self.stages), len(self.touchpoints)
         if self.answers is None:
@@ -551,7 +609,9 @@ class ExperienceAnalysis(Analysis):
         n = int(total["n_customers"])
         table = self._stage_table(total, n)
         touchpoints = self._touchpoint_table(total)
-        main = touchpoints.groupby("stage", sort=False)["touchpoint"].agg(lambda t: ", ".join(t.iloc[:MAIN_TOUCHPOINTS]))
+        main = touchpoints.groupby("stage", sort=False)["touchpoint"].agg(
+            lambda t: ", ".join(t.iloc[:MAIN_TOUCHPOINTS])
+        )
         table["main_touchpoints"] = main.reindex(self.stage_names).to_numpy()
         comparisons = self._comparisons(total)
         n_answers, unplaced = 0, 0
@@ -559,10 +619,14 @@ class ExperienceAnalysis(Analysis):
             n_answers, unplaced = int(total["stage_nps"].sum()), int(total["answers_unplaced"])
             outside = int(self.answers["user"].nunique()) - int(total["respondents"])
             if outside:
-                warnings.warn(f"{outside:,} survey respondents have no events in the log and are left out",
-                              JourneyWarning, stacklevel=4)
-        return ExperienceMap(table, touchpoints, comparisons, self.stages, tuple(self.goals), self.level, n,
-                             n_answers, unplaced)
+                warnings.warn(
+                    f"{outside:,} survey respondents have no events in the log and are left out",
+                    JourneyWarning,
+                    stacklevel=4,
+                )
+        return ExperienceMap(
+            table, touchpoints, comparisons, self.stages, tuple(self.goals), self.level, n, n_answers, unplaced
+        )
 
     def _stage_table(self, total: Parts, n: int) -> pd.DataFrame:
         level = self.level
@@ -604,9 +668,16 @@ class ExperienceAnalysis(Analysis):
         stage_events = np.bincount(self.stage_of, weights=events, minlength=len(self.stages))
         with np.errstate(invalid="ignore", divide="ignore"):
             share = events / stage_events[self.stage_of]
-        table = pd.DataFrame({"stage": [self.stage_names[i] for i in self.stage_of], "touchpoint": self.touchpoints,
-                              "events": events, "customers": total["visitors"], "share_of_stage_events": share,
-                              "_stage": self.stage_of})
+        table = pd.DataFrame(
+            {
+                "stage": [self.stage_names[i] for i in self.stage_of],
+                "touchpoint": self.touchpoints,
+                "events": events,
+                "customers": total["visitors"],
+                "share_of_stage_events": share,
+                "_stage": self.stage_of,
+            }
+        )
         table = table.sort_values(["_stage", "events", "touchpoint"], ascending=[True, False, True], kind="stable")
         return table.drop(columns="_stage").reset_index(drop=True)
 
@@ -621,8 +692,7 @@ class ExperienceAnalysis(Analysis):
         table["pain"] = table["significant"] & worse
         lost = expected_lost_conversions(total["exits"], total["conversions"], total["visitors"])
         lost[~self.goal_counts[self.stage_of]] = np.nan  # once customers converted, leaving loses no conversion
-        table["expected_lost_conversions"] = (lost[table.pop("_tp").to_numpy(dtype=np.int64)] if self.goals
-                                              else np.nan)
+        table["expected_lost_conversions"] = lost[table.pop("_tp").to_numpy(dtype=np.int64)] if self.goals else np.nan
         return table
 
     def _exit_tests(self, total: Parts) -> pd.DataFrame:
@@ -654,29 +724,51 @@ class ExperienceAnalysis(Analysis):
             diff = NPSDifference(a, b, self.level)
             low, high = diff.confidence_interval()
             rows.append((a.score, b.score, low, high, a.n, b.n, diff.pvalue))
-        value, other, low, high, n1, n2, p = (np.array(c, dtype=float) for c in zip(*rows)) if rows else [np.zeros(0)] * 7
+        value, other, low, high, n1, n2, p = (
+            (np.array(c, dtype=float) for c in zip(*rows)) if rows else [np.zeros(0)] * 7
+        )
         return self._rows(tested, NPS, REST_OF_MAP, value, other, low, high, n1, n2, p)
 
-    def _rows(self, tested: np.ndarray, measure: str, compared_with: str, value: Any, other: Any, low: Any,
-              high: Any, n1: Any, n2: Any, p: Any) -> pd.DataFrame:
-        return pd.DataFrame({
-            "stage": [self.stage_names[self.stage_of[i]] for i in tested],
-            "touchpoint": [self.touchpoints[i] for i in tested],
-            "measure": measure, "compared_with": compared_with,
-            "value": np.asarray(value, dtype=float), "other_value": np.asarray(other, dtype=float),
-            "difference": np.asarray(value, dtype=float) - np.asarray(other, dtype=float),
-            "difference_ci_low": np.asarray(low, dtype=float), "difference_ci_high": np.asarray(high, dtype=float),
-            "n": np.asarray(n1, dtype=np.int64), "other_n": np.asarray(n2, dtype=np.int64),
-            "p_value": np.asarray(p, dtype=float), "_tp": tested,
-        })
+    def _rows(
+        self,
+        tested: np.ndarray,
+        measure: str,
+        compared_with: str,
+        value: Any,
+        other: Any,
+        low: Any,
+        high: Any,
+        n1: Any,
+        n2: Any,
+        p: Any,
+    ) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "stage": [self.stage_names[self.stage_of[i]] for i in tested],
+                "touchpoint": [self.touchpoints[i] for i in tested],
+                "measure": measure,
+                "compared_with": compared_with,
+                "value": np.asarray(value, dtype=float),
+                "other_value": np.asarray(other, dtype=float),
+                "difference": np.asarray(value, dtype=float) - np.asarray(other, dtype=float),
+                "difference_ci_low": np.asarray(low, dtype=float),
+                "difference_ci_high": np.asarray(high, dtype=float),
+                "n": np.asarray(n1, dtype=np.int64),
+                "other_n": np.asarray(n2, dtype=np.int64),
+                "p_value": np.asarray(p, dtype=float),
+                "_tp": tested,
+            }
+        )
 
 
 def _checked_stages(stages: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The stages as (name, touchpoints) pairs in order; every touchpoint as text, in one stage only."""
     if not isinstance(stages, Mapping) or not stages:
-        raise JourneyError(f"{option('stages')} maps each stage name, in order, to its touchpoints, e.g. "
-                           f"{{'discover': ['ad_click', 'search'], 'buy': ['purchase']}}; not "
-                           f"{'an empty mapping' if isinstance(stages, Mapping) else 'a ' + type(stages).__name__}")
+        raise JourneyError(
+            f"{option('stages')} maps each stage name, in order, to its touchpoints, e.g. "
+            f"{{'discover': ['ad_click', 'search'], 'buy': ['purchase']}}; not "
+            f"{'an empty mapping' if isinstance(stages, Mapping) else 'a ' + type(stages).__name__}"
+        )
     checked: list[tuple[str, tuple[str, ...]]] = []
     owner: dict[str, str] = {}
     for name, given in stages.items():
@@ -684,15 +776,18 @@ def _checked_stages(stages: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
             raise JourneyError(f"stage names are non-blank text, not {name!r}")
         names = [given] if isinstance(given, (str, int)) else list(given) if isinstance(given, Sequence) else None
         if names is None:
-            raise JourneyError(f"stage {name!r}: give its touchpoints as a name or a list of names, not a "
-                               f"{type(given).__name__}")
+            raise JourneyError(
+                f"stage {name!r}: give its touchpoints as a name or a list of names, not a {type(given).__name__}"
+            )
         touchpoints = tuple(dict.fromkeys(str(t) for t in names))  # touchpoint names are text, as in the log
         if not touchpoints:
             raise JourneyError(f"stage {name!r} has no touchpoints: list the touchpoints that belong to it")
         for touchpoint in touchpoints:
             if touchpoint in owner:
-                raise JourneyError(f"touchpoint {touchpoint!r} is in two stages, {owner[touchpoint]!r} and {name!r}: "
-                                   f"each touchpoint belongs to one stage")
+                raise JourneyError(
+                    f"touchpoint {touchpoint!r} is in two stages, {owner[touchpoint]!r} and {name!r}: "
+                    f"each touchpoint belongs to one stage"
+                )
             owner[touchpoint] = name
         checked.append((name, touchpoints))
     return tuple(checked)
@@ -706,15 +801,24 @@ def _survey_answers(survey: Any) -> pd.DataFrame:
         try:
             survey = read_survey(survey)
         except MissingColumnError as err:
-            raise JourneyError(f"the survey has no {err.column!r} column; read it with journey.read_survey(..., "
-                               f"{err.keyword}=...) naming the column that holds the {err.role}") from None
+            raise JourneyError(
+                f"the survey has no {err.column!r} column; read it with journey.read_survey(..., "
+                f"{err.keyword}=...) naming the column that holds the {err.role}"
+            ) from None
     times = survey["time"] if "time" in survey.columns else None
     if times is None or not isinstance(times.dtype, pd.DatetimeTZDtype) or times.isna().any():
-        raise JourneyError("experience_map places each answer in the stage the customer was in when answering, so "
-                           "every answer needs its time: read the survey with journey.read_survey(..., "
-                           "time=...) naming the column of answer times")
-    answers = pd.DataFrame({"user": survey["user"].to_numpy(dtype=object), "time": times.array.as_unit("ns").asi8,
-                            "score": _scores(survey["score"], (0, 10), "score")})
+        raise JourneyError(
+            "experience_map places each answer in the stage the customer was in when answering, so "
+            "every answer needs its time: read the survey with journey.read_survey(..., "
+            "time=...) naming the column of answer times"
+        )
+    answers = pd.DataFrame(
+        {
+            "user": survey["user"].to_numpy(dtype=object),
+            "time": times.array.as_unit("ns").asi8,
+            "score": _scores(survey["score"], (0, 10), "score"),
+        }
+    )
     if "csat" in survey.columns:
         answers["csat"] = _scores(survey["csat"], CSAT_SCALE, "csat")
     return answers
@@ -739,8 +843,9 @@ def _max_from(values: np.ndarray, user: np.ndarray) -> np.ndarray:
     return (np.maximum.accumulate(lift + values[::-1]) - lift)[::-1]
 
 
-def _last_before(row_user: np.ndarray, row_time: np.ndarray, answer_user: np.ndarray,
-                 answer_time: np.ndarray) -> np.ndarray:
+def _last_before(
+    row_user: np.ndarray, row_time: np.ndarray, answer_user: np.ndarray, answer_time: np.ndarray
+) -> np.ndarray:
     """For each answer, the last row (index into the rows) of its user before its time; -1 if none."""
     found = np.full(len(answer_user), -1, dtype=np.int64)
     if not len(answer_user) or not len(row_user):

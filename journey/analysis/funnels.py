@@ -27,8 +27,15 @@ __all__ = ["funnel", "Funnel", "plot_funnel", "FunnelAnalysis"]
 STEP_ORDERS = ("loose", "strict")
 
 
-def funnel(log: LogLike, steps: Iterable[str], *, within: Duration | None = None, step_order: StepOrder = "loose",
-           by: str | None = None, level: float = 0.95) -> Funnel:
+def funnel(
+    log: LogLike,
+    steps: Iterable[str],
+    *,
+    within: Duration | None = None,
+    step_order: StepOrder = "loose",
+    by: str | None = None,
+    level: float = 0.95,
+) -> Funnel:
     """Step-by-step conversion of customers through ``steps``, with Wilson score intervals.
 
     Parameters
@@ -174,9 +181,17 @@ class Funnel(TableResult):
 
     _successes = "converted"
     _trials = "at_risk"
-    _formats = {"entered": "count", "censored": "count", "at_risk": "count", "converted": "count",
-                "dropped": "count", "conversion_rate": "share", "ci_low": "share", "ci_high": "share",
-                "median_seconds_to_next": "seconds"}
+    _formats = {
+        "entered": "count",
+        "censored": "count",
+        "at_risk": "count",
+        "converted": "count",
+        "dropped": "count",
+        "conversion_rate": "share",
+        "ci_low": "share",
+        "ci_high": "share",
+        "median_seconds_to_next": "seconds",
+    }
 
     @property
     def n_censored(self) -> int:
@@ -243,9 +258,11 @@ class Funnel(TableResult):
         k, n = self.overall.k, self.overall.n
         low, high = wilson_interval([k], [n], self.level)
         left_out = f"; {self.n_censored:,} censored (window still open)" if self.n_censored else ""
-        return (f"{format_value(self.steps)}: {format_value(self.overall.proportion, 'share')} of customers "
-                f"reach the last step ({self.level * 100:g}% CI {format_value(low[0], 'share')} to "
-                f"{format_value(high[0], 'share')}, n = {n:,}){left_out}")
+        return (
+            f"{format_value(self.steps)}: {format_value(self.overall.proportion, 'share')} of customers "
+            f"reach the last step ({self.level * 100:g}% CI {format_value(low[0], 'share')} to "
+            f"{format_value(high[0], 'share')}, n = {n:,}){left_out}"
+        )
 
 
 def plot_funnel(result: Funnel, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
@@ -290,14 +307,17 @@ def plot_funnel(result: Funnel, *, ax: Axes | None = None, **kwargs: Any) -> Axe
 class FunnelAnalysis(Analysis):
     """Per segment and step: customers entered, converted and censored; times to the next step."""
 
-    def __init__(self, *, steps: Iterable[str], within: Duration | None, step_order: StepOrder, by: str | None,
-                 level: float) -> None:
+    def __init__(
+        self, *, steps: Iterable[str], within: Duration | None, step_order: StepOrder, by: str | None, level: float
+    ) -> None:
         steps = [steps] if isinstance(steps, str) else list(steps)
         if len(steps) < 2:
             raise JourneyError(f"steps must list at least two touchpoints, not {steps!r}")
         if step_order not in STEP_ORDERS:
-            raise JourneyError(f'{option("step_order")} must be "loose" (other events may come between steps) '
-                               f'or "strict" (each step the very next event), not {step_order!r}')
+            raise JourneyError(
+                f'{option("step_order")} must be "loose" (other events may come between steps) '
+                f'or "strict" (each step the very next event), not {step_order!r}'
+            )
         self.steps, self.by, self.step_order = [str(s) for s in steps], by, step_order
         self.within = None if within is None else pd.Timedelta(duration_ns(within, "within"))
         self.level = check_level(level)
@@ -312,8 +332,13 @@ class FunnelAnalysis(Analysis):
         codes = [names.get(step, -1) for step in self.steps]  # a step missing from this part matches nothing
         users, t = log.user_codes, log.time_ns
         window = None if self.within is None else int(self.within.value)
-        best = _counted_attempts(_attempts(log.event_codes, users, t, codes, window, self.step_order == "strict"),
-                                 users, t, window, facts.end_ns)
+        best = _counted_attempts(
+            _attempts(log.event_codes, users, t, codes, window, self.step_order == "strict"),
+            users,
+            t,
+            window,
+            facts.end_ns,
+        )
         segment = np.zeros(len(best["row"]), dtype=np.int64)
         index = pd.Index([_ALL], dtype=object)
         if self.by is not None:
@@ -332,8 +357,10 @@ class FunnelAnalysis(Analysis):
         went_on = (rows[:, 1:] >= 0) & ~censored[:, None]
         who, step = np.nonzero(went_on)
         gaps = t[rows[who, step + 1]] - t[rows[who, step]]
-        return Parts(counts=Keyed(index, {"entered": entered, "censored": stopped}),
-                     times=timings(keys, segment[who] * (n - 1) + step, gaps, facts.exact))
+        return Parts(
+            counts=Keyed(index, {"entered": entered, "censored": stopped}),
+            times=timings(keys, segment[who] * (n - 1) + step, gaps, facts.exact),
+        )
 
     def finish(self, total: Parts, facts: Facts) -> Funnel:
         counts, times = total["counts"], total["times"]
@@ -354,8 +381,9 @@ class FunnelAnalysis(Analysis):
 _ALL = "all customers"
 
 
-def _attempts(events: np.ndarray, users: np.ndarray, t: np.ndarray, codes: list[int], window: int | None,
-              strict: bool) -> dict[str, np.ndarray]:
+def _attempts(
+    events: np.ndarray, users: np.ndarray, t: np.ndarray, codes: list[int], window: int | None, strict: bool
+) -> dict[str, np.ndarray]:
     """Match every attempt (each step-1 event) as deep as it goes: the row of each matched step (-1: none)."""
     first = np.flatnonzero(events == codes[0])
     step_rows = np.full((len(first), len(codes)), -1, dtype=np.int64)
@@ -378,8 +406,9 @@ def _attempts(events: np.ndarray, users: np.ndarray, t: np.ndarray, codes: list[
     return {"rows": step_rows, "depth": (step_rows >= 0).sum(axis=1)}
 
 
-def _counted_attempts(attempts: dict[str, np.ndarray], users: np.ndarray, t: np.ndarray, window: int | None,
-                      data_end: int) -> dict[str, np.ndarray]:
+def _counted_attempts(
+    attempts: dict[str, np.ndarray], users: np.ndarray, t: np.ndarray, window: int | None, data_end: int
+) -> dict[str, np.ndarray]:
     """Per customer: the attempt that counts, and whether the customer is censored (see funnel's Notes).
 
     With a window, an attempt is closed when its step-1 event is at least the window before the end of the
@@ -403,10 +432,12 @@ def _counted_attempts(attempts: dict[str, np.ndarray], users: np.ndarray, t: np.
     return {"row": rows[first, 0], "depth": depth[first], "censored": ~evaluable[first], "step_rows": rows[first]}
 
 
-def _step_table(steps: list[str], entered: np.ndarray, censored: np.ndarray, medians: np.ndarray,
-                level: float) -> pd.DataFrame:
+def _step_table(
+    steps: list[str], entered: np.ndarray, censored: np.ndarray, medians: np.ndarray, level: float
+) -> pd.DataFrame:
     """The step rows of every segment at once: ``entered``, ``censored`` are segment x step, ``medians``
-    segment x (step - 1); rows segment by segment, then step."""
+    segment x (step - 1); rows segment by segment, then step.
+    """
     s, n = entered.shape
     at_risk = entered[:, :-1] - censored[:, :-1]
     converted = entered[:, 1:] - censored[:, 1:]  # the customers at risk at a step who reached the next one
@@ -419,16 +450,18 @@ def _step_table(steps: list[str], entered: np.ndarray, censored: np.ndarray, med
         padded = np.column_stack([values.astype(float), np.full(s, np.nan)]).ravel()
         return padded if dtype is None else pd.array(padded, dtype=dtype)
 
-    return pd.DataFrame({
-        "step": np.tile(np.arange(1, n + 1), s),
-        "touchpoint": np.tile(np.array(steps, dtype=object), s),
-        "entered": entered.ravel(),
-        "censored": censored.ravel(),
-        "at_risk": to_next(at_risk, "Int64"),
-        "converted": to_next(converted, "Int64"),
-        "dropped": to_next(at_risk - converted, "Int64"),
-        "conversion_rate": to_next(rate),
-        "ci_low": to_next(low),
-        "ci_high": to_next(high),
-        "median_seconds_to_next": to_next(medians),
-    })
+    return pd.DataFrame(
+        {
+            "step": np.tile(np.arange(1, n + 1), s),
+            "touchpoint": np.tile(np.array(steps, dtype=object), s),
+            "entered": entered.ravel(),
+            "censored": censored.ravel(),
+            "at_risk": to_next(at_risk, "Int64"),
+            "converted": to_next(converted, "Int64"),
+            "dropped": to_next(at_risk - converted, "Int64"),
+            "conversion_rate": to_next(rate),
+            "ci_low": to_next(low),
+            "ci_high": to_next(high),
+            "median_seconds_to_next": to_next(medians),
+        }
+    )

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.core import run
-from ..engine.journeys import JourneyAnalysis, Journeys, distinct_pairs, goal_list, in_parallel, observed_codes
+from ..engine.journeys import JourneyAnalysis, Journeys, distinct_pairs, in_parallel, observed_codes
 from ..engine.partials import Keyed, Parts, timings
 from ..errors import JourneyError, UnknownEventError
 from ..io.aliases import Duration, Goal, Unit
@@ -27,8 +27,17 @@ from ..plot.journey_map import draw_diff_map, draw_journey_map
 from ..stats.proportions import ProportionMethod, ProportionResult
 from ..stats.results import ConfidenceInterval, Result, check_level
 
-__all__ = ["journey_graph", "prune", "JourneyGraph", "plot_journey_map", "GraphAnalysis", "JourneyAnalysis",
-           "summarize", "START", "END"]
+__all__ = [
+    "journey_graph",
+    "prune",
+    "JourneyGraph",
+    "plot_journey_map",
+    "GraphAnalysis",
+    "JourneyAnalysis",
+    "summarize",
+    "START",
+    "END",
+]
 
 NODE_ATTRIBUTES = ("visits", "journeys", "entries", "exits", "conversions")
 EDGE_ATTRIBUTES = ("count", "journeys", "share", "median_seconds")
@@ -115,10 +124,12 @@ class GraphAnalysis(JourneyAnalysis):
     def finish(self, total: Parts, facts: Facts) -> JourneyGraph:
         graph = _graph(total, set(self.goals))
         by_source = self.unit == "session" and facts.sessions is not None
-        graph.graph.update(goal=self.goal if self.goal is None or isinstance(self.goal, (str, int, float))
-                           else list(self.goal), unit=self.unit,
-                           gap=str(self.gap) if self.unit == "session" and not by_source else None,
-                           sessions=facts.sessions if by_source else None)
+        graph.graph.update(
+            goal=self.goal if self.goal is None or isinstance(self.goal, (str, int, float)) else list(self.goal),
+            unit=self.unit,
+            gap=str(self.gap) if self.unit == "session" and not by_source else None,
+            sessions=facts.sessions if by_source else None,
+        )
         return graph
 
 
@@ -147,8 +158,9 @@ def summarize(journeys: Journeys, goals: np.ndarray, exact: bool = True) -> Part
     edge_count = np.bincount(ids, minlength=n_edges)
     # Each journey has one START and one END edge, and those never occur inside a journey: only inner
     # edges can repeat within a journey.
-    node_pairs, inner_pairs = in_parallel(lambda: distinct_pairs(jid, ev, k),
-                                          lambda: distinct_pairs(jid[:-1][step], inner_ids, n_edges))
+    node_pairs, inner_pairs = in_parallel(
+        lambda: distinct_pairs(jid, ev, k), lambda: distinct_pairs(jid[:-1][step], inner_ids, n_edges)
+    )
     node_journeys = np.bincount(node_pairs % k, minlength=k)
     node_conversions = np.bincount(node_pairs[converted[node_pairs // k]] % k, minlength=k)
     del node_pairs
@@ -157,17 +169,31 @@ def summarize(journeys: Journeys, goals: np.ndarray, exact: bool = True) -> Part
     edge_journeys += np.bincount(inner_pairs % n_edges, minlength=n_edges)
 
     names = np.array([*journeys.names, START, END], dtype=object)
-    edge_index = pd.MultiIndex(levels=[names, names], codes=[observed // width, observed % width],
-                               names=["source", "target"], verify_integrity=False)
+    edge_index = pd.MultiIndex(
+        levels=[names, names],
+        codes=[observed // width, observed % width],
+        names=["source", "target"],
+        verify_integrity=False,
+    )
     gaps = np.diff(journeys.time)[step]
-    paths = JourneyEdges(inner_pairs, ids[n_inner:n_inner + j], ids[n_inner + j:], edge_index) if exact else None
+    paths = JourneyEdges(inner_pairs, ids[n_inner : n_inner + j], ids[n_inner + j :], edge_index) if exact else None
     return Parts(
-        nodes=Keyed(pd.Index(journeys.names, dtype=object), {
-            "visits": visits, "journeys": node_journeys, "entries": np.bincount(ev[starts], minlength=k),
-            "exits": np.bincount(ev[ends], minlength=k), "conversions": node_conversions}),
+        nodes=Keyed(
+            pd.Index(journeys.names, dtype=object),
+            {
+                "visits": visits,
+                "journeys": node_journeys,
+                "entries": np.bincount(ev[starts], minlength=k),
+                "exits": np.bincount(ev[ends], minlength=k),
+                "conversions": node_conversions,
+            },
+        ),
         edges=Keyed(edge_index, {"count": edge_count, "journeys": edge_journeys}),
         times=timings(edge_index, inner_ids, gaps, exact),
-        n_journeys=j, n_events=len(ev), n_conversions=int(converted.sum()), paths=paths,
+        n_journeys=j,
+        n_events=len(ev),
+        n_conversions=int(converted.sum()),
+        paths=paths,
     )
 
 
@@ -199,15 +225,25 @@ def _graph(total: Parts, goals: set) -> JourneyGraph:
     nodes, edges = total["nodes"].frame(), total["edges"].frame()
     n_journeys, n_conversions = int(total["n_journeys"]), int(total["n_conversions"])
     graph = JourneyGraph()
-    graph.graph.update(n_journeys=n_journeys, n_events=int(total["n_events"]), n_conversions=n_conversions,
-                       n_transitions=int(edges["count"].sum()))
+    graph.graph.update(
+        n_journeys=n_journeys,
+        n_events=int(total["n_events"]),
+        n_conversions=n_conversions,
+        n_transitions=int(edges["count"].sum()),
+    )
     ends = {"visits": n_journeys, "journeys": n_journeys, "entries": 0, "exits": 0, "conversions": n_conversions}
     graph.add_node(START, kind="start", **ends)
     nodes = nodes[nodes["visits"] > 0].sort_index()
     for name, row in zip(nodes.index, nodes.itertuples(index=False)):
-        graph.add_node(name, kind="goal" if name in goals else "touchpoint", visits=int(row.visits),
-                       journeys=int(row.journeys), entries=int(row.entries), exits=int(row.exits),
-                       conversions=int(row.conversions))
+        graph.add_node(
+            name,
+            kind="goal" if name in goals else "touchpoint",
+            visits=int(row.visits),
+            journeys=int(row.journeys),
+            entries=int(row.entries),
+            exits=int(row.exits),
+            conversions=int(row.conversions),
+        )
     graph.add_node(END, kind="end", **ends)
     rank = {name: i for i, name in enumerate([*nodes.index, START, END])}
     sources = edges.index.get_level_values(0).tolist()
@@ -221,9 +257,13 @@ def _graph(total: Parts, goals: set) -> JourneyGraph:
     shares = (counts / out_of).tolist()
     counts_list, journeys = counts.tolist(), edges["journeys"].to_numpy().tolist()
     graph.add_edges_from(
-        (sources[i], targets[i], {"count": counts_list[i], "journeys": journeys[i], "share": shares[i],
-                                  "median_seconds": medians[i]})
-        for i in np.lexsort((target_rank, source_rank)).tolist())
+        (
+            sources[i],
+            targets[i],
+            {"count": counts_list[i], "journeys": journeys[i], "share": shares[i], "median_seconds": medians[i]},
+        )
+        for i in np.lexsort((target_rank, source_rank)).tolist()
+    )
     graph._journey_edges = total.get("paths")
     return graph
 
@@ -253,8 +293,12 @@ class JourneyGraph(Result, nx.DiGraph):
     """
 
     _journey_edges: JourneyEdges | None = None  # which edges each journey uses (local path), for prune
-    _formats: ClassVar[dict[str, str]] = {"count": "count", "journeys": "count", "share": "share",
-                                           "median_seconds": "seconds"}
+    _formats: ClassVar[dict[str, str]] = {
+        "count": "count",
+        "journeys": "count",
+        "share": "share",
+        "median_seconds": "seconds",
+    }
 
     def touchpoints(self) -> list[str]:
         """Real touchpoints: every node but :data:`journey.START` and :data:`journey.END`."""
@@ -287,18 +331,24 @@ class JourneyGraph(Result, nx.DiGraph):
         ProportionResult: conversion 33.3% (95% CI 6.1% to 79.2%, 1 of 3)
         """
         if self.graph.get("goal") is None:
-            raise JourneyError("this journey graph has no goal; build it with journey_graph(log, goal=...) "
-                               "to get a conversion rate")
-        return ProportionResult(int(self.graph.get("n_conversions", 0)), int(self.graph.get("n_journeys", 0)),
-                                label="conversion", level=check_level(level))
+            raise JourneyError(
+                "this journey graph has no goal; build it with journey_graph(log, goal=...) to get a conversion rate"
+            )
+        return ProportionResult(
+            int(self.graph.get("n_conversions", 0)),
+            int(self.graph.get("n_journeys", 0)),
+            label="conversion",
+            level=check_level(level),
+        )
 
     @property
     def overall(self) -> ProportionResult:
         """The conversion rate of all journeys (:meth:`conversion_rate` at 95%), for :func:`journey.kpi`."""
         return self.conversion_rate()
 
-    def confidence_interval(self, level: float | None = None,
-                            method: ProportionMethod | None = None) -> ConfidenceInterval:
+    def confidence_interval(
+        self, level: float | None = None, method: ProportionMethod | None = None
+    ) -> ConfidenceInterval:
         """Interval of the conversion rate (see :meth:`conversion_rate`): ``ConfidenceInterval(low, high)``."""
         return self.conversion_rate(0.95 if level is None else level).confidence_interval(method=method)
 
@@ -320,19 +370,27 @@ class JourneyGraph(Result, nx.DiGraph):
     def _headline(self) -> str:
         g = self.graph
         n_edges = sum(1 for a, b in self.edges if a != START and b != END)
-        unit = g.get("unit", "user") + (f" (gap {g['gap']})" if g.get("gap") else "") + (
-            f" (from {g['sessions']})" if g.get("sessions") else "")
-        text = (f"{len(self.touchpoints()):,} touchpoints, {n_edges:,} transitions between them; "
-                f"{g.get('n_journeys', 0):,} journeys by {unit}, {g.get('n_events', 0):,} events")
+        unit = (
+            g.get("unit", "user")
+            + (f" (gap {g['gap']})" if g.get("gap") else "")
+            + (f" (from {g['sessions']})" if g.get("sessions") else "")
+        )
+        text = (
+            f"{len(self.touchpoints()):,} touchpoints, {n_edges:,} transitions between them; "
+            f"{g.get('n_journeys', 0):,} journeys by {unit}, {g.get('n_events', 0):,} events"
+        )
         if g.get("goal") is not None:
             rate = self.conversion_rate()
             low, high = rate.confidence_interval()
-            text += (f"; goal {g['goal']!r}: {rate.proportion:.1%} converted "
-                     f"(95% CI {low:.1%} to {high:.1%}, n = {rate.n:,})")
+            text += (
+                f"; goal {g['goal']!r}: {rate.proportion:.1%} converted "
+                f"(95% CI {low:.1%} to {high:.1%}, n = {rate.n:,})"
+            )
         if "kept_transition_share" in g:
             whole = g.get("kept_journey_share")
-            text += (f"; pruned: keeps {g['kept_transition_share']:.1%} of transitions and "
-                     + (f"{whole:.1%} of journeys whole" if whole is not None else "an unknown share of journeys whole"))
+            text += f"; pruned: keeps {g['kept_transition_share']:.1%} of transitions and " + (
+                f"{whole:.1%} of journeys whole" if whole is not None else "an unknown share of journeys whole"
+            )
         return text
 
     def _shown(self) -> pd.DataFrame:
@@ -342,8 +400,16 @@ class JourneyGraph(Result, nx.DiGraph):
     __str__ = Result.__repr__
 
 
-def plot_journey_map(graph: nx.DiGraph, *, ax: Any = None, color_by: str = "exit_rate", width_by: str = "count",
-                     max_nodes: int = 40, label: str | None = "count", title: str | None = None) -> Any:
+def plot_journey_map(
+    graph: nx.DiGraph,
+    *,
+    ax: Any = None,
+    color_by: str = "exit_rate",
+    width_by: str = "count",
+    max_nodes: int = 40,
+    label: str | None = "count",
+    title: str | None = None,
+) -> Any:
     """Draw a journey graph as a layered map, left (start) to right (end), and return the Axes.
 
     Parameters
@@ -392,8 +458,9 @@ def plot_journey_map(graph: nx.DiGraph, *, ax: Any = None, color_by: str = "exit
     'Journey map: 2 journeys, goal buy'
     """
     if not isinstance(graph, nx.DiGraph):
-        raise JourneyError(f"plot_journey_map draws the graph journey.journey_graph(...) returns, "
-                           f"not {type(graph).__name__}")
+        raise JourneyError(
+            f"plot_journey_map draws the graph journey.journey_graph(...) returns, not {type(graph).__name__}"
+        )
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, np.integer)) or max_nodes < 1:
         raise JourneyError(f"max_nodes must be a positive whole number, not {max_nodes!r}")
     note = ""
@@ -415,8 +482,14 @@ def plot_journey_map(graph: nx.DiGraph, *, ax: Any = None, color_by: str = "exit
 # simplification
 
 
-def prune(graph: nx.DiGraph, *, min_count: int | None = None, min_share: float | None = None,
-          top_edges: int | None = None, keep: Iterable[str] = ()) -> JourneyGraph:
+def prune(
+    graph: nx.DiGraph,
+    *,
+    min_count: int | None = None,
+    min_share: float | None = None,
+    top_edges: int | None = None,
+    keep: Iterable[str] = (),
+) -> JourneyGraph:
     """Simplify a journey graph, like Disco's activity and path sliders, without breaking it apart.
 
     Parameters
@@ -484,12 +557,18 @@ def prune(graph: nx.DiGraph, *, min_count: int | None = None, min_share: float |
             raise UnknownEventError("keep", name, [str(n) for n in graph.nodes if n not in (START, END)])
     protected = {START, END, *keep} | {n for n, d in graph.nodes(data=True) if d.get("kind") == "goal"}
 
-    nodes = {n for n, d in graph.nodes(data=True)
-             if n in protected or min_count is None or d.get("visits", 0) >= min_count}
+    nodes = {
+        n for n, d in graph.nodes(data=True) if n in protected or min_count is None or d.get("visits", 0) >= min_count
+    }
     rank = _edge_ranks(graph)
-    chosen = [(a, b) for a, b in rank  # in rank order
-              if a in nodes and b in nodes and (min_count is None or graph[a][b]["count"] >= min_count)
-              and (min_share is None or graph[a][b]["share"] >= min_share)]
+    chosen = [
+        (a, b)
+        for a, b in rank  # in rank order
+        if a in nodes
+        and b in nodes
+        and (min_count is None or graph[a][b]["count"] >= min_count)
+        and (min_share is None or graph[a][b]["share"] >= min_share)
+    ]
     if top_edges is not None:
         chosen = chosen[:top_edges]
     kept = _reconnect(graph, nodes, set(chosen), protected, rank)

@@ -35,8 +35,15 @@ __all__ = ["markov", "MarkovModel", "MarkovBootstrap", "MarkovAnalysis"]
 MAX_ORDER = 3
 
 
-def markov(log_or_graph: LogLike | nx.DiGraph, *, goal: Goal, order: int = 1, unit: Unit = "user",
-           gap: Duration = "30min", level: float = 0.95) -> MarkovModel:
+def markov(
+    log_or_graph: LogLike | nx.DiGraph,
+    *,
+    goal: Goal,
+    order: int = 1,
+    unit: Unit = "user",
+    gap: Duration = "30min",
+    level: float = 0.95,
+) -> MarkovModel:
     """Fit the absorbing Markov model of the journeys toward ``goal``.
 
     Parameters
@@ -117,13 +124,15 @@ def markov(log_or_graph: LogLike | nx.DiGraph, *, goal: Goal, order: int = 1, un
         if order != 1:
             raise JourneyError("a journey graph holds first-order transitions only; pass the log for order > 1")
         return MarkovModel(_chain_from_graph(log_or_graph, goal), goal=goal, order=order, level=level)
-    return run(MarkovAnalysis(goal=goal, order=order, unit=unit, gap=gap, level=level), log_or_graph,
-               argument="log_or_graph")
+    return run(
+        MarkovAnalysis(goal=goal, order=order, unit=unit, gap=gap, level=level), log_or_graph, argument="log_or_graph"
+    )
 
 
 class MarkovAnalysis(JourneyAnalysis):
     """Distinct paths cut at their first goal, with how many journeys take each: the chain is built from
-    them in ``finish``, and the bootstrap resamples journeys through them."""
+    them in ``finish``, and the bootstrap resamples journeys through them.
+    """
 
     def __init__(self, *, goal: Goal, order: int, unit: Unit, gap: Duration, level: float = 0.95):
         super().__init__(goal=goal, unit=unit, gap=gap)
@@ -154,8 +163,9 @@ def _paths_as_journeys(paths: Keyed, names: list[str]) -> tuple[Journeys, np.nda
     events = np.fromiter((code[name] for s in sequences for name in s), dtype=np.int32, count=int(lengths.sum()))
     starts = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
     journey = np.repeat(np.arange(len(sequences), dtype=np.int64), lengths)
-    journeys = Journeys(events=events, starts=starts, journey=journey, time=np.zeros(len(events), dtype=np.int64),
-                        names=names)
+    journeys = Journeys(
+        events=events, starts=starts, journey=journey, time=np.zeros(len(events), dtype=np.int64), names=names
+    )
     return journeys, paths.values["journeys"][order].astype(np.int64)
 
 
@@ -163,12 +173,12 @@ def _paths_as_journeys(paths: Keyed, names: list[str]) -> tuple[Journeys, np.nda
 class _Chain:
     """Transition counts among transient states (START first) and into the absorbing states (goals, END)."""
 
-    labels: list                 # transient states: names (order 1) or tuples of names
-    touchpoints: list[str]       # touchpoints the transient states end at, sorted
-    ends_at: sparse.csr_matrix   # (touchpoints, T): 1 where state s ends at touchpoint i
-    has: sparse.csr_matrix       # (touchpoints, T): 1 where state s contains touchpoint i
-    absorbing: list[str]         # goal names, then END
-    counts: sparse.csr_matrix    # (T, T + A): the observed transitions only
+    labels: list  # transient states: names (order 1) or tuples of names
+    touchpoints: list[str]  # touchpoints the transient states end at, sorted
+    ends_at: sparse.csr_matrix  # (touchpoints, T): 1 where state s ends at touchpoint i
+    has: sparse.csr_matrix  # (touchpoints, T): 1 where state s contains touchpoint i
+    absorbing: list[str]  # goal names, then END
+    counts: sparse.csr_matrix  # (T, T + A): the observed transitions only
     n_journeys: int
     observed_conversions: int
     paths: tuple | None = None  # (journeys cut at the goal, owner journey of each transition, its counts.data slot)
@@ -188,8 +198,9 @@ class _Chain:
         return _per_variant(variant, owner, cells, self.counts.nnz), per_journey
 
 
-def _chain_from_journeys(journeys: Journeys, goals: np.ndarray, order: int,
-                         weights: np.ndarray | None = None) -> _Chain:
+def _chain_from_journeys(
+    journeys: Journeys, goals: np.ndarray, order: int, weights: np.ndarray | None = None
+) -> _Chain:
     if len(goals) == 0:
         raise JourneyError("markov needs a goal")
     cut = journeys.until_first(goals)
@@ -230,13 +241,23 @@ def _chain_from_journeys(journeys: Journeys, goals: np.ndarray, order: int,
     counts, slot = _count_transitions(src, dst, (t, t + a), weights[owner])
 
     labels, touchpoints, ends_at, has = _states(transient_codes, k, base, order, cut.names)
-    return _Chain(labels=labels, touchpoints=touchpoints, ends_at=ends_at, has=has,
-                  absorbing=[cut.names[g] for g in goals] + [END], counts=counts, n_journeys=int(weights.sum()),
-                  observed_conversions=int(weights[is_goal[ends]].sum()), paths=(cut, owner, slot), weights=weights)
+    return _Chain(
+        labels=labels,
+        touchpoints=touchpoints,
+        ends_at=ends_at,
+        has=has,
+        absorbing=[cut.names[g] for g in goals] + [END],
+        counts=counts,
+        n_journeys=int(weights.sum()),
+        observed_conversions=int(weights[is_goal[ends]].sum()),
+        paths=(cut, owner, slot),
+        weights=weights,
+    )
 
 
-def _count_transitions(src: np.ndarray, dst: np.ndarray, shape: tuple,
-                       weights: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
+def _count_transitions(
+    src: np.ndarray, dst: np.ndarray, shape: tuple, weights: np.ndarray
+) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Counts of the observed (source, target) pairs as csr (each transition counting ``weights`` journeys),
     and the ``data`` slot of each transition.
 
@@ -245,9 +266,10 @@ def _count_transitions(src: np.ndarray, dst: np.ndarray, shape: tuple,
     cells, slot = np.unique(src * shape[1] + dst, return_inverse=True)
     # Packed keys sort row-major, which is csr order: slot i of `data` is cell i.
     indptr = np.searchsorted(cells // shape[1], np.arange(shape[0] + 1))
-    counts = sparse.csr_matrix((np.bincount(slot.ravel(), weights=weights, minlength=len(cells)).astype(np.int64),
-                                cells % shape[1], indptr),
-                               shape=shape)
+    counts = sparse.csr_matrix(
+        (np.bincount(slot.ravel(), weights=weights, minlength=len(cells)).astype(np.int64), cells % shape[1], indptr),
+        shape=shape,
+    )
     return counts, slot.ravel()
 
 
@@ -303,15 +325,24 @@ def _chain_from_graph(graph: nx.DiGraph, goal: Goal) -> _Chain:
     absorbing = [*goals, END]
     position = {n: i for i, n in enumerate(labels)} | {n: len(labels) + i for i, n in enumerate(absorbing)}
     # After a conversion: not part of the path to it.
-    edges = [(position[a], position[b], d["count"]) for a, b, d in graph.edges(data=True)
-             if a not in goals and a != END]
+    edges = [
+        (position[a], position[b], d["count"]) for a, b, d in graph.edges(data=True) if a not in goals and a != END
+    ]
     rows, cols, n = np.array(edges, dtype=np.int64).reshape(-1, 3).T
     counts = sparse.csr_matrix((n, (rows, cols)), shape=(len(labels), len(labels) + len(absorbing)))
     counts.eliminate_zeros()  # an edge counted 0 times is no transition
     conversions = int(counts[:, [position[g] for g in goals]].sum())
     own = _indicator(np.arange(len(touchpoints)), np.arange(1, len(labels)), (len(touchpoints), len(labels)))
-    return _Chain(labels=labels, touchpoints=touchpoints, ends_at=own, has=own, absorbing=absorbing,
-                  counts=counts, n_journeys=int(counts[0].sum()), observed_conversions=conversions)
+    return _Chain(
+        labels=labels,
+        touchpoints=touchpoints,
+        ends_at=own,
+        has=own,
+        absorbing=absorbing,
+        counts=counts,
+        n_journeys=int(counts[0].sum()),
+        observed_conversions=conversions,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -337,15 +368,16 @@ def _probabilities(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     p = sparse.csr_matrix((shares, counts.indices, counts.indptr), shape=counts.shape)
     never = np.flatnonzero(out == 0)
     if len(never):
-        p = p + sparse.csr_matrix((np.ones(len(never)), (never, np.full(len(never), counts.shape[1] - 1))),
-                                  shape=counts.shape)
+        p = p + sparse.csr_matrix(
+            (np.ones(len(never)), (never, np.full(len(never), counts.shape[1] - 1))), shape=counts.shape
+        )
     return p
 
 
 def _goal_rate(p: sparse.csr_matrix, n_goals: int) -> np.ndarray:
     """Probability of stepping straight into any goal, from each transient state."""
     t = p.shape[0]
-    return np.asarray(p[:, t:t + n_goals].sum(axis=1)).ravel()
+    return np.asarray(p[:, t : t + n_goals].sum(axis=1)).ravel()
 
 
 def _visits(counts: sparse.csr_matrix) -> np.ndarray:
@@ -382,8 +414,7 @@ class _Factorised:
         # Pr A Pc = L U, so A^-1 b = Pc U^-1 L^-1 Pr b; Fortran order lets LAPACK solve in place.
         b = np.zeros((t, len(cols)), order="F")
         b[self.lu.perm_r[cols], np.arange(len(cols))] = 1.0
-        b = solve_triangular(self._dense_lu, b, lower=True, unit_diagonal=True, overwrite_b=True,
-                             check_finite=False)
+        b = solve_triangular(self._dense_lu, b, lower=True, unit_diagonal=True, overwrite_b=True, check_finite=False)
         return solve_triangular(self._dense_lu, b, overwrite_b=True, check_finite=False)[self.lu.perm_c]
 
     @cached_property
@@ -418,16 +449,18 @@ def _removed_conversion(factor: _Factorised, x: np.ndarray, has: sparse.csr_matr
     first = 0
     while first < n:
         last = min(n, max(first + 1, int(np.searchsorted(has.indptr, has.indptr[first] + width, "right")) - 1))
-        states = has.indices[has.indptr[first]:has.indptr[last]]
+        states = has.indices[has.indptr[first] : has.indptr[last]]
         cols, where = np.unique(states, return_inverse=True)
-        out[first:last] = _woodbury(factor.columns(cols), states, where.ravel(),
-                                    has.indptr[first:last + 1] - has.indptr[first], x)
+        out[first:last] = _woodbury(
+            factor.columns(cols), states, where.ravel(), has.indptr[first : last + 1] - has.indptr[first], x
+        )
         first = last
     return out
 
 
-def _woodbury(inverse: np.ndarray, states: np.ndarray, where: np.ndarray, indptr: np.ndarray,
-              x: np.ndarray) -> np.ndarray:
+def _woodbury(
+    inverse: np.ndarray, states: np.ndarray, where: np.ndarray, indptr: np.ndarray, x: np.ndarray
+) -> np.ndarray:
     """``x[0] - N[0, S] N[S, S]^-1 x[S]`` for each set S = ``states[indptr[i]:indptr[i + 1]]``.
 
     ``inverse[:, where[j]]`` is the column of N at ``states[j]``. Sets of equal size are solved as one
@@ -437,10 +470,10 @@ def _woodbury(inverse: np.ndarray, states: np.ndarray, where: np.ndarray, indptr
     out = np.empty(len(sizes))
     for size in np.unique(sizes):
         sets = np.flatnonzero(sizes == size)
-        at = indptr[sets, None] + np.arange(size)             # (m, size) positions in states / where
+        at = indptr[sets, None] + np.arange(size)  # (m, size) positions in states / where
         s, col = states[at], where[at]
-        block = inverse[s[:, :, None], col[:, None, :]]       # (m, size, size): N[S, S]
-        y = np.linalg.solve(block, x[s][..., None])[..., 0]   # N[S, S]^-1 x[S]
+        block = inverse[s[:, :, None], col[:, None, :]]  # (m, size, size): N[S, S]
+        y = np.linalg.solve(block, x[s][..., None])[..., 0]  # N[S, S]^-1 x[S]
         out[sets] = x[0] - (inverse[0, col] * y).sum(axis=1)
     return out
 
@@ -457,11 +490,15 @@ def _check_absorbing(chain: _Chain) -> None:
     can_finish[breadth_first_order(backwards, t + a, directed=True, return_predecessors=False)] = True
     stuck = [chain.labels[i] for i in np.flatnonzero(~can_finish[:t])[:10]]
     if stuck:
-        raise JourneyError(f"touchpoints that never lead to the goal or an exit (the chain cannot be solved): "
-                           f"{', '.join(map(repr, stuck))}")
+        raise JourneyError(
+            f"touchpoints that never lead to the goal or an exit (the chain cannot be solved): "
+            f"{', '.join(map(repr, stuck))}"
+        )
     if chain.observed_conversions == 0:
-        raise JourneyError(f"no journey reaches the goal {chain.absorbing[:-1]!r}: conversion probabilities "
-                           f"and removal effects are undefined")
+        raise JourneyError(
+            f"no journey reaches the goal {chain.absorbing[:-1]!r}: conversion probabilities "
+            f"and removal effects are undefined"
+        )
 
 
 class MarkovModel(Result):
@@ -487,8 +524,11 @@ class MarkovModel(Result):
     MarkovModel.bootstrap : intervals for every conversion probability and removal effect.
     """
 
-    _formats: ClassVar[dict[str, str]] = {"conversion_probability": "share", "removal_effect": "share",
-                                           "attribution": "share"}
+    _formats: ClassVar[dict[str, str]] = {
+        "conversion_probability": "share",
+        "removal_effect": "share",
+        "attribution": "share",
+    }
 
     def __init__(self, chain: _Chain, *, goal: Goal, order: int, level: float = 0.95):
         _check_absorbing(chain)
@@ -498,15 +538,17 @@ class MarkovModel(Result):
         self._p = _probabilities(chain.counts)
         factor = _Factorised(self._p)
         t = len(chain.labels)
-        conversion, steps = factor.solve(np.column_stack([_goal_rate(self._p, len(chain.absorbing) - 1),
-                                                          np.ones(t)])).T
+        conversion, steps = factor.solve(np.column_stack([_goal_rate(self._p, len(chain.absorbing) - 1), np.ones(t)])).T
         self.overall_conversion = float(conversion[0])
         self.expected_steps = pd.Series(steps, index=[_label(s) for s in chain.labels], name="expected_steps")
         self.conversion_probability = pd.Series(
             self._by_touchpoint(conversion, _visits(chain.counts)),
-            index=[START, *self.touchpoints], name="conversion_probability")
-        self.removal_effect = pd.Series(self._removals(factor, conversion), index=self.touchpoints,
-                                        name="removal_effect")
+            index=[START, *self.touchpoints],
+            name="conversion_probability",
+        )
+        self.removal_effect = pd.Series(
+            self._removals(factor, conversion), index=self.touchpoints, name="removal_effect"
+        )
 
     @cached_property
     def transition_matrix(self) -> pd.DataFrame:
@@ -515,8 +557,11 @@ class MarkovModel(Result):
         Dense, (states + absorbing)² numbers: built on first use, so fitting a wide chain never allocates it.
         """
         t, a = len(self._chain.labels), len(self._chain.absorbing)
-        check_memory(8 * (t + a) ** 2, f"the transition matrix of {t + a:,} states",
-                     "read the results per touchpoint (to_frame(), removal_effect), or model fewer touchpoints")
+        check_memory(
+            8 * (t + a) ** 2,
+            f"the transition matrix of {t + a:,} states",
+            "read the results per touchpoint (to_frame(), removal_effect), or model fewer touchpoints",
+        )
         matrix = np.zeros((t + a, t + a))
         matrix[:t] = self._p.toarray()
         matrix[t:, t:] = np.eye(a)
@@ -546,21 +591,26 @@ class MarkovModel(Result):
     @property
     def overall(self) -> ProportionResult:
         """The journeys that converted out of all journeys, with its Wilson interval at the model's level."""
-        return ProportionResult(self._chain.observed_conversions, self.n_journeys, label="conversion",
-                                level=self.level)
+        return ProportionResult(self._chain.observed_conversions, self.n_journeys, label="conversion", level=self.level)
 
-    def confidence_interval(self, level: float | None = None,
-                            method: ProportionMethod | None = None) -> ConfidenceInterval:
+    def confidence_interval(
+        self, level: float | None = None, method: ProportionMethod | None = None
+    ) -> ConfidenceInterval:
         """Interval of the overall conversion (:attr:`overall`); :meth:`bootstrap` gives every touchpoint's."""
         return self.overall.confidence_interval(level, method)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per touchpoint: ``touchpoint``, ``conversion_probability``, ``removal_effect``,
-        ``attribution`` (all 0-1); by removal effect (largest first), then touchpoint name."""
-        frame = pd.DataFrame({"touchpoint": self.touchpoints,
-                              "conversion_probability": self.conversion_probability.drop(START).to_numpy(),
-                              "removal_effect": self.removal_effect.to_numpy(),
-                              "attribution": self.attribution.to_numpy()})
+        ``attribution`` (all 0-1); by removal effect (largest first), then touchpoint name.
+        """
+        frame = pd.DataFrame(
+            {
+                "touchpoint": self.touchpoints,
+                "conversion_probability": self.conversion_probability.drop(START).to_numpy(),
+                "removal_effect": self.removal_effect.to_numpy(),
+                "attribution": self.attribution.to_numpy(),
+            }
+        )
         order = np.lexsort((frame["touchpoint"].astype(str).to_numpy(), -frame["removal_effect"].to_numpy()))
         return frame.take(order).reset_index(drop=True)
 
@@ -657,19 +707,29 @@ class MarkovModel(Result):
         frame.insert(1, "journeys", _journeys_through(chain)[position])
         frame.insert(3, "ci_low", np.nanpercentile(conversions[:, 1:], tail, axis=0)[position])
         frame.insert(4, "ci_high", np.nanpercentile(conversions[:, 1:], 100 - tail, axis=0)[position])
-        warn_few(frame["journeys"].tolist(), MIN_BOOTSTRAP_JOURNEYS, "journeys", "the Markov bootstrap intervals",
-                 names=frame["touchpoint"].tolist(), kind="touchpoints", stacklevel=3)
+        warn_few(
+            frame["journeys"].tolist(),
+            MIN_BOOTSTRAP_JOURNEYS,
+            "journeys",
+            "the Markov bootstrap intervals",
+            names=frame["touchpoint"].tolist(),
+            kind="touchpoints",
+            stacklevel=3,
+        )
         frame["removal_ci_low"] = np.nanpercentile(removals, tail, axis=0)[position]
         frame["removal_ci_high"] = np.nanpercentile(removals, 100 - tail, axis=0)[position]
-        overall = ConfidenceInterval(float(np.nanpercentile(conversions[:, 0], tail)),
-                                     float(np.nanpercentile(conversions[:, 0], 100 - tail)))
+        overall = ConfidenceInterval(
+            float(np.nanpercentile(conversions[:, 0], tail)), float(np.nanpercentile(conversions[:, 0], 100 - tail))
+        )
         return MarkovBootstrap(frame, self.overall_conversion, overall, len(conversions), int(n_boot), seed, level)
 
     def _headline(self) -> str:
         kind = {1: "first", 2: "second", 3: "third"}[self.order]
         low, high = self.confidence_interval()
-        text = (f"{kind}-order, goal {self.goal!r}, {self.n_journeys:,} journeys: overall conversion "
-                f"{self.overall_conversion:.1%} ({self.level:.0%} CI {low:.1%} to {high:.1%})")
+        text = (
+            f"{kind}-order, goal {self.goal!r}, {self.n_journeys:,} journeys: overall conversion "
+            f"{self.overall_conversion:.1%} ({self.level:.0%} CI {low:.1%} to {high:.1%})"
+        )
         return text if self.touchpoints else f"{text}; {_NO_TOUCHPOINTS}"
 
     def _shown(self) -> pd.DataFrame | None:
@@ -713,12 +773,21 @@ class MarkovBootstrap(TableResult):
     n_boot: int
     seed: int
     level: float
-    _formats: ClassVar[dict[str, str]] = {"journeys": "count", **{c: "share" for c in (
-        "conversion_probability", "ci_low", "ci_high", "removal_effect", "removal_ci_low", "removal_ci_high")}}
+    _formats: ClassVar[dict[str, str]] = {
+        "journeys": "count",
+        **dict.fromkeys(
+            ("conversion_probability", "ci_low", "ci_high", "removal_effect", "removal_ci_low", "removal_ci_high"),
+            "share",
+        ),
+    }
 
-    def confidence_interval(self, level: float | None = None, method: str | None = None, *,
-                            estimate: Literal["conversion_probability", "removal_effect"] = "conversion_probability"
-                            ) -> ConfidenceInterval:
+    def confidence_interval(
+        self,
+        level: float | None = None,
+        method: str | None = None,
+        *,
+        estimate: Literal["conversion_probability", "removal_effect"] = "conversion_probability",
+    ) -> ConfidenceInterval:
         """Percentile intervals of each row's conversion probability (or removal effect), as arrays.
 
         Percentiles are those of the stored replicates, at the bootstrap's level; run
@@ -727,33 +796,59 @@ class MarkovBootstrap(TableResult):
         if level is not None and check_level(level) != self.level:
             raise JourneyError(f"these intervals are at level {self.level}; call bootstrap(level={level}) for others")
         if method not in (None, "percentile"):
-            raise JourneyError(f'the bootstrap intervals are percentile intervals (method="percentile"), not {method!r}')
+            raise JourneyError(
+                f'the bootstrap intervals are percentile intervals (method="percentile"), not {method!r}'
+            )
         if estimate == "conversion_probability":
             return ConfidenceInterval(self._table["ci_low"].to_numpy(), self._table["ci_high"].to_numpy())
         if estimate == "removal_effect":
-            return ConfidenceInterval(self._table["removal_ci_low"].to_numpy(),
-                                      self._table["removal_ci_high"].to_numpy())
+            return ConfidenceInterval(
+                self._table["removal_ci_low"].to_numpy(), self._table["removal_ci_high"].to_numpy()
+            )
         raise JourneyError(f'estimate must be "conversion_probability" or "removal_effect", not {estimate!r}')
 
-    def plot(self, ax: Any = None, *, estimate: Literal["removal_effect", "conversion_probability"] = "removal_effect",
-             top: int = 15) -> Any:
+    def plot(
+        self,
+        ax: Any = None,
+        *,
+        estimate: Literal["removal_effect", "conversion_probability"] = "removal_effect",
+        top: int = 15,
+    ) -> Any:
         """The ``top`` touchpoints' removal effects (or conversion probabilities) with their intervals; the Axes."""
         rows = self._table.head(top)
-        columns = {"removal_effect": ("removal_effect", "removal_ci_low", "removal_ci_high",
-                                      "removal effect: relative loss of conversions without the touchpoint"),
-                   "conversion_probability": ("conversion_probability", "ci_low", "ci_high",
-                                              "probability of converting from the touchpoint")}
+        columns = {
+            "removal_effect": (
+                "removal_effect",
+                "removal_ci_low",
+                "removal_ci_high",
+                "removal effect: relative loss of conversions without the touchpoint",
+            ),
+            "conversion_probability": (
+                "conversion_probability",
+                "ci_low",
+                "ci_high",
+                "probability of converting from the touchpoint",
+            ),
+        }
         if estimate not in columns:
             raise JourneyError(f'estimate must be "removal_effect" or "conversion_probability", not {estimate!r}')
         value, low, high, label = columns[estimate]
-        return draw_interval_bars(rows["touchpoint"].tolist(), rows[value], rows[low], rows[high], ax=ax,
-                                  xlabel=f"{label} ({self.level:.0%} bootstrap CI)",
-                                  title=f"Markov model: {estimate.replace('_', ' ')} by touchpoint")
+        return draw_interval_bars(
+            rows["touchpoint"].tolist(),
+            rows[value],
+            rows[low],
+            rows[high],
+            ax=ax,
+            xlabel=f"{label} ({self.level:.0%} bootstrap CI)",
+            title=f"Markov model: {estimate.replace('_', ' ')} by touchpoint",
+        )
 
     def _headline(self) -> str:
         low, high = self.overall_interval
-        return (f"{self.replicates:,} of {self.n_boot:,} replicates (seed {self.seed}); overall conversion "
-                f"{self.overall_conversion:.1%} ({self.level:.0%} CI {low:.1%} to {high:.1%})")
+        return (
+            f"{self.replicates:,} of {self.n_boot:,} replicates (seed {self.seed}); overall conversion "
+            f"{self.overall_conversion:.1%} ({self.level:.0%} CI {low:.1%} to {high:.1%})"
+        )
 
 
 # The goal is every journey's first event: there is nothing before it to credit.

@@ -77,20 +77,33 @@ class RepeatRate(TableResult):
 
     _successes = "repeaters"
     _trials = "customers"
-    _formats = {"customers": "count", "repeaters": "count", "repeat_rate": "share", "ci_low": "share",
-                "ci_high": "share", "difference": "share", "difference_ci_low": "share",
-                "difference_ci_high": "share", "p_value": "p", "p_adjusted": "p"}
+    _formats = {
+        "customers": "count",
+        "repeaters": "count",
+        "repeat_rate": "share",
+        "ci_low": "share",
+        "ci_high": "share",
+        "difference": "share",
+        "difference_ci_low": "share",
+        "difference_ci_high": "share",
+        "p_value": "p",
+        "p_adjusted": "p",
+    }
 
     def _headline(self) -> str:
         low, high = self.overall.confidence_interval(self.level)
         what = "repeat rate" + (f" within {self.within}" if self.within is not None else "")
-        text = (f"{what} {format_value(self.overall.proportion, 'share')} ({self.level:.0%} CI "
-                f"{format_value(low, 'share')} to {format_value(high, 'share')}, n = {self.overall.n:,} customers)")
+        text = (
+            f"{what} {format_value(self.overall.proportion, 'share')} ({self.level:.0%} CI "
+            f"{format_value(low, 'share')} to {format_value(high, 'share')}, n = {self.overall.n:,} customers)"
+        )
         if self.by is None:
             return text
         differ = int(self._table["significant"].sum())
-        return (f"{text}; {len(self._table):,} segments of {self.by}, {differ:,} differing from the other "
-                f"customers ({adjustment_label(self.adjust, self.level)})")
+        return (
+            f"{text}; {len(self._table):,} segments of {self.by}, {differ:,} differing from the other "
+            f"customers ({adjustment_label(self.adjust, self.level)})"
+        )
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """The repeat rate of each segment (or of all customers) as bars with their intervals and counts.
@@ -110,15 +123,31 @@ class RepeatRate(TableResult):
         labels = ["all customers"] if self.by is None else [format_value(v) for v in table[self.by]]
         notes = [f"{k:,} of {n:,}" for k, n in zip(table["repeaters"], table["customers"])]
         what = f"repeat rate{f' within {self.within}' if self.within is not None else ''}"
-        return draw_interval_bars(labels, table["repeat_rate"], table["ci_low"], table["ci_high"], ax=ax,
-                                  xlabel=f"{what}: customers who ordered again ({self.level:.0%} CI)",
-                                  title=what.capitalize() + (f" by {self.by}" if self.by is not None else ""),
-                                  notes=notes)
+        return draw_interval_bars(
+            labels,
+            table["repeat_rate"],
+            table["ci_low"],
+            table["ci_high"],
+            ax=ax,
+            xlabel=f"{what}: customers who ordered again ({self.level:.0%} CI)",
+            title=what.capitalize() + (f" by {self.by}" if self.by is not None else ""),
+            notes=notes,
+        )
 
 
-def repeat_rate(orders: pd.DataFrame | str, *, user: str = "user_id", time: str = "timestamp",
-                order_id: str | None = None, start: Any = None, end: Any = None, within: Duration | None = None,
-                by: str | None = None, level: float = 0.95, adjust: Adjustment = "bh") -> RepeatRate:
+def repeat_rate(
+    orders: pd.DataFrame | str,
+    *,
+    user: str = "user_id",
+    time: str = "timestamp",
+    order_id: str | None = None,
+    start: Any = None,
+    end: Any = None,
+    within: Duration | None = None,
+    by: str | None = None,
+    level: float = 0.95,
+    adjust: Adjustment = "bh",
+) -> RepeatRate:
     """Share of customers who buy again, with its interval, for all customers or per segment.
 
     Parameters
@@ -202,8 +231,21 @@ def repeat_rate(orders: pd.DataFrame | str, *, user: str = "user_id", time: str 
     >>> journey.repeat_rate(orders, within="30D").overall.k
     1
     """
-    return run(RepeatRateAnalysis(user=user, time=time, order_id=order_id, start=start, end=end, within=within,
-                                  by=by, level=level, adjust=adjust), orders, argument="orders")
+    return run(
+        RepeatRateAnalysis(
+            user=user,
+            time=time,
+            order_id=order_id,
+            start=start,
+            end=end,
+            within=within,
+            by=by,
+            level=level,
+            adjust=adjust,
+        ),
+        orders,
+        argument="orders",
+    )
 
 
 class RepeatRateAnalysis(Analysis):
@@ -211,8 +253,19 @@ class RepeatRateAnalysis(Analysis):
 
     source = "orders"
 
-    def __init__(self, *, user: str, time: str, order_id: str | None, start: Any, end: Any,
-                 within: Duration | None, by: str | None, level: float, adjust: Adjustment = "bh"):
+    def __init__(
+        self,
+        *,
+        user: str,
+        time: str,
+        order_id: str | None,
+        start: Any,
+        end: Any,
+        within: Duration | None,
+        by: str | None,
+        level: float,
+        adjust: Adjustment = "bh",
+    ):
         self.level, self.adjust = check_level(level), check_adjust(adjust)
         self.options = {"user": user, "time": time, "order_id": order_id}
         self.window = (_instant(start, "start", end=False), _instant(end, "end", end=True))
@@ -244,15 +297,22 @@ class RepeatRateAnalysis(Analysis):
             labels, segments = np.zeros(len(eligible), dtype=np.int64), pd.Index([_ALL], dtype=object)
         else:
             labels, segments = span_codes(eligible[self.by].to_numpy())
-        return Keyed(segments, {"customers": np.bincount(labels, minlength=len(segments)),
-                                "repeaters": np.bincount(labels[repeated], minlength=len(segments))})
+        return Keyed(
+            segments,
+            {
+                "customers": np.bincount(labels, minlength=len(segments)),
+                "repeaters": np.bincount(labels[repeated], minlength=len(segments)),
+            },
+        )
 
     def finish(self, total: Keyed, facts: Facts) -> RepeatRate:
         counts = total.frame()
         counts = counts[counts["customers"] > 0]
         if not len(counts):
-            raise JourneyError("no customer in the window"
-                               + (f" observed for {self.within} after a first order" if self.within else ""))
+            raise JourneyError(
+                "no customer in the window"
+                + (f" observed for {self.within} after a first order" if self.within else "")
+            )
         keys = list(counts.index)
         order = np.argsort(segment_ranks(keys), kind="stable")  # sorted, the missing segment last, on any backend
         customers = counts["customers"].to_numpy()[order]
@@ -270,8 +330,15 @@ _ALL = "all customers"
 
 def _rates(customers: np.ndarray, repeaters: np.ndarray, level: float) -> pd.DataFrame:
     low, high = wilson_interval(repeaters, customers, level)
-    return pd.DataFrame({"customers": customers, "repeaters": repeaters, "repeat_rate": repeaters / customers,
-                         "ci_low": low, "ci_high": high})
+    return pd.DataFrame(
+        {
+            "customers": customers,
+            "repeaters": repeaters,
+            "repeat_rate": repeaters / customers,
+            "ci_low": low,
+            "ci_high": high,
+        }
+    )
 
 
 def _differences(customers: np.ndarray, repeaters: np.ndarray, level: float, adjust: Adjustment) -> pd.DataFrame:
@@ -283,23 +350,38 @@ def _differences(customers: np.ndarray, repeaters: np.ndarray, level: float, adj
     low, high = newcombe_interval(repeaters, customers, others_k, np.where(compared, others_n, np.nan), level)
     p = newcombe_pvalue(repeaters, customers, others_k, others_n)  # NaN where there are no others
     adjusted = adjust_pvalues(p, adjust)
-    return pd.DataFrame({"difference": difference, "difference_ci_low": low, "difference_ci_high": high,
-                         "p_value": p, "p_adjusted": adjusted,
-                         "significant": np.nan_to_num(adjusted, nan=1.0) < 1 - level})
+    return pd.DataFrame(
+        {
+            "difference": difference,
+            "difference_ci_low": low,
+            "difference_ci_high": high,
+            "p_value": p,
+            "p_adjusted": adjusted,
+            "significant": np.nan_to_num(adjusted, nan=1.0) < 1 - level,
+        }
+    )
 
 
 def _customers(frame: pd.DataFrame, has_order_ids: bool, window: tuple, by: str | None) -> pd.DataFrame:
     """One row per customer of validated orders: first, second and last order times, orders inside the
-    window, and the segment of their first order."""
+    window, and the segment of their first order.
+    """
     if has_order_ids:
         frame = frame.drop_duplicates(["user", "order"], keep="first", ignore_index=True)
     start, end = window
-    inside = (frame["time"] >= start if start is not None else True) & (frame["time"] < end if end is not None else True)
+    inside = (frame["time"] >= start if start is not None else True) & (
+        frame["time"] < end if end is not None else True
+    )
     groups = frame.assign(inside=inside).groupby("user", sort=True)
     second = groups["time"].nth(1)
-    table = pd.DataFrame({"first": groups["time"].min(), "last": groups["time"].max(),
-                          "second": second.set_axis(frame.loc[second.index, "user"]),
-                          "orders_inside": groups["inside"].sum()})
+    table = pd.DataFrame(
+        {
+            "first": groups["time"].min(),
+            "last": groups["time"].max(),
+            "second": second.set_axis(frame.loc[second.index, "user"]),
+            "orders_inside": groups["inside"].sum(),
+        }
+    )
     if by is not None:
         # The value on each customer's first order, even when it is missing (groupby().first() would skip it).
         table[by] = frame.drop_duplicates("user", keep="first").set_index("user")[by]
@@ -322,9 +404,11 @@ def _instant(value: Any, argument: str, *, end: bool) -> pd.Timestamp | None:
     except (ValueError, TypeError):
         raise JourneyError(f"{option(argument, value)} is not a date or time such as '2025-01-31'") from None
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    whole_day = ((isinstance(value, str) and _DATE_ONLY.fullmatch(value) is not None)
-                 or (isinstance(value, dt.date) and not isinstance(value, dt.datetime))
-                 or (isinstance(value, np.datetime64) and np.datetime_data(value.dtype)[0] == "D"))
+    whole_day = (
+        (isinstance(value, str) and _DATE_ONLY.fullmatch(value) is not None)
+        or (isinstance(value, dt.date) and not isinstance(value, dt.datetime))
+        or (isinstance(value, np.datetime64) and np.datetime_data(value.dtype)[0] == "D")
+    )
     return stamp + pd.Timedelta(days=1) if end and whole_day else stamp
 
 
@@ -365,8 +449,9 @@ def plot_repeat_rate(result: RepeatRate, *, ax: Axes | None = None) -> Axes:
     return result.plot(ax=ax)
 
 
-def inter_purchase_times(orders: pd.DataFrame | str, *, user: str = "user_id", time: str = "timestamp",
-                         order_id: str | None = None) -> pd.Series:
+def inter_purchase_times(
+    orders: pd.DataFrame | str, *, user: str = "user_id", time: str = "timestamp", order_id: str | None = None
+) -> pd.Series:
     """Days between each customer's consecutive orders: one value per repeat order.
 
     Parameters

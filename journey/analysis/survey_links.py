@@ -38,8 +38,10 @@ def _answers(log: EventLog, survey: pd.DataFrame) -> np.ndarray:
         try:
             survey = read_survey(survey)
         except MissingColumnError as err:
-            raise JourneyError(f"the survey has no {err.column!r} column; read it with journey.read_survey(..., "
-                               f"{err.keyword}=...) naming the column that holds the {err.role}") from None
+            raise JourneyError(
+                f"the survey has no {err.column!r} column; read it with journey.read_survey(..., "
+                f"{err.keyword}=...) naming the column that holds the {err.role}"
+            ) from None
     answered = survey.dropna(subset=["score"])
     if "time" in answered.columns:
         answered = answered.sort_values("time", kind="stable")
@@ -47,8 +49,12 @@ def _answers(log: EventLog, survey: pd.DataFrame) -> np.ndarray:
     users = log.column("user")[np.flatnonzero(np.r_[True, log.user_codes[1:] != log.user_codes[:-1]])]
     outside = ~latest.index.isin(users)
     if outside.any():
-        warnings.warn(f"{int(outside.sum()):,} survey respondents have no events in the log and are left out "
-                      f"(e.g. {', '.join(map(repr, latest.index[outside][:3]))})", JourneyWarning, stacklevel=3)
+        warnings.warn(
+            f"{int(outside.sum()):,} survey respondents have no events in the log and are left out "
+            f"(e.g. {', '.join(map(repr, latest.index[outside][:3]))})",
+            JourneyWarning,
+            stacklevel=3,
+        )
     return latest.reindex(users).to_numpy(dtype=float, na_value=np.nan)
 
 
@@ -60,28 +66,33 @@ def _row(inside: np.ndarray, scores: np.ndarray, level: float) -> dict[str, Any]
     """The group of customers ``inside`` against the others: NPS of each, response rates, difference."""
     a, b = _nps_of(scores[inside], level), _nps_of(scores[~inside], level)
     answered = ~np.isnan(scores)
-    return {"customers": int(inside.sum()), **group_row(a, b),
-            "response_rate": answered[inside].mean() if inside.any() else np.nan,
-            "other_response_rate": answered[~inside].mean() if (~inside).any() else np.nan}
+    return {
+        "customers": int(inside.sum()),
+        **group_row(a, b),
+        "response_rate": answered[inside].mean() if inside.any() else np.nan,
+        "other_response_rate": answered[~inside].mean() if (~inside).any() else np.nan,
+    }
 
 
 def _visitors(journeys: Journeys, k: int) -> Iterator[np.ndarray]:
     """For each touchpoint in turn, which journeys visit it: one journey-long mask (the same array, valid
-    until the next one), never the touchpoints x journeys matrix (50,000 pages x 1M customers: 50 GB)."""
+    until the next one), never the touchpoints x journeys matrix (50,000 pages x 1M customers: 50 GB).
+    """
     pairs = distinct_pairs(journeys.journey, journeys.events, k)
     touchpoint = pairs % k
     order = np.argsort(touchpoint, kind="stable")
     pairs, bounds = pairs[order], np.searchsorted(touchpoint[order], np.arange(k + 1))
     inside = np.zeros(journeys.n_journeys, dtype=bool)
     for i in range(k):
-        who = pairs[bounds[i]:bounds[i + 1]] // k
+        who = pairs[bounds[i] : bounds[i + 1]] // k
         inside[who] = True
         yield inside
         inside[who] = False
 
 
-def nps_by_touchpoint(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, level: float = 0.95,
-                      adjust: Adjustment = "bh") -> NPSTable:
+def nps_by_touchpoint(
+    log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, level: float = 0.95, adjust: Adjustment = "bh"
+) -> NPSTable:
     """NPS of customers whose journey visited each touchpoint against the NPS of those whose journey did not.
 
     Parameters
@@ -151,19 +162,29 @@ def nps_by_touchpoint(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, lev
     scores = _answers(log, survey)
     journeys = split_journeys(log, unit="user")
     k = len(journeys.names)
-    rows = [{"touchpoint": name, **_row(inside, scores, level)}
-            for name, inside in zip(journeys.names, _visitors(journeys, k))]
-    table = nps_table(rows, ["touchpoint", *COLUMNS], group="touchpoint", level=level,
-                      overall=_nps_of(scores, level),
-                      description="customers who visited each touchpoint against those who did not", adjust=adjust)
+    rows = [
+        {"touchpoint": name, **_row(inside, scores, level)}
+        for name, inside in zip(journeys.names, _visitors(journeys, k))
+    ]
+    table = nps_table(
+        rows,
+        ["touchpoint", *COLUMNS],
+        group="touchpoint",
+        level=level,
+        overall=_nps_of(scores, level),
+        description="customers who visited each touchpoint against those who did not",
+        adjust=adjust,
+    )
     _warn_on_response_rates(table.to_frame(), "touchpoint")
-    frame = table.to_frame().sort_values(["difference", "touchpoint"], kind="stable", na_position="last",
-                                         ignore_index=True)
+    frame = table.to_frame().sort_values(
+        ["difference", "touchpoint"], kind="stable", na_position="last", ignore_index=True
+    )
     return NPSTable(frame, table.group, level, table.overall, table.description, adjust)
 
 
-def nps_by_outcome(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, goal: Goal, level: float = 0.95,
-                   adjust: Adjustment = "bh") -> NPSTable:
+def nps_by_outcome(
+    log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, goal: Goal, level: float = 0.95, adjust: Adjustment = "bh"
+) -> NPSTable:
     """NPS of converted and not-converted customers, and of those whose journey ended at each touchpoint.
 
     Parameters
@@ -226,11 +247,20 @@ def nps_by_outcome(log: EventLog | pd.DataFrame, survey: pd.DataFrame, *, goal: 
     converted = journeys.converted(goal_codes(goal, journeys.names))
     last = journeys.events[journeys.ends]
     groups = [("converted", converted), ("not converted", ~converted)]
-    groups += [(f"left at {name}", ~converted & (last == i)) for i, name in enumerate(journeys.names)
-               if (~converted & (last == i)).any()]
-    table = nps_table([{"outcome": label, **_row(mask, scores, level)} for label, mask in groups],
-                      ["outcome", *COLUMNS], group="outcome", level=level, overall=_nps_of(scores, level),
-                      description="each outcome against every other customer", adjust=adjust)
+    groups += [
+        (f"left at {name}", ~converted & (last == i))
+        for i, name in enumerate(journeys.names)
+        if (~converted & (last == i)).any()
+    ]
+    table = nps_table(
+        [{"outcome": label, **_row(mask, scores, level)} for label, mask in groups],
+        ["outcome", *COLUMNS],
+        group="outcome",
+        level=level,
+        overall=_nps_of(scores, level),
+        description="each outcome against every other customer",
+        adjust=adjust,
+    )
     _warn_on_response_rates(table.to_frame().iloc[:2], "outcome")
     return table
 
@@ -239,7 +269,12 @@ def _warn_on_response_rates(table: pd.DataFrame, label: str) -> None:
     ratio = table["response_rate"] / table["other_response_rate"]
     uneven = table[(ratio > RATE_RATIO) | (ratio < 1 / RATE_RATIO)]
     if len(uneven):
-        shown = "; ".join(f"{r[label]}: {r.response_rate:.1%} vs {r.other_response_rate:.1%}"
-                          for _, r in uneven.head(5).iterrows())
-        warnings.warn(f"response rates differ enough to bias the comparison ({shown}): respondents may not "
-                      f"stand for their groups", JourneyWarning, stacklevel=3)
+        shown = "; ".join(
+            f"{r[label]}: {r.response_rate:.1%} vs {r.other_response_rate:.1%}" for _, r in uneven.head(5).iterrows()
+        )
+        warnings.warn(
+            f"response rates differ enough to bias the comparison ({shown}): respondents may not "
+            f"stand for their groups",
+            JourneyWarning,
+            stacklevel=3,
+        )

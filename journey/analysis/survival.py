@@ -24,9 +24,17 @@ DAY_NS = 86_400 * 10**9
 Outcome = Literal["churn", "next_purchase"]
 
 
-def survival(log_or_orders: LogLike | pd.DataFrame | str, *, inactive_after: Duration = "30D",
-             outcome: Outcome = "churn", user: str = "user_id", time: str = "timestamp",
-             order_id: str | None = None, level: float = 0.95, method: SurvivalMethod = "linear") -> SurvivalResult:
+def survival(
+    log_or_orders: LogLike | pd.DataFrame | str,
+    *,
+    inactive_after: Duration = "30D",
+    outcome: Outcome = "churn",
+    user: str = "user_id",
+    time: str = "timestamp",
+    order_id: str | None = None,
+    level: float = 0.95,
+    method: SurvivalMethod = "linear",
+) -> SurvivalResult:
     """Kaplan-Meier curve of the days from a customer's first activity to churn, or to their next order.
 
     Parameters
@@ -94,9 +102,11 @@ def survival(log_or_orders: LogLike | pd.DataFrame | str, *, inactive_after: Dur
         defaults = {"user": (user, "user_id"), "time": (time, "timestamp"), "order_id": (order_id, None)}
         given = [keyword for keyword, (value, default) in defaults.items() if value != default]
         if given:
-            raise JourneyError(f"{', '.join(option(k) for k in given)} name columns of orders, for "
-                               f"{option('outcome', 'next_purchase')}; for churn, name the log's columns when "
-                               f"reading it with journey.read_events")
+            raise JourneyError(
+                f"{', '.join(option(k) for k in given)} name columns of orders, for "
+                f"{option('outcome', 'next_purchase')}; for churn, name the log's columns when "
+                f"reading it with journey.read_events"
+            )
         analysis: _TimeToEvent = TimeToChurn(inactive_after=inactive_after, level=level, method=method)
     elif outcome == "next_purchase":
         analysis = TimeToNextPurchase(user=user, time=time, order_id=order_id, level=level, method=method)
@@ -123,8 +133,13 @@ class _TimeToEvent(Analysis):
     def partial(self, part: Any, facts: Facts) -> Keyed:
         durations, observed = self.durations(part, facts.end_ns)
         index, inverse = np.unique(durations, return_inverse=True)
-        return Keyed(pd.Index(index), {"events": np.bincount(inverse[observed], minlength=len(index)),
-                                       "censored": np.bincount(inverse[~observed], minlength=len(index))})
+        return Keyed(
+            pd.Index(index),
+            {
+                "events": np.bincount(inverse[observed], minlength=len(index)),
+                "censored": np.bincount(inverse[~observed], minlength=len(index)),
+            },
+        )
 
     def finish(self, total: Keyed, facts: Facts) -> SurvivalResult:
         order = np.argsort(total.index.to_numpy(dtype=np.int64), kind="stable")  # parts add in any order

@@ -24,9 +24,17 @@ __all__ = ["path_variants", "PathVariants", "plot_sankey", "VariantsAnalysis"]
 _ALL = "all journeys"
 
 
-def path_variants(log: LogLike, *, top: int | None = 20, collapse_repeats: bool = False, goal: Goal = None,
-                  by: str | None = None, unit: Unit = "user", gap: Duration = "30min",
-                  level: float = 0.95) -> PathVariants:
+def path_variants(
+    log: LogLike,
+    *,
+    top: int | None = 20,
+    collapse_repeats: bool = False,
+    goal: Goal = None,
+    by: str | None = None,
+    unit: Unit = "user",
+    gap: Duration = "30min",
+    level: float = 0.95,
+) -> PathVariants:
     """The most common paths (sequences of touchpoints) and how their journeys fare.
 
     Parameters
@@ -94,8 +102,9 @@ def path_variants(log: LogLike, *, top: int | None = 20, collapse_repeats: bool 
     home → cart     2        2 3 66.7%  20.8%   93.9%         1m 00s
            home     1        1 3 33.3%   6.1%   79.2%             0s
     """
-    analysis = VariantsAnalysis(top=top, collapse_repeats=collapse_repeats, goal=goal, by=by, unit=unit, gap=gap,
-                                level=level)
+    analysis = VariantsAnalysis(
+        top=top, collapse_repeats=collapse_repeats, goal=goal, by=by, unit=unit, gap=gap, level=level
+    )
     return run(analysis, log)
 
 
@@ -125,12 +134,26 @@ class PathVariants(TableResult):
     _successes: ClassVar[str] = "journeys"
     _trials: ClassVar[str] = "n"
     _formats: ClassVar[dict[str, str]] = {
-        "journeys": "count", "n": "count", "steps": "count", "conversions": "count", "share": "share", "ci_low": "share",
-        "ci_high": "share", "conversion_rate": "share", "conversion_ci_low": "share", "conversion_ci_high": "share",
-        "median_seconds": "seconds"}
+        "journeys": "count",
+        "n": "count",
+        "steps": "count",
+        "conversions": "count",
+        "share": "share",
+        "ci_low": "share",
+        "ci_high": "share",
+        "conversion_rate": "share",
+        "conversion_ci_low": "share",
+        "conversion_ci_high": "share",
+        "median_seconds": "seconds",
+    }
 
-    def confidence_interval(self, level: float | None = None, method: str | None = None, *,
-                            estimate: Literal["share", "conversion_rate"] = "share") -> ConfidenceInterval:
+    def confidence_interval(
+        self,
+        level: float | None = None,
+        method: str | None = None,
+        *,
+        estimate: Literal["share", "conversion_rate"] = "share",
+    ) -> ConfidenceInterval:
         """Interval of each listed variant's ``share`` (or ``conversion_rate``), aligned with :meth:`to_frame`.
 
         Parameters
@@ -148,9 +171,12 @@ class PathVariants(TableResult):
             raise JourneyError(f'estimate must be "share" or "conversion_rate", not {estimate!r}')
         if self.goal is None:
             raise JourneyError("these variants were counted without a goal: pass goal=... to path_variants")
-        low, high = proportion_interval(self._table["conversions"].to_numpy(dtype=float),
-                                        self._table["journeys"].to_numpy(dtype=float),
-                                        self.level if level is None else check_level(level), method or "wilson")
+        low, high = proportion_interval(
+            self._table["conversions"].to_numpy(dtype=float),
+            self._table["journeys"].to_numpy(dtype=float),
+            self.level if level is None else check_level(level),
+            method or "wilson",
+        )
         return ConfidenceInterval(low, high)
 
     def plot(self, ax: Any = None, *, steps: int = 5, top: int = 6, title: str | None = None) -> Any:
@@ -168,9 +194,11 @@ class PathVariants(TableResult):
             return f"no journeys (unit {self.unit})"
         first = self._table.iloc[0]
         where = f" in segment {first[self.by]!r}" if self.by is not None else ""
-        return (f"{self.n_variants:,} distinct paths of {self.n_journeys:,} journeys by {self.unit}; the most common"
-                f"{where}, {' → '.join(map(str, first['sequence']))}, is taken by {first['share']:.1%} "
-                f"({self.level:.0%} CI {first['ci_low']:.1%} to {first['ci_high']:.1%})")
+        return (
+            f"{self.n_variants:,} distinct paths of {self.n_journeys:,} journeys by {self.unit}; the most common"
+            f"{where}, {' → '.join(map(str, first['sequence']))}, is taken by {first['share']:.1%} "
+            f"({self.level:.0%} CI {first['ci_low']:.1%} to {first['ci_high']:.1%})"
+        )
 
 
 def plot_sankey(variants: PathVariants, *, steps: int = 5, top: int = 6, ax: Any = None) -> Any:
@@ -206,16 +234,24 @@ def plot_sankey(variants: PathVariants, *, steps: int = 5, top: int = 6, ax: Any
     'The first 2 steps of 3 journeys'
     """
     if not isinstance(variants, PathVariants):
-        raise JourneyError(f"plot_sankey draws the result of journey.path_variants(log), not "
-                           f"{type(variants).__name__}")
+        raise JourneyError(f"plot_sankey draws the result of journey.path_variants(log), not {type(variants).__name__}")
     return variants.plot(ax=ax, steps=steps, top=top)
 
 
 class VariantsAnalysis(JourneyAnalysis):
     """Path variants: journeys and conversions per (segment, distinct sequence), keyed by names."""
 
-    def __init__(self, *, top: int | None, collapse_repeats: bool, goal: Goal, by: str | None, unit: Unit,
-                 gap: Duration, level: float):
+    def __init__(
+        self,
+        *,
+        top: int | None,
+        collapse_repeats: bool,
+        goal: Goal,
+        by: str | None,
+        unit: Unit,
+        gap: Duration,
+        level: float,
+    ):
         if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
             raise JourneyError(f"top must be a positive whole number or None, not {top!r}")
         super().__init__(goal=goal, unit=unit, gap=gap)
@@ -241,8 +277,13 @@ class VariantsAnalysis(JourneyAnalysis):
         paths = [tuple(names[c] for c in seq) for seq in sequences]
         keys = [(segments[c // max(1, len(sequences))], paths[c % max(1, len(sequences))]) for c in cells.tolist()]
         index = pd.Index(keys, dtype=object, tupleize_cols=False)
-        counts = Keyed(index, {"journeys": np.bincount(cell, minlength=len(index)),
-                               "conversions": np.bincount(cell[converted], minlength=len(index))})
+        counts = Keyed(
+            index,
+            {
+                "journeys": np.bincount(cell, minlength=len(index)),
+                "conversions": np.bincount(cell[converted], minlength=len(index)),
+            },
+        )
         return Parts(variants=counts, durations=timings(index, cell, durations, facts.exact))
 
     def finish(self, total: Parts, facts: Facts) -> PathVariants:
@@ -250,10 +291,15 @@ class VariantsAnalysis(JourneyAnalysis):
         durations = total["durations"]
         medians = pd.Series(durations.medians(), index=durations.index).reindex(counts.index).to_numpy()
         segment_keys = [key[0] for key in counts.index]
-        table = pd.DataFrame({"_segment": segment_keys, "sequence": [key[1] for key in counts.index],
-                              "journeys": counts["journeys"].to_numpy(),
-                              "conversions": counts["conversions"].to_numpy().astype(np.int64),
-                              "median_seconds": medians})
+        table = pd.DataFrame(
+            {
+                "_segment": segment_keys,
+                "sequence": [key[1] for key in counts.index],
+                "journeys": counts["journeys"].to_numpy(),
+                "conversions": counts["conversions"].to_numpy().astype(np.int64),
+                "median_seconds": medians,
+            }
+        )
         return _result(table, self)
 
 
@@ -269,7 +315,8 @@ def _result(table: pd.DataFrame, analysis: VariantsAnalysis) -> PathVariants:
     if analysis.goal is not None:
         table["conversion_rate"] = table["conversions"] / table["journeys"]
         table["conversion_ci_low"], table["conversion_ci_high"] = proportion_interval(
-            table["conversions"], table["journeys"], level)
+            table["conversions"], table["journeys"], level
+        )
         columns += ["conversions", "conversion_rate", "conversion_ci_low", "conversion_ci_high"]
     columns.append("median_seconds")
     order = np.lexsort((table["sequence"].map("\x00".join).to_numpy(), -table["journeys"].to_numpy(), rank))
@@ -280,8 +327,7 @@ def _result(table: pd.DataFrame, analysis: VariantsAnalysis) -> PathVariants:
     every = table[columns].copy()
     within = table.groupby(rank, sort=False).cumcount().to_numpy()
     shown = every if analysis.top is None else every[within < analysis.top].reset_index(drop=True)
-    return PathVariants(shown, every, int(table["journeys"].sum()), len(table), analysis.goal, by, analysis.unit,
-                        level)
+    return PathVariants(shown, every, int(table["journeys"].sum()), len(table), analysis.goal, by, analysis.unit, level)
 
 
 def _collapse(journeys: Journeys) -> Journeys:

@@ -31,10 +31,10 @@ import gzip
 import io
 import math
 import random
+from collections.abc import Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any, Literal, NamedTuple
 
 import pandas as pd
@@ -76,8 +76,16 @@ FLOW = {
 MOBILE_PAYMENT = (("purchase", 0.55), ("support", 0.08), (EXIT, 0.37))
 EMAIL_CART = (("checkout", 0.75), ("product", 0.10), (EXIT, 0.15))
 # Median seconds spent before arriving at a touchpoint (log-normal, sigma 0.8).
-MEDIAN_SECONDS = {"home": 15, "category": 25, "product": 40, "cart": 20, "checkout": 60, "payment": 90,
-                  "purchase": 30, "support": 240}
+MEDIAN_SECONDS = {
+    "home": 15,
+    "category": 25,
+    "product": 40,
+    "cart": 20,
+    "checkout": 60,
+    "payment": 90,
+    "purchase": 30,
+    "support": 240,
+}
 MAX_STEPS = 60
 DOUBLE_FIRE = 0.002
 
@@ -233,8 +241,10 @@ def sample_path(table: SampleTable = "events") -> Path:
         raise JourneyError(f"table must be one of {', '.join(map(repr, FILES))}, not {table!r}")
     resource = _shipped(table)
     if not isinstance(resource, Path):
-        raise SourceError(f"the sample file {FILES[table]} is inside an archive ({resource}), not on disk; "
-                          "read it with journey.datasets.load_sample()")
+        raise SourceError(
+            f"the sample file {FILES[table]} is inside an archive ({resource}), not on disk; "
+            "read it with journey.datasets.load_sample()"
+        )
     return resource
 
 
@@ -282,8 +292,9 @@ def load_sample(directory: str | Path | None = None) -> Sample:
     tables = {}
     for name, file in files.items():
         with file.open("rb") as raw:
-            tables[name] = pd.read_csv(raw, compression="gzip",
-                                       dtype={"user_id": "str", "customer_id": "str", "order_id": "str"})
+            tables[name] = pd.read_csv(
+                raw, compression="gzip", dtype={"user_id": "str", "customer_id": "str", "order_id": "str"}
+            )
     for col in ("nps", "csat"):
         tables["survey"][col] = tables["survey"][col].astype("Int64")
     return Sample(**tables)
@@ -310,8 +321,9 @@ def _visit(rng: random.Random, entry: str, t: int, channel: str, device: str) ->
     return steps, t
 
 
-def _survey_answer(rng: random.Random, last: int, end: int, bought: bool, contacted: bool,
-                   device: str) -> tuple[int, int | None, int | None] | None:
+def _survey_answer(
+    rng: random.Random, last: int, end: int, bought: bool, contacted: bool, device: str
+) -> tuple[int, int | None, int | None] | None:
     """About a third answer the survey 1-3 days after their last visit, if that is still observed."""
     if rng.random() >= 0.35:
         return None

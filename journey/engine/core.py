@@ -29,7 +29,17 @@ from ..errors import JourneyError
 from ..io.events import EventLog, as_event_log
 from ..io.facts import Facts
 
-__all__ = ["Analysis", "Facts", "run", "is_distributed", "local_facts", "span_codes", "segment_value", "segment_ranks", "MISSING"]
+__all__ = [
+    "Analysis",
+    "Facts",
+    "run",
+    "is_distributed",
+    "local_facts",
+    "span_codes",
+    "segment_value",
+    "segment_ranks",
+    "MISSING",
+]
 
 
 class Analysis(ABC):
@@ -45,7 +55,7 @@ class Analysis(ABC):
         """Options for reading an orders table (analyses of ``source = "orders"`` say which columns)."""
         return {}
 
-    def prepare(self, facts: Facts) -> None:
+    def prepare(self, facts: Facts) -> None:  # noqa: B027 - optional: most analyses have nothing to check
         """Check the arguments against the data's global facts; raise before any part is analysed."""
 
     @abstractmethod
@@ -58,7 +68,7 @@ class Analysis(ABC):
 
 
 def is_distributed(data: Any) -> bool:
-    """Is ``data`` a Dask collection, or a log partitioned by :func:`journey.partition_by_user`?
+    """Whether ``data`` is a Dask collection or a log partitioned by :func:`journey.partition_by_user`.
 
     Dask is looked up in ``sys.modules``: when it has not been imported, nothing can be a Dask collection,
     and it is not imported here (as networkx's dispatch does for its backends).
@@ -96,9 +106,15 @@ def _local_part(analysis: Analysis, data: Any, argument: str) -> tuple[Any, Fact
 def local_facts(log: EventLog) -> Facts:
     """The facts of an in-memory :class:`~journey.EventLog` (one part: exact)."""
     t = log.time_ns
-    return Facts(columns=tuple(log.columns), touchpoints=tuple(log.events),
-                 start_ns=int(t.min()) if len(t) else 0, end_ns=int(t.max()) if len(t) else 0, exact=True,
-                 input_names=getattr(log, "input_names", {}), sessions=getattr(log, "session_source", None))
+    return Facts(
+        columns=tuple(log.columns),
+        touchpoints=tuple(log.events),
+        start_ns=int(t.min()) if len(t) else 0,
+        end_ns=int(t.max()) if len(t) else 0,
+        exact=True,
+        input_names=getattr(log, "input_names", {}),
+        sessions=getattr(log, "session_source", None),
+    )
 
 
 def orders_facts(orders: pd.DataFrame, exact: bool = True) -> Facts:
@@ -106,8 +122,9 @@ def orders_facts(orders: pd.DataFrame, exact: bool = True) -> Facts:
     t = orders["time"].array.as_unit("ns").asi8
     if not len(t):
         raise JourneyError("the orders table holds no rows")
-    return Facts(columns=tuple(orders.columns), start_ns=int(t.min()), end_ns=int(t.max()), exact=exact,
-                 argument="orders")
+    return Facts(
+        columns=tuple(orders.columns), start_ns=int(t.min()), end_ns=int(t.max()), exact=exact, argument="orders"
+    )
 
 
 class _Missing:

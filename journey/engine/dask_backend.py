@@ -43,8 +43,9 @@ def run_distributed(analysis: Analysis, data: Any, *, argument: str = "log") -> 
     from ..io.dask_log import as_dask_log, as_dask_orders, event_log_of
 
     with _quiet():
-        source: Any = (as_dask_orders(data, analysis.reader_options()) if analysis.source == "orders"
-                       else as_dask_log(data))
+        source: Any = (
+            as_dask_orders(data, analysis.reader_options()) if analysis.source == "orders" else as_dask_log(data)
+        )
         facts = global_facts(source)
         analysis.prepare(facts)
         to_part = event_log_of if source.kind == "events" else None
@@ -153,8 +154,16 @@ def partition_by_user(data: Any) -> DaskEventLog:
 @contextmanager
 def _quiet() -> Iterator[None]:
     """Keep the scheduler's and the shuffle's chatter (warnings, log lines) out of the user's terminal."""
-    loggers = [logging.getLogger(name) for name in ("distributed", "distributed.shuffle", "distributed.worker",
-                                                    "distributed.scheduler", "distributed.client")]
+    loggers = [
+        logging.getLogger(name)
+        for name in (
+            "distributed",
+            "distributed.shuffle",
+            "distributed.worker",
+            "distributed.scheduler",
+            "distributed.client",
+        )
+    ]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.ERROR)

@@ -19,13 +19,22 @@ import numpy as np
 import pandas as pd
 
 from ..errors import JourneyError, UnknownEventError
-from .core import Analysis
-from ..io.events import EventLog, as_event_log, duration_ns, session_starts, source_session_starts, user_starts
 from ..io.aliases import Goal
+from ..io.events import EventLog, as_event_log, duration_ns, session_starts, source_session_starts, user_starts
 from ..io.facts import Facts
+from .core import Analysis
 
-__all__ = ["Journeys", "split_journeys", "as_event_log", "goal_codes", "goal_list", "distinct_pairs",
-           "observed_codes", "JourneyAnalysis", "in_parallel"]
+__all__ = [
+    "Journeys",
+    "split_journeys",
+    "as_event_log",
+    "goal_codes",
+    "goal_list",
+    "distinct_pairs",
+    "observed_codes",
+    "JourneyAnalysis",
+    "in_parallel",
+]
 
 JOURNEY_KINDS = ("user", "session")
 
@@ -82,8 +91,13 @@ class Journeys:
         journey = self.journey[keep]
         begins = np.r_[True, journey[1:] != journey[:-1]] if len(journey) else np.zeros(0, dtype=bool)
         dense = np.cumsum(begins, dtype=journey.dtype) - 1
-        return Journeys(events=self.events[keep], starts=np.flatnonzero(begins), journey=dense,
-                        time=self.time[keep], names=self.names)
+        return Journeys(
+            events=self.events[keep],
+            starts=np.flatnonzero(begins),
+            journey=dense,
+            time=self.time[keep],
+            names=self.names,
+        )
 
     def until_first(self, codes: np.ndarray) -> Journeys:
         """The journeys cut just after their first event among ``codes`` (journeys without one stay whole)."""
@@ -93,7 +107,7 @@ class Journeys:
         return self.subset(np.arange(len(self.events)) <= first_hit[self.journey])
 
     def converted(self, goals: np.ndarray) -> np.ndarray:
-        """Boolean per journey: does it reach any of the goal codes?"""
+        """Boolean per journey: whether it reaches any of the goal codes."""
         if len(goals) == 0:
             return np.zeros(self.n_journeys, dtype=bool)
         hit = np.isin(self.events, goals)
@@ -102,7 +116,8 @@ class Journeys:
 
 def split_journeys(log: EventLog, unit: str = "user", gap: str | pd.Timedelta = "30min") -> Journeys:
     """Cut ``log`` into journeys by user, or by session: the source's sessions when the log has them
-    (``log.session_source``), else a new session after ``gap`` of inactivity."""
+    (``log.session_source``), else a new session after ``gap`` of inactivity.
+    """
     check_unit(unit)
     t = log.time_ns
     codes = log.user_codes
@@ -172,8 +187,9 @@ def observed_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray
 def check_unit(unit: str) -> None:
     """``unit`` says what one journey is: everything a ``"user"`` did, or one ``"session"``."""
     if unit not in JOURNEY_KINDS:
-        raise JourneyError(f'unit must be "user" or "session" (what one journey is), not {unit!r}; '
-                           f"a segment column goes in by=")
+        raise JourneyError(
+            f'unit must be "user" or "session" (what one journey is), not {unit!r}; a segment column goes in by='
+        )
 
 
 def goal_list(goal: Goal) -> list[str]:

@@ -18,8 +18,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Parts", "BySegment", "Keyed", "Samples", "LogHistogram", "timings", "add", "BIN_RATIO", "MEDIAN_RELATIVE_ERROR",
-           "N_TIME_BINS"]
+__all__ = [
+    "Parts",
+    "BySegment",
+    "Keyed",
+    "Samples",
+    "LogHistogram",
+    "timings",
+    "add",
+    "BIN_RATIO",
+    "MEDIAN_RELATIVE_ERROR",
+    "N_TIME_BINS",
+]
 
 BIN_RATIO = 1.01
 LOWEST_SECONDS = 1e-9  # times are nanoseconds: below this there is only 0, which has its own exact bin
@@ -121,8 +131,9 @@ class Samples:
         if other is None:
             return self
         union, mine, theirs = _aligned(self.index, other.index)
-        return Samples(union, np.concatenate([mine[self.group], theirs[other.group]]),
-                       np.concatenate([self.values, other.values]))
+        return Samples(
+            union, np.concatenate([mine[self.group], theirs[other.group]]), np.concatenate([self.values, other.values])
+        )
 
     __radd__ = __add__
 
@@ -153,13 +164,12 @@ class LogHistogram:
     """
 
     index: pd.Index
-    cells: np.ndarray   # distinct group * N_TIME_BINS + bin, sorted
+    cells: np.ndarray  # distinct group * N_TIME_BINS + bin, sorted
     counts: np.ndarray
 
     @classmethod
     def of(cls, index: pd.Index, group: np.ndarray, values_ns: np.ndarray) -> LogHistogram:
-        cells, counts = np.unique(group.astype(np.int64) * N_TIME_BINS + time_bins(values_ns / 1e9),
-                                  return_counts=True)
+        cells, counts = np.unique(group.astype(np.int64) * N_TIME_BINS + time_bins(values_ns / 1e9), return_counts=True)
         return cls(index, cells, counts)
 
     def __add__(self, other: LogHistogram | None) -> LogHistogram:
@@ -195,7 +205,8 @@ class LogHistogram:
 
     def values_at(self, ranks: np.ndarray) -> np.ndarray:
         """Seconds of each key's ``ranks[key]``-th smallest value (from 1), read from its bin (within
-        :data:`MEDIAN_RELATIVE_ERROR`); NaN where the rank is outside 1..count."""
+        :data:`MEDIAN_RELATIVE_ERROR`); NaN where the rank is outside 1..count.
+        """
         total = self.sizes()
         inside = (ranks >= 1) & (ranks <= total)
         out = np.full(len(self.index), np.nan)

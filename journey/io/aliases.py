@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, TypeAlias, Union
+from typing import Literal, TypeAlias
 
 import pandas as pd
 
@@ -12,10 +12,10 @@ __all__ = ["Goal", "Duration", "Unit", "Period", "StepOrder"]
 # What a log may be (LogLike) is defined beside EventLog, in journey.io.events.
 
 #: One conversion event, several (any of them converts), or none.
-Goal: TypeAlias = Union[str, Sequence[str], None]
+Goal: TypeAlias = str | Sequence[str] | None
 
 #: A length of time: ``"30min"``, ``"7D"``, a ``pandas.Timedelta``.
-Duration: TypeAlias = Union[str, pd.Timedelta]
+Duration: TypeAlias = str | pd.Timedelta
 
 #: What one journey is: everything a user did, or one session.
 Unit: TypeAlias = Literal["user", "session"]

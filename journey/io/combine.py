@@ -37,8 +37,11 @@ IdentityTable: TypeAlias = "Mapping[Any, Any] | pd.Series | pd.DataFrame"
 SHOWN_IDS = 3
 
 
-def combine_logs(*sources: SourceLike | Mapping[str, SourceLike], channel: str | Sequence[str] | None = None,
-                 identities: Mapping[str, IdentityTable] | None = None) -> CombinedLog:
+def combine_logs(
+    *sources: SourceLike | Mapping[str, SourceLike],
+    channel: str | Sequence[str] | None = None,
+    identities: Mapping[str, IdentityTable] | None = None,
+) -> CombinedLog:
     """Several sources of contact points (web, orders, support, deliveries, surveys) as one event log.
 
     Parameters
@@ -124,9 +127,11 @@ def combine_logs(*sources: SourceLike | Mapping[str, SourceLike], channel: str |
         log = _read_source(name, source)
         frame = log.frame
         if CHANNEL in frame.columns:
-            raise JourneyError(f"channel {name!r}: the source has a column {CHANNEL!r} already; combine_logs names "
-                               f"each event's source there, so rename it first, e.g. "
-                               f".rename(columns={{{CHANNEL!r}: 'acquisition'}})")
+            raise JourneyError(
+                f"channel {name!r}: the source has a column {CHANNEL!r} already; combine_logs names "
+                f"each event's source there, so rename it first, e.g. "
+                f".rename(columns={{{CHANNEL!r}: 'acquisition'}})"
+            )
         users = frame["user"]
         if identities is not None and name in identities:
             users, unmapped[name] = _mapped(name, users, identities[name])
@@ -140,8 +145,9 @@ def combine_logs(*sources: SourceLike | Mapping[str, SourceLike], channel: str |
     combined = read_events(tidy, user="user", time="time", event="event")
     description = f"combine_logs({', '.join(named)})"
     report = _sources_table(combined, list(named), unmapped)
-    return CombinedLog._of(combined, report, description,
-                           pd.concat(dropped, ignore_index=True) if dropped else combined.dropped)
+    return CombinedLog._of(
+        combined, report, description, pd.concat(dropped, ignore_index=True) if dropped else combined.dropped
+    )
 
 
 class CombinedLog(EventLog):
@@ -228,8 +234,10 @@ class CombinedLog(EventLog):
         """
         channels = self._sources["channel"].tolist()
         if channel not in channels:
-            raise JourneyError(f"channel {channel!r} is not one of the log's channels ({', '.join(map(repr, channels))})"
-                               f"{_did_you_mean(channel, channels)}")
+            raise JourneyError(
+                f"channel {channel!r} is not one of the log's channels ({', '.join(map(repr, channels))})"
+                f"{_did_you_mean(channel, channels)}"
+            )
         codes, names = _channel_codes(self)
         seen = _seen(self.user_codes, codes, len(names))
         alone = (seen.sum(axis=1) == 1) & seen[:, names.index(channel)]
@@ -287,8 +295,9 @@ class CombinedLog(EventLog):
         return CombinedLog._of(log, self._sources, self.source, self.dropped)
 
     def _summary_lines(self) -> list[tuple[str, str]]:
-        shown = "; ".join(f"{r.channel} {r.customers:,} customers ({r.only_here:,} only there)"
-                          for r in self._sources.itertuples())
+        shown = "; ".join(
+            f"{r.channel} {r.customers:,} customers ({r.only_here:,} only there)" for r in self._sources.itertuples()
+        )
         return [*super()._summary_lines(), ("sources", shown)]
 
 
@@ -296,20 +305,26 @@ def _named_sources(sources: tuple, channel: str | Sequence[str] | None) -> dict[
     """Channel name -> source, in the order given."""
     if len(sources) == 1 and isinstance(sources[0], Mapping):
         if channel is not None:
-            raise JourneyError(f"the sources come as a dict, whose keys name the channels: leave out "
-                               f"{option('channel')}, or pass the sources one by one with it")
+            raise JourneyError(
+                f"the sources come as a dict, whose keys name the channels: leave out "
+                f"{option('channel')}, or pass the sources one by one with it"
+            )
         names, given = list(sources[0]), list(sources[0].values())
     else:
         if channel is None:
-            raise JourneyError(f"name each source's channel with {option('channel')} (one name per source, in "
-                               f"order), or pass one dict {{channel name: source}}")
+            raise JourneyError(
+                f"name each source's channel with {option('channel')} (one name per source, in "
+                f"order), or pass one dict {{channel name: source}}"
+            )
         names = [channel] if isinstance(channel, str) else list(channel)
         given = list(sources)
     if not given:
         raise JourneyError("combine_logs needs at least one source")
     if len(names) != len(given):
-        raise JourneyError(f"{option('channel')} names {len(names):,} channel{'s' if len(names) != 1 else ''} for "
-                           f"{len(given):,} source{'s' if len(given) != 1 else ''}: give one name per source, in order")
+        raise JourneyError(
+            f"{option('channel')} names {len(names):,} channel{'s' if len(names) != 1 else ''} for "
+            f"{len(given):,} source{'s' if len(given) != 1 else ''}: give one name per source, in order"
+        )
     for name in names:
         if not isinstance(name, str) or not name.strip():
             raise JourneyError(f"channel names must be non-blank text, not {name!r}")
@@ -323,25 +338,34 @@ def _check_identity_channels(identities: Mapping[str, Any] | None, channels: lis
     if identities is None:
         return
     if not isinstance(identities, Mapping):
-        raise JourneyError(f"{option('identities')} maps a channel name to that source's table of ids (a dict, a "
-                           f"Series or a two-column DataFrame), not a {type(identities).__name__}")
+        raise JourneyError(
+            f"{option('identities')} maps a channel name to that source's table of ids (a dict, a "
+            f"Series or a two-column DataFrame), not a {type(identities).__name__}"
+        )
     for name in identities:
         if name not in channels:
-            raise JourneyError(f"{option('identities')} names channel {name!r}, which is not one of the sources "
-                               f"({', '.join(map(repr, channels))}){_did_you_mean(str(name), channels)}")
+            raise JourneyError(
+                f"{option('identities')} names channel {name!r}, which is not one of the sources "
+                f"({', '.join(map(repr, channels))}){_did_you_mean(str(name), channels)}"
+            )
 
 
 def _read_source(name: str, source: Any) -> EventLog:
     if isinstance(source, EventLog):
         return source
     if not isinstance(source, (pd.DataFrame, str, os.PathLike)):
-        raise JourneyError(f"channel {name!r}: a source is an EventLog (journey.read_events), a pandas DataFrame or a "
-                           f"file path, not a {type(source).__name__}")
+        raise JourneyError(
+            f"channel {name!r}: a source is an EventLog (journey.read_events), a pandas DataFrame or a "
+            f"file path, not a {type(source).__name__}"
+        )
     try:
         return read_events(source)
     except JourneyError as err:
-        advice = (" Or read this source with journey.read_events(...), naming its columns, and pass the EventLog."
-                  if isinstance(err, MissingColumnError) else "")
+        advice = (
+            " Or read this source with journey.read_events(...), naming its columns, and pass the EventLog."
+            if isinstance(err, MissingColumnError)
+            else ""
+        )
         raise _in_source(err, name, advice) from None
 
 
@@ -357,8 +381,10 @@ def _identity_series(name: str, table: Any) -> pd.Series:
     """An identity table as a Series: index = the source's ids, values = the common ids."""
     if isinstance(table, pd.DataFrame):
         if table.shape[1] != 2:
-            raise JourneyError(f"identities[{name!r}]: a DataFrame of identities has two columns (the source's ids, "
-                               f"then the common customer ids), not {table.shape[1]:,}")
+            raise JourneyError(
+                f"identities[{name!r}]: a DataFrame of identities has two columns (the source's ids, "
+                f"then the common customer ids), not {table.shape[1]:,}"
+            )
         series = pd.Series(table.iloc[:, 1].to_numpy(), index=table.iloc[:, 0].to_numpy(), name=str(table.columns[1]))
         series.index.name = str(table.columns[0])
         return series
@@ -366,8 +392,10 @@ def _identity_series(name: str, table: Any) -> pd.Series:
         return table
     if isinstance(table, Mapping):
         return pd.Series(dict(table), dtype=object)
-    raise JourneyError(f"identities[{name!r}] must be a dict, a Series or a two-column DataFrame from the source's "
-                       f"ids to the common customer ids, not a {type(table).__name__}")
+    raise JourneyError(
+        f"identities[{name!r}] must be a dict, a Series or a two-column DataFrame from the source's "
+        f"ids to the common customer ids, not a {type(table).__name__}"
+    )
 
 
 def _mapped(name: str, users: pd.Series, table: Any) -> tuple[pd.Series, int]:
@@ -377,26 +405,36 @@ def _mapped(name: str, users: pd.Series, table: Any) -> tuple[pd.Series, int]:
     blank = series.isna().to_numpy() | np.array([isinstance(v, str) and not v.strip() for v in series], dtype=bool)
     if blank.any():
         ids = series.index[blank][:SHOWN_IDS].tolist()
-        raise JourneyError(f"{where}: {int(blank.sum()):,} ids map to no customer (a missing or blank id), e.g. "
-                           f"{', '.join(map(repr, ids))}; leave them out of the table to keep them as they are")
+        raise JourneyError(
+            f"{where}: {int(blank.sum()):,} ids map to no customer (a missing or blank id), e.g. "
+            f"{', '.join(map(repr, ids))}; leave them out of the table to keep them as they are"
+        )
     clash = series.groupby(level=0, sort=False).nunique()
     clash = clash[clash > 1]
     if len(clash):
         first = clash.index[0]
         targets = sorted(map(str, pd.unique(series.loc[[first]])))
-        raise JourneyError(f"{where}: {len(clash):,} ids map to more than one customer, e.g. {first!r} to "
-                           f"{', '.join(map(repr, targets))}; each id of the source must name one customer")
+        raise JourneyError(
+            f"{where}: {len(clash):,} ids map to more than one customer, e.g. {first!r} to "
+            f"{', '.join(map(repr, targets))}; each id of the source must name one customer"
+        )
     lookup = series[~series.index.duplicated()]
     distinct = pd.Index(pd.unique(users.to_numpy()))
     known = distinct.isin(lookup.index)
     if not known.any():
-        raise JourneyError(f"channel {name!r}: none of its {len(distinct):,} customer ids are in {where} (its ids: "
-                           f"{_examples(distinct)}; the table's: {_examples(lookup.index)}); are they of the same "
-                           f"type, text or numbers?")
+        raise JourneyError(
+            f"channel {name!r}: none of its {len(distinct):,} customer ids are in {where} (its ids: "
+            f"{_examples(distinct)}; the table's: {_examples(lookup.index)}); are they of the same "
+            f"type, text or numbers?"
+        )
     missing = int((~known).sum())
     if missing:
-        warnings.warn(f"channel {name!r}: {missing:,} of its {len(distinct):,} customer ids are not in {where} and are "
-                      f"kept as they are (e.g. {_examples(distinct[~known])})", JourneyWarning, stacklevel=3)
+        warnings.warn(
+            f"channel {name!r}: {missing:,} of its {len(distinct):,} customer ids are not in {where} and are "
+            f"kept as they are (e.g. {_examples(distinct[~known])})",
+            JourneyWarning,
+            stacklevel=3,
+        )
     positions = lookup.index.get_indexer(users.to_numpy())
     values = lookup.to_numpy(dtype=object)[np.maximum(positions, 0)]
     return pd.Series(np.where(positions >= 0, values, users.to_numpy(dtype=object)), index=users.index), missing
@@ -405,16 +443,23 @@ def _mapped(name: str, users: pd.Series, table: Any) -> tuple[pd.Series, int]:
 def _id_kind(users: pd.Series) -> str:
     """What a source's customer ids are: text, whole numbers, ... (1 and "1" would be two customers)."""
     kind = pd.api.types.infer_dtype(users, skipna=True)
-    return {"integer": "whole numbers", "floating": "numbers", "mixed-integer-float": "numbers",
-            "string": "text", "bytes": "bytes"}.get(kind, kind)
+    return {
+        "integer": "whole numbers",
+        "floating": "numbers",
+        "mixed-integer-float": "numbers",
+        "string": "text",
+        "bytes": "bytes",
+    }.get(kind, kind)
 
 
 def _check_id_kinds(kinds: dict[str, str]) -> None:
     if len(set(kinds.values())) > 1:
         shown = ", ".join(f"{kind} in {name!r}" for name, kind in kinds.items())
-        raise JourneyError(f"customer ids are of different types in different sources ({shown}): 1 and '1' would be "
-                           f"two customers. Convert them to one type first (e.g. df['user_id'].astype(str)), or map "
-                           f"a source's ids to the common ones with {option('identities')}")
+        raise JourneyError(
+            f"customer ids are of different types in different sources ({shown}): 1 and '1' would be "
+            f"two customers. Convert them to one type first (e.g. df['user_id'].astype(str)), or map "
+            f"a source's ids to the common ones with {option('identities')}"
+        )
 
 
 def _channel_codes(log: EventLog) -> tuple[np.ndarray, list[str]]:
@@ -423,7 +468,7 @@ def _channel_codes(log: EventLog) -> tuple[np.ndarray, list[str]]:
 
 
 def _seen(user_codes: np.ndarray, channel_codes: np.ndarray, n_channels: int) -> np.ndarray:
-    """Boolean customers x channels: has the customer an event from the channel?"""
+    """Boolean customers x channels: whether the customer has an event from the channel."""
     seen = np.zeros((int(user_codes[-1]) + 1 if len(user_codes) else 0, n_channels), dtype=bool)
     seen[user_codes, channel_codes] = True
     return seen
@@ -435,14 +480,16 @@ def _sources_table(log: EventLog, channels: list[str], unmapped: dict[str, int])
     seen = _seen(log.user_codes, codes, len(names))[:, order]
     alone = seen & (seen.sum(axis=1, keepdims=True) == 1)
     customers, only = seen.sum(axis=0), alone.sum(axis=0)
-    return pd.DataFrame({
-        CHANNEL: channels,
-        "events": np.bincount(codes, minlength=len(names))[order],
-        "customers": customers,
-        "only_here": only,
-        "only_here_share": np.where(customers > 0, only / np.maximum(customers, 1), np.nan),
-        "unmapped_ids": pd.array([unmapped.get(c) for c in channels], dtype="Int64"),
-    })
+    return pd.DataFrame(
+        {
+            CHANNEL: channels,
+            "events": np.bincount(codes, minlength=len(names))[order],
+            "customers": customers,
+            "only_here": only,
+            "only_here_share": np.where(customers > 0, only / np.maximum(customers, 1), np.nan),
+            "unmapped_ids": pd.array([unmapped.get(c) for c in channels], dtype="Int64"),
+        }
+    )
 
 
 def _examples(ids: pd.Index) -> str:

@@ -66,7 +66,8 @@ def read_events_dask(source: Any, **options: Any) -> DaskEventLog:
 
 def _read_csv(source: str, options: dict) -> Any:
     """A lazy CSV read with the options of the pandas reader (delimiter, text ids, missing values), taken
-    from the first file of the glob when it is local."""
+    from the first file of the glob when it is local.
+    """
     import dask.dataframe as dd
 
     given = {role: options.get(role, default) for role, default in DEFAULTS}
@@ -89,8 +90,13 @@ def _canonical(part: pd.DataFrame, options: dict) -> pd.DataFrame:
     """One partition, validated and canonical; an empty one (Dask's meta) gives the empty canonical frame."""
     if part.empty:
         names = {options.get(role, default) for role, default in DEFAULTS}
-        empty = pd.DataFrame({"user": pd.Series(dtype="str"), "time": pd.Series(dtype="datetime64[ns, UTC]"),
-                              "event": pd.Series(dtype="str")})
+        empty = pd.DataFrame(
+            {
+                "user": pd.Series(dtype="str"),
+                "time": pd.Series(dtype="datetime64[ns, UTC]"),
+                "event": pd.Series(dtype="str"),
+            }
+        )
         return pd.concat([empty, part[[c for c in part.columns if c not in names]].iloc[:0]], axis=1)
     frame = read_events(part.reset_index(drop=True), **options).frame
     return frame.assign(event=frame["event"].astype("str"))
@@ -157,8 +163,14 @@ class DaskEventLog(_Partitioned):
         if summary is None:
             raise JourneyError("the log holds no events")
         start, end, events = summary.start, summary.end, summary.extra
-        return Facts(columns=tuple(self.columns), touchpoints=tuple(sorted(events)), start_ns=start, end_ns=end,
-                     exact=False, input_names=self.input_names)
+        return Facts(
+            columns=tuple(self.columns),
+            touchpoints=tuple(sorted(events)),
+            start_ns=start,
+            end_ns=end,
+            exact=False,
+            input_names=self.input_names,
+        )
 
 
 class DaskOrders(_Partitioned):
@@ -265,7 +277,8 @@ _remembered: OrderedDict = OrderedDict()
 
 def as_dask_log(data: Any) -> DaskEventLog:
     """``data`` as a DaskEventLog: as it is, or a Dask DataFrame read with the default columns (remembered,
-    so the next analysis of the same DataFrame reuses its shuffle)."""
+    so the next analysis of the same DataFrame reuses its shuffle).
+    """
     if isinstance(data, DaskEventLog):
         return data
     return _remember(getattr(data, "_name", None), lambda: read_events_dask(data))

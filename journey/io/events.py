@@ -79,27 +79,55 @@ FILE_KINDS = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".pq": "pa
 # A plain date ("2025-01-01") has no clock time, so its "-01" is a day, not an offset.
 _OFFSET = re.compile(r"[Tt ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$")
 _NUMBER = re.compile(r"^\s*[+-]?\d+(?:\.\d*)?\s*$")
+
+
 def drop_advice(listed_in: str = "log.dropped") -> str:
     """What to do about invalid rows, in the words of the interface being called."""
     return f"Fix them, or pass {option('on_invalid', 'drop')} to drop them and list them in {listed_in}."
 
 
 @overload
-def read_events(source: Source, *, format: str | None = ..., user: str | None = ..., time: str | None = ...,
-                event: str | None = ..., tz: str = ..., time_unit: TimeUnit | None = ...,
-                time_format: str | None = ..., on_invalid: OnInvalid = ...,
-                encoding: str = ..., sep: str | None = ..., identities: Identities | None = ...,
-                engine: Literal["pandas"] = ..., query: str | None = ..., table: str | None = ...,
-                **options: Any) -> EventLog: ...
+def read_events(
+    source: Source,
+    *,
+    format: str | None = ...,
+    user: str | None = ...,
+    time: str | None = ...,
+    event: str | None = ...,
+    tz: str = ...,
+    time_unit: TimeUnit | None = ...,
+    time_format: str | None = ...,
+    on_invalid: OnInvalid = ...,
+    encoding: str = ...,
+    sep: str | None = ...,
+    identities: Identities | None = ...,
+    engine: Literal["pandas"] = ...,
+    query: str | None = ...,
+    table: str | None = ...,
+    **options: Any,
+) -> EventLog: ...
 
 
 @overload
-def read_events(source: Source, *, format: str | None = ..., user: str | None = ..., time: str | None = ...,
-                event: str | None = ..., tz: str = ..., time_unit: TimeUnit | None = ...,
-                time_format: str | None = ..., on_invalid: OnInvalid = ...,
-                encoding: str = ..., sep: str | None = ..., identities: Identities | None = ...,
-                engine: Literal["dask"], query: str | None = ..., table: str | None = ...,
-                **options: Any) -> DaskEventLog: ...
+def read_events(
+    source: Source,
+    *,
+    format: str | None = ...,
+    user: str | None = ...,
+    time: str | None = ...,
+    event: str | None = ...,
+    tz: str = ...,
+    time_unit: TimeUnit | None = ...,
+    time_format: str | None = ...,
+    on_invalid: OnInvalid = ...,
+    encoding: str = ...,
+    sep: str | None = ...,
+    identities: Identities | None = ...,
+    engine: Literal["dask"],
+    query: str | None = ...,
+    table: str | None = ...,
+    **options: Any,
+) -> DaskEventLog: ...
 
 
 def read_events(
@@ -261,15 +289,25 @@ def read_events(
 
     check_format_options(format, engine, identities)
     if engine == "dask" and (query is not None or table is not None):
-        raise JourneyError(f"{option('engine', 'dask')} does not read {option('query')} or {option('table')} yet; "
-                           "read with the default engine, then journey.partition_by_user(log)")
+        raise JourneyError(
+            f"{option('engine', 'dask')} does not read {option('query')} or {option('table')} yet; "
+            "read with the default engine, then journey.partition_by_user(log)"
+        )
     if engine == "dask":
         from .dask_log import read_events_dask
 
-        return read_events_dask(source, user=user or DEFAULT_NAMES["user"], time=time or DEFAULT_NAMES["time"],
-                                event=event or DEFAULT_NAMES["event"], tz=tz, time_unit=time_unit,
-                                time_format=time_format,
-                                on_invalid=on_invalid, encoding=encoding, sep=sep)
+        return read_events_dask(
+            source,
+            user=user or DEFAULT_NAMES["user"],
+            time=time or DEFAULT_NAMES["time"],
+            event=event or DEFAULT_NAMES["event"],
+            tz=tz,
+            time_unit=time_unit,
+            time_format=time_format,
+            on_invalid=on_invalid,
+            encoding=encoding,
+            sep=sep,
+        )
     if engine != "pandas":
         raise JourneyError(f'engine must be "pandas" or "dask", not {engine!r}')
     check_time_options(time_unit, time_format)
@@ -284,11 +322,12 @@ def read_events(
 
         from .formats.read_report import read_source
 
-        named = {role: value or DEFAULT_NAMES[role] for role, value in {"user": user, "time": time,
-                                                                          "event": event}.items()}
+        named = {
+            role: value or DEFAULT_NAMES[role] for role, value in {"user": user, "time": time, "event": event}.items()
+        }
         tidy, tidy_description, tidy_names, reader_report = read_source(
-            source, format=format, query=query, table=table, options=options, given=named, tz=tz,
-            on_invalid=on_invalid)
+            source, format=format, query=query, table=table, options=options, given=named, tz=tz, on_invalid=on_invalid
+        )
         loaded, stitching = load_source(tidy, None, tidy_names, encoding, on_invalid, identities, sep)
         loaded = replace(loaded, description=tidy_description)
     else:
@@ -296,8 +335,9 @@ def read_events(
             from .formats.read_report import refuse_options
 
             refuse_options(options)
-        loaded, stitching = load_source(source, format, {"user": user, "time": time, "event": event}, encoding,
-                                        on_invalid, identities, sep)
+        loaded, stitching = load_source(
+            source, format, {"user": user, "time": time, "event": event}, encoding, on_invalid, identities, sep
+        )
     raw, description, given = loaded.frame, loaded.description, loaded.names
     time_unit = time_unit or loaded.time_unit  # type: ignore[assignment]
     refuse_duplicate_columns(raw.columns, description)
@@ -334,7 +374,8 @@ def read_events(
         warnings.warn(
             f"dropped {len(raw) - int(keep.sum()) + unread:,} of "
             f"{loaded.counts.records if loaded.format else len(raw):,} {'records' if loaded.format else 'rows'} of "
-            f"{description}: " + "; ".join(f"{reason} in {col!r} ({n:,})" for n, col, reason in found)
+            f"{description}: "
+            + "; ".join(f"{reason} in {col!r} ({n:,})" for n, col, reason in found)
             + ". log.dropped lists each one.",
             JourneyWarning,
             stacklevel=2,
@@ -349,8 +390,16 @@ def read_events(
         from .formats.read_report import finish
 
         dropped = finish(reader_report, dropped)
-    return EventLog(frame, dropped=dropped, source=description, input_names=names, _user_codes=user_codes,
-                    _order=order, session_source=loaded.session_field, report=report)
+    return EventLog(
+        frame,
+        dropped=dropped,
+        source=description,
+        input_names=names,
+        _user_codes=user_codes,
+        _order=order,
+        session_source=loaded.session_field,
+        report=report,
+    )
 
 
 class EventLog:
@@ -381,10 +430,19 @@ class EventLog:
         read, not events, duplicates dropped, unreadable, events stitched), with exact counts.
     """
 
-    def __init__(self, frame: pd.DataFrame, *, dropped: pd.DataFrame | None = None, source: str = "DataFrame",
-                 session_gap: pd.Timedelta | None = None, input_names: dict[str, str] | None = None,
-                 _user_codes: np.ndarray | None = None, _order: np.ndarray | None = None,
-                 session_source: str | None = None, report: ReadReport | None = None):
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        *,
+        dropped: pd.DataFrame | None = None,
+        source: str = "DataFrame",
+        session_gap: pd.Timedelta | None = None,
+        input_names: dict[str, str] | None = None,
+        _user_codes: np.ndarray | None = None,
+        _order: np.ndarray | None = None,
+        session_source: str | None = None,
+        report: ReadReport | None = None,
+    ):
         # ``frame`` is in input order and ``_order`` sorts it; None means it is sorted already.
         self._data, self._order = frame, _order
         self.dropped = empty_dropped() if dropped is None else dropped
@@ -497,8 +555,11 @@ class EventLog:
 
         Columns of nested values (a GA4 event's ``items``, Arrow lists) are not compared.
         """
-        flat = [c for c in self._data.columns
-                if not (isinstance(self._data[c].dtype, pd.ArrowDtype) and self._data[c].dtype.pyarrow_dtype.num_fields)]
+        flat = [
+            c
+            for c in self._data.columns
+            if not (isinstance(self._data[c].dtype, pd.ArrowDtype) and self._data[c].dtype.pyarrow_dtype.num_fields)
+        ]
         return int(self._data[flat].duplicated().sum())
 
     @cached_property
@@ -548,9 +609,15 @@ class EventLog:
         figures: dict[str, Any] = {}
         if self.report is not None:
             r = self.report
-            figures.update({"records read": r.records, "not events": sum(r.not_events.values()),
-                            "duplicates dropped": r.duplicates, "events stitched": r.stitched_events,
-                            "anonymous ids stitched": r.stitched_ids})
+            figures.update(
+                {
+                    "records read": r.records,
+                    "not events": sum(r.not_events.values()),
+                    "duplicates dropped": r.duplicates,
+                    "events stitched": r.stitched_events,
+                    "anonymous ids stitched": r.stitched_ids,
+                }
+            )
         if self.session_source is not None:
             figures[f"sessions (from {self.session_source})"] = self.n_sessions
         return figures
@@ -613,9 +680,16 @@ class EventLog:
             in_input_order = np.empty_like(session)
             in_input_order[self._order] = session
             session = in_input_order
-        return EventLog(self._data.assign(session=session), dropped=self.dropped, source=self.source,
-                        session_gap=pd.Timedelta(gap_ns), input_names=self.input_names, _user_codes=self.user_codes,
-                        _order=self._order, report=self.report)
+        return EventLog(
+            self._data.assign(session=session),
+            dropped=self.dropped,
+            source=self.source,
+            session_gap=pd.Timedelta(gap_ns),
+            input_names=self.input_names,
+            _user_codes=self.user_codes,
+            _order=self._order,
+            report=self.report,
+        )
 
     def with_period(self, period: Period = "M", *, name: str = "period") -> EventLog:
         """The same events with a column naming each event's calendar period, to compare periods with ``by=``.
@@ -659,34 +733,51 @@ class EventLog:
         ['2025-W05', '2025-W05', '2025-W06']
         """
         if period not in PERIODS:
-            raise JourneyError(f"period must be one of {', '.join(map(repr, PERIODS))} (day, week, month), "
-                               f"not {period!r}")
+            raise JourneyError(
+                f"period must be one of {', '.join(map(repr, PERIODS))} (day, week, month), not {period!r}"
+            )
         if name in self._data.columns:
             shown = self.input_names.get(name, name)
-            raise JourneyError(f"column {shown!r} is already in the log; give the period column another name "
-                               f"with {option('name')}")
+            raise JourneyError(
+                f"column {shown!r} is already in the log; give the period column another name with {option('name')}"
+            )
         labels = period_labels(self._data["time"].array.as_unit("ns").asi8, period)
-        return EventLog(self._data.assign(**{name: labels}), dropped=self.dropped, source=self.source,
-                        session_gap=self.session_gap, input_names=self.input_names, _user_codes=self.user_codes,
-                        _order=self._order, session_source=self.session_source, report=self.report)
+        return EventLog(
+            self._data.assign(**{name: labels}),
+            dropped=self.dropped,
+            source=self.source,
+            session_gap=self.session_gap,
+            input_names=self.input_names,
+            _user_codes=self.user_codes,
+            _order=self._order,
+            session_source=self.session_source,
+            report=self.report,
+        )
 
     # -- display -----------------------------------------------------------------------------------
     def _summary_lines(self) -> list[tuple[str, str]]:
         s = self.summary()
         span = f"{_fmt_time(s['first event'])} → {_fmt_time(s['last event'])} ({s['time span']})"
         extra = [c for c in self.columns if c not in ("user", "time", "event")]
-        return [
-            ("events", f"{s['events']:,}"),
-            ("users", f"{s['users']:,}"),
-            ("event types", f"{s['event types']:,}: {_short_list(self.events)}"),
-            ("time span", span),
-            ("events per user", f"median {s['events per user (median)']:g}, max {s['events per user (max)']:,}"),
-            ("exact duplicates", f"{s['exact duplicates (kept)']:,} (kept)"),
-            ("rows dropped at read", f"{s['rows dropped at read']:,}"),
-            ("other columns", ", ".join(map(str, extra)) or "none"),
-        ] + ([("sessions", f"split at gaps > {self.session_gap}")] if self.session_gap is not None else []) + (
-            [("sessions", f"{self.n_sessions:,} from the source's {self.session_source}")]
-            if self.session_source is not None else []) + ([("read", self._read_line())] if self.report is not None else [])
+        return (
+            [
+                ("events", f"{s['events']:,}"),
+                ("users", f"{s['users']:,}"),
+                ("event types", f"{s['event types']:,}: {_short_list(self.events)}"),
+                ("time span", span),
+                ("events per user", f"median {s['events per user (median)']:g}, max {s['events per user (max)']:,}"),
+                ("exact duplicates", f"{s['exact duplicates (kept)']:,} (kept)"),
+                ("rows dropped at read", f"{s['rows dropped at read']:,}"),
+                ("other columns", ", ".join(map(str, extra)) or "none"),
+            ]
+            + ([("sessions", f"split at gaps > {self.session_gap}")] if self.session_gap is not None else [])
+            + (
+                [("sessions", f"{self.n_sessions:,} from the source's {self.session_source}")]
+                if self.session_source is not None
+                else []
+            )
+            + ([("read", self._read_line())] if self.report is not None else [])
+        )
 
     def _read_line(self) -> str:
         r = self.report
@@ -721,8 +812,9 @@ def as_event_log(data: Any, argument: str = "log") -> EventLog:
         return data
     if isinstance(data, pd.DataFrame):
         return read_events(data)
-    raise JourneyError(f"{argument} must be an EventLog (from journey.read_events) or a pandas DataFrame, "
-                       f"not {type(data).__name__}")
+    raise JourneyError(
+        f"{argument} must be an EventLog (from journey.read_events) or a pandas DataFrame, not {type(data).__name__}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -812,8 +904,9 @@ def duration_ns(value: Duration, argument: str) -> int:
 # loading
 
 
-def load_table(source: Source, given: Mapping[str, str | None], encoding: str,
-               sep: str | None = None) -> tuple[pd.DataFrame, str]:
+def load_table(
+    source: Source, given: Mapping[str, str | None], encoding: str, sep: str | None = None
+) -> tuple[pd.DataFrame, str]:
     """A DataFrame from a file or DataFrame, and a description of where it came from (for messages).
 
     ``given`` maps roles to the column names the caller was given (None: not named); in CSV files those
@@ -850,8 +943,9 @@ def _read_parquet(path: Path, given: Mapping[str, str | None]) -> pd.DataFrame:
         # Touchpoints become categorical anyway: reading them dictionary-encoded skips a pass over the text.
         name = given.get("event")
         event = resolve_column("event", name, schema.names) if name is not None else None
-        text = event is not None and (pa.types.is_string(schema.field(event).type)
-                                      or pa.types.is_large_string(schema.field(event).type))
+        text = event is not None and (
+            pa.types.is_string(schema.field(event).type) or pa.types.is_large_string(schema.field(event).type)
+        )
         return pd.read_parquet(path, read_dictionary=[event] if text else None)
     except MissingColumnError:
         raise
@@ -863,8 +957,27 @@ def _read_parquet(path: Path, given: Mapping[str, str | None]) -> pd.DataFrame:
 #: empty cell is missing (the customer called "NA" and the touchpoint "None" exist).
 ID_ROLES = ("user", "event", "customer")
 #: The words pandas reads as missing by default (pandas.read_csv, ``na_values``): still missing elsewhere.
-PANDAS_NA_WORDS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-                   "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+PANDAS_NA_WORDS = (
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+)
 #: Delimiters recognised in a CSV header when ``sep`` is not given, comma first.
 DELIMITERS = (",", ";", "\t", "|")
 #: Characters of a file read to recognise its delimiter.
@@ -882,11 +995,14 @@ def csv_options(path: Path, given: Mapping[str, str | None], encoding: str, sep:
     start = _start(path, encoding)
     line = start.splitlines()[0] if start.strip() else ""
     sep = sniff_delimiter(line, given) if sep is None else sep
-    breaks = start[len(line):len(line) + 2]
+    breaks = start[len(line) : len(line) + 2]
     lf_only = breaks[:1] == "\n" and "\r\n" not in start
     lines = {"lineterminator": "\n"} if lf_only else {}  # CRLF and CR files: pandas' default
-    header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype="str", keep_default_na=False,
-                         encoding=encoding, **lines).iloc[0].tolist()
+    header = (
+        pd.read_csv(path, sep=sep, header=None, nrows=1, dtype="str", keep_default_na=False, encoding=encoding, **lines)
+        .iloc[0]
+        .tolist()
+    )
     refuse_duplicate_columns(pd.Index([h for h in header if h != ""]), str(path))
     # pandas names an empty header cell "Unnamed: <position>".
     header = [h if h != "" else f"Unnamed: {i}" for i, h in enumerate(header)]
@@ -898,8 +1014,13 @@ def csv_options(path: Path, given: Mapping[str, str | None], encoding: str, sep:
             except MissingColumnError:  # reported by the reader that knows its own fallbacks
                 continue
     # Named columns are read as text (ids stay "007"); they are parsed and validated afterwards.
-    return {"sep": sep, **lines, "dtype": dict.fromkeys(roles, "str"), "keep_default_na": False,
-            "na_values": {c: [""] if roles.get(c) in ID_ROLES else list(PANDAS_NA_WORDS) for c in header}}
+    return {
+        "sep": sep,
+        **lines,
+        "dtype": dict.fromkeys(roles, "str"),
+        "keep_default_na": False,
+        "na_values": {c: [""] if roles.get(c) in ID_ROLES else list(PANDAS_NA_WORDS) for c in header},
+    }
 
 
 def sniff_delimiter(line: str, given: Mapping[str, str | None]) -> str:
@@ -942,7 +1063,7 @@ def csv_errors(path: Path | str, encoding: str) -> Iterator[None]:
         yield
     except UnicodeDecodeError as exc:
         raise EncodingError(
-            f"{path}: cannot be decoded as {encoding!r} (byte {exc.object[exc.start:exc.start + 1]!r} at offset "
+            f"{path}: cannot be decoded as {encoding!r} (byte {exc.object[exc.start : exc.start + 1]!r} at offset "
             f"{exc.start} of a block); pass the file's encoding, e.g. {option('encoding', 'latin-1')} or "
             f"{option('encoding', 'cp1252')}"
         ) from None
@@ -953,15 +1074,17 @@ def csv_errors(path: Path | str, encoding: str) -> Iterator[None]:
     except pd.errors.ParserError as exc:
         raise SourceError(f"{path}: not a well-formed CSV file ({shorten(str(exc).strip(), 200)})") from None
     except EOFError:
-        raise SourceError(f"{path}: the gzip data ends early, so the file is truncated (copy or download it "
-                          f"again)") from None
+        raise SourceError(
+            f"{path}: the gzip data ends early, so the file is truncated (copy or download it again)"
+        ) from None
     except (zlib.error, gzip.BadGzipFile) as exc:
         raise SourceError(f"{path}: not a readable gzip file, damaged or not gzip-compressed ({exc})") from None
 
 
 def resolve_column(role: str, name: str, columns: Iterable[Any], argument: str | None = None) -> str:
     """The column for ``role``: ``name``, or pm4py's name when the default is absent. ``argument`` is the
-    keyword the caller names it with (for the error message), when it is not ``role``."""
+    keyword the caller names it with (for the error message), when it is not ``role``.
+    """
     if name in columns:
         return name
     fallback = PM4PY_NAMES.get(role)
@@ -974,9 +1097,11 @@ def refuse_duplicate_columns(columns: pd.Index, description: str) -> None:
     """Two columns of one name would make every lookup of it ambiguous: refuse, naming the column."""
     duplicated = sorted({str(c) for c in columns[columns.duplicated()]})
     if duplicated:
-        raise JourneyError(f"{description}: column names appear more than once: "
-                           f"{', '.join(map(shorten, duplicated[:SHOWN_ROWS]))}; rename them so each column "
-                           f"has its own name")
+        raise JourneyError(
+            f"{description}: column names appear more than once: "
+            f"{', '.join(map(shorten, duplicated[:SHOWN_ROWS]))}; rename them so each column "
+            f"has its own name"
+        )
 
 
 def check_clashes(names: dict[str, str], columns: Iterable[Any]) -> None:
@@ -996,8 +1121,10 @@ def check_time_options(time_unit: str | None, time_format: str | None) -> None:
     if time_format is not None and not isinstance(time_format, str):
         raise JourneyError(f"time_format must be a date format such as '%Y%m%d', or 'excel', not {time_format!r}")
     if time_unit is not None and time_format is not None:
-        raise JourneyError(f"{option('time_unit', time_unit)} reads epoch numbers and "
-                           f"{option('time_format', time_format)} dates written another way: pass one of them")
+        raise JourneyError(
+            f"{option('time_unit', time_unit)} reads epoch numbers and "
+            f"{option('time_format', time_format)} dates written another way: pass one of them"
+        )
 
 
 def _check_tz(tz: str) -> None:
@@ -1037,8 +1164,14 @@ def _labels(values: pd.Series, column: str, problems: list, reserved: bool = Fal
     if pd.api.types.infer_dtype(text, skipna=True) == "string":
         _record_codes(codes, np.flatnonzero(text.str.strip() == ""), values, column, "blank values", problems)
         if reserved:
-            _record_codes(codes, np.flatnonzero(text.isin([START, END])), values, column,
-                          f"names journey reserves for its own use ({START!r}, {END!r})", problems)
+            _record_codes(
+                codes,
+                np.flatnonzero(text.isin([START, END])),
+                values,
+                column,
+                f"names journey reserves for its own use ({START!r}, {END!r})",
+                problems,
+            )
     return codes, uniques
 
 
@@ -1049,8 +1182,9 @@ def _has_surrogate(values: Any) -> bool:
     return any(isinstance(v, str) and _SURROGATE.search(v) for v in values)
 
 
-def _refuse_lone_surrogates(codes: np.ndarray, uniques: pd.Index, values: pd.Series, column: str,
-                            problems: list) -> pd.Index:
+def _refuse_lone_surrogates(
+    codes: np.ndarray, uniques: pd.Index, values: pd.Series, column: str, problems: list
+) -> pd.Index:
     """Record the rows whose text holds a lone surrogate, which no text column (nor UTF-8) can hold.
 
     Python text decoded with ``errors="surrogateescape"`` carries them. Their distinct values are replaced
@@ -1060,9 +1194,14 @@ def _refuse_lone_surrogates(codes: np.ndarray, uniques: pd.Index, values: pd.Ser
     bad = [i for i, v in enumerate(uniques) if isinstance(v, str) and not v.isascii() and _SURROGATE.search(v)]
     if not bad:
         return uniques
-    _record_codes(codes, np.array(bad), values, column,
-                  "text holding a lone surrogate, which is not a character (bytes decoded with "
-                  "errors='surrogateescape'?)", problems)
+    _record_codes(
+        codes,
+        np.array(bad),
+        values,
+        column,
+        "text holding a lone surrogate, which is not a character (bytes decoded with errors='surrogateescape'?)",
+        problems,
+    )
     spelled = np.asarray(uniques, dtype=object).copy()
     spelled[bad] = [ascii(v) for v in spelled[bad]]
     return pd.Index(spelled, dtype=object)
@@ -1113,8 +1252,9 @@ def _arrow_factorize(arrow: Any) -> tuple[np.ndarray, pd.Index]:
     return codes.astype(np.int64, copy=False), pd.Index(unified.chunk(0).dictionary.to_pandas())
 
 
-def _record_codes(codes: np.ndarray, bad: np.ndarray, values: pd.Series, column: str, reason: str,
-                  problems: list) -> None:
+def _record_codes(
+    codes: np.ndarray, bad: np.ndarray, values: pd.Series, column: str, reason: str, problems: list
+) -> None:
     """Record the rows whose code is one of the ``bad`` distinct values (none: nothing to scan)."""
     if len(bad):
         _record(np.isin(codes, bad), values, column, reason, problems)
@@ -1126,8 +1266,12 @@ def refuse_mixed_types(values: pd.Series, column: str) -> None:
     counts = kinds.value_counts()
     rows = np.flatnonzero((kinds == counts.index[-1]).to_numpy())
     raise InvalidValuesError(
-        column, f"values of type {counts.index[-1]} among values of type {counts.index[0]}", rows.tolist(),
-        values.iloc[rows].tolist(), "Convert the column to one type first, e.g. df[col].astype(str).")
+        column,
+        f"values of type {counts.index[-1]} among values of type {counts.index[0]}",
+        rows.tolist(),
+        values.iloc[rows].tolist(),
+        "Convert the column to one type first, e.g. df[col].astype(str).",
+    )
 
 
 def _record(bad: np.ndarray, values: pd.Series, column: str, reason: str, problems: list) -> None:
@@ -1136,8 +1280,9 @@ def _record(bad: np.ndarray, values: pd.Series, column: str, reason: str, proble
         problems.append((rows, column, reason, values.iloc[rows]))
 
 
-def parse_times(values: pd.Series, column: str, tz: str, time_unit: str | None, problems: list,
-                time_format: str | None = None) -> pd.Series:
+def parse_times(
+    values: pd.Series, column: str, tz: str, time_unit: str | None, problems: list, time_format: str | None = None
+) -> pd.Series:
     """Parse a timestamp column to UTC; record unparseable rows in ``problems``. NaT marks bad rows."""
     missing = values.isna().to_numpy()
     if isinstance(values.dtype, pd.CategoricalDtype):
@@ -1164,17 +1309,24 @@ def parse_times(values: pd.Series, column: str, tz: str, time_unit: str | None, 
                 bad = numbers.isna().to_numpy() & ~missing
                 if bad.any():
                     rows = np.flatnonzero(bad)
-                    problems.append((rows, column, f"values that are not numbers ({option('time_unit', time_unit)})", values.iloc[rows]))
-                return _flag_missing(_from_epoch(numbers, column, time_unit, missing | bad, problems), values, column,
-                                     missing, problems)
+                    problems.append(
+                        (
+                            rows,
+                            column,
+                            f"values that are not numbers ({option('time_unit', time_unit)})",
+                            values.iloc[rows],
+                        )
+                    )
+                return _flag_missing(
+                    _from_epoch(numbers, column, time_unit, missing | bad, problems), values, column, missing, problems
+                )
             if numbers is not None and not (numbers.isna().to_numpy() & ~missing).any():
                 _from_epoch(numbers, column, time_unit, missing, problems)  # all numbers, no unit: refused there
             parsed = _from_iso(text, column, tz, missing, problems)
     return _flag_missing(parsed, values, column, missing, problems)
 
 
-def _flag_missing(parsed: pd.Series, values: pd.Series, column: str, missing: np.ndarray,
-                  problems: list) -> pd.Series:
+def _flag_missing(parsed: pd.Series, values: pd.Series, column: str, missing: np.ndarray, problems: list) -> pd.Series:
     if missing.any():
         rows = np.flatnonzero(missing)
         problems.append((rows, column, "missing values", values.iloc[rows]))
@@ -1186,10 +1338,10 @@ EARLIEST, LATEST = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_loca
 OUTSIDE_RANGE = "timestamps outside the years 1677-2262 (a 'never' date such as 9999-12-31?)"
 
 
-def _outside_range(parsed: pd.Series, values: pd.Series, column: str,
-                   problems: list) -> tuple[pd.Series, np.ndarray]:
+def _outside_range(parsed: pd.Series, values: pd.Series, column: str, problems: list) -> tuple[pd.Series, np.ndarray]:
     """``parsed`` with times outside :data:`EARLIEST`-:data:`LATEST` recorded in ``problems`` and made NaT,
-    and the mask of those rows."""
+    and the mask of those rows.
+    """
     if parsed.dt.unit == "ns":  # a nanosecond time is in range by construction
         return parsed, np.zeros(len(parsed), dtype=bool)
     low, high = (EARLIEST, LATEST) if parsed.dt.tz is not None else (pd.Timestamp.min, pd.Timestamp.max)
@@ -1215,12 +1367,17 @@ def _from_iso(text: pd.Series, column: str, tz: str, missing: np.ndarray, proble
     naive = ~has_offset & ~missing & ~bad
     if naive.any():
         n_naive, n_offset = int(naive.sum()), int(has_offset.sum())
-        few, reason = ((naive, f"timestamps without a UTC offset ({n_offset:,} other rows have one)")
-                       if n_naive <= n_offset else
-                       (has_offset, f"timestamps with a UTC offset ({n_naive:,} other rows have none)"))
+        few, reason = (
+            (naive, f"timestamps without a UTC offset ({n_offset:,} other rows have one)")
+            if n_naive <= n_offset
+            else (has_offset, f"timestamps with a UTC offset ({n_naive:,} other rows have none)")
+        )
         rows = np.flatnonzero(few)
         raise MixedTimezoneError(
-            column, reason, rows.tolist(), text.iloc[rows].tolist(),
+            column,
+            reason,
+            rows.tolist(),
+            text.iloc[rows].tolist(),
             "Give every timestamp an offset (e.g. 'Z' or '+02:00'), or none and say the zone with tz=...",
         )
     return parsed
@@ -1231,13 +1388,20 @@ def _localize(naive: pd.Series, column: str, tz: str, known_bad: np.ndarray, pro
     lost = local.isna().to_numpy() & ~known_bad & ~naive.isna().to_numpy()
     if lost.any():
         rows = np.flatnonzero(lost)
-        problems.append((rows, column, f"local times that are ambiguous or do not exist in {tz} (a daylight-saving change)",
-                         naive.iloc[rows].astype(str)))
+        problems.append(
+            (
+                rows,
+                column,
+                f"local times that are ambiguous or do not exist in {tz} (a daylight-saving change)",
+                naive.iloc[rows].astype(str),
+            )
+        )
     return local.dt.tz_convert("UTC")
 
 
-def _from_epoch(numbers: pd.Series, column: str, time_unit: str | None, missing: np.ndarray,
-                problems: list) -> pd.Series:
+def _from_epoch(
+    numbers: pd.Series, column: str, time_unit: str | None, missing: np.ndarray, problems: list
+) -> pd.Series:
     if time_unit is None:
         sample = numbers[~missing].iloc[:3].tolist()
         raise TimeUnitError(
@@ -1252,8 +1416,10 @@ def _from_epoch(numbers: pd.Series, column: str, time_unit: str | None, missing:
     # unit is what is wrong.
     ns = numbers.to_numpy(dtype=float, na_value=np.nan) * _UNIT_NS[time_unit]
     outside = ~missing & ~((ns >= EARLIEST.value) & (ns <= LATEST.value))
-    wrong_unit = JourneyError(f"column {column!r}: epoch numbers in unit {time_unit!r} fall outside the years "
-                              f"1677-2262; is {option('time_unit', time_unit)} right?")
+    wrong_unit = JourneyError(
+        f"column {column!r}: epoch numbers in unit {time_unit!r} fall outside the years "
+        f"1677-2262; is {option('time_unit', time_unit)} right?"
+    )
     if outside.any():
         if not (~missing & ~outside).any():
             raise wrong_unit
@@ -1272,7 +1438,8 @@ _EXCEL_DAYS = (18_264, 73_051)
 
 def _date_numbers_advice(numbers: pd.Series, column: str, time_unit: str | None) -> str:
     """Advice when every number is a date in disguise (YYYYMMDD, Excel serial days), which as epoch times
-    would all fall in 1970; empty otherwise."""
+    would all fall in 1970; empty otherwise.
+    """
     values = numbers.to_numpy(dtype=float, na_value=np.nan)
     values = values[~np.isnan(values)]
     if not len(values):
@@ -1280,13 +1447,21 @@ def _date_numbers_advice(numbers: pd.Series, column: str, time_unit: str | None)
     given = f"; read with {option('time_unit', time_unit)} they would all fall in 1970" if time_unit else ""
     whole = (values == np.round(values)).all()
     month, day = (values // 100) % 100, values % 100
-    if whole and ((values >= 1900_01_01) & (values <= 2100_12_31) & (month >= 1) & (month <= 12)
-                  & (day >= 1) & (day <= 31)).all():
-        return (f" Column {column!r}: the numbers ({_number(values[0])}, ...) look like dates written YYYYMMDD{given}; "
-                f"read them with {option('time_format', '%Y%m%d')}.")
+    if (
+        whole
+        and (
+            (values >= 1900_01_01) & (values <= 2100_12_31) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+        ).all()
+    ):
+        return (
+            f" Column {column!r}: the numbers ({_number(values[0])}, ...) look like dates written YYYYMMDD{given}; "
+            f"read them with {option('time_format', '%Y%m%d')}."
+        )
     if ((values >= _EXCEL_DAYS[0]) & (values <= _EXCEL_DAYS[1])).all():
-        return (f" Column {column!r}: the numbers ({_number(values[0])}, ...) look like Excel serial day numbers "
-                f"(45658 is 2025-01-01){given}; read them with {option('time_format', 'excel')}.")
+        return (
+            f" Column {column!r}: the numbers ({_number(values[0])}, ...) look like Excel serial day numbers "
+            f"(45658 is 2025-01-01){given}; read them with {option('time_format', 'excel')}."
+        )
     return ""
 
 
@@ -1298,8 +1473,9 @@ def _number(value: float) -> str:
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
-def _with_format(values: pd.Series, column: str, tz: str, time_format: str, missing: np.ndarray,
-                 problems: list) -> pd.Series:
+def _with_format(
+    values: pd.Series, column: str, tz: str, time_format: str, missing: np.ndarray, problems: list
+) -> pd.Series:
     """Times read with ``time_format``: a strftime format such as ``"%Y%m%d"``, or ``"excel"`` for serial days."""
     if time_format == "excel":
         days = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
@@ -1319,8 +1495,10 @@ def _with_format(values: pd.Series, column: str, tz: str, time_format: str, miss
         try:
             naive = pd.to_datetime(text, format=time_format, errors="coerce", utc=zone)
         except ValueError as exc:
-            raise JourneyError(f"{option('time_format', time_format)} is not a date format pandas reads ({exc}); "
-                               f"write it as for datetime.strptime, e.g. '%Y%m%d' or '%d/%m/%Y %H:%M'") from None
+            raise JourneyError(
+                f"{option('time_format', time_format)} is not a date format pandas reads ({exc}); "
+                f"write it as for datetime.strptime, e.g. '%Y%m%d' or '%d/%m/%Y %H:%M'"
+            ) from None
         bad = naive.isna().to_numpy() & ~missing
         reason = f"values that do not match {option('time_format', time_format)}"
         if zone:
@@ -1335,8 +1513,13 @@ def _from_objects(values: pd.Series, column: str, tz: str, missing: np.ndarray, 
     naive = ~aware & ~missing
     if aware.any() and naive.any():
         rows = np.flatnonzero(naive)
-        raise MixedTimezoneError(column, "timestamps without a time zone, while others have one", rows.tolist(),
-                                 values.iloc[rows].tolist(), "Make them all aware or all naive.")
+        raise MixedTimezoneError(
+            column,
+            "timestamps without a time zone, while others have one",
+            rows.tolist(),
+            values.iloc[rows].tolist(),
+            "Make them all aware or all naive.",
+        )
     if aware.any():
         return pd.to_datetime(values, utc=True)
     return _localize(pd.to_datetime(values), column, tz, missing, problems)
@@ -1344,28 +1527,44 @@ def _from_objects(values: pd.Series, column: str, tz: str, missing: np.ndarray, 
 
 def dropped_table(problems: list) -> pd.DataFrame:
     parts = [
-        pd.DataFrame({"row": rows.astype(np.int64), "column": column, "reason": reason,
-                      "value": pd.Series(list(values), dtype=object)})
+        pd.DataFrame(
+            {
+                "row": rows.astype(np.int64),
+                "column": column,
+                "reason": reason,
+                "value": pd.Series(list(values), dtype=object),
+            }
+        )
         for rows, column, reason, values in problems
     ]
     return pd.concat(parts, ignore_index=True).sort_values("row", kind="stable", ignore_index=True)
 
 
 def empty_dropped() -> pd.DataFrame:
-    return pd.DataFrame({"row": pd.Series(dtype=np.int64), "column": pd.Series(dtype=object),
-                         "reason": pd.Series(dtype=object), "value": pd.Series(dtype=object)})
+    return pd.DataFrame(
+        {
+            "row": pd.Series(dtype=np.int64),
+            "column": pd.Series(dtype=object),
+            "reason": pd.Series(dtype=object),
+            "value": pd.Series(dtype=object),
+        }
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
 # canonical frame and order
 
 
-def _canonical_frame(raw: pd.DataFrame, names: dict[str, str], users: tuple, times: pd.Series, events: tuple,
-                     keep: np.ndarray | None) -> tuple[pd.DataFrame, np.ndarray]:
+def _canonical_frame(
+    raw: pd.DataFrame, names: dict[str, str], users: tuple, times: pd.Series, events: tuple, keep: np.ndarray | None
+) -> tuple[pd.DataFrame, np.ndarray]:
     """user, time, event and the other columns (as given), without the rows ``keep`` leaves out."""
     user_codes, event_codes = users[0], events[0]
-    data = {"user": raw[names["user"]].array, "time": times.array,
-            "event": pd.Categorical.from_codes(event_codes, events[1].astype("str"))}
+    data = {
+        "user": raw[names["user"]].array,
+        "time": times.array,
+        "event": pd.Categorical.from_codes(event_codes, events[1].astype("str")),
+    }
     data.update({c: raw[c].array for c in raw.columns if c not in names.values()})
     if keep is not None:  # before the frame is made: a refused value may be one it could not hold
         data, user_codes = {c: values[keep] for c, values in data.items()}, user_codes[keep]
@@ -1373,16 +1572,19 @@ def _canonical_frame(raw: pd.DataFrame, names: dict[str, str], users: tuple, tim
         frame = pd.DataFrame(data, copy=False)
     except UnicodeEncodeError:  # pandas' text columns cannot hold a lone surrogate: say where it is
         column = next(c for c, values in data.items() if _has_surrogate(values))
-        raise JourneyError(f"column {shorten(column)} holds text with a lone surrogate, which is not a character "
-                           f"(bytes decoded with errors='surrogateescape'?); fix or drop that column") from None
+        raise JourneyError(
+            f"column {shorten(column)} holds text with a lone surrogate, which is not a character "
+            f"(bytes decoded with errors='surrogateescape'?); fix or drop that column"
+        ) from None
     used = np.bincount(frame["event"].cat.codes.to_numpy() + 1, minlength=len(frame["event"].cat.categories) + 1)[1:]
     if not used.all():  # categorical input may carry unused categories
         frame["event"] = frame["event"].cat.remove_unused_categories()
     return frame, user_codes
 
 
-def _sort_by_user_and_time(frame: pd.DataFrame, codes: np.ndarray,
-                           tiebreak: tuple[np.ndarray, ...] = ()) -> tuple[np.ndarray | None, np.ndarray]:
+def _sort_by_user_and_time(
+    frame: pd.DataFrame, codes: np.ndarray, tiebreak: tuple[np.ndarray, ...] = ()
+) -> tuple[np.ndarray | None, np.ndarray]:
     """The order that sorts ``frame`` by (user, time), ties in input order, and dense user codes in that order.
 
     ``codes`` rank users in sorted order. The frame itself is not reordered (the log keeps the order and
@@ -1492,4 +1694,3 @@ def _fmt_time(ts: pd.Timestamp) -> str:
 def _short_list(names: list[str], limit: int = 8) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f", ... ({len(names) - limit} more)" if len(names) > limit else "")
-

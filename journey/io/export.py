@@ -89,14 +89,18 @@ def to_frames(graph: nx.DiGraph) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     odd = next((n for n in graph if isinstance(n, str) and _SURROGATE.search(n)), None)
     if odd is not None:  # pandas' text columns cannot hold one
-        raise JourneyError(f"touchpoint {shorten(odd)} holds a lone surrogate, which is not a character and no "
-                           f"table can hold; rename it (write_node_link keeps such names)")
+        raise JourneyError(
+            f"touchpoint {shorten(odd)} holds a lone surrogate, which is not a character and no "
+            f"table can hold; rename it (write_node_link keeps such names)"
+        )
     nodes = pd.DataFrame([{"touchpoint": n, **d} for n, d in graph.nodes(data=True)])
     rank = nodes["touchpoint"].map({START: 0, END: 2}).fillna(1)
     order = pd.DataFrame({"rank": rank, "visits": -nodes.get("visits", 0), "name": nodes["touchpoint"].astype(str)})
     nodes = nodes.loc[order.sort_values(["rank", "visits", "name"], kind="stable").index].reset_index(drop=True)
-    edges = pd.DataFrame([{"source": a, "target": b, **d} for a, b, d in graph.edges(data=True)],
-                         columns=["source", "target", "count", "journeys", "share", "median_seconds"])
+    edges = pd.DataFrame(
+        [{"source": a, "target": b, **d} for a, b, d in graph.edges(data=True)],
+        columns=["source", "target", "count", "journeys", "share", "median_seconds"],
+    )
     key = edges.assign(_c=-edges["count"], _s=edges["source"].astype(str), _t=edges["target"].astype(str))
     edges = edges.loc[key.sort_values(["_c", "_s", "_t"], kind="stable").index].reset_index(drop=True)
     return nodes, edges
@@ -280,9 +284,11 @@ def _portable(graph: nx.DiGraph) -> nx.DiGraph:
         for node, name in names.items():
             by_name.setdefault(name, []).append(node)
         clash = next(nodes for nodes in by_name.values() if len(nodes) > 1)
-        raise JourneyError(f"touchpoints {' and '.join(map(shorten, clash[:2]))} differ only by characters XML "
-                           f"cannot hold, so they would be one node; rename one of them, or export node-link "
-                           f"JSON (a .json file), which keeps every name")
+        raise JourneyError(
+            f"touchpoints {' and '.join(map(shorten, clash[:2]))} differ only by characters XML "
+            f"cannot hold, so they would be one node; rename one of them, or export node-link "
+            f"JSON (a .json file), which keeps every name"
+        )
     copy = nx.DiGraph()
     copy.graph.update(_clean(graph.graph))
     copy.add_nodes_from((names[n], _clean(d)) for n, d in graph.nodes(data=True))

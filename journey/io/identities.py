@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias, Union
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,7 @@ __all__ = ["Identities", "Stitching", "identity_table", "stitch"]
 
 #: Links from anonymous ids to user ids: a two-column DataFrame (anonymous id, then user id), a mapping
 #: or a Series (index: anonymous id, values: user id).
-Identities: TypeAlias = Union[pd.DataFrame, pd.Series, Mapping[Any, Any]]
+Identities: TypeAlias = pd.DataFrame | pd.Series | Mapping[Any, Any]
 
 #: Rounds of following links to their end (``a -> b -> c``); a cycle stops where it stands.
 _CHAIN = 32
@@ -48,15 +48,18 @@ def identity_table(identities: Identities, argument: str = "identities") -> pd.D
             raise JourneyError(
                 f"{option(argument)} takes a table of two columns, the anonymous id then the user id "
                 f"(a third, 'time', may order the links); it has {identities.shape[1]}: "
-                f"{', '.join(map(repr, map(str, identities.columns)))}")
-        frame = identities.set_axis(["anonymous", "user", "time"][:identities.shape[1]], axis=1)
+                f"{', '.join(map(repr, map(str, identities.columns)))}"
+            )
+        frame = identities.set_axis(["anonymous", "user", "time"][: identities.shape[1]], axis=1)
     elif isinstance(identities, pd.Series):
         frame = pd.DataFrame({"anonymous": identities.index.to_numpy(), "user": identities.to_numpy()})
     elif isinstance(identities, Mapping):
         frame = pd.DataFrame({"anonymous": list(identities.keys()), "user": list(identities.values())})
     else:
-        raise JourneyError(f"{option(argument)} takes a DataFrame (anonymous id, user id), a Series or a dict, "
-                           f"not {type(identities).__name__}")
+        raise JourneyError(
+            f"{option(argument)} takes a DataFrame (anonymous id, user id), a Series or a dict, "
+            f"not {type(identities).__name__}"
+        )
     return frame[frame["anonymous"].notna() & frame["user"].notna()].reset_index(drop=True)
 
 
@@ -88,15 +91,20 @@ def stitch(users: pd.Series, links: Sequence[pd.DataFrame]) -> tuple[pd.Series, 
     linked = targets.notna().to_numpy()
     if not linked.any():
         return users, Stitching(ambiguous=ambiguous)
-    resolved = pd.Series(np.where(linked, targets.to_numpy(dtype=object), np.asarray(uniques, dtype=object)),
-                         dtype=object)
+    resolved = pd.Series(
+        np.where(linked, targets.to_numpy(dtype=object), np.asarray(uniques, dtype=object)), dtype=object
+    )
     new_codes, new_uniques = pd.factorize(resolved)
     values = np.where(codes >= 0, new_codes[np.maximum(codes, 0)], -1)
     result = pd.Series(pd.Categorical.from_codes(values, new_uniques), index=users.index, name=users.name)
     result = result.astype(users.dtype if not isinstance(users.dtype, pd.CategoricalDtype) else object)
     changed = linked[codes[codes >= 0]]
-    return result, Stitching(ids=int(linked.sum()), events=int(changed.sum()),
-                             users=int(pd.unique(targets.to_numpy()[linked]).size), ambiguous=ambiguous)
+    return result, Stitching(
+        ids=int(linked.sum()),
+        events=int(changed.sum()),
+        users=int(pd.unique(targets.to_numpy()[linked]).size),
+        ambiguous=ambiguous,
+    )
 
 
 def _by_time(table: pd.DataFrame) -> pd.DataFrame:
@@ -115,8 +123,10 @@ def _like(table: pd.DataFrame, users: pd.Series) -> pd.DataFrame:
     try:
         return table.astype({"anonymous": users.dtype, "user": users.dtype})
     except (TypeError, ValueError):
-        raise JourneyError(f"{option('identities')} holds ids that are not of the user column's type "
-                           f"({users.dtype}): convert one to the other first") from None
+        raise JourneyError(
+            f"{option('identities')} holds ids that are not of the user column's type "
+            f"({users.dtype}): convert one to the other first"
+        ) from None
 
 
 def _follow(mapping: pd.Series) -> pd.Series:

@@ -39,8 +39,14 @@ def user_column(name: str, columns: Sequence) -> str:
     raise MissingColumnError("user", name, [str(c) for c in columns])
 
 
-def read_orders(orders: pd.DataFrame | str, *, user: str = "user_id", time: str = "timestamp",
-                order_id: str | None = None, tz: str = "UTC") -> pd.DataFrame:
+def read_orders(
+    orders: pd.DataFrame | str,
+    *,
+    user: str = "user_id",
+    time: str = "timestamp",
+    order_id: str | None = None,
+    tz: str = "UTC",
+) -> pd.DataFrame:
     """Read and validate an orders table: one row per order (or per order line, with ``order_id``).
 
     Parameters
@@ -90,8 +96,12 @@ def read_orders(orders: pd.DataFrame | str, *, user: str = "user_id", time: str 
     2    b 2025-01-02 10:00:00+00:00     5.0          1
     """
     # The fallback customer column is named too, so that a CSV file's customer ids are read as text.
-    given = {"user": user, "time": time, "event": order_id,
-             "customer": CUSTOMER_FALLBACK if user == "user_id" else None}
+    given = {
+        "user": user,
+        "time": time,
+        "event": order_id,
+        "customer": CUSTOMER_FALLBACK if user == "user_id" else None,
+    }
     raw, description = load_table(orders, given, "utf-8")
     refuse_duplicate_columns(raw.columns, description)
     names = {"user": user_column(user, raw.columns), "time": resolve_column("time", time, raw.columns, "time")}
@@ -130,6 +140,8 @@ def _refuse_clashes(names: dict[str, str], columns: Sequence) -> None:
         if canonical in columns and names.get(canonical) != canonical:
             keyword = {"user": "user", "time": "time", "order": "order_id"}.get(canonical)
             part = f"the {keyword} column ({names[canonical]!r} is)" if keyword else "a column of journey's"
-            raise JourneyError(f"column {canonical!r} is in the orders but is not {part}; journey stores the "
-                               f"{'user code' if keyword is None else keyword} as {canonical!r}, so rename the "
-                               f"input column first")
+            raise JourneyError(
+                f"column {canonical!r} is in the orders but is not {part}; journey stores the "
+                f"{'user code' if keyword is None else keyword} as {canonical!r}, so rename the "
+                f"input column first"
+            )

@@ -9,11 +9,25 @@ from typing import Literal, TypeAlias
 import numpy as np
 import pandas as pd
 
-from ..errors import (EmptyLogError, InvalidValuesError, JourneyError, JourneyWarning, MissingColumnError, option,
-                      quote_rows)
+from ..errors import (
+    EmptyLogError,
+    InvalidValuesError,
+    JourneyError,
+    JourneyWarning,
+    MissingColumnError,
+    option,
+    quote_rows,
+)
 from ..stats.proportions import check_scores, score_reason
-from .events import (DEFAULT_NAMES, dropped_table, empty_dropped, load_table, parse_times, refuse_duplicate_columns,
-                     resolve_column)
+from .events import (
+    DEFAULT_NAMES,
+    dropped_table,
+    empty_dropped,
+    load_table,
+    parse_times,
+    refuse_duplicate_columns,
+    resolve_column,
+)
 
 __all__ = ["read_survey", "survey_problems"]
 
@@ -21,9 +35,16 @@ __all__ = ["read_survey", "survey_problems"]
 SurveySource: TypeAlias = "str | os.PathLike[str] | pd.DataFrame"
 
 
-def read_survey(source: SurveySource, *, user: str = "user_id", score: str = "score", time: str | None = "timestamp",
-                tz: str = "UTC", on_invalid: Literal["raise", "drop"] = "raise",
-                encoding: str = "utf-8") -> pd.DataFrame:
+def read_survey(
+    source: SurveySource,
+    *,
+    user: str = "user_id",
+    score: str = "score",
+    time: str | None = "timestamp",
+    tz: str = "UTC",
+    on_invalid: Literal["raise", "drop"] = "raise",
+    encoding: str = "utf-8",
+) -> pd.DataFrame:
     """Read survey answers (0-10 scores) with the same standards as :func:`journey.read_events`.
 
     Parameters
@@ -99,22 +120,40 @@ def read_survey(source: SurveySource, *, user: str = "user_id", score: str = "sc
         return frame
     if on_invalid == "raise":
         rows, column, reason, values = problems[0]
-        raise InvalidValuesError(column, reason, rows.tolist(), values.tolist(),
-                                 f"Fix them, or pass {option('on_invalid', 'drop')} to drop them "
-                                 f"(journey.survey_problems lists every invalid row).")
+        raise InvalidValuesError(
+            column,
+            reason,
+            rows.tolist(),
+            values.tolist(),
+            f"Fix them, or pass {option('on_invalid', 'drop')} to drop them "
+            f"(journey.survey_problems lists every invalid row).",
+        )
     dropped = dropped_table(problems)
     kept = frame.drop(index=dropped["row"].unique()).reset_index(drop=True)
     if kept.empty:
         raise EmptyLogError(f"{description}: every one of the {len(raw):,} rows is invalid")
-    warnings.warn(f"dropped {len(frame) - len(kept):,} of {len(frame):,} rows of {description}: "
-                  + "; ".join(f"{reason} in {column!r}: {quote_rows(rows.tolist(), values.tolist())}"
-                              for rows, column, reason, values in problems)
-                  + "; journey.survey_problems lists each one", JourneyWarning, stacklevel=2)
+    warnings.warn(
+        f"dropped {len(frame) - len(kept):,} of {len(frame):,} rows of {description}: "
+        + "; ".join(
+            f"{reason} in {column!r}: {quote_rows(rows.tolist(), values.tolist())}"
+            for rows, column, reason, values in problems
+        )
+        + "; journey.survey_problems lists each one",
+        JourneyWarning,
+        stacklevel=2,
+    )
     return kept
 
 
-def survey_problems(source: SurveySource, *, user: str = "user_id", score: str = "score",
-                    time: str | None = "timestamp", tz: str = "UTC", encoding: str = "utf-8") -> pd.DataFrame:
+def survey_problems(
+    source: SurveySource,
+    *,
+    user: str = "user_id",
+    score: str = "score",
+    time: str | None = "timestamp",
+    tz: str = "UTC",
+    encoding: str = "utf-8",
+) -> pd.DataFrame:
     """Every row of a survey that :func:`read_survey` refuses or drops, and why.
 
     Parameters
@@ -149,8 +188,9 @@ def survey_problems(source: SurveySource, *, user: str = "user_id", score: str =
     return dropped_table(problems) if problems else empty_dropped()
 
 
-def _validated(source: SurveySource, user: str, score: str, time: str | None, tz: str, encoding: str
-               ) -> tuple[pd.DataFrame, str, dict[str, str], pd.DataFrame, list]:
+def _validated(
+    source: SurveySource, user: str, score: str, time: str | None, tz: str, encoding: str
+) -> tuple[pd.DataFrame, str, dict[str, str], pd.DataFrame, list]:
     """(input, its description, role -> input column, the answers with bad values blanked, the problems)."""
     # The time column is optional, so it is resolved after loading, not by the loader that insists on it.
     raw, description = load_table(source, {"user": user, "score": score, "time": None}, encoding)
@@ -161,8 +201,10 @@ def _validated(source: SurveySource, user: str, score: str, time: str | None, tz
         names["time"] = chosen
     for role in ("user", "score", "time"):
         if role in raw.columns and names.get(role) != role:
-            raise JourneyError(f"column {role!r} is in the input but is not the {role} column; read_survey stores "
-                               f"the {role} as {role!r}, so rename the input column first")
+            raise JourneyError(
+                f"column {role!r} is in the input but is not the {role} column; read_survey stores "
+                f"the {role} as {role!r}, so rename the input column first"
+            )
     problems: list = []
     users = raw[names["user"]]
     if users.isna().any():

@@ -32,8 +32,16 @@ def _naive(x: Any) -> Any:
     return index.tz_localize(None) if index.tz is not None else index
 
 
-def draw_active_users(periods: Any, counts: np.ndarray, complete: np.ndarray, *, ax: Axes | None = None,
-                      ylabel: str = "active users", title: str = "Active users", **kwargs: Any) -> Axes:
+def draw_active_users(
+    periods: Any,
+    counts: np.ndarray,
+    complete: np.ndarray,
+    *,
+    ax: Axes | None = None,
+    ylabel: str = "active users",
+    title: str = "Active users",
+    **kwargs: Any,
+) -> Axes:
     """Counts over time as a line; the stretch to an unfinished period (``complete`` False) dashed.
 
     Examples
@@ -59,10 +67,21 @@ def draw_active_users(periods: Any, counts: np.ndarray, complete: np.ndarray, *,
     return ax
 
 
-def draw_rate_series(times: Any, rate: np.ndarray, low: np.ndarray, high: np.ndarray, complete: np.ndarray, *,
-                     ax: Axes | None = None, ylabel: str = "rate", title: str = "",
-                     average: tuple[float, float, float] | None = None, average_label: str = "average",
-                     excluded_label: str = "unfinished period", **kwargs: Any) -> Axes:
+def draw_rate_series(
+    times: Any,
+    rate: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    complete: np.ndarray,
+    *,
+    ax: Axes | None = None,
+    ylabel: str = "rate",
+    title: str = "",
+    average: tuple[float, float, float] | None = None,
+    average_label: str = "average",
+    excluded_label: str = "unfinished period",
+    **kwargs: Any,
+) -> Axes:
     """A rate per period with its interval: error bars for few periods, a band for many.
 
     Periods with ``complete`` False are drawn hollow and grey (dashed grey for many periods), labelled
@@ -91,8 +110,13 @@ def draw_rate_series(times: Any, rate: np.ndarray, low: np.ndarray, high: np.nda
         for part, face, colour in ((done, COLOUR, COLOUR), (~done, "white", "#888888")):
             if part.any():
                 style = {**BARS, "fmt": "o", "color": colour, "mfc": face, "ms": 5, **kwargs}
-                ax.errorbar(x[part], rate[part], yerr=[rate[part] - low[part], high[part] - rate[part]], **style,
-                            label=None if part is done else excluded_label)
+                ax.errorbar(
+                    x[part],
+                    rate[part],
+                    yerr=[rate[part] - low[part], high[part] - rate[part]],
+                    **style,
+                    label=None if part is done else excluded_label,
+                )
     if average is not None:
         value, a_low, a_high = average
         ax.axhline(value, color="#c44e52", lw=1, label=average_label)
@@ -106,9 +130,18 @@ def draw_rate_series(times: Any, rate: np.ndarray, low: np.ndarray, high: np.nda
     return ax
 
 
-def draw_retention(shares: np.ndarray, low: np.ndarray, high: np.ndarray, cohorts: Sequence[str],
-                   periods_after: Sequence[Any], *, ax: Axes | None = None, title: str = "Retention",
-                   xlabel: str = "periods after joining", **kwargs: Any) -> Axes:
+def draw_retention(
+    shares: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    cohorts: Sequence[str],
+    periods_after: Sequence[Any],
+    *,
+    ax: Axes | None = None,
+    title: str = "Retention",
+    xlabel: str = "periods after joining",
+    **kwargs: Any,
+) -> Axes:
     """A retention triangle as a heatmap, each cell with its share and, under it, its interval.
 
     NaN cells (not observable yet) stay blank.
@@ -126,8 +159,16 @@ def draw_retention(shares: np.ndarray, low: np.ndarray, high: np.ndarray, cohort
     image = ax.imshow(np.ma.masked_invalid(shares), cmap="Blues", vmin=0, vmax=1, aspect="auto", **kwargs)
     for (i, j), v in np.ndenumerate(shares):
         if not np.isnan(v):
-            ax.text(j, i, f"{v:.0%}\n{low[i, j] * 100:.0f}–{high[i, j] * 100:.0f}", ha="center", va="center",
-                    fontsize=6, color="white" if v > 0.5 else "black", linespacing=0.9)
+            ax.text(
+                j,
+                i,
+                f"{v:.0%}\n{low[i, j] * 100:.0f}–{high[i, j] * 100:.0f}",
+                ha="center",
+                va="center",
+                fontsize=6,
+                color="white" if v > 0.5 else "black",
+                linespacing=0.9,
+            )
     ax.set_xticks(range(shares.shape[1]), [str(c) for c in periods_after])
     ax.set_yticks(range(shares.shape[0]), [str(c) for c in cohorts])
     literal_text(ax.get_yticklabels())
@@ -138,9 +179,19 @@ def draw_retention(shares: np.ndarray, low: np.ndarray, high: np.ndarray, cohort
     return ax
 
 
-def draw_survival(time: np.ndarray, survival: np.ndarray, low: np.ndarray, high: np.ndarray, *,
-                  ax: Axes | None = None, xlabel: str = "days", ylabel: str = "share without the event",
-                  title: str = "", median: float | None = None, **kwargs: Any) -> Axes:
+def draw_survival(
+    time: np.ndarray,
+    survival: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    *,
+    ax: Axes | None = None,
+    xlabel: str = "days",
+    ylabel: str = "share without the event",
+    title: str = "",
+    median: float | None = None,
+    **kwargs: Any,
+) -> Axes:
     """A Kaplan-Meier step curve from (0, 1) with its pointwise band; a dotted line marks the median.
 
     Examples
@@ -153,8 +204,16 @@ def draw_survival(time: np.ndarray, survival: np.ndarray, low: np.ndarray, high:
     ax = axes_for(ax)
     t = np.r_[0.0, np.asarray(time, dtype=float)]
     s, lo, hi = (np.r_[1.0, np.asarray(a, dtype=float)] for a in (survival, low, high))
-    ax.fill_between(t, np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=1.0), step="post", color=COLOUR,
-                    alpha=0.25, lw=0, label="pointwise interval")
+    ax.fill_between(
+        t,
+        np.nan_to_num(lo, nan=0.0),
+        np.nan_to_num(hi, nan=1.0),
+        step="post",
+        color=COLOUR,
+        alpha=0.25,
+        lw=0,
+        label="pointwise interval",
+    )
     ax.plot(t, s, drawstyle="steps-post", color=COLOUR, lw=1.5, **kwargs)
     if median is not None and np.isfinite(median):
         ax.plot([0, median, median], [0.5, 0.5, 0], color="#444444", ls=":", lw=1, label=f"median {median:.1f}")

@@ -22,15 +22,29 @@ if TYPE_CHECKING:
 __all__ = ["draw_swimlane", "LANES"]
 
 #: Lane titles, top to bottom, and each lane's height (data units).
-LANES = (("Reach and progression", 1.0), ("Main touchpoints", 1.0), ("Time in stage", 0.6),
-         ("Emotion (NPS)", 1.6), ("Pain points", 1.0))
+LANES = (
+    ("Reach and progression", 1.0),
+    ("Main touchpoints", 1.0),
+    ("Time in stage", 0.6),
+    ("Emotion (NPS)", 1.6),
+    ("Pain points", 1.0),
+)
 REACH, PROGRESSION, EMOTION, PAIN, GRID = "#4c72b0", "#55a868", "#8172b2", "#c0392b", "#d0d0d0"
 #: Longest touchpoint name shown in full; longer ones are cut with an ellipsis.
 LONGEST_NAME = 22
 
 
-def draw_swimlane(stages: pd.DataFrame, touchpoints: pd.DataFrame, pain: pd.DataFrame, *, level: float, top: int = 3,
-                  ax: Axes | None = None, title: str = "", **kwargs: Any) -> Axes:
+def draw_swimlane(
+    stages: pd.DataFrame,
+    touchpoints: pd.DataFrame,
+    pain: pd.DataFrame,
+    *,
+    level: float,
+    top: int = 3,
+    ax: Axes | None = None,
+    title: str = "",
+    **kwargs: Any,
+) -> Axes:
     """Draw the journey map: one column per row of ``stages``, in order, and five lanes.
 
     Parameters
@@ -107,35 +121,59 @@ def _reach_lane(ax: Axes, stages: pd.DataFrame, bottom: float, height: float) ->
                 continue
             ax.barh(y, width * value, left=left, height=0.16 * height, color=colour, alpha=0.85, zorder=3)
             if not np.isnan(low):
-                ax.errorbar(left + width * value, y, xerr=[[width * (value - low)], [width * (high - value)]],
-                            fmt="none", ecolor="#222222", elinewidth=1, capsize=2, zorder=4)
-            ax.text(left, y + 0.14 * height, f"{label} {format_value(value, 'share')} "
-                    f"({format_value(low, 'share')}–{format_value(high, 'share')})", fontsize=7, zorder=4,
-                    parse_math=False)
+                ax.errorbar(
+                    left + width * value,
+                    y,
+                    xerr=[[width * (value - low)], [width * (high - value)]],
+                    fmt="none",
+                    ecolor="#222222",
+                    elinewidth=1,
+                    capsize=2,
+                    zorder=4,
+                )
+            ax.text(
+                left,
+                y + 0.14 * height,
+                f"{label} {format_value(value, 'share')} ({format_value(low, 'share')}–{format_value(high, 'share')})",
+                fontsize=7,
+                zorder=4,
+                parse_math=False,
+            )
 
 
-def _touchpoint_lane(ax: Axes, stages: pd.DataFrame, touchpoints: pd.DataFrame, bottom: float, height: float,
-                     top: int) -> None:
+def _touchpoint_lane(
+    ax: Axes, stages: pd.DataFrame, touchpoints: pd.DataFrame, bottom: float, height: float, top: int
+) -> None:
     for i, stage in enumerate(stages["stage"]):
         rows = touchpoints[touchpoints["stage"] == stage]
         lines = [f"{_short(r.touchpoint)}  {int(r.events):,}" for r in rows.head(top).itertuples()]
         if len(rows) > top:
             lines.append(f"+ {len(rows) - top:,} more")
-        ax.text(i + 0.08, bottom + height * 0.88, "\n".join(lines) or "–", va="top", fontsize=7, linespacing=1.4,
-                parse_math=False)
+        ax.text(
+            i + 0.08,
+            bottom + height * 0.88,
+            "\n".join(lines) or "–",
+            va="top",
+            fontsize=7,
+            linespacing=1.4,
+            parse_math=False,
+        )
 
 
 def _time_lane(ax: Axes, stages: pd.DataFrame, bottom: float, height: float) -> None:
     for i, row in enumerate(stages.itertuples()):
         text = f"median {format_value(row.median_seconds, 'seconds')}"
         if not np.isnan(row.median_seconds_ci_low):
-            text += (f"\n({format_value(row.median_seconds_ci_low, 'seconds')} to "
-                     f"{format_value(row.median_seconds_ci_high, 'seconds')})")
+            text += (
+                f"\n({format_value(row.median_seconds_ci_low, 'seconds')} to "
+                f"{format_value(row.median_seconds_ci_high, 'seconds')})"
+            )
         ax.text(i + 0.5, bottom + height / 2, text, ha="center", va="center", fontsize=7, parse_math=False)
 
 
 def _emotion_lane(ax: Axes, stages: pd.DataFrame, bottom: float, height: float, level: float, **kwargs: Any) -> None:
     """NPS at each column's centre, -100 to +100 mapped onto the lane, with its interval as a band."""
+
     def y(points: Any) -> Any:
         return bottom + height * (0.12 + 0.76 * (np.asarray(points, dtype=float) + 100) / 200)
 
@@ -144,11 +182,28 @@ def _emotion_lane(ax: Axes, stages: pd.DataFrame, bottom: float, height: float, 
     ax.text(0.02, y(0), "NPS 0", fontsize=6, color="#777777", va="bottom", parse_math=False)
     nps = stages["nps"].to_numpy(dtype=float)
     if np.isnan(nps).all():
-        ax.text(len(stages) / 2, bottom + height / 2, "no survey answers in the stages", ha="center", va="center",
-                fontsize=8, color="#777777", parse_math=False, gid="lane-note")  # the lane's, not a column's
+        ax.text(
+            len(stages) / 2,
+            bottom + height / 2,
+            "no survey answers in the stages",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="#777777",
+            parse_math=False,
+            gid="lane-note",
+        )  # the lane's, not a column's
         return
-    ax.fill_between(x, y(stages["nps_ci_low"]), y(stages["nps_ci_high"]), color=EMOTION, alpha=0.2, lw=0,
-                    label=f"{level * 100:g}% interval (adjusted Wald)", zorder=2)
+    ax.fill_between(
+        x,
+        y(stages["nps_ci_low"]),
+        y(stages["nps_ci_high"]),
+        color=EMOTION,
+        alpha=0.2,
+        lw=0,
+        label=f"{level * 100:g}% interval (adjusted Wald)",
+        zorder=2,
+    )
     style = {"color": EMOTION, "marker": "o", "lw": 2, "markersize": 5, **kwargs}
     ax.plot(x, y(nps), zorder=3, label="NPS of the answers given in the stage", **style)
     has_csat = "csat" in stages.columns
@@ -160,8 +215,9 @@ def _emotion_lane(ax: Axes, stages: pd.DataFrame, bottom: float, height: float, 
         if has_csat and not np.isnan(row.csat):
             text += f"\nCSAT {format_value(row.csat, 'share')}"
         # Above the band, where neither the curve nor the band is, but inside the lane.
-        above = min(float(y(row.nps_ci_high if not np.isnan(row.nps_ci_high) else row.nps)) + 0.04,
-                    bottom + height - 0.3)
+        above = min(
+            float(y(row.nps_ci_high if not np.isnan(row.nps_ci_high) else row.nps)) + 0.04, bottom + height - 0.3
+        )
         ax.text(xi, above, text, fontsize=7, ha="center", va="bottom", zorder=4, parse_math=False)
     legend = ax.legend(loc="lower left", bbox_to_anchor=(0, bottom / ax.get_ylim()[1]), fontsize=6, frameon=False)
     for label in legend.get_texts():
@@ -174,17 +230,27 @@ def _pain_lane(ax: Axes, stages: pd.DataFrame, pain: pd.DataFrame, bottom: float
         lines = [_pain_line(r) for r in rows.head(4).itertuples()]
         if len(rows) > 4:
             lines.append(f"+ {len(rows) - 4:,} more")
-        ax.text(i + 0.08, bottom + height * 0.88, "\n".join(lines) or "none found", va="top", fontsize=7,
-                linespacing=1.4, color=PAIN if lines else "#777777", parse_math=False)
+        ax.text(
+            i + 0.08,
+            bottom + height * 0.88,
+            "\n".join(lines) or "none found",
+            va="top",
+            fontsize=7,
+            linespacing=1.4,
+            color=PAIN if lines else "#777777",
+            parse_math=False,
+        )
 
 
 def _pain_line(row: Any) -> str:
     if row.measure == "NPS":
         return f"{_short(row.touchpoint)}: NPS {row.value:+.0f} vs {row.other_value:+.0f}"
-    return (f"{_short(row.touchpoint)}: exits {format_value(row.value, 'share')} vs "
-            f"{format_value(row.other_value, 'share')}")
+    return (
+        f"{_short(row.touchpoint)}: exits {format_value(row.value, 'share')} vs "
+        f"{format_value(row.other_value, 'share')}"
+    )
 
 
 def _short(name: str) -> str:
     name = str(name)
-    return name if len(name) <= LONGEST_NAME else name[:LONGEST_NAME - 1] + "…"
+    return name if len(name) <= LONGEST_NAME else name[: LONGEST_NAME - 1] + "…"

@@ -70,8 +70,11 @@ def save_figure(figure: Any, path: str | os.PathLike[str], *, dpi: int = 100) ->
     figure = getattr(figure, "figure", figure) if not hasattr(figure, "savefig") else figure
     path = Path(path)
     suffix = path.suffix.lower()
-    metadata = {".png": {"Software": None}, ".svg": {"Date": None, "Creator": None},
-                ".pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None}}.get(suffix)
+    metadata = {
+        ".png": {"Software": None},
+        ".svg": {"Date": None, "Creator": None},
+        ".pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
+    }.get(suffix)
     with matplotlib.rc_context({"svg.hashsalt": SVG_SALT}):
         figure.savefig(path, dpi=dpi, metadata=metadata)
     return path

@@ -38,8 +38,9 @@ def _shown_rows(top: int) -> int:
     return int(top)
 
 
-def funnel_bars(table: pd.DataFrame, *, segment: str | None, level: float, ax: Axes | None = None,
-                **kwargs: Any) -> Axes:
+def funnel_bars(
+    table: pd.DataFrame, *, segment: str | None, level: float, ax: Axes | None = None, **kwargs: Any
+) -> Axes:
     """Step-to-step conversion rates of a funnel table as bars with their intervals.
 
     One group of bars per step transition, one bar per value of the ``segment`` column when given; each
@@ -57,8 +58,12 @@ def funnel_bars(table: pd.DataFrame, *, segment: str | None, level: float, ax: A
         rate = rows["conversion_rate"].to_numpy(dtype=float)
         label = None if segment is None else "missing" if pd.isna(name) else str(name)
         ax.bar(x, np.nan_to_num(rate), width=width * 0.9, label=label, **kwargs)
-        ax.errorbar(x, rate, yerr=[rate - rows["ci_low"].to_numpy(dtype=float),
-                                   rows["ci_high"].to_numpy(dtype=float) - rate], **INTERVAL)
+        ax.errorbar(
+            x,
+            rate,
+            yerr=[rate - rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float) - rate],
+            **INTERVAL,
+        )
         for xi, n in zip(x, rows["at_risk"].astype("Float64").fillna(0)):  # nobody at risk: n=0 and no bar
             ax.text(xi, 0.02, f"n={int(n):,}", ha="center", fontsize=7, rotation=90, color="white" if n else "black")
     ax.set_xticks(np.arange(len(steps)), [f"{names[s]} →\n{names[s + 1]}" for s in steps])
@@ -73,8 +78,9 @@ def funnel_bars(table: pd.DataFrame, *, segment: str | None, level: float, ax: A
     return ax
 
 
-def drop_off_bars(table: pd.DataFrame, *, segment: str | None, level: float, top: int = 15,
-                  ax: Axes | None = None, **kwargs: Any) -> Axes:
+def drop_off_bars(
+    table: pd.DataFrame, *, segment: str | None, level: float, top: int = 15, ax: Axes | None = None, **kwargs: Any
+) -> Axes:
     """Exit rates of the first ``top`` rows of a drop-off table as ranked bars with their intervals.
 
     Rows keep the table's order (largest expected loss first, at the top); with a ``segment`` column each
@@ -82,8 +88,11 @@ def drop_off_bars(table: pd.DataFrame, *, segment: str | None, level: float, top
     """
     ax = axes_for(ax)
     rows = table.head(_shown_rows(top)).iloc[::-1]
-    labels = (list(rows["touchpoint"]) if segment is None
-              else [f"{t} · {s}" for t, s in zip(rows["touchpoint"], rows[segment].astype(object).fillna("missing"))])
+    labels = (
+        list(rows["touchpoint"])
+        if segment is None
+        else [f"{t} · {s}" for t, s in zip(rows["touchpoint"], rows[segment].astype(object).fillna("missing"))]
+    )
     y = np.arange(len(rows))
     rate = rows["exit_rate"].to_numpy(dtype=float)
     low, high = rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float)
@@ -100,8 +109,7 @@ def drop_off_bars(table: pd.DataFrame, *, segment: str | None, level: float, top
     return ax
 
 
-def path_forest(table: pd.DataFrame, *, level: float, top: int = 15, ax: Axes | None = None,
-                **kwargs: Any) -> Axes:
+def path_forest(table: pd.DataFrame, *, level: float, top: int = 15, ax: Axes | None = None, **kwargs: Any) -> Axes:
     """The ``top`` largest differences of a path-comparison table as a forest plot with their intervals.
 
     One row per transition ("source → target"), the largest absolute difference at the top; a point at
@@ -111,7 +119,7 @@ def path_forest(table: pd.DataFrame, *, level: float, top: int = 15, ax: Axes | 
     """
     ax = axes_for(ax)
     order = np.argsort(-table["difference"].abs().to_numpy(dtype=float), kind="stable")
-    rows = table.iloc[order[:_shown_rows(top)]].iloc[::-1]
+    rows = table.iloc[order[: _shown_rows(top)]].iloc[::-1]
     y = np.arange(len(rows))
     difference = rows["difference"].to_numpy(dtype=float)
     low, high = rows["difference_ci_low"].to_numpy(dtype=float), rows["difference_ci_high"].to_numpy(dtype=float)
@@ -119,8 +127,12 @@ def path_forest(table: pd.DataFrame, *, level: float, top: int = 15, ax: Axes | 
     kinds = ((significant, LOSS_COLOUR, "significant"), (~significant, MUTED_COLOUR, "not significant"))
     for mask, colour, label in kinds:
         if mask.any():
-            ax.errorbar(difference[mask], y[mask], xerr=[difference[mask] - low[mask], high[mask] - difference[mask]],
-                        **{**INTERVAL, "ecolor": colour, "fmt": "o", "color": colour, "label": label, **kwargs})
+            ax.errorbar(
+                difference[mask],
+                y[mask],
+                xerr=[difference[mask] - low[mask], high[mask] - difference[mask]],
+                **{**INTERVAL, "ecolor": colour, "fmt": "o", "color": colour, "label": label, **kwargs},
+            )
     ax.axvline(0, color="#222222", linewidth=0.8)
     ax.set_yticks(y, [f"{s} → {t}" for s, t in zip(rows["source"], rows["target"])])
     literal_text(ax.get_yticklabels())

@@ -12,10 +12,20 @@ from .figures import INTERVAL, axes_for, literal_text
 __all__ = ["draw_interval_bars", "difference_forest"]
 
 
-def draw_interval_bars(labels: Sequence[str], estimate: Sequence[float], low: Sequence[float],
-                       high: Sequence[float], *, ax: Any = None, xlabel: str = "", title: str = "",
-                       notes: Sequence[str] | None = None, percent: bool = True, colour: str = "#4c72b0",
-                       reference: float | None = None) -> Any:
+def draw_interval_bars(
+    labels: Sequence[str],
+    estimate: Sequence[float],
+    low: Sequence[float],
+    high: Sequence[float],
+    *,
+    ax: Any = None,
+    xlabel: str = "",
+    title: str = "",
+    notes: Sequence[str] | None = None,
+    percent: bool = True,
+    colour: str = "#4c72b0",
+    reference: float | None = None,
+) -> Any:
     """One bar per row, first row on top, each with its interval; ``notes`` written beside the bars.
 
     Missing bounds draw no interval (a row whose interval is unknown); ``reference`` draws a vertical line
@@ -43,9 +53,19 @@ def draw_interval_bars(labels: Sequence[str], estimate: Sequence[float], low: Se
     return ax
 
 
-def difference_forest(labels: Sequence[str], difference: Sequence[float], low: Sequence[float],
-                      high: Sequence[float], significant: Sequence[bool], *, level: float, ax: Any = None,
-                      xlabel: str = "", title: str = "", **kwargs: Any) -> Any:
+def difference_forest(
+    labels: Sequence[str],
+    difference: Sequence[float],
+    low: Sequence[float],
+    high: Sequence[float],
+    significant: Sequence[bool],
+    *,
+    level: float,
+    ax: Any = None,
+    xlabel: str = "",
+    title: str = "",
+    **kwargs: Any,
+) -> Any:
     """Differences as points with their intervals, first row on top, a line at 0; significant rows in colour.
 
     ``kwargs`` go to :meth:`matplotlib.axes.Axes.errorbar`. A legend names the two kinds of row. Returns the Axes.
@@ -61,14 +81,29 @@ def difference_forest(labels: Sequence[str], difference: Sequence[float], low: S
     style = {"fmt": "o", "capsize": 3, "markersize": 5, **kwargs}
     for mask, colour in ((~flagged, "#9aa5ad"), (flagged, "#c0392b")):
         if mask.any():
-            ax.errorbar(value[mask], y[mask], xerr=[np.clip(value[mask] - lo[mask], 0, None),
-                                                     np.clip(hi[mask] - value[mask], 0, None)],
-                        color=colour, ecolor=colour, **style)
+            ax.errorbar(
+                value[mask],
+                y[mask],
+                xerr=[np.clip(value[mask] - lo[mask], 0, None), np.clip(hi[mask] - value[mask], 0, None)],
+                color=colour,
+                ecolor=colour,
+                **style,
+            )
     ax.set_yticks(y, [str(label) for label in labels])
     literal_text(ax.get_yticklabels())
     ax.set_xlabel(xlabel, parse_math=False)
     ax.set_title(title, parse_math=False)
-    handles = [Line2D([], [], color="#c0392b", marker="o", ls="none"), Line2D([], [], color="#9aa5ad", marker="o", ls="none")]
-    ax.legend(handles, [f"differs (adjusted p < {1 - level:.2g})", "no clear difference"], fontsize=7,
-              loc="best", frameon=False, title=f"{level * 100:g}% intervals", title_fontsize=7)
+    handles = [
+        Line2D([], [], color="#c0392b", marker="o", ls="none"),
+        Line2D([], [], color="#9aa5ad", marker="o", ls="none"),
+    ]
+    ax.legend(
+        handles,
+        [f"differs (adjusted p < {1 - level:.2g})", "no clear difference"],
+        fontsize=7,
+        loc="best",
+        frameon=False,
+        title=f"{level * 100:g}% intervals",
+        title_fontsize=7,
+    )
     return ax

@@ -25,9 +25,20 @@ ESTIMATE = "#1f77b4"
 STATUS_COLOURS = {"met": "#1a7f37", "missed": "#cf222e", "inconclusive": "#9a6700"}
 
 
-def draw_forest(labels: Sequence[str], estimates: Sequence[float], lows: Sequence[float], highs: Sequence[float],
-                ns: Sequence[int], *, ax: Axes | None = None, reference: float | None = None,
-                reference_label: str = "", xlabel: str, title: str, **kwargs: Any) -> Axes:
+def draw_forest(
+    labels: Sequence[str],
+    estimates: Sequence[float],
+    lows: Sequence[float],
+    highs: Sequence[float],
+    ns: Sequence[int],
+    *,
+    ax: Axes | None = None,
+    reference: float | None = None,
+    reference_label: str = "",
+    xlabel: str,
+    title: str,
+    **kwargs: Any,
+) -> Axes:
     """Forest plot of NPS values in points: one row per label, top to bottom, each with its interval.
 
     Parameters
@@ -69,9 +80,19 @@ def draw_forest(labels: Sequence[str], estimates: Sequence[float], lows: Sequenc
     return ax
 
 
-def draw_targets(labels: Sequence[str], estimates: Sequence[float], lows: Sequence[float], highs: Sequence[float],
-                 targets: Sequence[float], statuses: Sequence[str], texts: Sequence[str], *, ax: Axes | None = None,
-                 title: str = "Scorecard", **kwargs: Any) -> Axes:
+def draw_targets(
+    labels: Sequence[str],
+    estimates: Sequence[float],
+    lows: Sequence[float],
+    highs: Sequence[float],
+    targets: Sequence[float],
+    statuses: Sequence[str],
+    texts: Sequence[str],
+    *,
+    ax: Axes | None = None,
+    title: str = "Scorecard",
+    **kwargs: Any,
+) -> Axes:
     """Each indicator's interval against its target, one row each, every row on its own scale.
 
     Indicators have different units (shares, NPS points), so each row has its own scale: its target in the
@@ -113,8 +134,15 @@ def draw_targets(labels: Sequence[str], estimates: Sequence[float], lows: Sequen
         ax.plot([x[3], x[3]], [row - 0.3, row + 0.3], color="black", lw=2)
     ax.set_yticks(y, list(labels))
     for row, text, status in zip(y, texts, statuses):
-        ax.text(1.02, row, f"{text}: {status}", va="center", fontsize="small", color=STATUS_COLOURS[status],
-                transform=ax.get_yaxis_transform())
+        ax.text(
+            1.02,
+            row,
+            f"{text}: {status}",
+            va="center",
+            fontsize="small",
+            color=STATUS_COLOURS[status],
+            transform=ax.get_yaxis_transform(),
+        )
     literal_text(ax.get_yticklabels(), ax.texts)
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.7, len(labels) - 0.3)

@@ -73,8 +73,15 @@ def draw_sankey(table: pd.DataFrame, *, ax: Any = None, title: str | None = None
             colours.setdefault(name, "#bbbbbb" if name in (ENDED, OTHER) else palette(len(colours) % 20))
             ax.add_patch(Rectangle((k - 0.04, y), 0.08, count, color=colours[name], zorder=3))
             if count > 0.03 * n:
-                ax.text(k + 0.06, y + count / 2, f"{name} ({int(count):,})", va="center", fontsize=7, zorder=4,
-                        parse_math=False)
+                ax.text(
+                    k + 0.06,
+                    y + count / 2,
+                    f"{name} ({int(count):,})",
+                    va="center",
+                    fontsize=7,
+                    zorder=4,
+                    parse_math=False,
+                )
             y += count + gap
         most = max(most, len(sizes))
     incoming = {key: block[0] for key, block in blocks.items()}
@@ -88,10 +95,28 @@ def draw_sankey(table: pd.DataFrame, *, ax: Any = None, title: str | None = None
             b0 = incoming[(k + 1, b)]
             incoming[(k + 1, b)] += w
             x0, x1 = k + 0.04, k + 1 - 0.04
-            verts = [(x0, a0), (x0 + 0.4, a0), (x1 - 0.4, b0), (x1, b0), (x1, b0 + w), (x1 - 0.4, b0 + w),
-                     (x0 + 0.4, a0 + w), (x0, a0 + w), (x0, a0)]
-            codes = [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4, Path.LINETO, Path.CURVE4, Path.CURVE4,
-                     Path.CURVE4, Path.CLOSEPOLY]
+            verts = [
+                (x0, a0),
+                (x0 + 0.4, a0),
+                (x1 - 0.4, b0),
+                (x1, b0),
+                (x1, b0 + w),
+                (x1 - 0.4, b0 + w),
+                (x0 + 0.4, a0 + w),
+                (x0, a0 + w),
+                (x0, a0),
+            ]
+            codes = [
+                Path.MOVETO,
+                Path.CURVE4,
+                Path.CURVE4,
+                Path.CURVE4,
+                Path.LINETO,
+                Path.CURVE4,
+                Path.CURVE4,
+                Path.CURVE4,
+                Path.CLOSEPOLY,
+            ]
             ax.add_patch(PathPatch(Path(verts, codes), fc=colours[a], alpha=0.35, lw=0))
     ax.set_xlim(-0.2, len(steps) - 0.2)
     ax.set_ylim(n * 1.25 + gap * most, 0)

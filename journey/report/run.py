@@ -66,8 +66,9 @@ def safe_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 def _neutral_index(index: pd.Index) -> pd.Index:
     """Labels and names of an index (or of the columns) neutralised like cells."""
     if isinstance(index, pd.MultiIndex):
-        return pd.MultiIndex.from_tuples([tuple(map(_neutralise, labels)) for labels in index],
-                                         names=[_neutralise(n) for n in index.names])
+        return pd.MultiIndex.from_tuples(
+            [tuple(map(_neutralise, labels)) for labels in index], names=[_neutralise(n) for n in index.names]
+        )
     return pd.Index([_neutralise(v) for v in index], name=_neutralise(index.name), tupleize_cols=False)
 
 
@@ -85,10 +86,20 @@ def _neutralise(value: Any) -> Any:
     return value
 
 
-def run_report(events: str | os.PathLike[str] | None = None, *, survey: str | os.PathLike[str] | None = None,
-               orders: str | os.PathLike[str] | None = None, goal: str | None = None, user: str = "user_id",
-               time: str = "timestamp", event: str = "event", score: str = "nps", orders_user: str | None = None,
-               out: str | os.PathLike[str] = "report", progress: bool = True) -> Path:
+def run_report(
+    events: str | os.PathLike[str] | None = None,
+    *,
+    survey: str | os.PathLike[str] | None = None,
+    orders: str | os.PathLike[str] | None = None,
+    goal: str | None = None,
+    user: str = "user_id",
+    time: str = "timestamp",
+    event: str = "event",
+    score: str = "nps",
+    orders_user: str | None = None,
+    out: str | os.PathLike[str] = "report",
+    progress: bool = True,
+) -> Path:
     """Run the standard report and return the folder it wrote.
 
     Parameters
@@ -154,18 +165,34 @@ def run_report(events: str | os.PathLike[str] | None = None, *, survey: str | os
 
         read_orders(orders, user=orders_user or user, time=time)
     out.mkdir(parents=True, exist_ok=True)
-    parameters = {"events_path": str(Path(events).resolve()), "survey_path": _resolved(survey),
-                  "orders_path": _resolved(orders), "goal": goal, "user": user, "time": time, "event": event,
-                  "score": score, "orders_user": orders_user or user, "out_dir": str(out.resolve())}
+    parameters = {
+        "events_path": str(Path(events).resolve()),
+        "survey_path": _resolved(survey),
+        "orders_path": _resolved(orders),
+        "goal": goal,
+        "user": user,
+        "time": time,
+        "event": event,
+        "score": score,
+        "orders_user": orders_user or user,
+        "out_dir": str(out.resolve()),
+    }
     notebook = out / "report.ipynb"
     try:
-        papermill.execute_notebook(str(TEMPLATE), str(notebook), parameters=parameters, kernel_name="python3",
-                                   progress_bar=progress, cwd=str(out.resolve()))
+        papermill.execute_notebook(
+            str(TEMPLATE),
+            str(notebook),
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=progress,
+            cwd=str(out.resolve()),
+        )
     except papermill.PapermillExecutionError as exc:  # a cell failed: its error, not the kernel's traceback
         raise ReportError(_stopped(exc, notebook)) from None
     except DeadKernelError:  # the kernel was killed, most often for lack of memory
-        raise ReportError(f"the report's Python kernel died while running {notebook} (out of memory?); "
-                          f"{_LIGHTER}") from None
+        raise ReportError(
+            f"the report's Python kernel died while running {notebook} (out of memory?); {_LIGHTER}"
+        ) from None
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_filename(str(notebook))
     (out / "report.html").write_text(body, encoding="utf-8")
@@ -176,8 +203,10 @@ class ReportError(JourneyError):
     """The report notebook stopped: which cell, why, and what to do."""
 
 
-_LIGHTER = ("analyse fewer touchpoints (group rare pages into one event) or a sample of customers, or run the "
-            "analyses one by one in Python")
+_LIGHTER = (
+    "analyse fewer touchpoints (group rare pages into one event) or a sample of customers, or run the "
+    "analyses one by one in Python"
+)
 
 
 def _stopped(exc: Any, notebook: Path) -> str:

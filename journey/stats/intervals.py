@@ -45,8 +45,9 @@ def _wilson(k: np.ndarray, n: np.ndarray, z: ArrayLike) -> tuple[np.ndarray, np.
     return low, high
 
 
-def newcombe_interval(k1: ArrayLike, n1: ArrayLike, k2: ArrayLike, n2: ArrayLike,
-                      level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def newcombe_interval(
+    k1: ArrayLike, n1: ArrayLike, k2: ArrayLike, n2: ArrayLike, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Newcombe's hybrid score interval for the difference of two independent proportions ``k1/n1 - k2/n2``.
 
     Method 10 of Newcombe (1998), built from the Wilson intervals of each proportion; bounds are
@@ -65,8 +66,9 @@ def newcombe_interval(k1: ArrayLike, n1: ArrayLike, k2: ArrayLike, n2: ArrayLike
     return np.clip(low, -1, 1), np.clip(high, -1, 1)
 
 
-def _newcombe(k1: np.ndarray, n1: np.ndarray, k2: np.ndarray, n2: np.ndarray,
-              z: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def _newcombe(
+    k1: np.ndarray, n1: np.ndarray, k2: np.ndarray, n2: np.ndarray, z: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
     """Newcombe's bounds (unclipped) at normal quantile(s) ``z``."""
     l1, u1 = _wilson(k1, n1, z)
     l2, u2 = _wilson(k2, n2, z)
@@ -130,8 +132,9 @@ def newcombe_pvalue(k1: ArrayLike, n1: ArrayLike, k2: ArrayLike, n2: ArrayLike) 
     return p
 
 
-def proportion_interval(k: ArrayLike, n: ArrayLike, level: float = 0.95,
-                        method: str = "wilson") -> tuple[np.ndarray, np.ndarray]:
+def proportion_interval(
+    k: ArrayLike, n: ArrayLike, level: float = 0.95, method: str = "wilson"
+) -> tuple[np.ndarray, np.ndarray]:
     """Interval for ``k`` successes out of ``n``, element-wise, by ``method``; NaN where ``n`` is 0.
 
     ``"wilson"``: the Wilson score interval. ``"exact"``: Clopper-Pearson, from the Beta quantiles.

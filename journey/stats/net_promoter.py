@@ -24,8 +24,21 @@ from .significance import Adjustment, adjust_pvalues, adjustment_label, check_ad
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["NPSResult", "NPSDifference", "NPSTable", "nps", "nps_from_counts", "nps_compare", "nps_by", "plot_nps",
-           "nps_interval", "nps_coverage", "NPS_METHODS", "NPSMethod", "NPSDifferenceMethod"]
+__all__ = [
+    "NPSResult",
+    "NPSDifference",
+    "NPSTable",
+    "nps",
+    "nps_from_counts",
+    "nps_compare",
+    "nps_by",
+    "plot_nps",
+    "nps_interval",
+    "nps_coverage",
+    "NPS_METHODS",
+    "NPSMethod",
+    "NPSDifferenceMethod",
+]
 
 #: Interval for an NPS: adjusted Wald (default), Wald, Tango score, bootstrap, Bayesian (Dirichlet).
 NPSMethod = Literal["adjusted-wald", "wald", "score", "bootstrap", "bayes"]
@@ -34,8 +47,13 @@ NPSDifferenceMethod = Literal["adjusted-wald", "wald", "bootstrap"]
 
 NPS_METHODS = ("adjusted-wald", "wald", "score", "bootstrap", "bayes")
 DIFFERENCE_METHODS = ("adjusted-wald", "wald", "bootstrap")
-METHOD_NAMES = {"adjusted-wald": "adjusted-Wald", "wald": "Wald", "score": "Tango score", "bootstrap": "bootstrap",
-                "bayes": "Bayesian (Jeffreys prior)"}
+METHOD_NAMES = {
+    "adjusted-wald": "adjusted-Wald",
+    "wald": "Wald",
+    "score": "Tango score",
+    "bootstrap": "bootstrap",
+    "bayes": "Bayesian (Jeffreys prior)",
+}
 
 
 def _method(method: str | None, allowed: tuple[str, ...]) -> str:
@@ -46,9 +64,17 @@ def _method(method: str | None, allowed: tuple[str, ...]) -> str:
     return method
 
 
-def nps_interval(promoters: Any, passives: Any, detractors: Any, level: float = 0.95,
-                 method: NPSMethod = "adjusted-wald", *, n_boot: int = 10_000, seed: int = 0,
-                 prior: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+def nps_interval(
+    promoters: Any,
+    passives: Any,
+    detractors: Any,
+    level: float = 0.95,
+    method: NPSMethod = "adjusted-wald",
+    *,
+    n_boot: int = 10_000,
+    seed: int = 0,
+    prior: float = 0.5,
+) -> tuple[np.ndarray, np.ndarray]:
     """NPS interval bounds in points for counts of promoters, passives and detractors, element-wise.
 
     Parameters
@@ -119,8 +145,18 @@ def nps_interval(promoters: Any, passives: Any, detractors: Any, level: float = 
     return _interval(promoters, passives, detractors, level, method, n_boot, seed, prior)
 
 
-def _interval(promoters: Any, passives: Any, detractors: Any, level: float, method: str, n_boot: int, seed: int,
-              prior: float, names: list[str] | None = None, stacklevel: int = 4) -> tuple[np.ndarray, np.ndarray]:
+def _interval(
+    promoters: Any,
+    passives: Any,
+    detractors: Any,
+    level: float,
+    method: str,
+    n_boot: int,
+    seed: int,
+    prior: float,
+    names: list[str] | None = None,
+    stacklevel: int = 4,
+) -> tuple[np.ndarray, np.ndarray]:
     """:func:`nps_interval`, with the groups' ``names`` for the bootstrap's warning when there are any."""
     level = check_level(level)
     _method(method, NPS_METHODS)
@@ -128,9 +164,14 @@ def _interval(promoters: Any, passives: Any, detractors: Any, level: float, meth
     if method == "bootstrap":
         n = p + a + d
         answered = n > 0
-        warn_few(n[answered], MIN_BOOTSTRAP_ANSWERS, "answers", "the NPS bootstrap interval",
-                 names=None if names is None else [names[i] for i in np.flatnonzero(answered)],
-                 stacklevel=stacklevel)
+        warn_few(
+            n[answered],
+            MIN_BOOTSTRAP_ANSWERS,
+            "answers",
+            "the NPS bootstrap interval",
+            names=None if names is None else [names[i] for i in np.flatnonzero(answered)],
+            stacklevel=stacklevel,
+        )
     z = NormalDist().inv_cdf(0.5 + level / 2)
     answered = p + a + d > 0
     if method in ("wald", "adjusted-wald"):
@@ -144,8 +185,9 @@ def _interval(promoters: Any, passives: Any, detractors: Any, level: float, meth
     return np.clip(low * 100, -100, 100), np.clip(high * 100, -100, 100)
 
 
-def nps_coverage(n: int, method: NPSMethod = "adjusted-wald", *, level: float = 0.95,
-                 step: float = 0.05) -> pd.DataFrame:
+def nps_coverage(
+    n: int, method: NPSMethod = "adjusted-wald", *, level: float = 0.95, step: float = 0.05
+) -> pd.DataFrame:
     """Exact coverage of an NPS interval method at sample size ``n``, over a grid of true shares.
 
     For every true (promoter, detractor) share on a grid of ``step`` (boundaries included), every possible
@@ -222,6 +264,7 @@ def _tango(b: np.ndarray, c: np.ndarray, n: np.ndarray, z: float) -> tuple[np.nd
     maximum-likelihood estimate of the second discordant probability, decreases in delta; the lower bound
     solves T = z and the upper bound T = -z.
     """
+
     def statistic(delta: np.ndarray) -> np.ndarray:
         two_n = 2 * n
         slope = -b - c + (2 * n - b + c) * delta
@@ -232,7 +275,10 @@ def _tango(b: np.ndarray, c: np.ndarray, n: np.ndarray, z: float) -> tuple[np.nd
 
     estimate = np.where(n > 0, (b - c) / np.maximum(n, 1), np.nan)
     bounds = []
-    for target, (lo, hi) in ((z, (np.full_like(estimate, -1.0), estimate)), (-z, (estimate, np.full_like(estimate, 1.0)))):
+    for target, (lo, hi) in (
+        (z, (np.full_like(estimate, -1.0), estimate)),
+        (-z, (estimate, np.full_like(estimate, 1.0))),
+    ):
         lo, hi = lo.copy(), hi.copy()
         for _ in range(64):  # bisection to double precision
             mid = (lo + hi) / 2
@@ -244,8 +290,9 @@ def _tango(b: np.ndarray, c: np.ndarray, n: np.ndarray, z: float) -> tuple[np.nd
     return np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
 
 
-def _resampled(p: np.ndarray, a: np.ndarray, d: np.ndarray, level: float, method: str, n_boot: int, seed: int,
-               prior: float) -> tuple[np.ndarray, np.ndarray]:
+def _resampled(
+    p: np.ndarray, a: np.ndarray, d: np.ndarray, level: float, method: str, n_boot: int, seed: int, prior: float
+) -> tuple[np.ndarray, np.ndarray]:
     if n_boot < 1:
         raise JourneyError(f"n_boot must be at least 1, not {n_boot}")
     if method == "bayes" and not prior > 0:
@@ -355,8 +402,15 @@ class NPSResult(Result):
         """Standard error of the NPS, in points: sqrt(variance / n)."""
         return float(np.sqrt(self.variance / self.n)) if self.n else float("nan")
 
-    def confidence_interval(self, level: float | None = None, method: NPSMethod | None = None, *,
-                            n_boot: int = 10_000, seed: int = 0, prior: float = 0.5) -> ConfidenceInterval:
+    def confidence_interval(
+        self,
+        level: float | None = None,
+        method: NPSMethod | None = None,
+        *,
+        n_boot: int = 10_000,
+        seed: int = 0,
+        prior: float = 0.5,
+    ) -> ConfidenceInterval:
         """Interval for the NPS in points, clipped to [-100, 100]; NaN bounds without answers.
 
         Parameters
@@ -387,8 +441,16 @@ class NPSResult(Result):
         >>> [round(x, 1) for x in r.confidence_interval()], [round(x, 1) for x in r.confidence_interval(0.9, "score")]
         ([3.8, 35.1], [6.3, 32.9])
         """
-        low, high = _interval(self.promoters, self.passives, self.detractors, self.level if level is None else level,
-                              method or "adjusted-wald", n_boot, seed, prior)
+        low, high = _interval(
+            self.promoters,
+            self.passives,
+            self.detractors,
+            self.level if level is None else level,
+            method or "adjusted-wald",
+            n_boot,
+            seed,
+            prior,
+        )
         return ConfidenceInterval(float(low[0]), float(high[0]))
 
     def to_frame(self) -> pd.DataFrame:
@@ -401,18 +463,32 @@ class NPSResult(Result):
         [100.0, 0.0, 45.0, 30.0, 25.0, 20.0, 8.1, 3.8, 35.1]
         """
         low, high = self.confidence_interval()
-        return pd.DataFrame([{"n": self.n, "n_missing": self.n_missing, "promoters": self.promoters,
-                              "passives": self.passives, "detractors": self.detractors, "nps": self.score,
-                              "standard_error": self.standard_error, "ci_low": low, "ci_high": high}])
+        return pd.DataFrame(
+            [
+                {
+                    "n": self.n,
+                    "n_missing": self.n_missing,
+                    "promoters": self.promoters,
+                    "passives": self.passives,
+                    "detractors": self.detractors,
+                    "nps": self.score,
+                    "standard_error": self.standard_error,
+                    "ci_low": low,
+                    "ci_high": high,
+                }
+            ]
+        )
 
     def _headline(self) -> str:
         missing = f", {self.n_missing:,} missing" if self.n_missing else ""
         if not self.n:
             return f"NPS: no answers{missing}"
         low, high = self.confidence_interval()
-        return (f"NPS {self.score:+.1f} points ({level_label(self.level)} CI {low:+.1f} to {high:+.1f}, "
-                f"n = {self.n:,}{missing}): {self.promoter_share:.1%} promoters, {self.passive_share:.1%} passives, "
-                f"{self.detractor_share:.1%} detractors")
+        return (
+            f"NPS {self.score:+.1f} points ({level_label(self.level)} CI {low:+.1f} to {high:+.1f}, "
+            f"n = {self.n:,}{missing}): {self.promoter_share:.1%} promoters, {self.passive_share:.1%} passives, "
+            f"{self.detractor_share:.1%} detractors"
+        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -465,8 +541,15 @@ class NPSDifference(Result):
 
     def _wald(self, adjusted: bool) -> tuple[float, float]:
         """Centre and standard error of the difference (share scale), with Rocks' pseudo-counts if ``adjusted``."""
-        parts = [_wald_parts(np.array([g.promoters], dtype=float), np.array([g.passives], dtype=float),
-                             np.array([g.detractors], dtype=float), adjusted) for g in (self.a, self.b)]
+        parts = [
+            _wald_parts(
+                np.array([g.promoters], dtype=float),
+                np.array([g.passives], dtype=float),
+                np.array([g.detractors], dtype=float),
+                adjusted,
+            )
+            for g in (self.a, self.b)
+        ]
         (ca, sa), (cb, sb) = parts
         return float(ca[0] - cb[0]), float(np.hypot(sa[0], sb[0]))
 
@@ -483,8 +566,14 @@ class NPSDifference(Result):
             return float("nan")
         return 2 * (1 - NormalDist().cdf(abs(centre) / se))
 
-    def confidence_interval(self, level: float | None = None, method: NPSDifferenceMethod | None = None, *,
-                            n_boot: int = 10_000, seed: int = 0) -> ConfidenceInterval:
+    def confidence_interval(
+        self,
+        level: float | None = None,
+        method: NPSDifferenceMethod | None = None,
+        *,
+        n_boot: int = 10_000,
+        seed: int = 0,
+    ) -> ConfidenceInterval:
         """Interval for the difference in points, clipped to [-200, 200].
 
         Parameters
@@ -528,13 +617,20 @@ class NPSDifference(Result):
         if chosen != "bootstrap":
             centre, se = self._wald(adjusted=chosen == "adjusted-wald")
             return ConfidenceInterval(max(-200.0, 100 * (centre - z * se)), min(200.0, 100 * (centre + z * se)))
-        warn_few([self.a.n, self.b.n], MIN_BOOTSTRAP_ANSWERS, "answers", "the bootstrap interval of the NPS difference",
-                 names=["a", "b"], stacklevel=3)
+        warn_few(
+            [self.a.n, self.b.n],
+            MIN_BOOTSTRAP_ANSWERS,
+            "answers",
+            "the bootstrap interval of the NPS difference",
+            names=["a", "b"],
+            stacklevel=3,
+        )
         rng = np.random.default_rng(seed)
         values: Any = 0.0
         for group, sign in ((self.a, 1), (self.b, -1)):
-            draws = rng.multinomial(group.n, [group.promoter_share, group.passive_share, group.detractor_share],
-                                    size=n_boot)
+            draws = rng.multinomial(
+                group.n, [group.promoter_share, group.passive_share, group.detractor_share], size=n_boot
+            )
             values = values + sign * (draws[:, 0] - draws[:, 2]) / group.n * 100
         tail = (1 - level) / 2
         return ConfidenceInterval(float(np.quantile(values, tail)), float(np.quantile(values, 1 - tail)))
@@ -551,20 +647,48 @@ class NPSDifference(Result):
         ['n', 'nps', 'other_n', 'other_nps', 'difference', 'difference_ci_low', 'difference_ci_high', 'p_value']
         """
         low, high = self.confidence_interval()
-        return pd.DataFrame([{"n": self.a.n, "nps": self.a.score, "other_n": self.b.n, "other_nps": self.b.score,
-                              "difference": self.difference, "difference_ci_low": low, "difference_ci_high": high,
-                              "p_value": self.pvalue}])
+        return pd.DataFrame(
+            [
+                {
+                    "n": self.a.n,
+                    "nps": self.a.score,
+                    "other_n": self.b.n,
+                    "other_nps": self.b.score,
+                    "difference": self.difference,
+                    "difference_ci_low": low,
+                    "difference_ci_high": high,
+                    "p_value": self.pvalue,
+                }
+            ]
+        )
 
     def _headline(self) -> str:
         low, high = self.confidence_interval()
-        return (f"difference {self.difference:+.1f} points ({level_label(self.level)} CI {low:+.1f} to {high:+.1f}, "
-                f"p = {format_value(self.pvalue, 'p')}): NPS {self.a.score:+.1f} (n = {self.a.n:,}) vs "
-                f"{self.b.score:+.1f} (n = {self.b.n:,})")
+        return (
+            f"difference {self.difference:+.1f} points ({level_label(self.level)} CI {low:+.1f} to {high:+.1f}, "
+            f"p = {format_value(self.pvalue, 'p')}): NPS {self.a.score:+.1f} (n = {self.a.n:,}) vs "
+            f"{self.b.score:+.1f} (n = {self.b.n:,})"
+        )
 
 
 #: Columns every NPSTable has, after its group column.
-TABLE_COLUMNS = ["n", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high", "other_n", "other_nps",
-                 "difference", "difference_ci_low", "difference_ci_high", "p_value", "p_adjusted", "significant"]
+TABLE_COLUMNS = [
+    "n",
+    "promoters",
+    "passives",
+    "detractors",
+    "nps",
+    "ci_low",
+    "ci_high",
+    "other_n",
+    "other_nps",
+    "difference",
+    "difference_ci_low",
+    "difference_ci_high",
+    "p_value",
+    "p_adjusted",
+    "significant",
+]
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -622,14 +746,35 @@ class NPSTable(TableResult):
     adjust: Adjustment = "bh"
     unit: ClassVar[Unit] = "points"
     _formats: ClassVar[dict[str, str]] = {
-        "n": "count", "n_missing": "count", "customers": "count", "promoters": "count", "passives": "count",
-        "detractors": "count", "nps": "points", "ci_low": "points", "ci_high": "points", "other_n": "count",
-        "other_nps": "points", "difference": "points", "difference_ci_low": "points", "difference_ci_high": "points",
-        "p_value": "p", "p_adjusted": "p", "response_rate": "share", "other_response_rate": "share"}
+        "n": "count",
+        "n_missing": "count",
+        "customers": "count",
+        "promoters": "count",
+        "passives": "count",
+        "detractors": "count",
+        "nps": "points",
+        "ci_low": "points",
+        "ci_high": "points",
+        "other_n": "count",
+        "other_nps": "points",
+        "difference": "points",
+        "difference_ci_low": "points",
+        "difference_ci_high": "points",
+        "p_value": "p",
+        "p_adjusted": "p",
+        "response_rate": "share",
+        "other_response_rate": "share",
+    }
 
     def confidence_interval(  # type: ignore[override]  # NPS methods, not the proportion methods of the base
-            self, level: float | None = None, method: NPSMethod | None = None, *, n_boot: int = 10_000,
-            seed: int = 0, prior: float = 0.5) -> ConfidenceInterval:
+        self,
+        level: float | None = None,
+        method: NPSMethod | None = None,
+        *,
+        n_boot: int = 10_000,
+        seed: int = 0,
+        prior: float = 0.5,
+    ) -> ConfidenceInterval:
         """Interval of each row's NPS, in points, as arrays aligned with the rows of :meth:`to_frame`.
 
         Recomputed from each row's counts, so any level or method of :func:`nps_interval` is available.
@@ -651,14 +796,23 @@ class NPSTable(TableResult):
             Arrays ``low`` and ``high``, NaN for a group without answers.
         """
         if (level is None or level == self.level) and method in (None, "adjusted-wald"):
-            return ConfidenceInterval(self._table["ci_low"].to_numpy(dtype=float),
-                                      self._table["ci_high"].to_numpy(dtype=float))
+            return ConfidenceInterval(
+                self._table["ci_low"].to_numpy(dtype=float), self._table["ci_high"].to_numpy(dtype=float)
+            )
         counts = self._table
-        return ConfidenceInterval(*_interval(counts["promoters"].to_numpy(dtype=float),
-                                             counts["passives"].to_numpy(dtype=float),
-                                             counts["detractors"].to_numpy(dtype=float),
-                                             self.level if level is None else level, method or "adjusted-wald",
-                                             n_boot, seed, prior, names=[str(g) for g in counts[self.group]]))
+        return ConfidenceInterval(
+            *_interval(
+                counts["promoters"].to_numpy(dtype=float),
+                counts["passives"].to_numpy(dtype=float),
+                counts["detractors"].to_numpy(dtype=float),
+                self.level if level is None else level,
+                method or "adjusted-wald",
+                n_boot,
+                seed,
+                prior,
+                names=[str(g) for g in counts[self.group]],
+            )
+        )
 
     def plot(self, ax: Axes | None = None, *, level: float | None = None, **kwargs: Any) -> Axes:
         """Forest plot: each group's NPS with its adjusted-Wald interval, the overall NPS dashed.
@@ -680,45 +834,83 @@ class NPSTable(TableResult):
 
         level = self.level if level is None else check_level(level)
         low, high = self.confidence_interval(level)
-        return draw_forest([str(v) for v in self._table[self.group]], self._table["nps"], low, high,
-                           self._table["n"], ax=ax, reference=self.overall.score,
-                           reference_label=f"overall {self.overall.score:+.1f}",
-                           xlabel=f"NPS, points ({level_label(level)} CI, adjusted Wald)",
-                           title=f"NPS by {self.group}", **kwargs)
+        return draw_forest(
+            [str(v) for v in self._table[self.group]],
+            self._table["nps"],
+            low,
+            high,
+            self._table["n"],
+            ax=ax,
+            reference=self.overall.score,
+            reference_label=f"overall {self.overall.score:+.1f}",
+            xlabel=f"NPS, points ({level_label(level)} CI, adjusted Wald)",
+            title=f"NPS by {self.group}",
+            **kwargs,
+        )
 
     def _shown(self) -> pd.DataFrame:
-        shown = [self.group, "customers", "n", "response_rate", "nps", "ci_low", "ci_high", "difference",
-                 "difference_ci_low", "difference_ci_high", "p_adjusted", "significant"]
+        shown = [
+            self.group,
+            "customers",
+            "n",
+            "response_rate",
+            "nps",
+            "ci_low",
+            "ci_high",
+            "difference",
+            "difference_ci_low",
+            "difference_ci_high",
+            "p_adjusted",
+            "significant",
+        ]
         return self._table[[c for c in shown if c in self._table.columns]]
 
     def _headline(self) -> str:
         significant = int(self._table["significant"].sum())
         overall = self.overall
         low, high = overall.confidence_interval()
-        return (f"NPS by {self.group}, {self.description}: {significant:,} of {len(self):,} differ from the rest "
-                f"({adjustment_label(self.adjust, self.level)}); overall NPS "
-                f"{overall.score:+.1f} points ({level_label(self.level)} CI {low:+.1f} to {high:+.1f}, "
-                f"n = {overall.n:,})")
+        return (
+            f"NPS by {self.group}, {self.description}: {significant:,} of {len(self):,} differ from the rest "
+            f"({adjustment_label(self.adjust, self.level)}); overall NPS "
+            f"{overall.score:+.1f} points ({level_label(self.level)} CI {low:+.1f} to {high:+.1f}, "
+            f"n = {overall.n:,})"
+        )
 
 
 def group_row(inside: NPSResult, rest: NPSResult) -> dict[str, Any]:
     """The common columns of one NPSTable row: a group's NPS and its difference from the ``rest``."""
     low, high = inside.confidence_interval()
-    row: dict[str, Any] = {"n": inside.n, "promoters": inside.promoters, "passives": inside.passives,
-                           "detractors": inside.detractors, "nps": inside.score, "ci_low": low, "ci_high": high,
-                           "other_n": rest.n, "other_nps": rest.score}
+    row: dict[str, Any] = {
+        "n": inside.n,
+        "promoters": inside.promoters,
+        "passives": inside.passives,
+        "detractors": inside.detractors,
+        "nps": inside.score,
+        "ci_low": low,
+        "ci_high": high,
+        "other_n": rest.n,
+        "other_nps": rest.score,
+    }
     if inside.n and rest.n:
         diff = NPSDifference(inside, rest, inside.level)
         d_low, d_high = diff.confidence_interval()
-        row.update(difference=diff.difference, difference_ci_low=d_low, difference_ci_high=d_high,
-                   p_value=diff.pvalue)
+        row.update(difference=diff.difference, difference_ci_low=d_low, difference_ci_high=d_high, p_value=diff.pvalue)
     return row
 
 
-def nps_table(rows: list[dict[str, Any]], columns: list[str], *, group: str, level: float, overall: NPSResult,
-              description: str, adjust: Adjustment = "bh") -> NPSTable:
+def nps_table(
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    *,
+    group: str,
+    level: float,
+    overall: NPSResult,
+    description: str,
+    adjust: Adjustment = "bh",
+) -> NPSTable:
     """An NPSTable from rows of :func:`group_row` (plus the builder's own columns), in the order of ``columns``
-    (those of :data:`TABLE_COLUMNS` with the builder's own among them), with the adjusted p-values."""
+    (those of :data:`TABLE_COLUMNS` with the builder's own among them), with the adjusted p-values.
+    """
     table = pd.DataFrame(rows, columns=[c for c in columns if c not in ("p_adjusted", "significant")])
     table["p_adjusted"] = adjust_pvalues(table["p_value"], adjust)
     table["significant"] = (table["p_adjusted"] < 1 - level).fillna(False).astype(bool)
@@ -771,8 +963,9 @@ def nps(scores: Iterable[Any], *, level: float = 0.95) -> NPSResult:
 
 def _counted(values: np.ndarray, missing: int, level: float) -> NPSResult:
     """The NPSResult of valid answers ``values`` (none missing) and ``missing`` unanswered ones."""
-    return NPSResult(int((values >= 9).sum()), int(((values >= 7) & (values <= 8)).sum()), int((values <= 6).sum()),
-                     missing, level)
+    return NPSResult(
+        int((values >= 9).sum()), int(((values >= 7) & (values <= 8)).sum()), int((values <= 6).sum()), missing, level
+    )
 
 
 def _from_values(answers: np.ndarray, level: float) -> NPSResult:
@@ -816,8 +1009,12 @@ def nps_from_counts(*, promoters: int, passives: int, detractors: int, level: fl
     >>> nps_from_counts(promoters=45, passives=30, detractors=25, level=0.9)
     NPSResult: NPS +20.0 points (90% CI +6.3 to +32.5, n = 100): 45.0% promoters, 30.0% passives, 25.0% detractors
     """
-    return NPSResult(_count(promoters, "promoters"), _count(passives, "passives"), _count(detractors, "detractors"),
-                     level=check_level(level))
+    return NPSResult(
+        _count(promoters, "promoters"),
+        _count(passives, "passives"),
+        _count(detractors, "detractors"),
+        level=check_level(level),
+    )
 
 
 def nps_compare(a: NPSResult, b: NPSResult, *, level: float = 0.95) -> NPSDifference:
@@ -865,8 +1062,9 @@ def nps_compare(a: NPSResult, b: NPSResult, *, level: float = 0.95) -> NPSDiffer
     return NPSDifference(a, b, check_level(level))
 
 
-def nps_by(df: pd.DataFrame, *, score: str = "score", by: str, level: float = 0.95,
-           adjust: Adjustment = "bh") -> NPSTable:
+def nps_by(
+    df: pd.DataFrame, *, score: str = "score", by: str, level: float = 0.95, adjust: Adjustment = "bh"
+) -> NPSTable:
     """NPS per segment, each segment against the rest, with p-values adjusted across segments.
 
     Parameters
@@ -927,8 +1125,10 @@ def nps_by(df: pd.DataFrame, *, score: str = "score", by: str, level: float = 0.
         if column not in df.columns:
             raise MissingColumnError(keyword, column, [str(c) for c in df.columns], role)
     if by in TABLE_COLUMNS or by == "n_missing":
-        raise JourneyError(f"the segment column {by!r} has the name of a column of the result; rename it first, "
-                           f"e.g. df.rename(columns={{{by!r}: 'segment'}})")
+        raise JourneyError(
+            f"the segment column {by!r} has the name of a column of the result; rename it first, "
+            f"e.g. df.rename(columns={{{by!r}: 'segment'}})"
+        )
     level, adjust = check_level(level), check_adjust(adjust)
     whole_scores(df[score], 0, 10, str(score))  # refuses bad answers, naming the user's column and rows
     answers = pd.to_numeric(df[score], errors="coerce").to_numpy(dtype=float)  # all valid now; NaN: unanswered
@@ -937,16 +1137,28 @@ def nps_by(df: pd.DataFrame, *, score: str = "score", by: str, level: float = 0.
     rows = []
     for i, segment in enumerate(segments):
         inside = _from_values(answers[labels == i], level)
-        rest = NPSResult(every.promoters - inside.promoters, every.passives - inside.passives,
-                         every.detractors - inside.detractors, level=level)
+        rest = NPSResult(
+            every.promoters - inside.promoters,
+            every.passives - inside.passives,
+            every.detractors - inside.detractors,
+            level=level,
+        )
         rows.append({by: segment, "n_missing": inside.n_missing, **group_row(inside, rest)})
     columns = [by, "n", "n_missing", *TABLE_COLUMNS[1:]]
-    return nps_table(rows, columns, group=by, level=level, overall=every,
-                     description=f"each value of {by!r} against the rest", adjust=adjust)
+    return nps_table(
+        rows,
+        columns,
+        group=by,
+        level=level,
+        overall=every,
+        description=f"each value of {by!r} against the rest",
+        adjust=adjust,
+    )
 
 
-def plot_nps(result: NPSTable | Mapping[str, NPSResult], *, ax: Axes | None = None, level: float | None = None,
-             **kwargs: Any) -> Axes:
+def plot_nps(
+    result: NPSTable | Mapping[str, NPSResult], *, ax: Axes | None = None, level: float | None = None, **kwargs: Any
+) -> Axes:
     """Forest plot of NPS with intervals, from an :class:`NPSTable` or a dict ``{label: NPSResult}``.
 
     Parameters
@@ -986,9 +1198,11 @@ def plot_nps(result: NPSTable | Mapping[str, NPSResult], *, ax: Axes | None = No
     if isinstance(result, NPSTable):
         return result.plot(ax, level=level, **kwargs)
     if not isinstance(result, Mapping) or not all(isinstance(r, NPSResult) for r in result.values()) or not result:
-        raise JourneyError(f"plot_nps draws the result of journey.nps_by(...), journey.nps_by_touchpoint(...) or "
-                           f"journey.nps_by_outcome(...), or a dict {{label: NPSResult}}, "
-                           f"not a {type(result).__name__}")
+        raise JourneyError(
+            f"plot_nps draws the result of journey.nps_by(...), journey.nps_by_touchpoint(...) or "
+            f"journey.nps_by_outcome(...), or a dict {{label: NPSResult}}, "
+            f"not a {type(result).__name__}"
+        )
     from ..plot.nps import draw_forest
 
     levels = {r.level for r in result.values()}
@@ -996,7 +1210,14 @@ def plot_nps(result: NPSTable | Mapping[str, NPSResult], *, ax: Axes | None = No
         raise JourneyError(f"the results have different confidence levels; say which to draw with {option('level')}")
     level = levels.pop() if level is None else check_level(level)
     bounds = [r.confidence_interval(level) for r in result.values()]
-    return draw_forest([str(k) for k in result], [r.score for r in result.values()], [b.low for b in bounds],
-                       [b.high for b in bounds], [r.n for r in result.values()], ax=ax,
-                       xlabel=f"NPS, points ({level_label(level)} CI, adjusted Wald)", title="Net Promoter Score",
-                       **kwargs)
+    return draw_forest(
+        [str(k) for k in result],
+        [r.score for r in result.values()],
+        [b.low for b in bounds],
+        [b.high for b in bounds],
+        [r.n for r in result.values()],
+        ax=ax,
+        xlabel=f"NPS, points ({level_label(level)} CI, adjusted Wald)",
+        title="Net Promoter Score",
+        **kwargs,
+    )

@@ -18,8 +18,17 @@ from ..errors import InvalidValuesError, JourneyError
 from .intervals import PROPORTION_METHODS, newcombe_interval, newcombe_pvalue, proportion_interval
 from .results import ConfidenceInterval, Result, Unit, check_level, format_value
 
-__all__ = ["ConfidenceInterval", "ProportionResult", "DifferenceResult", "proportion", "csat", "compare_proportions",
-           "ProportionMethod", "DifferenceMethod", "level_label"]
+__all__ = [
+    "ConfidenceInterval",
+    "ProportionResult",
+    "DifferenceResult",
+    "proportion",
+    "csat",
+    "compare_proportions",
+    "ProportionMethod",
+    "DifferenceMethod",
+    "level_label",
+]
 
 #: Interval for one proportion: Wilson score (default), Clopper-Pearson ("exact") or Jeffreys.
 ProportionMethod = Literal["wilson", "exact", "jeffreys"]
@@ -27,8 +36,13 @@ ProportionMethod = Literal["wilson", "exact", "jeffreys"]
 DifferenceMethod = Literal["newcombe", "wald"]
 
 DIFFERENCE_METHODS = ("newcombe", "wald")
-METHOD_NAMES = {"wilson": "Wilson", "exact": "Clopper-Pearson", "jeffreys": "Jeffreys", "newcombe": "Newcombe",
-                "wald": "Wald"}
+METHOD_NAMES = {
+    "wilson": "Wilson",
+    "exact": "Clopper-Pearson",
+    "jeffreys": "Jeffreys",
+    "newcombe": "Newcombe",
+    "wald": "Wald",
+}
 
 
 def level_label(level: float) -> str:
@@ -96,7 +110,7 @@ class ProportionResult(Result):
 
     @property
     def proportion(self) -> float:
-        """k / n, a share (0-1); NaN when n is 0."""
+        """K / n, a share (0-1); NaN when n is 0."""
         return self.k / self.n if self.n else float("nan")
 
     @property
@@ -104,8 +118,9 @@ class ProportionResult(Result):
         """The share k / n (the protocol's name for :attr:`proportion`)."""
         return self.proportion
 
-    def confidence_interval(self, level: float | None = None, method: ProportionMethod | None = None
-                            ) -> ConfidenceInterval:
+    def confidence_interval(
+        self, level: float | None = None, method: ProportionMethod | None = None
+    ) -> ConfidenceInterval:
         """Interval for the share, bounds in [0, 1]; NaN bounds when ``n`` is 0.
 
         Parameters
@@ -153,16 +168,28 @@ class ProportionResult(Result):
         [{'k': 1, 'n': 4, 'n_missing': 0, 'proportion': 0.25, 'ci_low': 0.0456, 'ci_high': 0.6994}]
         """
         low, high = self.confidence_interval()
-        return pd.DataFrame([{"k": self.k, "n": self.n, "n_missing": self.n_missing, "proportion": self.proportion,
-                              "ci_low": low, "ci_high": high}])
+        return pd.DataFrame(
+            [
+                {
+                    "k": self.k,
+                    "n": self.n,
+                    "n_missing": self.n_missing,
+                    "proportion": self.proportion,
+                    "ci_low": low,
+                    "ci_high": high,
+                }
+            ]
+        )
 
     def _headline(self) -> str:
         missing = f", {self.n_missing:,} missing" if self.n_missing else ""
         if not self.n:
             return f"{self.label}: no answers{missing}"
         low, high = self.confidence_interval()
-        return (f"{self.label} {self.proportion:.1%} ({level_label(self.level)} CI {low:.1%} to {high:.1%}, "
-                f"{self.k:,} of {self.n:,}{missing})")
+        return (
+            f"{self.label} {self.proportion:.1%} ({level_label(self.level)} CI {low:.1%} to {high:.1%}, "
+            f"{self.k:,} of {self.n:,}{missing})"
+        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -230,8 +257,9 @@ class DifferenceResult(Result):
         """
         return float(newcombe_pvalue(self.k1, self.n1, self.k2, self.n2))
 
-    def confidence_interval(self, level: float | None = None, method: DifferenceMethod | None = None
-                            ) -> ConfidenceInterval:
+    def confidence_interval(
+        self, level: float | None = None, method: DifferenceMethod | None = None
+    ) -> ConfidenceInterval:
         """Interval for the difference of shares, bounds in [-1, 1].
 
         Parameters
@@ -280,15 +308,30 @@ class DifferenceResult(Result):
         [56.0, 70.0, 0.8, 48.0, 80.0, 0.6, 0.2, 0.0524, 0.3339, 0.0081]
         """
         low, high = self.confidence_interval()
-        return pd.DataFrame([{"k1": self.k1, "n1": self.n1, "proportion1": self.k1 / self.n1, "k2": self.k2,
-                              "n2": self.n2, "proportion2": self.k2 / self.n2, "difference": self.difference,
-                              "difference_ci_low": low, "difference_ci_high": high, "p_value": self.pvalue}])
+        return pd.DataFrame(
+            [
+                {
+                    "k1": self.k1,
+                    "n1": self.n1,
+                    "proportion1": self.k1 / self.n1,
+                    "k2": self.k2,
+                    "n2": self.n2,
+                    "proportion2": self.k2 / self.n2,
+                    "difference": self.difference,
+                    "difference_ci_low": low,
+                    "difference_ci_high": high,
+                    "p_value": self.pvalue,
+                }
+            ]
+        )
 
     def _headline(self) -> str:
         low, high = self.confidence_interval()
-        return (f"difference {self.difference * 100:+.1f} percentage points ({level_label(self.level)} CI "
-                f"{low * 100:+.1f} to {high * 100:+.1f}, p = {format_value(self.pvalue, 'p')}): "
-                f"{self.k1 / self.n1:.1%} of {self.n1:,} vs {self.k2 / self.n2:.1%} of {self.n2:,}")
+        return (
+            f"difference {self.difference * 100:+.1f} percentage points ({level_label(self.level)} CI "
+            f"{low * 100:+.1f} to {high * 100:+.1f}, p = {format_value(self.pvalue, 'p')}): "
+            f"{self.k1 / self.n1:.1%} of {self.n1:,} vs {self.k2 / self.n2:.1%} of {self.n2:,}"
+        )
 
 
 def proportion(k: int, n: int, *, level: float = 0.95) -> ProportionResult:
@@ -379,8 +422,9 @@ def compare_proportions(k1: int, n1: int, k2: int, n2: int, *, level: float = 0.
     return DifferenceResult(int(k1), int(n1), int(k2), int(n2), level=check_level(level))
 
 
-def csat(ratings: Iterable[Any], *, scale: tuple[int, int] = (1, 5), satisfied: tuple[int, ...] = (4, 5),
-         level: float = 0.95) -> ProportionResult:
+def csat(
+    ratings: Iterable[Any], *, scale: tuple[int, int] = (1, 5), satisfied: tuple[int, ...] = (4, 5), level: float = 0.95
+) -> ProportionResult:
     """Customer satisfaction: the share of answered ratings that are among ``satisfied``.
 
     Parameters
@@ -425,8 +469,9 @@ def csat(ratings: Iterable[Any], *, scale: tuple[int, int] = (1, 5), satisfied: 
     if not set(satisfied) <= set(range(low, high + 1)):
         raise JourneyError(f"satisfied={satisfied!r} must be ratings on the scale {scale!r}")
     values, missing = whole_scores(ratings, low, high, "ratings")
-    return ProportionResult(int(np.isin(values, satisfied).sum()), len(values), int(missing), label="CSAT",
-                            level=check_level(level))
+    return ProportionResult(
+        int(np.isin(values, satisfied).sum()), len(values), int(missing), label="CSAT", level=check_level(level)
+    )
 
 
 def whole_scores(values: Iterable[Any], low: int, high: int, name: str) -> tuple[np.ndarray, int]:
@@ -437,13 +482,20 @@ def whole_scores(values: Iterable[Any], low: int, high: int, name: str) -> tuple
     """
     shape = getattr(values, "shape", ())
     if len(shape) > 1:
-        raise JourneyError(f"{name} must hold one answer per respondent (one dimension), not an array of shape "
-                           f"{shape}: pass one column or row")
+        raise JourneyError(
+            f"{name} must hold one answer per respondent (one dimension), not an array of shape "
+            f"{shape}: pass one column or row"
+        )
     series, numbers, bad, missing = check_scores(values, low, high)
     if bad.any():
         rows = np.flatnonzero(bad)
-        raise InvalidValuesError(name, score_reason(low, high), rows.tolist(), series.iloc[rows].tolist(),
-                                 "Fix or remove them; missing answers may be left empty.")
+        raise InvalidValuesError(
+            name,
+            score_reason(low, high),
+            rows.tolist(),
+            series.iloc[rows].tolist(),
+            "Fix or remove them; missing answers may be left empty.",
+        )
     return numbers[~missing].astype(np.int64), int(missing.sum())
 
 
@@ -470,4 +522,3 @@ def _count(value: Any, name: str) -> int:
     if isinstance(value, (bool, np.bool_)) or not float(value).is_integer() or value < 0:
         raise JourneyError(f"{name} must be a non-negative whole number, not {value!r}")
     return int(value)
-

@@ -30,8 +30,16 @@ MIN_BOOTSTRAP_JOURNEYS = 20
 SHOWN = 5
 
 
-def warn_few(counts: Sequence[int], minimum: int, units: str, what: str, *, names: Sequence[str] | None = None,
-             kind: str = "groups", stacklevel: int = 3) -> None:
+def warn_few(
+    counts: Sequence[int],
+    minimum: int,
+    units: str,
+    what: str,
+    *,
+    names: Sequence[str] | None = None,
+    kind: str = "groups",
+    stacklevel: int = 3,
+) -> None:
     """Warn when a count of independent ``units`` behind a bootstrap interval is below ``minimum``.
 
     ``what`` says whose interval it is (``"the NPS bootstrap interval"``). With ``names``, one count per
@@ -61,6 +69,7 @@ def warn_few(counts: Sequence[int], minimum: int, units: str, what: str, *, name
     else:
         shown = ", ".join(f"{names[i]!r} (n = {count:,})" for i, count in short[:SHOWN])
         more = f" and {len(short) - SHOWN:,} more" if len(short) > SHOWN else ""
-        text = (f"{what}: {len(short):,} of {len(counts):,} {kind} have fewer than {minimum} {units}: "
-                f"{shown}{more}; {why}")
+        text = (
+            f"{what}: {len(short):,} of {len(counts):,} {kind} have fewer than {minimum} {units}: {shown}{more}; {why}"
+        )
     warnings.warn(text, JourneyWarning, stacklevel=stacklevel)

@@ -28,8 +28,16 @@ import pandas as pd
 
 from ..errors import JourneyError
 
-__all__ = ["ConfidenceInterval", "Result", "TableResult", "Unit", "format_value", "formatted", "check_level",
-           "stable_table"]
+__all__ = [
+    "ConfidenceInterval",
+    "Result",
+    "TableResult",
+    "Unit",
+    "format_value",
+    "formatted",
+    "check_level",
+    "stable_table",
+]
 
 #: What the numbers of an estimate are: shares 0-1, NPS points (-100 to 100), days, or plain numbers.
 Unit = Literal["share", "points", "days", ""]
@@ -107,8 +115,10 @@ def _duration(seconds: float) -> str:
 
 def formatted(frame: pd.DataFrame, formats: Mapping[str, str]) -> pd.DataFrame:
     """``frame`` as text, each column formatted by its kind in ``formats`` (see :func:`format_value`)."""
-    return pd.DataFrame({column: [format_value(v, formats.get(str(column), "")) for v in frame[column]]
-                         for column in frame.columns}, index=range(len(frame)))
+    return pd.DataFrame(
+        {column: [format_value(v, formats.get(str(column), "")) for v in frame[column]] for column in frame.columns},
+        index=range(len(frame)),
+    )
 
 
 def stable_table(table: Any, *, digits: int = 4, formats: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -173,15 +183,18 @@ def stable_table(table: Any, *, digits: int = 4, formats: Mapping[str, str] | No
         shown = dict(table._formats)
         unit = getattr(table, "unit", "")  # a single estimate: its float columns are in its unit
         if unit in ("share", "points", "days"):
-            shown.update({str(c): unit for c in frame.columns
-                          if pd.api.types.is_float_dtype(frame[c]) and str(c) not in shown})
+            shown.update(
+                {str(c): unit for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) and str(c) not in shown}
+            )
         formats = {**shown, **(formats or {})}
     elif isinstance(table, pd.Series):
         frame = table.to_frame()
     elif isinstance(table, pd.DataFrame):
         frame = table
     else:
-        raise JourneyError(f"stable_table() takes a DataFrame, a Series or a journey result, not {type(table).__name__}")
+        raise JourneyError(
+            f"stable_table() takes a DataFrame, a Series or a journey result, not {type(table).__name__}"
+        )
     formats = dict(formats or {})
 
     def text(value: Any, kind: str) -> str:
@@ -189,8 +202,10 @@ def stable_table(table: Any, *, digits: int = 4, formats: Mapping[str, str] | No
             return f"{float(value):.{int(digits)}g}"
         return format_value(value, kind)
 
-    return pd.DataFrame({column: [text(v, formats.get(str(column), "")) for v in frame[column]]
-                         for column in frame.columns}, index=frame.index)
+    return pd.DataFrame(
+        {column: [text(v, formats.get(str(column), "")) for v in frame[column]] for column in frame.columns},
+        index=frame.index,
+    )
 
 
 class Result:
@@ -227,8 +242,9 @@ class Result:
 
     def _repr_html_(self) -> str:
         headline, table, more = self._display()
-        parts = [f'<div class="journey-result"><p><b>{html.escape(type(self).__name__)}</b>: '
-                 f"{html.escape(headline)}</p>"]
+        parts = [
+            f'<div class="journey-result"><p><b>{html.escape(type(self).__name__)}</b>: {html.escape(headline)}</p>'
+        ]
         if table is not None and len(table) and len(table.columns):
             parts.append(table.to_html(index=False, escape=True, border=0, classes="journey-table"))
         if more:
@@ -273,11 +289,15 @@ class TableResult(Result):
         if self._successes is None or self._trials is None:
             raise JourneyError(f"{type(self).__name__} has no interval")
         if (level is None or level == self.level) and method in (None, "wilson"):
-            return ConfidenceInterval(self._table["ci_low"].to_numpy(dtype=float),
-                                      self._table["ci_high"].to_numpy(dtype=float))
+            return ConfidenceInterval(
+                self._table["ci_low"].to_numpy(dtype=float), self._table["ci_high"].to_numpy(dtype=float)
+            )
         from .intervals import proportion_interval
 
-        low, high = proportion_interval(self._table[self._successes].to_numpy(dtype=float),
-                                        self._table[self._trials].to_numpy(dtype=float),
-                                        self.level if level is None else check_level(level), method or "wilson")
+        low, high = proportion_interval(
+            self._table[self._successes].to_numpy(dtype=float),
+            self._table[self._trials].to_numpy(dtype=float),
+            self.level if level is None else check_level(level),
+            method or "wilson",
+        )
         return ConfidenceInterval(low, high)

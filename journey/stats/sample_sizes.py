@@ -19,8 +19,14 @@ __all__ = ["sample_size", "margin_of_error", "power", "sample_size_two_groups", 
 Metric = Literal["proportion", "nps"]
 
 
-def sample_size(margin: float, *, metric: Metric = "proportion", level: float = 0.95, p: float = 0.5,
-                shares: tuple[float, float, float] | None = None) -> int:
+def sample_size(
+    margin: float,
+    *,
+    metric: Metric = "proportion",
+    level: float = 0.95,
+    p: float = 0.5,
+    shares: tuple[float, float, float] | None = None,
+) -> int:
     """Answers needed for a margin of error of ``margin`` points.
 
     Parameters
@@ -86,15 +92,23 @@ def sample_size(margin: float, *, metric: Metric = "proportion", level: float = 
         if metric == "proportion" and margin < 100:
             # The exact one-sided bound from n answers none of which is a success: 1 - (1 - level)^(1/n).
             needed = math.ceil(math.log(1 - check_level(level)) / math.log(1 - margin / 100) - 1e-9)
-            advice = (f"; to show that a share expected to be {p:g} is within {margin:g} points of it, {needed:,} "
-                      f"answers all {'without' if p == 0 else 'with'} it suffice (where the exact one-sided "
-                      f"{level_label(level)} bound, 1 - {1 - level:g}^(1/n), reaches the margin)")
+            advice = (
+                f"; to show that a share expected to be {p:g} is within {margin:g} points of it, {needed:,} "
+                f"answers all {'without' if p == 0 else 'with'} it suffice (where the exact one-sided "
+                f"{level_label(level)} bound, 1 - {1 - level:g}^(1/n), reaches the margin)"
+            )
         raise JourneyError(_no_variance(metric, p, shares) + advice)
     return math.ceil(_z(level) ** 2 * variance / (margin / 100) ** 2 - 1e-9)
 
 
-def margin_of_error(n: int, *, metric: Metric = "proportion", level: float = 0.95, p: float = 0.5,
-                    shares: tuple[float, float, float] | None = None) -> float:
+def margin_of_error(
+    n: int,
+    *,
+    metric: Metric = "proportion",
+    level: float = 0.95,
+    p: float = 0.5,
+    shares: tuple[float, float, float] | None = None,
+) -> float:
     """Margin of error, in points, of an estimate from ``n`` answers.
 
     Parameters
@@ -166,17 +180,27 @@ def _variance(metric: str, p: float, shares: tuple[float, float, float] | None) 
 def _no_variance(metric: str, p: float, shares: tuple[float, float, float] | None) -> str:
     """Why a margin cannot be computed for answers that would all be the same."""
     given = f"p={p!r}" if metric == "proportion" else f"shares={shares!r}"
-    return (f"{given} means every answer is the same: with no variance the normal approximation gives a margin of "
-            f"0 from any number of answers, which no interval keeps. Give the {'share' if metric == 'proportion' else 'shares'} "
-            f"you expect to see ({'p=0.5' if metric == 'proportion' else 'the default'} is the worst case)")
+    return (
+        f"{given} means every answer is the same: with no variance the normal approximation gives a margin of "
+        f"0 from any number of answers, which no interval keeps. Give the {'share' if metric == 'proportion' else 'shares'} "
+        f"you expect to see ({'p=0.5' if metric == 'proportion' else 'the default'} is the worst case)"
+    )
 
 
 def _z(level: float) -> float:
     return NormalDist().inv_cdf(0.5 + check_level(level) / 2)
 
 
-def power(n: int, difference: float, *, n2: int | None = None, metric: Metric = "proportion", level: float = 0.95,
-          p: float = 0.5, shares: tuple[float, float, float] | None = None) -> float:
+def power(
+    n: int,
+    difference: float,
+    *,
+    n2: int | None = None,
+    metric: Metric = "proportion",
+    level: float = 0.95,
+    p: float = 0.5,
+    shares: tuple[float, float, float] | None = None,
+) -> float:
     """Power of comparing two groups: the probability of finding a true ``difference`` significant.
 
     Parameters
@@ -250,9 +274,15 @@ def power(n: int, difference: float, *, n2: int | None = None, metric: Metric = 
     return _power(first, first if n2 is None else _answers(n2, "n2"), groups, check_level(level))
 
 
-def sample_size_two_groups(difference: float, *, metric: Metric = "proportion", level: float = 0.95,
-                           power: float = 0.8, p: float = 0.5,
-                           shares: tuple[float, float, float] | None = None) -> int:
+def sample_size_two_groups(
+    difference: float,
+    *,
+    metric: Metric = "proportion",
+    level: float = 0.95,
+    power: float = 0.8,
+    p: float = 0.5,
+    shares: tuple[float, float, float] | None = None,
+) -> int:
     """Answers needed in each of two equal groups to find a true ``difference`` significant with ``power``.
 
     Parameters
@@ -312,8 +342,10 @@ def sample_size_two_groups(difference: float, *, metric: Metric = "proportion", 
     groups = _two_groups(metric, difference, p, shares)
     level = check_level(level)
     if isinstance(power, bool) or not isinstance(power, (int, float)) or not 1 - level < power < 1:
-        raise JourneyError(f"power must be a probability between {1 - level:g} (the test's false-positive rate "
-                           f"at level={level:g}) and 1, such as 0.8, not {power!r}")
+        raise JourneyError(
+            f"power must be a probability between {1 - level:g} (the test's false-positive rate "
+            f"at level={level:g}) and 1, such as 0.8, not {power!r}"
+        )
     alternative = sum(groups.variances)
     null = alternative
     if groups.shares is not None:
@@ -335,33 +367,43 @@ def _answers(n: int, keyword: str) -> int:
 class _Groups(NamedTuple):
     """Two groups as the power calculation sees them."""
 
-    difference: float                    # |difference|, share scale
-    variances: tuple[float, float]       # of one answer, in each group
-    shares: tuple[float, float] | None   # proportions: the two shares, for the pooled variance of the null
+    difference: float  # |difference|, share scale
+    variances: tuple[float, float]  # of one answer, in each group
+    shares: tuple[float, float] | None  # proportions: the two shares, for the pooled variance of the null
 
 
 def _two_groups(metric: str, difference: float, p: float, shares: tuple[float, float, float] | None) -> _Groups:
     """The two groups of a comparison of proportions (shares ``p`` and ``p + difference``) or of NPS."""
     _variance(metric, p, shares)  # refuses an unknown metric, and a p or shares that are not shares
-    if isinstance(difference, bool) or not isinstance(difference, (int, float)) or not difference or math.isnan(difference):
+    if (
+        isinstance(difference, bool)
+        or not isinstance(difference, (int, float))
+        or not difference
+        or math.isnan(difference)
+    ):
         raise JourneyError(f"difference must be a non-zero number of points, not {difference!r}")
     d = difference / 100
     if metric == "proportion":
         if not 0 <= p + d <= 1:
-            raise JourneyError(f"difference={difference!r} points from p={p!r} puts the second group's share "
-                               f"outside 0-1")
+            raise JourneyError(
+                f"difference={difference!r} points from p={p!r} puts the second group's share outside 0-1"
+            )
         groups = _Groups(abs(d), (p * (1 - p), (p + d) * (1 - p - d)), (p, p + d))
     else:
         promoters, passives, detractors = shares if shares is not None else (0.5, 0.0, 0.5)
         more, fewer = promoters + d / 2, detractors - d / 2  # detractors turned promoters, passives the same
         if not (0 <= more <= 1 and 0 <= fewer <= 1):
-            raise JourneyError(f"difference={difference!r} NPS points cannot be reached from shares "
-                               f"{(promoters, passives, detractors)!r} by turning detractors into promoters")
-        groups = _Groups(abs(d), (_variance("nps", 0.5, (promoters, passives, detractors)),
-                                  more + fewer - (more - fewer) ** 2), None)
+            raise JourneyError(
+                f"difference={difference!r} NPS points cannot be reached from shares "
+                f"{(promoters, passives, detractors)!r} by turning detractors into promoters"
+            )
+        groups = _Groups(
+            abs(d), (_variance("nps", 0.5, (promoters, passives, detractors)), more + fewer - (more - fewer) ** 2), None
+        )
     if max(groups.variances) == 0:
-        raise JourneyError("neither group has any variance (every answer in each group the same): there is "
-                           "nothing for a test to weigh")
+        raise JourneyError(
+            "neither group has any variance (every answer in each group the same): there is nothing for a test to weigh"
+        )
     return groups
 
 

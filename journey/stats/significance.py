@@ -1,5 +1,6 @@
 """Significance for many comparisons at once: one test per contingency table, adjusted p-values across them
-(Benjamini-Hochberg by default, Holm or Benjamini-Yekutieli on request)."""
+(Benjamini-Hochberg by default, Holm or Benjamini-Yekutieli on request).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from scipy.stats import chi2_contingency, false_discovery_control, fisher_exact
 
 from ..errors import JourneyError, option
 
-__all__ = ["independence_test", "two_by_two_tests", "adjust_pvalues", "Adjustment", "ADJUSTMENTS", "check_adjust", "adjustment_label"]
+__all__ = [
+    "independence_test",
+    "two_by_two_tests",
+    "adjust_pvalues",
+    "Adjustment",
+    "ADJUSTMENTS",
+    "check_adjust",
+    "adjustment_label",
+]
 
 #: How the p-values of many comparisons are adjusted (``adjust=``): Benjamini-Hochberg (``"bh"``, the false
 #: discovery rate, the default), Holm (``"holm"``, the family-wise error rate) or Benjamini-Yekutieli
@@ -18,8 +27,11 @@ __all__ = ["independence_test", "two_by_two_tests", "adjust_pvalues", "Adjustmen
 Adjustment = Literal["bh", "holm", "by"]
 ADJUSTMENTS = ("bh", "holm", "by")
 #: Each adjustment's name and the error rate it controls, for displays.
-ADJUSTMENT_NAMES = {"bh": ("Benjamini-Hochberg", "false discovery rate"), "holm": ("Holm", "family-wise error rate"),
-                    "by": ("Benjamini-Yekutieli", "false discovery rate")}
+ADJUSTMENT_NAMES = {
+    "bh": ("Benjamini-Hochberg", "false discovery rate"),
+    "holm": ("Holm", "family-wise error rate"),
+    "by": ("Benjamini-Yekutieli", "false discovery rate"),
+}
 
 #: Expected counts below this make the chi-square approximation unreliable: Fisher's exact test is used.
 SMALL_EXPECTED = 5
@@ -119,7 +131,9 @@ def _fisher_rows_by_two(table: np.ndarray) -> float | None:
     rows, k = table.sum(axis=1), int(table[:, 0].sum())
     if np.prod([min(int(n), k) + 1 for n in rows[:-1]], dtype=float) > EXACT_TABLES_LIMIT:
         return None
-    log_choose = [np.array([lgamma(n + 1) - lgamma(j + 1) - lgamma(n - j + 1) for j in range(int(n) + 1)]) for n in rows]
+    log_choose = [
+        np.array([lgamma(n + 1) - lgamma(j + 1) - lgamma(n - j + 1) for j in range(int(n) + 1)]) for n in rows
+    ]
     observed = sum(log_choose[i][int(table[i, 0])] for i in range(len(rows)))
     # Distribution of the sum of the first column over rows, as log-weights of each partial table.
     partial: dict[int, list[float]] = {0: [0.0]}
@@ -138,8 +152,10 @@ def _fisher_rows_by_two(table: np.ndarray) -> float | None:
 def check_adjust(adjust: str) -> Adjustment:
     """``adjust`` if it names an adjustment of :data:`ADJUSTMENTS`, else a :class:`JourneyError`."""
     if adjust not in ADJUSTMENTS:
-        raise JourneyError(f'{option("adjust")} must be "bh" (Benjamini-Hochberg), "holm" or "by" '
-                           f"(Benjamini-Yekutieli), not {adjust!r}")
+        raise JourneyError(
+            f'{option("adjust")} must be "bh" (Benjamini-Hochberg), "holm" or "by" '
+            f"(Benjamini-Yekutieli), not {adjust!r}"
+        )
     return cast(Adjustment, adjust)
 
 

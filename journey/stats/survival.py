@@ -61,8 +61,15 @@ class SurvivalResult(TableResult):
     level: float = 0.95
     method: SurvivalMethod = "linear"
 
-    _formats: ClassVar[dict[str, str]] = {"time": "days", "at_risk": "count", "events": "count", "censored": "count",
-                                          "survival": "share", "ci_low": "share", "ci_high": "share"}
+    _formats: ClassVar[dict[str, str]] = {
+        "time": "days",
+        "at_risk": "count",
+        "events": "count",
+        "censored": "count",
+        "survival": "share",
+        "ci_low": "share",
+        "ci_high": "share",
+    }
 
     @property
     def n(self) -> int:
@@ -147,8 +154,10 @@ class SurvivalResult(TableResult):
             return f"{what}: median not reached (the curve stays above 50% up to the last time observed; {counts})"
         low, high = self.median_confidence_interval()  # the lower band reaches 0.5 no later than the curve
         upper = "not reached" if np.isnan(high) else format_value(high, "days")
-        return (f"{what}: median {format_value(self.median, 'days')} days ({self.level:.0%} CI "
-                f"{format_value(low, 'days')} to {upper}; {counts})")
+        return (
+            f"{what}: median {format_value(self.median, 'days')} days ({self.level:.0%} CI "
+            f"{format_value(low, 'days')} to {upper}; {counts})"
+        )
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """The Kaplan-Meier step curve with its pointwise band and the median marked.
@@ -168,10 +177,18 @@ class SurvivalResult(TableResult):
 
         table = self._table
         words = OUTCOME_WORDS.get(self.outcome, self.outcome)
-        return draw_survival(table["time"].to_numpy(), table["survival"].to_numpy(), table["ci_low"].to_numpy(),
-                             table["ci_high"].to_numpy(), ax=ax, xlabel="days",
-                             ylabel=f"share without {words} ({self.level:.0%} CI)", title=f"Time to {words}",
-                             median=self.median, **kwargs)
+        return draw_survival(
+            table["time"].to_numpy(),
+            table["survival"].to_numpy(),
+            table["ci_low"].to_numpy(),
+            table["ci_high"].to_numpy(),
+            ax=ax,
+            xlabel="days",
+            ylabel=f"share without {words} ({self.level:.0%} CI)",
+            title=f"Time to {words}",
+            median=self.median,
+            **kwargs,
+        )
 
 
 def _check_method(method: str) -> SurvivalMethod:
@@ -207,8 +224,9 @@ def _band(durations: np.ndarray, observed: np.ndarray, level: float, method: str
     return np.clip(ci.low.probabilities, 0, 1), np.clip(ci.high.probabilities, 0, 1)
 
 
-def kaplan_meier(durations: Any, observed: Any, *, level: float = 0.95, method: SurvivalMethod = "linear",
-                 outcome: str = "event") -> SurvivalResult:
+def kaplan_meier(
+    durations: Any, observed: Any, *, level: float = 0.95, method: SurvivalMethod = "linear", outcome: str = "event"
+) -> SurvivalResult:
     """Kaplan-Meier estimate from durations and event flags, with pointwise intervals and the median.
 
     Parameters
@@ -277,6 +295,15 @@ def kaplan_meier(durations: Any, observed: Any, *, level: float = 0.95, method: 
     # Subjects at risk at t: durations >= t; events (censorings) at t: observed (censored) durations equal to t.
     at_risk = len(durations) - np.searchsorted(np.sort(durations), times, side="left")
     events, censored = (_count_at(durations[which], times) for which in (observed, ~observed))
-    table = pd.DataFrame({"time": times, "at_risk": at_risk, "events": events, "censored": censored,
-                          "survival": sf.probabilities, "ci_low": low, "ci_high": high})
+    table = pd.DataFrame(
+        {
+            "time": times,
+            "at_risk": at_risk,
+            "events": events,
+            "censored": censored,
+            "survival": sf.probabilities,
+            "ci_low": low,
+            "ci_high": high,
+        }
+    )
     return SurvivalResult(durations, observed, table, outcome=outcome, level=level, method=method)

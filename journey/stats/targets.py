@@ -162,8 +162,10 @@ class KPI(Result):
         ConfidenceInterval(low=0.75, high=0.85)
         """
         if (level is not None and check_level(level) != self.level) or method is not None:
-            raise JourneyError(f"the KPI {self.name!r} holds its interval at {level_label(self.level)} only; "
-                               f"call journey.kpi(..., level=...) on the result for another level or method")
+            raise JourneyError(
+                f"the KPI {self.name!r} holds its interval at {level_label(self.level)} only; "
+                f"call journey.kpi(..., level=...) on the result for another level or method"
+            )
         return ConfidenceInterval(self.low, self.high)
 
     def to_frame(self) -> pd.DataFrame:
@@ -174,23 +176,48 @@ class KPI(Result):
         >>> list(kpi("CSAT", (0.8, 0.75, 0.85), target=0.7).to_frame().columns)
         ['kind', 'indicator', 'estimate', 'ci_low', 'ci_high', 'level', 'unit', 'target', 'direction', 'status', 'confidence_met']
         """
-        return pd.DataFrame([{"kind": self.kind, "indicator": self.name, "estimate": self.estimate,
-                              "ci_low": self.low, "ci_high": self.high, "level": self.level, "unit": self.unit,
-                              "target": self.target, "direction": self.direction, "status": self.status,
-                              "confidence_met": self.confidence_met}])
+        return pd.DataFrame(
+            [
+                {
+                    "kind": self.kind,
+                    "indicator": self.name,
+                    "estimate": self.estimate,
+                    "ci_low": self.low,
+                    "ci_high": self.high,
+                    "level": self.level,
+                    "unit": self.unit,
+                    "target": self.target,
+                    "direction": self.direction,
+                    "status": self.status,
+                    "confidence_met": self.confidence_met,
+                }
+            ]
+        )
 
     def _numbers(self) -> tuple[str, str, str]:
-        return (_shown_value(self.estimate, self.unit), f"{_shown_value(self.low, self.unit)} to "
-                f"{_shown_value(self.high, self.unit)}", _shown_value(self.target, self.unit))
+        return (
+            _shown_value(self.estimate, self.unit),
+            f"{_shown_value(self.low, self.unit)} to {_shown_value(self.high, self.unit)}",
+            _shown_value(self.target, self.unit),
+        )
 
     def _headline(self) -> str:
         estimate, interval, target = self._numbers()
-        return (f"{self.name} {estimate} ({level_label(self.level)} CI {interval}) against the target {target} "
-                f"({self.direction}): {self.status}, one-sided confidence {_shown_confidence(self.confidence_met)}")
+        return (
+            f"{self.name} {estimate} ({level_label(self.level)} CI {interval}) against the target {target} "
+            f"({self.direction}): {self.status}, one-sided confidence {_shown_confidence(self.confidence_met)}"
+        )
 
 
-def kpi(name: str, result: Any, *, target: float, higher_is_better: bool = True,
-        kind: Literal["KPI", "KGI"] = "KPI", level: float = 0.95) -> KPI:
+def kpi(
+    name: str,
+    result: Any,
+    *,
+    target: float,
+    higher_is_better: bool = True,
+    kind: Literal["KPI", "KGI"] = "KPI",
+    level: float = 0.95,
+) -> KPI:
     """An indicator with a target, from any result with an estimate and an interval.
 
     Parameters
@@ -293,8 +320,9 @@ def _share_confidence(k: ArrayLike, n: ArrayLike, target: ArrayLike, higher_is_b
     return np.select([t <= 0, (t == 1) & (k == n), t >= 1], [1.0, 0.5, 0.0], inside)
 
 
-def _points_confidence(promoters: ArrayLike, passives: ArrayLike, detractors: ArrayLike, target: ArrayLike,
-                       higher_is_better: bool) -> np.ndarray:
+def _points_confidence(
+    promoters: ArrayLike, passives: ArrayLike, detractors: ArrayLike, target: ArrayLike, higher_is_better: bool
+) -> np.ndarray:
     """One-sided confidence that an NPS meets ``target`` (points), inverting its adjusted Wald interval.
 
     With lower is better, swapping promoters and detractors turns the NPS and its interval into their
@@ -319,14 +347,16 @@ def _normal_confidence(low: float, high: float, target: float, higher_is_better:
     return float(_phi(np.asarray(((low + high) / 2 - target) / se)))
 
 
-def _inverted(bounds: Callable[[float], tuple[float, float]], target: float, higher_is_better: bool,
-              level: float) -> float:
+def _inverted(
+    bounds: Callable[[float], tuple[float, float]], target: float, higher_is_better: bool, level: float
+) -> float:
     """One-sided confidence that ``target`` is met, from an interval known at every level: ``bounds(L)``.
 
     The bound nearest the target is moved by bisection on the level until it touches the target. Every
     search starts from the KPI's own level on the side its status says, and returns the end of the
     bracket on that side, so the bisection's tolerance can never put the confidence across the status.
     """
+
     def near(lv: float) -> float:  # the bound on the good side, oriented so that "met" is near >= target
         low, high = bounds(lv)
         return float(low) if higher_is_better else -float(high)
@@ -368,16 +398,16 @@ def _first(f: Callable[[float], float], goal: float, a: float, b: float) -> floa
     return b
 
 
-def _confidence_met(source: Any, low: float, high: float, target: float, higher_is_better: bool,
-                    level: float) -> float:
+def _confidence_met(source: Any, low: float, high: float, target: float, higher_is_better: bool, level: float) -> float:
     """``KPI.confidence_met`` of the result (or tuple) ``source`` whose interval at ``level`` is (low, high)."""
     if isinstance(source, tuple):
         closed_form = _normal_confidence(low, high, target, higher_is_better, level)
     elif type(source) is ProportionResult:
         closed_form = float(_share_confidence(source.k, source.n, target, higher_is_better))
     elif type(source) is NPSResult:
-        closed_form = float(_points_confidence(source.promoters, source.passives, source.detractors, target,
-                                               higher_is_better))
+        closed_form = float(
+            _points_confidence(source.promoters, source.passives, source.detractors, target, higher_is_better)
+        )
     else:
         return _inverted(lambda lv: tuple(source.confidence_interval(lv)), target, higher_is_better, level)
     return _on_the_side_of(closed_form, _status(low, high, target, higher_is_better), level)
@@ -415,12 +445,15 @@ def _reading(name: str, result: Any, level: float) -> tuple[float, float, float,
         try:
             estimate, low, high = (float(x) for x in result)
         except (TypeError, ValueError):
-            raise JourneyError(f"kpi {name!r}: a tuple must be three numbers (estimate, low, high), "
-                               f"not {result!r}") from None
+            raise JourneyError(
+                f"kpi {name!r}: a tuple must be three numbers (estimate, low, high), not {result!r}"
+            ) from None
         unit: Unit = ""
     elif isinstance(result, (pd.DataFrame, pd.Series)):
-        raise JourneyError(f"kpi {name!r} takes a result of journey (not its to_frame() table) or an (estimate, "
-                           f"low, high) tuple, not a {type(result).__name__}")
+        raise JourneyError(
+            f"kpi {name!r} takes a result of journey (not its to_frame() table) or an (estimate, "
+            f"low, high) tuple, not a {type(result).__name__}"
+        )
     else:
         source = getattr(result, "overall", result)
         lacking = [a for a in ("estimate", "unit", "confidence_interval") if not hasattr(source, a)]
@@ -428,7 +461,8 @@ def _reading(name: str, result: Any, level: float) -> tuple[float, float, float,
             raise JourneyError(
                 f"kpi {name!r} needs a result with estimate, unit and confidence_interval(level) (journey.nps, "
                 f"journey.proportion, ...), a table result whose overall has them, or an (estimate, low, high) "
-                f"tuple; {type(result).__name__} has no {', '.join(lacking)}")
+                f"tuple; {type(result).__name__} has no {', '.join(lacking)}"
+            )
         low, high = source.confidence_interval(level)
         estimate, low, high, unit = float(source.estimate), float(low), float(high), source.unit
     if any(math.isnan(x) for x in (estimate, low, high)):
@@ -491,27 +525,44 @@ class Scorecard(Result):
         rows = []
         for k in self.items:
             estimate, interval, target = k._numbers()
-            rows.append({"kind": k.kind, "indicator": k.name, "estimate": estimate,
-                         self._interval_header(): interval + (f" ({level_label(k.level)})" if mixed else ""),
-                         "target": target, "direction": k.direction, "status": k.status,
-                         "confidence met": _shown_confidence(k.confidence_met)})
+            rows.append(
+                {
+                    "kind": k.kind,
+                    "indicator": k.name,
+                    "estimate": estimate,
+                    self._interval_header(): interval + (f" ({level_label(k.level)})" if mixed else ""),
+                    "target": target,
+                    "direction": k.direction,
+                    "status": k.status,
+                    "confidence met": _shown_confidence(k.confidence_met),
+                }
+            )
         return pd.DataFrame(rows)
 
     def _headline(self) -> str:
         statuses: list[str] = [k.status for k in self.items]
-        return (f"{len(self.items):,} indicator{'s' if len(self.items) != 1 else ''}: "
-                + ", ".join(f"{statuses.count(s)} {s}" for s in STATUS_COLOURS))
+        return f"{len(self.items):,} indicator{'s' if len(self.items) != 1 else ''}: " + ", ".join(
+            f"{statuses.count(s)} {s}" for s in STATUS_COLOURS
+        )
 
     def _repr_html_(self) -> str:
         headline, table = self._headline(), formatted(self._shown(), self._formats)
         header = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
         body = "".join(
-            "<tr>" + "".join(
-                f"<td style='color:{STATUS_COLOURS[value]}'><b>{html.escape(value)}</b></td>" if column == "status"
-                else f"<td>{html.escape(str(value))}</td>" for column, value in row.items()) + "</tr>"
-            for row in table.to_dict("records"))
-        return (f'<div class="journey-result"><p><b>Scorecard</b>: {html.escape(headline)}</p>'
-                f'<table class="journey-table"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table></div>')
+            "<tr>"
+            + "".join(
+                f"<td style='color:{STATUS_COLOURS[value]}'><b>{html.escape(value)}</b></td>"
+                if column == "status"
+                else f"<td>{html.escape(str(value))}</td>"
+                for column, value in row.items()
+            )
+            + "</tr>"
+            for row in table.to_dict("records")
+        )
+        return (
+            f'<div class="journey-result"><p><b>Scorecard</b>: {html.escape(headline)}</p>'
+            f'<table class="journey-table"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table></div>'
+        )
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Each indicator's interval against its target, one row each, coloured by status.
@@ -539,12 +590,22 @@ class Scorecard(Result):
         """
         from ..plot.nps import draw_targets
 
-        texts = [f"{e} ({i}) vs {t}" + ("" if k.higher_is_better else ", lower is better")
-                 for k, (e, i, t) in ((k, k._numbers()) for k in self.items)]
-        return draw_targets([f"{k.kind} {k.name}" for k in self.items], [k.estimate for k in self.items],
-                            [k.low for k in self.items], [k.high for k in self.items],
-                            [k.target for k in self.items], [k.status for k in self.items], texts, ax=ax,
-                            title=f"Scorecard ({self._interval_header()})", **kwargs)
+        texts = [
+            f"{e} ({i}) vs {t}" + ("" if k.higher_is_better else ", lower is better")
+            for k, (e, i, t) in ((k, k._numbers()) for k in self.items)
+        ]
+        return draw_targets(
+            [f"{k.kind} {k.name}" for k in self.items],
+            [k.estimate for k in self.items],
+            [k.low for k in self.items],
+            [k.high for k in self.items],
+            [k.target for k in self.items],
+            [k.status for k in self.items],
+            texts,
+            ax=ax,
+            title=f"Scorecard ({self._interval_header()})",
+            **kwargs,
+        )
 
 
 def scorecard(items: Iterable[KPI]) -> Scorecard:

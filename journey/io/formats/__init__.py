@@ -86,8 +86,17 @@ from typing import Any
 from ...errors import SourceError, option
 from .reader import Loaded, Origin, Request
 
-__all__ = ["READERS", "TIDY_FORMATS", "Reader", "Loaded", "Origin", "Request", "read_format", "known_formats",
-           "tidy_reader"]
+__all__ = [
+    "READERS",
+    "TIDY_FORMATS",
+    "Reader",
+    "Loaded",
+    "Origin",
+    "Request",
+    "read_format",
+    "known_formats",
+    "tidy_reader",
+]
 
 #: A reader: ``reader(source, request) -> Loaded`` (see the module docstring).
 Reader = Callable[[Any, Request], Loaded]
@@ -120,7 +129,7 @@ TIDY_FORMATS = ("xes", "ocel", "sql")
 
 def tidy_reader(format: str) -> Callable[..., Any]:
     """The ``read(source, **options)`` function of a tidy-table format, imported on first use."""
-    return getattr(import_module(f".{format}", __name__), "read")
+    return import_module(f".{format}", __name__).read
 
 
 def known_formats() -> list[str]:
@@ -135,7 +144,9 @@ def read_format(format: str, source: Any, request: Request) -> Loaded:
         from ...errors import _suggestion
 
         hint = _suggestion(str(format), known_formats())
-        raise SourceError(f"{option('format', format)} is not a format journey reads.{hint} Formats: "
-                          f"{', '.join(map(repr, known_formats()))}; without {option('format')}, a tidy table "
-                          f"(CSV, Parquet or DataFrame, one row per event)")
+        raise SourceError(
+            f"{option('format', format)} is not a format journey reads.{hint} Formats: "
+            f"{', '.join(map(repr, known_formats()))}; without {option('format')}, a tidy table "
+            f"(CSV, Parquet or DataFrame, one row per event)"
+        )
     return reader(source, request)

@@ -92,10 +92,14 @@ def read_amplitude(source: Any, request: Request) -> Loaded:
     session = None
     if "session_id" in g.table.column_names:
         ids = g.table.column("session_id")
-        ids = pc.if_else(pc.equal(ids, pc.cast(pa.scalar(-1), ids.type)), pa.nulls(len(ids), ids.type), ids) \
-            if pa.types.is_integer(ids.type) else ids
+        ids = (
+            pc.if_else(pc.equal(ids, pc.cast(pa.scalar(-1), ids.type)), pa.nulls(len(ids), ids.type), ids)
+            if pa.types.is_integer(ids.type)
+            else ids
+        )
         g.table = g.table.set_column(g.table.column_names.index("session_id"), "session", ids)
         session = "session_id"
     g.table = hoist(g.table, "event_properties")
-    return loaded(g, {"user": user, "time": time, "event": event}, "amplitude", counts, session_field=session,
-                  identities=links)
+    return loaded(
+        g, {"user": user, "time": time, "event": event}, "amplitude", counts, session_field=session, identities=links
+    )

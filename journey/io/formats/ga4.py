@@ -42,10 +42,19 @@ __all__ = ["read_ga4"]
 KINDS = {".parquet": "parquet", ".pq": "parquet", **JSON_KINDS}
 VALUE_FIELDS = ("string_value", "int_value", "float_value", "double_value")
 #: INT64 fields of the export schema (written as text in BigQuery's JSON).
-INTEGERS = ("event_timestamp", "event_previous_timestamp", "event_bundle_sequence_id",
-            "event_server_timestamp_offset", "user_first_touch_timestamp", "batch_event_index",
-            "batch_ordering_id", "batch_page_id", "device.time_zone_offset_seconds",
-            "ecommerce.total_item_quantity", "ecommerce.unique_items")
+INTEGERS = (
+    "event_timestamp",
+    "event_previous_timestamp",
+    "event_bundle_sequence_id",
+    "event_server_timestamp_offset",
+    "user_first_touch_timestamp",
+    "batch_event_index",
+    "batch_ordering_id",
+    "batch_page_id",
+    "device.time_zone_offset_seconds",
+    "ecommerce.total_item_quantity",
+    "ecommerce.unique_items",
+)
 TIEBREAK = ("batch_page_id", "batch_ordering_id", "batch_event_index")
 SESSION = "ga_session_id"
 #: Text that repeats, read from Parquet dictionary-encoded: parameter and property keys, event names.
@@ -128,11 +137,15 @@ def _stitchable(table: Any, time: str) -> tuple[Any, Any]:
     """Links pseudo id -> user id from events carrying both, and ``user_id`` filled with the pseudo id."""
     import pyarrow.compute as pc
 
-    pseudo, logged = table.column("user_pseudo_id"), table.column("user_id") if "user_id" in table.column_names else None
+    pseudo, logged = (
+        table.column("user_pseudo_id"),
+        table.column("user_id") if "user_id" in table.column_names else None,
+    )
     if logged is None:
         raise MissingColumnError("user", "user_id", table.column_names)
-    pairs = identity_pairs(pseudo.to_numpy(zero_copy_only=False), logged.to_numpy(zero_copy_only=False),
-                           table.column(time).to_pandas())
+    pairs = identity_pairs(
+        pseudo.to_numpy(zero_copy_only=False), logged.to_numpy(zero_copy_only=False), table.column(time).to_pandas()
+    )
     filled = pc.coalesce(logged, pc.cast(pseudo, logged.type))
     return pairs, table.set_column(table.column_names.index("user_id"), "user_id", filled)
 

@@ -22,8 +22,15 @@ __all__ = ["load_source", "refuse", "dropped_rows", "read_report", "check_format
 DEFAULT_NAMES = {"user": "user_id", "time": "timestamp", "event": "event"}
 
 
-def load_source(source: Any, format: str | None, given: Mapping[str, str | None], encoding: str,
-                on_invalid: str, identities: Identities | None, sep: str | None = None) -> tuple[Loaded, Stitching]:
+def load_source(
+    source: Any,
+    format: str | None,
+    given: Mapping[str, str | None],
+    encoding: str,
+    on_invalid: str,
+    identities: Identities | None,
+    sep: str | None = None,
+) -> tuple[Loaded, Stitching]:
     """The source read by its format's reader (or as a tidy table), with identities stitched."""
     from ..events import load_table
     from . import read_format
@@ -33,10 +40,16 @@ def load_source(source: Any, format: str | None, given: Mapping[str, str | None]
         raw, description = load_table(source, names, encoding, sep)
         loaded = Loaded(raw, names, description)
     else:
-        request = Request(format, user=given.get("user"), time=given.get("time"), event=given.get("event"),
-                          encoding=encoding, on_invalid="drop" if on_invalid == "drop" else "raise")
+        request = Request(
+            format,
+            user=given.get("user"),
+            time=given.get("time"),
+            event=given.get("event"),
+            encoding=encoding,
+            on_invalid="drop" if on_invalid == "drop" else "raise",
+        )
         loaded = read_format(format, source, request)
-    links = ([identity_table(identities)] if identities is not None else [])
+    links = [identity_table(identities)] if identities is not None else []
     links += [loaded.identities] if loaded.identities is not None else []
     user = loaded.names["user"]
     if not links or user not in loaded.frame.columns:
@@ -55,21 +68,38 @@ def refuse(loaded: Loaded, rows: np.ndarray, column: str, reason: str, values: p
         return InvalidValuesError(column, reason, rows.tolist(), values.tolist(), drop_advice())
     where = loaded.origin.take(rows)
     first = where.file == where.file[0]
-    return RecordError(where.files[where.file[0]], where.line[first].tolist(), column, reason,
-                       values.to_numpy()[first].tolist(), where.record[first].tolist(), where.nouns[where.file[0]],
-                       drop_advice())
+    return RecordError(
+        where.files[where.file[0]],
+        where.line[first].tolist(),
+        column,
+        reason,
+        values.to_numpy()[first].tolist(),
+        where.record[first].tolist(),
+        where.nouns[where.file[0]],
+        drop_advice(),
+    )
 
 
 def dropped_rows(loaded: Loaded, table: pd.DataFrame) -> pd.DataFrame:
     """``log.dropped``: the rows validation dropped (``table``, frame rows) and the records the reader could
-    not read; for files, with ``file`` and ``line`` and ``row`` counting records across the source."""
+    not read; for files, with ``file`` and ``line`` and ``row`` counting records across the source.
+    """
     if loaded.origin is None:
         return table
     where = loaded.origin.take(table["row"].to_numpy())
     files = np.asarray(where.files, dtype=object)
-    rows = [pd.DataFrame({"row": where.record, "file": files[where.file] if len(where.files) else [],
-                          "line": where.line, "column": table["column"].to_numpy(), "reason": table["reason"].to_numpy(),
-                          "value": table["value"].to_numpy()})]
+    rows = [
+        pd.DataFrame(
+            {
+                "row": where.record,
+                "file": files[where.file] if len(where.files) else [],
+                "line": where.line,
+                "column": table["column"].to_numpy(),
+                "reason": table["reason"].to_numpy(),
+                "value": table["value"].to_numpy(),
+            }
+        )
+    ]
     rows += [_problem_rows(p) for p in loaded.problems]
     out = pd.concat(rows, ignore_index=True)
     out = out.astype({"row": np.int64, "line": np.int64})
@@ -77,24 +107,43 @@ def dropped_rows(loaded: Loaded, table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _problem_rows(problem: Problem) -> pd.DataFrame:
-    return pd.DataFrame({"row": problem.records, "file": problem.file, "line": problem.lines,
-                         "column": problem.field, "reason": problem.reason,
-                         "value": pd.Series(problem.values, dtype=object)})
+    return pd.DataFrame(
+        {
+            "row": problem.records,
+            "file": problem.file,
+            "line": problem.lines,
+            "column": problem.field,
+            "reason": problem.reason,
+            "value": pd.Series(problem.values, dtype=object),
+        }
+    )
 
 
-def read_report(loaded: Loaded, stitching: Stitching, n_events: int, n_invalid: int,
-                identities_given: bool) -> ReadReport | None:
+def read_report(
+    loaded: Loaded, stitching: Stitching, n_events: int, n_invalid: int, identities_given: bool
+) -> ReadReport | None:
     """The log's report, for reads with a format or with identities (None for a plain tidy read)."""
     if loaded.format is None and not identities_given:
         return None
     c = loaded.counts
     unreadable = sum(len(p.records) for p in loaded.problems)
     records = c.records if loaded.format is not None else n_events + n_invalid
-    return ReadReport(format=loaded.format, files=c.files, records=records, not_events=dict(c.not_events),
-                      duplicates=c.duplicates, duplicate_key=c.duplicate_key, unreadable=unreadable,
-                      invalid=n_invalid, events=n_events, stitched_events=stitching.events,
-                      stitched_ids=stitching.ids, stitched_users=stitching.users,
-                      ambiguous_ids=stitching.ambiguous, session_field=loaded.session_field)
+    return ReadReport(
+        format=loaded.format,
+        files=c.files,
+        records=records,
+        not_events=dict(c.not_events),
+        duplicates=c.duplicates,
+        duplicate_key=c.duplicate_key,
+        unreadable=unreadable,
+        invalid=n_invalid,
+        events=n_events,
+        stitched_events=stitching.events,
+        stitched_ids=stitching.ids,
+        stitched_users=stitching.users,
+        ambiguous_ids=stitching.ambiguous,
+        session_field=loaded.session_field,
+    )
 
 
 def check_format_options(format: str | None, engine: str, identities: Any) -> None:
@@ -102,8 +151,12 @@ def check_format_options(format: str | None, engine: str, identities: Any) -> No
     if engine != "dask":
         return
     if format is not None:
-        raise JourneyError(f"{option('format', format)} reads in memory; {option('engine', 'dask')} reads tidy "
-                           f"Parquet or CSV files only (read the export once and write it as Parquet)")
+        raise JourneyError(
+            f"{option('format', format)} reads in memory; {option('engine', 'dask')} reads tidy "
+            f"Parquet or CSV files only (read the export once and write it as Parquet)"
+        )
     if identities is not None:
-        raise JourneyError(f"{option('identities')} stitches in memory; with {option('engine', 'dask')}, map the "
-                           f"user column before reading")
+        raise JourneyError(
+            f"{option('identities')} stitches in memory; with {option('engine', 'dask')}, map the "
+            f"user column before reading"
+        )

@@ -60,21 +60,29 @@ def key_values(column: Any, n_rows: int, value_fields: Sequence[str]) -> dict[st
     dictionary = keys.chunk(0).dictionary if keys.num_chunks else pa.array([], pa.string())
     codes = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in keys.chunks])
     value_type = flat.type.field("value").type if "value" in names else None
-    fields = {f: _numeric(child(f, "value"), f) for f in value_fields
-              if value_type is not None and value_type.get_field_index(f) >= 0}
+    fields = {
+        f: _numeric(child(f, "value"), f)
+        for f in value_fields
+        if value_type is not None and value_type.get_field_index(f) >= 0
+    }
     fields = {f: a for f, a in fields.items() if a.null_count < len(a)} or dict(list(fields.items())[:1])
     n_keys = len(dictionary)
     # Which value fields each key uses, counted in one hash aggregation: only those are taken for it.
     used = {f: np.zeros(n_keys, dtype=np.int64) for f in fields}
     if fields:
-        counted = pa.table({"k": pa.array(codes), **{f"v{i}": a for i, a in enumerate(fields.values())}}) \
-            .group_by("k").aggregate([(f"v{i}", "count") for i in range(len(fields))])
+        counted = (
+            pa.table({"k": pa.array(codes), **{f"v{i}": a for i, a in enumerate(fields.values())}})
+            .group_by("k")
+            .aggregate([(f"v{i}", "count") for i in range(len(fields))])
+        )
         k_of = counted.column("k").to_numpy()
         valid = k_of >= 0
         for i, f in enumerate(fields):
             used[f][k_of[valid]] = counted.column(f"v{i}_count").to_numpy()[valid]
     # Arrow's take on a chunked array joins its chunks on every call: join each used field once.
-    fields = {f: _whole(a) for f, a in fields.items() if used[f].any()} or {f: _whole(a) for f, a in list(fields.items())[:1]}
+    fields = {f: _whole(a) for f, a in fields.items() if used[f].any()} or {
+        f: _whole(a) for f, a in list(fields.items())[:1]
+    }
     entries = _entries_by_key(codes, n_keys)
     result: dict[str, Any] = {}
     for k, name in enumerate(dictionary.to_pylist()):
@@ -106,7 +114,7 @@ def _entries_by_key(codes: np.ndarray, n_keys: int) -> Any:
         return lambda k: np.flatnonzero(codes == k)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(n_keys + 1))
-    return lambda k: order[bounds[k]:bounds[k + 1]]
+    return lambda k: order[bounds[k] : bounds[k + 1]]
 
 
 def _numeric(array: Any, name: str) -> Any:
@@ -131,8 +139,16 @@ def _one_type(arrays: list[Any]) -> Any:
     used = [a for a in arrays if a.null_count < len(a)]
     if not used:
         return pa.nulls(len(arrays[0]) if arrays else 0, type=pa.string())
-    kinds = {("text" if pa.types.is_string(a.type) or pa.types.is_large_string(a.type) else
-              "int" if pa.types.is_integer(a.type) else "float") for a in used}
+    kinds = {
+        (
+            "text"
+            if pa.types.is_string(a.type) or pa.types.is_large_string(a.type)
+            else "int"
+            if pa.types.is_integer(a.type)
+            else "float"
+        )
+        for a in used
+    }
     target = pa.string() if "text" in kinds else pa.float64() if "float" in kinds else pa.int64()
     cast = [a if a.type == target else pc.cast(a, target) for a in used]
     return cast[0] if len(cast) == 1 else pc.coalesce(*cast)
@@ -145,7 +161,7 @@ def hoist(table: Any, prefix: str, taken: Iterable[str] = ()) -> Any:
     existing = set(names) | RESERVED | set(taken)
     renamed = []
     for name in names:
-        short = name[len(start):] if name.startswith(start) else None
+        short = name[len(start) :] if name.startswith(start) else None
         if short and short not in existing:
             existing.add(short)
             renamed.append(short)

@@ -80,8 +80,13 @@ class _Log:
     object_relations: int = 0
 
 
-def read(source: str | os.PathLike[str], *, object_type: str | None = None, tz: str = "UTC",
-         on_invalid: Literal["raise", "drop"] = "raise") -> pd.DataFrame:
+def read(
+    source: str | os.PathLike[str],
+    *,
+    object_type: str | None = None,
+    tz: str = "UTC",
+    on_invalid: Literal["raise", "drop"] = "raise",
+) -> pd.DataFrame:
     """Read an OCEL 2.0 log (JSON, XML or SQLite) flattened on ``object_type``: one row per event and object.
 
     Parameters
@@ -194,9 +199,18 @@ def _load_json(path: Path) -> _Log:
             _need(attribute, ("name",), path, f"{spot}.attributes")
             changes.append((str(item["id"]), attribute["name"], attribute.get("time"), attribute.get("value")))
         o2o += len(_list(item, "relationships", path, spot))
-    return _Log(path, "json", _events_frame(events), where, _relations(relations), _objects(objects),
-                _changes(changes), _types(data.get("eventTypes")), _types(data.get("objectTypes")),
-                object_relations=o2o)
+    return _Log(
+        path,
+        "json",
+        _events_frame(events),
+        where,
+        _relations(relations),
+        _objects(objects),
+        _changes(changes),
+        _types(data.get("eventTypes")),
+        _types(data.get("objectTypes")),
+        object_relations=o2o,
+    )
 
 
 def _list(container: Any, key: str, path: Path, spot: str = "") -> list:
@@ -220,8 +234,11 @@ def _types(declared: Any) -> dict[str, dict[str, str]]:
     types: dict[str, dict[str, str]] = {}
     for item in declared if isinstance(declared, list) else []:
         if isinstance(item, dict) and "name" in item:
-            types[item["name"]] = {a["name"]: a.get("type", "string") for a in item.get("attributes") or []
-                                   if isinstance(a, dict) and "name" in a}
+            types[item["name"]] = {
+                a["name"]: a.get("type", "string")
+                for a in item.get("attributes") or []
+                if isinstance(a, dict) and "name" in a
+            }
     return types
 
 
@@ -230,10 +247,19 @@ def _load_xml(path: Path) -> _Log:
     stream_xml(path, state, state.text.append)
     if not state.seen_log:
         raise SourceError(f"{path}: not an OCEL 2.0 XML log (no <log> element)")
-    return _Log(path, "xml", _events_frame(state.events), [f"line {n}" for n in state.lines],
-                _relations(state.relations), _objects(state.objects), _changes(state.changes),
-                state.event_types, state.object_types, lines=np.asarray(state.lines, dtype=np.int64),
-                object_relations=state.o2o)
+    return _Log(
+        path,
+        "xml",
+        _events_frame(state.events),
+        [f"line {n}" for n in state.lines],
+        _relations(state.relations),
+        _objects(state.objects),
+        _changes(state.changes),
+        state.event_types,
+        state.object_types,
+        lines=np.asarray(state.lines, dtype=np.int64),
+        object_relations=state.o2o,
+    )
 
 
 class _XmlState:
@@ -265,8 +291,9 @@ class _XmlState:
         self.stack.append(name)
         if parent is None:
             if name != "log":
-                raise SourceError(f"{self.path}, line {line}: not an OCEL 2.0 XML log (the root element is "
-                                  f"<{name}>, not <log>)")
+                raise SourceError(
+                    f"{self.path}, line {line}: not an OCEL 2.0 XML log (the root element is <{name}>, not <log>)"
+                )
             self.seen_log = True
         elif name == "event" and parent == "events":
             self._require(attrs, ("id",), "event", line)  # a missing type or time is a row-level problem
@@ -314,8 +341,9 @@ class _XmlState:
     def _require(self, attrs: dict[str, str], keys: Sequence[str], element: str, line: int) -> None:
         for key in keys:
             if key not in attrs:
-                raise JourneyError(f"{self.path}, line {line}: <{element}> without its {key!r} attribute "
-                                   f"(OCEL 2.0 requires it)")
+                raise JourneyError(
+                    f"{self.path}, line {line}: <{element}> without its {key!r} attribute (OCEL 2.0 requires it)"
+                )
 
 
 def _load_sqlite(path: Path) -> _Log:
@@ -335,8 +363,10 @@ def _read_sqlite(path: Path, db: sqlite3.Connection) -> _Log:
     tables = {row[0] for row in db.execute("select name from sqlite_master where type = 'table'")}
     for table in ("event", "event_object", "object", "event_map_type", "object_map_type"):
         if table not in tables:
-            raise SourceError(f"{path}: not an OCEL 2.0 SQLite log (no table {table!r}; tables: "
-                              f"{', '.join(sorted(map(repr, tables))) or 'none'})")
+            raise SourceError(
+                f"{path}: not an OCEL 2.0 SQLite log (no table {table!r}; tables: "
+                f"{', '.join(sorted(map(repr, tables))) or 'none'})"
+            )
 
     def query(sql: str) -> pd.DataFrame:
         return pd.read_sql_query(sql, db)
@@ -364,9 +394,13 @@ def _read_sqlite(path: Path, db: sqlite3.Connection) -> _Log:
     position = position[~position.index.duplicated()]
     links = query("select ocel_event_id, ocel_object_id, ocel_qualifier from event_object")
     known = links["ocel_event_id"].astype(str).isin(position.index)
-    relations = pd.DataFrame({"event": position.reindex(links["ocel_event_id"].astype(str)[known]).to_numpy(),
-                              "object": links["ocel_object_id"].astype(str)[known].to_numpy(),
-                              "qualifier": links["ocel_qualifier"][known].to_numpy()})
+    relations = pd.DataFrame(
+        {
+            "event": position.reindex(links["ocel_event_id"].astype(str)[known]).to_numpy(),
+            "object": links["ocel_object_id"].astype(str)[known].to_numpy(),
+            "qualifier": links["ocel_qualifier"][known].to_numpy(),
+        }
+    )
     relations = relations.sort_values("event", kind="stable", ignore_index=True)
 
     objects = query("select ocel_id as id, ocel_type as type from object")
@@ -387,8 +421,18 @@ def _read_sqlite(path: Path, db: sqlite3.Connection) -> _Log:
             part = values.loc[mine & values[name].notna(), ["ocel_id", "ocel_time", name]]
             changes.extend(zip(part["ocel_id"].astype(str), [name] * len(part), part["ocel_time"], part[name]))
     o2o = int(db.execute("select count(*) from object_object").fetchone()[0]) if "object_object" in tables else 0
-    return _Log(path, "sqlite", events, where, relations, _objects(objects.itertuples(index=False)), _changes(changes),
-                event_types, object_types, object_relations=o2o)
+    return _Log(
+        path,
+        "sqlite",
+        events,
+        where,
+        relations,
+        _objects(objects.itertuples(index=False)),
+        _changes(changes),
+        event_types,
+        object_types,
+        object_relations=o2o,
+    )
 
 
 def _sql_type(declared: str) -> str:
@@ -425,24 +469,31 @@ def _flatten(log: _Log, object_type: str | None, tz: str, strict: bool) -> pd.Da
     counts = log.objects["type"].value_counts(sort=False)
     available = ", ".join(f"{kind!r} ({int(n):,} objects)" for kind, n in counts.items()) or "none"
     if object_type is None:
-        raise JourneyError(f"{log.path}: name the objects whose journeys to follow with "
-                           f"{option('object_type', str(counts.index[0]) if len(counts) else 'order')}; "
-                           f"object types: {available}")
+        raise JourneyError(
+            f"{log.path}: name the objects whose journeys to follow with "
+            f"{option('object_type', str(counts.index[0]) if len(counts) else 'order')}; "
+            f"object types: {available}"
+        )
     if object_type not in counts.index:
         close = get_close_matches(str(object_type), [str(k) for k in counts.index], n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise JourneyError(f"{log.path}: {option('object_type', object_type)} is not an object type of the log; "
-                           f"object types: {available}.{hint}")
+        raise JourneyError(
+            f"{log.path}: {option('object_type', object_type)} is not an object type of the log; "
+            f"object types: {available}.{hint}"
+        )
 
     ids = set(log.objects.loc[log.objects["type"] == object_type, "id"])
     all_ids = set(log.objects["id"])
     relations = log.relations
     unknown = int((~relations["object"].isin(all_ids)).sum())
     mine = relations[relations["object"].isin(ids)]
-    pairs = (mine.assign(qualifier=mine["qualifier"].astype(object))
-             .groupby(["event", "object"], sort=False)["qualifier"]
-             .agg(lambda q: ", ".join(dict.fromkeys(str(v) for v in q if pd.notna(v))) or None)
-             .reset_index().sort_values("event", kind="stable", ignore_index=True))
+    pairs = (
+        mine.assign(qualifier=mine["qualifier"].astype(object))
+        .groupby(["event", "object"], sort=False)["qualifier"]
+        .agg(lambda q: ", ".join(dict.fromkeys(str(v) for v in q if pd.notna(v))) or None)
+        .reset_index()
+        .sort_values("event", kind="stable", ignore_index=True)
+    )
     event_of_row = pairs["event"].to_numpy(dtype=np.int64)
     per_event = np.bincount(event_of_row, minlength=len(log.events))
     events = log.events.iloc[event_of_row].reset_index(drop=True)
@@ -452,8 +503,13 @@ def _flatten(log: _Log, object_type: str | None, tz: str, strict: bool) -> pd.Da
     kinds = events["type"]
     _required(kinds, "type", where, log.path, strict, problems)
     times = _times(events["time"], "time", where, log.path, tz, strict, problems, required=True)
-    data: dict[str, Any] = {"user": pairs["object"].array, "time": times.array, "event": kinds.array,
-                            "ocel:eid": events["id"].astype(object).array, "ocel:qualifier": pairs["qualifier"].array}
+    data: dict[str, Any] = {
+        "user": pairs["object"].array,
+        "time": times.array,
+        "event": kinds.array,
+        "ocel:eid": events["id"].astype(object).array,
+        "ocel:qualifier": pairs["qualifier"].array,
+    }
     declared = _declared(log.event_types, kinds)
     for column in [c for c in events.columns if c.startswith("a:")]:
         name = column[2:]
@@ -463,15 +519,25 @@ def _flatten(log: _Log, object_type: str | None, tz: str, strict: bool) -> pd.Da
     _object_attributes(frame, log, ids, object_type, tz)
 
     report = ReaderReport(
-        source=str(log.path), format="ocel", records=len(log.events), rows=len(frame),
-        duplicated=int((per_event > 1).sum()), extra_rows=int(np.maximum(per_event - 1, 0).sum()),
-        dropped=int((per_event == 0).sum()), problems=problems,
+        source=str(log.path),
+        format="ocel",
+        records=len(log.events),
+        rows=len(frame),
+        duplicated=int((per_event > 1).sum()),
+        extra_rows=int(np.maximum(per_event - 1, 0).sum()),
+        dropped=int((per_event == 0).sum()),
+        problems=problems,
         lines=None if log.lines is None else log.lines[event_of_row],
         names={"user": f"{object_type} id", "time": "time", "event": "type"},
-        details={"serialisation": log.serialisation, "object_type": object_type,
-                 "object_types": {str(k): int(n) for k, n in counts.items()},
-                 "event_types": sorted(set(log.event_types) | set(log.events["type"].dropna().astype(str))),
-                 "unknown_objects": unknown, "object_relationships": log.object_relations})
+        details={
+            "serialisation": log.serialisation,
+            "object_type": object_type,
+            "object_types": {str(k): int(n) for k, n in counts.items()},
+            "event_types": sorted(set(log.event_types) | set(log.events["type"].dropna().astype(str))),
+            "unknown_objects": unknown,
+            "object_relationships": log.object_relations,
+        },
+    )
     return attach(frame, report)
 
 
@@ -484,40 +550,52 @@ def _declared(types: dict[str, dict[str, str]], kinds: pd.Series) -> dict[str, s
     return declared
 
 
-def _required(values: pd.Series, field_name: str, where: list[str], path: Path, strict: bool,
-              problems: list) -> None:
+def _required(values: pd.Series, field_name: str, where: list[str], path: Path, strict: bool, problems: list) -> None:
     missing = values.isna().to_numpy()
     if missing.any():
         rows = np.flatnonzero(missing)
         if strict:
-            raise JourneyError(f"{path}: {where[rows[0]]} has no {field_name!r} (OCEL 2.0 requires it; "
-                               f"{len(rows):,} rows in all). Fix the file, or pass {option('on_invalid', 'drop')} "
-                               f"to drop them and list them in log.dropped.")
+            raise JourneyError(
+                f"{path}: {where[rows[0]]} has no {field_name!r} (OCEL 2.0 requires it; "
+                f"{len(rows):,} rows in all). Fix the file, or pass {option('on_invalid', 'drop')} "
+                f"to drop them and list them in log.dropped."
+            )
         problems.append((rows, field_name, f"events without {field_name!r}", values.iloc[rows]))
 
 
-def _times(values: pd.Series, name: str, where: list[str], path: Path, tz: str, strict: bool, problems: list,
-           required: bool = False) -> pd.Series:
+def _times(
+    values: pd.Series,
+    name: str,
+    where: list[str],
+    path: Path,
+    tz: str,
+    strict: bool,
+    problems: list,
+    required: bool = False,
+) -> pd.Series:
     found: list = []
     try:
         parsed = parse_times(values.astype(object), name, tz, None, found)
     except MixedTimezoneError as exc:
-        raise MixedTimezoneError(name, f"{exc.reason} ({where[exc.rows[0]]} of {path} is the first)",
-                                 exc.rows, exc.values) from None
+        raise MixedTimezoneError(
+            name, f"{exc.reason} ({where[exc.rows[0]]} of {path} is the first)", exc.rows, exc.values
+        ) from None
     for rows, _, reason, raw in found:
         if reason == "missing values":
             if required:
                 _required(values, name, where, path, strict, problems)
             continue
         if strict:
-            raise JourneyError(f"{path}: {where[rows[0]]}: {name} {raw.iloc[0]!r} is not an ISO 8601 time "
-                               f"({len(rows):,} rows in all)")
+            raise JourneyError(
+                f"{path}: {where[rows[0]]}: {name} {raw.iloc[0]!r} is not an ISO 8601 time ({len(rows):,} rows in all)"
+            )
         problems.append((rows, name, "times that are not ISO 8601", raw))
     return parsed
 
 
-def _typed(values: pd.Series, declared: str, name: str, where: list[str], path: Path, tz: str, strict: bool,
-           problems: list) -> pd.Series:
+def _typed(
+    values: pd.Series, declared: str, name: str, where: list[str], path: Path, tz: str, strict: bool, problems: list
+) -> pd.Series:
     """Attribute values converted to their declared type (OCEL's string, time, integer, float, boolean)."""
     if declared == "time":
         return _times(values, name, where, path, tz, strict, problems)
@@ -534,8 +612,10 @@ def _typed(values: pd.Series, declared: str, name: str, where: list[str], path: 
     if bad.any():
         rows = np.flatnonzero(bad)
         if strict:
-            raise JourneyError(f"{path}: {where[rows[0]]}: attribute {name!r} = {values.iloc[rows[0]]!r} is not "
-                               f"{'an' if declared == 'integer' else 'a'} {declared} (as declared)")
+            raise JourneyError(
+                f"{path}: {where[rows[0]]}: attribute {name!r} = {values.iloc[rows[0]]!r} is not "
+                f"{'an' if declared == 'integer' else 'a'} {declared} (as declared)"
+            )
         problems.append((rows, name, f"values that are not {declared} (as declared)", values.iloc[rows]))
     if declared == "boolean":
         return numbers.astype(bool) if not numbers.isna().any() else numbers.astype(object)
@@ -560,12 +640,16 @@ def _object_attributes(frame: pd.DataFrame, log: _Log, ids: set[str], object_typ
     declared = log.object_types.get(object_type, {})
     when = parse_times(changes["time"].fillna("1970-01-01T00:00:00Z").astype(object), "time", tz, None, [])
     changes = changes.assign(time=when).dropna(subset=["time"])
-    rows = pd.DataFrame({"object": frame["user"].astype(object), "time": frame["time"],
-                         "row": np.arange(len(frame))}).dropna(subset=["time"]).sort_values("time", kind="stable")
+    rows = (
+        pd.DataFrame({"object": frame["user"].astype(object), "time": frame["time"], "row": np.arange(len(frame))})
+        .dropna(subset=["time"])
+        .sort_values("time", kind="stable")
+    )
     for name, group in changes.groupby("name", sort=False):
         history = group[["object", "time", "value"]].astype({"object": object}).sort_values("time", kind="stable")
         at = pd.merge_asof(rows, history, on="time", by="object", direction="backward")
         values = at.set_index("row")["value"].reindex(np.arange(len(frame))).reset_index(drop=True)  # NaT rows: none
         column = f"case:{name}"
-        frame[column] = _typed(values.astype(object), declared.get(str(name), ""), column, [""] * len(values),
-                               log.path, tz, False, []).array
+        frame[column] = _typed(
+            values.astype(object), declared.get(str(name), ""), column, [""] * len(values), log.path, tz, False, []
+        ).array

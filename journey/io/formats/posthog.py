@@ -90,8 +90,9 @@ def read_posthog(source: Any, request: Request) -> Loaded:
     require(g, time)
     utc_times(g, time)
     if user == "person_id" and person and "distinct_id" in g.table.column_names:
-        filled = pc.coalesce(pc.cast(g.table.column("person_id"), pa.string()),
-                             pc.cast(g.table.column("distinct_id"), pa.string()))
+        filled = pc.coalesce(
+            pc.cast(g.table.column("person_id"), pa.string()), pc.cast(g.table.column("distinct_id"), pa.string())
+        )
         g.table = g.table.set_column(g.table.column_names.index("person_id"), "person_id", filled)
     require(g, user)
     session = next((s for s in ("$session_id", "session_id") if s in g.table.column_names), None)
@@ -99,12 +100,13 @@ def read_posthog(source: Any, request: Request) -> Loaded:
         g.table = g.table.rename_columns(["session" if c == session else c for c in g.table.column_names])
     else:
         session = None
-    return loaded(g, {"user": user, "time": time, "event": event}, "posthog", counts, session_field=session,
-                  identities=links)
+    return loaded(
+        g, {"user": user, "time": time, "event": event}, "posthog", counts, session_field=session, identities=links
+    )
 
 
 def _links(g: Any, kinds: np.ndarray, with_persons: bool) -> pd.DataFrame | None:
-    """distinct id -> person from events that carry both; anonymous id -> distinct id from ``$identify``."""
+    """Distinct id -> person from events that carry both; anonymous id -> distinct id from ``$identify``."""
     distinct = text(g, "distinct_id")
     if distinct is None:
         return None

@@ -25,8 +25,17 @@ import pandas as pd
 
 from ...errors import JourneyError, JourneyWarning, SourceError, option
 
-__all__ = ["ReaderReport", "Problem", "report_of", "attach", "read_source", "merge_problems", "finish", "refuse_options",
-           "ROLE_NAMES"]
+__all__ = [
+    "ReaderReport",
+    "Problem",
+    "report_of",
+    "attach",
+    "read_source",
+    "merge_problems",
+    "finish",
+    "refuse_options",
+    "ROLE_NAMES",
+]
 
 #: Key of the report in ``frame.attrs``.
 ATTRS_KEY = "journey_read"
@@ -83,11 +92,16 @@ class ReaderReport:
     details: dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        changed = (f", duplicated={self.duplicated:,} (+{self.extra_rows:,} rows), dropped={self.dropped:,}"
-                   if self.duplicated or self.dropped else "")
+        changed = (
+            f", duplicated={self.duplicated:,} (+{self.extra_rows:,} rows), dropped={self.dropped:,}"
+            if self.duplicated or self.dropped
+            else ""
+        )
         invalid = sum(len(rows) for rows, *_ in self.problems)
-        return (f"ReaderReport({self.format} from {self.source}: records={self.records:,}, rows={self.rows:,}"
-                f"{changed}, invalid rows={invalid:,})")
+        return (
+            f"ReaderReport({self.format} from {self.source}: records={self.records:,}, rows={self.rows:,}"
+            f"{changed}, invalid rows={invalid:,})"
+        )
 
 
 def attach(frame: pd.DataFrame, report: ReaderReport) -> pd.DataFrame:
@@ -113,9 +127,17 @@ def report_of(frame: pd.DataFrame) -> ReaderReport | None:
 # the glue read_events calls (issue 15: format=, query=, table=)
 
 
-def read_source(source: Any, *, format: str | None, query: str | None, table: str | None,
-                options: Mapping[str, Any], given: Mapping[str, str], tz: str,
-                on_invalid: str) -> tuple[pd.DataFrame, str, dict[str, str], ReaderReport]:
+def read_source(
+    source: Any,
+    *,
+    format: str | None,
+    query: str | None,
+    table: str | None,
+    options: Mapping[str, Any],
+    given: Mapping[str, str],
+    tz: str,
+    on_invalid: str,
+) -> tuple[pd.DataFrame, str, dict[str, str], ReaderReport]:
     """Read ``source`` with the reader ``format``, ``query`` or ``table`` ask for.
 
     Returns the frame to validate, its description for messages, the column names of the user, time and
@@ -126,8 +148,10 @@ def read_source(source: Any, *, format: str | None, query: str | None, table: st
 
     if query is not None or table is not None or format == "sql":
         if format not in (None, "sql"):
-            raise JourneyError(f"{option('format', format)} reads files, not database results; pass "
-                               f"{option('query')} or {option('table')} without {option('format')}")
+            raise JourneyError(
+                f"{option('format', format)} reads files, not database results; pass "
+                f"{option('query')} or {option('table')} without {option('format')}"
+            )
         frame = _call(tidy_reader("sql"), "sql", source, dict(options, query=query, table=table))
         report = report_of(frame)
         assert report is not None
@@ -142,8 +166,11 @@ def read_source(source: Any, *, format: str | None, query: str | None, table: st
     assert report is not None
     names = {role: (ROLE_NAMES[role] if given[role] == _DEFAULT_GIVEN[role] else given[role]) for role in given}
     # A column the user chose for a role displaces the reader's own column of that role to its source name.
-    displaced = {ROLE_NAMES[role]: report.names.get(role, f"{format}:{role}") for role in names
-                 if names[role] != ROLE_NAMES[role] and ROLE_NAMES[role] in frame.columns}
+    displaced = {
+        ROLE_NAMES[role]: report.names.get(role, f"{format}:{role}")
+        for role in names
+        if names[role] != ROLE_NAMES[role] and ROLE_NAMES[role] in frame.columns
+    }
     if displaced:
         frame = attach(frame.rename(columns=displaced), report)
     return frame, report.source, names, report
@@ -157,8 +184,10 @@ def _call(reader: Any, format: str, source: Any, options: dict[str, Any]) -> pd.
         takes = [p for p in accepted if p not in ("source", "tz", "on_invalid")]
         close = get_close_matches(unknown[0], takes, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise JourneyError(f"{option(unknown[0])} is not an option of format {format!r}; it takes "
-                           f"{', '.join(option(p) for p in takes) or 'no options'}.{hint}")
+        raise JourneyError(
+            f"{option(unknown[0])} is not an option of format {format!r}; it takes "
+            f"{', '.join(option(p) for p in takes) or 'no options'}.{hint}"
+        )
     return reader(source, **{name: value for name, value in options.items() if name in accepted})
 
 
@@ -207,6 +236,8 @@ def refuse_options(options: Mapping[str, Any]) -> None:
     close = get_close_matches(name, own, n=1)
     if close:
         raise JourneyError(f"{option(name)} is not an option of read_events. Did you mean {option(close[0])}?")
-    raise JourneyError(f"{option(name)} is not an option of read_events; if it is an option of a format, name the "
-                       f"format with {option('format')} (or read a database with {option('query')} or "
-                       f"{option('table')})")
+    raise JourneyError(
+        f"{option(name)} is not an option of read_events; if it is an option of a format, name the "
+        f"format with {option('format')} (or read a database with {option('query')} or "
+        f"{option('table')})"
+    )

@@ -59,16 +59,25 @@ class Origin:
     def of_file(cls, name: str, noun: str, lines: np.ndarray, first_record: int = 0) -> Origin:
         """The origin of the rows of one file, at ``lines`` in it; records numbered from ``first_record``."""
         lines = np.asarray(lines, dtype=np.int64)
-        return cls((name,), (noun,), np.zeros(len(lines), dtype=np.int32), lines,
-                   np.arange(first_record, first_record + len(lines), dtype=np.int64))
+        return cls(
+            (name,),
+            (noun,),
+            np.zeros(len(lines), dtype=np.int32),
+            lines,
+            np.arange(first_record, first_record + len(lines), dtype=np.int64),
+        )
 
     @classmethod
     def concat(cls, origins: Sequence[Origin]) -> Origin:
         """The origins of tables read one after the other."""
         offsets = np.cumsum([0] + [len(o.files) for o in origins])[:-1]
-        return cls(tuple(f for o in origins for f in o.files), tuple(n for o in origins for n in o.nouns),
-                   np.concatenate([o.file + np.int32(k) for o, k in zip(origins, offsets)]).astype(np.int32),
-                   np.concatenate([o.line for o in origins]), np.concatenate([o.record for o in origins]))
+        return cls(
+            tuple(f for o in origins for f in o.files),
+            tuple(n for o in origins for n in o.nouns),
+            np.concatenate([o.file + np.int32(k) for o, k in zip(origins, offsets)]).astype(np.int32),
+            np.concatenate([o.line for o in origins]),
+            np.concatenate([o.record for o in origins]),
+        )
 
     def take(self, rows: np.ndarray) -> Origin:
         """The origin of the rows ``rows`` (indices or a boolean mask)."""
@@ -94,13 +103,22 @@ class Problem:
         """The error that names this problem's file, lines and field."""
         from ..events import drop_advice
 
-        return RecordError(self.file, self.lines.tolist(), self.field, self.reason, self.values,
-                           self.records.tolist(), self.noun, drop_advice())
+        return RecordError(
+            self.file,
+            self.lines.tolist(),
+            self.field,
+            self.reason,
+            self.values,
+            self.records.tolist(),
+            self.noun,
+            drop_advice(),
+        )
 
 
 class Problems:
     """The bad records a reader meets: each raises :class:`~journey.errors.RecordError` at once with
-    ``on_invalid="raise"``; with ``"drop"`` they are kept and listed in ``log.dropped``."""
+    ``on_invalid="raise"``; with ``"drop"`` they are kept and listed in ``log.dropped``.
+    """
 
     def __init__(self, on_invalid: str):
         self.on_invalid = on_invalid
@@ -122,8 +140,17 @@ class Problems:
         files = origin.file[rows]
         for f in np.unique(files):  # files in reading order: the first file's problem is raised first
             mine = files == f
-            self.add(Problem(origin.files[f], origin.nouns[f], origin.line[rows[mine]], field, reason,
-                             list(values[mine]), origin.record[rows[mine]]))
+            self.add(
+                Problem(
+                    origin.files[f],
+                    origin.nouns[f],
+                    origin.line[rows[mine]],
+                    field,
+                    reason,
+                    list(values[mine]),
+                    origin.record[rows[mine]],
+                )
+            )
 
     @property
     def n_records(self) -> int:

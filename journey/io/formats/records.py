@@ -56,7 +56,11 @@ def require(g: Gathered, name: str, rows: np.ndarray | None = None, label: str |
     if rows is not None:
         bad &= rows
     if bad.any():
-        values = g.table.column(name).to_pandas().to_numpy()[bad] if name in g.table.column_names else [None] * int(bad.sum())
+        values = (
+            g.table.column(name).to_pandas().to_numpy()[bad]
+            if name in g.table.column_names
+            else [None] * int(bad.sum())
+        )
         g.problems.at(g.origin, bad, label or name, "missing values", values)
         keep_rows(g, ~bad)
 
@@ -137,9 +141,9 @@ def _set(g: Gathered, name: str, array: Any) -> None:
 
 def identity_pairs(anonymous: Any, user: Any, time: Any = None) -> pd.DataFrame:
     """The links (anonymous id, user id[, time]) where both ids are present, as :func:`journey.read_events`
-    stitches them (the first link of an anonymous id in time order wins)."""
-    frame = pd.DataFrame({"anonymous": pd.Series(anonymous, dtype=object),
-                          "user": pd.Series(user, dtype=object)})
+    stitches them (the first link of an anonymous id in time order wins).
+    """
+    frame = pd.DataFrame({"anonymous": pd.Series(anonymous, dtype=object), "user": pd.Series(user, dtype=object)})
     if time is not None:
         frame["time"] = pd.Series(time).reset_index(drop=True)
     frame = frame[frame["anonymous"].notna() & frame["user"].notna()]
@@ -149,5 +153,13 @@ def identity_pairs(anonymous: Any, user: Any, time: Any = None) -> pd.DataFrame:
 def loaded(g: Gathered, names: dict[str, str], format: str, counts: Counts, **fields: Any) -> Loaded:
     """The reader's result from what it gathered (see :class:`~journey.io.formats.reader.Loaded`)."""
     counts.files, counts.records = g.files, g.records
-    return Loaded(to_pandas(g.table), names, g.description, format=format, origin=g.origin,
-                  problems=g.problems.found, counts=counts, **fields)
+    return Loaded(
+        to_pandas(g.table),
+        names,
+        g.description,
+        format=format,
+        origin=g.origin,
+        problems=g.problems.found,
+        counts=counts,
+        **fields,
+    )

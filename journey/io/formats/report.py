@@ -84,15 +84,22 @@ class ReadReport(Result):
         """The steps of the read as a table: ``step``, ``records`` (a count) and ``detail``, in reading order."""
         kinds = ", ".join(f"{kind} {n:,}" for kind, n in sorted(self.not_events.items(), key=lambda kv: -kv[1]))
         where = f"{self.files:,} file{'s' if self.files != 1 else ''}" if self.files else "a DataFrame"
-        linked = (f"{self.stitched_ids:,} anonymous id{'s' if self.stitched_ids != 1 else ''} given to "
-                  f"{self.stitched_users:,} user{'s' if self.stitched_users != 1 else ''}"
-                  if self.stitched_ids else "no anonymous id linked to a user")
+        linked = (
+            f"{self.stitched_ids:,} anonymous id{'s' if self.stitched_ids != 1 else ''} given to "
+            f"{self.stitched_users:,} user{'s' if self.stitched_users != 1 else ''}"
+            if self.stitched_ids
+            else "no anonymous id linked to a user"
+        )
         if self.ambiguous_ids:
             linked += f"; {self.ambiguous_ids:,} linked to several users went to the first"
         rows = [
             ("records read", self.records, where if self.format else "rows of the table"),
             ("not events", sum(self.not_events.values()), kinds or "none"),
-            ("duplicates dropped", self.duplicates, f"same {self.duplicate_key}" if self.duplicate_key else "no event id"),
+            (
+                "duplicates dropped",
+                self.duplicates,
+                f"same {self.duplicate_key}" if self.duplicate_key else "no event id",
+            ),
             ("unreadable records dropped", self.unreadable, "listed in log.dropped"),
             ("invalid events dropped", self.invalid, "listed in log.dropped"),
             ("events", self.events, f"sessions from {self.session_field}" if self.session_field else "in the log"),

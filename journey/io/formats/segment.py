@@ -95,8 +95,13 @@ def read_segment(source: Any, request: Request) -> Loaded:
             g.table = g.table.set_column(g.table.column_names.index("userId"), "userId", filled)
         require(g, "userId", label="userId (and anonymousId)")
     g.table = _columns(g.table, (user, time, event))
-    return loaded(g, {"user": user, "time": time, "event": event}, "segment", counts,
-                  identities=links if user == "userId" else None)
+    return loaded(
+        g,
+        {"user": user, "time": time, "event": event},
+        "segment",
+        counts,
+        identities=links if user == "userId" else None,
+    )
 
 
 def _kinds(g: Any) -> np.ndarray:
@@ -106,7 +111,7 @@ def _kinds(g: Any) -> np.ndarray:
 
 
 def _links(g: Any, kind: np.ndarray, time: str) -> Any:
-    """anonymousId -> userId from every message carrying both, and previousId -> userId from aliases."""
+    """AnonymousId -> userId from every message carrying both, and previousId -> userId from aliases."""
     import pandas as pd
 
     anonymous, user = text(g, "anonymousId"), text(g, "userId")
@@ -143,6 +148,9 @@ def _with_names(table: Any, kind: np.ndarray) -> Any:
 def _columns(table: Any, roles: tuple[str, ...]) -> Any:
     """Properties by their own name, context dotted, fields of non-event calls and empty columns left out."""
     table = hoist(drop_columns(table, NOT_EVENT_FIELDS), "properties")
-    empty = [c for c in table.column_names
-             if c not in roles and table.num_rows and table.column(c).null_count == table.num_rows]
+    empty = [
+        c
+        for c in table.column_names
+        if c not in roles and table.num_rows and table.column(c).null_count == table.num_rows
+    ]
     return table.drop_columns(empty)

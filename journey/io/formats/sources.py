@@ -69,20 +69,25 @@ def pieces(source: Any, kinds: Mapping[str, str], what: str) -> list[Piece]:
     order, zip members in archive order.
     """
     if not isinstance(source, (str, os.PathLike)):
-        raise SourceError(f"source must be a file, a folder, a glob of files or a pandas DataFrame, "
-                          f"not {type(source).__name__}")
+        raise SourceError(
+            f"source must be a file, a folder, a glob of files or a pandas DataFrame, not {type(source).__name__}"
+        )
     text = os.fspath(source)
     if _GLOB_CHARS & set(text) and not Path(text).exists():
         paths = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
         found = [p for p in paths if _kind(p.name, kinds)]
         if not found:
-            raise SourceError(f"{text}: no {_accepted(kinds)} file matches this pattern"
-                              + (f" ({len(paths):,} other files do)" if paths else ""))
+            raise SourceError(
+                f"{text}: no {_accepted(kinds)} file matches this pattern"
+                + (f" ({len(paths):,} other files do)" if paths else "")
+            )
         return [piece for p in found for piece in _expand(p, _kind(p.name, kinds) or "", kinds, what)]
     path = Path(text)
     if path.is_dir():
-        found = sorted((p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
-                        and _kind(p.name, kinds)), key=lambda p: p.relative_to(path).as_posix())
+        found = sorted(
+            (p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".") and _kind(p.name, kinds)),
+            key=lambda p: p.relative_to(path).as_posix(),
+        )
         if not found:
             raise SourceError(f"{path}: the folder holds no {_accepted(kinds)} file")
         return [piece for p in found for piece in _expand(p, _kind(p.name, kinds) or "", kinds, what)]
@@ -90,8 +95,10 @@ def pieces(source: Any, kinds: Mapping[str, str], what: str) -> list[Piece]:
         raise SourceError(f"{path}: file does not exist (working directory: {Path.cwd()})")
     kind = _sniff(path) or _kind(path.name, kinds)
     if kind is None or kind not in set(kinds.values()):
-        raise SourceError(f"{path}: not a file the {what} reader reads; it reads {_accepted(kinds)} files "
-                          f"(gzipped too), folders and globs of them")
+        raise SourceError(
+            f"{path}: not a file the {what} reader reads; it reads {_accepted(kinds)} files "
+            f"(gzipped too), folders and globs of them"
+        )
     return _expand(path, kind, kinds, what)
 
 
@@ -143,8 +150,14 @@ def _accepted(kinds: Mapping[str, str]) -> str:
 # reading one piece
 
 
-def read_piece(piece: Piece, problems: Problems, first_record: int, encoding: str = "utf-8",
-               schema: Any = None, dictionary: Sequence[str] = ()) -> tuple[Any, Origin, int]:
+def read_piece(
+    piece: Piece,
+    problems: Problems,
+    first_record: int,
+    encoding: str = "utf-8",
+    schema: Any = None,
+    dictionary: Sequence[str] = (),
+) -> tuple[Any, Origin, int]:
     """The Arrow table of one file, where each row was read, and how many records the file held.
 
     Malformed JSON lines are reported to ``problems`` (raised, or kept for ``log.dropped``) and skipped;
@@ -173,8 +186,9 @@ def _buffer(data: bytes) -> Any:
     return pa.BufferReader(data)
 
 
-def json_lines(data: bytes, name: str, problems: Problems, first_record: int = 0, encoding: str = "utf-8",
-               schema: Any = None) -> tuple[Any, Origin, int]:
+def json_lines(
+    data: bytes, name: str, problems: Problems, first_record: int = 0, encoding: str = "utf-8", schema: Any = None
+) -> tuple[Any, Origin, int]:
     """Newline-delimited JSON (or one JSON array of objects) as an Arrow table, with each row's line."""
     import pyarrow as pa
     import pyarrow.json as pj
@@ -183,9 +197,11 @@ def json_lines(data: bytes, name: str, problems: Problems, first_record: int = 0
         data = _recode(data, name, encoding)
     if data.lstrip()[:1] != b"[":
         try:
-            table = pj.read_json(pa.BufferReader(data), read_options=pj.ReadOptions(block_size=_BLOCK),
-                                 parse_options=pj.ParseOptions(explicit_schema=schema,
-                                                               unexpected_field_behavior="infer"))
+            table = pj.read_json(
+                pa.BufferReader(data),
+                read_options=pj.ReadOptions(block_size=_BLOCK),
+                parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer"),
+            )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             table = None
         if table is not None:
@@ -199,9 +215,10 @@ def _recode(data: bytes, name: str, encoding: str) -> bytes:
     try:
         return data.decode(encoding).encode("utf-8")
     except UnicodeDecodeError as exc:
-        raise EncodingError(f"{name}: cannot be decoded as {encoding!r} (byte {exc.object[exc.start:exc.start + 1]!r} "
-                            f"at offset {exc.start}); pass the file's encoding with {option('encoding', 'utf-8')}"
-                            ) from None
+        raise EncodingError(
+            f"{name}: cannot be decoded as {encoding!r} (byte {exc.object[exc.start : exc.start + 1]!r} "
+            f"at offset {exc.start}); pass the file's encoding with {option('encoding', 'utf-8')}"
+        ) from None
     except LookupError:
         raise EncodingError(f"{option('encoding', encoding)}: not an encoding Python knows") from None
 
@@ -250,8 +267,8 @@ def _careful(data: bytes, name: str, problems: Problems, first_record: int, sche
         order = np.argsort(np.r_[np.array(lines, dtype=np.int64), where], kind="stable")
         record_of = np.empty(n_records, dtype=np.int64)
         record_of[order] = np.arange(first_record, first_record + n_records)
-        problems.add(Problem(name, noun, where, None, "malformed JSON", [b[1] for b in bad], record_of[len(lines):]))
-        good_records = record_of[:len(lines)]
+        problems.add(Problem(name, noun, where, None, "malformed JSON", [b[1] for b in bad], record_of[len(lines) :]))
+        good_records = record_of[: len(lines)]
     else:
         good_records = np.arange(first_record, first_record + len(lines), dtype=np.int64)
     table = table_of_records(records, schema)
@@ -268,7 +285,7 @@ def _parsed_lines(data: bytes, bad: list[tuple[int, str]]) -> Iterator[tuple[int
         try:
             yield number, json.loads(line)
         except UnicodeDecodeError as exc:
-            bad.append((number, f"not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r})"))
+            bad.append((number, f"not UTF-8 text (byte {exc.object[exc.start : exc.start + 1]!r})"))
         except ValueError as exc:
             column = getattr(exc, "colno", None)
             bad.append((number, f"{getattr(exc, 'msg', exc)}" + (f" at column {column}" if column else "")))
@@ -285,8 +302,11 @@ def table_of_records(records: list[dict], schema: Any = None) -> Any:
     # Re-serialised, the fields that agree keep Arrow's inference; the others are made text below.
     try:
         payload = "\n".join(json.dumps(r, separators=(",", ":")) for r in records).encode()
-        return pj.read_json(pa.BufferReader(payload), read_options=pj.ReadOptions(block_size=max(_BLOCK, len(payload) + 1)),
-                            parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer"))
+        return pj.read_json(
+            pa.BufferReader(payload),
+            read_options=pj.ReadOptions(block_size=max(_BLOCK, len(payload) + 1)),
+            parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer"),
+        )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     flat = pd.json_normalize(records)
@@ -315,7 +335,13 @@ def _missing(value: Any) -> bool:
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value)
+    return (
+        value
+        if isinstance(value, str)
+        else json.dumps(value, default=str)
+        if isinstance(value, (dict, list))
+        else str(value)
+    )
 
 
 def _read_csv(piece: Piece, first_record: int, encoding: str) -> tuple[Any, Origin, int]:
@@ -330,13 +356,17 @@ def _read_csv(piece: Piece, first_record: int, encoding: str) -> tuple[Any, Orig
     if encoding.lower().replace("-", "") not in ("utf8", "ascii"):
         data = _recode(data, piece.name, encoding)
     try:
-        header = next(csv.reader(io.StringIO(data[:1 << 20].decode("utf-8", "replace").split("\n", 1)[0])))
+        header = next(csv.reader(io.StringIO(data[: 1 << 20].decode("utf-8", "replace").split("\n", 1)[0])))
     except StopIteration:
         raise SourceError(f"{piece.name}: the file is empty (no header, no rows)") from None
     try:
-        table = pcsv.read_csv(pa.BufferReader(data), parse_options=pcsv.ParseOptions(newlines_in_values=True),
-                              convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in header},
-                                                                  strings_can_be_null=True))
+        table = pcsv.read_csv(
+            pa.BufferReader(data),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(
+                column_types={c: pa.string() for c in header}, strings_can_be_null=True
+            ),
+        )
     except pa.ArrowInvalid as exc:
         raise SourceError(f"{piece.name}: not a well-formed CSV file ({exc})") from None
     # Line numbers as an editor shows them when no quoted value spans lines (the header is line 1).
@@ -377,8 +407,10 @@ def concat_tables(tables: list[Any]) -> Any:
                 try:
                     column = pc.cast(column, pa.string())
                 except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                    column = pa.array([None if v is None else json.dumps(v, default=str) for v in column.to_pylist()],
-                                      type=pa.string())
+                    column = pa.array(
+                        [None if v is None else json.dumps(v, default=str) for v in column.to_pylist()],
+                        type=pa.string(),
+                    )
             t = t.set_column(i, name, column)
         fixed.append(t)
     return pa.concat_tables(fixed, promote_options="permissive")
@@ -389,7 +421,9 @@ def to_pandas(table: Any) -> pd.DataFrame:
     import pyarrow as pa
 
     def mapper(kind: Any) -> Any:
-        nested = pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_struct(kind) or pa.types.is_map(kind)
+        nested = (
+            pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_struct(kind) or pa.types.is_map(kind)
+        )
         return pd.ArrowDtype(kind) if nested else None
 
     return table.to_pandas(types_mapper=mapper)
@@ -411,8 +445,16 @@ class Gathered:
     records: int
 
 
-def gather(source: Any, on_invalid: str, kinds: Mapping[str, str], what: str, prepare: Any = None,
-           encoding: str = "utf-8", schema: Any = None, dictionary: Sequence[str] = ()) -> Gathered:
+def gather(
+    source: Any,
+    on_invalid: str,
+    kinds: Mapping[str, str],
+    what: str,
+    prepare: Any = None,
+    encoding: str = "utf-8",
+    schema: Any = None,
+    dictionary: Sequence[str] = (),
+) -> Gathered:
     """Read every file of ``source`` (or a DataFrame), ``prepare`` each table (flattening it), and concatenate.
 
     ``prepare(table)`` runs on each file's table before they are put together, so files whose nested
@@ -439,7 +481,8 @@ def gather(source: Any, on_invalid: str, kinds: Mapping[str, str], what: str, pr
 def parse_json_column(g: Gathered, name: str) -> None:
     """The text column ``name`` of JSON objects (PostHog's ``properties``) replaced by their fields, dotted
     (``name.field``). All rows are parsed at once by ``pyarrow.json``; only when it refuses them are they
-    parsed one by one, so that a malformed value is refused with its file, line and field."""
+    parsed one by one, so that a malformed value is refused with its file, line and field.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.json as pj
@@ -458,8 +501,11 @@ def parse_json_column(g: Gathered, name: str) -> None:
     if n:
         joined = _joined_lines(texts)
         try:
-            parsed = pj.read_json(pa.BufferReader(joined), read_options=pj.ReadOptions(block_size=_BLOCK),
-                                  parse_options=pj.ParseOptions(newlines_in_values=True))
+            parsed = pj.read_json(
+                pa.BufferReader(joined),
+                read_options=pj.ReadOptions(block_size=_BLOCK),
+                parse_options=pj.ParseOptions(newlines_in_values=True),
+            )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             parsed = None
         if parsed is not None and parsed.num_rows != n:
@@ -481,7 +527,7 @@ def _joined_lines(texts: Any) -> Any:
     newline, nothing = pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string())
     lines = pc.binary_join_element_wise(texts, newline, nothing)
     lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
     return lines.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
 
 

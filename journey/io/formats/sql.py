@@ -51,8 +51,14 @@ def _sqlalchemy() -> Any:
         raise SourceError("reading from a database needs SQLAlchemy 2: pip install 'journey[sql]'") from None
 
 
-def read(source: Any, *, query: str | None = None, table: str | None = None, chunksize: int = 100_000,
-         progress: Progress = None) -> pd.DataFrame:
+def read(
+    source: Any,
+    *,
+    query: str | None = None,
+    table: str | None = None,
+    chunksize: int = 100_000,
+    progress: Progress = None,
+) -> pd.DataFrame:
     """Read a query's result (or a whole table) from a database, in chunks.
 
     Parameters
@@ -97,11 +103,13 @@ def read(source: Any, *, query: str | None = None, table: str | None = None, chu
     [['a', '2025-01-01T10:00:00Z', 'home']]
     """
     if (query is None) == (table is None):
-        raise JourneyError(f"name what to read with {option('query')} (SQL) or {option('table')} (a table), "
-                           f"one of them")
+        raise JourneyError(
+            f"name what to read with {option('query')} (SQL) or {option('table')} (a table), one of them"
+        )
     if not isinstance(chunksize, int) or isinstance(chunksize, bool) or chunksize < 1:
-        raise JourneyError(f"{option('chunksize', chunksize)}: the number of rows fetched at a time must be a "
-                           f"positive integer")
+        raise JourneyError(
+            f"{option('chunksize', chunksize)}: the number of rows fetched at a time must be a positive integer"
+        )
     sa = _sqlalchemy()
     engine, connection, owned = _connect(sa, source)
     where = engine.url.render_as_string(hide_password=True)
@@ -113,8 +121,9 @@ def read(source: Any, *, query: str | None = None, table: str | None = None, chu
             connection.close()
             if isinstance(source, str):
                 engine.dispose()
-    report = ReaderReport(source=where, format="sql", records=len(frame), rows=len(frame),
-                        details={"query": sql, "chunks": chunks})
+    report = ReaderReport(
+        source=where, format="sql", records=len(frame), rows=len(frame), details={"query": sql, "chunks": chunks}
+    )
     return attach(frame, report)
 
 
@@ -134,8 +143,10 @@ def _connect(sa: Any, source: Any) -> tuple[Any, Any, bool]:
         raise SourceError(f"the database driver for {_redacted(sa, source)} is not installed ({exc})") from None
     except sa.exc.SQLAlchemyError as exc:
         raise SourceError(f"{_redacted(sa, source)}: cannot connect ({_reason(exc)})") from None
-    raise SourceError(f"with {option('query')} or {option('table')}, the source must be a database URL or an "
-                      f"SQLAlchemy Engine or Connection, not {type(source).__name__}")
+    raise SourceError(
+        f"with {option('query')} or {option('table')}, the source must be a database URL or an "
+        f"SQLAlchemy Engine or Connection, not {type(source).__name__}"
+    )
 
 
 def _select_all(sa: Any, connection: Any, table: str, where: str) -> str:
@@ -146,14 +157,17 @@ def _select_all(sa: Any, connection: Any, table: str, where: str) -> str:
         close = get_close_matches(name, known, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         shown = ", ".join(map(repr, sorted(known)[:20])) or "none"
-        raise SourceError(f"{where}: {option('table', table)} is not a table of the database"
-                          f"{' (schema ' + repr(schema) + ')' if schema else ''}; tables: {shown}.{hint}")
+        raise SourceError(
+            f"{where}: {option('table', table)} is not a table of the database"
+            f"{' (schema ' + repr(schema) + ')' if schema else ''}; tables: {shown}.{hint}"
+        )
     statement = sa.select(sa.text("*")).select_from(sa.table(name, schema=schema or None))
     return str(statement.compile(dialect=connection.dialect))
 
 
-def _fetch(sa: Any, connection: Any, sql: str, chunksize: int, progress: Progress,
-           where: str) -> tuple[pd.DataFrame, int]:
+def _fetch(
+    sa: Any, connection: Any, sql: str, chunksize: int, progress: Progress, where: str
+) -> tuple[pd.DataFrame, int]:
     shown = _Progress(progress, where)
     frames = []
     try:

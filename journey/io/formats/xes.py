@@ -76,8 +76,13 @@ _ROLE_KEYS = {"trace": {"concept:name"}, "event": {"concept:name", "time:timesta
 _CLASSIFIER_KEYS = re.compile(r"'([^']*)'|(\S+)")
 
 
-def read(source: str | os.PathLike[str], *, classifier: str | None = None, tz: str = "UTC",
-         on_invalid: Literal["raise", "drop"] = "raise") -> pd.DataFrame:
+def read(
+    source: str | os.PathLike[str],
+    *,
+    classifier: str | None = None,
+    tz: str = "UTC",
+    on_invalid: Literal["raise", "drop"] = "raise",
+) -> pd.DataFrame:
     """Read an XES file (``.xes`` or gzipped ``.xes.gz``) into a tidy frame, one row per event.
 
     Parameters
@@ -196,8 +201,10 @@ class _Parser:
             self.seen_log = True
             self._enter("log", self.log_attributes)
         elif not self.seen_log:
-            raise SourceError(f"{self.path}, line {self.parser.CurrentLineNumber}: not an XES file (the root "
-                              f"element is <{name}>, not <log>)")
+            raise SourceError(
+                f"{self.path}, line {self.parser.CurrentLineNumber}: not an XES file (the root "
+                f"element is <{name}>, not <log>)"
+            )
         elif name == "global":
             scope = attrs.get("scope", "event")
             if scope not in self.globals:
@@ -264,11 +271,19 @@ class _Parser:
         except (ValueError, KeyError):
             kind = {"int": "an integer", "float": "a number", "boolean": "true or false"}[tag]
             scope = self.scopes[-1][0] if self.scopes else ""
-            if self.strict or self.record is not (self.events[-1] if scope == "event" else
-                                                  self.traces[-1] if scope == "trace" else None):
+            if self.strict or self.record is not (
+                self.events[-1] if scope == "event" else self.traces[-1] if scope == "trace" else None
+            ):
                 self._fail(f"<{tag} key={key!r} value={raw!r}>: the value is not {kind}")
-            self.bad.append((scope, len(self.events if scope == "event" else self.traces) - 1, key,
-                             f"<{tag}> values that are not {kind}", raw))
+            self.bad.append(
+                (
+                    scope,
+                    len(self.events if scope == "event" else self.traces) - 1,
+                    key,
+                    f"<{tag}> values that are not {kind}",
+                    raw,
+                )
+            )
             return None
 
     def _extension(self, attrs: dict[str, str]) -> None:
@@ -306,12 +321,24 @@ class _Parser:
         users = pd.Series(np.full(n, None, dtype=object))
         if "concept:name" in traces.columns and inside.any():
             users[inside] = traces["concept:name"].to_numpy(dtype=object)[trace_of[inside]]
-        self._require(users, "case:concept:name", "events outside any trace, or of a trace without concept:name",
-                      lines, problems, trace_of)
+        self._require(
+            users,
+            "case:concept:name",
+            "events outside any trace, or of a trace without concept:name",
+            lines,
+            problems,
+            trace_of,
+        )
         names = events.pop("concept:name") if "concept:name" in events.columns else pd.Series([None] * n)
         label = names if classifier is None else self._classify(classifier, events, names, traces, trace_of)
-        self._require(label, "concept:name" if classifier is None else f"classifier {classifier!r}",
-                      "events without an event name", lines, problems, trace_of)
+        self._require(
+            label,
+            "concept:name" if classifier is None else f"classifier {classifier!r}",
+            "events without an event name",
+            lines,
+            problems,
+            trace_of,
+        )
         raw_times = events.pop("time:timestamp") if "time:timestamp" in events.columns else pd.Series([None] * n)
         times = self._times(raw_times, "time:timestamp", tz, lines, problems, required=True)
 
@@ -331,20 +358,36 @@ class _Parser:
             data[f"case:{key}"] = spread.where(pd.Series(inside)).array if not inside.all() else spread.array
         frame = pd.DataFrame(data, index=pd.RangeIndex(n))
         report = ReaderReport(
-            source=str(self.path), format="xes", records=n, rows=n, problems=problems, lines=lines,
-            names={"user": "case:concept:name", "time": "time:timestamp",
-                   "event": "concept:name" if classifier is None else classifier},
-            details={"traces": len(self.traces), "classifiers": dict(self.classifiers),
-                     "extensions": dict(self.extensions), "log_attributes": dict(self.log_attributes)})
+            source=str(self.path),
+            format="xes",
+            records=n,
+            rows=n,
+            problems=problems,
+            lines=lines,
+            names={
+                "user": "case:concept:name",
+                "time": "time:timestamp",
+                "event": "concept:name" if classifier is None else classifier,
+            },
+            details={
+                "traces": len(self.traces),
+                "classifiers": dict(self.classifiers),
+                "extensions": dict(self.extensions),
+                "log_attributes": dict(self.log_attributes),
+            },
+        )
         return attach(frame, report)
 
-    def _classify(self, classifier: str, events: pd.DataFrame, names: pd.Series, traces: pd.DataFrame,
-                  trace_of: np.ndarray) -> pd.Series:
+    def _classify(
+        self, classifier: str, events: pd.DataFrame, names: pd.Series, traces: pd.DataFrame, trace_of: np.ndarray
+    ) -> pd.Series:
         keys = self.classifiers.get(classifier)
         if keys is None:
             known = ", ".join(map(repr, self.classifiers)) or "none"
-            raise JourneyError(f"{self.path}: {option('classifier', classifier)} is not a classifier of the file; "
-                               f"its classifiers: {known}")
+            raise JourneyError(
+                f"{self.path}: {option('classifier', classifier)} is not a classifier of the file; "
+                f"its classifiers: {known}"
+            )
         parts = []
         for key in keys:
             if key == "concept:name":
@@ -357,46 +400,57 @@ class _Parser:
         joined = ["+".join(str(v) for v in values if v is not None) or None for values in zip(*text)]
         return pd.Series(joined if parts else [None] * len(names), dtype=object)
 
-    def _require(self, values: pd.Series, column: str, reason: str, lines: np.ndarray, problems: list,
-                 trace_of: np.ndarray) -> None:
+    def _require(
+        self, values: pd.Series, column: str, reason: str, lines: np.ndarray, problems: list, trace_of: np.ndarray
+    ) -> None:
         missing = values.isna().to_numpy()
         if not missing.any():
             return
         rows = np.flatnonzero(missing)
         if self.strict:
             first = int(rows[0])
-            where = (f"line {self.trace_lines[trace_of[first]]} (a <trace> without concept:name, with "
-                     f"{int(np.isin(trace_of, trace_of[missing]).sum()):,} events)"
-                     if column == "case:concept:name" and trace_of[first] >= 0 else
-                     f"line {lines[first]} (an <event>; {len(rows):,} such events in all)")
-            raise JourneyError(f"{self.path}, {where}: {column} is missing ({reason}). Fix the file, or pass "
-                               f"{option('on_invalid', 'drop')} to drop such events and list them in log.dropped.")
+            where = (
+                f"line {self.trace_lines[trace_of[first]]} (a <trace> without concept:name, with "
+                f"{int(np.isin(trace_of, trace_of[missing]).sum()):,} events)"
+                if column == "case:concept:name" and trace_of[first] >= 0
+                else f"line {lines[first]} (an <event>; {len(rows):,} such events in all)"
+            )
+            raise JourneyError(
+                f"{self.path}, {where}: {column} is missing ({reason}). Fix the file, or pass "
+                f"{option('on_invalid', 'drop')} to drop such events and list them in log.dropped."
+            )
         problems.append((rows, column, reason, values.iloc[rows]))
 
-    def _times(self, values: pd.Series, key: str, tz: str, lines: np.ndarray, problems: list,
-               required: bool = False) -> pd.Series:
+    def _times(
+        self, values: pd.Series, key: str, tz: str, lines: np.ndarray, problems: list, required: bool = False
+    ) -> pd.Series:
         found: list = []
         try:
             parsed = parse_times(values, key, tz, None, found)
         except MixedTimezoneError as exc:  # refused as read_events refuses it, with the line of the first
-            raise MixedTimezoneError(key, f"{exc.reason} (line {lines[exc.rows[0]]} of {self.path} is the first)",
-                                     exc.rows, exc.values) from None
+            raise MixedTimezoneError(
+                key, f"{exc.reason} (line {lines[exc.rows[0]]} of {self.path} is the first)", exc.rows, exc.values
+            ) from None
         for rows, _, reason, raw in found:
             if reason == "missing values":
                 if required:
                     self._missing_time(rows, key, lines, problems)
                 continue
             if self.strict:
-                raise JourneyError(f"{self.path}, line {lines[rows[0]]}: <date key={key!r} "
-                                   f"value={raw.iloc[0]!r}>: not an xs:dateTime ({len(rows):,} such events in all)")
+                raise JourneyError(
+                    f"{self.path}, line {lines[rows[0]]}: <date key={key!r} "
+                    f"value={raw.iloc[0]!r}>: not an xs:dateTime ({len(rows):,} such events in all)"
+                )
             problems.append((rows, key, "<date> values that are not xs:dateTime", raw))
         return parsed
 
     def _missing_time(self, rows: np.ndarray, key: str, lines: np.ndarray, problems: list) -> None:
         if self.strict:
-            raise JourneyError(f"{self.path}, line {lines[rows[0]]}: an <event> without {key} ({len(rows):,} such "
-                               f"events in all). Fix the file, or pass {option('on_invalid', 'drop')} to drop them "
-                               f"and list them in log.dropped.")
+            raise JourneyError(
+                f"{self.path}, line {lines[rows[0]]}: an <event> without {key} ({len(rows):,} such "
+                f"events in all). Fix the file, or pass {option('on_invalid', 'drop')} to drop them "
+                f"and list them in log.dropped."
+            )
         problems.append((rows, key, f"events without {key}", pd.Series([None] * len(rows), dtype=object)))
 
     def _record_bad(self, trace_of: np.ndarray, problems: list) -> None:
@@ -454,8 +508,9 @@ def _frozen(value: Any) -> Any:
 # Characters XML 1.0 cannot carry at all, not even as character references.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # Tab, newline and carriage return would be read back as spaces (attribute-value normalisation): referenced.
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;",
-                          "\r": "&#13;"})
+_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+)
 
 
 def write_xes(log: LogLike, path: str | os.PathLike[str]) -> Path:
@@ -509,8 +564,9 @@ def write_xes(log: LogLike, path: str | os.PathLike[str]) -> Path:
     keys = [c for c in frame.columns if c not in ("user", "time", "event")]
     trace_keys = [c for c in keys if str(c).startswith("case:") and str(c) != "case:concept:name"]
     event_keys = [c for c in keys if c not in trace_keys]
-    _refuse_unwritable(pd.Series([str(k) for k in keys], dtype=object), "the column names", list(range(len(keys))),
-                       "(column names)")
+    _refuse_unwritable(
+        pd.Series([str(k) for k in keys], dtype=object), "the column names", list(range(len(keys))), "(column names)"
+    )
 
     starts = np.flatnonzero(user_starts(log.user_codes))  # log.user_codes number the users 0, 0, 1, ...
     head = _trace_heads(frame, starts, trace_keys, log)
@@ -523,15 +579,16 @@ def write_xes(log: LogLike, path: str | os.PathLike[str]) -> Path:
         bounds = list(starts) + [len(frame)]
         for t in range(len(starts)):
             out.write(head[t])
-            out.write("".join(body[bounds[t]:bounds[t + 1]]))
+            out.write("".join(body[bounds[t] : bounds[t + 1]]))
             out.write("\t</trace>\n")
         out.write("</log>\n")
     return target
 
 
 def _write_header(out: IO[str], prefixes: set[str]) -> None:
-    out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
-              '<log xes.version="1849-2016" xmlns="http://www.xes-standard.org/">\n')
+    out.write(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<log xes.version="1849-2016" xmlns="http://www.xes-standard.org/">\n'
+    )
     for prefix in sorted(p for p in prefixes if p in STANDARD_EXTENSIONS):
         name, uri = STANDARD_EXTENSIONS[prefix]
         out.write(f'\t<extension name="{name}" prefix="{prefix}" uri="{uri}"/>\n')
@@ -546,8 +603,7 @@ def _trace_heads(frame: pd.DataFrame, starts: np.ndarray, trace_keys: list, log:
     for key in trace_keys:
         values = frame[key]
         first = values.groupby(log.user_codes).first()  # the first value present in each trace
-        lines = lines + _attribute_column(first.reset_index(drop=True), str(key)[5:], "\t\t", str(key),
-                                          rows=starts)
+        lines = lines + _attribute_column(first.reset_index(drop=True), str(key)[5:], "\t\t", str(key), rows=starts)
     return lines.tolist()
 
 
@@ -561,8 +617,9 @@ def _event_lines(frame: pd.DataFrame, event_keys: list) -> list[str]:
     return (lines + "\t\t</event>\n").tolist()
 
 
-def _attribute_column(values: pd.Series, key: str, indent: str, column: str,
-                      rows: np.ndarray | None = None) -> np.ndarray:
+def _attribute_column(
+    values: pd.Series, key: str, indent: str, column: str, rows: np.ndarray | None = None
+) -> np.ndarray:
     """One XES attribute element per value (an empty string where the value is missing)."""
     values = values.reset_index(drop=True)
     escaped_key = _escape_text(key)
@@ -576,18 +633,24 @@ def _attribute_column(values: pd.Series, key: str, indent: str, column: str,
         return _elements(values.astype("Int64").astype(str).where(values.notna()), "int", escaped_key, indent)
     if pd.api.types.is_float_dtype(dtype):
         return _elements(values.map(_float_text, na_action="ignore"), "float", escaped_key, indent)
-    if dtype == object:
+    if dtype == object:  # noqa: E721 - a numpy dtype compared with object, not a type check
         kinds = pd.api.types.infer_dtype(values, skipna=True)
         if kinds in ("integer", "floating", "boolean", "datetime"):
-            return _attribute_column(pd.Series(values.dropna().tolist(), index=values.dropna().index)
-                                     .reindex(values.index).infer_objects(), key, indent, column, rows)
+            return _attribute_column(
+                pd.Series(values.dropna().tolist(), index=values.dropna().index).reindex(values.index).infer_objects(),
+                key,
+                indent,
+                column,
+                rows,
+            )
     codes, uniques = pd.factorize(values)
     texts = pd.Series(np.asarray(uniques, dtype=object)).map(str)
     bad = texts.map(lambda t: _NOT_XML.search(t) is not None).to_numpy(dtype=bool)
     if bad.any():
         offending = np.flatnonzero(np.isin(codes, np.flatnonzero(bad)))
-        _refuse_unwritable(values.iloc[offending], f"column {column!r}", (rows[offending] if rows is not None
-                                                                          else offending), column)
+        _refuse_unwritable(
+            values.iloc[offending], f"column {column!r}", (rows[offending] if rows is not None else offending), column
+        )
     escaped = np.asarray(texts.map(lambda t: t.translate(_ESCAPES)), dtype=object)
     element = np.asarray([f'{indent}<string key="{escaped_key}" value="{v}"/>\n' for v in escaped], dtype=object)
     return np.where(codes >= 0, element[np.maximum(codes, 0)] if len(element) else "", "").astype(object)
@@ -609,8 +672,9 @@ def _dates(values: pd.Series, key: str, indent: str) -> np.ndarray:
     unit: Any = {10**9: "ms", 10**6: "ms", 10**3: "us", 1: "ns"}[common_unit(ns[present]) if present.any() else 10**9]
     text = np.datetime_as_string(ns[present].astype("datetime64[ns]"), unit=unit)
     out = np.full(len(times), "", dtype=object)
-    out[present] = np.char.add(np.char.add(f'{indent}<date key="{_escape_text(key)}" value="', text),
-                               '+00:00"/>\n').astype(object)
+    out[present] = np.char.add(
+        np.char.add(f'{indent}<date key="{_escape_text(key)}" value="', text), '+00:00"/>\n'
+    ).astype(object)
     return out
 
 
@@ -628,7 +692,10 @@ def _refuse_unwritable(values: pd.Series, what: str, rows: Any, column: str) -> 
     bad = values.map(lambda v: _NOT_XML.search(str(v)) is not None).to_numpy(dtype=bool)
     if bad.any():
         raise InvalidValuesError(
-            column, "values holding characters XML 1.0 cannot carry (control characters)",
-            np.asarray(rows)[bad].tolist(), values[bad].tolist(),
+            column,
+            "values holding characters XML 1.0 cannot carry (control characters)",
+            np.asarray(rows)[bad].tolist(),
+            values[bad].tolist(),
             f"XES is XML: remove them first in {what}, e.g. "
-            r"df[col].str.replace(r'[\x00-\x08\x0b\x0c\x0e-\x1f]', '', regex=True).")
+            r"df[col].str.replace(r'[\x00-\x08\x0b\x0c\x0e-\x1f]', '', regex=True).",
+        )

@@ -22,6 +22,7 @@ from ...errors import SourceError
 
 __all__ = ["stream_xml", "Handler", "open_source", "local_name", "check_file"]
 
+
 class Handler(Protocol):
     """What :func:`stream_xml` drives: ``start`` and ``end`` per element, with the parser at hand for lines."""
 
@@ -85,7 +86,8 @@ def stream_xml(path: Path, handler: Handler, text: Callable[[str], None] | None 
                 parser.Parse(block, False)
             parser.Parse(b"", True)
     except expat.ExpatError as exc:
-        raise SourceError(f"{path}, line {exc.lineno}, column {exc.offset + 1}: not well-formed XML "
-                          f"({expat.ErrorString(exc.code)})") from None
+        raise SourceError(
+            f"{path}, line {exc.lineno}, column {exc.offset + 1}: not well-formed XML ({expat.ErrorString(exc.code)})"
+        ) from None
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise SourceError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from None
