@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import JourneyError
-from ..stats.results import format_value
 from .figures import axes_for
+from .text import format_value
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
