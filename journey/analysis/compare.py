@@ -92,6 +92,41 @@ def _same(key: Any, other: Any) -> bool:
     return bool(key == other)
 
 
+def _in_points(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` with its difference columns in percentage points, as the displays show them."""
+    shown = table.copy()
+    for column in ("difference", "difference_ci_low", "difference_ci_high"):
+        shown[column] = shown[column] * 100
+    return shown
+
+
+def _largest(row: Any, what: str, level: float) -> str:
+    """``; largest: <what> +12.3 points (95% CI +10.1 to +14.5)`` for a row of a comparison table."""
+    return (
+        f"; largest: {what} {row['difference'] * 100:+.1f} points ({level * 100:g}% CI "
+        f"{row['difference_ci_low'] * 100:+.1f} to {row['difference_ci_high'] * 100:+.1f})"
+    )
+
+
+def _forest(result: Any, labels: list[str], xlabel: str, title: str, ax: Any, **kwargs: Any) -> Any:
+    """The tested rows of a comparison as a forest of differences (points) with their intervals."""
+    from ..plot.intervals import difference_forest
+
+    rows = result._table[result._table["p_value"].notna()]
+    return difference_forest(
+        labels,
+        rows["difference"].to_numpy(float) * 100,
+        rows["difference_ci_low"].to_numpy(float) * 100,
+        rows["difference_ci_high"].to_numpy(float) * 100,
+        rows["significant"].to_numpy(bool),
+        level=result.level,
+        xlabel=xlabel,
+        title=title,
+        ax=ax,
+        **kwargs,
+    )
+
+
 def _label(key: Any) -> str:
     return "(missing)" if key is MISSING else str(key)
 
@@ -302,10 +337,7 @@ class FunnelComparison(TableResult):
         self.adjust = adjust
 
     def _shown(self) -> pd.DataFrame:
-        shown = self._table.copy()
-        for column in ("difference", "difference_ci_low", "difference_ci_high"):
-            shown[column] = shown[column] * 100  # points
-        return shown
+        return _in_points(self._table)
 
     def _headline(self) -> str:
         tested = self._table[self._table["p_value"].notna()]
@@ -317,11 +349,7 @@ class FunnelComparison(TableResult):
         if len(tested):
             top = (flagged if len(flagged) else tested).loc[lambda t: t["difference"].abs().idxmax()]
             where = "overall" if top["measure"] == "overall" else f"{top['touchpoint']} → {top['next']}"
-            text += (
-                f"; largest: {top[self.by]} {where} {top['difference'] * 100:+.1f} points "
-                f"({self.level * 100:g}% CI {top['difference_ci_low'] * 100:+.1f} to "
-                f"{top['difference_ci_high'] * 100:+.1f})"
-            )
+            text += _largest(top, f"{top[self.by]} {where}", self.level)
         return text
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
@@ -349,20 +377,14 @@ class FunnelComparison(TableResult):
         >>> journey.compare_funnels(df, ["home", "cart"], by="who").plot().get_title()
         'Funnel by who: difference from new'
         """
-        from ..plot.intervals import difference_forest
-
         rows = self._table[self._table["p_value"].notna()]
         labels = [
             f"{segment_value(s)}: " + ("overall" if m == "overall" else f"{t} → {n}")
             for s, m, t, n in zip(rows[self.by], rows["measure"], rows["touchpoint"], rows["next"])
         ]
-        return difference_forest(
+        return _forest(
+            self,
             labels,
-            rows["difference"].to_numpy(float) * 100,
-            rows["difference_ci_low"].to_numpy(float) * 100,
-            rows["difference_ci_high"].to_numpy(float) * 100,
-            rows["significant"].to_numpy(bool),
-            level=self.level,
             xlabel=f"difference from {self.baseline}, percentage points",
             title=f"Funnel by {self.by}: difference from {self.baseline}",
             ax=ax,
@@ -558,10 +580,7 @@ class VariantComparison(TableResult):
         self._table, self.by, self.baseline, self.level, self.adjust = table, by, baseline, level, adjust
 
     def _shown(self) -> pd.DataFrame:
-        shown = self._table.copy()
-        for column in ("difference", "difference_ci_low", "difference_ci_high"):
-            shown[column] = shown[column] * 100
-        return shown
+        return _in_points(self._table)
 
     def _headline(self) -> str:
         tested = self._table[self._table["p_value"].notna()]
@@ -572,11 +591,7 @@ class VariantComparison(TableResult):
         )
         if len(flagged):
             top = flagged.loc[flagged["difference"].abs().idxmax()]
-            text += (
-                f"; largest: {top[self.by]} {format_value(top['sequence'])} {top['difference'] * 100:+.1f} points "
-                f"({self.level * 100:g}% CI {top['difference_ci_low'] * 100:+.1f} to "
-                f"{top['difference_ci_high'] * 100:+.1f})"
-            )
+            text += _largest(top, f"{top[self.by]} {format_value(top['sequence'])}", self.level)
         return text
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
@@ -604,17 +619,11 @@ class VariantComparison(TableResult):
         >>> journey.compare_variants(df, by="device", baseline="web").plot().get_title()
         'Path variants by device: difference from web'
         """
-        from ..plot.intervals import difference_forest
-
         rows = self._table[self._table["p_value"].notna()]
         labels = [f"{segment_value(s)}: {format_value(q)}" for s, q in zip(rows[self.by], rows["sequence"])]
-        return difference_forest(
+        return _forest(
+            self,
             labels,
-            rows["difference"].to_numpy(float) * 100,
-            rows["difference_ci_low"].to_numpy(float) * 100,
-            rows["difference_ci_high"].to_numpy(float) * 100,
-            rows["significant"].to_numpy(bool),
-            level=self.level,
             xlabel=f"difference in share of journeys from {self.baseline}, percentage points",
             title=f"Path variants by {self.by}: difference from {self.baseline}",
             ax=ax,
@@ -920,10 +929,7 @@ class JourneyDiff(Result, nx.DiGraph):
     def _shown(self) -> pd.DataFrame:
         edges = self.to_frame()
         edges.insert(0, "transition", [f"{a} → {b}" for a, b in zip(edges["source"], edges["target"])])
-        edges = edges.drop(columns=["source", "target"])
-        for column in ("difference", "difference_ci_low", "difference_ci_high"):
-            edges[column] = edges[column] * 100
-        return edges
+        return _in_points(edges.drop(columns=["source", "target"]))
 
     def _headline(self) -> str:
         g = self.graph
