@@ -160,8 +160,19 @@ def test_the_local_path_is_the_one_part_case():
     assert not is_distributed(frame)
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.text(max_size=3)), min_size=1, max_size=60))
+# Texts that share long prefixes (so the split looks past the first 8 bytes), hold NUL bytes, are empty,
+# multi-byte or missing: the split by leading bytes must keep Python's order of str.
+split_texts = st.one_of(
+    st.none(),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
+    st.text(alphabet="ab\0", max_size=20),
+    st.builds(lambda n: f"user_{n:0{n % 3 + 6}d}", st.integers(0, 10**7)),
+    st.builds(lambda n: "p" * 17 + str(n), st.integers(0, 50)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(split_texts, min_size=1, max_size=60))
 def test_sorted_factorisation_on_two_threads_equals_pandas(values):
     series = pd.Series(values, dtype="str")
     expected_codes, expected_uniques = pd.factorize(series, sort=True)
