@@ -59,6 +59,36 @@ def test_customer_ids_in_a_csv_file_stay_text_even_when_they_read_like_missing(t
     assert read_orders(path)["user"].tolist() == ["007", "NA"]
 
 
+def test_orders_read_a_semicolon_file_with_day_first_times_in_another_encoding(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_bytes("client;heure;montant\nbéa;03/02/2025 10:00;5\nbéa;01/02/2025 09:30;7\n".encode("latin-1"))
+    orders = read_orders(path, user="client", time="heure", sep=";", time_format="%d/%m/%Y %H:%M", encoding="latin-1")
+    assert orders["user"].tolist() == ["béa", "béa"]
+    assert orders["time"].tolist() == [
+        pd.Timestamp("2025-02-01 09:30", tz="UTC"),
+        pd.Timestamp("2025-02-03 10:00", tz="UTC"),
+    ]
+    assert orders["montant"].tolist() == [7, 5]
+    with pytest.raises(JourneyError, match="sep must be one character"):
+        read_orders(path, sep=";;")
+
+
+def test_a_table_read_orders_returned_is_read_as_it_is_by_the_order_analyses():
+    raw = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "c", "c"],
+            "order_id": [1, 1, 2, 3, 4, 5],
+            "timestamp": ["2025-01-01", "2025-01-01", "2025-01-11", "2025-01-05", "2025-01-02", "2025-01-04"],
+        }
+    )
+    read = read_orders(raw, order_id="order_id")
+    pd.testing.assert_frame_equal(read_orders(read), read)
+    # Orders, not order lines: a has two orders (1 and 2), b one, c two.
+    assert journey.repeat_rate(read).overall.k == journey.repeat_rate(raw, order_id="order_id").overall.k == 2
+    km = journey.survival(read, outcome="next_purchase").to_frame()
+    assert km["time"].tolist() == [2.0, 6.0, 10.0] and km["events"].tolist() == [1, 0, 1]
+
+
 def test_orders_refuse_mixed_ids_and_unreadable_times():
     with pytest.raises(InvalidValuesError, match="customer_id"):
         journey.repeat_rate(orders_of([(1, "2025-01-01T00:00Z"), ("1", "2025-01-02T00:00Z")]))

@@ -71,6 +71,19 @@ def test_a_survey_with_no_valid_row_is_an_error_even_when_dropping():
         journey.read_survey(pd.DataFrame({"user_id": ["a"], "score": [12]}), on_invalid="drop")
 
 
+def test_read_survey_reads_a_semicolon_file_with_day_first_times(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("user_id;timestamp;score\na;13/02/2025 10:00;9\nb;01/02/2025 09:30;\n")
+    s = journey.read_survey(path, sep=";", time_format="%d/%m/%Y %H:%M")
+    assert s["time"].tolist() == [
+        pd.Timestamp("2025-02-13 10:00", tz="UTC"),
+        pd.Timestamp("2025-02-01 09:30", tz="UTC"),
+    ]
+    assert s["score"].iloc[0] == 9 and pd.isna(s["score"].iloc[1])
+    assert survey_problems(path, sep=";", time_format="%d/%m/%Y %H:%M").empty
+    assert survey_problems(path, sep=";", time_format="%m/%d/%Y %H:%M")["row"].tolist() == [0]  # no month 13
+
+
 def test_read_survey_reads_parquet(tmp_path):
     path = tmp_path / "s.parquet"
     pd.DataFrame({"user_id": ["a", "b"], "score": [9, 3]}).to_parquet(path)

@@ -280,7 +280,7 @@ class RepeatRateAnalysis(Analysis):
         facts.require_column(self.by, "by", "segment")
 
     def partial(self, orders: pd.DataFrame, facts: Facts) -> Keyed:
-        customers = _customers(orders, self.options["order_id"] is not None, self.window, self.by)
+        customers = _customers(orders, "order" in orders.columns, self.window, self.by)
         data_end = pd.Timestamp(facts.end_ns, tz="UTC")
         if self.gap is None:
             eligible = customers[customers["orders_inside"] >= 1]

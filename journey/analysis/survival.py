@@ -177,7 +177,7 @@ class TimeToNextPurchase(_TimeToEvent):
         return dict(self.options)
 
     def durations(self, orders: pd.DataFrame, end: int) -> tuple[np.ndarray, np.ndarray]:
-        if self.options["order_id"] is not None:  # the lines of one order are one order
+        if "order" in orders.columns:  # order lines (order_id=, or read_orders with it): one order each
             orders = orders.drop_duplicates(["user", "order"], keep="first", ignore_index=True)
         t = time_ns(orders["time"])
         codes = orders["user_code"].to_numpy()

@@ -314,8 +314,7 @@ def read_events(
     _check_tz(tz)
     # XES, OCEL and SQL readers return a tidy frame with their own report (journey.io.formats.read_report);
     # that frame is then read, stitched and validated as any tidy table is.
-    if sep is not None and (not isinstance(sep, str) or len(sep) != 1):
-        raise JourneyError(f"sep must be one character, such as ',' or ';' or '\\t', not {sep!r}")
+    check_separator(sep)
     reader_report = None
     if format in TIDY_FORMATS or query is not None or table is not None:
         from dataclasses import replace
@@ -1110,6 +1109,12 @@ def check_clashes(names: dict[str, str], columns: Iterable[Any]) -> None:
                 f"column {role!r} is in the input but is not the {role} column ({names[role]!r} is); "
                 f"journey stores the {role} as {role!r}, so rename the input column first"
             )
+
+
+def check_separator(sep: str | None) -> None:
+    """``sep``, when given, is the one character that separates CSV fields."""
+    if sep is not None and (not isinstance(sep, str) or len(sep) != 1):
+        raise JourneyError(f"sep must be one character, such as ',' or ';' or '\\t', not {sep!r}")
 
 
 def check_time_options(time_unit: str | None, time_format: str | None) -> None:

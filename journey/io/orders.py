@@ -9,6 +9,8 @@ import pandas as pd
 
 from ..errors import InvalidValuesError, JourneyError, MissingColumnError
 from .events import (
+    check_separator,
+    check_time_options,
     load_table,
     parse_times,
     refuse_duplicate_columns,
@@ -46,13 +48,18 @@ def read_orders(
     time: str = "timestamp",
     order_id: str | None = None,
     tz: str = "UTC",
+    time_format: str | None = None,
+    encoding: str = "utf-8",
+    sep: str | None = None,
 ) -> pd.DataFrame:
     """Read and validate an orders table: one row per order (or per order line, with ``order_id``).
 
     Parameters
     ----------
     orders : pandas.DataFrame or str
-        A DataFrame (never modified) or a ``.csv``, ``.csv.gz`` or ``.parquet`` file.
+        A DataFrame (never modified) or a ``.csv``, ``.csv.gz`` or ``.parquet`` file. A table this function
+        returned is read as it is (its ``user``, ``time`` and ``order`` columns), so that it can be passed
+        on to :func:`journey.repeat_rate`, :func:`journey.survival` and the other order analyses.
     user : str
         Column holding the customer. When the default ``"user_id"`` is absent and ``"customer_id"`` is
         present, that one is used (the bundled orders file has ``customer_id``).
@@ -62,6 +69,13 @@ def read_orders(
         Column holding the order id, when one order may span several rows (order lines).
     tz : str
         Time zone of timestamps without an offset (naive ones).
+    time_format : str, optional
+        How times are written when they are not ISO 8601 (``"%d/%m/%Y %H:%M"``), as in
+        :func:`journey.read_events`.
+    encoding : str
+        Text encoding of CSV files.
+    sep : str, optional
+        The field separator of CSV files; by default it is detected from the header line.
 
     Returns
     -------
@@ -95,6 +109,13 @@ def read_orders(
     1    a 2025-01-03 08:00:00+00:00     7.5          0
     2    b 2025-01-02 10:00:00+00:00     5.0          1
     """
+    check_separator(sep)
+    check_time_options(None, time_format)
+    if _already_read(orders, user, time):  # read_orders' own output, passed on to an analysis
+        assert isinstance(orders, pd.DataFrame)
+        orders = orders.drop(columns="user_code")
+        user, time = "user", "time"
+        order_id = "order" if order_id is None and "order" in orders.columns else order_id
     # The fallback customer column is named too, so that a CSV file's customer ids are read as text.
     given = {
         "user": user,
@@ -102,7 +123,7 @@ def read_orders(
         "event": order_id,
         "customer": CUSTOMER_FALLBACK if user == "user_id" else None,
     }
-    raw, description = load_table(orders, given, "utf-8")
+    raw, description = load_table(orders, given, encoding, sep)
     refuse_duplicate_columns(raw.columns, description)
     names = {"user": user_column(user, raw.columns), "time": resolve_column("time", time, raw.columns, "time")}
     if order_id is not None:
@@ -117,7 +138,7 @@ def read_orders(
     if who.isna().any():
         rows = np.flatnonzero(who.isna().to_numpy())
         problems.append((rows, names["user"], "missing values", who.iloc[rows]))
-    when = parse_times(raw[names["time"]], names["time"], tz, None, problems)
+    when = parse_times(raw[names["time"]], names["time"], tz, None, problems, time_format)
     if problems:
         rows, column, reason, values = problems[0]
         raise InvalidValuesError(column, reason, rows.tolist(), values.tolist())
@@ -131,6 +152,22 @@ def read_orders(
     codes = frame["user"].to_numpy()
     frame["user_code"] = np.cumsum(np.r_[True, codes[1:] != codes[:-1]]) - 1
     return frame
+
+
+def _already_read(orders: object, user: str, time: str) -> bool:
+    """Whether ``orders`` is a table :func:`read_orders` returned, named with the default column names.
+
+    It has ``user``, ``time`` (UTC) and ``user_code`` and none of the default input names, so reading it
+    again with its own names changes nothing but the order of ties (none: it is sorted already).
+    """
+    return (
+        isinstance(orders, pd.DataFrame)
+        and user == "user_id"
+        and time == "timestamp"
+        and {"user", "time", "user_code"} <= set(orders.columns)
+        and not {"user_id", "timestamp", CUSTOMER_FALLBACK} & set(orders.columns)
+        and isinstance(orders["time"].dtype, pd.DatetimeTZDtype)
+    )
 
 
 def _refuse_clashes(names: dict[str, str], columns: Sequence) -> None:

@@ -21,6 +21,8 @@ from ..errors import (
 from ..stats.proportions import check_scores, score_reason
 from .events import (
     DEFAULT_NAMES,
+    check_separator,
+    check_time_options,
     dropped_table,
     empty_dropped,
     load_table,
@@ -44,6 +46,8 @@ def read_survey(
     tz: str = "UTC",
     on_invalid: Literal["raise", "drop"] = "raise",
     encoding: str = "utf-8",
+    sep: str | None = None,
+    time_format: str | None = None,
 ) -> pd.DataFrame:
     """Read survey answers (0-10 scores) with the same standards as :func:`journey.read_events`.
 
@@ -68,6 +72,12 @@ def read_survey(
         :func:`survey_problems` lists every one.
     encoding : str
         Text encoding of CSV files.
+    sep : str, optional
+        The field separator of CSV files (``";"``, ``"\\t"``); by default it is detected from the header
+        line, as :func:`journey.read_events` does.
+    time_format : str, optional
+        How answer times are written when they are not ISO 8601 (``"%d/%m/%Y %H:%M"``), as in
+        :func:`journey.read_events`.
 
     Returns
     -------
@@ -115,7 +125,7 @@ def read_survey(
     """
     if on_invalid not in ("raise", "drop"):
         raise JourneyError(f'on_invalid must be "raise" or "drop", not {on_invalid!r}')
-    raw, description, names, frame, problems = _validated(source, user, score, time, tz, encoding)
+    raw, description, names, frame, problems = _validated(source, user, score, time, tz, encoding, sep, time_format)
     if not problems:
         return frame
     if on_invalid == "raise":
@@ -153,6 +163,8 @@ def survey_problems(
     time: str | None = "timestamp",
     tz: str = "UTC",
     encoding: str = "utf-8",
+    sep: str | None = None,
+    time_format: str | None = None,
 ) -> pd.DataFrame:
     """Every row of a survey that :func:`read_survey` refuses or drops, and why.
 
@@ -184,16 +196,25 @@ def survey_problems(
     0    1  user_id                                  missing values   NaN
     1    2    score  values that are not whole numbers from 0 to 10    11
     """
-    *_, problems = _validated(source, user, score, time, tz, encoding)
+    *_, problems = _validated(source, user, score, time, tz, encoding, sep, time_format)
     return dropped_table(problems) if problems else empty_dropped()
 
 
 def _validated(
-    source: SurveySource, user: str, score: str, time: str | None, tz: str, encoding: str
+    source: SurveySource,
+    user: str,
+    score: str,
+    time: str | None,
+    tz: str,
+    encoding: str,
+    sep: str | None = None,
+    time_format: str | None = None,
 ) -> tuple[pd.DataFrame, str, dict[str, str], pd.DataFrame, list]:
     """(input, its description, role -> input column, the answers with bad values blanked, the problems)."""
+    check_separator(sep)
+    check_time_options(None, time_format)
     # The time column is optional, so it is resolved after loading, not by the loader that insists on it.
-    raw, description = load_table(source, {"user": user, "score": score, "time": None}, encoding)
+    raw, description = load_table(source, {"user": user, "score": score, "time": None}, encoding, sep)
     refuse_duplicate_columns(raw.columns, description)
     names = {"user": resolve_column("user", user, raw.columns), "score": resolve_column("score", score, raw.columns)}
     chosen = _time_column(time, raw.columns)
@@ -213,7 +234,7 @@ def _validated(
     scores = _scores(raw[names["score"]], names["score"], problems)
     frame = pd.DataFrame({"user": users.array, "score": scores.array}, copy=False)
     if chosen is not None:
-        frame["time"] = parse_times(raw[chosen], chosen, tz, None, problems).array
+        frame["time"] = parse_times(raw[chosen], chosen, tz, None, problems, time_format).array
     for column in raw.columns:
         if column not in names.values():
             frame[column] = raw[column].array
