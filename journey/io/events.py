@@ -1313,6 +1313,9 @@ def _split_factorize(arrow: Any) -> tuple[np.ndarray, pd.Index] | None:
 
     if isinstance(arrow, pa.ChunkedArray):
         arrow = arrow.combine_chunks()
+    probe = arrow.take(pa.array(np.arange(0, len(arrow), max(len(arrow) // 10_001, 1))))
+    if pc.count_distinct(probe).as_py() < len(probe) // 20:
+        return None  # few distinct texts (touchpoints, segments): one pass with a small hash table is cheaper
     valid = None if not arrow.null_count else arrow.is_valid().to_numpy(zero_copy_only=False)
     for word in range(_SPLIT_WORDS):
         keys = _text_word(arrow, word)
