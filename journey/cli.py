@@ -105,24 +105,54 @@ def _parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser(
         "report",
-        help="run the standard analysis and write a notebook, HTML, the map and CSV tables",
-        description="Run the standard journey analysis on your files (or, with no EVENTS, on the bundled sample) "
-        "and write report.ipynb, report.html, journey_map.png and CSV tables to --out.",
+        help="run the standard analysis and write a document (HTML), a notebook, the map and CSV tables",
+        description="Run the standard journey analysis on your files (or, with no file at all, on the bundled "
+        "sample) and write report.html, report.ipynb, journey_map.png and CSV tables to --out. Survey and "
+        "orders columns are named with their own options (--survey-user, --orders-time, ...).",
     )
     report.add_argument("events", nargs="?", metavar="EVENTS", help="event log: .csv, .csv.gz or .parquet")
-    report.add_argument("--survey", help="survey answers (0-10 scores) file")
-    report.add_argument("--orders", help="orders file")
+    _add_reading_arguments(report)
     report.add_argument("--goal", help="conversion event")
-    report.add_argument("--user", default="user_id", help="column with the customer id (default: user_id)")
-    report.add_argument("--time", default="timestamp", help="column with the timestamp (default: timestamp)")
-    report.add_argument("--event", default="event", help="column with the touchpoint (default: event)")
-    report.add_argument("--score", default="nps", help="survey column with the 0-10 score (default: nps)")
     report.add_argument(
-        "--orders-user",
-        help="orders column with the customer id (default: as --user; "
-        "customer_id is recognised when user_id is absent)",
+        "--funnel",
+        type=_steps,
+        help="funnel steps, comma-separated (default: the commonest converting path from its most visited step)",
     )
-    report.add_argument("--out", default="report", help="folder to write (default: report)")
+    report.add_argument(
+        "--unit", choices=["user", "session"], default="user", help="what one journey is (default: user)"
+    )
+    report.add_argument(
+        "--gap", default="30min", help="inactivity that ends a session with --unit session (default: 30min)"
+    )
+    report.add_argument(
+        "--min-share",
+        type=float,
+        default=0.1,
+        help="the map leaves out transitions below this share of their source's out-flow (default: 0.1; 0: none)",
+    )
+    survey = report.add_argument_group("survey answers")
+    survey.add_argument("--survey", help="survey answers (0-10 scores) file")
+    survey.add_argument("--survey-user", help="survey column with the customer id (default: as --user)")
+    survey.add_argument("--survey-time", help="survey column with the answer time (default: timestamp, if present)")
+    survey.add_argument("--score", default="nps", help="survey column with the 0-10 score (default: nps)")
+    orders = report.add_argument_group("orders")
+    orders.add_argument("--orders", help="orders file")
+    orders.add_argument(
+        "--orders-user",
+        help="orders column with the customer id (default: as --user; customer_id is recognised when user_id is "
+        "absent)",
+    )
+    orders.add_argument("--orders-time", help="orders column with the order time (default: as --time)")
+    orders.add_argument("--order-id", help="orders column with the order id, when an order spans several rows")
+    orders.add_argument(
+        "--repeat-within",
+        default="90D",
+        help="window after an order in which another order counts as a repeat, e.g. 30D (default: 90D; 'ever': "
+        "no window)",
+    )
+    report.add_argument(
+        "--out", default="report", help="folder to write: new, empty or an earlier report's (default: report)"
+    )
     report.set_defaults(run=_report)
 
     ci = commands.add_parser(
@@ -157,6 +187,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="event log: .csv, .csv.gz or .parquet")
+    _add_reading_arguments(parser)
+
+
+def _add_reading_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that say how an event log is read: its columns, times, encoding and invalid rows."""
     parser.add_argument("--user", default="user_id", help="column with the customer id (default: user_id)")
     parser.add_argument("--time", default="timestamp", help="column with the timestamp (default: timestamp)")
     parser.add_argument("--event", default="event", help="column with the touchpoint (default: event)")
@@ -251,22 +286,52 @@ def _map(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    import warnings
+
+    from .errors import JourneyWarning
     from .report.run import run_report
 
-    out = run_report(
-        args.events,
-        survey=args.survey,
-        orders=args.orders,
-        goal=args.goal,
-        user=args.user,
-        time=args.time,
-        event=args.event,
-        score=args.score,
-        orders_user=args.orders_user,
-        out=args.out,
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", JourneyWarning)
+        try:
+            out = run_report(
+                args.events,
+                survey=args.survey,
+                orders=args.orders,
+                goal=args.goal,
+                funnel=args.funnel,
+                user=args.user,
+                time=args.time,
+                event=args.event,
+                tz=args.tz,
+                time_unit=args.time_unit,
+                time_format=args.time_format,
+                encoding=args.encoding,
+                sep=args.sep,
+                on_invalid="drop" if args.drop_invalid else "raise",
+                unit=args.unit,
+                gap=args.gap,
+                min_share=args.min_share or None,
+                survey_user=args.survey_user,
+                survey_time=args.survey_time,
+                score=args.score,
+                orders_user=args.orders_user,
+                orders_time=args.orders_time,
+                order_id=args.order_id,
+                repeat_within=None if args.repeat_within.lower() in ("ever", "none") else args.repeat_within,
+                out=args.out,
+            )
+        finally:  # a warning is worth reading even when the report then stops
+            for warning in caught:
+                if issubclass(warning.category, JourneyWarning):
+                    print(f"journey: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
     print(f"wrote {out / 'report.html'}, {out / 'report.ipynb'}, {out / 'journey_map.png'} and CSV tables in {out}")
     return 0
+
+
+def _steps(text: str) -> list[str]:
+    """Funnel steps as typed: ``product,cart,purchase`` (spaces around the commas ignored)."""
+    return [step.strip() for step in text.split(",") if step.strip()]
 
 
 def _notebook_ci(args: argparse.Namespace) -> int:
