@@ -151,7 +151,7 @@ def run_report(
         Column names of the event log.
     tz, time_unit, time_format, encoding, sep, on_invalid
         How the files are read, as in :func:`journey.read_events` (``tz``, ``encoding`` and ``on_invalid``
-        apply to the survey and the orders too).
+        apply to the survey and the orders too; ``sep`` to the log only, theirs is recognised).
     unit : {"user", "session"}
         What one journey is; ``gap`` ends a session when the log has no session ids.
     gap : str or pandas.Timedelta
@@ -396,7 +396,7 @@ def read_inputs(settings: dict[str, Any], *, warn: bool = False) -> ReportInputs
             given = {"user": settings["orders_user"], "time": settings["orders_time"], "event": settings["order_id"]}
             if settings["orders_user"] == "user_id":
                 given["customer"] = CUSTOMER_FALLBACK
-            raw, _ = load_table(settings["orders"], given, settings["encoding"], settings["sep"])
+            raw, _ = load_table(settings["orders"], given, settings["encoding"])  # --sep is the log's
             orders = read_orders(
                 raw,
                 user=settings["orders_user"],
