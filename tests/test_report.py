@@ -80,6 +80,9 @@ def test_the_sample_report_is_titled_by_file_name_and_summarised_with_intervals(
     assert "Customers who visited support score 46.7 points lower than the others" in summary
     assert "ordered again within 90 days of an order (95% CI" in summary
     assert summary.count("<li>") == 7 and summary.count("CI") >= 7
+    about = page[page.index("<h2>About this report</h2>") :]
+    assert "Events: events.csv.gz (customer user_id, time timestamp, touchpoint event)." in about
+    assert "a repeat is a next order within 90 days" in about
 
 
 def test_the_sample_report_has_a_described_picture_for_every_section(sample_report):
@@ -336,6 +339,22 @@ def test_a_second_run_replaces_the_first_runs_files_and_keeps_others(tmp_path, c
     assert "notes.txt" not in (out / MARKER).read_text(encoding="utf-8")
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "No goal was given (--goal)" in page
+
+
+def test_dropped_rows_are_warned_about_on_the_command_line_and_noted_in_the_report(tmp_path, capsys):
+    path = tmp_path / "epoch.csv"
+    path.write_text(
+        "user_id,timestamp,event\na,1735725600,home\na,1735725900,buy\n,1735726000,home\nb,1735812000,home\n"
+    )
+    out = tmp_path / "out"
+    assert main(["report", str(path), "--time-unit", "s", "--drop-invalid", "--goal", "buy", "--out", str(out)]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if line.startswith("journey: warning: ")]
+    assert len(warned) == 1 and "dropped 1 of 4 rows" in warned[0], warned
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Note: dropped 1 of 4 rows of epoch.csv: missing values in 'user_id' (1)." in visible_text(page)
+    assert "Note: the Markov bootstrap intervals: 1 of 1 touchpoints have fewer than 20 journeys" in visible_text(page)
+    assert str(tmp_path) not in page and "from 2025-01-01 to 2025-01-02" in page  # epoch seconds read as times
+    assert "50.0% of the 2 journeys reach buy" in page  # the row without a customer is gone
 
 
 def test_a_log_whose_every_event_is_the_goal_is_reported_not_a_traceback(tmp_path, capsys):

@@ -535,3 +535,47 @@ def repeat_alt(frame: pd.DataFrame) -> str:
     return _bars_alt(
         "Bar chart of the repeat rate by month of first order", frame[FIRST_ORDER], frame["repeat_rate"], "share"
     )
+
+
+def about(settings: dict[str, Any], names: dict[str, str | None]) -> list[str]:
+    """How the report was made, in words: files and their columns, what a journey is, the choices.
+
+    Examples
+    --------
+    >>> settings = {"user": "user_id", "time": "timestamp", "event": "event", "unit": "session", "gap": "30min",
+    ...     "goal": "buy", "funnel": None, "min_share": 0.1, "survey_user": "user_id", "score": "nps",
+    ...     "orders_user": "user_id", "orders_time": "timestamp", "order_id": None, "repeat_within": "90D"}
+    >>> for line in about(settings, {"events": "log.csv", "survey": None, "orders": "orders.csv"}):
+    ...     print(line)
+    Events: log.csv (customer user_id, time timestamp, touchpoint event).
+    Orders: orders.csv (customer user_id, time timestamp; one row per order).
+    One journey is a session: a customer's events until 30min without one. Goal: buy.
+    The map leaves out transitions below 10% of their touchpoint's out-flow; a repeat is a next order within 90 days.
+    """
+    lines = [
+        f"Events: {names['events']} (customer {settings['user']}, time {settings['time']}, "
+        f"touchpoint {settings['event']})."
+    ]
+    if names.get("survey"):
+        lines.append(f"Survey: {names['survey']} (customer {settings['survey_user']}, score {settings['score']}).")
+    if names.get("orders"):
+        rows = f"order id {settings['order_id']}" if settings["order_id"] else "one row per order"
+        lines.append(
+            f"Orders: {names['orders']} (customer {settings['orders_user']}, time {settings['orders_time']}; {rows})."
+        )
+    journey = (
+        "a customer's whole history"
+        if settings["unit"] == "user"
+        else f"a session: a customer's events until {settings['gap']} without one"
+    )
+    goal = f" Goal: {settings['goal']}." if settings["goal"] else " No goal."
+    lines.append(f"One journey is {journey}.{goal}")
+    kept = (
+        f"leaves out transitions below {settings['min_share']:.0%} of their touchpoint's out-flow"
+        if settings["min_share"]
+        else "shows every transition"
+    )
+    within = settings["repeat_within"]
+    repeat = f"within {_duration(within)}" if within else "at any later time"
+    lines.append(f"The map {kept}; a repeat is a next order {repeat}.")
+    return lines
