@@ -579,3 +579,25 @@ def about(settings: dict[str, Any], names: dict[str, str | None]) -> list[str]:
     repeat = f"within {_duration(within)}" if within else "at any later time"
     lines.append(f"The map {kept}; a repeat is a next order {repeat}.")
     return lines
+
+
+def stickiness_finding(result: Any) -> str:
+    """DAU/MAU in one sentence, from a :class:`~journey.Stickiness` (its bootstrap interval resamples users).
+
+    Examples
+    --------
+    >>> import journey
+    >>> days = pd.date_range("2025-01-01", periods=6, freq="D", tz="UTC")
+    >>> df = pd.DataFrame({"user_id": ["a"] * 6 + ["b", "b"], "event": "x",
+    ...                    "timestamp": list(days) + [days[0], days[3]]})
+    >>> stickiness_finding(journey.stickiness(df, mau_days=3))  # doctest: +NORMALIZE_WHITESPACE
+    'On an average day, 66.7% of the customers active in the last 3 days are active that day (DAU/MAU; 95%
+    bootstrap CI 33.3% to 100.0%, n = 2 customers, 3 days).'
+    """
+    low, high = result.confidence_interval()
+    share, rest = interval(result.estimate, low, high, level=result.level).split(" ", 1)
+    return (
+        f"On an average day, {share} of the customers active in the last {result.mau_days} days are active "
+        f"that day (DAU/MAU; {rest[1:-1].replace('CI', 'bootstrap CI')}, n = {result.n:,} customers, "
+        f"{result.n_days:,} days)."
+    )
