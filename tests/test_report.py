@@ -83,6 +83,7 @@ def test_the_sample_report_is_titled_by_file_name_and_summarised_with_intervals(
     about = page[page.index("<h2>About this report</h2>") :]
     assert "Events: events.csv.gz (customer user_id, time timestamp, touchpoint event)." in about
     assert "a repeat is a next order within 90 days" in about
+    assert "Orders: orders.csv.gz (customer customer_id, time timestamp; one row per order)." in about
 
 
 def test_the_sample_report_has_a_described_picture_for_every_section(sample_report):
@@ -297,6 +298,7 @@ def test_a_survey_or_orders_of_other_customers_is_warned_about(tmp_path):
     ]  # both survey respondents are in the log: no warning for the survey
     assert inputs.names == {"events": "events.csv", "survey": "survey.csv", "orders": "orders.csv"}
     assert inputs.orders["user"].tolist() == ["a", "x", "y"]
+    assert inputs.settings["orders_user"] == "customer_id"  # the column that stood in for user_id
 
 
 def test_the_command_line_prints_the_warning_in_one_line(tmp_path, capsys):

@@ -331,6 +331,8 @@ class ReportInputs:
     survey: pd.DataFrame | None
     orders: pd.DataFrame | None
     names: dict[str, str | None]
+    #: The settings with each column as found (``customer_id`` for ``orders_user`` when it stood in).
+    settings: dict[str, Any]
 
     @property
     def order_columns(self) -> dict[str, str | None]:
@@ -350,7 +352,7 @@ def read_inputs(settings: dict[str, Any], *, warn: bool = False) -> ReportInputs
     respondents or of the orders' customers are in the event log.
     """
     from ..io.events import load_table, read_events
-    from ..io.orders import CUSTOMER_FALLBACK, read_orders
+    from ..io.orders import CUSTOMER_FALLBACK, read_orders, user_column
     from ..io.survey import read_survey
 
     _check_options(settings)
@@ -377,6 +379,7 @@ def read_inputs(settings: dict[str, Any], *, warn: bool = False) -> ReportInputs
         raise JourneyError(f"{option('funnel')}: give at least two steps, not {settings['funnel']!r}")
     users = set(log.frame["user"].unique())
     survey = orders = None
+    found = dict(settings)
     if settings["survey"] is not None:
         with _in_file("survey", settings["survey"], {"user": "survey_user", "time": "survey_time"}):
             survey = read_survey(
@@ -404,10 +407,11 @@ def read_inputs(settings: dict[str, Any], *, warn: bool = False) -> ReportInputs
                 order_id=settings["order_id"],
                 tz=settings["tz"],
             ).drop(columns="user_code")
+            found["orders_user"] = user_column(settings["orders_user"], raw.columns)
         if warn:
             _warn_overlap(orders["user"], users, "customers with orders", settings["orders"], "orders_user")
     names = {key: None if settings[key] is None else Path(settings[key]).name for key in ("events", "survey", "orders")}
-    return ReportInputs(log, survey, orders, names)
+    return ReportInputs(log, survey, orders, names, found)
 
 
 def _check_options(settings: dict[str, Any]) -> None:
