@@ -252,7 +252,7 @@ def test_the_sample_repeat_rate_and_interval():
     sample = journey.datasets.load_sample()
     r = journey.repeat_rate(sample.orders).overall
     low, high = r.confidence_interval()
-    assert 0.10 < low < r.proportion < high < 0.20 and r.n == sample.orders["customer_id"].nunique()
+    assert 0.27 < low < r.proportion < high < 0.31 and r.n == sample.orders["customer_id"].nunique()
 
 
 # -- Kaplan-Meier ------------------------------------------------------------------------------------------------

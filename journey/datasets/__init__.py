@@ -1,24 +1,30 @@
-"""Bundled sample data: a seeded simulation of an online shop's customer journeys.
+"""Bundled sample data: a seeded simulation of an online shop's customers across its contact points.
 
-The tables ship inside the package (``journey/datasets/data/``, described in its ``README.md``) and
-:func:`load_sample` reads them with :mod:`importlib.resources`, so an installed wheel has them too; nothing
-is simulated unless :func:`simulate` is called. The generative model plants truths that the analyses must
-recover:
+The shop's systems each export a table: the website's events, survey answers, orders, the support desk's
+chats and tickets, the carrier's delivery scans and the follow-up e-mails. The tables ship inside the
+package (``journey/datasets/data/``, described in its ``README.md``) and :func:`load_sample` reads them with
+:mod:`importlib.resources`, so an installed wheel has them too; nothing is simulated unless :func:`simulate`
+is called. The generative model plants truths that the analyses must recover:
 
 * **Mobile customers drop off at payment far more often**: from ``payment`` a desktop visit goes on to
   ``purchase`` with probability 0.85, a mobile visit with 0.55 (and exits with 0.11 vs 0.37).
-* **Customers who contacted support are more often detractors**: contacting support lowers the latent
-  satisfaction behind the NPS answer by 2.5 points on the 0-10 scale.
+* **Customers who contacted support are more often detractors**: contacting support (the site's
+  ``support`` page, a chat or a ticket) lowers the latent satisfaction behind every later NPS answer by 2.5
+  points on the 0-10 scale.
 * **Email brings the most committed customers**: from ``cart``, email customers reach ``checkout`` with
   probability 0.75, others with 0.62.
-* **Trackers double-fire**: 0.2% of events are recorded twice (same row, same second), as web trackers
-  do; ``read_events`` keeps them and counts them as exact duplicates.
-* **Buyers come back**: after a visit with a purchase a customer returns with probability 0.55 (0.35
-  otherwise, +0.10 for email customers), after an exponential gap of mean 14 days, so the orders table
-  has repeat purchases.
+* **Trackers double-fire**: 0.2% of web events are recorded twice (same row, same second), as web
+  trackers do; ``read_events`` keeps them and counts them as exact duplicates.
+* **Buyers come back**: after a visit with a purchase a customer returns with probability 0.75 (0.62
+  otherwise, +0.08 for email customers), after an exponential gap of mean 12 days, so the orders table
+  has repeat purchases and monthly churn is that of a shop with regulars.
+* **Late deliveries hurt** (the pain point of the journey map): 12% of orders arrive late; answers in
+  the 30 days after a late delivery score 3.5 points lower, a late delivery gets no review request, and
+  after one a customer returns with probability 0.30 only.
 
-Customers arrive uniformly over 180 days from 2025-01-06; observation ends on 2025-09-30, so late
-journeys, returns and survey answers after that are cut off (censored), as in a real export.
+Customers arrive uniformly over the whole observation, from 2025-01-06 until it ends on 2025-09-30, so
+every month acquires about as many new customers; journeys, deliveries and survey answers after the end
+are cut off (censored), as in a real export.
 
 Randomness comes only from :meth:`random.Random.random` with an integer seed, whose sequence Python
 guarantees across versions, so the shipped files are reproducible anywhere: ``make data`` (``python -m
@@ -45,15 +51,22 @@ __all__ = ["simulate", "load_sample", "write_sample", "sample_path", "Sample", "
 
 DEFAULT_SEED = 20250106
 #: The file of each table, in the package's ``data`` folder (or a folder written by :func:`write_sample`).
-FILES = {"events": "events.csv.gz", "survey": "survey.csv.gz", "orders": "orders.csv.gz"}
-SampleTable = Literal["events", "survey", "orders"]
+FILES = {
+    "events": "events.csv.gz",
+    "survey": "survey.csv.gz",
+    "orders": "orders.csv.gz",
+    "support": "support.csv.gz",
+    "deliveries": "deliveries.csv.gz",
+    "followups": "followups.csv.gz",
+}
+SampleTable = Literal["events", "survey", "orders", "support", "deliveries", "followups"]
 
 FIRST_DAY = pd.Timestamp("2025-01-06", tz="UTC")
-ARRIVAL_DAYS = 180
 OBSERVATION_END = pd.Timestamp("2025-10-01", tz="UTC")  # exclusive: the data ends on 2025-09-30
 DAY = 86_400
+HOUR = 3_600
 
-CHANNELS = (("ad", 0.40), ("search", 0.35), ("email", 0.25))
+ACQUISITION = (("ad", 0.40), ("search", 0.35), ("email", 0.25))
 DEVICES = (("mobile", 0.58), ("desktop", 0.42))
 ENTRY = {"ad": "ad_click", "search": "search", "email": "email_click"}
 RETURN_ENTRY = (("email_click", 0.50), ("ad_click", 0.20), ("search", 0.15), ("home", 0.15))
@@ -89,17 +102,147 @@ MEDIAN_SECONDS = {
 MAX_STEPS = 60
 DOUBLE_FIRE = 0.002
 
+# Returning after a visit: the probability, and the mean of the exponential gap in days. A fifth of the
+# customers are regulars, who come back after most visits.
+RETURN_BOUGHT, RETURN_BROWSED, RETURN_EMAIL_BONUS, RETURN_AFTER_LATE = 0.70, 0.55, 0.08, 0.30
+REGULAR, RETURN_REGULAR = 0.20, 0.92
+RETURN_GAP_DAYS = 10
+# The support desk: a visit to the support page becomes a chat or a ticket, a late parcel often a ticket.
+SUPPORT_CONTACT, SUPPORT_CHAT, LATE_TICKET = 0.70, 0.60, 0.45
+# The carrier: shipped 4-36 h after the order, delivered 1-3 days later, or late (5-9 days).
+LATE_DELIVERY = 0.12
+# Follow-up e-mails: a review request 5 days after an on-time delivery; some customers write a review.
+REVIEW_REQUEST, REVIEW = 0.85, 0.25
+# Survey: a third of customers answer every invitation they get (so response rates do not depend on the
+# path); invitations follow each delivery, each support contact, a relationship survey 30 days after the
+# last order, and a visit survey after the last visit of a customer who never bought.
+RESPONDER = 0.35
+SKIP_NPS, SKIP_CSAT = 0.06, 0.04
+HURT_DAYS = 30
+
 
 class Sample(NamedTuple):
-    """The three tables of the sample, as they are stored in the package's ``data`` folder."""
+    """The six tables of the sample, as they are stored in the package's ``data`` folder."""
 
     events: pd.DataFrame
     survey: pd.DataFrame
     orders: pd.DataFrame
+    support: pd.DataFrame
+    deliveries: pd.DataFrame
+    followups: pd.DataFrame
+
+
+class _Customer:
+    """One simulated customer's contact points, appended to the shared tables as they happen."""
+
+    def __init__(self, rng: random.Random, user: str, end: int, tables: dict[str, list]) -> None:
+        self.rng, self.user, self.end, self.tables = rng, user, end, tables
+        self.acquisition, self.device = _pick(rng, ACQUISITION), _pick(rng, DEVICES)
+        self.regular = rng.random() < REGULAR
+        self.purchases: list[int] = []
+        self.contacts: list[int] = []
+        self.late: list[int] = []
+        self.invitations: list[int] = []
+
+    def live(self, t: int) -> None:
+        """Visits from arrival at second ``t`` until the customer stops coming back or the data ends."""
+        rng, entry = self.rng, ENTRY[self.acquisition]
+        last_visit = t
+        while t < self.end:
+            visit, t = _visit(rng, entry, t, self.acquisition, self.device)
+            visit = [(when, what) for when, what in visit if when < self.end]
+            late = False
+            for when, what in visit:
+                copies = 2 if rng.random() < DOUBLE_FIRE else 1
+                self.tables["events"].extend([(self.user, when, what, self.device, self.acquisition)] * copies)
+                if what == "support":
+                    self._support_contact(when)
+                elif what == "purchase":
+                    late |= self._order(when)
+                last_visit = when
+            bought = any(what == "purchase" for _, what in visit)
+            if late:
+                p_return = RETURN_AFTER_LATE
+            elif self.regular:
+                p_return = RETURN_REGULAR
+            else:
+                p_return = (RETURN_BOUGHT if bought else RETURN_BROWSED) + (
+                    RETURN_EMAIL_BONUS if self.acquisition == "email" else 0.0
+                )
+            if rng.random() >= p_return:
+                break
+            t += int(-RETURN_GAP_DAYS * DAY * math.log(1.0 - rng.random())) + HOUR
+            entry = _pick(rng, RETURN_ENTRY)
+        if self.purchases:
+            self.invitations.append(self.purchases[-1] + HURT_DAYS * DAY)
+        else:
+            self.invitations.append(last_visit + int((1 + 2 * rng.random()) * DAY))
+        self._answers()
+
+    def _support_contact(self, t: int) -> None:
+        self.contacts.append(t)
+        if self.rng.random() < SUPPORT_CONTACT:
+            what = "chat" if self.rng.random() < SUPPORT_CHAT else "ticket"
+            self._desk(t + 30 + int(270 * self.rng.random()), what)
+
+    def _desk(self, t: int, what: str) -> None:
+        if t < self.end:
+            self.tables["support"].append((self.user, t, what))
+            self.contacts.append(t)
+            self.invitations.append(t + int((0.5 + self.rng.random()) * DAY))
+
+    def _order(self, t: int) -> bool:
+        """The order, its delivery and the follow-up of a purchase at ``t``; True when it arrives late."""
+        rng = self.rng
+        amount = round(_lognormal(rng, 45.0 if self.device == "mobile" else 60.0, 0.6), 2)
+        order = len(self.tables["orders"])
+        self.tables["orders"].append((self.user, t, amount))
+        self.purchases.append(t)
+        shipped = t + int((4 + 32 * rng.random()) * HOUR)
+        late = rng.random() < LATE_DELIVERY
+        arrived = shipped + int(((5 + 4 * rng.random()) if late else (1 + 2 * rng.random())) * DAY)
+        if late and rng.random() < LATE_TICKET:
+            self._desk(shipped + int((3 + 2 * rng.random()) * DAY), "ticket")
+        for when, what in ((shipped, "shipped"), (arrived, "late_delivery" if late else "delivered")):
+            if when < self.end:
+                self.tables["deliveries"].append((self.user, when, what, order))
+        if arrived >= self.end:
+            return late
+        self.invitations.append(arrived + int((1 + 2 * rng.random()) * DAY))
+        if late:
+            self.late.append(arrived)
+        elif rng.random() < REVIEW_REQUEST:
+            asked = arrived + 5 * DAY + int(6 * HOUR * rng.random())
+            if asked < self.end:
+                self.tables["followups"].append((self.user, asked, "review_request"))
+                written = asked + int((0.5 + 3 * rng.random()) * DAY)
+                if rng.random() < REVIEW and written < self.end:
+                    self.tables["followups"].append((self.user, written, "review"))
+        return late
+
+    def _answers(self) -> None:
+        """A responder answers every invitation still observed; the latent score depends on what came before."""
+        rng = self.rng
+        if rng.random() >= RESPONDER:
+            return
+        for when in sorted(self.invitations):
+            if when >= self.end:
+                continue
+            bought = any(t < when for t in self.purchases)
+            contacted = any(t < when for t in self.contacts)
+            hurt = any(when - HURT_DAYS * DAY <= t < when for t in self.late)
+            latent = (8.3 if bought else 6.4) - (2.5 if contacted else 0.0) - (3.5 if hurt else 0.0)
+            latent -= 0.3 if self.device == "mobile" else 0.0
+            latent += 1.7 * _normal(rng)
+            nps = min(10, max(0, round(latent)))
+            csat = min(5, max(1, round(1 + 4 * latent / 10 + 0.6 * _normal(rng))))
+            self.tables["survey"].append(
+                (self.user, when, None if rng.random() < SKIP_NPS else nps, None if rng.random() < SKIP_CSAT else csat)
+            )
 
 
 def simulate(n_customers: int = 20_000, seed: int = DEFAULT_SEED) -> Sample:
-    """Simulate the sample shop: events, survey answers and orders for ``n_customers`` customers.
+    """Simulate the sample shop: the six tables of its systems for ``n_customers`` customers.
 
     Parameters
     ----------
@@ -111,9 +254,12 @@ def simulate(n_customers: int = 20_000, seed: int = DEFAULT_SEED) -> Sample:
     Returns
     -------
     Sample
-        ``events`` (user_id, timestamp, event, device, channel), ``survey`` (user_id, timestamp,
-        nps 0-10, csat 1-5; missing where the question was skipped) and ``orders`` (customer_id,
-        order_id, timestamp, amount in EUR). Timestamps are ISO-8601 text in UTC, as in a CSV export.
+        ``events`` (user_id, timestamp, event, device, acquisition: the website), ``survey`` (user_id,
+        timestamp, nps 0-10, csat 1-5; missing where the question was skipped), ``orders`` (customer_id,
+        order_id, timestamp, amount in EUR), ``support`` (user_id, timestamp, event ``chat`` or ``ticket``),
+        ``deliveries`` (user_id, timestamp, event ``shipped``, ``delivered`` or ``late_delivery``, order_id)
+        and ``followups`` (user_id, timestamp, event ``review_request`` or ``review``). Timestamps are
+        ISO-8601 text in UTC, as in a CSV export; every table is in time order.
 
     Examples
     --------
@@ -121,39 +267,25 @@ def simulate(n_customers: int = 20_000, seed: int = DEFAULT_SEED) -> Sample:
     >>> sample = simulate(n_customers=50, seed=1)
     >>> sorted(sample.events["event"].unique())[:3]
     ['ad_click', 'cart', 'category']
+    >>> sorted(sample.deliveries["event"].unique())
+    ['delivered', 'late_delivery', 'shipped']
     """
     if n_customers < 1:
         raise ValueError(f"n_customers must be at least 1, not {n_customers}")
     rng = random.Random(seed)
     end = int((OBSERVATION_END - FIRST_DAY).total_seconds())
-    events, survey, orders = [], [], []
+    tables: dict[str, list] = {name: [] for name in FILES}
     for i in range(n_customers):
-        user = f"C{i + 1:06d}"
-        channel, device = _pick(rng, CHANNELS), _pick(rng, DEVICES)
-        t = int(rng.random() * ARRIVAL_DAYS * DAY)
-        entry = ENTRY[channel]
-        bought_any = contacted = False
-        while t < end:
-            visit, t = _visit(rng, entry, t, channel, device)
-            visit = [(when, what) for when, what in visit if when < end]
-            for when, what in visit:
-                events.extend([(user, when, what, device, channel)] * (2 if rng.random() < DOUBLE_FIRE else 1))
-            bought = any(what == "purchase" for _, what in visit)
-            contacted |= any(what == "support" for _, what in visit)
-            for when, what in visit:
-                if what == "purchase":
-                    amount = round(_lognormal(rng, 45.0 if device == "mobile" else 60.0, 0.6), 2)
-                    orders.append((user, when, amount))
-            bought_any |= bought
-            p_return = (0.55 if bought else 0.35) + (0.10 if channel == "email" else 0.0)
-            if rng.random() >= p_return:
-                break
-            t += int(-14 * DAY * math.log(1.0 - rng.random())) + 3600
-            entry = _pick(rng, RETURN_ENTRY)
-        answer = _survey_answer(rng, t, end, bought_any, contacted, device)
-        if answer is not None:
-            survey.append((user, *answer))
-    return Sample(_events_table(events), _survey_table(survey), _orders_table(orders))
+        _Customer(rng, f"C{i + 1:06d}", end, tables).live(int(rng.random() * end))
+    orders, order_ids = _orders_table(tables["orders"])
+    return Sample(
+        events=_table(tables["events"], ["user_id", "t", "event", "device", "acquisition"]),
+        survey=_table(tables["survey"], ["user_id", "t", "nps", "csat"]).astype({"nps": "Int64", "csat": "Int64"}),
+        orders=orders,
+        support=_table(tables["support"], ["user_id", "t", "event"]),
+        deliveries=_deliveries_table(tables["deliveries"], order_ids),
+        followups=_table(tables["followups"], ["user_id", "t", "event"]),
+    )
 
 
 def write_sample(directory: str | Path, n_customers: int = 20_000, seed: int = DEFAULT_SEED) -> list[Path]:
@@ -164,7 +296,7 @@ def write_sample(directory: str | Path, n_customers: int = 20_000, seed: int = D
     Parameters
     ----------
     directory : str or path
-        Folder to write ``events.csv.gz``, ``survey.csv.gz`` and ``orders.csv.gz`` to (created if needed).
+        Folder to write the six files of :data:`FILES` to (created if needed).
         There is no default: the shipped files are regenerated in a checkout with ``make data``, never in
         an installed package.
     n_customers, seed : int
@@ -173,14 +305,15 @@ def write_sample(directory: str | Path, n_customers: int = 20_000, seed: int = D
     Returns
     -------
     list of pathlib.Path
-        The files written, in the order events, survey, orders.
+        The files written, in the order of :data:`FILES` (events, survey, orders, support, deliveries,
+        followups).
 
     Examples
     --------
     >>> import tempfile
     >>> from journey.datasets import load_sample, write_sample
     >>> folder = tempfile.mkdtemp()
-    >>> [p.name for p in write_sample(folder, n_customers=30, seed=1)]
+    >>> [p.name for p in write_sample(folder, n_customers=30, seed=1)][:3]
     ['events.csv.gz', 'survey.csv.gz', 'orders.csv.gz']
     >>> load_sample(folder).events["user_id"].nunique()
     30
@@ -213,19 +346,19 @@ def sample_path(table: SampleTable = "events") -> Path:
 
     Parameters
     ----------
-    table : {"events", "survey", "orders"}
+    table : {"events", "survey", "orders", "support", "deliveries", "followups"}
         Which table's file.
 
     Returns
     -------
     pathlib.Path
-        ``.../journey/datasets/data/events.csv.gz`` (or ``survey.csv.gz``, ``orders.csv.gz``) in the
-        installed package.
+        ``.../journey/datasets/data/events.csv.gz`` (or ``survey.csv.gz``, ``orders.csv.gz``, ...) in
+        the installed package.
 
     Raises
     ------
     JourneyError
-        ``table`` is not one of the three, or the package is not installed as files on disk (a zip
+        ``table`` is not one of the six, or the package is not installed as files on disk (a zip
         archive): use :func:`load_sample` then.
 
     Examples
@@ -249,7 +382,7 @@ def sample_path(table: SampleTable = "events") -> Path:
 
 
 def load_sample(directory: str | Path | None = None) -> Sample:
-    """The sample as three DataFrames: the files shipped in the package, or those of ``directory``.
+    """The sample as six DataFrames: the files shipped in the package, or those of ``directory``.
 
     Nothing is simulated here: a missing file is an error (:func:`simulate` makes new tables).
 
@@ -262,13 +395,13 @@ def load_sample(directory: str | Path | None = None) -> Sample:
     Returns
     -------
     Sample
-        ``events``, ``survey`` and ``orders`` as :func:`simulate` describes them; ids are text, the
-        survey's ``nps`` and ``csat`` nullable integers (``Int64``).
+        The six tables as :func:`simulate` describes them; ids are text, the survey's ``nps`` and
+        ``csat`` nullable integers (``Int64``).
 
     Raises
     ------
     SourceError
-        One of the three files is missing (the message names every missing file).
+        One of the six files is missing (the message names every missing file).
 
     Examples
     --------
@@ -304,14 +437,14 @@ def load_sample(directory: str | Path | None = None) -> Sample:
 # the model
 
 
-def _visit(rng: random.Random, entry: str, t: int, channel: str, device: str) -> tuple[list, int]:
+def _visit(rng: random.Random, entry: str, t: int, acquisition: str, device: str) -> tuple[list, int]:
     """One visit: a walk on FLOW from ``entry``; returns [(second, touchpoint)] and the time it ends."""
     steps, here = [(t, entry)], entry
     while len(steps) < MAX_STEPS:
         choices = FLOW[here]
         if here == "payment" and device == "mobile":
             choices = MOBILE_PAYMENT
-        elif here == "cart" and channel == "email":
+        elif here == "cart" and acquisition == "email":
             choices = EMAIL_CART
         here = _pick(rng, choices)
         if here is EXIT:
@@ -319,22 +452,6 @@ def _visit(rng: random.Random, entry: str, t: int, channel: str, device: str) ->
         t += max(1, int(_lognormal(rng, MEDIAN_SECONDS[here], 0.8)))
         steps.append((t, here))
     return steps, t
-
-
-def _survey_answer(
-    rng: random.Random, last: int, end: int, bought: bool, contacted: bool, device: str
-) -> tuple[int, int | None, int | None] | None:
-    """About a third answer the survey 1-3 days after their last visit, if that is still observed."""
-    if rng.random() >= 0.35:
-        return None
-    when = last + int((1 + 2 * rng.random()) * DAY)
-    if when >= end:
-        return None
-    latent = (8.3 if bought else 6.4) - (2.5 if contacted else 0.0) - (0.3 if device == "mobile" else 0.0)
-    latent += 1.7 * _normal(rng)
-    nps = min(10, max(0, round(latent)))
-    csat = min(5, max(1, round(1 + 4 * latent / 10 + 0.6 * _normal(rng))))
-    return when, (None if rng.random() < 0.06 else nps), (None if rng.random() < 0.04 else csat)
 
 
 def _pick(rng: random.Random, choices: Sequence[tuple[Any, float]]) -> Any:
@@ -359,24 +476,26 @@ def _iso(seconds: pd.Series) -> pd.Series:
     return (FIRST_DAY + pd.to_timedelta(seconds, unit="s")).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _events_table(rows: list) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=["user_id", "t", "event", "device", "channel"])
-    # An export is in time order, not grouped by customer.
-    df = df.sort_values(["t", "user_id"], kind="stable", ignore_index=True)
+def _table(rows: list, columns: list[str]) -> pd.DataFrame:
+    """Rows (with seconds in ``t``) as an export: in time order, not grouped by customer; ISO times."""
+    df = pd.DataFrame(rows, columns=columns)
+    df = df.sort_values(["t", columns[0]], kind="stable", ignore_index=True)
     df.insert(1, "timestamp", _iso(df.pop("t")))
     return df
 
 
-def _survey_table(rows: list) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=["user_id", "t", "nps", "csat"])
-    df = df.sort_values(["t", "user_id"], kind="stable", ignore_index=True)
-    df.insert(1, "timestamp", _iso(df.pop("t")))
-    return df.astype({"nps": "Int64", "csat": "Int64"})
-
-
-def _orders_table(rows: list) -> pd.DataFrame:
+def _orders_table(rows: list) -> tuple[pd.DataFrame, pd.Series]:
+    """The orders in time order with their ids, and each id by the row's place in ``rows``."""
     df = pd.DataFrame(rows, columns=["customer_id", "t", "amount"])
-    df = df.sort_values(["t", "customer_id"], kind="stable", ignore_index=True)
-    df.insert(1, "order_id", [f"O{i + 1:07d}" for i in range(len(df))])
+    df = df.sort_values(["t", "customer_id"], kind="stable")
+    ids = pd.Series([f"O{i + 1:07d}" for i in range(len(df))], index=df.index)
+    df = df.reset_index(drop=True)
+    df.insert(1, "order_id", ids.to_numpy())
     df.insert(2, "timestamp", _iso(df.pop("t")))
+    return df, ids
+
+
+def _deliveries_table(rows: list, order_ids: pd.Series) -> pd.DataFrame:
+    df = _table(rows, ["user_id", "t", "event", "order"])
+    df["order_id"] = order_ids.reindex(df.pop("order")).to_numpy()
     return df
