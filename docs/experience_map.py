@@ -11,10 +11,10 @@ from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
+import journey
+from journey.datasets import load_sample
 
-import journey  # noqa: E402
-from journey.datasets import load_sample  # noqa: E402
+OUT = Path(__file__).resolve().parent / "experience_map.png"
 
 #: The stages of the shop's journey, in order, with their touchpoints (as in notebook 08).
 STAGES = {
@@ -41,7 +41,9 @@ def combined_log(sample):
     )
 
 
-def main(out: Path = Path(__file__).resolve().parent / "experience_map.png") -> Path:
+def main(out: Path = OUT) -> Path:
+    """Draw the map of the bundled sample to ``out`` (a PNG, 110 dpi) and return its path."""
+    matplotlib.use("Agg")
     sample = load_sample()
     survey = journey.read_survey(sample.survey, score="nps")
     result = journey.experience_map(combined_log(sample), stages=STAGES, survey=survey, goal="purchase")

@@ -9,7 +9,8 @@ import argparse
 from . import DEFAULT_SEED, write_sample
 
 parser = argparse.ArgumentParser(
-    prog="python -m journey.datasets", description="Write events.csv.gz, survey.csv.gz and orders.csv.gz to FOLDER."
+    prog="python -m journey.datasets",
+    description="Write the six sample tables (events.csv.gz, survey.csv.gz, ...) to FOLDER.",
 )
 parser.add_argument(
     "folder", metavar="FOLDER", help="folder to write (journey/datasets/data regenerates the shipped files)"
