@@ -63,6 +63,24 @@ def test_hand_built_log_gives_the_known_graph(hand_log):
     assert g.graph["goal"] == "buy"
 
 
+def test_nodes_count_journeys_and_exits_as_drop_off_does():
+    # a converts and then visits help (after the goal: not drop-off's); b leaves at cart; c converts.
+    steps = [("a", "home"), ("a", "buy"), ("a", "help"), ("b", "home"), ("b", "cart"), ("c", "home"), ("c", "buy")]
+    log = log_of([(user, f"10:00:0{i}", event) for i, (user, event) in enumerate(steps)])
+    g = journey.journey_graph(log, goal="buy")
+    got = {n: (g.nodes[n]["journeys_before_goal"], g.nodes[n]["exits_without_goal"]) for n in g.touchpoints()}
+    assert got == {"home": (3, 0), "cart": (1, 1), "help": (0, 0), "buy": (2, 0)}
+    assert (g.nodes["help"]["journeys"], g.nodes["help"]["exits"]) == (1, 1)  # the plain counts keep it
+    table = journey.drop_off(log, goal="buy").to_frame().set_index("touchpoint")
+    for n in ("home", "cart"):
+        assert got[n] == tuple(table.loc[n, ["journeys", "exits"]])
+    plain = journey.journey_graph(log)  # without a goal, nothing is cut: they are journeys and exits
+    assert all(
+        (d["journeys_before_goal"], d["exits_without_goal"]) == (d["journeys"], d["exits"])
+        for _, d in plain.nodes(data=True)
+    )
+
+
 def test_median_seconds_and_shares(hand_log):
     g = journey.journey_graph(hand_log)
     # home -> product gaps: 10 s (u1), 20 s (u2), 0 s (u4 tie) -> median 10 s.

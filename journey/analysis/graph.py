@@ -39,7 +39,15 @@ __all__ = [
     "END",
 ]
 
-NODE_ATTRIBUTES = ("visits", "journeys", "entries", "exits", "conversions")
+NODE_ATTRIBUTES = (
+    "visits",
+    "journeys",
+    "entries",
+    "exits",
+    "conversions",
+    "journeys_before_goal",
+    "exits_without_goal",
+)
 EDGE_ATTRIBUTES = ("count", "journeys", "share", "median_seconds")
 
 
@@ -66,7 +74,8 @@ def journey_graph(log: LogLike, *, goal: Goal = None, unit: Unit = "user", gap: 
     JourneyGraph
         A ``networkx.DiGraph`` (with a summary display in Jupyter). Nodes: touchpoints plus
         :data:`journey.START` and :data:`journey.END`, with ``visits``, ``journeys``, ``entries``,
-        ``exits``, ``conversions`` and ``kind`` ("start", "end", "goal", "touchpoint"). Edges: ``count``,
+        ``exits``, ``conversions``, ``journeys_before_goal``, ``exits_without_goal`` and ``kind`` ("start",
+        "end", "goal", "touchpoint"). Edges: ``count``,
         ``journeys``, ``share`` (0-1), ``median_seconds``. Graph: ``n_journeys``, ``n_events``, ``goal``,
         ``n_conversions``, ``n_transitions``, ``unit``, ``gap``, ``sessions`` (the source field sessions
         came from, such as ``ga_session_id``, or None).
@@ -98,6 +107,11 @@ def journey_graph(log: LogLike, *, goal: Goal = None, unit: Unit = "user", gap: 
     - node ``visits`` (events), ``journeys`` (distinct journeys visiting), ``entries`` (journeys starting
       there), ``exits`` (journeys ending there), ``conversions`` (distinct converted journeys visiting it).
       A journey converts when it reaches a goal event anywhere in it.
+    - node ``journeys_before_goal`` (journeys visiting it before or at their first goal event, or anywhere
+      when they never reach it) and ``exits_without_goal`` (journeys ending there that never reached the
+      goal): the ``journeys`` and ``exits`` of :func:`journey.drop_off`, so the journey map's exit rate
+      ``exits_without_goal / journeys_before_goal`` is drop-off's. Without a goal they equal ``journeys``
+      and ``exits``.
 
     Examples
     --------
@@ -158,12 +172,23 @@ def summarize(journeys: Journeys, goals: np.ndarray, exact: bool = True) -> Part
     edge_count = np.bincount(ids, minlength=n_edges)
     # Each journey has one START and one END edge, and those never occur inside a journey: only inner
     # edges can repeat within a journey.
-    node_pairs, inner_pairs = in_parallel(
-        lambda: distinct_pairs(jid, ev, k), lambda: distinct_pairs(jid[:-1][step], inner_ids, n_edges)
+    # Each (journey, touchpoint) key carries a low bit "after the journey's first goal event"; a pair whose
+    # smallest key has the bit set is visited only after converting, which drop_off does not count.
+    after = _after_first_goal(journeys, goals)
+    flagged, inner_pairs = in_parallel(
+        lambda: distinct_pairs(jid, ev.astype(np.int64) * 2 + after, 2 * k),
+        lambda: distinct_pairs(jid[:-1][step], inner_ids, n_edges),
     )
+    pair = flagged // 2
+    first = np.empty(len(pair), dtype=bool)
+    first[:1] = True
+    np.not_equal(pair[1:], pair[:-1], out=first[1:])
+    node_pairs, late_only = pair[first], (flagged[first] % 2).astype(bool)
+    del flagged, pair
     node_journeys = np.bincount(node_pairs % k, minlength=k)
     node_conversions = np.bincount(node_pairs[converted[node_pairs // k]] % k, minlength=k)
-    del node_pairs
+    before_goal = node_journeys - np.bincount(node_pairs[late_only] % k, minlength=k)
+    del node_pairs, late_only
     edge_journeys = edge_count.copy()
     edge_journeys -= np.bincount(inner_ids, minlength=n_edges)
     edge_journeys += np.bincount(inner_pairs % n_edges, minlength=n_edges)
@@ -186,6 +211,8 @@ def summarize(journeys: Journeys, goals: np.ndarray, exact: bool = True) -> Part
                 "entries": np.bincount(ev[starts], minlength=k),
                 "exits": np.bincount(ev[ends], minlength=k),
                 "conversions": node_conversions,
+                "journeys_before_goal": before_goal,
+                "exits_without_goal": np.bincount(ev[ends][~converted], minlength=k),
             },
         ),
         edges=Keyed(edge_index, {"count": edge_count, "journeys": edge_journeys}),
@@ -195,6 +222,15 @@ def summarize(journeys: Journeys, goals: np.ndarray, exact: bool = True) -> Part
         n_conversions=int(converted.sum()),
         paths=paths,
     )
+
+
+def _after_first_goal(journeys: Journeys, goals: np.ndarray) -> np.ndarray:
+    """0/1 per event: whether a goal event comes before it in its journey (the goal event itself is 0)."""
+    if len(goals) == 0:
+        return np.zeros(len(journeys.events), dtype=np.int64)
+    hit = np.isin(journeys.events, goals).astype(np.int64)
+    earlier = np.cumsum(hit) - hit  # goal events before each event, in the whole log
+    return (earlier - earlier[journeys.starts][journeys.journey] > 0).astype(np.int64)
 
 
 @dataclass
@@ -231,7 +267,15 @@ def _graph(total: Parts, goals: set) -> JourneyGraph:
         n_conversions=n_conversions,
         n_transitions=int(edges["count"].sum()),
     )
-    ends = {"visits": n_journeys, "journeys": n_journeys, "entries": 0, "exits": 0, "conversions": n_conversions}
+    ends = {
+        "visits": n_journeys,
+        "journeys": n_journeys,
+        "entries": 0,
+        "exits": 0,
+        "conversions": n_conversions,
+        "journeys_before_goal": n_journeys,
+        "exits_without_goal": 0,
+    }
     graph.add_node(START, kind="start", **ends)
     nodes = nodes[nodes["visits"] > 0].sort_index()
     for name, row in zip(nodes.index, nodes.itertuples(index=False)):
@@ -243,6 +287,8 @@ def _graph(total: Parts, goals: set) -> JourneyGraph:
             entries=int(row.entries),
             exits=int(row.exits),
             conversions=int(row.conversions),
+            journeys_before_goal=int(row.journeys_before_goal),
+            exits_without_goal=int(row.exits_without_goal),
         )
     graph.add_node(END, kind="end", **ends)
     rank = {name: i for i, name in enumerate([*nodes.index, START, END])}
