@@ -454,6 +454,7 @@ def plot_journey_map(
     width_by: str = "count",
     max_nodes: int = 40,
     label: str | None = "count",
+    node_label: str = "journeys",
     title: str | None = None,
 ) -> Any:
     """Draw a journey graph as a layered map, left (start) to right (end), and return the Axes.
@@ -467,14 +468,20 @@ def plot_journey_map(
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure otherwise.
     color_by : {"exit_rate", "conversion_rate", "visits"}
-        Node colour, with a colour bar. ``exit_rate`` = exits / journeys through the touchpoint.
+        Node colour, with a colour bar. ``exit_rate`` is :func:`drop_off`'s: journeys ending at the
+        touchpoint without reaching the goal / journeys visiting it (before reaching the goal); START, END
+        and goals are not coloured.
     width_by : {"count", "journeys"}
         Edge widths, in proportion, with a legend.
     max_nodes : int
         A graph with more touchpoints is pruned (:func:`prune`, most frequent transitions kept) to about
         this many, and the title says so.
     label : {"count", "share", None}
-        What edge labels show (the most important edges only, to stay legible).
+        What the labels on the main transitions show: their count or their share of the source's out-flow,
+        with the median time between the two events (the largest transitions, where a label fits).
+    node_label : {"journeys", "visits"}
+        The number under each touchpoint: distinct journeys visiting it, or its visits (events); the
+        legend says which.
     title : str, optional
         The title; by default the number of journeys and the goal.
 
@@ -521,7 +528,9 @@ def plot_journey_map(
         visits = sorted((graph.nodes[n].get("visits", 0) for n in touchpoints), reverse=True)
         graph = prune(graph, min_count=visits[max_nodes - 1])
         note = f" (simplified: {len(graph) - 2} of {len(touchpoints)} touchpoints)"
-    return draw_journey_map(graph, ax=ax, color_by=color_by, width_by=width_by, label=label, title=title, note=note)
+    return draw_journey_map(
+        graph, ax=ax, color_by=color_by, width_by=width_by, label=label, node_label=node_label, title=title, note=note
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
