@@ -583,7 +583,9 @@ def draw_journey_map(
     shown, key = _names(list(graph.nodes), style.wrap)
     cmap = matplotlib.colormaps["YlOrRd" if color_by == "exit_rate" else "YlGn"]
     inner = list(values.values()) or [0.0, 1.0]
-    norm = Normalize(min(inner), max(inner) if max(inner) > min(inner) else min(inner) + 1e-9)
+    low, high = min(inner), max(inner)
+    spread = 0.0 if high > low else max(0.1 * abs(low), 0.01)  # one value for all: a scale around it
+    norm = Normalize(max(0.0, low - spread), high + spread)  # rates and visits are never negative
     nodes = {}
     for n, d in graph.nodes(data=True):
         is_goal = d.get("kind") == "goal"
