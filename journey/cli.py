@@ -101,6 +101,12 @@ def _parser() -> argparse.ArgumentParser:
     drawing.add_argument(
         "--max-nodes", type=int, default=40, help="simplify larger graphs to about this many touchpoints"
     )
+    drawing.add_argument(
+        "--node-label",
+        choices=["journeys", "visits"],
+        default="journeys",
+        help="the number under each touchpoint: journeys visiting it or visits (default: journeys)",
+    )
     drawing.set_defaults(run=_map)
 
     report = commands.add_parser(
@@ -280,7 +286,7 @@ def _map(args: argparse.Namespace) -> int:
     graph = journey_graph(_read(args), goal=goal, unit=args.unit, gap=args.gap)
     if args.min_share is not None:
         graph = prune(graph, min_share=args.min_share)
-    path = save_figure(plot_journey_map(graph, max_nodes=args.max_nodes), args.out)
+    path = save_figure(plot_journey_map(graph, max_nodes=args.max_nodes, node_label=args.node_label), args.out)
     print(f"wrote {path}")
     return 0
 

@@ -204,6 +204,18 @@ def test_the_number_under_a_node_is_named_and_chosen():
     plt.close("all")
 
 
+def test_the_command_line_chooses_the_number_under_a_node(tmp_path):
+    from journey.cli import main
+
+    out = tmp_path / "map.svg"
+    events = str(journey.datasets.sample_path("events"))
+    assert main(["map", events, "--goal", "purchase", "--node-label", "visits", "--out", str(out)]) == 0
+    svg = out.read_text(encoding="utf-8")
+    assert "number under a touchpoint: visits (events) at it" in svg
+    assert f"{graphs()['sample'].nodes['product']['visits']:,}" in svg
+    plt.close("all")
+
+
 def test_main_edges_carry_their_count_and_median_time():
     plt.close("all")
     graph = graphs()["sample"]
