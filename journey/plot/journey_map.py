@@ -333,7 +333,7 @@ def _render(drawing: _Drawing, ax: Any) -> tuple[Any, MapGeometry]:
             path=path,
             arrowstyle="-|>",
             width=edge.width,
-            head=6 + 1.2 * edge.width,
+            head=(5 + 0.6 * edge.width) if a == b else 6 + 1.2 * edge.width,  # a loop's head stays small
             color=edge.colour,
             alpha=edge.alpha,
             linestyle=(0, (4, 2)) if edge.dashed else "-",
