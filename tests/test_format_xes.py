@@ -331,7 +331,7 @@ def test_an_event_outside_any_trace_has_no_case_and_is_named_by_its_line(write):
     assert log.dropped[["row", "line", "column"]].values.tolist() == [[6, 18, "case:concept:name"]]
 
 
-def test_formats_are_read_by_the_default_engine_only_for_now(write):
+def test_process_mining_formats_and_sql_are_read_by_the_default_engine_only(write):
     with pytest.raises(JourneyError, match=r"format='xes' reads in memory; engine='dask' reads tidy Parquet"):
         journey.read_events(write(xes_document()), format="xes", engine="dask")
     with pytest.raises(JourneyError, match=r"engine='dask' does not read query=\.\.\. or table=\.\.\. yet"):

@@ -759,13 +759,6 @@ def test_sources_that_hold_no_export_file_are_refused(tmp_path):
         journey.read_events(tmp_path / "nope.json", format="segment")
 
 
-def test_format_and_identities_with_the_dask_engine_are_refused_for_now(tmp_path):
-    with pytest.raises(JourneyError, match="format='ga4' reads in memory"):
-        journey.read_events(tmp_path, format="ga4", engine="dask")
-    with pytest.raises(JourneyError, match=r"identities=\.\.\. stitches in memory"):
-        journey.read_events(tmp_path, identities={"a": "b"}, engine="dask")
-
-
 def test_source_sessions_are_not_recut_by_gap():
     log = journey.read_events(pd.DataFrame(posthog_events()), format="posthog")
     with pytest.raises(JourneyError, match=r"sessions come from the source \('\$session_id'"):

@@ -21,6 +21,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..io.facts import Facts
@@ -48,7 +49,7 @@ def run_distributed(analysis: Analysis, data: Any, *, argument: str = "log") -> 
         )
         facts = global_facts(source)
         analysis.prepare(facts)
-        to_part = event_log_of if source.kind == "events" else None
+        to_part = partial(event_log_of, session_source=source.session_source) if source.kind == "events" else None
         partials = [dask.delayed(_partial)(analysis, part, facts, to_part) for part in source.partitions()]
         (total,) = compute(tree_sum(partials))
     return analysis.finish(total, facts)

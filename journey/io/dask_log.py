@@ -43,11 +43,25 @@ _ROW_BITS = 40  # rows per input partition, at most 2**40: the rest of the seque
 _REMEMBERED = 4  # partitioned logs kept for plain Dask DataFrames given to analyses
 
 
-def read_events_dask(source: Any, **options: Any) -> DaskEventLog:
-    """A lazily read, validated :class:`DaskEventLog` of a Parquet or CSV path or glob, or a Dask DataFrame."""
+def read_events_dask(source: Any, format: str | None = None, identities: Any = None, **options: Any) -> DaskEventLog:
+    """A lazily read, validated :class:`DaskEventLog` of a Parquet or CSV path or glob, or a Dask DataFrame;
+    with ``format=``, an export read shard by shard (:mod:`journey.io.formats.shards`).
+    """
     from ..extras import require
 
     dd = require("dask.dataframe", "dask", 'engine="dask"')
+    if format is not None:
+        from .formats.shards import read_export_dask
+
+        names = {role: options.pop(role, None) for role in CANONICAL}
+        encoding, on_invalid = options.pop("encoding", "utf-8"), options.pop("on_invalid", "raise")
+        options.pop("sep", None)
+        return read_export_dask(
+            source, format, **names, encoding=encoding, on_invalid=on_invalid, identities=identities, validation=options
+        )
+    options = {role: options.get(role) or default for role, default in DEFAULTS} | {
+        k: v for k, v in options.items() if k not in CANONICAL
+    }
 
     if isinstance(source, (str, Path)):
         source = str(source)
@@ -132,13 +146,22 @@ class DaskEventLog(_Partitioned):
     """An event log on Dask: validated partitions, shuffled by user once, reused by every analysis.
 
     Pass it wherever a function takes a log. ``frame`` is the canonical Dask DataFrame (``user``, ``time``,
-    ``event`` and the other columns); ``columns`` its column names.
+    ``event`` and the other columns); ``columns`` its column names. Read from an export (``format=``),
+    ``report``, ``dropped``, ``session_source`` and ``source`` mean what they mean on an
+    :class:`~journey.EventLog`; otherwise ``report`` and ``session_source`` are None and ``dropped`` is empty
+    (each partition is validated when it is computed, and raises or drops there).
     """
 
     def __init__(self, frame: Any, input_names: dict[str, str] | None = None):
+        from .events import empty_dropped
+
         super().__init__()
         self.frame = frame
         self.input_names = {"user": "user", "time": "time", "event": "event", **(input_names or {})}
+        self.session_source: str | None = None
+        self.report: Any = None
+        self.dropped: pd.DataFrame = empty_dropped()
+        self.source = "Dask DataFrame"
 
     @property
     def columns(self) -> list[str]:
@@ -154,7 +177,9 @@ class DaskEventLog(_Partitioned):
 
     def _partition(self):
         numbered = self.frame.map_partitions(_with_sequence, meta=_with_sequence(self.frame._meta))
-        shuffled = numbered.shuffle(on="user", npartitions=max(2, self.frame.npartitions))
+        # The peer-to-peer shuffle cannot carry nested Arrow columns (GA4's ``items``); the task shuffle can.
+        method = "tasks" if _has_nested(self.frame._meta) else None
+        shuffled = numbered.shuffle(on="user", npartitions=max(2, self.frame.npartitions), shuffle_method=method)
         return shuffled.map_partitions(_sorted_part, meta=self.frame._meta)
 
     def facts_from(self, summary):
@@ -170,6 +195,7 @@ class DaskEventLog(_Partitioned):
             end_ns=end,
             exact=False,
             input_names=self.input_names,
+            sessions=self.session_source,
         )
 
 
@@ -196,6 +222,19 @@ class DaskOrders(_Partitioned):
             raise JourneyError("the orders table holds no rows")
         start, end, columns = summary.start, summary.end, summary.extra
         return Facts(columns=tuple(columns), start_ns=start, end_ns=end, exact=False, argument="orders")
+
+
+def _has_nested(meta: pd.DataFrame) -> bool:
+    """Whether a column holds Arrow lists, structs or maps."""
+    import pyarrow as pa
+
+    return any(
+        isinstance(t, pd.ArrowDtype)
+        and (
+            pa.types.is_list(t.pyarrow_dtype) or pa.types.is_struct(t.pyarrow_dtype) or pa.types.is_map(t.pyarrow_dtype)
+        )
+        for t in meta.dtypes
+    )
 
 
 def _with_sequence(part: pd.DataFrame, partition_info: dict | None = None) -> pd.DataFrame:
@@ -266,10 +305,15 @@ def _union(a: list, b: list) -> list:
     return list(a) + [v for v in b if v not in seen]
 
 
-def event_log_of(part: pd.DataFrame) -> EventLog:
-    """An EventLog of one partition (whole users, already sorted and validated): nothing is checked again."""
+def event_log_of(part: pd.DataFrame, session_source: str | None = None) -> EventLog:
+    """An EventLog of one partition (whole users, already sorted and validated): nothing is checked again.
+
+    ``session_source`` names the source's session field when the log keeps its sessions (``session``).
+    """
     frame = part.assign(event=pd.Categorical(part["event"]))
-    return EventLog.from_sorted(frame, source="Dask partition")
+    log = EventLog.from_sorted(frame, source="Dask partition")
+    log.session_source = session_source
+    return log
 
 
 _remembered: OrderedDict = OrderedDict()

@@ -298,9 +298,11 @@ def read_events(
 
         return read_events_dask(
             source,
-            user=user or DEFAULT_NAMES["user"],
-            time=time or DEFAULT_NAMES["time"],
-            event=event or DEFAULT_NAMES["event"],
+            format=format,
+            identities=identities,
+            user=user,
+            time=time,
+            event=event,
             tz=tz,
             time_unit=time_unit,
             time_format=time_format,

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..errors import JourneyError, option
 
-__all__ = ["Identities", "Stitching", "identity_table", "stitch"]
+__all__ = ["Identities", "Stitching", "identity_table", "stitch", "resolve"]
 
 #: Links from anonymous ids to user ids: a two-column DataFrame (anonymous id, then user id), a mapping
 #: or a Series (index: anonymous id, values: user id).
@@ -76,16 +76,10 @@ def stitch(users: pd.Series, links: Sequence[pd.DataFrame]) -> tuple[pd.Series, 
     >>> users.tolist(), done.ids, done.events
     (['ann', 'ann', 'anon2', 'bob'], 1, 1)
     """
-    ordered = [_by_time(t) for t in links if len(t)]
-    if not ordered:
+    resolved_links = resolve(users, links)
+    if resolved_links is None:
         return users, Stitching()
-    table = pd.concat([t[["anonymous", "user"]] for t in ordered], ignore_index=True)
-    table = _like(table, users)
-    table = table[table["anonymous"] != table["user"]]
-    first = table.drop_duplicates("anonymous", keep="first")
-    ambiguous = int((table.drop_duplicates(["anonymous", "user"])["anonymous"].value_counts() > 1).sum())
-    mapping = pd.Series(first["user"].to_numpy(), index=pd.Index(first["anonymous"].to_numpy()))
-    mapping = _follow(mapping)
+    mapping, ambiguous = resolved_links
     codes, uniques = pd.factorize(users)
     targets = mapping.reindex(uniques)
     linked = targets.notna().to_numpy()
@@ -105,6 +99,23 @@ def stitch(users: pd.Series, links: Sequence[pd.DataFrame]) -> tuple[pd.Series, 
         users=int(pd.unique(targets.to_numpy()[linked]).size),
         ambiguous=ambiguous,
     )
+
+
+def resolve(users: pd.Series, links: Sequence[pd.DataFrame]) -> tuple[pd.Series, int] | None:
+    """The links followed to their ends, anonymous id -> user id, in the type of ``users``, and how many
+    anonymous ids had several users (None when there is no link). :func:`stitch` applies it; a log read in
+    parts (``engine="dask"``) resolves the links of every part once and applies them to each part.
+    """
+    ordered = [_by_time(t) for t in links if len(t)]
+    if not ordered:
+        return None
+    table = pd.concat([t[["anonymous", "user"]] for t in ordered], ignore_index=True)
+    table = _like(table, users)
+    table = table[table["anonymous"] != table["user"]]
+    first = table.drop_duplicates("anonymous", keep="first")
+    ambiguous = int((table.drop_duplicates(["anonymous", "user"])["anonymous"].value_counts() > 1).sum())
+    mapping = pd.Series(first["user"].to_numpy(), index=pd.Index(first["anonymous"].to_numpy()))
+    return _follow(mapping), ambiguous
 
 
 def _by_time(table: pd.DataFrame) -> pd.DataFrame:

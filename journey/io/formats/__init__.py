@@ -47,6 +47,13 @@ It returns a :class:`~journey.io.formats.reader.Loaded`:
     :class:`~journey.io.formats.reader.Counts`: records read, records that are not events (by kind),
     duplicates dropped and the key they were found by. They become the log's
     :class:`~journey.io.formats.report.ReadReport`.
+``not_event_keys``
+    For a format that de-duplicates records that are not events too (Segment: an ``identify`` delivered
+    twice), their duplicate key columns and a ``kind`` column, so that a source read shard by shard
+    (:mod:`journey.io.formats.shards`) finds their repeats across shards. None otherwise.
+
+A format whose records carry an id names its key columns in its module's ``DUPLICATE_KEY``, and the
+file kinds it reads in ``KINDS``; :mod:`journey.io.formats.shards` reads it shard by shard on Dask.
 
 A new format is one module here with one reader function, and one line in :data:`READERS`.
 
@@ -149,4 +156,6 @@ def read_format(format: str, source: Any, request: Request) -> Loaded:
             f"{', '.join(map(repr, known_formats()))}; without {option('format')}, a tidy table "
             f"(CSV, Parquet or DataFrame, one row per event)"
         )
+    if isinstance(source, Loaded):  # a shard already read and stitched (journey.io.formats.shards)
+        return source
     return reader(source, request)

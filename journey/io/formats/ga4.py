@@ -55,6 +55,8 @@ INTEGERS = (
     "ecommerce.total_item_quantity",
     "ecommerce.unique_items",
 )
+#: GA4 gives events no id: nothing is de-duplicated.
+DUPLICATE_KEY: tuple[str, ...] = ()
 TIEBREAK = ("batch_page_id", "batch_ordering_id", "batch_event_index")
 SESSION = "ga_session_id"
 #: Text that repeats, read from Parquet dictionary-encoded: parameter and property keys, event names.

@@ -147,16 +147,13 @@ def read_report(
 
 
 def check_format_options(format: str | None, engine: str, identities: Any) -> None:
-    """Options that do not go together (yet): exports and stitching are read in memory."""
-    if engine != "dask":
-        return
-    if format is not None:
+    """Options that do not go together (yet): a tidy table is stitched in memory only.
+
+    On Dask, the vendor exports are read shard by shard and stitched across shards
+    (:mod:`journey.io.formats.shards`, which also refuses the formats read in memory).
+    """
+    if engine == "dask" and format is None and identities is not None:
         raise JourneyError(
-            f"{option('format', format)} reads in memory; {option('engine', 'dask')} reads tidy "
-            f"Parquet or CSV files only (read the export once and write it as Parquet)"
-        )
-    if identities is not None:
-        raise JourneyError(
-            f"{option('identities')} stitches in memory; with {option('engine', 'dask')}, map the "
-            f"user column before reading"
+            f"{option('identities')} stitches a tidy table in memory; with {option('engine', 'dask')}, map the "
+            f"user column before reading (exports read with {option('format')} are stitched on Dask)"
         )

@@ -32,6 +32,7 @@ from .sources import JSON_KINDS, gather
 
 __all__ = ["read_mixpanel"]
 
+KINDS = JSON_KINDS
 NOT_EVENTS = ("$identify", "$create_alias", "$merge")
 TIME = "properties.time"
 DUPLICATE_KEY = ("event", "distinct_id", TIME, "$insert_id")
@@ -66,7 +67,7 @@ def read_mixpanel(source: Any, request: Request) -> Loaded:
     >>> log.frame[["user", "event"]].values.tolist(), log.report.duplicates, log.report.stitched_events
     ([['ann', 'Viewed'], ['ann', 'Paid']], 1, 1)
     """
-    g = gather(source, request.on_invalid, JSON_KINDS, "Mixpanel", flatten, request.encoding)
+    g = gather(source, request.on_invalid, KINDS, "Mixpanel", flatten, request.encoding)
     g.table = hoist(g.table, "properties")
     event = request.event or "event"
     require(g, "event")

@@ -31,6 +31,7 @@ from .sources import JSON_KINDS, gather, parse_json_column
 
 __all__ = ["read_posthog"]
 
+DUPLICATE_KEY = ("uuid",)
 KINDS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", **JSON_KINDS}
 NOT_EVENTS = ("$identify", "$create_alias", "$merge_dangerously", "$set", "$groupidentify")
 JSON_TEXT = ("properties", "person_properties")
@@ -75,7 +76,7 @@ def read_posthog(source: Any, request: Request) -> Loaded:
     require(g, "event")
     kinds = text(g, "event")
     assert kinds is not None  # required above
-    counts = Counts(duplicate_key="uuid")
+    counts = Counts(duplicate_key=", ".join(DUPLICATE_KEY))
     person = "person_id" in g.table.column_names
     user = request.user or ("person_id" if person else "distinct_id")
     links = _links(g, kinds, with_persons=user == "person_id") if user in ("person_id", "distinct_id") else None
@@ -83,7 +84,7 @@ def read_posthog(source: Any, request: Request) -> Loaded:
     for name, n in zip(*np.unique(kinds[not_event].astype(str), return_counts=True)):
         counts.not_events[str(name)] = int(n)
     keep_rows(g, ~not_event)
-    repeated = duplicated(g, ["uuid"])
+    repeated = duplicated(g, list(DUPLICATE_KEY))
     counts.duplicates = int(repeated.sum())
     keep_rows(g, ~repeated)
     time = request.time or "timestamp"

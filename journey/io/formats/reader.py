@@ -186,3 +186,4 @@ class Loaded:
     tiebreak: tuple[np.ndarray, ...] = ()
     problems: list[Problem] = field(default_factory=list)
     counts: Counts = field(default_factory=Counts)
+    not_event_keys: pd.DataFrame | None = None

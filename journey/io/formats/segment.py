@@ -29,6 +29,10 @@ from .sources import JSON_KINDS, gather
 
 __all__ = ["read_segment"]
 
+KINDS = JSON_KINDS
+DUPLICATE_KEY = ("messageId",)
+#: Columns no event fills are left out (see ``_columns``).
+DROPS_EMPTY_COLUMNS = True
 EVENT_TYPES = ("track", "page", "screen")
 #: Fields only calls that are not events carry, and routing settings: not event columns.
 NOT_EVENT_FIELDS = ("traits", "previousId", "groupId", "integrations")
@@ -62,7 +66,7 @@ def read_segment(source: Any, request: Request) -> Loaded:
     """
     import pyarrow.compute as pc
 
-    g = gather(source, request.on_invalid, JSON_KINDS, "Segment", flatten, request.encoding)
+    g = gather(source, request.on_invalid, KINDS, "Segment", flatten, request.encoding)
     require(g, "type")
     time = request.time or "timestamp"
     require(g, time)
@@ -70,14 +74,15 @@ def read_segment(source: Any, request: Request) -> Loaded:
     event = request.event
     if event is None:  # before de-duplication, so that a complete delivery stands in for a broken one
         require(g, "event", rows=_kinds(g) == "track")
-    counts = Counts(duplicate_key="messageId")
-    repeated = duplicated(g, ["messageId"])
+    counts = Counts(duplicate_key=", ".join(DUPLICATE_KEY))
+    repeated = duplicated(g, list(DUPLICATE_KEY))
     counts.duplicates = int(repeated.sum())
     keep_rows(g, ~repeated)
 
     kind = _kinds(g)
     links = _links(g, kind, time)
     is_event = np.isin(kind, EVENT_TYPES)
+    not_event_keys = _keys_of(g, ~is_event, kind)
     for name, n in zip(*np.unique(kind[~is_event].astype(str), return_counts=True)):
         counts.not_events[str(name)] = int(n)
     keep_rows(g, is_event)
@@ -101,7 +106,18 @@ def read_segment(source: Any, request: Request) -> Loaded:
         "segment",
         counts,
         identities=links if user == "userId" else None,
+        not_event_keys=not_event_keys,
     )
+
+
+def _keys_of(g: Any, rows: np.ndarray, kind: np.ndarray) -> Any:
+    """The duplicate keys and kinds of the records ``rows`` (for repeats found across shards)."""
+    import pandas as pd
+
+    ids = text(g, DUPLICATE_KEY[0])
+    if ids is None:
+        return None
+    return pd.DataFrame({DUPLICATE_KEY[0]: ids[rows], "kind": kind[rows]})
 
 
 def _kinds(g: Any) -> np.ndarray:

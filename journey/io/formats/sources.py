@@ -68,6 +68,8 @@ def pieces(source: Any, kinds: Mapping[str, str], what: str) -> list[Piece]:
     ``what`` names the format in messages. Folders are searched recursively; files are read in sorted
     order, zip members in archive order.
     """
+    if isinstance(source, Piece):  # one shard of a source, read on its own (engine="dask")
+        return [source]
     if not isinstance(source, (str, os.PathLike)):
         raise SourceError(
             f"source must be a file, a folder, a glob of files or a pandas DataFrame, not {type(source).__name__}"
