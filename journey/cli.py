@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from .errors import JourneyError, command_line
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .io.events import EventLog
 
 __all__ = ["main"]
@@ -191,16 +193,40 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The exports --format names (journey.io.formats), listed in --help; a misspelt one is refused by the reader.
+FORMATS = "ga4, segment, amplitude, mixpanel, posthog, xes, ocel, sql"
+
+
 def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", help="event log: .csv, .csv.gz or .parquet")
-    _add_reading_arguments(parser)
+    parser.add_argument(
+        "file",
+        metavar="FILE",
+        help="event log: .csv, .csv.gz or .parquet; with --format, an export file, folder or glob "
+        "(quote it: 'exports/*.json.gz'); with --query or --table, a database URL",
+    )
+    parser.add_argument(
+        "--format",
+        help=f"the export FILE is: {FORMATS} (default: a tidy table, one row per event)",
+    )
+    parser.add_argument(
+        "--identities",
+        metavar="LINKS",
+        help="CSV or Parquet file of links: anonymous id, then user id (a third column 'time' may order them); "
+        "every event of a linked anonymous id is given to its user",
+    )
+    parser.add_argument("--object-type", help="with --format ocel: the object type whose objects are the customers")
+    parser.add_argument("--classifier", help="with --format xes: the classifier that names the events")
+    parser.add_argument("--query", help="SQL query whose rows are the events (FILE is the database URL)")
+    parser.add_argument("--table", help="database table whose rows are the events (FILE is the database URL)")
+    _add_reading_arguments(parser, formats=True)
 
 
-def _add_reading_arguments(parser: argparse.ArgumentParser) -> None:
+def _add_reading_arguments(parser: argparse.ArgumentParser, *, formats: bool = False) -> None:
     """The options that say how an event log is read: its columns, times, encoding and invalid rows."""
-    parser.add_argument("--user", default="user_id", help="column with the customer id (default: user_id)")
-    parser.add_argument("--time", default="timestamp", help="column with the timestamp (default: timestamp)")
-    parser.add_argument("--event", default="event", help="column with the touchpoint (default: event)")
+    own = ", or the format's own with --format" if formats else ""
+    parser.add_argument("--user", help=f"column with the customer id (default: user_id{own})")
+    parser.add_argument("--time", help=f"column with the timestamp (default: timestamp{own})")
+    parser.add_argument("--event", help=f"column with the touchpoint (default: event{own})")
     parser.add_argument("--tz", default="UTC", help="time zone of timestamps without an offset (default: UTC)")
     parser.add_argument("--time-unit", choices=["s", "ms", "us", "ns"], help="unit of numeric epoch timestamps")
     parser.add_argument(
@@ -225,10 +251,14 @@ def _read(args: argparse.Namespace) -> EventLog:
     from .errors import JourneyWarning
     from .io.events import read_events
 
+    identities = _identities(args.identities) if args.identities else None
+    # Options of one format's reader are passed only when given: another reader refuses them by name.
+    options = {k: getattr(args, k) for k in ("object_type", "classifier") if getattr(args, k) is not None}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", JourneyWarning)  # the dropped rows are printed below instead
         return read_events(
             args.file,
+            format=args.format,
             user=args.user,
             time=args.time,
             event=args.event,
@@ -238,7 +268,28 @@ def _read(args: argparse.Namespace) -> EventLog:
             encoding=args.encoding,
             sep=args.sep,
             on_invalid="drop" if args.drop_invalid else "raise",
+            identities=identities,
+            query=args.query,
+            table=args.table,
+            **options,
         )
+
+
+def _identities(path: str) -> pd.DataFrame:
+    """The links file of --identities: CSV (every value text, so ids stay as written) or Parquet."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    file = Path(path)
+    if not file.is_file():
+        raise JourneyError(f"--identities {path}: file does not exist (working directory: {Path.cwd()})")
+    try:
+        if file.name.lower().endswith((".parquet", ".pq")):
+            return pd.read_parquet(file)
+        return pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise JourneyError(f"--identities {path}: not a readable CSV or Parquet file ({exc})") from None
 
 
 def _delimiter(text: str) -> str:
@@ -249,6 +300,9 @@ def _delimiter(text: str) -> str:
 def _summary(args: argparse.Namespace) -> int:
     log = _read(args)
     print(log)
+    if log.report is not None:
+        print("\nRead report:")
+        print(log.report.to_frame().to_string(index=False))
     if len(log.dropped):
         print(f"\nDropped rows ({len(log.dropped):,}):")
         print(log.dropped.head(20).to_string(index=False))
@@ -306,9 +360,9 @@ def _report(args: argparse.Namespace) -> int:
                 orders=args.orders,
                 goal=args.goal,
                 funnel=args.funnel,
-                user=args.user,
-                time=args.time,
-                event=args.event,
+                user=args.user or "user_id",
+                time=args.time or "timestamp",
+                event=args.event or "event",
                 tz=args.tz,
                 time_unit=args.time_unit,
                 time_format=args.time_format,

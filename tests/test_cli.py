@@ -102,3 +102,80 @@ def test_graph_out_writes_xml_that_parses_whatever_the_names(capsys, tmp_path):
     for name in ("g.graphml", "g.gexf"):
         assert main(["graph", str(path), "--out", str(tmp_path / name)]) == 0
         ET.parse(tmp_path / name)
+
+
+# ---------------------------------------------------------------------------------------------------
+# --format: exports on the command line
+
+
+def segment_file(tmp_path):
+    """Two anonymous page views, an identify that links them to ann, a track, and a redelivery."""
+    import json
+
+    messages = [
+        {"type": "page", "messageId": "m1", "anonymousId": "c1", "name": "Home", "timestamp": "2025-01-01T10:00:00Z"},
+        {"type": "page", "messageId": "m1", "anonymousId": "c1", "name": "Home", "timestamp": "2025-01-01T10:00:00Z"},
+        {"type": "identify", "messageId": "m2", "anonymousId": "c1", "userId": "ann", "timestamp": "2025-01-01T10:01Z"},
+        {"type": "track", "messageId": "m3", "userId": "ann", "event": "Paid", "timestamp": "2025-01-01T10:02:00Z"},
+        {"type": "track", "messageId": "m4", "anonymousId": "c2", "event": "Paid", "timestamp": "2025-01-01T11:00Z"},
+    ]
+    path = tmp_path / "segment.jsonl"
+    path.write_text("".join(json.dumps(m) + "\n" for m in messages))
+    return path
+
+
+def test_summary_reads_an_export_with_format_and_prints_its_read_report(capsys, tmp_path):
+    assert main(["summary", str(segment_file(tmp_path)), "--format", "segment"]) == 0
+    out = capsys.readouterr().out
+    assert "events                3" in out and "users                 2" in out  # ann (stitched) and c2
+    report = " ".join(out[out.index("Read report:") :].split())
+    assert "records read 5 1 file" in report and "not events 1 identify 1" in report
+    assert "duplicates dropped 1 same messageId" in report
+    assert "events stitched 1 1 anonymous id given to 1 user" in report
+
+
+def test_identities_file_links_ids_on_the_command_line(capsys, tmp_path):
+    links = tmp_path / "links.csv"
+    links.write_text("anonymous_id,customer\nc2,007\n")  # ids stay text: 007 is not 7
+    assert main(["summary", str(segment_file(tmp_path)), "--format", "segment", "--identities", str(links)]) == 0
+    out = capsys.readouterr().out
+    assert "users                 2" in out and "2 anonymous ids given to 2 users" in " ".join(out.split())
+    assert main(["graph", str(segment_file(tmp_path)), "--format", "segment", "--identities", str(links)]) == 0
+    assert main(["summary", str(segment_file(tmp_path)), "--identities", str(tmp_path / "none.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("journey: error: --identities ") and "does not exist" in err
+
+
+def test_a_misspelt_format_or_an_option_of_another_format_is_one_line_in_cli_spelling(capsys, tmp_path):
+    path = str(segment_file(tmp_path))
+    assert main(["summary", path, "--format", "segmnet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("journey: error: --format segmnet is not a format journey reads. Did you mean 'segment'?")
+    assert "without --format, a tidy table" in err
+    assert main(["map", path, "--format", "segment", "--object-type", "order", "--out", str(tmp_path / "m.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--object-type" in err and "object_type=" not in err
+
+
+def test_a_malformed_line_of_an_export_names_the_file_and_line(capsys, tmp_path):
+    path = segment_file(tmp_path)
+    path.write_text(path.read_text() + '{"type": "track", "messageId": \n')
+    assert main(["summary", str(path), "--format", "segment"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "segment.jsonl" in err and "line 6" in err and "--drop-invalid" in err
+    assert main(["summary", str(path), "--format", "segment", "--drop-invalid"]) == 0
+    out = capsys.readouterr().out
+    assert "Dropped rows (1)" in out and "malformed JSON" in out
+
+
+def test_map_and_graph_read_exports_with_their_own_columns(capsys, tmp_path):
+    path = str(segment_file(tmp_path))
+    image = tmp_path / "map.png"
+    assert main(["map", path, "--format", "segment", "--goal", "Paid", "--out", str(image)]) == 0
+    assert image.read_bytes()[:4] == b"\x89PNG"
+    assert (
+        main(["graph", path, "--format", "segment", "--goal", "Paid", "--user", "anonymousId", "--drop-invalid"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "goal 'Paid'" in out
