@@ -72,3 +72,14 @@ def test_the_same_seed_writes_the_same_files(tmp_path):
         a = sorted(p for p in first[format].parent.rglob("*") if p.is_file())
         b = sorted(p for p in second[format].parent.rglob("*") if p.is_file())
         assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+
+
+def test_customers_who_log_in_come_back_on_a_second_device(exports, truth):
+    frame = truth.frame
+    sessions = journey.read_events(simulate(120, seed=3).events).sessions("30min").frame
+    login = sessions[sessions["event"] == LOGIN].groupby("user")["session"].min()
+    later = sessions.groupby("user")["session"].max().reindex(login.index) > login
+    browsers = journey.read_events(exports["segment"], format="segment", user="anonymousId")
+    devices = journey.read_events(exports["ga4"], format="ga4")  # user_pseudo_id: one user per browser
+    assert browsers.n_users == devices.n_users == frame["user"].nunique() + int(later.sum())
+    assert later.sum() > 0

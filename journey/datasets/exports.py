@@ -8,9 +8,10 @@ truth is known. Each export plants what its vendor's real exports hold:
 * **GA4** (``ga4/events_YYYYMM.parquet``, one file per month: shards): parameters nested in
   ``event_params``, ``device`` and ``traffic_source`` structs, a ``session_start`` at the same microsecond
   as the first event of every session (ordered by ``batch_event_index``), ``ga_session_id`` sessions, and
-  ``user_id`` on the events of customers once they log in at ``checkout``.
+  ``user_id`` on the events of customers once they log in at ``checkout``; after that visit they come
+  back on a second device (a new ``user_pseudo_id``), as logged-in customers do.
 * **Segment** (``segment/messages-N.jsonl.gz``): ``page`` calls for pages and ``track`` calls for actions,
-  an ``anonymousId`` per customer, an ``identify`` call when the customer logs in at ``checkout`` and a
+  an ``anonymousId`` per device (the second after the login visit, as in GA4), an ``identify`` call when the customer logs in at ``checkout`` and a
   ``userId`` from then on, and about 1% of messages delivered twice (same ``messageId``, later
   ``receivedAt``).
 * **Mixpanel** (``mixpanel/export.json.gz``): ``distinct_id`` ``$device:<id>`` before the login and the user
@@ -67,8 +68,9 @@ def write_exports(folder: str | Path, n_customers: int = 300, seed: int = DEFAUL
     --------
     >>> import journey, tempfile
     >>> from journey.datasets.exports import write_exports
-    >>> paths = write_exports(tempfile.mkdtemp(), n_customers=50)
-    >>> log = journey.read_events(paths["segment"], format="segment")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     paths = write_exports(folder, n_customers=50)
+    ...     log = journey.read_events(paths["segment"], format="segment")
     >>> log.n_users, log.report.duplicates
     (50, 2)
     """
@@ -93,11 +95,15 @@ def _events(n_customers: int, seed: int) -> pd.DataFrame:
     events["session_start"] = new_session.to_numpy()
     events["session_number"] = new_session.astype(int).groupby(events["user_id"]).cumsum()
     events["session_id"] = events["user_id"].str[1:].astype(int) * 1000 + events["session_number"]
+    # After the session in which they log in, customers come back on a second device (a new browser id).
+    login_session = events["session_number"].where(events["micros"] == first_login).groupby(events["user_id"])
+    events["device_number"] = np.where(events["session_number"] > login_session.transform("max"), 2, 1)
     return events.sort_values("micros", kind="stable", ignore_index=True)
 
 
-def _pseudo_id(user: str) -> str:
-    return f"{int(user[1:]) * 7919 % 1_000_003}.1736121473"
+def _pseudo_id(user: str, device: int = 1) -> str:
+    """A browser id of the customer's first or second device, in GA4's ``<random>.<first visit>`` form."""
+    return f"{(int(user[1:]) * 7919 + (device - 1) * 104_729) % 1_000_003}.1736121473"
 
 
 def _write_ga4(events: pd.DataFrame, folder: Path) -> Path:
@@ -111,7 +117,7 @@ def _write_ga4(events: pd.DataFrame, folder: Path) -> Path:
             "event_date": pd.Timestamp(e.micros, unit="us").strftime("%Y%m%d"),
             "event_timestamp": int(e.micros),
             "user_id": e.user_id if e.logged_in else None,
-            "user_pseudo_id": _pseudo_id(e.user_id),
+            "user_pseudo_id": _pseudo_id(e.user_id, e.device_number),
             "device": {"category": e.device, "operating_system": "Android" if e.device == "mobile" else "Windows"},
             "traffic_source": {"medium": e.channel, "source": e.channel},
         }
@@ -167,7 +173,11 @@ def _write_segment(events: pd.DataFrame, folder: Path, rng: random.Random) -> Pa
     logged_in: set[str] = set()
     for i, e in enumerate(events.itertuples(index=False)):
         stamp = _iso(int(e.micros))
-        base = {"anonymousId": f"anon-{_pseudo_id(e.user_id)}", "timestamp": stamp, "receivedAt": stamp}
+        base = {
+            "anonymousId": f"anon-{_pseudo_id(e.user_id, e.device_number)}",
+            "timestamp": stamp,
+            "receivedAt": stamp,
+        }
         if e.logged_in and e.user_id not in logged_in:
             logged_in.add(e.user_id)
             messages.append({"type": "identify", "messageId": f"id-{i}", "userId": e.user_id, **base})
@@ -192,7 +202,7 @@ def _write_mixpanel(events: pd.DataFrame, path: Path, rng: random.Random) -> Pat
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = []
     for i, e in enumerate(events.itertuples(index=False)):
-        device = _pseudo_id(e.user_id)
+        device = _pseudo_id(e.user_id, e.device_number)
         properties: dict[str, Any] = {
             "time": int(e.micros) // 1_000_000,
             "distinct_id": e.user_id if e.logged_in else f"$device:{device}",
