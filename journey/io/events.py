@@ -199,7 +199,9 @@ def read_events(
     engine : {"pandas", "dask"}
         ``"dask"`` reads a path or glob (``"events/*.parquet"``) or a Dask DataFrame lazily as a
         :class:`~journey.io.dask_log.DaskEventLog`: each partition is validated the same way when first
-        computed, and the first analysis shuffles it by user once for every later one.
+        computed, and the first analysis shuffles it by user once for every later one. With a vendor
+        ``format=`` (not XES, OCEL or SQL), each export shard is read, stitched across shards and
+        validated in the cluster when ``read_events`` is called (:mod:`journey.io.formats.shards`).
     format : "xes" or "ocel" (process-mining logs), as well
         Read a process-mining log (the readers of ``journey.io.formats``): ``"xes"`` (IEEE 1849
         XML, ``.xes.gz`` too; option ``classifier=``), ``"ocel"`` (OCEL 2.0 JSON, XML or SQLite; option
