@@ -6,7 +6,9 @@ one shard and logs in in a later one, and some deliveries are repeated in anothe
 of the same files is the truth each Dask read must equal, to the last count.
 """
 
+import gzip
 import json
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -14,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from dask.distributed import Client, LocalCluster
-from test_formats import GA4_SCHEMA, T0, iso, param, write_lines
+from test_formats import GA4_SCHEMA, T0, amplitude_events, iso, param, posthog_events, write_lines
 
 import journey
 from journey.errors import JourneyError, RecordError, SourceError
@@ -237,6 +239,34 @@ def test_mixpanel_shards_on_dask_equal_the_local_read_with_merges_and_repeats(cl
     local, remote = local_and_dask(str(folder / "export-*.json"), "mixpanel")
     assert local.report.duplicates > 0 and local.report.stitched_events > 0
     assert_same_log(local, remote, goal="purchase")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Amplitude (the members of the Export API's zip are the shards) and PostHog
+
+
+def test_amplitude_zip_members_on_dask_equal_the_local_read(client, tmp_path):
+    events = amplitude_events()
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as archive:  # the identify in one hour, a repeated event in the next
+        for hour, part in (("10", events[:4]), ("11", events[4:] + [events[1]])):
+            text = "".join(json.dumps(e) + "\n" for e in part).encode()
+            archive.writestr(f"187520/187520_2025-01-01_{hour}#0.json.gz", gzip.compress(text))
+    local, remote = local_and_dask(path, "amplitude")
+    assert remote.npartitions == 2 and local.report.duplicates == 2 and local.report.stitched_ids == 1
+    assert_same_log(local, remote)
+
+
+@pytest.mark.parametrize("user", [None, "distinct_id"])
+def test_posthog_csv_shards_on_dask_equal_the_local_read(client, tmp_path, user):
+    frame = pd.DataFrame(posthog_events())
+    folder = tmp_path / "posthog"
+    folder.mkdir()
+    frame.iloc[[0, 1, 6]].to_csv(folder / "events-0.csv", index=False)  # anon1 browses here
+    frame.iloc[[2, 3, 4, 5]].to_csv(folder / "events-1.csv", index=False)  # a repeat, then $identify
+    local, remote = local_and_dask(folder, "posthog", user=user)
+    assert local.report.duplicates == 1 and remote.session_source == "$session_id"
+    assert_same_log(local, remote)
 
 
 def test_a_malformed_line_in_a_shard_names_its_file_and_line_on_dask(client, tmp_path):

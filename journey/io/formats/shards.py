@@ -23,7 +23,8 @@ Reading is eager: the shards are read when ``read_events`` is called and stay in
 Known limits, each small and named: repeated deliveries are found across shards by a 64-bit hash of
 their key (two different keys colliding is a chance of about n²/2⁶⁵ for n keyed records); events of one
 user at one instant in two different shards keep the shards' order before GA4's ``batch_*`` order; a
-column typed differently in two shards holds Python objects (the local reader makes it text); a shard
+column typed differently in two shards holds Python objects (the local reader makes it text), unless
+both are numbers (then floats, as locally); a shard
 whose every event is invalid in lenient mode is counted in ``log.report`` but its rows are not listed
 in ``log.dropped``.
 """
@@ -114,7 +115,10 @@ def read_export_dask(
     parts = [dask.delayed(_conform)(shard, columns) for shard in done]
     import dask.dataframe as dd
 
-    frame = dd.from_delayed(parts, meta=meta, verify_meta=False)
+    # Columns keep the types the local read gives: Dask would otherwise make every text column, and any
+    # column of Python objects (Amplitude's sessions, ints with gaps), Arrow strings.
+    with dask.config.set({"dataframe.convert-string": False}):
+        frame = dd.from_delayed(parts, meta=meta, verify_meta=False)
     first = next(s for s in finished if s.input_names)
     log = DaskEventLog(frame, input_names=first.input_names)
     log.session_source, log.report, log.dropped = report.session_field, report, dropped
@@ -383,12 +387,18 @@ def _union(shards: list[dict[str, Any]]) -> dict[str, Any]:
             seen.setdefault(name, []).append(dtype)
     if not seen:
         return {"user": np.dtype(object), "time": pd.DatetimeTZDtype("ns", "UTC"), "event": np.dtype(object)}
-    out = {}
+    out: dict[str, Any] = {}
     for name, dtypes in seen.items():
         first = dtypes[0]
         same = all(d == first for d in dtypes)
         everywhere = len(dtypes) == sum(1 for s in shards if s)
-        if not same:
+        numeric = all(
+            pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d) and not isinstance(d, pd.ArrowDtype)
+            for d in dtypes
+        )
+        if not same and numeric:  # integers in one shard, floats (integers with gaps) in another: floats
+            out[name] = np.dtype(np.float64)
+        elif not same:
             out[name] = np.dtype(object)
         elif everywhere:
             out[name] = first
