@@ -188,6 +188,27 @@ def test_segment_shards_on_dask_equal_the_local_read_with_stitching_and_redelive
     assert_same_log(local, remote, goal="purchase")
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_any_cut_of_the_messages_into_shards_reads_like_the_whole(client, tmp_path, seed):
+    # Random orders and cuts (2-6 shards): logins, identify calls and redeliveries land anywhere.
+    messages = [
+        json.loads(line)
+        for path in sorted(segment_shards(tmp_path / "segment", seed=seed).glob("*.gz"))
+        for line in gzip.decompress(path.read_bytes()).splitlines()
+    ]
+    rng = np.random.default_rng(seed)
+    messages = [messages[i] for i in rng.permutation(len(messages))]
+    cuts = np.sort(rng.choice(np.arange(1, len(messages)), size=int(rng.integers(1, 6)), replace=False))
+    folder = tmp_path / "cut"
+    folder.mkdir()
+    for k, part in enumerate(np.split(np.arange(len(messages)), cuts)):
+        write_lines(folder / f"part-{k}.jsonl", [messages[i] for i in part])
+    local, remote = local_and_dask(folder, "segment")
+    assert remote.report == local.report and remote.npartitions == len(cuts) + 1
+    rows = pd.concat([p.compute() for p in journey.partition_by_user(remote).partitions()], ignore_index=True)
+    pd.testing.assert_frame_equal(canonical(rows), canonical(local.frame))
+
+
 def test_identities_given_stitch_every_shard_on_dask(client, tmp_path):
     folder = segment_shards(tmp_path / "segment")
     links = pd.DataFrame({"anonymous": ["anon-0-0", "anon-0-1", "anon-2-2"], "user": ["zoe", "zoe", "zoe"]})
