@@ -34,6 +34,8 @@ def path_variants(
     unit: Unit = "user",
     gap: Duration = "30min",
     level: float = 0.95,
+    start_at: str | None = None,
+    end_at: str | None = None,
 ) -> PathVariants:
     """The most common paths (sequences of touchpoints) and how their journeys fare.
 
@@ -58,6 +60,13 @@ def path_variants(
         (a log read from a GA4, Amplitude or PostHog export follows its own sessions).
     level : float
         Confidence level of the intervals (0.95: 95%).
+    start_at : str, optional
+        Paths *from* this touchpoint: each journey starts at its first event there, what came before is
+        dropped. Journeys that never reach it are left out (counted in ``n_left_out``).
+    end_at : str, optional
+        Paths *to* this touchpoint: each journey ends at its first event there (after the start with
+        ``start_at``), what came after is dropped. Journeys that never reach it are left out (counted in
+        ``n_left_out``).
 
     Returns
     -------
@@ -72,8 +81,10 @@ def path_variants(
     Raises
     ------
     JourneyError
-        A ``top`` that is not a positive whole number, an unknown ``unit``, a goal that never occurs, a
-        segment column that is not in the log.
+        A ``top`` that is not a positive whole number, an unknown ``unit``, a segment column that is not in
+        the log.
+    UnknownEventError
+        A ``goal``, ``start_at`` or ``end_at`` that never occurs in the log.
 
     See Also
     --------
@@ -86,7 +97,11 @@ def path_variants(
     that path out of all journeys (of the segment), and its interval is the Wilson score interval of that
     proportion (Wilson 1927, "Probable inference, the law of succession, and statistical inference");
     likewise its conversion rate, out of the journeys taking it. A journey converts when it reaches a goal
-    anywhere.
+    anywhere on its path (with ``start_at`` or ``end_at``: on the part kept).
+
+    ``start_at`` and ``end_at`` read journeys as PostHog's paths do: from the first event at ``start_at``
+    to the first event at ``end_at`` after it. Shares are then out of the journeys that have such a path;
+    the others are left out of every count and only ``n_left_out`` says how many they are.
 
     Examples
     --------
@@ -101,9 +116,20 @@ def path_variants(
        sequence steps journeys n share ci_low ci_high median_seconds
     home → cart     2        2 3 66.7%  20.8%   93.9%         1m 00s
            home     1        1 3 33.3%   6.1%   79.2%             0s
+    >>> to_cart = journey.path_variants(df, end_at="cart")
+    >>> to_cart.to_frame()["sequence"].tolist(), to_cart.n_journeys, to_cart.n_left_out
+    ([('home', 'cart')], 2, 1)
     """
     analysis = VariantsAnalysis(
-        top=top, collapse_repeats=collapse_repeats, goal=goal, by=by, unit=unit, gap=gap, level=level
+        top=top,
+        collapse_repeats=collapse_repeats,
+        goal=goal,
+        by=by,
+        unit=unit,
+        gap=gap,
+        level=level,
+        start_at=start_at,
+        end_at=end_at,
     )
     return run(analysis, log)
 
@@ -115,12 +141,16 @@ class PathVariants(TableResult):
     Attributes
     ----------
     n_journeys : int
-        Journeys in all (every segment).
+        Journeys in all (every segment), those left out by ``start_at``/``end_at`` not counted.
     n_variants : int
         Distinct paths (per segment, summed), of which ``to_frame()`` lists the ``top`` most common.
     goal, by, unit : the arguments the table was made with.
     level : float
         Confidence level of the intervals in the table.
+    start_at, end_at : str or None
+        The touchpoints the paths start and end at, or None.
+    n_left_out : int
+        Journeys left out because they never reach ``start_at`` (or ``end_at`` after it); 0 without them.
     """
 
     _table: pd.DataFrame
@@ -131,6 +161,9 @@ class PathVariants(TableResult):
     by: str | None
     unit: str
     level: float
+    start_at: str | None = None
+    end_at: str | None = None
+    n_left_out: int = 0
     _successes: ClassVar[str] = "journeys"
     _trials: ClassVar[str] = "n"
     _formats: ClassVar[dict[str, str]] = {
@@ -190,15 +223,31 @@ class PathVariants(TableResult):
         return draw_sankey(table, ax=ax, title=title)
 
     def _headline(self) -> str:
+        left_out = self._left_out_words()
         if not len(self._table):
-            return f"no journeys (unit {self.unit})"
+            return f"no journeys (unit {self.unit})" + (f"; {left_out}" if left_out else "")
         first = self._table.iloc[0]
         where = f" in segment {first[self.by]!r}" if self.by is not None else ""
         return (
-            f"{self.n_variants:,} distinct paths of {self.n_journeys:,} journeys by {self.unit}; the most common"
+            f"{self.n_variants:,} distinct paths of {self.n_journeys:,} journeys by {self.unit}"
+            f"{self._between_words()}; the most common"
             f"{where}, {' → '.join(map(str, first['sequence']))}, is taken by {first['share']:.1%} "
             f"({self.level:.0%} CI {first['ci_low']:.1%} to {first['ci_high']:.1%})"
+            + (f"; {left_out}" if left_out else "")
         )
+
+    def _between_words(self) -> str:
+        """What the paths are cut to: `` from X``, `` to Y`` or both."""
+        return (f" from {self.start_at}" if self.start_at is not None else "") + (
+            f" to {self.end_at}" if self.end_at is not None else ""
+        )
+
+    def _left_out_words(self) -> str:
+        if self.start_at is None and self.end_at is None:
+            return ""
+        if self.start_at is not None and self.end_at is not None:
+            return f"{self.n_left_out:,} journeys without a path{self._between_words()} left out"
+        return f"{self.n_left_out:,} journeys that never reach {self.start_at or self.end_at} left out"
 
 
 def plot_sankey(variants: PathVariants, *, steps: int = 5, top: int = 6, ax: Any = None) -> Any:
@@ -251,18 +300,28 @@ class VariantsAnalysis(JourneyAnalysis):
         unit: Unit,
         gap: Duration,
         level: float,
+        start_at: str | None = None,
+        end_at: str | None = None,
     ):
         if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
             raise JourneyError(f"top must be a positive whole number or None, not {top!r}")
         super().__init__(goal=goal, unit=unit, gap=gap)
         self.top, self.collapse_repeats, self.by, self.level = top, bool(collapse_repeats), by, check_level(level)
+        self.start_at, self.end_at = _touchpoint_name(start_at, "start_at"), _touchpoint_name(end_at, "end_at")
 
     def prepare(self, facts: Facts) -> None:
         facts.require_column(self.by, "by", "segment")
         super().prepare(facts)
+        for keyword in ("start_at", "end_at"):
+            name = getattr(self, keyword)
+            if name is not None:
+                facts.require_events([name], keyword)
 
     def partial(self, log: Any, facts: Facts) -> Parts:
         journeys, goals = self.journeys(log)
+        everyone = journeys.n_journeys
+        if self.start_at is not None or self.end_at is not None:
+            journeys = between(journeys, self.start_at, self.end_at)
         converted = journeys.converted(goals)
         durations = journeys.time[journeys.ends] - journeys.time[journeys.starts]
         if self.by is None:
@@ -284,7 +343,11 @@ class VariantsAnalysis(JourneyAnalysis):
                 "conversions": np.bincount(cell[converted], minlength=len(index)),
             },
         )
-        return Parts(variants=counts, durations=timings(index, cell, durations, facts.exact))
+        return Parts(
+            variants=counts,
+            durations=timings(index, cell, durations, facts.exact),
+            left_out=everyone - journeys.n_journeys,
+        )
 
     def finish(self, total: Parts, facts: Facts) -> PathVariants:
         counts = total["variants"].frame()
@@ -300,10 +363,49 @@ class VariantsAnalysis(JourneyAnalysis):
                 "median_seconds": medians,
             }
         )
-        return _result(table, self)
+        return _result(table, self, int(total["left_out"]))
 
 
-def _result(table: pd.DataFrame, analysis: VariantsAnalysis) -> PathVariants:
+def _touchpoint_name(name: Any, keyword: str) -> str | None:
+    """A touchpoint named by ``start_at``/``end_at`` as text (names are text: 3 means the touchpoint "3")."""
+    if name is None:
+        return None
+    if not isinstance(name, (str, int, np.integer)) or isinstance(name, bool):
+        raise JourneyError(f"{keyword} must name one touchpoint, not {name!r}")
+    return str(name)
+
+
+def between(journeys: Journeys, start_at: str | None, end_at: str | None) -> Journeys:
+    """Each journey from its first event at ``start_at`` to its first event at ``end_at`` after it.
+
+    Journeys without such a stretch disappear (a part of the log may lack either touchpoint: then every
+    journey of that part does). None means the journey's own start or end.
+    """
+    rows = np.arange(len(journeys.events))
+    none = np.iinfo(np.int64).max
+    index = {name: code for code, name in enumerate(journeys.names)}
+    first = journeys.starts.astype(np.int64)
+    if start_at is not None:
+        first = _first_at(journeys, index.get(start_at), rows >= 0)
+    last = np.append(journeys.starts[1:], len(journeys.events)).astype(np.int64) - 1
+    if end_at is not None:
+        found = first < none
+        after = rows > first[journeys.journey] if start_at is not None else rows >= 0
+        last = np.where(found, _first_at(journeys, index.get(end_at), after), none)
+    keep = (rows >= first[journeys.journey]) & (rows <= last[journeys.journey])
+    return journeys.subset(keep & (first[journeys.journey] < none) & (last[journeys.journey] < none))
+
+
+def _first_at(journeys: Journeys, code: int | None, allowed: np.ndarray) -> np.ndarray:
+    """Row of each journey's first event with ``code`` among the ``allowed`` rows; int64 max when none."""
+    first = np.full(journeys.n_journeys, np.iinfo(np.int64).max, dtype=np.int64)
+    if code is not None:
+        hit = np.flatnonzero((journeys.events == code) & allowed)
+        np.minimum.at(first, journeys.journey[hit], hit)
+    return first
+
+
+def _result(table: pd.DataFrame, analysis: VariantsAnalysis, left_out: int = 0) -> PathVariants:
     """Shares and intervals within each segment, sorted, the top listed; every variant kept for the picture."""
     level, by = analysis.level, analysis.by
     table = table.assign(steps=[len(s) for s in table["sequence"]])
@@ -327,7 +429,19 @@ def _result(table: pd.DataFrame, analysis: VariantsAnalysis) -> PathVariants:
     every = table[columns].copy()
     within = table.groupby(rank, sort=False).cumcount().to_numpy()
     shown = every if analysis.top is None else every[within < analysis.top].reset_index(drop=True)
-    return PathVariants(shown, every, int(table["journeys"].sum()), len(table), analysis.goal, by, analysis.unit, level)
+    return PathVariants(
+        shown,
+        every,
+        int(table["journeys"].sum()),
+        len(table),
+        analysis.goal,
+        by,
+        analysis.unit,
+        level,
+        start_at=analysis.start_at,
+        end_at=analysis.end_at,
+        n_left_out=left_out,
+    )
 
 
 def _collapse(journeys: Journeys) -> Journeys:
