@@ -15,7 +15,7 @@ from ..errors import JourneyError
 from ..io.aliases import Duration, Goal, Unit
 from ..io.events import LogLike
 from ..io.facts import Facts
-from ..plot.sankey import draw_sankey, step_table
+from ..plot.sankey import Align, Family, draw_sankey, step_table
 from ..stats.intervals import proportion_interval
 from ..stats.results import ConfidenceInterval, TableResult, check_level
 
@@ -212,15 +212,76 @@ class PathVariants(TableResult):
         )
         return ConfidenceInterval(low, high)
 
-    def plot(self, ax: Any = None, *, steps: int = 5, top: int = 6, title: str | None = None) -> Any:
+    def plot(
+        self,
+        ax: Any = None,
+        *,
+        steps: int = 5,
+        top: int = 6,
+        title: str | None = None,
+        family: Family = None,
+    ) -> Any:
         """The first ``steps`` steps of every journey as flows (a Sankey diagram); returns the Axes.
 
         Every variant counts, not only the listed ones; segments are drawn together. At each step the
         ``top`` most common touchpoints get their own block, the rest are "other"; journeys that have ended
-        flow into "ended". Band widths are journeys.
+        flow into "ended". Band widths are journeys (sessions with ``unit="session"``). Paths made with
+        ``end_at`` alone are lined up at their end: the last column is ``end_at``, the columns before it
+        the steps that led there ("not begun" for shorter paths).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure when not given.
+        steps : int
+            How many steps to draw (at least 2).
+        top : int
+            Touchpoints with their own block at each step.
+        title : str, optional
+            The title; by default it says what is drawn, of how many journeys, and how many were left out.
+        family : mapping or callable, optional
+            The colour group of each touchpoint: a mapping name -> family, or a function of the name. By
+            default the name up to its first ``_`` or ``/`` (``checkout_payment`` is in ``checkout``).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> import pandas as pd, journey
+        >>> df = pd.DataFrame({"user_id": list("aabbc"), "event": ["home", "cart", "ad", "cart", "home"],
+        ...                    "timestamp": pd.date_range("2025-01-01", periods=5, freq="min", tz="UTC")})
+        >>> ax = journey.path_variants(df, end_at="cart").plot(steps=2)
+        >>> ax.get_title(), [t.get_text() for t in ax.get_xticklabels()]
+        ('The last 2 steps to cart of 2 journeys (1 that never reach cart left out)', ['last − 1', 'cart'])
         """
-        table = step_table(list(self._every["sequence"]), self._every["journeys"].to_numpy(), steps, top)
-        return draw_sankey(table, ax=ax, title=title)
+        align: Align = "end" if self.end_at is not None and self.start_at is None else "start"
+        table = step_table(list(self._every["sequence"]), self._every["journeys"].to_numpy(), steps, top, align=align)
+        unit = "journeys" if self.unit == "user" else "sessions"
+        return draw_sankey(
+            table,
+            ax=ax,
+            title=title or self._sankey_title(steps, unit),
+            family=family,
+            align=align,
+            unit=unit,
+            columns=self._sankey_columns(steps, align),
+        )
+
+    def _sankey_title(self, steps: int, unit: str) -> str:
+        if self.start_at is None and self.end_at is None:
+            return f"The first {steps} steps of {self.n_journeys:,} {unit}"
+        which = "last" if self.start_at is None else "first"
+        left_out = f"{self.n_left_out:,} {self._left_out_clause()}"
+        return f"The {which} {steps} steps{self._between_words()} of {self.n_journeys:,} {unit} ({left_out})"
+
+    def _sankey_columns(self, steps: int, align: Align) -> list[str]:
+        if align == "end":
+            return [f"last − {steps - 1 - k}" for k in range(steps - 1)] + [str(self.end_at)]
+        first = "step 1" if self.start_at is None else str(self.start_at)
+        return [first] + [f"step {k + 1}" for k in range(1, steps)]
 
     def _headline(self) -> str:
         left_out = self._left_out_words()
@@ -243,26 +304,33 @@ class PathVariants(TableResult):
         )
 
     def _left_out_words(self) -> str:
+        """How many journeys were left out by ``start_at``/``end_at``, and why; empty without them."""
         if self.start_at is None and self.end_at is None:
             return ""
+        return f"{self.n_left_out:,} journeys {self._left_out_clause()}"
+
+    def _left_out_clause(self) -> str:
         if self.start_at is not None and self.end_at is not None:
-            return f"{self.n_left_out:,} journeys without a path{self._between_words()} left out"
-        return f"{self.n_left_out:,} journeys that never reach {self.start_at or self.end_at} left out"
+            return f"without a path{self._between_words()} left out"
+        return f"that never reach {self.start_at or self.end_at} left out"
 
 
-def plot_sankey(variants: PathVariants, *, steps: int = 5, top: int = 6, ax: Any = None) -> Any:
+def plot_sankey(variants: PathVariants, *, steps: int = 5, top: int = 6, ax: Any = None, family: Family = None) -> Any:
     """Step-by-step flows of the first ``steps`` steps of each journey, as bands; returns the Axes.
 
     Parameters
     ----------
     variants : PathVariants
-        From :func:`path_variants` (every variant counts, whatever its ``top``).
+        From :func:`path_variants` (every variant counts, whatever its ``top``); made with ``start_at`` or
+        ``end_at``, the paths from or to that touchpoint.
     steps : int
         How many steps to draw (at least 2).
     top : int
         Touchpoints with their own block at each step; the rest are "other".
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure otherwise.
+    family : mapping or callable, optional
+        The colour group of each touchpoint (see :meth:`PathVariants.plot`).
 
     Returns
     -------
@@ -284,7 +352,7 @@ def plot_sankey(variants: PathVariants, *, steps: int = 5, top: int = 6, ax: Any
     """
     if not isinstance(variants, PathVariants):
         raise JourneyError(f"plot_sankey draws the result of journey.path_variants(log), not {type(variants).__name__}")
-    return variants.plot(ax=ax, steps=steps, top=top)
+    return variants.plot(ax=ax, steps=steps, top=top, family=family)
 
 
 class VariantsAnalysis(JourneyAnalysis):
