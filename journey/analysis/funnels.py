@@ -226,13 +226,18 @@ class Funnel(TableResult):
         last = self._table[self._trials].isna().to_numpy()
         return ConfidenceInterval(np.where(last, np.nan, low), np.where(last, np.nan, high))
 
-    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
-        """The step-to-step conversion rates as bars with their intervals, one bar per segment with ``by``.
+    def plot(self, ax: Axes | None = None, *, view: str = "cumulative", **kwargs: Any) -> Axes:
+        """The funnel as bars with their intervals: reach from step 1 (falling bars), or step to step.
 
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
             Where to draw; a new figure when not given.
+        view : {"cumulative", "step"}
+            ``"cumulative"``: at each step, the share of the customers entering step 1 who reach it
+            (``converted`` of the step before out of ``at_risk`` of step 1, censored customers left out);
+            ``"step"``: each step's conversion to the next (``conversion_rate``). Every bar has its Wilson
+            interval and says how many of how many; with ``by``, one bar per segment, side by side.
         **kwargs
             Passed to :meth:`matplotlib.axes.Axes.bar` (``color``, ``alpha``, ...).
 
@@ -240,19 +245,55 @@ class Funnel(TableResult):
         -------
         matplotlib.axes.Axes
 
+        Raises
+        ------
+        JourneyError
+            An unknown ``view``.
+
         Examples
         --------
         >>> import matplotlib; matplotlib.use("Agg")
         >>> import pandas as pd, journey
         >>> df = pd.DataFrame({"user_id": list("aabbc"), "event": ["home", "cart", "home", "cart", "home"],
         ...                    "timestamp": pd.date_range("2025-01-01", periods=5, freq="h", tz="UTC")})
-        >>> ax = journey.funnel(df, ["home", "cart"]).plot()
-        >>> [t.get_text() for t in ax.get_xticklabels()]
+        >>> f = journey.funnel(df, ["home", "cart"])
+        >>> [t.get_text() for t in f.plot().texts]
+        ['100%\\n3 of 3', '67%\\n2 of 3']
+        >>> [t.get_text() for t in f.plot(view="step").get_xticklabels()]
         ['home →\\ncart']
         """
-        from ..plot.funnels import funnel_bars
+        from ..plot.funnels import FUNNEL_VIEWS, funnel_bars
 
-        return funnel_bars(self._table, segment=self.by, level=self.level, ax=ax, **kwargs)
+        if view not in FUNNEL_VIEWS:
+            raise JourneyError(
+                f'{option("view")} must be "cumulative" (the share of step 1 reaching each step) or "step" '
+                f"(conversion from each step to the next), not {view!r}"
+            )
+        table = self._table
+        if view == "step":
+            rows = table[table["at_risk"].notna()]
+            k, n = rows["converted"], rows["at_risk"]
+            labels = [f"{a} →\n{self.steps[s]}" for a, s in zip(rows["touchpoint"], rows["step"])]
+        else:
+            rows = table
+            segment = (table["step"] == 1).cumsum()  # rows run by segment, each from step 1
+            n = table["at_risk"].where(table["step"] == 1).groupby(segment).transform("first")
+            k = table["converted"].groupby(segment).shift(1).where(table["step"] > 1, table["at_risk"])
+            labels = [f"{s}. {t}" for s, t in zip(table["step"], table["touchpoint"])]
+        k, n = k.astype("Float64").fillna(0).to_numpy(dtype=float), n.astype("Float64").fillna(0).to_numpy(dtype=float)
+        low, high = wilson_interval(k, n, self.level)
+        bars = pd.DataFrame(
+            {
+                "segment": rows[self.by].to_numpy() if self.by is not None else None,
+                "label": labels,
+                "k": k,
+                "n": n,
+                "rate": np.divide(k, n, out=np.full(len(k), np.nan), where=n > 0),
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
+        return funnel_bars(bars, segment=self.by, level=self.level, view=view, first=self.steps[0], ax=ax, **kwargs)
 
     def _headline(self) -> str:
         k, n = self.overall.k, self.overall.n
@@ -265,8 +306,8 @@ class Funnel(TableResult):
         )
 
 
-def plot_funnel(result: Funnel, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
-    """Draw the step-to-step conversion rates of a :func:`journey.funnel` result, with their intervals.
+def plot_funnel(result: Funnel, *, ax: Axes | None = None, view: str = "cumulative", **kwargs: Any) -> Axes:
+    """Draw a :func:`journey.funnel` result as bars with their intervals: reach from step 1, or step to step.
 
     Parameters
     ----------
@@ -274,6 +315,9 @@ def plot_funnel(result: Funnel, *, ax: Axes | None = None, **kwargs: Any) -> Axe
         What :func:`journey.funnel` returns.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure when not given.
+    view : {"cumulative", "step"}
+        The share of step 1 reaching each step (falling bars, the default), or each step's conversion to
+        the next (see :meth:`Funnel.plot`).
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.bar`.
 
@@ -284,7 +328,7 @@ def plot_funnel(result: Funnel, *, ax: Axes | None = None, **kwargs: Any) -> Axe
     Raises
     ------
     JourneyError
-        ``result`` is not a :class:`Funnel` (a DataFrame, for instance).
+        ``result`` is not a :class:`Funnel` (a DataFrame, for instance), or an unknown ``view``.
 
     See Also
     --------
@@ -296,12 +340,12 @@ def plot_funnel(result: Funnel, *, ax: Axes | None = None, **kwargs: Any) -> Axe
     >>> import pandas as pd, journey
     >>> df = pd.DataFrame({"user_id": list("aabbc"), "event": ["home", "cart", "home", "cart", "home"],
     ...                    "timestamp": pd.date_range("2025-01-01", periods=5, freq="h", tz="UTC")})
-    >>> journey.plot_funnel(journey.funnel(df, ["home", "cart"])).get_title()
-    'Funnel: step-to-step conversion'
+    >>> journey.plot_funnel(journey.funnel(df, ["home", "cart"]), view="step").get_title()
+    'Funnel: conversion from each step to the next'
     """
     if not isinstance(result, Funnel):
         raise JourneyError(f"plot_funnel draws the result of journey.funnel(...), not a {type(result).__name__}")
-    return result.plot(ax=ax, **kwargs)
+    return result.plot(ax=ax, view=view, **kwargs)
 
 
 class FunnelAnalysis(Analysis):

@@ -18,7 +18,13 @@ from .figures import axes_for, literal_text
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["funnel_bars", "drop_off_bars", "path_forest"]
+__all__ = ["funnel_bars", "drop_off_bars", "path_forest", "FUNNEL_VIEWS"]
+
+#: What a funnel's bars show: the share of step 1 reaching each step, or each step's conversion to the next.
+FUNNEL_VIEWS = ("cumulative", "step")
+FUNNEL_COLOUR = "#4c72b0"
+#: One colour per segment, in the segments' order.
+SEGMENT_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974")
 
 #: Colour of exit rates (a loss) and of transitions that differ significantly.
 LOSS_COLOUR = "#c44e52"
@@ -39,42 +45,68 @@ def _shown_rows(top: int) -> int:
 
 
 def funnel_bars(
-    table: pd.DataFrame, *, segment: str | None, level: float, ax: Axes | None = None, **kwargs: Any
+    bars: pd.DataFrame,
+    *,
+    segment: str | None,
+    level: float,
+    view: str = "cumulative",
+    first: str = "step 1",
+    ax: Axes | None = None,
+    **kwargs: Any,
 ) -> Axes:
-    """Step-to-step conversion rates of a funnel table as bars with their intervals.
+    """Bars of a funnel with their intervals, each labelled with its share and "k of n".
 
-    One group of bars per step transition, one bar per value of the ``segment`` column when given; each
-    bar is labelled with its ``n`` (customers at risk). ``kwargs`` go to :meth:`~matplotlib.axes.Axes.bar`.
+    ``bars`` has one row per bar: ``segment`` (the segment's value, or None), ``label`` (the x position it
+    belongs to: a step, or a step and the next), ``k``, ``n``, ``rate`` (``k / n``, NaN when ``n`` is 0),
+    ``ci_low`` and ``ci_high``. Rows of one segment are consecutive, in x order; segments are drawn side by
+    side in the order they come, coloured, with a legend titled ``segment``. ``view`` (``"cumulative"`` or
+    ``"step"``) and ``first`` (the first step's name) say what the bars are, for the axis label and the
+    title. ``kwargs`` go to :meth:`~matplotlib.axes.Axes.bar`.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> bars = pd.DataFrame({"segment": None, "label": ["1. home", "2. cart"], "k": [4, 1], "n": [4, 4],
+    ...                      "rate": [1.0, 0.25], "ci_low": [0.51, 0.05], "ci_high": [1.0, 0.7]})
+    >>> ax = funnel_bars(bars, segment=None, level=0.95, first="home")
+    >>> [round(float(p.get_height()), 2) for p in ax.patches], [t.get_text() for t in ax.texts]
+    ([1.0, 0.25], ['100%\\n4 of 4', '25%\\n1 of 4'])
     """
-    ax = axes_for(ax)
-    names = table.drop_duplicates("step").set_index("step")["touchpoint"]
-    transitions = table[table["at_risk"].notna()]  # the last step has no next one
-    steps = sorted(transitions["step"].unique())
-    groups = [(None, transitions)] if segment is None else list(transitions.groupby(segment, sort=True, dropna=False))
+    labels = list(dict.fromkeys(bars["label"]))
+    groups = [(None, bars)] if segment is None else list(bars.groupby("segment", sort=False, dropna=False))
+    ax = axes_for(ax, figsize=(max(8.0, 1.3 * len(labels) * max(len(groups), 1) ** 0.5 + 2), 5.5))
     width = 0.8 / max(len(groups), 1)
+    axes_inches = ax.figure.get_size_inches()[0] * ax.get_position().width
+    bar_inches = axes_inches * width / max(len(labels), 1)
+    fontsize = float(np.clip(bar_inches * 14, 7, 10))
     for i, (name, rows) in enumerate(groups):
-        rows = rows.set_index("step").reindex(steps)
-        x = np.arange(len(steps)) + (i - (len(groups) - 1) / 2) * width
-        rate = rows["conversion_rate"].to_numpy(dtype=float)
+        x = np.array([labels.index(label) for label in rows["label"]]) + (i - (len(groups) - 1) / 2) * width
+        rate = rows["rate"].to_numpy(dtype=float)
+        low, high = rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float)
+        style = {"color": FUNNEL_COLOUR if segment is None else SEGMENT_COLOURS[i % len(SEGMENT_COLOURS)], **kwargs}
         label = None if segment is None else "missing" if pd.isna(name) else str(name)
-        ax.bar(x, np.nan_to_num(rate), width=width * 0.9, label=label, **kwargs)
-        ax.errorbar(
-            x,
-            rate,
-            yerr=[rate - rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float) - rate],
-            **INTERVAL,
-        )
-        for xi, n in zip(x, rows["at_risk"].astype("Float64").fillna(0)):  # nobody at risk: n=0 and no bar
-            ax.text(xi, 0.02, f"n={int(n):,}", ha="center", fontsize=7, rotation=90, color="white" if n else "black")
-    ax.set_xticks(np.arange(len(steps)), [f"{names[s]} →\n{names[s + 1]}" for s in steps])
+        ax.bar(x, np.nan_to_num(rate), width=width * 0.9, label=label, **style)
+        known = ~np.isnan(rate)
+        ax.errorbar(x[known], rate[known], yerr=[rate[known] - low[known], high[known] - rate[known]], **INTERVAL)
+        for xi, r, top, k, n in zip(x, rate, np.nan_to_num(high), rows["k"], rows["n"]):
+            share = "–" if np.isnan(r) else f"{r:.0%}"
+            ax.text(xi, top + 0.015, f"{share}\n{int(k):,} of {int(n):,}", ha="center", va="bottom", fontsize=fontsize)
+    ax.set_xticks(np.arange(len(labels)), labels, fontsize=10)
     literal_text(ax.get_xticklabels())
-    ax.set_ylim(0, 1)
-    ax.set_ylabel(f"conversion to the next step ({_percent(level)} CI)")
+    ax.set_ylim(0, 1.2)
+    ax.set_yticks(np.linspace(0, 1, 6))
     ax.yaxis.set_major_formatter("{x:.0%}")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if view == "cumulative":
+        ax.set_ylabel(f"share of those entering {first} ({_percent(level)} CI)", parse_math=False)
+        ax.set_title(f"Funnel: how many of those entering {first} reach each step", parse_math=False)
+    else:
+        ax.set_ylabel(f"conversion to the next step ({_percent(level)} CI)")
+        ax.set_title("Funnel: conversion from each step to the next")
     if segment is not None:
-        legend = ax.legend(title=segment, fontsize=8)
+        legend = ax.legend(title=segment, fontsize=9, title_fontsize=9, loc="upper right", frameon=False)
         literal_text(legend.get_texts(), [legend.get_title()])
-    ax.set_title("Funnel: step-to-step conversion")
     return ax
 
 
