@@ -216,15 +216,21 @@ class DropOff(TableResult):
         "p_adjusted": "p",
     }
 
-    def plot(self, ax: Axes | None = None, *, top: int = 15, **kwargs: Any) -> Axes:
-        """The exit rates of the first ``top`` rows as ranked bars with their intervals.
+    def plot(self, ax: Axes | None = None, *, top: int = 15, order: str = "lost", **kwargs: Any) -> Axes:
+        """The exit rates of the first ``top`` touchpoints as ranked bars with their intervals.
+
+        With ``by``, one bar per segment at each touchpoint, and the touchpoints whose exit rates differ
+        significantly between segments (``significant``) marked with a star.
 
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
             Where to draw; a new figure when not given.
         top : int
-            How many rows of the table to draw, in its order (largest expected loss at the top).
+            How many touchpoints to draw.
+        order : {"lost", "exit_rate"}
+            Rank by expected lost conversions (the table's order, the default) or by exit rate; the first
+            is at the top.
         **kwargs
             Passed to :meth:`matplotlib.axes.Axes.barh` (``color``, ...).
 
@@ -235,7 +241,7 @@ class DropOff(TableResult):
         Raises
         ------
         JourneyError
-            ``top`` is not a whole number of at least 1.
+            ``top`` is not a whole number of at least 1, or an unknown ``order``.
 
         Examples
         --------
@@ -250,7 +256,7 @@ class DropOff(TableResult):
         """
         from ..plot.funnels import drop_off_bars
 
-        return drop_off_bars(self._table, segment=self.by, level=self.level, top=top, ax=ax, **kwargs)
+        return drop_off_bars(self._table, segment=self.by, level=self.level, top=top, order=order, ax=ax, **kwargs)
 
     def _headline(self) -> str:
         unit = "user" if self.unit == "user" else "session"
@@ -312,7 +318,7 @@ def plot_drop_off(result: DropOff, *, ax: Axes | None = None, **kwargs: Any) -> 
     >>> df = pd.DataFrame({"user_id": list("aabc"), "event": ["home", "buy", "home", "faq"],
     ...                    "timestamp": pd.date_range("2025-01-01", periods=4, freq="min", tz="UTC")})
     >>> journey.plot_drop_off(journey.drop_off(df, goal="buy")).get_title()
-    'Where journeys end without converting'
+    'Where journeys end without converting (most conversions lost first)'
     """
     if not isinstance(result, DropOff):
         raise JourneyError(f"plot_drop_off draws the result of journey.drop_off(...), not a {type(result).__name__}")
@@ -673,7 +679,7 @@ class PathComparison(TableResult):
         Raises
         ------
         JourneyError
-            ``top`` is not a whole number of at least 1.
+            ``top`` is not a whole number of at least 1, or an unknown ``order``.
 
         Examples
         --------

@@ -18,11 +18,13 @@ from .figures import axes_for, literal_text
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["funnel_bars", "drop_off_bars", "path_forest", "FUNNEL_VIEWS"]
+__all__ = ["funnel_bars", "drop_off_bars", "path_forest", "FUNNEL_VIEWS", "DROP_OFF_ORDERS"]
 
 #: What a funnel's bars show: the share of step 1 reaching each step, or each step's conversion to the next.
 FUNNEL_VIEWS = ("cumulative", "step")
 FUNNEL_COLOUR = "#4c72b0"
+#: How the bars of a drop-off chart are ranked: by expected lost conversions (the table's order) or exit rate.
+DROP_OFF_ORDERS = ("lost", "exit_rate")
 #: One colour per segment, in the segments' order.
 SEGMENT_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974")
 
@@ -111,33 +113,82 @@ def funnel_bars(
 
 
 def drop_off_bars(
-    table: pd.DataFrame, *, segment: str | None, level: float, top: int = 15, ax: Axes | None = None, **kwargs: Any
+    table: pd.DataFrame,
+    *,
+    segment: str | None,
+    level: float,
+    top: int = 15,
+    order: str = "lost",
+    ax: Axes | None = None,
+    **kwargs: Any,
 ) -> Axes:
-    """Exit rates of the first ``top`` rows of a drop-off table as ranked bars with their intervals.
+    """Exit rates of a drop-off table as ranked horizontal bars with their intervals, the first on top.
 
-    Rows keep the table's order (largest expected loss first, at the top); with a ``segment`` column each
-    bar is labelled "touchpoint · segment". ``kwargs`` go to :meth:`~matplotlib.axes.Axes.barh`.
+    ``order="lost"`` keeps the table's order (most expected lost conversions first), ``"exit_rate"`` ranks
+    by exit rate; the first ``top`` touchpoints are drawn. Each bar says "exits of journeys". With a
+    ``segment`` column, each touchpoint has one bar per segment (coloured, with a legend) and the
+    touchpoints whose exit rates differ significantly between segments are marked with a star and bold.
+    ``kwargs`` go to :meth:`~matplotlib.axes.Axes.barh`.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> table = pd.DataFrame({"touchpoint": ["home", "cart"], "journeys": [20, 10], "exits": [2, 4],
+    ...                       "exit_rate": [0.1, 0.4], "ci_low": [0.03, 0.17], "ci_high": [0.3, 0.69]})
+    >>> ax = drop_off_bars(table, segment=None, level=0.95, order="exit_rate")
+    >>> [t.get_text() for t in ax.get_yticklabels()]  # from the top
+    ['cart', 'home']
     """
-    ax = axes_for(ax)
-    rows = table.head(_shown_rows(top)).iloc[::-1]
-    labels = (
-        list(rows["touchpoint"])
-        if segment is None
-        else [f"{t} · {s}" for t, s in zip(rows["touchpoint"], rows[segment].astype(object).fillna("missing"))]
+    if order not in DROP_OFF_ORDERS:
+        raise JourneyError(
+            f'{option("order")} must be "lost" (most expected lost conversions first) or "exit_rate", not {order!r}'
+        )
+    names = list(dict.fromkeys(table["touchpoint"]))
+    if order == "exit_rate":
+        totals = table.groupby("touchpoint", sort=False)[["exits", "journeys"]].sum()
+        rate = (totals["exits"] / totals["journeys"].where(totals["journeys"] > 0)).fillna(-1)
+        names = sorted(names, key=lambda name: (-rate[name], names.index(name)))
+    names = names[: _shown_rows(top)]
+    groups = [(None, table)] if segment is None else list(table.groupby(segment, sort=False, dropna=False))
+    height = 0.8 / max(len(groups), 1)
+    ax = axes_for(ax, figsize=(9, max(3.0, 0.32 * len(names) * max(len(groups), 1.6) + 1.6)))
+    y_of = {name: len(names) - 1 - i for i, name in enumerate(names)}  # the first on top
+    highest = 0.0
+    for i, (value, rows) in enumerate(groups):
+        rows = rows[rows["touchpoint"].isin(y_of)]
+        y = rows["touchpoint"].map(y_of).to_numpy(dtype=float) + ((len(groups) - 1) / 2 - i) * height
+        rate = rows["exit_rate"].to_numpy(dtype=float)
+        low, high = rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float)
+        colour = LOSS_COLOUR if segment is None else SEGMENT_COLOURS[i % len(SEGMENT_COLOURS)]
+        label = None if segment is None else "missing" if pd.isna(value) else str(value)
+        ax.barh(y, np.nan_to_num(rate), height=height * 0.9, label=label, **{"color": colour, **kwargs})
+        known = ~np.isnan(rate)
+        ax.errorbar(rate[known], y[known], xerr=[rate[known] - low[known], high[known] - rate[known]], **INTERVAL)
+        for yi, hi, e, n in zip(y, np.nan_to_num(high), rows["exits"], rows["journeys"]):
+            ax.text(hi + 0.008, float(yi), f"{int(e):,} of {int(n):,}", va="center", fontsize=8 if segment else 9)
+        highest = max(highest, float(np.nanmax(high, initial=0.0)))
+    flagged = set()
+    if segment is not None and "significant" in table.columns:
+        flagged = set(table.loc[table["significant"].astype(bool), "touchpoint"])
+    ax.set_yticks(
+        [y_of[name] for name in names], [f"{name} *" if name in flagged else str(name) for name in names], fontsize=10
     )
-    y = np.arange(len(rows))
-    rate = rows["exit_rate"].to_numpy(dtype=float)
-    low, high = rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float)
-    ax.barh(y, rate, **{"color": LOSS_COLOUR, **kwargs})
-    ax.errorbar(rate, y, xerr=[rate - low, high - rate], **INTERVAL)
-    for yi, hi, e, n in zip(y, high, rows["exits"], rows["journeys"]):
-        ax.text(hi + 0.01, float(yi), f"{int(e):,} of {int(n):,}", va="center", fontsize=7)
-    ax.set_yticks(y, [str(label) for label in labels])
+    for text, name in zip(ax.get_yticklabels(), names):
+        text.set_fontweight("bold" if name in flagged else "normal")
     literal_text(ax.get_yticklabels())
+    ax.set_ylim(-0.6, len(names) - 0.4)
     ax.set_xlabel(f"exit rate: journeys ending there without converting ({_percent(level)} CI)")
     ax.xaxis.set_major_formatter("{x:.0%}")
-    ax.set_xlim(0, min(1.0, float(np.nanmax(high, initial=0.0)) * 1.25 + 0.02))
-    ax.set_title("Where journeys end without converting")
+    ax.set_xlim(0, min(1.0, highest * 1.2 + 0.04))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ranked = "most conversions lost first" if order == "lost" else "highest exit rate first"
+    ax.set_title(f"Where journeys end without converting ({ranked})")
+    if segment is not None:
+        p = f"adjusted p < {1 - level:.2g}"
+        note = f"* exit rates differ ({p})" if flagged else f"no touchpoint differs ({p})"
+        legend = ax.legend(title=f"{segment}\n{note}", fontsize=9, title_fontsize=9, loc="lower right", frameon=False)
+        literal_text(legend.get_texts(), [legend.get_title()])
     return ax
 
 
