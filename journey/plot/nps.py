@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 __all__ = ["draw_forest", "draw_targets"]
 
-#: Colour of an estimate and its interval.
+#: Colour of an estimate and its interval, and of one that differs significantly from the rest.
 ESTIMATE = "#1f77b4"
+FLAGGED = "#c0392b"
 #: Colour of a scorecard row by status.
 STATUS_COLOURS = {"met": "#1a7f37", "missed": "#cf222e", "inconclusive": "#9a6700"}
 
@@ -35,11 +36,16 @@ def draw_forest(
     ax: Axes | None = None,
     reference: float | None = None,
     reference_label: str = "",
+    flagged: Sequence[bool] | None = None,
+    flagged_label: str = "",
     xlabel: str,
     title: str,
     **kwargs: Any,
 ) -> Axes:
     """Forest plot of NPS values in points: one row per label, top to bottom, each with its interval.
+
+    Each row is named with its ``n`` and its numbers are written at the right; the x axis spans the
+    intervals (and 0, and the reference), within -100 to 100.
 
     Parameters
     ----------
@@ -53,6 +59,8 @@ def draw_forest(
         Where to draw; a new figure when not given.
     reference : float, optional
         A value drawn as a dashed vertical line (the overall NPS), named ``reference_label`` in the legend.
+    flagged : sequence of bool, optional
+        Rows drawn in colour (those that differ significantly from the rest), named ``flagged_label``.
     xlabel, title : str
         Axis label (saying the level and method of the intervals) and title.
     **kwargs
@@ -61,21 +69,44 @@ def draw_forest(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> ax = draw_forest(["web", "app"], [20.0, -5.0], [5.0, -25.0], [35.0, 15.0], [80, 40],
+    ...                  reference=10.0, reference_label="overall +10.0", xlabel="NPS", title="NPS")
+    >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.texts]
+    (['web (n=80)', 'app (n=40)'], ['+20.0 (+5.0 to +35.0)', '-5.0 (-25.0 to +15.0)'])
     """
-    ax = axes_for(ax)
     x, low, high = (np.asarray(v, dtype=float) for v in (estimates, lows, highs))
+    ax = axes_for(ax, figsize=(9, max(3.0, 0.42 * len(labels) + 1.6)))
     y = np.arange(len(labels))[::-1]
-    style: dict[str, Any] = {"fmt": "o", "color": ESTIMATE, "ecolor": ESTIMATE, "capsize": 3} | kwargs
-    ax.errorbar(x, y, xerr=[x - low, high - x], **style)
+    marked = np.zeros(len(x), dtype=bool) if flagged is None else np.asarray(flagged, dtype=bool)
+    for mask, colour, label in ((~marked, ESTIMATE, None), (marked, FLAGGED, flagged_label or None)):
+        if mask.any():
+            style: dict[str, Any] = {"fmt": "o", "color": colour, "ecolor": colour, "capsize": 3, "ms": 6} | kwargs
+            ax.errorbar(x[mask], y[mask], xerr=[x[mask] - low[mask], high[mask] - x[mask]], label=label, **style)
     ax.axvline(0, color="#999999", lw=0.8)
     if reference is not None and not np.isnan(reference):
         ax.axvline(reference, color="#555555", lw=1, ls="--", label=reference_label)
-        literal_text(ax.legend(loc="best", fontsize="small").get_texts())
-    ax.set_yticks(y, [f"{label} (n={int(n):,})" for label, n in zip(labels, ns)])
+    for row, value, a, b in zip(y, x, low, high):
+        words = "–" if np.isnan(value) else f"{value:+.1f} ({a:+.1f} to {b:+.1f})"
+        ax.text(1.01, row, words, va="center", fontsize=9, transform=ax.get_yaxis_transform(), parse_math=False)
+    ax.set_yticks(y, [f"{label} (n={int(n):,})" for label, n in zip(labels, ns)], fontsize=10)
     literal_text(ax.get_yticklabels())
-    ax.set_xlim(-100, 100)
+    seen = np.r_[low[~np.isnan(low)], high[~np.isnan(high)], 0.0, [] if reference is None else [reference]]
+    seen = seen[~np.isnan(seen)]
+    span = max(float(seen.max() - seen.min()), 10.0)
+    ax.set_xlim(max(-100.0, float(seen.min()) - 0.08 * span), min(100.0, float(seen.max()) + 0.08 * span))
+    ax.set_ylim(-0.7, len(labels) - 0.3)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if ax.get_legend_handles_labels()[1]:
+        literal_text(
+            ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=9, frameon=False).get_texts()
+        )
     ax.set_xlabel(xlabel)
-    ax.set_title(title)
+    ax.set_title(title, pad=24 if ax.get_legend() is not None else 6)
     literal_text([ax.title])
     return ax
 

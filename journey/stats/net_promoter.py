@@ -817,6 +817,8 @@ class NPSTable(TableResult):
     def plot(self, ax: Axes | None = None, *, level: float | None = None, **kwargs: Any) -> Axes:
         """Forest plot: each group's NPS with its adjusted-Wald interval, the overall NPS dashed.
 
+        Groups that differ significantly from the rest (``significant``) are drawn in red.
+
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
@@ -842,7 +844,9 @@ class NPSTable(TableResult):
             self._table["n"],
             ax=ax,
             reference=self.overall.score,
-            reference_label=f"overall {self.overall.score:+.1f}",
+            reference_label=f"overall {self.overall.score:+.1f} (n={self.overall.n:,})",
+            flagged=self._table["significant"].fillna(False).to_numpy(dtype=bool),
+            flagged_label=f"differs from the rest ({adjustment_label(self.adjust, self.level)})",
             xlabel=f"NPS, points ({level_label(level)} CI, adjusted Wald)",
             title=f"NPS by {self.group}",
             **kwargs,
@@ -1157,15 +1161,21 @@ def nps_by(
 
 
 def plot_nps(
-    result: NPSTable | Mapping[str, NPSResult], *, ax: Axes | None = None, level: float | None = None, **kwargs: Any
+    result: NPSTable | Mapping[str, NPSResult] | TableResult,
+    *,
+    ax: Axes | None = None,
+    level: float | None = None,
+    **kwargs: Any,
 ) -> Axes:
-    """Forest plot of NPS with intervals, from an :class:`NPSTable` or a dict ``{label: NPSResult}``.
+    """Forest plot of NPS with intervals, from any table of NPS: by segment, touchpoint, outcome or stage.
 
     Parameters
     ----------
-    result : NPSTable or dict of str to NPSResult
-        What :func:`nps_by`, :func:`journey.nps_by_touchpoint` or :func:`journey.nps_by_outcome` returns, or
-        named results of :func:`nps` (drawn in the order of the dict).
+    result : NPSTable, ExperienceMap or dict of str to NPSResult
+        What :func:`nps_by`, :func:`journey.nps_by_touchpoint` or :func:`journey.nps_by_outcome` returns
+        (the overall NPS dashed, groups that differ from the rest in red), a
+        :func:`journey.experience_map` (the NPS of each stage, in order), or named results of :func:`nps`
+        (drawn in the order of the dict).
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure when not given.
     level : float, optional
@@ -1180,8 +1190,9 @@ def plot_nps(
     Raises
     ------
     JourneyError
-        For anything else (a DataFrame, a list), or a dict whose results have different levels and no
-        ``level`` is given.
+        For anything else (a DataFrame, a list), a dict whose results have different levels and no
+        ``level`` is given, or a ``level`` other than an experience map's own (its stage intervals are
+        computed with the map).
 
     See Also
     --------
@@ -1197,10 +1208,12 @@ def plot_nps(
     """
     if isinstance(result, NPSTable):
         return result.plot(ax, level=level, **kwargs)
+    if isinstance(result, TableResult) and STAGE_COLUMNS <= set(result.to_frame().columns):
+        return _stage_forest(result, ax=ax, level=level, **kwargs)
     if not isinstance(result, Mapping) or not all(isinstance(r, NPSResult) for r in result.values()) or not result:
         raise JourneyError(
-            f"plot_nps draws the result of journey.nps_by(...), journey.nps_by_touchpoint(...) or "
-            f"journey.nps_by_outcome(...), or a dict {{label: NPSResult}}, "
+            f"plot_nps draws the result of journey.nps_by(...), journey.nps_by_touchpoint(...), "
+            f"journey.nps_by_outcome(...) or journey.experience_map(...), or a dict {{label: NPSResult}}, "
             f"not a {type(result).__name__}"
         )
     from ..plot.nps import draw_forest
@@ -1219,5 +1232,33 @@ def plot_nps(
         ax=ax,
         xlabel=f"NPS, points ({level_label(level)} CI, adjusted Wald)",
         title="Net Promoter Score",
+        **kwargs,
+    )
+
+
+#: The columns of a table of NPS per stage (a journey map's): what :func:`plot_nps` draws from it.
+STAGE_COLUMNS = {"stage", "nps", "nps_ci_low", "nps_ci_high", "nps_n"}
+
+
+def _stage_forest(result: TableResult, *, ax: Axes | None, level: float | None, **kwargs: Any) -> Axes:
+    """The NPS of each stage of a journey map, in order, with the intervals the map computed."""
+    from ..plot.nps import draw_forest
+
+    own = float(getattr(result, "level", 0.95))
+    if level is not None and check_level(level) != own:
+        raise JourneyError(
+            f"the stage intervals of this map are at {level_label(own)}; draw them without {option('level')} "
+            f"or make the map with {option('level', level)}"
+        )
+    table = result.to_frame()
+    return draw_forest(
+        [str(s) for s in table["stage"]],
+        table["nps"].to_numpy(dtype=float),
+        table["nps_ci_low"].to_numpy(dtype=float),
+        table["nps_ci_high"].to_numpy(dtype=float),
+        table["nps_n"].fillna(0).to_numpy(),
+        ax=ax,
+        xlabel=f"NPS, points ({level_label(own)} CI, adjusted Wald)",
+        title="NPS by stage of the journey",
         **kwargs,
     )
