@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["axes_for", "literal_text", "save_figure", "INTERVAL"]
+__all__ = ["axes_for", "axes_inches", "literal_text", "save_figure", "INTERVAL"]
 
 #: How an interval is drawn on every chart: a thin dark bar with caps.
 INTERVAL = {"fmt": "none", "ecolor": "#222222", "elinewidth": 1.2, "capsize": 3}
@@ -24,6 +24,12 @@ def axes_for(ax: Any, figsize: tuple[float, float] = (8, 5)) -> Any:
 
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
+
+
+def axes_inches(ax: Any) -> tuple[float, float]:
+    """Width and height of ``ax`` in inches, as laid out now: what sizes text and marks to fit."""
+    dpi = float(ax.figure.dpi)
+    return float(ax.bbox.width) / dpi, float(ax.bbox.height) / dpi
 
 
 def literal_text(*groups: Iterable[Any]) -> None:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import JourneyError, option
 from .figures import INTERVAL as _INTERVAL
-from .figures import axes_for, literal_text
+from .figures import axes_for, axes_inches, literal_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -78,8 +78,7 @@ def funnel_bars(
     groups = [(None, bars)] if segment is None else list(bars.groupby("segment", sort=False, dropna=False))
     ax = axes_for(ax, figsize=(max(8.0, 1.3 * len(labels) * max(len(groups), 1) ** 0.5 + 2), 5.5))
     width = 0.8 / max(len(groups), 1)
-    axes_inches = ax.figure.get_size_inches()[0] * ax.get_position().width
-    bar_inches = axes_inches * width / max(len(labels), 1)
+    bar_inches = axes_inches(ax)[0] * width / max(len(labels), 1)
     fontsize = float(np.clip(bar_inches * 14, 7, 10))
     for i, (name, rows) in enumerate(groups):
         x = np.array([labels.index(label) for label in rows["label"]]) + (i - (len(groups) - 1) / 2) * width

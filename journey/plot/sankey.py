@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import JourneyError
-from .figures import axes_for, literal_text
+from .figures import axes_for, axes_inches, literal_text
 
 __all__ = ["draw_sankey", "step_table", "default_family", "Family", "Align"]
 
@@ -251,7 +251,7 @@ def _bands(ax: Any, table: pd.DataFrame, steps: list, blocks: dict, colours: dic
 
 def _labels(ax: Any, steps: list, blocks: dict, top: float, bottom: float) -> None:
     """Every block's name and count beside it; labels too close are spread apart, with a leader line."""
-    figure_height = ax.figure.get_size_inches()[1] * ax.get_position().height * 72  # points
+    figure_height = axes_inches(ax)[1] * 72  # points
     height = LABEL_POINTS * LABEL_LINE * (bottom - top) / max(figure_height, 1.0)
     for k in steps:
         column = sorted((block[0], name, block[1]) for (step, name), block in blocks.items() if step == k)
