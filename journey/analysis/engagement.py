@@ -1190,6 +1190,9 @@ class Retention(TableResult):
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """The retention triangle as a heatmap, each cell with its interval; cells not observable blank.
 
+        Cohorts are named by their period (``2025-01``, ``2025-W03`` for an ISO week, ``2025-01-15``) with
+        their number of users.
+
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
@@ -1208,7 +1211,9 @@ class Retention(TableResult):
             self.sizes.to_numpy()[:, None],
             self.level,
         )
-        cohorts = [pd.Timestamp(c).strftime("%Y-%m-%d") for c in self.counts.index]
+        # Cohorts named as their period is: 2025-01, 2025-W03 (ISO week), 2025-01-15.
+        shown = {"M": "%Y-%m", "W": "%G-W%V", "D": "%Y-%m-%d"}[self.cohort_period]
+        cohorts = [f"{pd.Timestamp(c).strftime(shown)} (n={int(n):,})" for c, n in zip(self.counts.index, self.sizes)]
         return draw_retention(
             self.shares.to_numpy(),
             low,
@@ -1219,6 +1224,7 @@ class Retention(TableResult):
             title=f"Retention, {PERIOD_NAMES[self.period]}s after joining "
             f"({self.level:.0%} CI under each share; blank: not observable yet)",
             xlabel=f"{PERIOD_NAMES[self.period]}s after joining",
+            ylabel=f"{PERIOD_ADJECTIVES[self.cohort_period]} cohort (users)",
             **kwargs,
         )
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .figures import INTERVAL, axes_for, literal_text
+from .figures import INTERVAL, axes_for, axes_inches, literal_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -140,11 +140,13 @@ def draw_retention(
     ax: Axes | None = None,
     title: str = "Retention",
     xlabel: str = "periods after joining",
+    ylabel: str = "cohort",
     **kwargs: Any,
 ) -> Axes:
     """A retention triangle as a heatmap, each cell with its share and, under it, its interval.
 
-    NaN cells (not observable yet) stay blank.
+    NaN cells (not observable yet) stay blank. The text is sized to the cells; when cells are too small
+    for two lines, only the share is written (the intervals are in the result's table).
 
     Examples
     --------
@@ -155,27 +157,35 @@ def draw_retention(
     ['100%\\n70–100', '50%\\n20–80']
     """
     shares = np.asarray(shares, dtype=float)
-    ax = axes_for(ax, figsize=(9, 0.45 * len(shares) + 1.5))
+    rows, columns = shares.shape
+    ax = axes_for(ax, figsize=(max(7.0, 0.62 * columns + 3.2), max(3.0, 0.5 * rows + 1.8)))
     image = ax.imshow(np.ma.masked_invalid(shares), cmap="Blues", vmin=0, vmax=1, aspect="auto", **kwargs)
+    width, height = axes_inches(ax)
+    cell_w, cell_h = 0.85 * width * 72 / max(columns, 1), 0.9 * height * 72 / max(rows, 1)  # points
+    two_lines = min(cell_w / 3.8, cell_h / 2.4)  # "68–100" is about 6 characters of 0.6 em
+    both = two_lines >= 6.5
+    fontsize = min(9.0, two_lines) if both else min(9.0, cell_w / 2.6, cell_h / 1.3)
     for (i, j), v in np.ndenumerate(shares):
         if not np.isnan(v):
+            text = f"{v:.0%}\n{low[i, j] * 100:.0f}–{high[i, j] * 100:.0f}" if both else f"{v:.0%}"
             ax.text(
                 j,
                 i,
-                f"{v:.0%}\n{low[i, j] * 100:.0f}–{high[i, j] * 100:.0f}",
+                text,
                 ha="center",
                 va="center",
-                fontsize=6,
+                fontsize=fontsize,
                 color="white" if v > 0.5 else "black",
-                linespacing=0.9,
+                linespacing=1.0,
             )
-    ax.set_xticks(range(shares.shape[1]), [str(c) for c in periods_after])
-    ax.set_yticks(range(shares.shape[0]), [str(c) for c in cohorts])
+    ax.set_xticks(range(columns), [str(c) for c in periods_after])
+    ax.set_yticks(range(rows), [str(c) for c in cohorts])
     literal_text(ax.get_yticklabels())
+    ax.tick_params(length=0)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("cohort")
-    ax.figure.colorbar(image, ax=ax, fraction=0.03, format="{x:.0%}")
-    ax.set_title(title, parse_math=False)
+    ax.set_ylabel(ylabel)
+    ax.figure.colorbar(image, ax=ax, fraction=0.03, format="{x:.0%}", shrink=0.6)
+    ax.set_title(title if both else f"{title}; intervals in to_frame()", parse_math=False)
     return ax
 
 
