@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 __all__ = ["draw_active_users", "draw_rate_series", "draw_retention", "draw_survival"]
 
 COLOUR = "#1f77b4"
+#: Colours of Kaplan-Meier curves drawn one after the other on the same Axes.
+SURVIVAL_COLOURS = ("#1f77b4", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860")
 #: The shared interval style, typed for matplotlib's keyword arguments.
 BARS: dict[str, Any] = dict(INTERVAL)
 #: Above this many points a rate over time is drawn as a band rather than as error bars.
@@ -200,18 +202,29 @@ def draw_survival(
     ylabel: str = "share without the event",
     title: str = "",
     median: float | None = None,
+    median_interval: tuple[float, float] | None = None,
+    censored: np.ndarray | None = None,
+    label: str | None = None,
+    band_label: str = "pointwise interval",
     **kwargs: Any,
 ) -> Axes:
-    """A Kaplan-Meier step curve from (0, 1) with its pointwise band; a dotted line marks the median.
+    """A Kaplan-Meier step curve from (0, 1) with its pointwise band, censoring ticks and the median.
+
+    ``censored`` (counts aligned with ``time``) puts a ``+`` on the curve at each time where subjects were
+    censored; ``median`` draws a dotted line from 50% to the curve and down, its interval
+    (``median_interval``, NaN for a bound not reached) a bar along 50%. Curves drawn on the same Axes
+    take the next colour, so several curves (``label`` each) share one picture.
 
     Examples
     --------
     >>> import matplotlib; matplotlib.use("Agg")
-    >>> ax = draw_survival([1.0, 2.0], [0.5, 0.0], [0.1, 0.0], [0.9, 0.0], median=1.0)
-    >>> ax.lines[0].get_drawstyle(), len(ax.collections)
-    ('steps-post', 1)
+    >>> ax = draw_survival([1.0, 2.0], [0.5, 0.0], [0.1, 0.0], [0.9, 0.0], median=1.0, censored=[0, 1])
+    >>> ax.lines[0].get_drawstyle(), len(ax.collections), ax.lines[1].get_marker()
+    ('steps-post', 1, '+')
     """
     ax = axes_for(ax)
+    drawn = sum(1 for line in ax.lines if line.get_gid() == "kaplan-meier")
+    colour = kwargs.pop("color", SURVIVAL_COLOURS[drawn % len(SURVIVAL_COLOURS)])
     t = np.r_[0.0, np.asarray(time, dtype=float)]
     s, lo, hi = (np.r_[1.0, np.asarray(a, dtype=float)] for a in (survival, low, high))
     ax.fill_between(
@@ -219,19 +232,40 @@ def draw_survival(
         np.nan_to_num(lo, nan=0.0),
         np.nan_to_num(hi, nan=1.0),
         step="post",
-        color=COLOUR,
-        alpha=0.25,
+        color=colour,
+        alpha=0.2,
         lw=0,
-        label="pointwise interval",
+        label=band_label if drawn == 0 else None,
     )
-    ax.plot(t, s, drawstyle="steps-post", color=COLOUR, lw=1.5, **kwargs)
+    ax.plot(t, s, drawstyle="steps-post", color=colour, lw=1.8, label=label, gid="kaplan-meier", **kwargs)
+    if censored is not None:
+        marks = np.asarray(censored, dtype=float) > 0
+        ax.plot(
+            t[1:][marks],
+            s[1:][marks],
+            ls="none",
+            marker="+",
+            ms=7 if marks.sum() <= 60 else 4,
+            mew=1.2,
+            color=colour,
+            label="censored" if drawn == 0 else None,
+        )
     if median is not None and np.isfinite(median):
-        ax.plot([0, median, median], [0.5, 0.5, 0], color="#444444", ls=":", lw=1, label=f"median {median:.1f}")
+        words = f"median {median:.1f} {xlabel}"
+        if median_interval is not None:
+            a, b = median_interval
+            words += f" ({a:.1f} to {'not reached' if np.isnan(b) else f'{b:.1f}'})"
+            right = float(t[-1]) if np.isnan(b) else b
+            ax.plot([a, right], [0.5, 0.5], color=colour, lw=3, alpha=0.5, solid_capstyle="butt")
+        ax.plot([0, median, median], [0.5, 0.5, 0], color=colour, ls=":", lw=1.2, label=words)
+        ax.plot([median], [0.5], "o", color=colour, ms=5)
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0)
     ax.yaxis.set_major_formatter("{x:.0%}")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title, parse_math=False)
-    ax.legend(fontsize=8)
+    literal_text(ax.legend(fontsize=9, frameon=False).get_texts())
     return ax

@@ -160,23 +160,38 @@ class SurvivalResult(TableResult):
         )
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
-        """The Kaplan-Meier step curve with its pointwise band and the median marked.
+        """The Kaplan-Meier step curve with its pointwise band, censoring ticks and the median marked.
+
+        A ``+`` marks each time at which subjects were censored; the median is drawn at 50% with its
+        interval as a bar along that line. Curves drawn on the same Axes (``label=`` each) take the next
+        colour, so several results can share a picture.
 
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
             Where to draw; a new figure when not given.
         **kwargs
-            Passed to matplotlib's ``plot`` for the curve.
+            Passed to matplotlib's ``plot`` for the curve (``label``, ``color``, ...).
 
         Returns
         -------
         matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> km = kaplan_meier([1, 2, 2, 3, 4], [True, True, False, True, False])
+        >>> ax = km.plot()
+        >>> ax.get_title(), [text.get_text() for text in ax.get_legend().get_texts()]
+        ('Time to event', ['pointwise 95% interval', '5 subjects, 2 censored', 'censored', 'median 3.0 days (1.0 to not reached)'])
         """
         from ..plot.engagement import draw_survival
 
         table = self._table
         words = OUTCOME_WORDS.get(self.outcome, self.outcome)
+        low, high = self.median_confidence_interval()
+        name = kwargs.pop("label", None)
+        counts = f"{self.n:,} subjects, {self.n_censored:,} censored"
         return draw_survival(
             table["time"].to_numpy(),
             table["survival"].to_numpy(),
@@ -184,9 +199,13 @@ class SurvivalResult(TableResult):
             table["ci_high"].to_numpy(),
             ax=ax,
             xlabel="days",
-            ylabel=f"share without {words} ({self.level:.0%} CI)",
+            ylabel=f"share without {words}",
             title=f"Time to {words}",
+            label=counts if name is None else f"{name}: {counts}",
             median=self.median,
+            median_interval=(float(low), float(high)),
+            censored=table["censored"].to_numpy(),
+            band_label=f"pointwise {self.level:.0%} interval",
             **kwargs,
         )
 
