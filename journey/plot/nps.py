@@ -24,6 +24,8 @@ ESTIMATE = "#1f77b4"
 FLAGGED = "#c0392b"
 #: Colour of a scorecard row by status.
 STATUS_COLOURS = {"met": "#1a7f37", "missed": "#cf222e", "inconclusive": "#9a6700"}
+#: Shade of the side of a target that meets it.
+MEETS = "#e6f4ea"
 
 
 def draw_forest(
@@ -120,6 +122,7 @@ def draw_targets(
     statuses: Sequence[str],
     texts: Sequence[str],
     *,
+    higher_is_better: Sequence[bool] | None = None,
     ax: Axes | None = None,
     title: str = "Scorecard",
     **kwargs: Any,
@@ -128,7 +131,8 @@ def draw_targets(
 
     Indicators have different units (shares, NPS points), so each row has its own scale: its target in the
     middle (a black tick), its interval (a bar coloured by status) at its distance from the target, scaled
-    by the larger of the distances of its two bounds. ``texts`` give the numbers; the x axis has none.
+    by the larger of the distances of its two bounds; the side of the target that meets it is shaded.
+    ``texts`` give the numbers; the x axis has none. A legend names the colours.
 
     Parameters
     ----------
@@ -140,6 +144,8 @@ def draw_targets(
         ``"met"``, ``"missed"`` or ``"inconclusive"``: the colour of each row.
     texts : sequence of str
         The numbers written at the right of each row (estimate, interval and target, formatted).
+    higher_is_better : sequence of bool, optional
+        Which side of each target meets it (shaded); all True when not given.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure when not given.
     title : str
@@ -150,34 +156,70 @@ def draw_targets(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> ax = draw_targets(["CSAT"], [0.8], [0.75], [0.85], [0.7], ["met"], ["80% (75% to 85%) vs 70%"])
+    >>> [t.get_text() for t in ax.texts]
+    ['80% (75% to 85%) vs 70%: met']
     """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch, Rectangle
+
     unknown = sorted(set(statuses) - set(STATUS_COLOURS))
     if unknown:
         raise JourneyError(f"unknown status {unknown[0]!r}; statuses are {', '.join(map(repr, STATUS_COLOURS))}")
-    ax = axes_for(ax, figsize=(9, 0.6 * len(labels) + 1.2))
+    better = [True] * len(labels) if higher_is_better is None else [bool(b) for b in higher_is_better]
+    ax = axes_for(ax, figsize=(10, 0.65 * len(labels) + 1.8))
     y = np.arange(len(labels))[::-1]
-    for row, estimate, low, high, target, status in zip(y, estimates, lows, highs, targets, statuses):
+    for row, estimate, low, high, target, status, up in zip(y, estimates, lows, highs, targets, statuses, better):
         reach = max(abs(low - target), abs(high - target)) * 1.15 or 1.0
         x = 0.5 + (np.array([estimate, low, high, target], dtype=float) - target) / (2 * reach)
+        ax.add_patch(Rectangle((0.5 if up else 0.0, row - 0.38), 0.5, 0.76, color=MEETS, lw=0, zorder=0))
         colour = STATUS_COLOURS[status]
-        style: dict[str, Any] = {"fmt": "o", "color": colour, "ecolor": colour, "capsize": 4, "elinewidth": 2} | kwargs
-        ax.errorbar([x[0]], [row], xerr=[[x[0] - x[1]], [x[2] - x[0]]], **style)
+        style: dict[str, Any] = {
+            "fmt": "o",
+            "color": colour,
+            "ecolor": colour,
+            "capsize": 4,
+            "elinewidth": 2.5,
+        } | kwargs
+        ax.errorbar([x[0]], [row], xerr=[[x[0] - x[1]], [x[2] - x[0]]], ms=7, **style)
         ax.plot([x[3], x[3]], [row - 0.3, row + 0.3], color="black", lw=2)
-    ax.set_yticks(y, list(labels))
+    ax.set_yticks(y, list(labels), fontsize=10)
     for row, text, status in zip(y, texts, statuses):
         ax.text(
             1.02,
             row,
             f"{text}: {status}",
             va="center",
-            fontsize="small",
+            fontsize=9.5,
             color=STATUS_COLOURS[status],
+            fontweight="bold",
             transform=ax.get_yaxis_transform(),
         )
     literal_text(ax.get_yticklabels(), ax.texts)
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.7, len(labels) - 0.3)
     ax.set_xticks([])
-    ax.set_xlabel("each row on its own scale, its target in the middle: bar = interval, black tick = target")
-    ax.set_title(title)
+    ax.tick_params(axis="y", length=0)
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    handles = [
+        *(Line2D([], [], color=c, marker="o", lw=2.5) for c in STATUS_COLOURS.values()),
+        Line2D([], [], color="black", lw=2, marker="|", ls="none", ms=10),
+        Patch(color=MEETS),
+    ]
+    ax.legend(
+        handles,
+        [*STATUS_COLOURS, "target", "meets the target"],
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=len(handles),
+        fontsize=9,
+        frameon=False,
+    )
+    ax.set_xlabel("each row on its own scale, its target in the middle; bar: the interval, dot: the estimate")
+    ax.set_title(title, pad=26)
     return ax

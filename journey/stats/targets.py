@@ -567,7 +567,8 @@ class Scorecard(Result):
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Each indicator's interval against its target, one row each, coloured by status.
 
-        Indicators have different units, so each row has its own scale; the numbers are written beside it.
+        Indicators have different units, so each row has its own scale, its target in the middle and the
+        side that meets it shaded; the numbers and the status are written beside it.
 
         Parameters
         ----------
@@ -602,6 +603,7 @@ class Scorecard(Result):
             [k.target for k in self.items],
             [k.status for k in self.items],
             texts,
+            higher_is_better=[k.higher_is_better for k in self.items],
             ax=ax,
             title=f"Scorecard ({self._interval_header()})",
             **kwargs,
