@@ -27,6 +27,10 @@ TOLERANCE = 6  # RMS on 0-255; absorbs small font-rendering differences between 
 
 
 def small_log():
+    return journey.read_events(small_frame())
+
+
+def small_frame():
     rng = np.random.default_rng(4)
     rows = []
     for i in range(120):
@@ -37,7 +41,49 @@ def small_log():
         rows += [(f"u{i:03d}", e, "mobile" if i % 2 else "desktop") for e in path]
     df = pd.DataFrame(rows, columns=["user_id", "event", "device"])
     df["timestamp"] = pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.arange(len(df)) * 3600 * 7, unit="s")
-    return journey.read_events(df)
+    return df
+
+
+def session_frame():
+    """:func:`small_frame` with each user's events an hour apart, but two days before the third: two sessions."""
+    df = small_frame()
+    step = df.groupby("user_id").cumcount()
+    hours = (
+        pd.Series(np.where(step == 2, 48, np.where(step == 0, 0, 1)), index=df.index).groupby(df["user_id"]).cumsum()
+    )
+    user = df["user_id"].str[1:].astype(int)
+    df["timestamp"] = pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(user * 24 * 7 + hours, unit="h")
+    return df
+
+
+def small_survey():
+    """One answer per user of :func:`small_log`, an hour after their last event; buyers score higher."""
+    rows = (
+        small_frame()
+        .groupby("user_id", sort=True)
+        .agg(time=("timestamp", "max"), bought=("event", lambda e: "buy" in set(e)))
+    )
+    scores = [(10 if bought else 7) - (i * 7) % 8 for i, bought in enumerate(rows["bought"])]
+    survey = pd.DataFrame({"user_id": rows.index, "timestamp": rows["time"] + pd.Timedelta("1h"), "score": scores})
+    return journey.read_survey(survey)
+
+
+def scorecard():
+    return journey.scorecard(
+        [
+            journey.kpi("CSAT", journey.proportion(160, 200), target=0.7),
+            journey.kpi("churn", (0.2, 0.18, 0.22), target=0.1, higher_is_better=False),
+            journey.kpi(
+                "NPS", journey.nps_from_counts(promoters=50, passives=30, detractors=20), target=35, kind="KGI"
+            ),
+            journey.kpi("repeat rate", journey.proportion(30, 100), target=0.25),
+        ]
+    )
+
+
+#: Durations (days) and whether the event happened: a small Kaplan-Meier curve with censoring and a median.
+SURVIVAL = ([2, 3, 3, 5, 6, 8, 8, 9, 12, 14, 15, 20], [1, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0])
+STAGES = {"discover": ["ad", "search"], "consider": "product", "buy": ["cart", "buy"]}
 
 
 def cases():
@@ -57,6 +103,22 @@ def cases():
             journey.retention(log, cohort_period="W", period="W"), ax=ax
         ),
         "active_users": lambda ax=None: journey.plot_active_users(journey.active_users(log, period="W"), ax=ax),
+        "funnel_step": lambda ax=None: journey.plot_funnel(
+            journey.funnel(log, ["product", "cart", "buy"], by="device"), view="step", ax=ax
+        ),
+        "funnel_one": lambda ax=None: journey.funnel(log, ["ad", "product", "cart", "buy"]).plot(ax=ax),
+        "drop_off_by": lambda ax=None: journey.drop_off(log, goal="buy", by="device").plot(ax=ax),
+        "nps_touchpoint": lambda ax=None: journey.plot_nps(journey.nps_by_touchpoint(log, small_survey()), ax=ax),
+        "nps_stage": lambda ax=None: journey.plot_nps(
+            journey.experience_map(log, stages=STAGES, goal="buy", survey=small_survey()), ax=ax
+        ),
+        "retention_monthly": lambda ax=None: journey.retention(log, period="M").plot(ax=ax),
+        "survival": lambda ax=None: journey.kaplan_meier(*SURVIVAL, outcome="churn").plot(ax=ax),
+        "scorecard": lambda ax=None: scorecard().plot(ax=ax),
+        "sankey_end": lambda ax=None: journey.path_variants(log, end_at="cart").plot(steps=3, ax=ax),
+        "sankey_sessions": lambda ax=None: journey.path_variants(
+            session_frame(), start_at="product", unit="session", gap="1D"
+        ).plot(steps=3, ax=ax),
     }
 
 
@@ -172,7 +234,10 @@ def test_bad_input_to_plots_is_named():
 
 if __name__ == "__main__":
     BASELINE.mkdir(exist_ok=True)
+    wanted = set(sys.argv[1:])  # names to regenerate; all when none is given
     for name, draw in cases().items():
+        if wanted and name not in wanted:
+            continue
         (BASELINE / f"{name}.png").write_bytes(render(draw))
         print(f"wrote {BASELINE / name}.png", file=sys.stderr)
 

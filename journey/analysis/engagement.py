@@ -1221,7 +1221,7 @@ class Retention(TableResult):
             cohorts,
             list(self.counts.columns),
             ax=ax,
-            title=f"Retention, {PERIOD_NAMES[self.period]}s after joining "
+            title=f"Retention, {PERIOD_NAMES[self.period]}s after joining\n"
             f"({self.level:.0%} CI under each share; blank: not observable yet)",
             xlabel=f"{PERIOD_NAMES[self.period]}s after joining",
             ylabel=f"{PERIOD_ADJECTIVES[self.cohort_period]} cohort (users)",

@@ -69,8 +69,8 @@ class Journeys:
 
     @property
     def ends(self) -> np.ndarray:
-        """Last row of each journey."""
-        return np.append(self.starts[1:], len(self.events)) - 1
+        """Last row of each journey (none when there is no journey)."""
+        return np.append(self.starts[1:], len(self.events))[: len(self.starts)] - 1
 
     @property
     def lengths(self) -> np.ndarray:
