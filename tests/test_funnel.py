@@ -244,7 +244,7 @@ def test_plot_draws_each_rate_with_its_interval(log):
     plt.close("all")
     f = journey.funnel(log, ["home", "cart", "buy"])
     _, given_ax = plt.subplots()
-    ax = f.plot(ax=given_ax)
+    ax = f.plot(ax=given_ax, view="step")
     assert ax is given_ax
     (bars,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
     low, high = np.array([(s[0][1], s[1][1]) for s in bars.lines[2][0].get_segments()]).T
