@@ -344,8 +344,12 @@ def test_sankey_colours_follow_the_touchpoint_families():
     from matplotlib.patches import Rectangle
 
     def colours(ax):
-        """{block name: colour}: each block is a Rectangle whose gid is its name."""
-        return {p.get_gid(): p.get_facecolor() for p in ax.patches if isinstance(p, Rectangle) and p.get_gid()}
+        """{block name: colour}: each block is a Rectangle whose gid is "sankey block <step> <name>"."""
+        return {
+            p.get_gid().split(" ", 3)[3]: p.get_facecolor()
+            for p in ax.patches
+            if isinstance(p, Rectangle) and (p.get_gid() or "").startswith("sankey block ")
+        }
 
     variants = journey.path_variants(many_small_touchpoints())
     by_default = colours(variants.plot(steps=3, top=10))
@@ -468,6 +472,17 @@ def test_start_at_on_dask_gives_the_local_answer():
 )
 def test_the_new_charts_give_the_same_bytes_every_time(name):
     assert render(cases()[name]) == render(cases()[name])
+
+
+def test_sankey_names_are_shown_literally_and_escaped_in_svg():
+    names = ["$5 off$", "a_b^c", "<script>"]
+    df = pd.DataFrame({"user_id": ["u", "u", "u", "v"], "event": [*names, names[0]]})
+    df["timestamp"] = pd.date_range("2025-01-01", periods=4, freq="min", tz="UTC")
+    ax = journey.path_variants(df).plot(steps=3)
+    assert {t.get_text().rsplit(" (", 1)[0] for t in ax.texts} == {*names, ENDED}
+    assert all(not t.get_parse_math() for t in ax.texts)
+    svg = render(lambda: journey.path_variants(df).plot(steps=3), ".svg")
+    assert b"<script>" not in svg and b"&lt;script&gt;" in svg
 
 
 def test_ended_and_not_begun_are_not_touchpoint_colours():

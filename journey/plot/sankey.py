@@ -182,7 +182,11 @@ def draw_sankey(
         ]:
             count = float(sizes[name])
             blocks[(k, name)] = [y, y + count, y]  # top, bottom, cursor for outgoing bands
-            ax.add_patch(Rectangle((k - 0.04, y), 0.08, count, color=colours[name], zorder=3, lw=0, gid=name))
+            ax.add_patch(
+                Rectangle(
+                    (k - 0.04, y), 0.08, count, color=colours[name], zorder=3, lw=0, gid=f"sankey block {k} {name}"
+                )
+            )
             y += count + gap
     bottom = max(block[1] for block in blocks.values())
     _bands(ax, table, steps, blocks, colours, PathPatch, Path)
