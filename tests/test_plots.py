@@ -116,6 +116,18 @@ def cases():
         "survival": lambda ax=None: journey.kaplan_meier(*SURVIVAL, outcome="churn").plot(ax=ax),
         "scorecard": lambda ax=None: scorecard().plot(ax=ax),
         "sankey_end": lambda ax=None: journey.path_variants(log, end_at="cart").plot(steps=3, ax=ax),
+        "repeat_rate": lambda ax=None: journey.plot_repeat_rate(
+            journey.repeat_rate(
+                small_frame()
+                .query("event in ('cart', 'buy')")
+                .assign(plan=lambda f: np.where(f["device"] == "mobile", "m", "d")),
+                by="plan",
+            ),
+            ax=ax,
+        ),
+        "churn": lambda ax=None: journey.churn(log, period="W").plot(ax=ax),
+        "compare_paths": lambda ax=None: journey.plot_compare_paths(journey.compare_paths(log, goal="buy"), ax=ax),
+        "markov": lambda ax=None: journey.markov(log, goal="buy").bootstrap(200, seed=1).plot(ax=ax),
         "sankey_sessions": lambda ax=None: journey.path_variants(
             session_frame(), start_at="product", unit="session", gap="1D"
         ).plot(steps=3, ax=ax),

@@ -41,7 +41,7 @@ def draw_interval_bars(
         right = np.where(np.isnan(hi), value, hi)
         span = float(np.nanmax(np.abs(np.r_[right, value, 0.0]))) or 1.0
         for yi, x, note in zip(y, right, notes):
-            ax.text(float(np.nan_to_num(x)) + 0.01 * span, yi, note, va="center", fontsize=7, parse_math=False)
+            ax.text(float(np.nan_to_num(x)) + 0.01 * span, yi, note, va="center", fontsize=9, parse_math=False)
     if reference is not None:
         ax.axvline(reference, color="#999999", lw=0.8)
     ax.set_yticks(y, [str(label) for label in labels])
