@@ -22,6 +22,8 @@ from ..stats.significance import Adjustment, adjust_pvalues, adjustment_label, c
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from ..plot.funnels import DropOffOrder
+
 __all__ = [
     "drop_off",
     "DropOff",
@@ -216,7 +218,7 @@ class DropOff(TableResult):
         "p_adjusted": "p",
     }
 
-    def plot(self, ax: Axes | None = None, *, top: int = 15, order: str = "lost", **kwargs: Any) -> Axes:
+    def plot(self, ax: Axes | None = None, *, top: int = 15, order: DropOffOrder = "lost", **kwargs: Any) -> Axes:
         """The exit rates of the first ``top`` touchpoints as ranked bars with their intervals.
 
         With ``by``, one bar per segment at each touchpoint, and the touchpoints whose exit rates differ

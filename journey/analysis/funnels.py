@@ -22,6 +22,8 @@ from ..stats.results import ConfidenceInterval, TableResult, check_level, format
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from ..plot.funnels import FunnelView
+
 __all__ = ["funnel", "Funnel", "plot_funnel", "FunnelAnalysis"]
 
 STEP_ORDERS = ("loose", "strict")
@@ -226,7 +228,7 @@ class Funnel(TableResult):
         last = self._table[self._trials].isna().to_numpy()
         return ConfidenceInterval(np.where(last, np.nan, low), np.where(last, np.nan, high))
 
-    def plot(self, ax: Axes | None = None, *, view: str = "cumulative", **kwargs: Any) -> Axes:
+    def plot(self, ax: Axes | None = None, *, view: FunnelView = "cumulative", **kwargs: Any) -> Axes:
         """The funnel as bars with their intervals: reach from step 1 (falling bars), or step to step.
 
         Parameters
@@ -306,7 +308,7 @@ class Funnel(TableResult):
         )
 
 
-def plot_funnel(result: Funnel, *, ax: Axes | None = None, view: str = "cumulative", **kwargs: Any) -> Axes:
+def plot_funnel(result: Funnel, *, ax: Axes | None = None, view: FunnelView = "cumulative", **kwargs: Any) -> Axes:
     """Draw a :func:`journey.funnel` result as bars with their intervals: reach from step 1, or step to step.
 
     Parameters

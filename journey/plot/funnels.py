@@ -6,7 +6,7 @@ These functions draw tables; the results of :func:`journey.funnel`, :func:`journ
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -18,12 +18,22 @@ from .figures import axes_for, axes_inches, literal_text
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["funnel_bars", "drop_off_bars", "path_forest", "FUNNEL_VIEWS", "DROP_OFF_ORDERS"]
+__all__ = [
+    "funnel_bars",
+    "drop_off_bars",
+    "path_forest",
+    "FUNNEL_VIEWS",
+    "DROP_OFF_ORDERS",
+    "FunnelView",
+    "DropOffOrder",
+]
 
 #: What a funnel's bars show: the share of step 1 reaching each step, or each step's conversion to the next.
+FunnelView = Literal["cumulative", "step"]
 FUNNEL_VIEWS = ("cumulative", "step")
 FUNNEL_COLOUR = "#4c72b0"
 #: How the bars of a drop-off chart are ranked: by expected lost conversions (the table's order) or exit rate.
+DropOffOrder = Literal["lost", "exit_rate"]
 DROP_OFF_ORDERS = ("lost", "exit_rate")
 #: One colour per segment, in the segments' order.
 SEGMENT_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974")
@@ -51,7 +61,7 @@ def funnel_bars(
     *,
     segment: str | None,
     level: float,
-    view: str = "cumulative",
+    view: FunnelView = "cumulative",
     first: str = "step 1",
     ax: Axes | None = None,
     **kwargs: Any,
@@ -117,7 +127,7 @@ def drop_off_bars(
     segment: str | None,
     level: float,
     top: int = 15,
-    order: str = "lost",
+    order: DropOffOrder = "lost",
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
