@@ -240,8 +240,9 @@ class PathVariants(TableResult):
         title : str, optional
             The title; by default it says what is drawn, of how many journeys, and how many were left out.
         family : mapping or callable, optional
-            The colour group of each touchpoint: a mapping name -> family, or a function of the name. By
-            default the name up to its first ``_`` or ``/`` (``checkout_payment`` is in ``checkout``).
+            The colour group of each touchpoint: a mapping name -> family (a name it leaves out is a family
+            of its own), or a function of the name. By default the name up to its first ``_`` or ``/``
+            (``checkout_payment`` is in ``checkout``).
 
         Returns
         -------
