@@ -489,3 +489,26 @@ def test_ended_and_not_begun_are_not_touchpoint_colours():
     variants = journey.path_variants(small_log(), end_at="buy")
     table = step_table(list(variants._every["sequence"]), variants._every["journeys"], 5, 6, align="end")
     assert NOT_BEGUN in set(table[0]) and ENDED not in set(table[0])
+
+
+def test_funnel_labels_of_large_counts_do_not_run_into_each_other():
+    from journey.plot.funnels import funnel_bars
+
+    n = np.array([64_110, 41_550, 57_620])
+    frame = pd.DataFrame(
+        {
+            "segment": np.repeat(["ad", "email", "search"], 5),
+            "label": [f"{s}. step" for s in range(1, 6)] * 3,
+            "n": np.repeat(n, 5),
+        }
+    )
+    frame["k"] = (frame["n"] * np.tile([1.0, 0.53, 0.37, 0.32, 0.22], 3)).round()
+    frame["rate"] = frame["k"] / frame["n"]
+    frame["ci_low"], frame["ci_high"] = wilson_interval(frame["k"], frame["n"])
+    ax = funnel_bars(frame, segment="channel", level=0.95)
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert all(not a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    assert min(t.get_fontsize() for t in ax.texts) >= 7
+    assert ax.texts[0].get_text() == "100%\n64,110\nof 64,110"  # too wide for one line: "of n" goes under

@@ -32,6 +32,8 @@ __all__ = [
 FunnelView = Literal["cumulative", "step"]
 FUNNEL_VIEWS = ("cumulative", "step")
 FUNNEL_COLOUR = "#4c72b0"
+#: Width of a character of the default font, in multiples of its size (DejaVu Sans digits, with a margin).
+CHARACTER_WIDTH = 0.64
 #: How the bars of a drop-off chart are ranked: by expected lost conversions (the table's order) or exit rate.
 DropOffOrder = Literal["lost", "exit_rate"]
 DROP_OFF_ORDERS = ("lost", "exit_rate")
@@ -88,8 +90,14 @@ def funnel_bars(
     groups = [(None, bars)] if segment is None else list(bars.groupby("segment", sort=False, dropna=False))
     ax = axes_for(ax, figsize=(max(8.0, 1.3 * len(labels) * max(len(groups), 1) ** 0.5 + 2), 5.5))
     width = 0.8 / max(len(groups), 1)
-    bar_inches = axes_inches(ax)[0] * width / max(len(labels), 1)
-    fontsize = float(np.clip(bar_inches * 14, 7, 10))
+    # One size for every label, the largest at which "k of n" fits the bar; below 7.5 pt "of n" goes under.
+    room = 72 * axes_inches(ax)[0] * width / max(len(labels), 1)  # points per bar
+    counts = [f"{int(k):,} of {int(n):,}" for k, n in zip(bars["k"], bars["n"])]
+    fontsize = room / (CHARACTER_WIDTH * max(map(len, counts), default=1))
+    stacked = fontsize < 7.5
+    if stacked:
+        fontsize = room / (CHARACTER_WIDTH * max((len(c.split(" of ")[1]) + 3 for c in counts), default=1))
+    fontsize = float(np.clip(fontsize, 7, 10))
     for i, (name, rows) in enumerate(groups):
         x = np.array([labels.index(label) for label in rows["label"]]) + (i - (len(groups) - 1) / 2) * width
         rate = rows["rate"].to_numpy(dtype=float)
@@ -101,7 +109,8 @@ def funnel_bars(
         ax.errorbar(x[known], rate[known], yerr=[rate[known] - low[known], high[known] - rate[known]], **INTERVAL)
         for xi, r, top, k, n in zip(x, rate, np.nan_to_num(high), rows["k"], rows["n"]):
             share = "–" if np.isnan(r) else f"{r:.0%}"
-            ax.text(xi, top + 0.015, f"{share}\n{int(k):,} of {int(n):,}", ha="center", va="bottom", fontsize=fontsize)
+            of = "\nof " if stacked else " of "
+            ax.text(xi, top + 0.015, f"{share}\n{int(k):,}{of}{int(n):,}", ha="center", va="bottom", fontsize=fontsize)
     ax.set_xticks(np.arange(len(labels)), labels, fontsize=10)
     literal_text(ax.get_xticklabels())
     ax.set_ylim(0, 1.2)
