@@ -196,6 +196,7 @@ def test_plot_nps_draws_the_nps_of_each_stage_of_a_journey_map():
     assert [d[1] for d in drawn] == pytest.approx(list(known["nps_ci_low"]))
     assert [d[2] for d in drawn] == pytest.approx(list(known["nps_ci_high"]))
     assert ax.get_title() == "NPS by stage of the journey"
+    assert [t.get_text() for t in ax.texts][0] == "no answers"  # nobody answered while discovering
     with pytest.raises(journey.JourneyError, match=r"at 95%.*level=0\.9"):
         journey.plot_nps(result, level=0.9)
 

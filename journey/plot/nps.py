@@ -91,8 +91,8 @@ def draw_forest(
     ax.axvline(0, color="#999999", lw=0.8)
     if reference is not None and not np.isnan(reference):
         ax.axvline(reference, color="#555555", lw=1, ls="--", label=reference_label)
-    for row, value, a, b in zip(y, x, low, high):
-        words = "–" if np.isnan(value) else f"{value:+.1f} ({a:+.1f} to {b:+.1f})"
+    for row, value, a, b, n in zip(y, x, low, high, ns):
+        words = f"{value:+.1f} ({a:+.1f} to {b:+.1f})" if not np.isnan(value) else "no answers" if n == 0 else "–"
         ax.text(1.01, row, words, va="center", fontsize=9, transform=ax.get_yaxis_transform(), parse_math=False)
     ax.set_yticks(y, [f"{label} (n={int(n):,})" for label, n in zip(labels, ns)], fontsize=10)
     literal_text(ax.get_yticklabels())
