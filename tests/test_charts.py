@@ -513,3 +513,24 @@ def test_funnel_labels_of_large_counts_do_not_run_into_each_other():
     assert all(not a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
     assert min(t.get_fontsize() for t in ax.texts) >= 7
     assert ax.texts[0].get_text() == "100%\n64,110\nof 64,110"  # too wide for one line: "of n" goes under
+
+
+@given(
+    wanted=st.lists(st.floats(0, 100, allow_nan=False), min_size=1, max_size=30).map(sorted),
+    height=st.floats(0.1, 3.0),
+)
+def test_spread_labels_keep_their_order_a_label_apart_and_inside_when_they_fit(wanted, height):
+    from journey.plot.sankey import spread
+
+    placed = spread(wanted, height, 0.0, 100.0)
+    assert np.all(np.diff(placed) >= height - 1e-9)  # never closer than a label
+    if height * len(wanted) <= 100.0:
+        assert placed[0] >= height / 2 - 1e-9 and placed[-1] <= 100.0 - height / 2 + 1e-9
+    alone = [
+        w
+        for i, w in enumerate(wanted)
+        if all(abs(w - o) >= 2 * height * len(wanted) for j, o in enumerate(wanted) if j != i)
+    ]
+    for w in alone:  # a label far from every other stays where it is wanted (when inside the limits)
+        if height / 2 <= w <= 100.0 - height / 2:
+            assert w in placed
