@@ -9,6 +9,7 @@ from test_markov import log_from_paths
 import journey
 from journey.analysis.dropoff import DropOff, PathComparison
 from journey.errors import JourneyError, MissingColumnError
+from journey.stats.intervals import newcombe_interval
 from journey.stats.significance import adjust_pvalues, independence_test
 
 PATHS = [["home", "cart", "buy"], ["home", "cart"], ["home", "cart"], ["home"], ["home", "cart", "buy", "home"]]
@@ -142,7 +143,19 @@ def test_segments_get_tests_with_bh_adjustment():
     result = journey.drop_off(log, goal="buy", by="device")
     d = result.to_frame()
     assert list(d.columns[:2]) == ["device", "touchpoint"] and result.by == "device"
-    assert list(d.columns[-4:]) == ["p_value", "p_adjusted", "significant", "test"]
+    assert list(d.columns[-11:]) == [
+        "p_value",
+        "p_adjusted",
+        "significant",
+        "test",
+        "baseline_exit_rate",
+        "difference",
+        "difference_ci_low",
+        "difference_ci_high",
+        "difference_p_value",
+        "difference_p_adjusted",
+        "difference_significant",
+    ]
     pay = d[d["touchpoint"] == "pay"].set_index("device")
     assert pay.loc["desktop", "exit_rate"] == 0.2 and pay.loc["mobile", "exit_rate"] == 0.6
     p, test = independence_test([[10, 40], [30, 20]])
@@ -152,6 +165,44 @@ def test_segments_get_tests_with_bh_adjustment():
     # mobile loses 30 x 20 / 20 = 30 conversions at pay, desktop 10 x 40 / 40 = 10.
     assert "most lost at pay (device = mobile): exit rate 60.0%" in repr(result)
     assert "exit rates differ by device at 1 of 1 tested touchpoints" in repr(result)
+
+
+def test_each_segment_is_compared_with_the_baseline_as_compare_funnels_does():
+    paths = (
+        [["home", "pay", "buy"]] * 40 + [["home", "pay"]] * 10 + [["home", "pay", "buy"]] * 20 + [["home", "pay"]] * 30
+    )
+    frame = log_from_paths(paths).frame.rename(columns={"user": "user_id", "time": "timestamp"})
+    frame["device"] = np.where(frame["user_id"].str[1:].astype(int) < 50, "desktop", "mobile")
+    result = journey.drop_off(frame, goal="buy", by="device")
+    assert result.baseline == "desktop"  # 50 journeys each: the first in sort order
+    d = result.to_frame().set_index(["device", "touchpoint"])
+    mobile = d.loc[("mobile", "pay")]
+    low, high = newcombe_interval([30], [50], [10], [50])
+    assert mobile["baseline_exit_rate"] == 0.2 and mobile["difference"] == pytest.approx(0.4)
+    assert (mobile["difference_ci_low"], mobile["difference_ci_high"]) == pytest.approx((low[0], high[0]))
+    p_pay = journey.compare_proportions(30, 50, 10, 50).pvalue
+    p_home = journey.compare_proportions(0, 50, 0, 50).pvalue
+    assert mobile["difference_p_value"] == pytest.approx(p_pay)
+    # Benjamini-Hochberg over the two compared rows (mobile at home and at pay), by hand.
+    assert mobile["difference_p_adjusted"] == pytest.approx(min(2 * p_pay, max(p_pay, p_home)))
+    assert mobile["difference_significant"]
+    assert d.loc[("mobile", "home"), "difference"] == 0.0 and not d.loc[("mobile", "home"), "difference_significant"]
+    assert d.loc["desktop", "difference"].isna().all() and not d.loc["desktop", "difference_significant"].any()
+    assert "against device = desktop (baseline), 1 of 2 exit rates differ" in repr(result)
+    # Another baseline, and Holm instead of BH: the same differences with the sign turned, adjusted Holm's way.
+    other = journey.drop_off(frame, goal="buy", by="device", baseline="mobile", adjust="holm").to_frame()
+    desktop = other.set_index(["device", "touchpoint"]).loc[("desktop", "pay")]
+    assert desktop["difference"] == pytest.approx(-0.4)
+    assert desktop["difference_p_adjusted"] == pytest.approx(min(1.0, 2 * p_pay))
+
+
+def test_a_baseline_needs_segments_and_must_exist():
+    log = log_from_paths([["a", "buy"], ["a"]])
+    with pytest.raises(JourneyError, match=r"baseline=.*give by="):
+        journey.drop_off(log, goal="buy", baseline="web")
+    frame = log.frame.rename(columns={"user": "user_id", "time": "timestamp"}).assign(device="app")
+    with pytest.raises(JourneyError, match=r"baseline='web'.*no journey has device = 'web'"):
+        journey.drop_off(frame, goal="buy", by="device", baseline="web")
 
 
 def test_a_missing_segment_column_is_named():

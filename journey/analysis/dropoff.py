@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..engine.core import run, segment_value, span_codes
+from ..engine.core import MISSING, run, segment_value, span_codes
 from ..engine.journeys import JourneyAnalysis, distinct_pairs, observed_codes
 from ..engine.partials import Keyed, Parts
 from ..errors import JourneyError, option
@@ -42,6 +42,7 @@ def drop_off(
     *,
     goal: Goal,
     by: str | None = None,
+    baseline: Any = None,
     unit: Unit = "user",
     gap: Duration = "30min",
     adjust: Adjustment = "bh",
@@ -59,7 +60,11 @@ def drop_off(
     by : str, optional
         A segment column of the log; a journey's segment is its value at the journey's first event.
         Missing values form a segment of their own. Each touchpoint then gets a test that its exit rate
-        is the same in every segment.
+        is the same in every segment, and each segment's exit rate is compared with the baseline's
+        (``log.with_period("M")`` adds ``period`` to compare months).
+    baseline : optional
+        With ``by``, the segment the others are compared with; by default the one with the most journeys
+        (ties: the first in sort order).
     unit : {"user", "session"}
         What one journey is: everything a user did, or one session.
     gap : str or pandas.Timedelta
@@ -79,7 +84,8 @@ def drop_off(
     Raises
     ------
     JourneyError
-        No goal, an unknown ``unit``, a ``gap`` that is not a positive duration, or a ``level`` outside (0, 1).
+        No goal, an unknown ``unit``, a ``gap`` that is not a positive duration, a ``level`` outside (0, 1),
+        a ``baseline`` without ``by`` or that no journey has.
     UnknownEventError
         A goal that never occurs in the log.
     MissingColumnError
@@ -87,6 +93,7 @@ def drop_off(
 
     See Also
     --------
+    compare_funnels : segments compared step by step through a fixed funnel, in the same columns.
     compare_paths : the transitions converting journeys use more or less often than the others.
     funnel : conversion through a fixed sequence of steps.
     markov : removal effects of an absorbing Markov model of the journeys.
@@ -122,6 +129,15 @@ def drop_off(
     across touchpoints (``adjust``: Benjamini-Hochberg [2]_ by default) and ``significant`` is
     ``p_adjusted < 1 - level``. Journeys are the independent units: each counts once per touchpoint.
 
+    With ``by``, each row is also compared with the baseline segment's row of the same touchpoint, as
+    :func:`journey.compare_funnels` compares steps: ``baseline_exit_rate``, ``difference`` (this segment's
+    exit rate minus the baseline's, a share) with Newcombe's hybrid score interval
+    (``difference_ci_low``, ``difference_ci_high``), the two-sided p-value that inverts it
+    (``difference_p_value``), its adjustment over every compared row (``difference_p_adjusted``, with
+    ``adjust``) and ``difference_significant`` (adjusted p below ``1 - level``). The baseline's own rows,
+    and rows of a touchpoint the baseline's journeys never visit, have no difference. The p-value columns
+    carry the ``difference_`` prefix because ``p_value`` is the test across all segments above.
+
     References
     ----------
     .. [1] E. B. Wilson (1927), "Probable inference, the law of succession, and statistical inference",
@@ -142,8 +158,20 @@ def drop_off(
     1       home         3      0   0.000000                        0.0
     >>> d.n_journeys, d.n_converted
     (3, 1)
+
+    Segments against a baseline:
+
+    >>> df["device"] = ["app", "app", "app", "web", "web", "web", "web"]
+    >>> by_device = journey.drop_off(df, goal="buy", by="device", baseline="app").to_frame()
+    >>> by_device[["device", "touchpoint", "exit_rate", "baseline_exit_rate", "difference"]]
+      device touchpoint  exit_rate  baseline_exit_rate  difference
+    0    app       cart        0.0                 0.0         NaN
+    1    web       cart        1.0                 0.0         1.0
+    2    app       home        0.0                 0.0         NaN
+    3    web       home        0.0                 0.0         0.0
     """
-    return run(DropOffAnalysis(goal=goal, by=by, unit=unit, gap=gap, adjust=adjust, level=level), log)
+    analysis = DropOffAnalysis(goal=goal, by=by, baseline=baseline, unit=unit, gap=gap, adjust=adjust, level=level)
+    return run(analysis, log)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -164,6 +192,8 @@ class DropOff(TableResult):
         Journeys in the log (all segments).
     n_converted : int
         Of those, journeys that reached the goal.
+    baseline : object or None
+        With ``by``, the segment every other is compared with; None without ``by``.
 
     Notes
     -----
@@ -171,8 +201,11 @@ class DropOff(TableResult):
     ``journeys``, ``exits``, ``exit_rate``, ``ci_low``, ``ci_high`` (the exit rate's interval),
     ``conversions``, ``conversion_rate``, ``conversion_ci_low``, ``conversion_ci_high``,
     ``expected_lost_conversions`` with ``expected_lost_conversions_ci_low`` and
-    ``expected_lost_conversions_ci_high`` (its interval, see :func:`drop_off`), and with ``by`` also ``p_value``, ``p_adjusted``, ``significant`` and
-    ``test`` (the same on every row of a touchpoint). Rates are shares (0-1). Sorted by expected lost
+    ``expected_lost_conversions_ci_high`` (its interval, see :func:`drop_off`), and with ``by`` also ``p_value``,
+    ``p_adjusted``, ``significant`` and ``test`` (the test across segments, the same on every row of a
+    touchpoint), then ``baseline_exit_rate``, ``difference``, ``difference_ci_low``, ``difference_ci_high``,
+    ``difference_p_value``, ``difference_p_adjusted`` and ``difference_significant`` (this row against the
+    baseline segment's, see :func:`drop_off`). Rates are shares (0-1). Sorted by expected lost
     conversions of the touchpoint over all segments, largest first (NaN last), then by touchpoint name,
     then by segment (missing last). :meth:`confidence_interval` is the exit rate's.
 
@@ -198,6 +231,7 @@ class DropOff(TableResult):
     n_journeys: int
     n_converted: int
     adjust: Adjustment = "bh"
+    baseline: Any = None
 
     _successes = "exits"
     _trials = "journeys"
@@ -216,7 +250,20 @@ class DropOff(TableResult):
         "expected_lost_conversions_ci_high": "decimal",
         "p_value": "p",
         "p_adjusted": "p",
+        "baseline_exit_rate": "share",
+        "difference": "points",
+        "difference_ci_low": "points",
+        "difference_ci_high": "points",
+        "difference_p_value": "p",
+        "difference_p_adjusted": "p",
     }
+
+    def _shown(self) -> pd.DataFrame:
+        if "difference" not in self._table:
+            return self._table
+        from .compare import _in_points
+
+        return _in_points(self._table)
 
     def plot(self, ax: Axes | None = None, *, top: int = 15, order: DropOffOrder = "lost", **kwargs: Any) -> Axes:
         """The exit rates of the first ``top`` touchpoints as ranked bars with their intervals.
@@ -280,6 +327,11 @@ class DropOff(TableResult):
                 f"{int(tested['p_value'].notna().sum()):,} tested touchpoints "
                 f"({adjustment_label(self.adjust, self.level)})"
             )
+            compared = self._table[self._table["difference_p_value"].notna()]
+            text += (
+                f"; against {self.by} = {format_value(_segment_label(self.baseline))} (baseline), "
+                f"{int(compared['difference_significant'].sum()):,} of {len(compared):,} exit rates differ"
+            )
         return text
 
 
@@ -333,12 +385,25 @@ class DropOffAnalysis(JourneyAnalysis):
     unit: Unit
 
     def __init__(
-        self, *, goal: Goal, by: str | None, unit: Unit, gap: Duration, adjust: Adjustment, level: float
+        self,
+        *,
+        goal: Goal,
+        by: str | None,
+        unit: Unit,
+        gap: Duration,
+        adjust: Adjustment,
+        level: float,
+        baseline: Any = None,
     ) -> None:
         super().__init__(goal=goal, unit=unit, gap=gap)
         if not self.goals:
             raise JourneyError(f"drop_off needs a goal: name the conversion event(s) with {option('goal')}")
+        if baseline is not None and by is None:
+            raise JourneyError(
+                f"{option('baseline', baseline)} is a segment: give {option('by')} (a segment column) too"
+            )
         self.segment, self.level, self.adjust = by, check_level(level), check_adjust(adjust)
+        self.baseline = baseline
 
     def prepare(self, facts: Facts) -> None:
         facts.require_column(self.segment, "by", "segment")
@@ -363,7 +428,12 @@ class DropOffAnalysis(JourneyAnalysis):
             "exits": np.bincount((labels * k + journeys.events[journeys.ends])[~converted], minlength=s * k),
         }
         index = pd.MultiIndex.from_product([segments, pd.Index(journeys.names, dtype=object)])
-        return Parts(counts=Keyed(index, counts), n_journeys=journeys.n_journeys, n_converted=int(converted.sum()))
+        return Parts(
+            counts=Keyed(index, counts),
+            segments=Keyed(segments, {"journeys": np.bincount(labels, minlength=s)}),
+            n_journeys=journeys.n_journeys,
+            n_converted=int(converted.sum()),
+        )
 
     def finish(self, total: Parts, facts: Facts) -> DropOff:
         counts = total["counts"].frame()
@@ -375,6 +445,10 @@ class DropOffAnalysis(JourneyAnalysis):
         table = table.sort_values(keys, kind="stable", na_position="last")
         columns = keys + ["journeys", "exits", "conversions"]
         table = _drop_off_table(table[columns].reset_index(drop=True), self.segment, self.level, self.adjust)
+        base = None
+        if self.segment is not None:
+            base = self._baseline(total["segments"])
+            table = _with_baseline_differences(table, self.segment, base, self.level, self.adjust)
         return DropOff(
             table,
             tuple(self.goals),
@@ -384,7 +458,14 @@ class DropOffAnalysis(JourneyAnalysis):
             int(total["n_journeys"]),
             int(total["n_converted"]),
             self.adjust,
+            None if base is None else segment_value(base),
         )
+
+    def _baseline(self, segments: Keyed) -> Any:
+        from .compare import _pick_baseline
+
+        keys = list(segments.index)
+        return _pick_baseline(keys, segments.values["journeys"].tolist(), self.baseline, self.segment or "")
 
 
 _ALL = "all journeys"
@@ -461,6 +542,28 @@ def _with_segment_tests(table: pd.DataFrame, level: float, adjust: Adjustment = 
     table["p_adjusted"] = table["touchpoint"].map(adjusted)
     table["significant"] = (table["p_adjusted"] < 1 - level).fillna(False).astype(bool)
     table["test"] = table["touchpoint"].map({t: tests[t][1] for t in names})
+    return table
+
+
+def _with_baseline_differences(
+    table: pd.DataFrame, by: str, base: Any, level: float, adjust: Adjustment = "bh"
+) -> pd.DataFrame:
+    """Each row's exit rate against the baseline segment's at the same touchpoint (Newcombe), adjusted over the table."""
+    from .compare import _differences
+
+    key = table[by].map(lambda v: MISSING if pd.isna(v) else v)
+    is_base = np.array([k is base if k is MISSING or base is MISSING else bool(k == base) for k in key], dtype=bool)
+    reference = table.loc[is_base, ["touchpoint", "exits", "journeys"]].set_index("touchpoint")
+    ref = reference.reindex(table["touchpoint"])
+    k0, n0 = ref["exits"].to_numpy(float), np.nan_to_num(ref["journeys"].to_numpy(float))
+    k, n = table["exits"].to_numpy(float), table["journeys"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["baseline_exit_rate"] = np.where(n0 > 0, k0 / np.maximum(n0, 1), np.nan)
+    # The baseline's own rows are not compared with themselves: no journeys on their side of the test.
+    tests = _differences(np.where(is_base, 0, k), np.where(is_base, 0, n), np.nan_to_num(k0), n0, level, adjust)
+    for column in tests.columns:
+        name = column if column.startswith("difference") else f"difference_{column}"
+        table[name] = tests[column].to_numpy()
     return table
 
 
