@@ -166,8 +166,8 @@ def test_bad_arguments_are_refused(log):
         journey.funnel(log, ["home"])
     with pytest.raises(UnknownEventError, match="'crat'.*Did you mean 'cart'"):
         journey.funnel(log, ["home", "crat"])
-    with pytest.raises(JourneyError, match=r"step_order=\.\.\. must be \"loose\".*not 'any'"):
-        journey.funnel(log, ["home", "cart"], step_order="any")
+    with pytest.raises(JourneyError, match=r"step_order=\.\.\. must be \"sequential\".*not 'lose'"):
+        journey.funnel(log, ["home", "cart"], step_order="lose")
     with pytest.raises(TypeError):
         journey.funnel(log, ["home", "cart"], order="strict")  # the old keyword is gone
     with pytest.raises(JourneyError, match="level"):
@@ -187,6 +187,7 @@ def test_the_result_is_a_funnel_with_its_overall_conversion(log):
     assert list(f.to_frame().columns) == [
         "step",
         "touchpoint",
+        "next",
         "entered",
         "censored",
         "at_risk",
@@ -300,7 +301,7 @@ def test_funnel_agrees_with_its_definition(log, steps, within, strict):
     steps = [s for s in steps if s in log.events]
     if len(steps) < 2:
         return
-    result = journey.funnel(log, steps, within=within, step_order="strict" if strict else "loose")
+    result = journey.funnel(log, steps, within=within, step_order="strict" if strict else "sequential")
     f = result.to_frame()
     depth, censored = reference_funnel(log, steps, within, strict)
     for k in range(len(steps)):

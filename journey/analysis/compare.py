@@ -28,7 +28,7 @@ from ..stats.intervals import newcombe_interval, newcombe_pvalue, wilson_interva
 from ..stats.proportions import DifferenceResult, compare_proportions
 from ..stats.results import Result, TableResult, check_level, format_value
 from ..stats.significance import Adjustment, adjust_pvalues, adjustment_label, check_adjust
-from .funnels import funnel
+from .funnels import Step, Windows, funnel
 from .graph import JourneyGraph, _graph, summarize
 from .variants import path_variants
 
@@ -137,12 +137,13 @@ def _label(key: Any) -> str:
 
 def compare_funnels(
     log: LogLike,
-    steps: Iterable[str],
+    steps: Iterable[str | Step],
     *,
     by: str,
     baseline: Any = None,
-    within: Duration | None = None,
-    step_order: StepOrder = "loose",
+    within: Windows | None = None,
+    step_order: StepOrder = "sequential",
+    exclude: str | Iterable[str] | None = None,
     adjust: Adjustment = "bh",
     level: float = 0.95,
 ) -> FunnelComparison:
@@ -152,19 +153,22 @@ def compare_funnels(
     ----------
     log : EventLog, pandas.DataFrame or dask.dataframe.DataFrame
         The events.
-    steps : iterable of str
-        The funnel's touchpoints, in order (at least two), as for :func:`journey.funnel`.
+    steps : iterable of str or Step
+        The funnel's steps, in order (at least two; optional ones as ``journey.Step(..., optional=True)``),
+        as for :func:`journey.funnel`.
     by : str
         The segment column (``log.with_period("M")`` adds ``period`` to compare months). A customer's
         segment is its value at the step-1 event of the customer's counted attempt.
     baseline : optional
         The segment the others are compared with; by default the one with the most customers entering
         step 1 (ties: the first in sort order).
-    within : str or pandas.Timedelta, optional
-        Conversion window from step 1, as for :func:`journey.funnel`; customers whose window is still open
-        at the end of the log are censored, not counted as drop-offs.
-    step_order : {"loose", "strict"}, default "loose"
+    within : str, pandas.Timedelta, list or dict, optional
+        Conversion window from step 1, or one per step, as for :func:`journey.funnel`; customers whose
+        window is still open at the end of the log are censored, not counted as drop-offs.
+    step_order : {"sequential", "strict", "any"}, default "sequential"
         How steps must follow each other, as for :func:`journey.funnel`.
+    exclude : str or list of str, optional
+        Events that end an attempt between two required steps, as for :func:`journey.funnel`.
     adjust : {"bh", "holm", "by"}, default "bh"
         How the p-values of the table are adjusted for their number: Benjamini-Hochberg (the false
         discovery rate), Holm (the family-wise error rate) or Benjamini-Yekutieli (the false discovery
@@ -176,7 +180,7 @@ def compare_funnels(
     Returns
     -------
     FunnelComparison
-        One row per segment and step (``measure`` "step", the conversion from this step to the next) and one
+        One row per segment and step (``measure`` "step", the conversion from this step to its next step) and one
         per segment for the whole funnel (``measure`` "overall", from step 1 to the last step), each with the
         conversion and its Wilson interval, the baseline's conversion, and for other segments the
         difference from the baseline with its Newcombe interval, p-value, adjusted p-value and
@@ -218,7 +222,7 @@ def compare_funnels(
     steps = list(steps)
     if by is None:
         raise JourneyError(f"compare_funnels compares segments: give {option('by')} (a segment column)")
-    result = funnel(log, steps, within=within, step_order=step_order, by=by, level=level)
+    result = funnel(log, steps, within=within, step_order=step_order, exclude=exclude, by=by, level=level)
     table = result.to_frame()
     segments = list(dict.fromkeys(MISSING if pd.isna(v) else v for v in table[by]))
     key = table[by].map(lambda v: MISSING if pd.isna(v) else v)
@@ -242,7 +246,7 @@ def compare_funnels(
                     "measure": "step",
                     "step": int(row["step"]),
                     "touchpoint": row["touchpoint"],
-                    "next": part.iloc[i + 1]["touchpoint"],
+                    "next": row["next"],
                     "at_risk": int(row["at_risk"]),
                     "converted": int(row["converted"]),
                 }

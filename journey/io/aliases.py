@@ -23,5 +23,7 @@ Unit: TypeAlias = Literal["user", "session"]
 #: A calendar period: day, week (starting Monday) or month.
 Period: TypeAlias = Literal["D", "W", "M"]
 
-#: How funnel steps must follow each other: in order with anything between (``"loose"``), or directly.
-StepOrder: TypeAlias = Literal["loose", "strict"]
+#: How funnel steps must follow each other: in order with anything between (``"sequential"``), in order
+#: and directly (``"strict"``), or in any order (``"any"``). ``"loose"``, the old name of ``"sequential"``,
+#: is still accepted with a ``DeprecationWarning``.
+StepOrder: TypeAlias = Literal["sequential", "strict", "any"]
