@@ -156,6 +156,35 @@ def test_funnel_on_dask_equals_pandas(client, sample, options):
     assert ((both.iloc[:, 1] / both.iloc[:, 0] - 1).abs() <= MEDIAN_RELATIVE_ERROR + 1e-9).all() and len(both) > 0
 
 
+def test_funnel_options_and_time_to_convert_on_dask_equal_pandas(client, sample):
+    from journey.analysis.funnels import Step
+
+    runs = [
+        (
+            ["product", Step("cart", within="2h"), Step("checkout", optional=True), "payment", "purchase"],
+            {"exclude": "support"},
+        ),
+        (["product", "cart", "purchase"], {"step_order": "any", "within": "1D", "by": "device"}),
+    ]
+    for steps, options in runs:
+        local_result = journey.funnel(journey.read_events(sample), steps, **options)
+        remote_result = journey.funnel(dd.from_pandas(sample, npartitions=5, sort=False), steps, **options)
+        local, remote = local_result.to_frame(), remote_result.to_frame()
+        pd.testing.assert_frame_equal(
+            local.drop(columns="median_seconds_to_next"),
+            remote.drop(columns="median_seconds_to_next"),
+            check_dtype=False,
+        )
+        assert local["entered"].iloc[-1] > 0
+        # The Kaplan-Meier counts add exactly across partitions: the same curves and medians.
+        pd.testing.assert_frame_equal(
+            local_result.time_to_convert().to_frame(), remote_result.time_to_convert().to_frame()
+        )
+        pd.testing.assert_frame_equal(
+            local_result.time_to_convert().medians(), remote_result.time_to_convert().medians()
+        )
+
+
 @pytest.mark.parametrize("options", [{"goal": "purchase", "top": 15}, {"collapse_repeats": True, "top": None}])
 def test_path_variants_on_dask_equal_pandas(client, sample, options):
     local = journey.path_variants(journey.read_events(sample), **options).to_frame()
