@@ -544,12 +544,10 @@ class FunnelAnalysis(Analysis):
         nxt = spec.next_step
         went_on = np.zeros_like(reached)
         went_on[:, :-1] = reached[:, :-1] & reached[:, nxt[:-1]]
-        cells = (np.broadcast_to(segment[:, None], reached.shape), np.broadcast_to(np.arange(n), reached.shape))
+        cells = segment[:, None] * n + np.arange(n)[None, :]
 
         def per_cell(mask: np.ndarray) -> np.ndarray:
-            out = np.zeros((s, n), dtype=np.int64)
-            np.add.at(out, cells, mask)
-            return out
+            return np.bincount(cells[mask], minlength=s * n).reshape(s, n)
 
         # Times from each step to the next, keyed by (segment, step), of the customers who are not censored:
         # a censored customer's times so far are the quick ones only.
@@ -931,13 +929,16 @@ def _waits(reached: np.ndarray, when: np.ndarray, start: np.ndarray, horizon: in
     """
     n = reached.shape[1]
     seen = end - start if horizon is None else np.minimum(horizon, end - start)
-    step = np.repeat(np.arange(1, n)[None, :], len(start), axis=0).ravel()
+    step = np.broadcast_to(np.arange(1, n)[None, :], (len(start), n - 1)).ravel()
     wait = np.where(reached[:, 1:], when[:, 1:] - start[:, None], seen[:, None]).ravel()
     hit = reached[:, 1:].ravel()
-    frame = pd.DataFrame({"step": step, "ns": wait, "event": hit})
-    grouped = frame.groupby(["step", "ns"], sort=True)["event"].agg(["sum", "size"])
-    events = grouped["sum"].to_numpy(dtype=np.int64)
-    return Keyed(grouped.index, {"events": events, "censored": grouped["size"].to_numpy(dtype=np.int64) - events})
+    order = np.lexsort((wait, step))
+    step, wait, hit = step[order], wait[order], hit[order]
+    first = np.flatnonzero(np.r_[True, (step[1:] != step[:-1]) | (wait[1:] != wait[:-1])]) if len(step) else step
+    events = np.add.reduceat(hit.astype(np.int64), first) if len(step) else np.zeros(0, dtype=np.int64)
+    sizes = np.diff(np.r_[first, len(step)])
+    index = pd.MultiIndex.from_arrays([step[first], wait[first]], names=["step", "ns"])
+    return Keyed(index, {"events": events, "censored": sizes - events})
 
 
 def _step_table(
