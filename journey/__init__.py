@@ -21,6 +21,8 @@ _LAZY = {
     "PathVariants": "analysis.variants",
     "funnel": "analysis.funnels",
     "Funnel": "analysis.funnels",
+    "Step": "analysis.funnels",
+    "TimeToConvert": "analysis.conversion_time",
     "drop_off": "analysis.dropoff",
     "compare_paths": "analysis.dropoff",
     "DropOff": "analysis.dropoff",
