@@ -176,11 +176,12 @@ split_texts = st.one_of(
 def test_sorted_factorisation_on_two_threads_equals_pandas(values):
     series = pd.Series(values, dtype="str")
     expected_codes, expected_uniques = pd.factorize(series, sort=True)
-    old = events_module.PARALLEL_ROWS
-    events_module.PARALLEL_ROWS = 0  # every column takes the two-thread Arrow path
+    old = events_module.PARALLEL_ROWS, events_module._WORD_CHUNK
+    # Every column takes the two-thread Arrow path, and its leading bytes are read a few texts at a time.
+    events_module.PARALLEL_ROWS, events_module._WORD_CHUNK = 0, 7
     try:
         codes, uniques = events_module.factorize_sorted(series)
     finally:
-        events_module.PARALLEL_ROWS = old
+        events_module.PARALLEL_ROWS, events_module._WORD_CHUNK = old
     assert list(uniques) == list(expected_uniques)
     assert codes.tolist() == expected_codes.tolist()

@@ -174,20 +174,32 @@ def summarize(journeys: Journeys, goals: np.ndarray, exact: bool = True) -> Part
     # edges can repeat within a journey.
     # Each (journey, touchpoint) key carries a low bit "after the journey's first goal event"; a pair whose
     # smallest key has the bit set is visited only after converting, which drop_off does not count.
-    after = _after_first_goal(journeys, goals)
+    # Without a goal every visit counts for drop_off: the plain (journey, touchpoint) pairs, no flag bit.
+    flag = len(goals) > 0
+    if flag:
+        items = ev.astype(np.int64)
+        items <<= 1
+        items |= _after_first_goal(journeys, goals)
     flagged, inner_pairs = in_parallel(
-        lambda: distinct_pairs(jid, ev.astype(np.int64) * 2 + after, 2 * k),
+        lambda: distinct_pairs(jid, items, 2 * k) if flag else distinct_pairs(jid, ev, k),
         lambda: distinct_pairs(jid[:-1][step], inner_ids, n_edges),
     )
-    pair = flagged // 2
-    first = np.empty(len(pair), dtype=bool)
-    first[:1] = True
-    np.not_equal(pair[1:], pair[:-1], out=first[1:])
-    node_pairs, late_only = pair[first], (flagged[first] % 2).astype(bool)
-    del flagged, pair
+    if flag:
+        del items
+        pair = flagged >> 1
+        first = np.empty(len(pair), dtype=bool)
+        first[:1] = True
+        np.not_equal(pair[1:], pair[:-1], out=first[1:])
+        node_pairs, late_only = pair[first], (flagged[first] & 1).astype(bool)
+        del pair, first
+    else:
+        node_pairs, late_only = flagged, None
+    del flagged
     node_journeys = np.bincount(node_pairs % k, minlength=k)
     node_conversions = np.bincount(node_pairs[converted[node_pairs // k]] % k, minlength=k)
-    before_goal = node_journeys - np.bincount(node_pairs[late_only] % k, minlength=k)
+    before_goal = (
+        node_journeys if late_only is None else node_journeys - np.bincount(node_pairs[late_only] % k, minlength=k)
+    )
     del node_pairs, late_only
     edge_journeys = edge_count.copy()
     edge_journeys -= np.bincount(inner_ids, minlength=n_edges)
@@ -225,12 +237,11 @@ def summarize(journeys: Journeys, goals: np.ndarray, exact: bool = True) -> Part
 
 
 def _after_first_goal(journeys: Journeys, goals: np.ndarray) -> np.ndarray:
-    """0/1 per event: whether a goal event comes before it in its journey (the goal event itself is 0)."""
-    if len(goals) == 0:
-        return np.zeros(len(journeys.events), dtype=np.int64)
-    hit = np.isin(journeys.events, goals).astype(np.int64)
-    earlier = np.cumsum(hit) - hit  # goal events before each event, in the whole log
-    return (earlier - earlier[journeys.starts][journeys.journey] > 0).astype(np.int64)
+    """Per event: whether a goal event comes before it in its journey (the goal event itself is not after)."""
+    hit = np.isin(journeys.events, goals)
+    earlier = np.cumsum(hit, dtype=np.int64)
+    earlier -= hit  # goal events before each event, in the whole log
+    return earlier > earlier[journeys.starts][journeys.journey]
 
 
 @dataclass

@@ -1359,39 +1359,44 @@ def _split_factorize(arrow: Any) -> tuple[np.ndarray, pd.Index] | None:
     return codes, pd.Index(pa.concat_arrays([low_values, high_values]).to_pandas())
 
 
+#: Texts :func:`_text_word` reads at a time.
+_WORD_CHUNK = 1 << 20
+
+
 def _text_word(arrow: Any, word: int) -> np.ndarray:
     """The ``word``-th 8 bytes of each text of a (large) string array, zero past its end, big-endian uint64.
 
-    Read straight from Arrow's buffers: one unaligned 8-byte load per text, no Python objects.
+    Read straight from Arrow's buffers: one unaligned 8-byte load per text, no Python objects; a million
+    texts at a time, so the temporaries stay small beside the log.
     """
     import pyarrow as pa
 
     wide = pa.types.is_large_string(arrow.type)
     offsets_buffer, data_buffer = arrow.buffers()[1:3]
     offsets = np.frombuffer(
-        offsets_buffer,
-        dtype=np.int64 if wide else np.int32,
-        count=len(arrow) + 1,
-        offset=arrow.offset * (8 if wide else 4),
+        offsets_buffer, dtype=np.int64 if wide else np.int32, count=len(arrow) + 1, offset=arrow.offset * (8 if wide else 4)
     )
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)
-    begin = offsets[:-1].astype(np.int64) + 8 * word
-    left = np.clip(offsets[1:].astype(np.int64) - begin, 0, 8)  # bytes of the text inside this word
     # Loads that would run past the data's end read a small zero-padded copy of its last bytes instead.
     base = max(len(data) - 8, 0)
     tail = np.zeros(8 * (word + 3), dtype=np.uint8)
     tail[: len(data) - base] = data[base:]
-    late = begin > base if len(data) >= 8 else np.ones(len(begin), dtype=bool)
-    values = np.zeros(len(begin), dtype=np.uint64)
-    if len(data) >= 8:
-        loads = np.ndarray(shape=(len(data) - 7,), dtype=">u8", buffer=data, strides=(1,))
-        values[:] = loads[np.minimum(begin, base)]
-    if late.any():
-        tail_loads = np.ndarray(shape=(len(tail) - 7,), dtype=">u8", buffer=tail, strides=(1,))
-        values[late] = tail_loads[begin[late] - base]
-    shift = ((8 - left) * 8).astype(np.uint64)
-    partial = left < 8
-    values[partial] = np.where(left[partial] > 0, (values[partial] >> shift[partial]) << shift[partial], 0)
+    tail_loads = np.ndarray(shape=(len(tail) - 7,), dtype=">u8", buffer=tail, strides=(1,))
+    loads = np.ndarray(shape=(len(data) - 7,), dtype=">u8", buffer=data, strides=(1,)) if len(data) >= 8 else None
+    values = np.zeros(len(arrow), dtype=np.uint64)
+    for first in range(0, len(arrow), _WORD_CHUNK):
+        bounds = offsets[first : first + _WORD_CHUNK + 1].astype(np.int64)
+        begin = bounds[:-1] + 8 * word
+        left = np.clip(bounds[1:] - begin, 0, 8)  # bytes of the text inside this word
+        chunk = values[first : first + len(begin)]
+        late = begin > base if loads is not None else np.ones(len(begin), dtype=bool)
+        if loads is not None:
+            chunk[:] = loads[np.minimum(begin, base)]
+        if late.any():
+            chunk[late] = tail_loads[begin[late] - base]
+        partial = np.flatnonzero(left < 8)
+        shift = ((8 - left[partial]) * 8).astype(np.uint64)
+        chunk[partial] = np.where(left[partial] > 0, (chunk[partial] >> shift) << shift, 0)
     return values
 
 
