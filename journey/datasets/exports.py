@@ -119,7 +119,7 @@ def _write_ga4(events: pd.DataFrame, folder: Path) -> Path:
             "user_id": e.user_id if e.logged_in else None,
             "user_pseudo_id": _pseudo_id(e.user_id, e.device_number),
             "device": {"category": e.device, "operating_system": "Android" if e.device == "mobile" else "Windows"},
-            "traffic_source": {"medium": e.channel, "source": e.channel},
+            "traffic_source": {"medium": e.acquisition, "source": e.acquisition},
         }
         page = e.event in PAGES
         params = [
@@ -187,7 +187,7 @@ def _write_segment(events: pd.DataFrame, folder: Path, rng: random.Random) -> Pa
         if e.event in PAGES:
             message |= {"type": "page", "name": e.event.title(), "properties": {"path": f"/{e.event}"}}
         else:
-            message |= {"type": "track", "event": e.event, "properties": {"channel": e.channel}}
+            message |= {"type": "track", "event": e.event, "properties": {"channel": e.acquisition}}
         message["context"] = {"device": {"type": e.device}}
         messages.append(message)
         if rng.random() < _REDELIVERED:  # at-least-once delivery: the same message again, received later
@@ -210,7 +210,7 @@ def _write_mixpanel(events: pd.DataFrame, path: Path, rng: random.Random) -> Pat
             "$insert_id": f"ins-{i:06d}",
             "mp_country_code": "FR",
             "$os": "Android" if e.device == "mobile" else "Windows",
-            "channel": e.channel,
+            "channel": e.acquisition,
         }
         if e.logged_in:
             properties["$user_id"] = e.user_id
