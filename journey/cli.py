@@ -159,6 +159,12 @@ def _parser() -> argparse.ArgumentParser:
         "no window)",
     )
     report.add_argument(
+        "--stages",
+        metavar="FILE",
+        help="JSON or YAML file mapping the journey's stages, in order, to their touchpoints: adds the journey "
+        'map in stages (reach, progression, time, NPS, pain points), e.g. {"discover": ["ad_click", "search"], ...}',
+    )
+    report.add_argument(
         "--out", default="report", help="folder to write: new, empty or an earlier report's (default: report)"
     )
     report.set_defaults(run=_report)
@@ -379,6 +385,7 @@ def _report(args: argparse.Namespace) -> int:
                 orders_time=args.orders_time,
                 order_id=args.order_id,
                 repeat_within=None if args.repeat_within.lower() in ("ever", "none") else args.repeat_within,
+                stages=args.stages,
                 out=args.out,
             )
         finally:  # a warning is worth reading even when the report then stops

@@ -470,3 +470,75 @@ def test_safe_csv_neutralises_every_line_of_a_cell_headers_index_and_categories(
 def test_safe_csv_writes_a_lone_surrogate_as_the_replacement_character(tmp_path):
     path = safe_csv(pd.DataFrame({"name": pd.Series(["x\ud800", "ok"], dtype=object)}), tmp_path / "t.csv")
     assert pd.read_csv(path)["name"].tolist() == ["x\ufffd", "ok"]
+
+
+# -- the journey in stages (--stages) ---------------------------------------------------------------------------
+
+SAMPLE_STAGES = {
+    "discover": ["ad_click", "search", "email_click", "home"],
+    "consider": ["category", "product"],
+    "buy": ["cart", "checkout", "payment", "purchase"],
+    "service": ["support"],
+}
+
+
+def test_stages_are_read_from_json_or_yaml_in_their_order(tmp_path):
+    from journey.report.run import read_stages
+
+    (tmp_path / "s.json").write_text('{"look": "home", "buy": ["cart", "buy"]}')
+    (tmp_path / "s.yaml").write_text("look: home\nbuy: [cart, buy]\n")
+    expected = {"look": ["home"], "buy": ["cart", "buy"]}
+    assert read_stages(tmp_path / "s.json") == read_stages(tmp_path / "s.yaml")
+    assert list(read_stages(tmp_path / "s.json").items()) == list(expected.items())
+    assert read_stages({"look": ("home",)}) == {"look": ["home"]}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"look": ["home"],\n "buy": [cart]}', "--stages s.json: not readable JSON at line 2"),
+        ('["home", "cart"]', "--stages s.json: the stages are one mapping of stage names"),
+        ('{"look": ["home"], "buy": ["home"]}', "touchpoint 'home' is in two stages, 'look' and 'buy'"),
+        ('{"look": []}', "stage 'look' has no touchpoints"),
+        ('{"look": ["home"], "buy": ["bye"]}', "'bye'"),
+    ],
+)
+def test_bad_stages_stop_in_one_line_naming_the_option(tmp_path, capsys, content, message):
+    events = tmp_path / "events.csv"
+    events.write_text("user_id,timestamp,event\na,2025-01-01T10:00Z,home\na,2025-01-01T10:05Z,buy\n")
+    (tmp_path / "s.json").write_text(content)
+    assert main(["report", str(events), "--stages", str(tmp_path / "s.json"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("journey: error: ") and err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "out").exists()
+    assert main(["report", str(events), "--stages", str(tmp_path / "none.json"), "--out", str(tmp_path / "o")]) == 2
+    assert "--stages none.json: file does not exist" in capsys.readouterr().err
+
+
+def test_the_report_with_stages_shows_the_journey_map_in_stages(tmp_path):
+    import json
+
+    stages = tmp_path / "stages.json"
+    stages.write_text(json.dumps(SAMPLE_STAGES))
+    sample = {t: str(journey.datasets.sample_path(t)) for t in ("events", "survey", "orders")}
+    out = tmp_path / "out"
+    argv = ["report", sample["events"], "--survey", sample["survey"], "--orders", sample["orders"]]
+    assert main([*argv, "--goal", "purchase", "--stages", str(stages), "--out", str(out)]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    # The section and the summary hold what experience_map computes on the same files, in words.
+    log = journey.read_events(sample["events"])
+    survey = journey.read_survey(sample["survey"], score="nps")
+    expected = journey.experience_map(log, stages=SAMPLE_STAGES, survey=survey, goal="purchase")
+    sentence = doc.stages_finding(expected.to_frame(), expected.pain_points)
+    assert sentence.startswith("In stages, the fewest go on after ")
+    assert visible_text(page).count(html.unescape(sentence)) == 2  # in the summary and in its section
+    table = pd.read_csv(out / "experience_map.csv")
+    assert table["stage"].tolist() == list(SAMPLE_STAGES)
+    assert table["reach"].tolist() == pytest.approx(expected.to_frame()["reach"].tolist())
+    # reach is a count of customers: every customer has a discover touchpoint, the support visitors by hand
+    visitors = log.frame.groupby("user", observed=True)["event"].apply(lambda e: "support" in set(e))
+    assert table["reach"].iloc[0] == 1.0 and table["reach"].iloc[3] == pytest.approx(visitors.mean())
+    assert pd.read_csv(out / "pain_points.csv")["touchpoint"].tolist() == expected.pain_points["touchpoint"].tolist()
+    alts = re.findall(r'<img\b[^>]*\balt="(Customer journey map in 4 stages[^"]*)"', page)
+    assert len(alts) == 1 and "service 18.3%" in alts[0], alts
+    assert "Difference in points (95% CI)" in page and "Go on (95% CI)" in page

@@ -32,6 +32,8 @@ __all__ = [
     "nps_touchpoint_finding",
     "repeat_finding",
     "retention_finding",
+    "stages_finding",
+    "stages_alt",
     "figure_png",
     "show_figure",
     "funnel_steps",
@@ -272,6 +274,53 @@ def nps_touchpoint_finding(table: pd.DataFrame, level: float = 0.95, goal: str |
     return (
         f"Customers who visited {row['touchpoint']} score {abs(row['difference']):.1f} points {way} than the "
         f"others ({level:.0%} CI {low} to {high}, n = {int(row['n']):,} answers)."
+    )
+
+
+def stages_finding(table: pd.DataFrame, pains: pd.DataFrame, level: float = 0.95) -> str:
+    """The journey in stages in a sentence: where fewest go on, where customers feel worst, what hurts.
+
+    ``table`` is :meth:`ExperienceMap.to_frame` (one row per stage) and ``pains`` its ``pain_points``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"stage": ["look", "buy"], "progression": [0.9, 0.623], "progression_ci_low": [0.89, 0.614],
+    ...     "progression_ci_high": [0.91, 0.632], "progression_n": [20000, 11492], "nps": [-41.8, -84.3],
+    ...     "nps_ci_low": [-45.3, -87.4], "nps_ci_high": [-38.1, -80.2], "nps_n": [1494, 534]})
+    >>> p = pd.DataFrame({"touchpoint": ["support"], "measure": ["NPS"]})
+    >>> stages_finding(t, p)  # doctest: +NORMALIZE_WHITESPACE
+    'In stages, the fewest go on after buy: 62.3% (95% CI 61.4% to 63.2%, n = 11,492); the lowest NPS is at
+    buy: −84.3 points (95% CI −87.4 to −80.2, n = 534); 1 pain point: support (NPS).'
+    """
+    parts = []
+    going = table.dropna(subset=["progression"])
+    if len(going):
+        row = going.loc[going["progression"].idxmin()]
+        low, high = row["progression_ci_low"], row["progression_ci_high"]
+        shown = interval(row["progression"], low, high, "share", level)
+        parts.append(f"the fewest go on after {row['stage']}: {shown[:-1]}, n = {int(row['progression_n']):,})")
+    feeling = table.dropna(subset=["nps"]) if "nps" in table else table.iloc[:0]
+    if len(feeling):
+        row = feeling.loc[feeling["nps"].idxmin()]
+        shown = interval(row["nps"], row["nps_ci_low"], row["nps_ci_high"], "points", level)
+        parts.append(f"the lowest NPS is at {row['stage']}: {shown[:-1]}, n = {int(row['nps_n']):,})")
+    if len(pains):
+        listed = ", ".join(f"{t} ({m})" for t, m in zip(pains["touchpoint"], pains["measure"]))
+        parts.append(f"{len(pains)} pain point{'s' if len(pains) > 1 else ''}: {listed}")
+    else:
+        parts.append("no pain point (no touchpoint's exit rate or NPS differs significantly)")
+    return "In stages, " + "; ".join(parts) + "."
+
+
+def stages_alt(table: pd.DataFrame) -> str:
+    """Alt text of the swimlane picture: the stages in order with their reach."""
+    return _bars_alt(
+        f"Customer journey map in {len(table)} stages (reach, progression, main touchpoints, time, NPS and pain "
+        "points per stage); reach by stage",
+        table["stage"].tolist(),
+        table["reach"].tolist(),
+        "share",
+        limit=8,
     )
 
 

@@ -17,7 +17,7 @@ import os
 import re
 import textwrap
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,6 +132,7 @@ def run_report(
     orders_time: str | None = None,
     order_id: str | None = None,
     repeat_within: Duration | None = "90D",
+    stages: Mapping[str, Any] | str | os.PathLike[str] | None = None,
     out: str | os.PathLike[str] = "report",
     progress: bool = True,
 ) -> Path:
@@ -166,6 +167,11 @@ def run_report(
         is recognised when ``user_id`` is absent; without ``order_id`` each row is one order).
     repeat_within : str or pandas.Timedelta or None
         Window after an order in which a next order counts as a repeat (default 90 days; None: ever).
+    stages : mapping of str to list of str, or path, optional
+        The journey's stages, in order, each with its touchpoints (as :func:`journey.experience_map` takes
+        them), or a JSON or YAML file holding that mapping (see :func:`read_stages`). With stages the
+        report gains a section "The journey in stages": reach, progression, time, NPS per stage and the
+        pain points, with the swimlane picture.
     out : str or path
         The folder to write: new, empty, or one an earlier ``journey report`` wrote (its earlier files are
         replaced; files it did not write are left alone).
@@ -237,6 +243,7 @@ def run_report(
         "orders_time": orders_time or time,
         "order_id": order_id,
         "repeat_within": None if repeat_within is None else str(repeat_within),
+        "stages": None if stages is None else read_stages(stages),
     }
     read_inputs(settings, warn=True)  # validates every file: errors surface here, in one line
     out = Path(out)
@@ -345,6 +352,64 @@ class ReportInputs:
 MIN_OVERLAP = 0.5
 
 
+def read_stages(source: Mapping[str, Any] | str | os.PathLike[str]) -> dict[str, list[str]]:
+    """The stages of a journey map: a mapping, or a JSON or YAML file of one, as ``{stage: [touchpoints]}``.
+
+    The file holds one object whose keys are the stage names in the journey's order and whose values are a
+    touchpoint or a list of them, e.g. ``{"discover": ["ad_click", "search"], "buy": ["cart", "purchase"]}``
+    (JSON) or the same as YAML lines ``discover: [ad_click, search]`` (``.yaml``/``.yml``, read with PyYAML,
+    which JupyterLab installs). The rules are :func:`journey.experience_map`'s: non-blank stage names, at
+    least one touchpoint each, no touchpoint in two stages.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "stages.json"
+    >>> _ = path.write_text(json.dumps({"discover": ["ad_click", "search"], "buy": "purchase"}))
+    >>> read_stages(path)
+    {'discover': ['ad_click', 'search'], 'buy': ['purchase']}
+    """
+    from ..analysis.experience import _checked_stages
+
+    where = ""
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        where = f"{option('stages', path.name)}: "
+        if not path.is_file():
+            raise JourneyError(f"{where}file does not exist (working directory: {Path.cwd()})")
+        text = path.read_text(encoding="utf-8")
+        if path.suffix.lower() in (".yaml", ".yml"):
+            try:
+                import yaml
+            except ImportError:
+                raise JourneyError(
+                    f"{where}reading YAML needs PyYAML: pip install pyyaml, or write the stages as JSON"
+                ) from None
+            try:
+                source = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                line = f" at line {mark.line + 1}" if mark is not None else ""
+                raise JourneyError(f"{where}not readable YAML{line} ({getattr(exc, 'problem', exc)})") from None
+        else:
+            import json
+
+            try:
+                source = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise JourneyError(f"{where}not readable JSON at line {exc.lineno} ({exc.msg})") from None
+    if not isinstance(source, Mapping):
+        raise JourneyError(
+            f"{where}the stages are one mapping of stage names, in order, to their touchpoints, such as "
+            f'{{"discover": ["ad_click", "search"], "buy": ["cart", "purchase"]}}; not {type(source).__name__}'
+        )
+    try:
+        checked = _checked_stages(source)
+    except JourneyError as exc:
+        raise JourneyError(f"{where}{exc}") from None
+    return {name: list(touchpoints) for name, touchpoints in checked}
+
+
 def read_inputs(settings: dict[str, Any], *, warn: bool = False) -> ReportInputs:
     """Read the report's files as ``settings`` (see :func:`run_report`) names them; errors name the options.
 
@@ -377,6 +442,10 @@ def read_inputs(settings: dict[str, Any], *, warn: bool = False) -> ReportInputs
             raise UnknownEventError("funnel", step, log.events)
     if settings["funnel"] is not None and len(settings["funnel"]) < 2:
         raise JourneyError(f"{option('funnel')}: give at least two steps, not {settings['funnel']!r}")
+    for touchpoints in (settings.get("stages") or {}).values():
+        for touchpoint in touchpoints:
+            if touchpoint not in log.events:
+                raise UnknownEventError("stages", touchpoint, log.events)
     users = set(log.frame["user"].unique())
     survey = orders = None
     found = dict(settings)
