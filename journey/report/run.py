@@ -380,7 +380,7 @@ def read_stages(source: Mapping[str, Any] | str | os.PathLike[str]) -> dict[str,
         text = path.read_text(encoding="utf-8")
         if path.suffix.lower() in (".yaml", ".yml"):
             try:
-                import yaml
+                import yaml  # type: ignore[import-untyped]  # PyYAML comes with JupyterLab; its stubs do not
             except ImportError:
                 raise JourneyError(
                     f"{where}reading YAML needs PyYAML: pip install pyyaml, or write the stages as JSON"
