@@ -1374,7 +1374,10 @@ def _text_word(arrow: Any, word: int) -> np.ndarray:
     wide = pa.types.is_large_string(arrow.type)
     offsets_buffer, data_buffer = arrow.buffers()[1:3]
     offsets = np.frombuffer(
-        offsets_buffer, dtype=np.int64 if wide else np.int32, count=len(arrow) + 1, offset=arrow.offset * (8 if wide else 4)
+        offsets_buffer,
+        dtype=np.int64 if wide else np.int32,
+        count=len(arrow) + 1,
+        offset=arrow.offset * (8 if wide else 4),
     )
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)
     # Loads that would run past the data's end read a small zero-padded copy of its last bytes instead.
