@@ -72,7 +72,7 @@ def write_exports(folder: str | Path, n_customers: int = 300, seed: int = DEFAUL
     ...     paths = write_exports(folder, n_customers=50)
     ...     log = journey.read_events(paths["segment"], format="segment")
     >>> log.n_users, log.report.duplicates
-    (50, 2)
+    (50, 5)
     """
     folder = Path(folder)
     events = _events(n_customers, seed)
