@@ -112,6 +112,9 @@ def cases():
         "nps_stage": lambda ax=None: journey.plot_nps(
             journey.experience_map(log, stages=STAGES, goal="buy", survey=small_survey()), ax=ax
         ),
+        "experience_map": lambda ax=None: journey.experience_map(
+            log, stages=STAGES, goal="buy", survey=small_survey()
+        ).plot(ax=ax),
         "retention_monthly": lambda ax=None: journey.retention(log, period="M").plot(ax=ax),
         "survival": lambda ax=None: journey.kaplan_meier(*SURVIVAL, outcome="churn").plot(ax=ax),
         "scorecard": lambda ax=None: scorecard().plot(ax=ax),
