@@ -652,7 +652,7 @@ class GraphDiffAnalysis(JourneyAnalysis):
 
     def partial(self, log: EventLog, facts: Facts) -> BySegment:
         journeys, goals = self.journeys(log)
-        codes, keys = span_codes(np.asarray(log.column(self.by))[journeys.starts])
+        codes, keys = span_codes(np.asarray(log.column_at(self.by, journeys.starts)))
         row_segment = codes[journeys.journey]
         return BySegment(
             {key: summarize(journeys.subset(row_segment == i), goals, exact=facts.exact) for i, key in enumerate(keys)}

@@ -538,7 +538,7 @@ class FunnelAnalysis(Analysis):
         segment = np.zeros(len(best["start_row"]), dtype=np.int64)
         index = pd.Index([_ALL], dtype=object)
         if self.by is not None:
-            segment, index = span_codes(log.column(self.by)[best["start_row"]])
+            segment, index = span_codes(log.column_at(self.by, best["start_row"]))
         reached, censored, when = best["reached"], best["censored"], best["when"]
         s = len(index)
         nxt = spec.next_step

@@ -396,7 +396,7 @@ class VariantsAnalysis(JourneyAnalysis):
         if self.by is None:
             labels, segments = np.zeros(journeys.n_journeys, dtype=np.int64), pd.Index([_ALL], dtype=object)
         else:
-            labels, segments = span_codes(log.column(self.by)[journeys.starts])
+            labels, segments = span_codes(log.column_at(self.by, journeys.starts))
         if self.collapse_repeats:
             journeys = _collapse(journeys)
         variant, sequences = _variant_ids(journeys)

@@ -495,6 +495,25 @@ class EventLog:
         values = self._data[name].to_numpy()
         return values if self._order is None else values[self._order]
 
+    def column_at(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """The values of one column at some rows of the log (positions in log order), such as journey starts.
+
+        Same as ``log.column(name)[rows]``, but only those rows are taken from the column: a journey's
+        segment on a log of 10M events and 1M journeys converts 1M values, not 10M.
+
+        Examples
+        --------
+        >>> import pandas as pd, journey
+        >>> df = pd.DataFrame({"user_id": ["b", "a", "a"], "event": ["home", "cart", "buy"],
+        ...                    "device": ["app", "web", "web"],
+        ...                    "timestamp": ["2025-01-01T10:00Z", "2025-01-01T09:00Z", "2025-01-01T09:30Z"]})
+        >>> journey.read_events(df).column_at("device", [0, 2]).tolist()
+        ['web', 'app']
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        raw = rows if self._order is None else self._order[rows]
+        return self._data[name].take(raw).to_numpy()
+
     @property
     def columns(self) -> list[str]:
         """Columns of :attr:`frame`: ``user``, ``time``, ``event``, then the other input columns."""
