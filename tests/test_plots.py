@@ -240,6 +240,11 @@ def test_the_readme_map_is_up_to_date(tmp_path):
     assert result is None, f"{result}: run `make demo` to refresh docs/journey_map.png"
 
 
+def test_the_readme_19_touchpoint_map_is_its_baseline():
+    shown, baseline = (BASELINE.parent.parent / "docs" / "journey_map_19.png", BASELINE / "journey_map_19.png")
+    assert shown.read_bytes() == baseline.read_bytes(), "copy tests/baseline/journey_map_19.png to docs/"
+
+
 def test_bad_input_to_plots_is_named():
     with pytest.raises(journey.JourneyError, match=r"plot_funnel draws the result of journey\.funnel"):
         journey.plot_funnel(pd.DataFrame({"step": [1]}))
