@@ -17,13 +17,13 @@ order, not a sum), ``plot_sankey`` (it draws paths of a log), and the survey sta
 from __future__ import annotations
 
 import logging
-import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from ..io.dask_log import compute
 from ..io.facts import Facts
 from .partials import add
 
@@ -73,31 +73,6 @@ def tree_sum(items: Iterable[Any]) -> Any:
         paired = [dask.delayed(add)(items[i], items[i + 1]) for i in range(0, len(items) - 1, 2)]
         items = paired + ([items[-1]] if len(items) % 2 else [])
     return items[0]
-
-
-def compute(*tasks: Any) -> tuple:
-    """``dask.compute(*tasks)``, with a progress bar when a person is watching a terminal.
-
-    On a ``dask.distributed`` client, ``distributed.progress``; otherwise Dask's local ``ProgressBar``.
-    """
-    import dask
-
-    try:
-        from distributed import get_client, progress
-
-        client = get_client()
-    except (ImportError, ValueError):
-        client = None
-    if not sys.stderr.isatty():
-        return dask.compute(*tasks)
-    if client is not None:
-        futures = client.compute(list(tasks))
-        progress(futures)
-        return tuple(client.gather(futures))
-    from dask.diagnostics import ProgressBar
-
-    with ProgressBar():
-        return dask.compute(*tasks)
 
 
 def global_facts(source: Any) -> Facts:

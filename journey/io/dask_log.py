@@ -16,6 +16,7 @@ in one partition and none in another is not caught (each partition alone is cons
 from __future__ import annotations
 
 import glob
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,15 @@ from .events import (
     resolve_column,
 )
 
-__all__ = ["DaskEventLog", "DaskOrders", "read_events_dask", "as_dask_log", "as_dask_orders", "event_log_of"]
+__all__ = [
+    "DaskEventLog",
+    "DaskOrders",
+    "read_events_dask",
+    "as_dask_log",
+    "as_dask_orders",
+    "event_log_of",
+    "compute",
+]
 
 CANONICAL = ("user", "time", "event")
 DEFAULTS = (("user", "user_id"), ("time", "timestamp"), ("event", "event"))
@@ -349,3 +358,28 @@ def _remember(key, make):
         while len(_remembered) > _REMEMBERED:
             _remembered.popitem(last=False)
     return made
+
+
+def compute(*tasks: Any) -> tuple:
+    """``dask.compute(*tasks)``, with a progress bar when a person is watching a terminal.
+
+    On a ``dask.distributed`` client, ``distributed.progress``; otherwise Dask's local ``ProgressBar``.
+    """
+    import dask
+
+    try:
+        from distributed import get_client, progress
+
+        client = get_client()
+    except (ImportError, ValueError):
+        client = None
+    if not sys.stderr.isatty():
+        return dask.compute(*tasks)
+    if client is not None:
+        futures = client.compute(list(tasks))
+        progress(futures)
+        return tuple(client.gather(futures))
+    from dask.diagnostics import ProgressBar
+
+    with ProgressBar():
+        return dask.compute(*tasks)

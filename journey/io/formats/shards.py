@@ -72,8 +72,7 @@ def read_export_dask(
     """
     import dask
 
-    from ...engine.dask_backend import compute
-    from ..dask_log import DaskEventLog
+    from ..dask_log import DaskEventLog, compute
 
     module = _module(format)
     if isinstance(source, pd.DataFrame) or not isinstance(source, (str, os.PathLike)):
@@ -223,7 +222,7 @@ def _repeated_across_shards(read: tuple, keys: tuple[str, ...]) -> dict[int, np.
     import dask
     import dask.dataframe as dd
 
-    from ...engine.dask_backend import compute
+    from ..dask_log import compute
 
     meta = pd.DataFrame(
         {_KEY: pd.Series(dtype=np.uint64), _SHARD: pd.Series(dtype=np.int64), _ROW: pd.Series(dtype=np.int64)}
