@@ -16,6 +16,13 @@ from journey.report import safe_csv
 from journey.report.run import MARKER, read_inputs, run_report
 
 HOSTILE = "<img src=x onerror=alert(1)>"
+#: The bundled sample's stages, as a CX team would name them (the sample report is made with them).
+SAMPLE_STAGES = {
+    "discover": ["ad_click", "search", "email_click", "home"],
+    "consider": ["category", "product"],
+    "buy": ["cart", "checkout", "payment", "purchase"],
+    "service": ["support"],
+}
 
 
 def wilson(k, n, z=1.959963984540054):
@@ -36,7 +43,7 @@ def visible_text(page):
 @pytest.fixture(scope="module")
 def sample_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("sample") / "report"
-    run_report(out=out, progress=False)
+    run_report(out=out, progress=False, stages=SAMPLE_STAGES)  # the bundled sample, with its stages
     return out, (out / "report.html").read_text(encoding="utf-8")
 
 
@@ -57,6 +64,8 @@ def test_the_sample_report_writes_its_document_notebook_map_and_tables(sample_re
         "churn.csv",
         "nps_by_touchpoint.csv",
         "repeat_rate.csv",
+        "experience_map.csv",
+        "pain_points.csv",
     }
     assert {p.name for p in out.iterdir()} == written | {MARKER}
     assert set((out / MARKER).read_text(encoding="utf-8").splitlines()[1:]) == written
@@ -80,7 +89,7 @@ def test_the_sample_report_is_titled_by_file_name_and_summarised_with_intervals(
     assert "The net promoter score is −38.7 points (95% CI −40.2 to −37.3) from 10,027 answers" in summary
     assert "Customers who visited support score 45.7 points lower than the others" in summary
     assert "ordered again within 90 days of an order (95% CI" in summary
-    assert summary.count("<li>") == 7 and summary.count("CI") >= 7
+    assert summary.count("<li>") == 8 and summary.count("CI") >= 8
     about = page[page.index("<h2>About this report</h2>") :]
     assert "Events: events.csv.gz (customer user_id, time timestamp, touchpoint event)." in about
     assert "a repeat is a next order within 90 days" in about
@@ -90,7 +99,7 @@ def test_the_sample_report_is_titled_by_file_name_and_summarised_with_intervals(
 def test_the_sample_report_has_a_described_picture_for_every_section(sample_report):
     _, page = sample_report
     images = re.findall(r"<img\b[^>]*>", page)
-    assert len(images) >= 7  # map, funnel, drop-off, Markov, retention, NPS, repeat rate
+    assert len(images) >= 8  # map, funnel, drop-off, Markov, retention, NPS, repeat rate, stages
     alts = [re.search(r'alt="([^"]*)"', tag) for tag in images]
     assert all(a and len(a.group(1)) > 30 and "No description" not in a.group(1) for a in alts), alts
     assert any(
@@ -476,13 +485,6 @@ def test_safe_csv_writes_a_lone_surrogate_as_the_replacement_character(tmp_path)
 
 # -- the journey in stages (--stages) ---------------------------------------------------------------------------
 
-SAMPLE_STAGES = {
-    "discover": ["ad_click", "search", "email_click", "home"],
-    "consider": ["category", "product"],
-    "buy": ["cart", "checkout", "payment", "purchase"],
-    "service": ["support"],
-}
-
 
 def test_stages_are_read_from_json_or_yaml_in_their_order(tmp_path):
     from journey.report.run import read_stages
@@ -517,16 +519,9 @@ def test_bad_stages_stop_in_one_line_naming_the_option(tmp_path, capsys, content
     assert "--stages none.json: file does not exist" in capsys.readouterr().err
 
 
-def test_the_report_with_stages_shows_the_journey_map_in_stages(tmp_path):
-    import json
-
-    stages = tmp_path / "stages.json"
-    stages.write_text(json.dumps(SAMPLE_STAGES))
-    sample = {t: str(journey.datasets.sample_path(t)) for t in ("events", "survey", "orders")}
-    out = tmp_path / "out"
-    argv = ["report", sample["events"], "--survey", sample["survey"], "--orders", sample["orders"]]
-    assert main([*argv, "--goal", "purchase", "--stages", str(stages), "--out", str(out)]) == 0
-    page = (out / "report.html").read_text(encoding="utf-8")
+def test_the_report_with_stages_shows_the_journey_map_in_stages(sample_report):
+    out, page = sample_report
+    sample = {t: str(journey.datasets.sample_path(t)) for t in ("events", "survey")}
     # The section and the summary hold what experience_map computes on the same files, in words.
     log = journey.read_events(sample["events"])
     survey = journey.read_survey(sample["survey"], score="nps")
