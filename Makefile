@@ -22,7 +22,7 @@ $(VENV): pyproject.toml
 demo: $(VENV)
 	$(BIN)/journey summary journey/datasets/data/events.csv.gz
 	$(BIN)/journey report --out report
-	@mkdir -p docs && cp report/journey_map.png docs/journey_map.png
+	$(BIN)/journey map journey/datasets/data/events.csv.gz --goal purchase --min-share 0.1 --out docs/journey_map.png
 
 test: $(VENV)
 	$(BIN)/python -m mypy
