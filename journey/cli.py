@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import JourneyError, command_line
 
@@ -268,17 +268,24 @@ def _read(args: argparse.Namespace) -> EventLog:
             user=args.user,
             time=args.time,
             event=args.event,
-            tz=args.tz,
-            time_unit=args.time_unit,
-            time_format=args.time_format,
-            encoding=args.encoding,
-            sep=args.sep,
-            on_invalid="drop" if args.drop_invalid else "raise",
+            **_reading(args),
             identities=identities,
             query=args.query,
             table=args.table,
             **options,
         )
+
+
+def _reading(args: argparse.Namespace) -> dict[str, Any]:
+    """How the log is read, from the options :func:`_add_reading_arguments` adds (as read_events names them)."""
+    return {
+        "tz": args.tz,
+        "time_unit": args.time_unit,
+        "time_format": args.time_format,
+        "encoding": args.encoding,
+        "sep": args.sep,
+        "on_invalid": "drop" if args.drop_invalid else "raise",
+    }
 
 
 def _identities(path: str) -> pd.DataFrame:
@@ -369,12 +376,7 @@ def _report(args: argparse.Namespace) -> int:
                 user=args.user or "user_id",
                 time=args.time or "timestamp",
                 event=args.event or "event",
-                tz=args.tz,
-                time_unit=args.time_unit,
-                time_format=args.time_format,
-                encoding=args.encoding,
-                sep=args.sep,
-                on_invalid="drop" if args.drop_invalid else "raise",
+                **_reading(args),
                 unit=args.unit,
                 gap=args.gap,
                 min_share=args.min_share or None,
