@@ -8,6 +8,10 @@ BIN    := $(VENV)/bin
 # plugin loads through its pytest11 entry point, installed by the $(VENV) rule (rebuilt when pyproject.toml
 # changes); `-p journey.nbval_plugin` as well would register it twice.
 NBVAL  := --nbval --nbval-current-env --journey
+# Test files spread over the cores (pytest-xdist, at most four workers): a file, and so a notebook with its
+# kernel, a module's LocalCluster or its PostgreSQL server, stays on one worker. `make test PARALLEL=` runs
+# them in one process.
+PARALLEL ?= -n auto --maxprocesses 4 --dist loadfile
 
 .PHONY: demo test lint docs bench notebooks data clean
 
@@ -26,7 +30,7 @@ demo: $(VENV)
 
 test: $(VENV)
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest --doctest-modules journey tests $(NBVAL) notebooks --ignore=journey/report/templates
+	$(BIN)/python -m pytest $(PARALLEL) --doctest-modules journey tests $(NBVAL) notebooks --ignore=journey/report/templates
 
 # ruff (lint, and the format check: nothing is rewritten) and mypy, as .pre-commit-config.yaml runs them.
 lint: $(VENV)
