@@ -90,6 +90,23 @@ def test_the_sort_by_user_and_time_is_stable_and_exact(rows, threaded):
     assert np.array_equal(np.arange(len(rows)) if order is None else order, expected)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1)), min_size=1, max_size=40), st.booleans())
+def test_the_stable_argsort_of_packed_keys_equals_numpys_whatever_the_width_of_the_codes(rows, threaded):
+    # Codes near 2**60 leave no room for the row beside them: the rows cannot be grouped by a sort of
+    # packed values, and the plain stable argsort must give the same order.
+    for scale in (1, 2**59):
+        codes = np.array([c * scale for c, _ in rows], dtype=np.int64)
+        key = (codes << 1) | np.array([b for _, b in rows], dtype=np.int64)
+        old = events_module.PARALLEL_ROWS
+        events_module.PARALLEL_ROWS = 1 if threaded else old
+        try:
+            order = events_module.stable_argsort(key, codes)
+        finally:
+            events_module.PARALLEL_ROWS = old
+        assert order.tolist() == np.argsort(key, kind="stable").tolist()
+
+
 # --- the sparse graph against a naive count --------------------------------------------------------------
 
 

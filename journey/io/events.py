@@ -1765,6 +1765,9 @@ def _sort_by_user_and_time(
     order = _stable_order(codes, time_ns(frame["time"]), tiebreak)
     if order is not None:
         codes = codes[order]
+    codes = codes.astype(np.int64, copy=False)
+    if len(codes) and codes[0] == 0 and (np.diff(codes) <= 1).all():
+        return order, codes  # every code is used (no invalid row took a user's only events): dense already
     dense = np.zeros(len(codes), dtype=np.int64)
     np.cumsum(codes[1:] != codes[:-1], out=dense[1:])
     return order, dense
@@ -1774,8 +1777,8 @@ def _stable_order(codes: np.ndarray, t: np.ndarray, tiebreak: tuple[np.ndarray, 
     """Row order sorting by (code, t) with ties in input order; None when rows are in order already.
 
     When user code and time (in the coarsest unit that holds every timestamp exactly: s, ms, us or ns)
-    pack into 63 bits, one argsort of the packed key does it (split by user across two threads for large
-    logs), and the rare runs of equal keys are put back in input order (by ``tiebreak`` first, when given).
+    pack into 63 bits, :func:`stable_argsort` of the packed key does it (split by user across two threads
+    for large logs; runs of equal keys ordered by ``tiebreak`` first, when given).
     Otherwise a stable argsort on time ranks the rows and a sort of ``code << bits | rank`` orders them by
     user.
     """
@@ -1831,22 +1834,26 @@ PARALLEL_ROWS = 2_000_000
 def stable_argsort(key: np.ndarray, codes: np.ndarray, tiebreak: tuple[np.ndarray, ...] = ()) -> np.ndarray:
     """``np.argsort(key, kind="stable")`` for int64 keys whose high bits are the non-negative ``codes``.
 
-    An unstable argsort is several times faster than a stable one; the few runs of equal keys (events of a
-    user at the same instant) are then put back in input order (ordered by the ``tiebreak`` arrays first,
-    most significant first, when given). Large inputs are split at a code into two
-    halves sorted on two threads (numpy releases the GIL while sorting): every key of the first half is
-    below every key of the second, so the halves simply follow each other.
+    Rows are first grouped by code with a sort of values, not an argsort: ``code << row_bits | row`` packs
+    the row into the key, and numpy sorts plain int64 values several times faster than it argsorts them.
+    The keys in that order are then already sorted but for each code's short run, which a stable argsort
+    (timsort) puts in order at little cost; ties keep input order. Large inputs are split at a code into
+    two halves sorted on two threads (numpy releases the GIL while sorting): every key of the first half
+    is below every key of the second, so the halves simply follow each other. Runs of equal keys are then
+    ordered by the ``tiebreak`` arrays (most significant first) when given, input order after them.
     """
     if len(key) > PARALLEL_ROWS:
         from concurrent.futures import ThreadPoolExecutor
 
         low = codes <= int(codes.max()) // 2  # codes rank the users: half of them on each thread
         halves = [np.flatnonzero(low), np.flatnonzero(~low)]
+        del low
         with ThreadPoolExecutor(2) as pool:
-            sorted_halves = list(pool.map(lambda rows: rows[np.argsort(key[rows])], halves))
-        order = np.concatenate(sorted_halves)
+            order = np.concatenate(list(pool.map(lambda rows: _grouped_argsort(key, codes, rows), halves)))
     else:
-        order = np.argsort(key)
+        order = _grouped_argsort(key, codes, None)
+    if not tiebreak:
+        return order
     ordered = key[order]
     tie = ordered[1:] == ordered[:-1]
     if tie.any():
@@ -1858,6 +1865,18 @@ def stable_argsort(key: np.ndarray, codes: np.ndarray, tiebreak: tuple[np.ndarra
         rows = order[at]
         order[at] = rows[np.lexsort((rows, *(k[rows] for k in reversed(tiebreak)), run))]
     return order
+
+
+def _grouped_argsort(key: np.ndarray, codes: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """Stable argsort of ``key`` (at ``rows``, increasing, or every row): by code first, then the key."""
+    row_bits = max(int(len(key) - 1).bit_length(), 1)
+    if not len(key) or int(codes.max()).bit_length() + row_bits > 63:
+        return np.argsort(key, kind="stable") if rows is None else rows[np.argsort(key[rows], kind="stable")]
+    grouped = (codes if rows is None else codes[rows]).astype(np.int64) << row_bits
+    grouped |= np.arange(len(key)) if rows is None else rows
+    grouped.sort()
+    grouped &= (1 << row_bits) - 1  # the rows, grouped by code, in input order within a code
+    return grouped[np.argsort(key[grouped], kind="stable")]
 
 
 def _fmt_time(ts: pd.Timestamp) -> str:
