@@ -17,7 +17,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:Sending large graph")
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    # ":0": a free port for the scheduler's HTTP server, which None does not turn off (8787 may be taken by
+    # another test file's cluster on the next pytest-xdist worker).
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     with Client(cluster) as c:
         yield c
     cluster.close()

@@ -28,7 +28,9 @@ EVENTS = ("home", "search", "view_item", "add_to_cart", "purchase")
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    # ":0": a free port for the scheduler's HTTP server, which None does not turn off (8787 may be taken by
+    # another test file's cluster on the next pytest-xdist worker).
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     with Client(cluster) as c:
         yield c
     cluster.close()

@@ -384,7 +384,7 @@ def read_events(
 
     frame, user_codes = _canonical_frame(raw, names, users, times, events, keep)
     tiebreak = tuple(k if keep is None else k[keep] for k in loaded.tiebreak)
-    order, user_codes = _sort_by_user_and_time(frame, user_codes, tiebreak)
+    order, user_codes, sorted_time = _sort_by_user_and_time(frame, user_codes, tiebreak)
     n_invalid = 0 if keep is None else len(raw) - int(keep.sum())
     report = read_report(loaded, stitching, len(frame), n_invalid, identities is not None)
     if reader_report is not None:  # lines of dropped rows, and a warning for what a flattening changed
@@ -398,6 +398,7 @@ def read_events(
         input_names=names,
         _user_codes=user_codes,
         _order=order,
+        _time_ns=sorted_time,
         session_source=loaded.session_field,
         report=report,
     )
@@ -441,6 +442,7 @@ class EventLog:
         input_names: dict[str, str] | None = None,
         _user_codes: np.ndarray | None = None,
         _order: np.ndarray | None = None,
+        _time_ns: np.ndarray | None = None,
         session_source: str | None = None,
         report: ReadReport | None = None,
     ):
@@ -454,6 +456,8 @@ class EventLog:
         self.session_source, self.report = session_source, report
         if _user_codes is not None:
             self.__dict__["user_codes"] = _user_codes
+        if _time_ns is not None:  # the sort by user and time gives them in log order already
+            self.__dict__["time_ns"] = _time_ns
 
     @classmethod
     def from_sorted(cls, frame: pd.DataFrame, *, source: str = "DataFrame") -> EventLog:
@@ -522,8 +526,8 @@ class EventLog:
     @cached_property
     def event_codes(self) -> np.ndarray:
         """Touchpoint code of each event in log order (an index into :attr:`events`), int32."""
-        codes = self._data["event"].cat.codes.to_numpy().astype(np.int32, copy=False)
-        return codes if self._order is None else codes[self._order]
+        codes = self._data["event"].cat.codes.to_numpy()  # int8 for up to 127 touchpoints: gathered before widening
+        return (codes if self._order is None else codes[self._order]).astype(np.int32, copy=False)
 
     @cached_property
     def time_ns(self) -> np.ndarray:
@@ -708,6 +712,7 @@ class EventLog:
             input_names=self.input_names,
             _user_codes=self.user_codes,
             _order=self._order,
+            _time_ns=self.__dict__.get("time_ns"),
             report=self.report,
         )
 
@@ -770,6 +775,7 @@ class EventLog:
             input_names=self.input_names,
             _user_codes=self.user_codes,
             _order=self._order,
+            _time_ns=self.__dict__.get("time_ns"),
             session_source=self.session_source,
             report=self.report,
         )
@@ -1754,48 +1760,49 @@ def _canonical_frame(
 
 def _sort_by_user_and_time(
     frame: pd.DataFrame, codes: np.ndarray, tiebreak: tuple[np.ndarray, ...] = ()
-) -> tuple[np.ndarray | None, np.ndarray]:
-    """The order that sorts ``frame`` by (user, time), ties in input order, and dense user codes in that order.
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """The order that sorts ``frame`` by (user, time), ties in input order, with dense user codes and the
+    times (ns) in that order.
 
     ``codes`` rank users in sorted order. The frame itself is not reordered (the log keeps the order and
     permutes only the arrays it needs); None when the rows are in order already. ``tiebreak`` (int64
     arrays, most significant first) orders a user's events at one instant before input order does: GA4's
     batch numbers.
     """
-    order = _stable_order(codes, time_ns(frame["time"]), tiebreak)
-    if order is not None:
-        codes = codes[order]
+    t = time_ns(frame["time"])
+    order, codes, t = _ordering(codes, t, tiebreak)
     codes = codes.astype(np.int64, copy=False)
     if len(codes) and codes[0] == 0 and (np.diff(codes) <= 1).all():
-        return order, codes  # every code is used (no invalid row took a user's only events): dense already
+        return order, codes, t  # every code is used (no invalid row took a user's only events): dense already
     dense = np.zeros(len(codes), dtype=np.int64)
     np.cumsum(codes[1:] != codes[:-1], out=dense[1:])
-    return order, dense
+    return order, dense, t
 
 
 def _stable_order(codes: np.ndarray, t: np.ndarray, tiebreak: tuple[np.ndarray, ...] = ()) -> np.ndarray | None:
-    """Row order sorting by (code, t) with ties in input order; None when rows are in order already.
+    """Row order sorting by (code, t) with ties in input order; None when rows are in order already."""
+    return _ordering(codes, t, tiebreak)[0]
+
+
+def _ordering(
+    codes: np.ndarray, t: np.ndarray, tiebreak: tuple[np.ndarray, ...] = ()
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """The row order sorting by (code, t) with ties in input order (None when rows are in order already),
+    and the codes and times in that order.
 
     When user code and time (in the coarsest unit that holds every timestamp exactly: s, ms, us or ns)
     pack into 63 bits, :func:`stable_argsort` of the packed key does it (split by user across two threads
-    for large logs; runs of equal keys ordered by ``tiebreak`` first, when given).
-    Otherwise a stable argsort on time ranks the rows and a sort of ``code << bits | rank`` orders them by
-    user.
+    for large logs; runs of equal keys ordered by ``tiebreak`` first, when given), and the sorted keys
+    give the codes and times back without gathering them through the order. Otherwise a stable argsort on
+    time ranks the rows and a sort of ``code << bits | rank`` orders them by user.
     """
-    if tiebreak:
-        if not len(t):
-            return None
-        # Ties are few: only their rows pay for the tiebreak, in stable_argsort or in this exact lexsort.
-        origin = int(t.min())
-        unit = common_unit(t)
-        relative = (t - origin) // unit
-        time_bits = max(int(relative.max()).bit_length(), 1)
-        if int(codes.max()).bit_length() + time_bits <= 63:
-            return stable_argsort((codes.astype(np.int64) << time_bits) | relative, codes, tiebreak)
-        return np.lexsort((np.arange(len(t)), *reversed(tiebreak), t, codes))
-    same_user = codes[1:] == codes[:-1]
-    if (codes[1:] >= codes[:-1]).all() and (~same_user | (t[1:] >= t[:-1])).all():
-        return None
+    if not len(t):
+        return None, codes, t
+    if not tiebreak:
+        same_user = codes[1:] == codes[:-1]
+        if (codes[1:] >= codes[:-1]).all() and (~same_user | (t[1:] >= t[:-1])).all():
+            return None, codes, t
+        del same_user
     origin = int(t.min())
     unit = common_unit(t)
     relative = (t - origin) // unit
@@ -1803,17 +1810,28 @@ def _stable_order(codes: np.ndarray, t: np.ndarray, tiebreak: tuple[np.ndarray, 
     if int(codes.max()).bit_length() + time_bits <= 63:
         key = codes.astype(np.int64) << time_bits
         key |= relative
-        return stable_argsort(key, codes)
+        del relative
+        order, key = stable_argsort(key, codes, tiebreak, with_keys=True)
+        sorted_codes = key >> time_bits
+        key &= (1 << time_bits) - 1
+        key *= unit
+        key += origin
+        return order, sorted_codes, key
+    if tiebreak:  # ties are few, but this exact lexsort is slow: only for keys too wide to pack
+        order = np.lexsort((np.arange(len(t)), *reversed(tiebreak), t, codes))
+        return order, codes[order], t[order]
     by_time = np.argsort(t, kind="stable")
     bits = max(int(len(t)).bit_length(), 1)
     if int(codes.max()).bit_length() + bits > 63:  # too many users x rows to pack: slower but exact
-        return by_time[np.lexsort((np.arange(len(t)), codes[by_time]))]
-    key = np.empty(len(t), dtype=np.int64)
-    key[by_time] = np.arange(len(t), dtype=np.int64)
-    key |= codes.astype(np.int64) << bits
-    key.sort()
-    key &= (1 << bits) - 1
-    return by_time[key]
+        order = by_time[np.lexsort((np.arange(len(t)), codes[by_time]))]
+        return order, codes[order], t[order]
+    rank = np.empty(len(t), dtype=np.int64)
+    rank[by_time] = np.arange(len(t), dtype=np.int64)
+    rank |= codes.astype(np.int64) << bits
+    rank.sort()
+    rank &= (1 << bits) - 1
+    order = by_time[rank]
+    return order, codes[order], t[order]
 
 
 def common_unit(t: np.ndarray) -> int:
@@ -1831,8 +1849,11 @@ def common_unit(t: np.ndarray) -> int:
 PARALLEL_ROWS = 2_000_000
 
 
-def stable_argsort(key: np.ndarray, codes: np.ndarray, tiebreak: tuple[np.ndarray, ...] = ()) -> np.ndarray:
-    """``np.argsort(key, kind="stable")`` for int64 keys whose high bits are the non-negative ``codes``.
+def stable_argsort(
+    key: np.ndarray, codes: np.ndarray, tiebreak: tuple[np.ndarray, ...] = (), *, with_keys: bool = False
+) -> Any:
+    """``np.argsort(key, kind="stable")`` for int64 keys whose high bits are the non-negative ``codes``
+    (with ``with_keys``, also the keys in that order: ``(order, key[order])``).
 
     Rows are first grouped by code with a sort of values, not an argsort: ``code << row_bits | row`` packs
     the row into the key, and numpy sorts plain int64 values several times faster than it argsorts them.
@@ -1849,34 +1870,42 @@ def stable_argsort(key: np.ndarray, codes: np.ndarray, tiebreak: tuple[np.ndarra
         halves = [np.flatnonzero(low), np.flatnonzero(~low)]
         del low
         with ThreadPoolExecutor(2) as pool:
-            order = np.concatenate(list(pool.map(lambda rows: _grouped_argsort(key, codes, rows), halves)))
+            (first, first_keys), (second, second_keys) = pool.map(
+                lambda rows: _grouped_argsort(key, codes, rows), halves
+            )
+        del halves
+        order, ordered = np.concatenate([first, second]), np.concatenate([first_keys, second_keys])
+        del first, second, first_keys, second_keys
     else:
-        order = _grouped_argsort(key, codes, None)
-    if not tiebreak:
-        return order
-    ordered = key[order]
-    tie = ordered[1:] == ordered[:-1]
-    if tie.any():
-        in_run = np.zeros(len(key), dtype=bool)
-        in_run[1:] |= tie
-        in_run[:-1] |= tie
-        at = np.flatnonzero(in_run)
-        run = np.cumsum(~np.r_[False, tie][at])  # a run starts where the key differs from the one before
-        rows = order[at]
-        order[at] = rows[np.lexsort((rows, *(k[rows] for k in reversed(tiebreak)), run))]
-    return order
+        order, ordered = _grouped_argsort(key, codes, None)
+    if tiebreak:
+        tie = ordered[1:] == ordered[:-1]
+        if tie.any():
+            in_run = np.zeros(len(key), dtype=bool)
+            in_run[1:] |= tie
+            in_run[:-1] |= tie
+            at = np.flatnonzero(in_run)
+            run = np.cumsum(~np.r_[False, tie][at])  # a run starts where the key differs from the one before
+            rows = order[at]
+            order[at] = rows[np.lexsort((rows, *(k[rows] for k in reversed(tiebreak)), run))]
+    return (order, ordered) if with_keys else order
 
 
-def _grouped_argsort(key: np.ndarray, codes: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
-    """Stable argsort of ``key`` (at ``rows``, increasing, or every row): by code first, then the key."""
+def _grouped_argsort(key: np.ndarray, codes: np.ndarray, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Stable argsort of ``key`` (at ``rows``, increasing, or every row): by code first, then the key; and
+    the keys in that order.
+    """
     row_bits = max(int(len(key) - 1).bit_length(), 1)
     if not len(key) or int(codes.max()).bit_length() + row_bits > 63:
-        return np.argsort(key, kind="stable") if rows is None else rows[np.argsort(key[rows], kind="stable")]
+        order = np.argsort(key, kind="stable") if rows is None else rows[np.argsort(key[rows], kind="stable")]
+        return order, key[order]
     grouped = (codes if rows is None else codes[rows]).astype(np.int64) << row_bits
     grouped |= np.arange(len(key)) if rows is None else rows
     grouped.sort()
     grouped &= (1 << row_bits) - 1  # the rows, grouped by code, in input order within a code
-    return grouped[np.argsort(key[grouped], kind="stable")]
+    keys = key[grouped]
+    within = np.argsort(keys, kind="stable")
+    return grouped[within], keys[within]
 
 
 def _fmt_time(ts: pd.Timestamp) -> str:
