@@ -193,12 +193,45 @@ split_texts = st.one_of(
 def test_sorted_factorisation_on_two_threads_equals_pandas(values):
     series = pd.Series(values, dtype="str")
     expected_codes, expected_uniques = pd.factorize(series, sort=True)
-    old = events_module.PARALLEL_ROWS, events_module._WORD_CHUNK
-    # Every column takes the two-thread Arrow path, and its leading bytes are read a few texts at a time.
-    events_module.PARALLEL_ROWS, events_module._WORD_CHUNK = 0, 7
+    old = events_module.PARALLEL_ROWS, events_module._WORD_CHUNK, events_module._ROWS_PER_PART
+    # Every column takes the two-thread Arrow path, cut into as many ranges as it has rows (up to 64), and
+    # its leading bytes are read a few texts at a time.
+    events_module.PARALLEL_ROWS, events_module._WORD_CHUNK, events_module._ROWS_PER_PART = 0, 7, 1
     try:
         codes, uniques = events_module.factorize_sorted(series)
     finally:
-        events_module.PARALLEL_ROWS, events_module._WORD_CHUNK = old
+        events_module.PARALLEL_ROWS, events_module._WORD_CHUNK, events_module._ROWS_PER_PART = old
     assert list(uniques) == list(expected_uniques)
     assert codes.tolist() == expected_codes.tolist()
+
+
+@pytest.mark.parametrize("shape", ["ga4", "shared_prefix", "with_missing", "one_heavy_id"])
+def test_sorted_factorisation_in_many_ranges_equals_pandas_on_realistic_ids(shape):
+    rng = np.random.default_rng(3)
+    n = 60_000
+    if shape == "ga4":  # "1473225452.1739322825": random client id, first-visit time
+        ids = [
+            f"{a}.{b}"
+            for a, b in zip(rng.integers(10**9, 2 * 10**9, n // 6), rng.integers(17 * 10**8, 18 * 10**8, n // 6))
+        ]
+    elif shape == "shared_prefix":  # every id shares its first 8 bytes: the ranges come from the second word
+        ids = [f"customer-{i:07d}" for i in rng.integers(0, 10**7, n // 6)]
+    else:
+        ids = [f"u{i}" for i in rng.integers(0, 10**6, n // 6)]
+    values = np.array(ids, dtype=object)[rng.integers(0, len(ids), n)]
+    if shape == "with_missing":
+        values[rng.random(n) < 0.1] = None
+    if shape == "one_heavy_id":  # most rows are one id (a bot): most keys share the lowest or one slot
+        values[rng.random(n) < 0.8] = "u5"
+    series = pd.Series(values, dtype="str")
+    expected_codes, expected_uniques = pd.factorize(series, sort=True)
+    old = events_module._ROWS_PER_PART
+    events_module._ROWS_PER_PART = 1000  # 60 ranges, some empty where slots repeat
+    try:
+        split = events_module._split_factorize(events_module._arrow_text(series))
+    finally:
+        events_module._ROWS_PER_PART = old
+    assert split is not None  # the ids split into ranges (not the one-pass path for few distinct texts)
+    codes, uniques = split
+    assert list(uniques) == list(expected_uniques)
+    assert np.array_equal(codes, expected_codes)
