@@ -228,3 +228,38 @@ def test_numeric_event_names_can_be_named_as_numbers():
     assert journey.journey_graph(df, goal=3).graph["n_conversions"] == 1
     assert journey.funnel(df, [2, 3]).to_frame()["entered"].tolist() == [1, 1]
     assert journey.funnel(df, (s for s in ["1", "2"])).to_frame()["entered"].tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("goal", [None, "purchase"])
+@pytest.mark.parametrize("shape", ["sample", "wide"])
+def test_a_large_log_summarised_in_two_halves_gives_the_graph_and_the_pruning_of_one_pass(monkeypatch, goal, shape):
+    import journey.io.events as events_module
+
+    if shape == "sample":
+        log = journey.read_events(journey.datasets.load_sample().events)
+    else:  # 3,000 pages: each half sees edges the other does not, so the halves' edge codes must be merged
+        rng = np.random.default_rng(4)
+        n = 20_000
+        log = journey.read_events(
+            pd.DataFrame(
+                {
+                    "user_id": rng.integers(0, 2_000, n).astype(str),
+                    "event": np.where(
+                        rng.random(n) < 0.05, "purchase", np.char.add("/p/", rng.integers(0, 3_000, n).astype(str))
+                    ),
+                    "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 10**6, n), "s"),
+                }
+            )
+        )
+    whole = journey.journey_graph(log, goal=goal)
+    monkeypatch.setattr(events_module, "PARALLEL_ROWS", 1)  # every log is "large": two halves on two threads
+    halves = journey.journey_graph(log, goal=goal)
+    assert dict(halves.graph) == dict(whole.graph)
+    assert dict(halves.nodes(data=True)) == dict(whole.nodes(data=True))
+    assert list(halves.edges) == list(whole.edges)  # the same edges in the same order
+    for a, b, d in whole.edges(data=True):
+        assert halves.edges[a, b] == pytest.approx(d, nan_ok=True)
+    for options in ({"min_share": 0.05}, {"top_edges": 30}):
+        cut, cut_halves = journey.prune(whole, **options), journey.prune(halves, **options)
+        assert list(cut_halves.edges) == list(cut.edges)
+        assert cut_halves.graph == pytest.approx(cut.graph, nan_ok=True)

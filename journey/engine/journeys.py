@@ -82,6 +82,17 @@ class Journeys:
         mask[self.ends] = False
         return mask
 
+    def halves(self) -> list[Journeys]:
+        """The journeys cut in two at the journey boundary nearest the middle row (two when there are two)."""
+        if self.n_journeys < 2:
+            return [self]
+        cut = int(np.clip(np.searchsorted(self.starts, len(self.events) // 2), 1, self.n_journeys - 1))
+        row = int(self.starts[cut])
+        return [
+            Journeys(self.events[:row], self.starts[:cut], self.journey[:row], self.time[:row], self.names),
+            Journeys(self.events[row:], self.starts[cut:] - row, self.journey[row:] - cut, self.time[row:], self.names),
+        ]
+
     def subset(self, keep: np.ndarray) -> Journeys:
         """The same journeys with only the rows where ``keep`` is true.
 

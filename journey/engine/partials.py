@@ -26,6 +26,7 @@ __all__ = [
     "LogHistogram",
     "timings",
     "add",
+    "aligned",
     "BIN_RATIO",
     "MEDIAN_RELATIVE_ERROR",
     "N_TIME_BINS",
@@ -77,7 +78,7 @@ class BySegment(dict):
     __radd__ = __add__
 
 
-def _aligned(a: pd.Index, b: pd.Index) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+def aligned(a: pd.Index, b: pd.Index) -> tuple[pd.Index, np.ndarray, np.ndarray]:
     """The union of two indexes of distinct names and where each one's entries sit in it."""
     if a.equals(b):
         positions = np.arange(len(a))
@@ -100,7 +101,7 @@ class Keyed:
     def __add__(self, other: Keyed | None) -> Keyed:
         if other is None:
             return self
-        union, mine, theirs = _aligned(self.index, other.index)
+        union, mine, theirs = aligned(self.index, other.index)
         out = {}
         for name, value in self.values.items():
             total = np.zeros((len(union), *value.shape[1:]), dtype=np.result_type(value, other.values[name]))
@@ -130,7 +131,9 @@ class Samples:
     def __add__(self, other: Samples | None) -> Samples:
         if other is None:
             return self
-        union, mine, theirs = _aligned(self.index, other.index)
+        union, mine, theirs = aligned(self.index, other.index)
+        if union is self.index and len(other.index) == len(union):  # the same keys: no codes to move
+            return Samples(union, np.concatenate([self.group, other.group]), np.concatenate([self.values, other.values]))
         return Samples(
             union, np.concatenate([mine[self.group], theirs[other.group]]), np.concatenate([self.values, other.values])
         )
@@ -175,7 +178,7 @@ class LogHistogram:
     def __add__(self, other: LogHistogram | None) -> LogHistogram:
         if other is None:
             return self
-        union, mine, theirs = _aligned(self.index, other.index)
+        union, mine, theirs = aligned(self.index, other.index)
         moved = theirs[other.cells // N_TIME_BINS] * N_TIME_BINS + other.cells % N_TIME_BINS
         mine_cells = mine[self.cells // N_TIME_BINS] * N_TIME_BINS + self.cells % N_TIME_BINS
         cells, inverse = np.unique(np.concatenate([mine_cells, moved]), return_inverse=True)
