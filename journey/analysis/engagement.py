@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.core import Analysis, run
+from ..engine.journeys import distinct
 from ..engine.partials import Parts
 from ..errors import JourneyError, option
 from ..io.aliases import Duration, Period
@@ -72,6 +73,11 @@ def period_index(t_ns: np.ndarray, freq: str) -> np.ndarray:
         return days
     if freq == "W":
         return np.floor_divide(days + 3, 7)  # 1970-01-01 was a Thursday: weeks counted from Monday 1969-12-29
+    if len(days) > 1000:
+        low, high = int(days.min()), int(days.max())
+        if high - low < len(days):  # fewer days than times: numpy's calendar arithmetic once per day, not per time
+            months = np.arange(low, high + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+            return months[days - low]
     return t_ns.astype("datetime64[ns]").astype("datetime64[M]").astype(np.int64)
 
 
@@ -277,7 +283,7 @@ class ActiveUsersAnalysis(Analysis):
             return _rolling(users, t, ROLLING_DAYS[self.period], *_day_span(facts))
         first, last = (int(i) for i in period_index(np.array([facts.start_ns, facts.end_ns]), self.period))
         index = period_index(t, self.period)
-        pairs = np.unique(users.astype(np.int64) * (last - first + 1) + (index - first))
+        pairs = distinct(users.astype(np.int64) * (last - first + 1) + (index - first))
         return np.bincount(pairs % (last - first + 1), minlength=last - first + 1)
 
     def finish(self, counts: np.ndarray, facts: Facts) -> ActiveUsers:
@@ -296,7 +302,7 @@ class ActiveUsersAnalysis(Analysis):
 
 def _active_days(users: np.ndarray, t: np.ndarray, first: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(user code, day counted from ``first``) of every distinct active user-day, sorted by user then day."""
-    pairs = np.unique(users.astype(np.int64) * n + (np.floor_divide(t, DAY_NS) - first))
+    pairs = distinct(users.astype(np.int64) * n + (np.floor_divide(t, DAY_NS) - first))
     return pairs // n, pairs % n
 
 
@@ -701,10 +707,10 @@ class _PoissonWeights:
         from scipy.sparse import csr_matrix
 
         totals = [np.zeros((n + 1, self.n_boot), dtype=np.int64) for _ in windows]
-        distinct = np.unique(np.concatenate([users for users, _, _ in windows]))
+        everyone = distinct(np.concatenate([users for users, _, _ in windows]))
         block = max(1, self.BLOCK_CELLS // self.n_boot)
-        for lo in range(0, len(distinct), block):
-            chosen = distinct[lo : lo + block]
+        for lo in range(0, len(everyone), block):
+            chosen = everyone[lo : lo + block]
             weights = self.of(chosen)
             for total, (users, starts, ends) in zip(totals, windows):
                 rows = slice(*np.searchsorted(users, [chosen[0], chosen[-1] + 1]))  # the users' rows are a slice
@@ -1079,7 +1085,7 @@ class _ChurnRecords:
 
 def _churn_by_period(users: np.ndarray, idx: np.ndarray, n_periods: int) -> _ChurnRecords:
     """``idx``: each event's period counted from the first period of the span (0 .. n_periods - 1)."""
-    pairs = np.unique(users.astype(np.int64) * n_periods + idx)
+    pairs = distinct(users.astype(np.int64) * n_periods + idx)
     user, p = pairs // n_periods, pairs % n_periods
     # Active in p puts the customer at the start of p + 1; active again in p + 1 (the next distinct pair) keeps them.
     stays = np.r_[(user[1:] == user[:-1]) & (p[1:] == p[:-1] + 1), False]
@@ -1367,12 +1373,14 @@ def _retention_counts(
     if touchpoint is not None and touchpoint not in log.events:
         return counts, np.zeros(len(cohorts), dtype=np.int64)  # this part of the log never has the touchpoint
     users, t = _events(log, touchpoint)
-    first_time = pd.Series(t).groupby(users).min()
-    cohort_idx = period_index(first_time.to_numpy(), cohort)
+    # Rows are sorted by user, then time: a user's first row is their first event.
+    starts = np.flatnonzero(user_starts(users))
+    user = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(users))))  # 0, 0, 1, ... per row
+    cohort_idx = period_index(t[starts], cohort)
     base = period_index(period_start(cohort_idx, cohort).asi8, period)  # period holding each user's cohort start
-    k = period_index(t, period) - pd.Series(base, index=first_time.index).reindex(users).to_numpy()
-    row = np.searchsorted(cohorts, pd.Series(cohort_idx, index=first_time.index).reindex(users).to_numpy())
-    pairs = np.unique((users.astype(np.int64) * len(cohorts) + row) * n_k + k)
+    k = period_index(t, period) - base[user]
+    row = np.searchsorted(cohorts, cohort_idx)[user]
+    pairs = distinct((user.astype(np.int64) * len(cohorts) + row) * n_k + k)
     cell_row, cell_k, cell_user = (pairs // n_k) % len(cohorts), pairs % n_k, pairs // n_k // len(cohorts)
     if mode == "on_or_after":  # a user counts in every cell up to their last active one
         last = (

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.core import Analysis, run
-from ..engine.journeys import distinct_pairs, goal_list
+from ..engine.journeys import distinct, distinct_pairs, goal_list
 from ..engine.partials import LogHistogram, Parts, Samples, timings
 from ..errors import JourneyError, JourneyWarning, MissingColumnError, option
 from ..io.aliases import Goal
@@ -593,7 +593,7 @@ class ExperienceAnalysis(Analysis):
         out["touchpoint_nps"] = _counts(t, category, k)
         # Per touchpoint, every kept answer of the customers who answered there: the rest of the map leaves them out.
         per_customer = _counts(u, category, len(users))
-        answered_at = np.unique(u.astype(np.int64) * k + t)
+        answered_at = distinct(u.astype(np.int64) * k + t)
         out["customers_answering_at"] = np.zeros((k, 3), dtype=np.int64)
         np.add.at(out["customers_answering_at"], answered_at % k, per_customer[answered_at // k])
         out["all_nps"] = np.bincount(category, minlength=3)

@@ -797,7 +797,11 @@ def _match_ordered(
     first = rows(codes[0])
     when = np.full((len(first), n), -1, dtype=np.int64)
     when[:, 0] = t[first]
-    last_row = np.searchsorted(users, users[first], side="right") - 1  # each attempt's user's last row
+    user_ends = np.append(np.flatnonzero(users[1:] != users[:-1]), size - 1) if size else first  # last rows
+    if size and int(users[-1]) - int(users[0]) + 1 == len(user_ends):  # codes run u0, u0 + 1, ...: a lookup
+        last_row = user_ends[users[first] - users[0]]
+    else:
+        last_row = np.searchsorted(users, users[first], side="right") - 1  # each attempt's user's last row
     current, alive = first.copy(), np.arange(len(first))
     start_t = t[first]
     strict = spec.order == "strict"
@@ -932,8 +936,20 @@ def _waits(reached: np.ndarray, when: np.ndarray, start: np.ndarray, horizon: in
     step = np.broadcast_to(np.arange(1, n)[None, :], (len(start), n - 1)).ravel()
     wait = np.where(reached[:, 1:], when[:, 1:] - start[:, None], seen[:, None]).ravel()
     hit = reached[:, 1:].ravel()
-    order = np.lexsort((wait, step))
-    step, wait, hit = step[order], wait[order], hit[order]
+    wait_bits = max(int(wait.max()).bit_length(), 1) if len(wait) else 1
+    if int(n).bit_length() + wait_bits + 1 <= 63:
+        # step | wait | reached packed in one int64: a sort of values, several times faster than a lexsort
+        key = step.astype(np.int64) << (wait_bits + 1)
+        key |= wait.astype(np.int64) << 1
+        key |= hit
+        key.sort()
+        hit = (key & 1).astype(bool)
+        key >>= 1
+        step, wait = key >> wait_bits, key & ((1 << wait_bits) - 1)
+        del key
+    else:
+        order = np.lexsort((wait, step))
+        step, wait, hit = step[order], wait[order], hit[order]
     first = np.flatnonzero(np.r_[True, (step[1:] != step[:-1]) | (wait[1:] != wait[:-1])]) if len(step) else step
     events = np.add.reduceat(hit.astype(np.int64), first) if len(step) else np.zeros(0, dtype=np.int64)
     sizes = np.diff(np.r_[first, len(step)])

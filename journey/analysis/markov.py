@@ -18,7 +18,7 @@ from scipy.sparse.csgraph import breadth_first_order
 from scipy.sparse.linalg import splu
 
 from ..engine.core import run
-from ..engine.journeys import JourneyAnalysis, Journeys, goal_codes, goal_list
+from ..engine.journeys import JourneyAnalysis, Journeys, distinct, goal_codes, goal_list
 from ..engine.partials import Keyed
 from ..errors import JourneyError, UnknownEventError, available_memory, check_memory
 from ..io.aliases import Duration, Goal, Unit
@@ -219,7 +219,7 @@ def _chain_from_journeys(
         code += shifted * base**back
     start_code = sum(k * base**b for b in range(order))
     is_goal = np.isin(ev, goals)
-    transient_codes = np.unique(np.r_[start_code, code[~is_goal]])
+    transient_codes = distinct(np.r_[start_code, code[~is_goal]])
     transient_codes = np.r_[start_code, transient_codes[transient_codes != start_code]]
     t, a = len(transient_codes), len(goals) + 1
     state = pd.Index(transient_codes).get_indexer(code)  # -1 on goal rows
@@ -296,7 +296,7 @@ def _states(codes: np.ndarray, k: int, base: int, order: int, names: list[str]) 
 
 def _indicator(rows: np.ndarray, cols: np.ndarray, shape: tuple) -> sparse.csr_matrix:
     """A 0/1 csr matrix with ones at the distinct (row, col) pairs."""
-    cells = np.unique(rows.astype(np.int64) * shape[1] + cols)
+    cells = distinct(rows.astype(np.int64) * shape[1] + cols)
     indptr = np.searchsorted(cells // shape[1], np.arange(shape[0] + 1))
     return sparse.csr_matrix((np.ones(len(cells)), cells % shape[1], indptr), shape=shape)
 
@@ -741,7 +741,7 @@ def _journeys_through(chain: _Chain) -> np.ndarray:
     assert chain.paths is not None, "only a chain fitted on journeys has them"
     cut = chain.paths[0]
     k = len(cut.names)
-    visits = np.unique(cut.journey.astype(np.int64) * k + cut.events)  # each (journey, touchpoint) once
+    visits = distinct(cut.journey.astype(np.int64) * k + cut.events)  # each (journey, touchpoint) once
     weights = np.ones(cut.n_journeys, dtype=np.int64) if chain.weights is None else chain.weights
     per_code = np.bincount(visits % k, weights=weights[visits // k], minlength=k).astype(np.int64)
     code = {name: i for i, name in enumerate(cut.names)}

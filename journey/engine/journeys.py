@@ -30,6 +30,7 @@ __all__ = [
     "as_event_log",
     "goal_codes",
     "goal_list",
+    "distinct",
     "distinct_pairs",
     "observed_codes",
     "JourneyAnalysis",
@@ -153,6 +154,21 @@ def goal_codes(goal: Goal, names: list[str], argument: str = "goal") -> np.ndarr
         if str(name) not in index:
             raise UnknownEventError(argument, name, names)
     return np.array(sorted({index[str(name)] for name in wanted}), dtype=np.int32)
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of a 1-D integer array: ``np.unique(values)`` by a sort.
+
+    numpy 2's ``np.unique`` hashes when asked for the values alone, and on millions of integer keys that is
+    many times slower than sorting them (10M (user, period) keys: 5.4 s against 0.3 s).
+    """
+    out = np.sort(values)
+    if len(out) < 2:
+        return out
+    first = np.empty(len(out), dtype=bool)
+    first[0] = True
+    np.not_equal(out[1:], out[:-1], out=first[1:])
+    return out[first]
 
 
 def distinct_pairs(group: np.ndarray, item: np.ndarray, n_items: int) -> np.ndarray:

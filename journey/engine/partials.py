@@ -133,7 +133,9 @@ class Samples:
             return self
         union, mine, theirs = aligned(self.index, other.index)
         if union is self.index and len(other.index) == len(union):  # the same keys: no codes to move
-            return Samples(union, np.concatenate([self.group, other.group]), np.concatenate([self.values, other.values]))
+            return Samples(
+                union, np.concatenate([self.group, other.group]), np.concatenate([self.values, other.values])
+            )
         return Samples(
             union, np.concatenate([mine[self.group], theirs[other.group]]), np.concatenate([self.values, other.values])
         )
