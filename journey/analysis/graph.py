@@ -138,8 +138,10 @@ class GraphAnalysis(JourneyAnalysis):
         # A large part is summarised as two halves of its journeys on two threads (numpy frees the GIL):
         # halves are journey-disjoint, so their sums add up to the whole part's, edge medians included.
         halves = journeys.halves() if len(journeys.events) > event_io.PARALLEL_ROWS else [journeys]
-        parts = in_parallel(*(partial(summarize, half, goals, exact=facts.exact) for half in halves))
-        return parts[0] if len(parts) == 1 else parts[0] + parts[1]
+        if len(halves) == 1:
+            return summarize(journeys, goals, exact=facts.exact)
+        first, second = in_parallel(*(partial(summarize, half, goals, exact=facts.exact) for half in halves))
+        return first + second
 
     def finish(self, total: Parts, facts: Facts) -> JourneyGraph:
         graph = _graph(total, set(self.goals))
