@@ -50,12 +50,25 @@ def test_log_histogram_medians_stay_within_the_stated_bound_of_exact_ones(rows, 
     assert np.all(np.abs(approx[ok] - exact[ok]) <= MEDIAN_RELATIVE_ERROR * exact[ok] + 1e-9)
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2**62)), min_size=1, max_size=50))
-def test_exact_group_medians_at_any_resolution(rows):
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.one_of(st.integers(0, 2**62), st.integers(0, 5).map(lambda s: s * 10**6))),
+        min_size=1,
+        max_size=50,
+    ),
+    st.booleans(),
+)
+def test_exact_group_medians_at_any_resolution(rows, threaded):
+    # Threaded: the groups are cut into two ranges sorted on two threads, as on a large log.
     group = np.array([g for g, _ in rows])
     values = np.array([v for _, v in rows], dtype=np.int64)
-    got = group_medians(group, values, 4)
+    old = events_module.PARALLEL_ROWS
+    events_module.PARALLEL_ROWS = 0 if threaded else old
+    try:
+        got = group_medians(group, values, 4)
+    finally:
+        events_module.PARALLEL_ROWS = old
     for g in range(4):
         mine = sorted(int(v) for k, v in rows if k == g)
         if not mine:
@@ -84,10 +97,13 @@ def test_the_sort_by_user_and_time_is_stable_and_exact(rows, threaded):
     old = events_module.PARALLEL_ROWS
     events_module.PARALLEL_ROWS = 1 if threaded else old
     try:
-        order = events_module._stable_order(codes, t)
+        order, sorted_codes, sorted_t = events_module._ordering(codes, t)
     finally:
         events_module.PARALLEL_ROWS = old
-    assert np.array_equal(np.arange(len(rows)) if order is None else order, expected)
+    order = np.arange(len(rows)) if order is None else order
+    assert np.array_equal(order, expected)
+    # The codes and times (ns) in that order, read back from the sorted keys.
+    assert np.array_equal(sorted_codes, codes[expected]) and np.array_equal(sorted_t, t[expected])
 
 
 @settings(max_examples=100, deadline=None)

@@ -11,9 +11,7 @@ keeps their ids in its ``session`` column (``log.session_source`` names the fiel
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +20,7 @@ from ..errors import JourneyError, UnknownEventError
 from ..io.aliases import Goal
 from ..io.events import EventLog, as_event_log, duration_ns, session_starts, source_session_starts, user_starts
 from ..io.facts import Facts
+from ..io.parallel import in_parallel
 from .core import Analysis
 
 __all__ = [
@@ -176,14 +175,6 @@ def distinct_pairs(group: np.ndarray, item: np.ndarray, n_items: int) -> np.ndar
     key += item
     key.sort()
     return key[user_starts(key)]
-
-
-def in_parallel(*tasks: Callable[[], Any]) -> list:
-    """Results of the ``tasks`` (callables), run on two threads: numpy releases the GIL while it sorts."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(2) as pool:
-        return [future.result() for future in [pool.submit(task) for task in tasks]]
 
 
 def observed_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -20,7 +20,7 @@ import warnings
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
@@ -42,6 +42,7 @@ from ..errors import (
     shorten,
 )
 from .aliases import Duration, Period
+from .parallel import map_parallel, row_halves
 
 if TYPE_CHECKING:
     from .dask_log import DaskEventLog
@@ -1340,12 +1341,11 @@ def _split_factorize(arrow: Any) -> tuple[np.ndarray, pd.Index] | None:
     words before it being equal for all), zero past its end and read big-endian. Keys keep the sorted
     order (a smaller key means a smaller text, as bytes and as Python ``str``), so cutting at quantiles
     of the keys of a sample splits the texts into ranges with no text in two of them. Each range is then
-    dictionary-coded and its distinct values sorted on its own (Arrow releases the GIL: two threads take
+    dictionary-coded and its distinct values sorted on its own (Arrow releases the GIL: the threads take
     the ranges in turn), and each range's codes follow the previous one's: no dictionaries to unify, no
-    sort of all distinct values.
+    sort of all distinct values. The keys, the ranges of the rows and the codes are made on the threads
+    too, each on its own rows.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -1367,44 +1367,63 @@ def _split_factorize(arrow: Any) -> tuple[np.ndarray, pd.Index] | None:
         # Every key lies between the lowest and the highest, so all share the leading bits those two share;
         # the next 16 bits place a key among 65,536 ordered slots, and ranges are runs of slots.
         common = np.uint64(64 - int(lowest ^ highest).bit_length())
-        slot = keys << common
-        slot >>= np.uint64(48)
         sample = np.sort((present[:: max(len(present) // (1000 * n_parts), 1)] << common) >> np.uint64(48))
         cuts = np.unique(sample[np.arange(1, n_parts) * len(sample) // n_parts])
         cuts = cuts[cuts > (lowest << common) >> np.uint64(48)]  # the first range holds the lowest key
         if not len(cuts):  # most texts share the lowest slot: split the others off
             cuts = np.array([(highest << common) >> np.uint64(48)], dtype=np.uint64)
         range_of_slot = np.searchsorted(cuts, np.arange(1 << 16, dtype=np.uint64), side="right").astype(np.uint8)
-        part = range_of_slot[slot]
-        del slot
-        if valid is not None:
-            part[~valid] = 0  # missing values go with the first range and keep code -1
         break
     else:
         return None
-    del keys, present
-    rows = np.argsort(part, kind="stable")  # a radix sort: each range's rows, in input order
-    ends = np.cumsum(np.bincount(part, minlength=len(cuts) + 1))
-    ranges = [rows[begin:end] for begin, end in zip(np.r_[0, ends[:-1]], ends)]
-    codes = np.empty(len(arrow), dtype=np.int64)
+    del present
+    n_ranges = len(cuts) + 1
 
-    def code(rows: np.ndarray) -> Any:
-        """The range's codes among its own distinct values, into ``codes``; those values, sorted."""
+    pieces = map_parallel(partial(_range_rows, keys, common, range_of_slot, valid, n_ranges), row_halves(len(arrow)))
+    del keys
+    bounds = [np.r_[0, np.cumsum(counts)] for _, counts in pieces]
+
+    def encode(i: int) -> tuple[np.ndarray, Any, np.ndarray, Any]:
+        """Range ``i``'s rows, its codes among its own distinct values, each code's rank among those values
+        (sorted) and the values in that order.
+        """
+        rows = np.concatenate([grouped[b[i] : b[i + 1]] for (grouped, _), b in zip(pieces, bounds)])
         encoded = pc.dictionary_encode(arrow.take(pa.array(rows)))
         order = pc.sort_indices(encoded.dictionary).to_numpy()
         rank = np.empty(len(order) + 1, dtype=np.int64)
         rank[order] = np.arange(len(order))
         rank[-1] = -1  # missing values (code -1 below) stay -1
-        codes[rows] = rank[encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)]  # numpy frees the GIL
-        return encoded.dictionary.take(order)
+        return rows, encoded.indices, rank, encoded.dictionary.take(order)
 
-    with ThreadPoolExecutor(2) as pool:
-        values = list(pool.map(code, ranges))
-    # Each range's codes follow the distinct values of the ranges before it; the first range's offset is
-    # 0, so its missing values keep -1.
-    offsets = np.cumsum([0] + [len(v) for v in values[:-1]])
-    codes += offsets[part]
-    return codes, pd.Index(pa.concat_arrays(values).to_pandas())
+    coded = map_parallel(encode, range(n_ranges))
+    pieces.clear()
+    # Each range's codes follow the distinct values of the ranges before it; missing values keep -1.
+    offsets = np.cumsum([0] + [len(values) for *_, values in coded[:-1]])
+    codes = np.empty(len(arrow), dtype=np.int64)
+
+    def place(i: int) -> None:
+        rows, indices, rank, _ = coded[i]
+        rank[:-1] += offsets[i]
+        codes[rows] = rank[indices.fill_null(-1).to_numpy(zero_copy_only=False)]  # numpy frees the GIL
+
+    map_parallel(place, range(n_ranges))
+    return codes, pd.Index(pa.concat_arrays([values for *_, values in coded]).to_pandas())
+
+
+def _range_rows(
+    keys: np.ndarray, common: Any, range_of_slot: np.ndarray, valid: np.ndarray | None, n_ranges: int, rows: slice
+) -> tuple[np.ndarray, np.ndarray]:
+    """``rows`` grouped by the range of their keys (a radix sort: input order within a range), and each
+    range's count.
+    """
+    slot = keys[rows] << common
+    slot >>= np.uint64(48)
+    part = range_of_slot[slot]
+    if valid is not None:
+        part[~valid[rows]] = 0  # missing values go with the first range and keep code -1
+    grouped = np.argsort(part, kind="stable")
+    grouped += rows.start
+    return grouped, np.bincount(part, minlength=n_ranges)
 
 
 #: Texts :func:`_text_word` reads at a time.
@@ -1415,7 +1434,7 @@ def _text_word(arrow: Any, word: int) -> np.ndarray:
     """The ``word``-th 8 bytes of each text of a (large) string array, zero past its end, big-endian uint64.
 
     Read straight from Arrow's buffers: one unaligned 8-byte load per text, no Python objects; a million
-    texts at a time, so the temporaries stay small beside the log.
+    texts at a time, so the temporaries stay small beside the log, the chunks shared by the threads.
     """
     import pyarrow as pa
 
@@ -1435,7 +1454,8 @@ def _text_word(arrow: Any, word: int) -> np.ndarray:
     tail_loads = np.ndarray(shape=(len(tail) - 7,), dtype=">u8", buffer=tail, strides=(1,))
     loads = np.ndarray(shape=(len(data) - 7,), dtype=">u8", buffer=data, strides=(1,)) if len(data) >= 8 else None
     values = np.zeros(len(arrow), dtype=np.uint64)
-    for first in range(0, len(arrow), _WORD_CHUNK):
+
+    def read(first: int) -> None:
         bounds = offsets[first : first + _WORD_CHUNK + 1].astype(np.int64)
         begin = bounds[:-1] + 8 * word
         left = np.clip(bounds[1:] - begin, 0, 8)  # bytes of the text inside this word
@@ -1445,9 +1465,11 @@ def _text_word(arrow: Any, word: int) -> np.ndarray:
             chunk[:] = loads[np.minimum(begin, base)]
         if late.any():
             chunk[late] = tail_loads[begin[late] - base]
-        partial = np.flatnonzero(left < 8)
-        shift = ((8 - left[partial]) * 8).astype(np.uint64)
-        chunk[partial] = np.where(left[partial] > 0, (chunk[partial] >> shift) << shift, 0)
+        short = np.flatnonzero(left < 8)
+        shift = ((8 - left[short]) * 8).astype(np.uint64)
+        chunk[short] = np.where(left[short] > 0, (chunk[short] >> shift) << shift, 0)
+
+    map_parallel(read, range(0, len(arrow), _WORD_CHUNK))  # each chunk of texts writes its own values
     return values
 
 
@@ -1828,17 +1850,30 @@ def _ordering(
         del same_user
     origin = int(t.min())
     unit = common_unit(t)
-    relative = (t - origin) // unit
-    time_bits = max(int(relative.max()).bit_length(), 1)
+    time_bits = max(int((int(t.max()) - origin) // unit).bit_length(), 1)
     if int(codes.max()).bit_length() + time_bits <= 63:
-        key = codes.astype(np.int64) << time_bits
-        key |= relative
-        del relative
+        key = np.empty(len(t), dtype=np.int64)
+
+        def pack(rows: slice) -> None:
+            """``code << time_bits | (t - origin) // unit`` of these rows, into ``key``."""
+            part = key[rows]
+            np.subtract(t[rows], origin, out=part)
+            part //= unit
+            part |= codes[rows].astype(np.int64) << time_bits
+
+        map_parallel(pack, row_parts(len(t)))
         order, key = stable_argsort(key, codes, tiebreak, with_keys=True)
-        sorted_codes = key >> time_bits
-        key &= (1 << time_bits) - 1
-        key *= unit
-        key += origin
+        sorted_codes = np.empty(len(t), dtype=np.int64)
+
+        def unpack(rows: slice) -> None:
+            """The codes and times (ns) of these sorted keys; the times overwrite the keys."""
+            part = key[rows]
+            np.right_shift(part, time_bits, out=sorted_codes[rows])
+            part &= (1 << time_bits) - 1
+            part *= unit
+            part += origin
+
+        map_parallel(unpack, row_parts(len(t)))
         return order, sorted_codes, key
     if tiebreak:  # ties are few, but this exact lexsort is slow: only for keys too wide to pack
         order = np.lexsort((np.arange(len(t)), *reversed(tiebreak), t, codes))
@@ -1862,14 +1897,24 @@ def common_unit(t: np.ndarray) -> int:
     # A few thousand evenly spaced values rule out most units at once: only a unit they all fit is checked
     # on every value (one pass for microsecond logs instead of three).
     sample = t[:: max(len(t) // 4096, 1)]
+    halves = row_parts(len(t))
     for unit in (10**9, 10**6, 10**3):
-        if not (sample % unit).any() and not (t % unit).any():
+        if not (sample % unit).any() and not any(map_parallel(partial(_has_remainder, t, unit), halves)):
             return unit
     return 1
 
 
+def _has_remainder(t: np.ndarray, unit: int, rows: slice) -> bool:
+    return bool((t[rows] % unit).any())
+
+
 #: Logs larger than this are sorted in two halves (by user) on two threads.
 PARALLEL_ROWS = 2_000_000
+
+
+def row_parts(n: int) -> list[slice]:
+    """``range(n)`` as one slice per thread for a large log (above :data:`PARALLEL_ROWS`), else one slice."""
+    return row_halves(n) if n > PARALLEL_ROWS else [slice(0, n)]
 
 
 def stable_argsort(
@@ -1883,22 +1928,22 @@ def stable_argsort(
     The keys in that order are then already sorted but for each code's short run, which a stable argsort
     (timsort) puts in order at little cost; ties keep input order. Large inputs are split at a code into
     two halves sorted on two threads (numpy releases the GIL while sorting): every key of the first half
-    is below every key of the second, so the halves simply follow each other. Runs of equal keys are then
+    is below every key of the second, so each half is written straight into its place. Runs of equal keys are then
     ordered by the ``tiebreak`` arrays (most significant first) when given, input order after them.
     """
     if len(key) > PARALLEL_ROWS:
-        from concurrent.futures import ThreadPoolExecutor
-
         low = codes <= int(codes.max()) // 2  # codes rank the users: half of them on each thread
-        halves = [np.flatnonzero(low), np.flatnonzero(~low)]
+        n_low = int(np.count_nonzero(low))
+        order, ordered = np.empty(len(key), dtype=np.int64), np.empty(len(key), dtype=np.int64)
+
+        def half(first: bool) -> None:
+            """Sort one half's rows into its place: the first half's keys are all below the second's."""
+            rows = np.flatnonzero(low if first else ~low)
+            place = slice(0, n_low) if first else slice(n_low, len(key))
+            order[place], ordered[place] = _grouped_argsort(key, codes, rows)
+
+        map_parallel(half, [True, False])
         del low
-        with ThreadPoolExecutor(2) as pool:
-            (first, first_keys), (second, second_keys) = pool.map(
-                lambda rows: _grouped_argsort(key, codes, rows), halves
-            )
-        del halves
-        order, ordered = np.concatenate([first, second]), np.concatenate([first_keys, second_keys])
-        del first, second, first_keys, second_keys
     else:
         order, ordered = _grouped_argsort(key, codes, None)
     if tiebreak:
