@@ -138,7 +138,10 @@ def split_journeys(log: EventLog, unit: str = "user", gap: str | pd.Timedelta = 
         begins = source_session_starts(codes, log.column("session"))
     else:
         begins = session_starts(codes, t, duration_ns(gap, "gap"))
-    journey = np.cumsum(begins, dtype=np.int32 if len(begins) < 2**31 else np.int64) - 1
+    if unit != "session":
+        journey = codes  # a user's events are one journey: the dense user codes number them already
+    else:
+        journey = np.cumsum(begins, dtype=np.int32 if len(begins) < 2**31 else np.int64) - 1
     return Journeys(events=log.event_codes, starts=np.flatnonzero(begins), journey=journey, time=t, names=log.events)
 
 
