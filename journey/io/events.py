@@ -42,7 +42,7 @@ from ..errors import (
     shorten,
 )
 from .aliases import Duration, Period
-from .parallel import map_parallel, row_halves
+from .parallel import map_parallel, row_halves, take
 
 if TYPE_CHECKING:
     from .dask_log import DaskEventLog
@@ -498,7 +498,9 @@ class EventLog:
         ['web', 'app']
         """
         values = self._data[name].to_numpy()
-        return values if self._order is None else values[self._order]
+        if self._order is None:
+            return values
+        return values[self._order] if values.dtype == object else take(values, self._order)
 
     def column_at(self, name: str, rows: np.ndarray) -> np.ndarray:
         """The values of one column at some rows of the log (positions in log order), such as journey starts.
@@ -528,13 +530,13 @@ class EventLog:
     def event_codes(self) -> np.ndarray:
         """Touchpoint code of each event in log order (an index into :attr:`events`), int32."""
         codes = self._data["event"].cat.codes.to_numpy()  # int8 for up to 127 touchpoints: gathered before widening
-        return (codes if self._order is None else codes[self._order]).astype(np.int32, copy=False)
+        return codes.astype(np.int32, copy=False) if self._order is None else take(codes, self._order, np.int32)
 
     @cached_property
     def time_ns(self) -> np.ndarray:
         """UTC time of each event in log order, nanoseconds since the epoch (int64)."""
         t = time_ns(self._data["time"])
-        return t if self._order is None else t[self._order]
+        return t if self._order is None else take(t, self._order)
 
     # -- figures -------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -1257,7 +1259,14 @@ def blank_positions(uniques: pd.Index) -> np.ndarray:
         arrow = pa.array(uniques, type=pa.large_string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):  # lone surrogates: Python's way
         return np.flatnonzero(np.fromiter((str(v).strip() == "" for v in uniques), dtype=bool, count=len(uniques)))
-    plain = pc.match_substring_regex(arrow, "[0-9A-Za-z]").to_numpy(zero_copy_only=False)
+    # A million texts: each thread matches its own half of them (Arrow frees the GIL).
+    halves = row_parts(len(arrow))
+    plain = np.concatenate(
+        [np.zeros(0, dtype=bool)]
+        + map_parallel(
+            lambda rows: pc.match_substring_regex(arrow[rows], "[0-9A-Za-z]").to_numpy(zero_copy_only=False), halves
+        )
+    )
     maybe = np.flatnonzero(~plain.astype(bool))
     return maybe[[str(uniques[i]).strip() == "" for i in maybe]] if len(maybe) else maybe
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+import numpy as np
+
 T = TypeVar("T")
 
 #: Threads a large log's work is split over.
@@ -40,3 +42,21 @@ def row_halves(n: int) -> list[slice]:
     """``range(n)`` cut into one slice per thread."""
     cuts = [n * i // THREADS for i in range(THREADS + 1)]
     return [slice(begin, end) for begin, end in zip(cuts[:-1], cuts[1:])]
+
+
+def take(values: np.ndarray, rows: np.ndarray, dtype: Any = None) -> np.ndarray:
+    """``values[rows].astype(dtype)``: each thread gathers a slice of ``rows`` (a large log only).
+
+    A gather through a permutation of a large log misses the cache on almost every row; two threads wait
+    on memory together, in about half the time.
+    """
+    out = np.empty(len(rows), dtype=values.dtype if dtype is None else dtype)
+    if len(rows) <= 1_000_000:
+        out[:] = values[rows]
+        return out
+
+    def gather(part: slice) -> None:
+        out[part] = values[rows[part]]
+
+    map_parallel(gather, row_halves(len(rows)))
+    return out
