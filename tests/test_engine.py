@@ -31,6 +31,47 @@ def test_parts_add_component_by_component():
     assert total["n"] == 3 and total["x"].tolist() == [4, 6]
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),  # part
+            st.sampled_from(["home", "cart", "faq", "buy"]),  # key
+            st.one_of(st.integers(0, 2**62), st.integers(0, 4).map(lambda s: s * 10**9)),  # ns, ties likely
+        ),
+        min_size=1,
+        max_size=80,
+    )
+)
+def test_sorted_samples_of_parts_give_the_exact_medians_and_ranks_of_all_values(rows):
+    # Each part is sorted where it is summarised and the sums are read without a sort of everything: two
+    # parts by a binary search across their runs, more by sorting again; parts whose keys differ or come
+    # in another order move their codes. Every figure must be the one of the values taken together.
+    total = None
+    for part in range(4):
+        mine = [(key, value) for p, key, value in rows if p == part]
+        names = sorted({key for key, _ in mine}, reverse=part % 2 == 1)
+        if not names:
+            continue
+        index = pd.Index(names, dtype=object)
+        group = np.array([names.index(key) for key, _ in mine])
+        values = np.array([value for _, value in mine], dtype=np.int64)
+        total = partials.add(total, Samples.sorted(index, group, values))
+    by_key = {key: sorted(v for _, k, v in rows if k == key) for key in total.index}
+    medians = total.medians()
+    for position, key in enumerate(total.index):
+        mine = by_key[key]
+        assert medians[position] == pytest.approx((mine[(len(mine) - 1) // 2] + mine[len(mine) // 2]) / 2 / 1e9)
+    for rank in range(0, 12):
+        got = total.values_at(np.full(len(total.index), rank))
+        for position, key in enumerate(total.index):
+            mine = by_key[key]
+            if 1 <= rank <= len(mine):
+                assert got[position] == pytest.approx(mine[rank - 1] / 1e9)
+            else:
+                assert np.isnan(got[position])
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 10**12)), min_size=1, max_size=300), st.integers(1, 5))
 def test_log_histogram_medians_stay_within_the_stated_bound_of_exact_ones(rows, n_parts):

@@ -124,29 +124,49 @@ class Keyed:
 
 @dataclass
 class Samples:
-    """Every value per key (``group`` codes into ``index``): exact medians; merging concatenates."""
+    """Every value per key (``group`` codes into ``index``): exact medians; merging concatenates.
+
+    ``runs``, where given, says the values are sorted: rows ``runs[i - 1]:runs[i]`` (from 0) are in order of
+    group, then value. :func:`timings` sorts each part's values where the part is summarised (on its own
+    thread when a large log is cut in halves), and a sum of two sorted parts is read without sorting all
+    of it again: a key's k-th value is found by a binary search across the two runs.
+    """
 
     index: pd.Index
     group: np.ndarray
     values: np.ndarray  # int64 nanoseconds
+    runs: tuple[int, ...] | None = None
+
+    @classmethod
+    def sorted(cls, index: pd.Index, group: np.ndarray, values: np.ndarray) -> Samples:
+        """The samples with their values sorted by group, then value (one run)."""
+        group, values = sort_by_group(group, values, len(index))
+        return cls(index, group, values, (len(values),))
 
     def __add__(self, other: Samples | None) -> Samples:
         if other is None:
             return self
         union, mine, theirs = aligned(self.index, other.index)
+        runs = None
+        if self.runs is not None and other.runs is not None:
+            runs = (*self.runs, *(len(self.values) + end for end in other.runs))
         if union is self.index and len(other.index) == len(union):  # the same keys: no codes to move
-            return Samples(
-                union, np.concatenate([self.group, other.group]), np.concatenate([self.values, other.values])
-            )
-        return Samples(
-            union, np.concatenate([mine[self.group], theirs[other.group]]), np.concatenate([self.values, other.values])
-        )
+            group = np.concatenate([self.group, other.group])
+        else:
+            group = np.concatenate([mine[self.group], theirs[other.group]])
+            if not np.all(np.diff(theirs) > 0):  # the other's codes moved out of order: its run is not sorted
+                runs = None
+        return Samples(union, group, np.concatenate([self.values, other.values]), runs)
 
     __radd__ = __add__
 
     def medians(self) -> np.ndarray:
         """Median seconds per key (mean of the two middle values), NaN for a key without values."""
-        return group_medians(self.group, self.values, len(self.index)) / 1e9
+        if self.runs is None:
+            return group_medians(self.group, self.values, len(self.index)) / 1e9
+        counts = self.sizes()
+        low, high = self._kth((counts + 1) // 2), self._kth(counts // 2 + 1)
+        return (low.astype(np.float64) + high.astype(np.float64)) / 2 / 1e9
 
     def sizes(self) -> np.ndarray:
         """Values per key."""
@@ -155,11 +175,84 @@ class Samples:
     def values_at(self, ranks: np.ndarray) -> np.ndarray:
         """Seconds of each key's ``ranks[key]``-th smallest value (from 1); NaN where the rank is outside 1..count."""
         counts = self.sizes()
-        ordered = self.values[np.lexsort((self.values, self.group))]
         inside = (ranks >= 1) & (ranks <= counts)
-        out = np.full(len(self.index), np.nan)
-        out[inside] = ordered[(np.cumsum(counts) - counts + ranks - 1)[inside]] / 1e9
-        return out
+        if self.runs is None:
+            ordered = self.values[np.lexsort((self.values, self.group))]
+            out = np.full(len(self.index), np.nan)
+            out[inside] = ordered[(np.cumsum(counts) - counts + ranks - 1)[inside]] / 1e9
+            return out
+        return self._kth(np.where(inside, ranks, 0)) / 1e9
+
+    def _kth(self, ranks: np.ndarray) -> np.ndarray:
+        """Each key's ``ranks[key]``-th smallest value (ns, from 1) from the sorted runs; NaN for rank 0."""
+        assert self.runs is not None
+        n = len(self.index)
+        bounds = (0, *self.runs)
+        if len(self.runs) > 2:  # more than two sorted runs: sort them into one
+            return Samples.sorted(self.index, self.group, self.values)._kth(ranks)
+        runs = [slice(begin, end) for begin, end in zip(bounds[:-1], bounds[1:])]
+        sizes = [np.bincount(self.group[run], minlength=n) for run in runs]
+        starts = [bounds[i] + np.cumsum(size) - size for i, size in enumerate(sizes)]
+        out = np.full(n, np.nan)
+        if len(runs) == 1:
+            has = (ranks >= 1) & (ranks <= sizes[0])
+            out[has] = self.values[(starts[0] + ranks - 1)[has]]
+            return out
+        return _kth_of_two(self.values, starts, sizes, ranks, out)
+
+
+def _kth_of_two(values: np.ndarray, starts: list, sizes: list, ranks: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Per key, the ``ranks``-th smallest of the union of two sorted runs of ``values`` (NaN for rank 0).
+
+    For each key, the binary search looks for how many of the rank's smallest values come from the first
+    run: the fewest ``i`` whose ``i``-th value of the first run is not below the ``(rank - i)``-th of the
+    second. All keys are searched together, one step for all of them at a time.
+    """
+    (a_start, b_start), (m, n) = starts, sizes
+    k = ranks.astype(np.int64)
+    has = (k >= 1) & (k <= m + n)
+    lo, hi = np.maximum(0, k - n), np.minimum(k, m)
+    while True:
+        active = has & (lo < hi)
+        if not active.any():
+            break
+        i = (lo + hi) // 2
+        j = k - i
+        # Too few from the first run when its i-th value (from 0) is below the second run's (j - 1)-th.
+        a_i = values[np.where(active, a_start + np.minimum(i, np.maximum(m - 1, 0)), 0)]
+        b_j = values[np.where(active & (j > 0), b_start + j - 1, 0)]
+        more = active & (i < m) & (j > 0) & (a_i < b_j)
+        lo = np.where(more, i + 1, lo)
+        hi = np.where(active & ~more, i, hi)
+    j = k - lo
+    from_a = np.where(has & (lo > 0), values[np.where(has & (lo > 0), a_start + lo - 1, 0)], np.iinfo(np.int64).min)
+    from_b = np.where(has & (j > 0), values[np.where(has & (j > 0), b_start + j - 1, 0)], np.iinfo(np.int64).min)
+    out[has] = np.maximum(from_a, from_b)[has]
+    return out
+
+
+def sort_by_group(group: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """``group`` and non-negative int64 ``values`` sorted by group, then value.
+
+    One sort of ``group << bits | value`` (values in the coarsest unit that holds them all) when that fits in
+    63 bits, the groups and values then read back from it; otherwise a lexsort.
+    """
+    from ..io.events import common_unit
+
+    if not len(values):
+        return group.astype(np.int64), values.astype(np.int64)
+    unit = common_unit(values)
+    value_bits = max((int(values.max()) // unit).bit_length(), 1)
+    if value_bits + max(int(n_groups - 1).bit_length(), 1) > 63:
+        order = np.lexsort((values, group))
+        return group[order].astype(np.int64), values[order].astype(np.int64)
+    ordered = group.astype(np.int64) << value_bits
+    ordered |= values // unit
+    ordered.sort()
+    sorted_group = ordered >> value_bits
+    ordered &= (1 << value_bits) - 1
+    ordered *= unit
+    return sorted_group, ordered
 
 
 @dataclass
@@ -226,7 +319,7 @@ class LogHistogram:
 def timings(index: pd.Index, group: np.ndarray, values_ns: np.ndarray, exact: bool) -> Samples | LogHistogram:
     """Times per key: every value when ``exact`` (one part: exact medians), else a :class:`LogHistogram`."""
     if exact:
-        return Samples(index, group.astype(np.int64, copy=False), values_ns.astype(np.int64, copy=False))
+        return Samples.sorted(index, group.astype(np.int64, copy=False), values_ns.astype(np.int64, copy=False))
     return LogHistogram.of(index, group, values_ns)
 
 
