@@ -6,7 +6,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import journey
@@ -215,6 +215,22 @@ def test_flow_is_conserved_and_counts_are_consistent(log, by, data):
         assert 1 <= d["journeys"] <= d["count"]
     for node in [START, *g.touchpoints()]:
         assert sum(d["share"] for *_, d in g.out_edges(node, data=True)) == pytest.approx(1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(event_logs(), st.sampled_from(["user", "session"]), st.data())
+def test_touchpoint_journeys_from_bit_words_equal_those_from_sorted_pairs(log, by, data):
+    # Up to 63 touchpoints, each journey's visits are OR-ed into a word; beyond that (or forced here), the
+    # distinct (journey, touchpoint) pairs are sorted. Both must give every node figure alike.
+    import journey.analysis.graph as graph_module
+
+    goal = data.draw(st.one_of(st.none(), st.lists(st.sampled_from(log.events), min_size=1, max_size=2)))
+    words = journey.journey_graph(log, unit=by, goal=goal)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(graph_module, "_MASK_TOUCHPOINTS", 0)
+        pairs = journey.journey_graph(log, unit=by, goal=goal)
+    assert dict(words.nodes(data=True)) == dict(pairs.nodes(data=True))
+    assert dict(words.graph) == dict(pairs.graph)
 
 
 def test_numeric_event_names_can_be_named_as_numbers():

@@ -159,8 +159,9 @@ def summarize(journeys: Journeys, goals: np.ndarray, exact: bool = True) -> Part
     """Visits, entries, exits, transitions and distinct journeys of ``journeys``, keyed by names.
 
     Transitions are coded from the edges that occur (sparse): the cost follows the observed edges, never
-    touchpoints squared. Distinct journeys per node and per edge come from sorting (journey, code) keys
-    that are already in journey order, so the sort only has short runs to fix.
+    touchpoints squared. Distinct journeys per edge come from sorting (journey, edge) keys, which are in
+    journey order already; per touchpoint, from a 64-bit word per journey with a bit per touchpoint it
+    visits (up to 63 touchpoints), or from sorting (journey, touchpoint) keys beyond that.
     """
     k, j = len(journeys.names), journeys.n_journeys
     width = k + 2  # codes k and k + 1 are START and END
@@ -180,35 +181,15 @@ def summarize(journeys: Journeys, goals: np.ndarray, exact: bool = True) -> Part
     edge_count = np.bincount(ids, minlength=n_edges)
     # Each journey has one START and one END edge, and those never occur inside a journey: only inner
     # edges can repeat within a journey.
-    # Each (journey, touchpoint) key carries a low bit "after the journey's first goal event"; a pair whose
-    # smallest key has the bit set is visited only after converting, which drop_off does not count.
-    # Without a goal every visit counts for drop_off: the plain (journey, touchpoint) pairs, no flag bit.
-    flag = len(goals) > 0
-    if flag:
-        items = ev.astype(np.int64)
-        items <<= 1
-        items |= _after_first_goal(journeys, goals)
-    flagged, inner_pairs = in_parallel(
-        lambda: distinct_pairs(jid, items, 2 * k) if flag else distinct_pairs(jid, ev, k),
-        lambda: distinct_pairs(jid[:-1][step], inner_ids, n_edges),
-    )
-    if flag:
-        del items
-        pair = flagged >> 1
-        first = np.empty(len(pair), dtype=bool)
-        first[:1] = True
-        np.not_equal(pair[1:], pair[:-1], out=first[1:])
-        node_pairs, late_only = pair[first], (flagged[first] & 1).astype(bool)
-        del pair, first
+    if k <= _MASK_TOUCHPOINTS:
+        (node_journeys, node_conversions, before_goal), inner_pairs = in_parallel(
+            lambda: _journeys_by_mask(journeys, goals, converted),
+            lambda: distinct_pairs(jid[:-1][step], inner_ids, n_edges),
+        )
     else:
-        node_pairs, late_only = flagged, None
-    del flagged
-    node_journeys = np.bincount(node_pairs % k, minlength=k)
-    node_conversions = np.bincount(node_pairs[converted[node_pairs // k]] % k, minlength=k)
-    before_goal = (
-        node_journeys if late_only is None else node_journeys - np.bincount(node_pairs[late_only] % k, minlength=k)
-    )
-    del node_pairs, late_only
+        node_journeys, node_conversions, before_goal, inner_pairs = _journeys_by_pairs(
+            journeys, goals, converted, step, inner_ids, n_edges
+        )
     edge_journeys = edge_count.copy()
     edge_journeys -= np.bincount(inner_ids, minlength=n_edges)
     edge_journeys += np.bincount(inner_pairs % n_edges, minlength=n_edges)
@@ -242,6 +223,78 @@ def summarize(journeys: Journeys, goals: np.ndarray, exact: bool = True) -> Part
         n_conversions=int(converted.sum()),
         paths=paths,
     )
+
+
+#: Up to this many touchpoints, the touchpoints each journey visits are one bit each of a 64-bit word.
+_MASK_TOUCHPOINTS = 63
+
+
+def _journeys_by_mask(
+    journeys: Journeys, goals: np.ndarray, converted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct journeys visiting each touchpoint, converted ones, and those visiting it before or at their
+    first goal event (or anywhere, never converting), for at most 63 touchpoints.
+
+    Each journey's visits are OR-ed into one word with a bit per touchpoint, so a touchpoint repeated in a
+    journey is counted once with no sort; the journeys having a bit are counted a byte at a time.
+    """
+    k = len(journeys.names)
+    bits = np.left_shift(np.uint64(1), journeys.events.astype(np.uint64))
+    visited = np.bitwise_or.reduceat(bits, journeys.starts) if len(bits) else np.zeros(0, dtype=np.uint64)
+    node_journeys = _bit_counts(visited, k)
+    node_conversions = _bit_counts(visited[converted], k)
+    if not len(goals):
+        return node_journeys, node_conversions, node_journeys
+    bits[_after_first_goal(journeys, goals)] = 0
+    return node_journeys, node_conversions, _bit_counts(np.bitwise_or.reduceat(bits, journeys.starts), k)
+
+
+def _bit_counts(words: np.ndarray, k: int) -> np.ndarray:
+    """How many of the 64-bit ``words`` have each of the bits 0 .. k - 1 set."""
+    counts = np.zeros(64, dtype=np.int64)
+    table = (np.arange(256)[:, None] >> np.arange(8)) & 1  # byte value -> its 8 bits
+    for byte in range((k + 7) // 8):  # little-endian words: byte b holds bits 8b .. 8b + 7
+        values = ((words >> np.uint64(8 * byte)) & np.uint64(255)).astype(np.intp)
+        counts[8 * byte : 8 * byte + 8] = np.bincount(values, minlength=256) @ table
+    return counts[:k]
+
+
+def _journeys_by_pairs(
+    journeys: Journeys, goals: np.ndarray, converted: np.ndarray, step: np.ndarray, inner_ids: np.ndarray, n_edges: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What :func:`_journeys_by_mask` gives, for any number of touchpoints, from the distinct (journey,
+    touchpoint) pairs; and the distinct (journey, edge) keys, sorted on the other thread meanwhile.
+    """
+    k, ev, jid = len(journeys.names), journeys.events, journeys.journey
+    # Each (journey, touchpoint) key carries a low bit "after the journey's first goal event"; a pair whose
+    # smallest key has the bit set is visited only after converting, which drop_off does not count.
+    # Without a goal every visit counts for drop_off: the plain (journey, touchpoint) pairs, no flag bit.
+    flag = len(goals) > 0
+    if flag:
+        items = ev.astype(np.int64)
+        items <<= 1
+        items |= _after_first_goal(journeys, goals)
+    flagged, inner_pairs = in_parallel(
+        lambda: distinct_pairs(jid, items, 2 * k) if flag else distinct_pairs(jid, ev, k),
+        lambda: distinct_pairs(jid[:-1][step], inner_ids, n_edges),
+    )
+    if flag:
+        del items
+        pair = flagged >> 1
+        first = np.empty(len(pair), dtype=bool)
+        first[:1] = True
+        np.not_equal(pair[1:], pair[:-1], out=first[1:])
+        node_pairs, late_only = pair[first], (flagged[first] & 1).astype(bool)
+        del pair, first
+    else:
+        node_pairs, late_only = flagged, None
+    del flagged
+    node_journeys = np.bincount(node_pairs % k, minlength=k)
+    node_conversions = np.bincount(node_pairs[converted[node_pairs // k]] % k, minlength=k)
+    before_goal = (
+        node_journeys if late_only is None else node_journeys - np.bincount(node_pairs[late_only] % k, minlength=k)
+    )
+    return node_journeys, node_conversions, before_goal, inner_pairs
 
 
 def _after_first_goal(journeys: Journeys, goals: np.ndarray) -> np.ndarray:
