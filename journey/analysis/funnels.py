@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 
 from ..engine.core import Analysis, run, segment_value, span_codes
+from ..engine.journeys import distinct
 from ..engine.partials import Keyed, Parts, timings
 from ..errors import JourneyError, option
 from ..io.aliases import Duration, StepOrder
-from ..io.events import EventLog, LogLike, duration_ns
+from ..io.events import EventLog, LogLike, duration_ns, user_starts
 from ..io.facts import Facts
 from ..stats.intervals import wilson_interval
 from ..stats.proportions import ProportionResult
@@ -911,12 +912,23 @@ def _counted_attempts(
     """
     depth, start_t = attempts["depth"], attempts["start_time"]
     closed = np.ones(len(depth), dtype=bool) if horizon is None else start_t + horizon <= data_end
-    evaluable = pd.Series(closed).groupby(user, sort=False).transform("any").to_numpy()
-    counts = closed | ~evaluable
-    ranked = np.where(counts, depth, -1)
-    deepest = pd.Series(ranked).groupby(user, sort=False).transform("max").to_numpy()
-    at_max = counts & (ranked == deepest)
-    first = pd.Series(np.arange(len(depth)))[at_max].groupby(user[at_max], sort=False).first().to_numpy()
+    if len(user) and (user[1:] >= user[:-1]).all():
+        # Attempts come in row order, so by customer: per-customer figures are reductions over runs.
+        begins = user_starts(user)
+        runs, customer = np.flatnonzero(begins), np.cumsum(begins) - 1
+        evaluable = np.logical_or.reduceat(closed, runs)[customer]
+        counts = closed | ~evaluable
+        ranked = np.where(counts, depth, -1)
+        at_max = counts & (ranked == np.maximum.reduceat(ranked, runs)[customer])
+        candidates = np.flatnonzero(at_max)
+        first = candidates[user_starts(user[candidates])]  # each customer's earliest attempt at their deepest
+    else:
+        evaluable = pd.Series(closed).groupby(user, sort=False).transform("any").to_numpy()
+        counts = closed | ~evaluable
+        ranked = np.where(counts, depth, -1)
+        deepest = pd.Series(ranked).groupby(user, sort=False).transform("max").to_numpy()
+        at_max = counts & (ranked == deepest)
+        first = pd.Series(np.arange(len(depth)))[at_max].groupby(user[at_max], sort=False).first().to_numpy()
     return {
         "start_row": attempts["start_row"][first],
         "start_time": start_t[first],
@@ -953,7 +965,15 @@ def _waits(reached: np.ndarray, when: np.ndarray, start: np.ndarray, horizon: in
     first = np.flatnonzero(np.r_[True, (step[1:] != step[:-1]) | (wait[1:] != wait[:-1])]) if len(step) else step
     events = np.add.reduceat(hit.astype(np.int64), first) if len(step) else np.zeros(0, dtype=np.int64)
     sizes = np.diff(np.r_[first, len(step)])
-    index = pd.MultiIndex.from_arrays([step[first], wait[first]], names=["step", "ns"])
+    # Sorted by step, then wait: the index is made from its levels and codes, with no hashing of the waits.
+    steps, waits = step[first], wait[first]
+    wait_levels = distinct(waits)
+    index = pd.MultiIndex(
+        levels=[distinct(steps), wait_levels],
+        codes=[np.cumsum(user_starts(steps)) - 1, np.searchsorted(wait_levels, waits)],
+        names=["step", "ns"],
+        verify_integrity=False,
+    )
     return Keyed(index, {"events": events, "censored": sizes - events})
 
 
