@@ -1260,7 +1260,7 @@ def blank_positions(uniques: pd.Index) -> np.ndarray:
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):  # lone surrogates: Python's way
         return np.flatnonzero(np.fromiter((str(v).strip() == "" for v in uniques), dtype=bool, count=len(uniques)))
     # A million texts: each thread matches its own half of them (Arrow frees the GIL).
-    halves = row_parts(len(arrow))
+    halves = row_halves(len(arrow)) if len(arrow) > 100_000 else [slice(0, len(arrow))]
     plain = np.concatenate(
         [np.zeros(0, dtype=bool)]
         + map_parallel(
