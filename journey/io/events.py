@@ -1793,7 +1793,7 @@ def _canonical_frame(
     data = {
         "user": raw[names["user"]].array,
         "time": times.array,
-        "event": pd.Categorical.from_codes(event_codes, events[1].astype("str")),
+        "event": pd.Categorical.from_codes(event_codes, events[1].astype("str"), validate=False),  # codes of ours
     }
     data.update({c: raw[c].array for c in raw.columns if c not in names.values()})
     if keep is not None:  # before the frame is made: a refused value may be one it could not hold
@@ -1806,10 +1806,17 @@ def _canonical_frame(
             f"column {shorten(column)} holds text with a lone surrogate, which is not a character "
             f"(bytes decoded with errors='surrogateescape'?); fix or drop that column"
         ) from None
-    used = np.bincount(frame["event"].cat.codes.to_numpy() + 1, minlength=len(frame["event"].cat.categories) + 1)[1:]
-    if not used.all():  # categorical input may carry unused categories
-        frame["event"] = frame["event"].cat.remove_unused_categories()
+    if not _all_used(frame["event"].cat.codes.to_numpy(), len(frame["event"].cat.categories)):
+        frame["event"] = frame["event"].cat.remove_unused_categories()  # categorical input may carry unused ones
     return frame, user_codes
+
+
+def _all_used(codes: np.ndarray, n: int) -> bool:
+    """Whether every one of the ``n`` categories has a row among ``codes``: a sample of the rows that has
+    them all says so without counting every row.
+    """
+    sample = codes[:: max(len(codes) // 100_000, 1)]
+    return bool(np.bincount(sample + 1, minlength=n + 1)[1:].all() or np.bincount(codes + 1, minlength=n + 1)[1:].all())
 
 
 def _sort_by_user_and_time(
@@ -1826,7 +1833,7 @@ def _sort_by_user_and_time(
     t = time_ns(frame["time"])
     order, codes, t = _ordering(codes, t, tiebreak)
     codes = codes.astype(np.int64, copy=False)
-    if len(codes) and codes[0] == 0 and (np.diff(codes) <= 1).all():
+    if len(codes) and codes[0] == 0 and all(map_parallel(partial(_steps_of_one, codes), row_parts(len(codes)))):
         return order, codes, t  # every code is used (no invalid row took a user's only events): dense already
     dense = np.zeros(len(codes), dtype=np.int64)
     np.cumsum(codes[1:] != codes[:-1], out=dense[1:])
@@ -1852,11 +1859,8 @@ def _ordering(
     """
     if not len(t):
         return None, codes, t
-    if not tiebreak:
-        same_user = codes[1:] == codes[:-1]
-        if (codes[1:] >= codes[:-1]).all() and (~same_user | (t[1:] >= t[:-1])).all():
-            return None, codes, t
-        del same_user
+    if not tiebreak and _in_order(codes[:4096], t[:4096]) and _in_order(codes, t):  # a shuffled log fails early
+        return None, codes, t
     origin = int(t.min())
     unit = common_unit(t)
     time_bits = max(int((int(t.max()) - origin) // unit).bit_length(), 1)
@@ -1901,6 +1905,12 @@ def _ordering(
     return order, codes[order], t[order]
 
 
+def _in_order(codes: np.ndarray, t: np.ndarray) -> bool:
+    """Whether rows are sorted by code, then time."""
+    same_user = codes[1:] == codes[:-1]
+    return bool((codes[1:] >= codes[:-1]).all() and (~same_user | (t[1:] >= t[:-1])).all())
+
+
 def common_unit(t: np.ndarray) -> int:
     """The coarsest of 1 s, 1 ms, 1 us and 1 ns that every value of ``t`` (ns) is a whole number of."""
     # A few thousand evenly spaced values rule out most units at once: only a unit they all fit is checked
@@ -1911,6 +1921,12 @@ def common_unit(t: np.ndarray) -> int:
         if not (sample % unit).any() and not any(map_parallel(partial(_has_remainder, t, unit), halves)):
             return unit
     return 1
+
+
+def _steps_of_one(codes: np.ndarray, rows: slice) -> bool:
+    """Whether sorted ``codes`` rise by at most one from each row of ``rows`` to the next."""
+    part = codes[rows.start : rows.stop + 1]
+    return bool((part[1:] - part[:-1] <= 1).all())
 
 
 def _has_remainder(t: np.ndarray, unit: int, rows: slice) -> bool:
