@@ -148,6 +148,17 @@ def test_the_sort_by_user_and_time_is_stable_and_exact(rows, threaded):
 
 
 @settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from([1, 10**3, 10**6, 10**9]),
+    st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from([1, 10**3, 10**6, 10**9])), min_size=1, max_size=30),
+)
+def test_the_common_unit_told_the_columns_resolution_is_the_one_found_by_checking_every_value(finest, rows):
+    # A column held in microseconds is whole microseconds: told so, common_unit skips the finer checks only.
+    t = np.array([max(v * unit, 1) // finest * finest for v, unit in rows], dtype=np.int64)
+    assert events_module.common_unit(t, finest) == events_module.common_unit(t)
+
+
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1)), min_size=1, max_size=40), st.booleans())
 def test_the_stable_argsort_of_packed_keys_equals_numpys_whatever_the_width_of_the_codes(rows, threaded):
     # Codes near 2**60 leave no room for the row beside them: the rows cannot be grouped by a sort of

@@ -1831,7 +1831,9 @@ def _sort_by_user_and_time(
     batch numbers.
     """
     t = time_ns(frame["time"])
-    order, codes, t = _ordering(codes, t, tiebreak)
+    # A column held in microseconds (Parquet's, pandas' own) is whole microseconds: no need to check that.
+    finest = {"s": 10**9, "ms": 10**6, "us": 10**3}.get(np.datetime_data(frame["time"].dtype.base)[0], 1)
+    order, codes, t = _ordering(codes, t, tiebreak, finest)
     codes = codes.astype(np.int64, copy=False)
     if len(codes) and codes[0] == 0 and all(map_parallel(partial(_steps_of_one, codes), row_parts(len(codes)))):
         return order, codes, t  # every code is used (no invalid row took a user's only events): dense already
@@ -1846,7 +1848,7 @@ def _stable_order(codes: np.ndarray, t: np.ndarray, tiebreak: tuple[np.ndarray, 
 
 
 def _ordering(
-    codes: np.ndarray, t: np.ndarray, tiebreak: tuple[np.ndarray, ...] = ()
+    codes: np.ndarray, t: np.ndarray, tiebreak: tuple[np.ndarray, ...] = (), finest: int = 1
 ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """The row order sorting by (code, t) with ties in input order (None when rows are in order already),
     and the codes and times in that order.
@@ -1862,7 +1864,7 @@ def _ordering(
     if not tiebreak and _in_order(codes[:4096], t[:4096]) and _in_order(codes, t):  # a shuffled log fails early
         return None, codes, t
     origin = int(t.min())
-    unit = common_unit(t)
+    unit = common_unit(t, finest)
     time_bits = max(int((int(t.max()) - origin) // unit).bit_length(), 1)
     if int(codes.max()).bit_length() + time_bits <= 63:
         key = np.empty(len(t), dtype=np.int64)
@@ -1911,13 +1913,17 @@ def _in_order(codes: np.ndarray, t: np.ndarray) -> bool:
     return bool((codes[1:] >= codes[:-1]).all() and (~same_user | (t[1:] >= t[:-1])).all())
 
 
-def common_unit(t: np.ndarray) -> int:
-    """The coarsest of 1 s, 1 ms, 1 us and 1 ns that every value of ``t`` (ns) is a whole number of."""
+def common_unit(t: np.ndarray, finest: int = 1) -> int:
+    """The coarsest of 1 s, 1 ms, 1 us and 1 ns that every value of ``t`` (ns) is a whole number of;
+    ``finest`` when none coarser than it is (the caller knows every value is a whole number of it).
+    """
     # A few thousand evenly spaced values rule out most units at once: only a unit they all fit is checked
     # on every value (one pass for microsecond logs instead of three).
     sample = t[:: max(len(t) // 4096, 1)]
     halves = row_parts(len(t))
     for unit in (10**9, 10**6, 10**3):
+        if unit <= finest:
+            return finest
         if not (sample % unit).any() and not any(map_parallel(partial(_has_remainder, t, unit), halves)):
             return unit
     return 1
