@@ -1,5 +1,6 @@
 """The engine: partials that add by name, one sort that is stable, and a sparse graph equal to a naive count."""
 
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -303,3 +304,48 @@ def test_sorted_factorisation_in_many_ranges_equals_pandas_on_realistic_ids(shap
     codes, uniques = split
     assert list(uniques) == list(expected_uniques)
     assert np.array_equal(codes, expected_codes)
+
+
+@pytest.mark.parametrize("shape", ["ga4", "one_heavy_id", "with_missing", "blank", "sorted"])
+def test_a_large_log_sorted_range_by_range_equals_the_one_pass_sort(shape):
+    # On a large log the ids are coded in ranges and each range is sorted on its own (no codes placed in
+    # input order, no sort of the whole log); a log with bad ids falls back to the one-pass sort. Either
+    # way the log must be the one read in one pass: same rows in the same order, ties in input order.
+    rng = np.random.default_rng(7)
+    n = 40_000
+    ids = [f"{a}.{b}" for a, b in zip(rng.integers(10**9, 2 * 10**9, 3_000), rng.integers(10**9, 2 * 10**9, 3_000))]
+    users = np.array(ids, dtype=object)[rng.integers(0, len(ids), n)]
+    if shape == "one_heavy_id":
+        users[rng.random(n) < 0.7] = ids[0]
+    if shape == "with_missing":
+        users[rng.random(n) < 0.01] = None
+    if shape == "blank":
+        users[rng.random(n) < 0.01] = "  "
+    frame = pd.DataFrame(
+        {
+            "user_id": pd.Series(users, dtype="str"),
+            "timestamp": pd.Timestamp("2025-01-01", tz="UTC")
+            + pd.to_timedelta(rng.integers(0, 50, n) * 10**6 + rng.integers(0, 3, n), unit="us"),  # ties
+            "event": rng.choice(["home", "cart", "buy"], n),
+            "row": np.arange(n),
+        }
+    )
+    if shape == "sorted":
+        frame = frame.sort_values(["user_id", "timestamp"], kind="stable").reset_index(drop=True)
+    options = {"on_invalid": "drop"} if shape in ("with_missing", "blank") else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", journey.JourneyWarning)
+        whole = journey.read_events(frame, **options)
+        old = events_module.PARALLEL_ROWS, events_module._ROWS_PER_PART
+        events_module.PARALLEL_ROWS, events_module._ROWS_PER_PART = 1000, 1000  # large: 40 ranges
+        try:
+            ranged = journey.read_events(frame, **options)
+        finally:
+            events_module.PARALLEL_ROWS, events_module._ROWS_PER_PART = old
+    assert ranged.frame["row"].tolist() == whole.frame["row"].tolist()
+    assert np.array_equal(ranged.user_codes, whole.user_codes) and np.array_equal(ranged.time_ns, whole.time_ns)
+    assert ranged.n_users == whole.n_users and ranged.dropped.equals(whole.dropped)
+    expected = frame.dropna(subset=["user_id"])
+    expected = expected[expected["user_id"].str.strip() != ""]
+    expected = expected.sort_values(["user_id", "timestamp"], kind="stable")
+    assert whole.frame["row"].tolist() == expected["row"].tolist()

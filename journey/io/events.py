@@ -20,6 +20,7 @@ import warnings
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
@@ -383,6 +384,8 @@ def read_events(
             stacklevel=2,
         )
 
+    if isinstance(users[0], UserRanges) and keep is not None:
+        users = (users[0].placed(), users[1])
     frame, user_codes = _canonical_frame(raw, names, users, times, events, keep)
     tiebreak = tuple(k if keep is None else k[keep] for k in loaded.tiebreak)
     order, user_codes, sorted_time = _sort_by_user_and_time(frame, user_codes, tiebreak)
@@ -1193,7 +1196,7 @@ def _validate_columns(
     user_problems: list = []
     rest: list = []
     with ThreadPoolExecutor(1) as pool:
-        coding = pool.submit(_labels, user, names["user"], user_problems)
+        coding = pool.submit(_labels, user, names["user"], user_problems, ranged=True)
         try:
             events = _labels(event, names["event"], rest, reserved=True)
             times = parse_times(time, names["time"], tz, time_unit, rest, time_format)
@@ -1205,11 +1208,14 @@ def _validate_columns(
     return users, events, times
 
 
-def _labels(values: pd.Series, column: str, problems: list, reserved: bool = False) -> tuple[np.ndarray, pd.Index]:
+def _labels(
+    values: pd.Series, column: str, problems: list, reserved: bool = False, ranged: bool = False
+) -> tuple[Any, pd.Index]:
     """Codes and sorted distinct values of a user or touchpoint column; bad labels go to ``problems``.
 
     Missing or blank labels are invalid, and touchpoints may not use the START/END names. The checks run
-    on the distinct values, not on every row.
+    on the distinct values, not on every row. ``ranged``: the codes of a large column of customer ids may
+    come as :class:`UserRanges`, when none of its values is bad.
     """
     if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True).startswith("mixed"):
         refuse_mixed_types(values, column)
@@ -1220,7 +1226,12 @@ def _labels(values: pd.Series, column: str, problems: list, reserved: bool = Fal
         codes = values.cat.codes.to_numpy()
         codes = np.where(codes >= 0, remap[codes], -1)
     else:
-        codes, uniques = factorize_sorted(values)
+        codes, uniques = factorize_sorted(values, ranged)
+    if isinstance(codes, UserRanges):
+        # Arrow text (no surrogates): only missing and blank ids are bad, and those need every row's code.
+        if not values.hasnans and not len(blank_positions(uniques)):
+            return codes, uniques
+        codes = codes.placed()
     if reserved and not pd.api.types.is_string_dtype(uniques.dtype):
         # Touchpoint names are text: 3 and "3" are one touchpoint.
         codes, uniques = factorize_sorted(values.astype("str").where(values.notna()))
@@ -1303,17 +1314,17 @@ def _refuse_lone_surrogates(
     return pd.Index(spelled, dtype=object)
 
 
-def factorize_sorted(values: Any) -> tuple[np.ndarray, pd.Index]:
+def factorize_sorted(values: Any, ranged: bool = False) -> tuple[Any, pd.Index]:
     """Codes ranking ``values`` in sorted order (-1 where missing) and the sorted distinct values.
 
     One hash pass and a sort of the distinct values only: much less work than sorting while factorising
     when ids repeat, as customer ids do. Large Arrow-backed text (customer ids read from Parquet) is split
     in two by its leading bytes and each half coded and sorted on a thread of its own (see
-    :func:`_split_factorize`).
+    :func:`_split_factorize`; with ``ranged``, its codes may come as :class:`UserRanges`).
     """
     arrow = _arrow_text(values)
     if arrow is not None and len(arrow) > PARALLEL_ROWS:
-        split = _split_factorize(arrow)
+        split = _split_factorize(arrow, ranged)
         if split is not None:
             return split
     codes, uniques = pd.factorize(values, sort=False)
@@ -1343,7 +1354,7 @@ _ROWS_PER_PART = 300_000
 _MAX_PARTS = 64
 
 
-def _split_factorize(arrow: Any) -> tuple[np.ndarray, pd.Index] | None:
+def _split_factorize(arrow: Any, ranged: bool = False) -> tuple[np.ndarray | UserRanges, pd.Index] | None:
     """:func:`factorize_sorted` of Arrow text in parts on two threads, or None when the text does not split.
 
     Every text is keyed by one 8-byte word of its UTF-8 bytes (the first word where the texts differ, the
@@ -1353,7 +1364,7 @@ def _split_factorize(arrow: Any) -> tuple[np.ndarray, pd.Index] | None:
     dictionary-coded and its distinct values sorted on its own (Arrow releases the GIL: the threads take
     the ranges in turn), and each range's codes follow the previous one's: no dictionaries to unify, no
     sort of all distinct values. The keys, the ranges of the rows and the codes are made on the threads
-    too, each on its own rows.
+    too, each on its own rows. ``ranged``: the codes are returned as the :class:`UserRanges` they come in.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -1408,15 +1419,41 @@ def _split_factorize(arrow: Any) -> tuple[np.ndarray, pd.Index] | None:
     pieces.clear()
     # Each range's codes follow the distinct values of the ranges before it; missing values keep -1.
     offsets = np.cumsum([0] + [len(values) for *_, values in coded[:-1]])
-    codes = np.empty(len(arrow), dtype=np.int64)
 
-    def place(i: int) -> None:
+    def range_codes(i: int) -> np.ndarray:
         rows, indices, rank, _ = coded[i]
         rank[:-1] += offsets[i]
-        codes[rows] = rank[indices.fill_null(-1).to_numpy(zero_copy_only=False)]  # numpy frees the GIL
+        return rank[indices.fill_null(-1).to_numpy(zero_copy_only=False)]  # numpy frees the GIL
 
-    map_parallel(place, range(n_ranges))
-    return codes, pd.Index(pa.concat_arrays([values for *_, values in coded]).to_pandas())
+    uniques = pd.Index(pa.concat_arrays([values for *_, values in coded]).to_pandas())
+    ranges = UserRanges(len(arrow), [rows for rows, *_ in coded], map_parallel(range_codes, range(n_ranges)))
+    coded.clear()
+    return (ranges if ranged else ranges.placed()), uniques
+
+
+@dataclass
+class UserRanges:
+    """User codes as :func:`_split_factorize` makes them: the rows of each range of ids (in input order) and
+    their codes, each range's codes following the previous range's.
+
+    Sorting the log by user then needs no sort of all its rows: each range is sorted on its own, in the
+    CPU's cache, and the ranges follow each other (:func:`_ordering_by_ranges`). :meth:`placed` gives the
+    codes in input order, for everything else.
+    """
+
+    n: int
+    rows: list[np.ndarray]
+    codes: list[np.ndarray]
+
+    def placed(self) -> np.ndarray:
+        """The code of every row, in input order (-1 where the id is missing)."""
+        codes = np.empty(self.n, dtype=np.int64)
+
+        def place(i: int) -> None:
+            codes[self.rows[i]] = self.codes[i]
+
+        map_parallel(place, range(len(self.rows)))
+        return codes
 
 
 def _range_rows(
@@ -1833,6 +1870,11 @@ def _sort_by_user_and_time(
     t = time_ns(frame["time"])
     # A column held in microseconds (Parquet's, pandas' own) is whole microseconds: no need to check that.
     finest = {"s": 10**9, "ms": 10**6, "us": 10**3}.get(np.datetime_data(frame["time"].dtype.base)[0], 1)
+    if isinstance(codes, UserRanges):
+        by_ranges = None if tiebreak else _ordering_by_ranges(codes, t, finest)
+        if by_ranges is not None:
+            return by_ranges  # every range's codes are used: dense
+        codes = codes.placed()
     order, codes, t = _ordering(codes, t, tiebreak, finest)
     codes = codes.astype(np.int64, copy=False)
     if len(codes) and codes[0] == 0 and all(map_parallel(partial(_steps_of_one, codes), row_parts(len(codes)))):
@@ -1840,6 +1882,49 @@ def _sort_by_user_and_time(
     dense = np.zeros(len(codes), dtype=np.int64)
     np.cumsum(codes[1:] != codes[:-1], out=dense[1:])
     return order, dense, t
+
+
+def _ordering_by_ranges(
+    ranges: UserRanges, t: np.ndarray, finest: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """:func:`_ordering` of rows coded in ranges (no tiebreak): each range sorted on its own, the threads
+    taking the ranges in turn; None when code and time do not pack into 63 bits.
+
+    A range holds a few hundred thousand rows: its gathers and sorts stay in the CPU's cache, where those
+    of the whole log miss it on almost every row, and its codes come after those of the ranges before it,
+    so the sorted ranges simply follow each other.
+    """
+    n_codes = max((int(c.max()) + 1 for c in ranges.codes if len(c)), default=0)
+    if not len(t) or min((int(c.min()) for c in ranges.codes if len(c)), default=0) < 0:
+        return None
+    origin = int(t.min())
+    unit = common_unit(t, finest)
+    time_bits = max(int((int(t.max()) - origin) // unit).bit_length(), 1)
+    if max(n_codes - 1, 1).bit_length() + time_bits > 63:
+        return None
+    ends = np.cumsum([len(rows) for rows in ranges.rows])
+    order, key = np.empty(len(t), dtype=np.int64), np.empty(len(t), dtype=np.int64)
+
+    def sort(i: int) -> None:
+        rows, codes = ranges.rows[i], ranges.codes[i]
+        packed = codes << time_bits
+        packed |= (t[rows] - origin) // unit
+        within, ordered = _grouped_argsort(packed, codes, None)  # rows are in input order: ties keep it
+        place = slice(int(ends[i]) - len(rows), int(ends[i]))
+        order[place], key[place] = rows[within], ordered
+
+    map_parallel(sort, range(len(ranges.rows)))
+    sorted_codes = np.empty(len(t), dtype=np.int64)
+
+    def unpack(rows: slice) -> None:
+        part = key[rows]
+        np.right_shift(part, time_bits, out=sorted_codes[rows])
+        part &= (1 << time_bits) - 1
+        part *= unit
+        part += origin
+
+    map_parallel(unpack, row_parts(len(t)))
+    return order, sorted_codes, key
 
 
 def _stable_order(codes: np.ndarray, t: np.ndarray, tiebreak: tuple[np.ndarray, ...] = ()) -> np.ndarray | None:
