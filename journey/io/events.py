@@ -1914,17 +1914,22 @@ def _ordering_by_ranges(
         order[place], key[place] = rows[within], ordered
 
     map_parallel(sort, range(len(ranges.rows)))
-    sorted_codes = np.empty(len(t), dtype=np.int64)
+    return order, _unpacked(key, time_bits, unit, origin), key
+
+
+def _unpacked(key: np.ndarray, time_bits: int, unit: int, origin: int) -> np.ndarray:
+    """The codes of sorted ``code << time_bits | (t - origin) // unit`` keys; the keys become the times (ns)."""
+    codes = np.empty(len(key), dtype=np.int64)
 
     def unpack(rows: slice) -> None:
         part = key[rows]
-        np.right_shift(part, time_bits, out=sorted_codes[rows])
+        np.right_shift(part, time_bits, out=codes[rows])
         part &= (1 << time_bits) - 1
         part *= unit
         part += origin
 
-    map_parallel(unpack, row_parts(len(t)))
-    return order, sorted_codes, key
+    map_parallel(unpack, row_parts(len(key)))
+    return codes
 
 
 def _stable_order(codes: np.ndarray, t: np.ndarray, tiebreak: tuple[np.ndarray, ...] = ()) -> np.ndarray | None:
@@ -1963,18 +1968,7 @@ def _ordering(
 
         map_parallel(pack, row_parts(len(t)))
         order, key = stable_argsort(key, codes, tiebreak, with_keys=True)
-        sorted_codes = np.empty(len(t), dtype=np.int64)
-
-        def unpack(rows: slice) -> None:
-            """The codes and times (ns) of these sorted keys; the times overwrite the keys."""
-            part = key[rows]
-            np.right_shift(part, time_bits, out=sorted_codes[rows])
-            part &= (1 << time_bits) - 1
-            part *= unit
-            part += origin
-
-        map_parallel(unpack, row_parts(len(t)))
-        return order, sorted_codes, key
+        return order, _unpacked(key, time_bits, unit, origin), key
     if tiebreak:  # ties are few, but this exact lexsort is slow: only for keys too wide to pack
         order = np.lexsort((np.arange(len(t)), *reversed(tiebreak), t, codes))
         return order, codes[order], t[order]
