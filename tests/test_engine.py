@@ -99,18 +99,11 @@ def test_log_histogram_medians_stay_within_the_stated_bound_of_exact_ones(rows, 
         min_size=1,
         max_size=50,
     ),
-    st.booleans(),
 )
-def test_exact_group_medians_at_any_resolution(rows, threaded):
-    # Threaded: the groups are cut into two ranges sorted on two threads, as on a large log.
+def test_exact_group_medians_at_any_resolution(rows):
     group = np.array([g for g, _ in rows])
     values = np.array([v for _, v in rows], dtype=np.int64)
-    old = events_module.PARALLEL_ROWS
-    events_module.PARALLEL_ROWS = 0 if threaded else old
-    try:
-        got = group_medians(group, values, 4)
-    finally:
-        events_module.PARALLEL_ROWS = old
+    got = group_medians(group, values, 4)
     for g in range(4):
         mine = sorted(int(v) for k, v in rows if k == g)
         if not mine:

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..io.parallel import map_parallel
-
 __all__ = [
     "Parts",
     "BySegment",
@@ -337,51 +335,21 @@ def _bin_middle(b: np.ndarray) -> np.ndarray:
 def group_medians(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
     """Exact median of non-negative int64 ``values`` per group (mean of the two middle values); NaN if empty.
 
-    One sort of ``group << bits | value`` when that fits in 63 bits; otherwise the values are sorted first
-    and then, stably, the groups (so any timestamp resolution stays exact). A large input is cut at a group
-    into two halves of about equal size, sorted on two threads.
+    The values are put in order by :func:`sort_by_group` (one sort of packed values where they fit in 63
+    bits, so any timestamp resolution stays exact), then each group's middle ones are read.
     """
-    from ..io.events import PARALLEL_ROWS, common_unit
-
     medians = np.full(n_groups, np.nan)
     if len(values) == 0:
         return medians
-    unit = common_unit(values)  # microsecond timestamps: gaps in us pack with the group where ns would not
-    value_bits = max((int(values.max()) // unit).bit_length(), 1)
+    _, ordered = sort_by_group(group, values, n_groups)
     counts = np.bincount(group, minlength=n_groups)
-    ends = np.cumsum(counts)
-    if value_bits + max(int(n_groups - 1).bit_length(), 1) > 63:
-        by_value = np.argsort(values)
-        ordered = values[by_value][np.argsort(_narrow(group[by_value], n_groups), kind="stable")]
-        _middle(ordered, counts, ends - counts, medians, 1)
-        return medians
-
-    def sort(groups: slice) -> None:
-        """Medians of ``groups`` (a range of codes), from one sort of their packed values."""
-        rows = None if groups == slice(0, n_groups) else np.flatnonzero((group >= groups.start) & (group < groups.stop))
-        ordered = (group if rows is None else group[rows]).astype(np.int64) << value_bits
-        ordered |= (values if rows is None else values[rows]) // unit
-        ordered.sort()
-        ordered &= (1 << value_bits) - 1
-        first = ends[groups] - counts[groups] - (ends[groups.start - 1] if groups.start else 0)
-        _middle(ordered, counts[groups], first, medians[groups], unit)
-
-    middle = int(np.searchsorted(ends, ends[-1] // 2)) + 1 if len(values) > PARALLEL_ROWS else n_groups
-    map_parallel(sort, [slice(0, middle), slice(middle, n_groups)] if 0 < middle < n_groups else [slice(0, n_groups)])
+    _middle(ordered, counts, np.cumsum(counts) - counts, medians)
     return medians
 
 
-def _middle(ordered: np.ndarray, counts: np.ndarray, first: np.ndarray, out: np.ndarray, unit: int) -> None:
-    """Into ``out``: the median of each group's run of ``ordered`` (starting at ``first``), times ``unit``."""
+def _middle(ordered: np.ndarray, counts: np.ndarray, first: np.ndarray, out: np.ndarray) -> None:
+    """Into ``out``: the median of each group's run of ``ordered`` (starting at ``first``)."""
     has = counts > 0
     low = ordered[(first + (counts - 1) // 2)[has]].astype(np.float64)
     high = ordered[(first + counts // 2)[has]].astype(np.float64)
-    out[has] = (low + high) / 2 * unit
-
-
-def _narrow(codes: np.ndarray, n: int) -> np.ndarray:
-    """Codes in the smallest integer type that holds them: a stable sort of 16-bit codes is a radix sort."""
-    for dtype in (np.uint16, np.uint32):
-        if n <= np.iinfo(dtype).max:
-            return codes.astype(dtype)
-    return codes
+    out[has] = (low + high) / 2
